@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+# Each builds its own virtualenv in .venv (once) and installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench venv clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## run: start the service on its embedded defaults, with the seed campaign and a sample list
+run: $(STAMP)
+	$(BIN)/dialer run
+
+## test: lint, type-check and run the whole test suite
+test: $(STAMP)
+	$(BIN)/ruff check dialer tests
+	$(BIN)/ruff format --check dialer tests
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check dialer tests
+	$(BIN)/mypy
+
+## bench: the speed and memory benchmarks (figures, not pass/fail)
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) .dialer
