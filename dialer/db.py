@@ -1,0 +1,128 @@
+"""PostgreSQL: the pool, named queries from ``db/queries``, forward-only migrations."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+DB_DIR = Path(__file__).resolve().parent.parent / "db"
+MIGRATIONS_DIR = DB_DIR / "migrations"
+QUERIES_DIR = DB_DIR / "queries"
+
+# Any two nodes starting at once must not both apply a migration.
+MIGRATION_LOCK_KEY = 0x6469616C  # "dial"
+
+_NAME = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
+_MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+Connection = asyncpg.Connection
+Pool = asyncpg.Pool
+
+
+def parse_queries(text: str, source: str = "<text>") -> dict[str, str]:
+    """Split a file of ``-- name: x`` blocks into ``{"x": "SELECT ..."}``."""
+    parts = _NAME.split(text)
+    queries: dict[str, str] = {}
+    for name, body in zip(parts[1::2], parts[2::2], strict=True):
+        if name in queries:
+            raise ValueError(f"{source}: query {name!r} is defined twice")
+        queries[name] = body.strip().rstrip(";")
+    return queries
+
+
+@cache
+def queries() -> Mapping[str, str]:
+    """Every named query of ``db/queries/*.sql``, loaded once."""
+    found: dict[str, str] = {}
+    for path in sorted(QUERIES_DIR.glob("*.sql")):
+        for name, sql in parse_queries(path.read_text(), str(path)).items():
+            if name in found:
+                raise ValueError(f"{path}: query {name!r} is already defined elsewhere")
+            found[name] = sql
+    return found
+
+
+def q(name: str) -> str:
+    """The SQL of one named query."""
+    return queries()[name]
+
+
+def migration_files() -> list[tuple[str, Path]]:
+    """``(version, path)`` of every migration, in order; names must be ``NNNN_name.sql``."""
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        match = _MIGRATION.match(path.name)
+        if not match:
+            raise ValueError(f"{path}: a migration is named NNNN_lowercase_name.sql")
+        found.append((match.group(1), path))
+    return found
+
+
+async def migrate(conn: Connection) -> list[str]:
+    """Apply every migration not applied yet, each in its own transaction.
+
+    Returns the versions applied now. Safe on several nodes at once: they queue on an
+    advisory lock and the later ones find nothing left to do.
+    """
+    applied_now: list[str] = []
+    await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+    try:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version text PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+        for version, path in migration_files():
+            if version in done:
+                continue
+            async with conn.transaction():
+                await conn.execute(path.read_text())
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                    version,
+                    path.name,
+                )
+            log.info("migration applied", extra={"migration": path.name})
+            applied_now.append(version)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+    return applied_now
+
+
+async def init_connection(conn: Connection) -> None:
+    """Per-connection setup: JSON codecs, UTC session time zone."""
+    for typ in ("json", "jsonb"):
+        await conn.set_type_codec(
+            typ, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+    await conn.execute("SET TIME ZONE 'UTC'")
+
+
+async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> Pool:
+    """A pool whose connections all went through :func:`init_connection`."""
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=init_connection
+    )
+    assert pool is not None
+    return pool
+
+
+async def connect(dsn: str) -> Connection:
+    """One connection, initialised like the pool's (for the command line)."""
+    conn: Connection = await asyncpg.connect(dsn)
+    await init_connection(conn)
+    return conn
+
+
+def record_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
+    return dict(record) if record is not None else None

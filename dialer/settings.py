@@ -1,0 +1,48 @@
+"""Settings, read once at the entry point from ``DIALER_*`` environment variables.
+
+``DATABASE_URL`` (no prefix, the usual name) selects a PostgreSQL server; when it is
+unset the command line starts a private server under ``DIALER_HOME`` (``.dialer/``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable; nothing else reads ``os.environ``."""
+
+    model_config = SettingsConfigDict(env_prefix="DIALER_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "DIALER_DATABASE_URL")
+    )
+    home: Path = Path(".dialer")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = "http://127.0.0.1:8080"
+    log_level: str = "INFO"
+    log_format: str = "json"  # json | console
+    pool_min_size: int = 2
+    pool_max_size: int = 10
+    # Upload limits: a list may be millions of rows, so the cap is generous.
+    max_upload_bytes: int = 2 * 1024**3
+    import_chunk_rows: int = 5000
+    # Sessions issued by /api/auth/login live this long.
+    session_ttl_hours: int = 12
+    # Greeting hours (DOMAIN.md): pagi before 11:00, siang to 14:59, sore to 18:29.
+    greeting_siang_from: str = "11:00"
+    greeting_sore_from: str = "15:00"
+    greeting_malam_from: str = "18:30"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    campaigns_dir: Path = Path("campaigns")
+    scripts_dir: Path = Path("scripts")
+
+    @property
+    def embedded(self) -> bool:
+        """True when no server was named, so the command line runs its own."""
+        return not self.database_url

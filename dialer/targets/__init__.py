@@ -1,0 +1,1 @@
+"""Target lists: upload, validate, normalise, deduplicate, scrub, store."""

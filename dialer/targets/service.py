@@ -1,0 +1,191 @@
+"""Importing a target list: parse, validate, normalise, deduplicate, scrub, store.
+
+The rules, in order: **rejected** (a required field missing or invalid; every reason is
+kept), **out_of_tier**, **dnc** (its MSISDN on the do-not-call list), **duplicate** (its
+IndiHome number or MSISDN already accepted, earlier in the file or in an earlier
+upload), otherwise **accepted**.
+
+The whole import is one transaction, so a crash, a cancelled upload or a broken file
+leaves nothing behind. Imports to one campaign queue on an advisory lock; inside it the
+campaign's accepted numbers and the DNC list are read into memory, rows are checked
+against them in line order, and accepted rows go to PostgreSQL by COPY while the next
+chunk is being validated (see ``feed.py``). A campaign's first list is loaded into a
+fresh partition whose indexes are built once, when it is attached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dialer.db import Connection, q
+from dialer.errors import ValidationFailed
+from dialer.targets.feed import Chunk, Feed
+from dialer.targets.reader import sha256_file
+
+TARGET_COLUMNS = (
+    "campaign_id", "import_id", "line", "customer_id", "name", "indihome_number", "msisdn",
+    "wa_number", "tier", "product", "address", "province", "zone", "bill_month",
+    "bill_amount", "payment_channels",
+)
+REJECTED_IN_SUMMARY = 1000
+IMPORT_LOCK_NAMESPACE = 0x7467  # "tg": pg_advisory_xact_lock(namespace, campaign id)
+PROCESS_THRESHOLD_BYTES = 4 * 1024 * 1024
+
+Progress = Callable[[int, float], None]
+
+
+@dataclass
+class ImportSummary:
+    """What an import did. ``rejected`` lists the first reasons; the CSV has them all."""
+
+    import_id: int
+    accepted: int = 0
+    duplicates: int = 0
+    dnc: int = 0
+    out_of_tier: int = 0
+    rows: int = 0
+    rejected_rows: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    reasons_total: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "import_id": self.import_id,
+            "rows": self.rows,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "dnc": self.dnc,
+            "out_of_tier": self.out_of_tier,
+            "rejected_rows": self.rejected_rows,
+            "rejected": self.rejected,
+            "rejected_truncated": len(self.rejected) < self.reasons_total,
+            "ignored_columns": self.ignored_columns,
+        }
+
+
+@dataclass
+class _Seen:
+    """Numbers already accepted for the campaign, and the DNC list, as ints (compact)."""
+
+    indihome: set[int]
+    msisdn: set[int]
+    dnc: set[int]
+
+
+async def import_targets(
+    conn: Connection,
+    *,
+    campaign_id: int,
+    tiers: Sequence[str],
+    path: Path,
+    filename: str,
+    actor: str,
+    mapping: Mapping[str, str] | None = None,
+    chunk_rows: int = 5000,
+    progress: Progress | None = None,
+    use_process: bool | None = None,
+) -> ImportSummary:
+    """Import the list at ``path`` into a campaign, atomically; see the module doc."""
+    if use_process is None:
+        use_process = path.stat().st_size > PROCESS_THRESHOLD_BYTES
+    feed = Feed(path, filename, mapping, frozenset(tiers), chunk_rows, use_process=use_process)
+    await feed.start()
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock($1, $2)", IMPORT_LOCK_NAMESPACE, campaign_id
+            )
+            digest = sha256_file(path)
+            record = await conn.fetchrow(
+                q("insert_import"),
+                campaign_id, filename, feed.format, digest, dict(mapping or {}), actor,
+            )
+            summary = ImportSummary(import_id=record["id"], ignored_columns=list(feed.ignored))
+            partition = await conn.fetchval(q("targets_partition"), campaign_id)
+            fresh = partition is None
+            if fresh:
+                partition = await conn.fetchval(q("create_targets_partition"), campaign_id)
+            seen = await _load_seen(conn, campaign_id, fresh=fresh)
+            while (chunk := await feed.next()) is not None:
+                await _store(conn, partition, campaign_id, summary, seen, chunk)
+                if progress is not None:
+                    progress(summary.rows, chunk.progress)
+            _refuse_empty(summary, filename)
+            if fresh:
+                await conn.execute(q("attach_targets_partition"), campaign_id)
+            await conn.execute(
+                q("finish_import"),
+                summary.import_id, summary.rows, summary.accepted, summary.duplicates,
+                summary.dnc, summary.out_of_tier, summary.rejected_rows,
+            )
+        return summary
+    finally:
+        feed.close()
+
+
+def _refuse_empty(summary: ImportSummary, filename: str) -> None:
+    if summary.rows == 0:
+        raise ValidationFailed(f"{filename} has a header but no rows; nothing was imported")
+    if summary.rows == summary.rejected_rows:
+        raise ValidationFailed(
+            f"no valid row in {filename}: all {summary.rows} rows were rejected;"
+            " nothing was imported",
+            details=summary.rejected,
+        )
+
+
+async def _load_seen(conn: Connection, campaign_id: int, *, fresh: bool) -> _Seen:
+    seen = _Seen(set(), set(), set())
+    async for record in conn.cursor(q("dnc_numbers"), prefetch=20000):
+        seen.dnc.add(int(record[0]))
+    if not fresh:
+        async for record in conn.cursor(q("campaign_numbers"), campaign_id, prefetch=20000):
+            seen.indihome.add(int(record[0]))
+            seen.msisdn.add(int(record[1]))
+    return seen
+
+
+async def _store(
+    conn: Connection,
+    partition: str,
+    campaign_id: int,
+    summary: ImportSummary,
+    seen: _Seen,
+    chunk: Chunk,
+) -> None:
+    summary.rows += chunk.rows
+    summary.out_of_tier += chunk.out_of_tier
+    if chunk.rejections:
+        summary.rejected_rows += len(chunk.rejections)
+        await conn.copy_records_to_table(
+            "import_rejections",
+            records=[(summary.import_id, ln, why, raw) for ln, why, raw in chunk.rejections],
+            columns=("import_id", "line", "reasons", "raw"),
+        )
+        for line, reasons, _raw in chunk.rejections:
+            for reason in reasons:
+                summary.reasons_total += 1
+                if len(summary.rejected) < REJECTED_IN_SUMMARY:
+                    summary.rejected.append({"line": line, **reason})
+    accepted = []
+    dnc, indihome_seen, msisdn_seen = seen.dnc, seen.indihome, seen.msisdn
+    prefix = (campaign_id, summary.import_id)
+    for row in chunk.staged:
+        msisdn = int(row[4][1:])  # "+62812…" → 62812…
+        if msisdn in dnc:
+            summary.dnc += 1
+            continue
+        indihome = int(row[3])
+        if indihome in indihome_seen or msisdn in msisdn_seen:
+            summary.duplicates += 1
+            continue
+        indihome_seen.add(indihome)
+        msisdn_seen.add(msisdn)
+        accepted.append(prefix + row)
+    if accepted:
+        await conn.copy_records_to_table(partition, records=accepted, columns=TARGET_COLUMNS)
+        summary.accepted += len(accepted)
