@@ -101,10 +101,17 @@ async def migrate(conn: Connection) -> list[str]:
 
 async def init_connection(conn: Connection) -> None:
     """Per-connection setup: JSON codecs, UTC session time zone."""
-    for typ in ("json", "jsonb"):
-        await conn.set_type_codec(
-            typ, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
-        )
+    # Binary codecs, so COPY (which is binary in asyncpg) can carry JSON too.
+    await conn.set_type_codec(
+        "jsonb", schema="pg_catalog", format="binary",
+        encoder=lambda v: b"\x01" + json.dumps(v, ensure_ascii=False).encode(),
+        decoder=lambda b: json.loads(b[1:]),
+    )
+    await conn.set_type_codec(
+        "json", schema="pg_catalog", format="binary",
+        encoder=lambda v: json.dumps(v, ensure_ascii=False).encode(),
+        decoder=json.loads,
+    )
     await conn.execute("SET TIME ZONE 'UTC'")
 
 

@@ -92,6 +92,7 @@ CREATE TABLE target_imports (
     format          text NOT NULL CHECK (format IN ('csv', 'xlsx')),
     sha256          text NOT NULL,
     mapping         jsonb NOT NULL DEFAULT '{}',
+    header          text[] NOT NULL DEFAULT '{}',
     uploaded_by     text NOT NULL,
     started_at      timestamptz NOT NULL DEFAULT now(),
     finished_at     timestamptz,

@@ -1,6 +1,6 @@
 -- name: insert_import
-INSERT INTO target_imports (campaign_id, filename, format, sha256, mapping, uploaded_by)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO target_imports (campaign_id, filename, format, sha256, mapping, uploaded_by, header)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING id, started_at
 
 -- name: targets_partition
@@ -26,14 +26,14 @@ WHERE id = $1
 RETURNING finished_at
 
 -- name: get_import
-SELECT i.id, i.campaign_id, c.name AS campaign, i.filename, i.format, i.sha256, i.mapping,
+SELECT i.id, i.campaign_id, c.name AS campaign, i.filename, i.format, i.sha256, i.mapping, i.header,
        i.uploaded_by, i.started_at, i.finished_at, i.rows_total, i.accepted, i.duplicates,
        i.dnc, i.out_of_tier, i.rejected_rows
 FROM target_imports i JOIN campaigns c ON c.id = i.campaign_id
 WHERE i.id = $1
 
 -- name: list_imports
-SELECT i.id, i.campaign_id, c.name AS campaign, i.filename, i.format, i.sha256, i.mapping,
+SELECT i.id, i.campaign_id, c.name AS campaign, i.filename, i.format, i.sha256, i.mapping, i.header,
        i.uploaded_by, i.started_at, i.finished_at, i.rows_total, i.accepted, i.duplicates,
        i.dnc, i.out_of_tier, i.rejected_rows
 FROM target_imports i JOIN campaigns c ON c.id = i.campaign_id
@@ -43,9 +43,9 @@ ORDER BY i.id DESC
 -- name: import_rejections
 SELECT line, reasons, raw
 FROM import_rejections
-WHERE import_id = $1
+WHERE import_id = $1 AND line > $2
 ORDER BY line
-LIMIT $2
+LIMIT $3
 
 -- name: count_targets
 SELECT count(*) FROM targets WHERE campaign_id = $1

@@ -65,6 +65,7 @@ class Feed:
         self.tiers, self.size, self.use_process = tiers, size, use_process
         self.format = ""
         self.ignored: tuple[str, ...] = ()
+        self.header: list[str] = []
         self._iter: Iterator[Chunk] | None = None
         self._source: RowSource | None = None
         self._proc: Any = None
@@ -80,6 +81,7 @@ class Feed:
             source.close()
             raise
         self.ignored = header.ignored
+        self.header = list(source.header)
         if not self.use_process:
             self._source = source
             self._iter = chunks(source, RowValidator(header), self.tiers, self.size)

@@ -102,7 +102,7 @@ async def import_targets(
             digest = sha256_file(path)
             record = await conn.fetchrow(
                 q("insert_import"),
-                campaign_id, filename, feed.format, digest, dict(mapping or {}), actor,
+                campaign_id, filename, feed.format, digest, dict(mapping or {}), actor, feed.header,
             )
             summary = ImportSummary(import_id=record["id"], ignored_columns=list(feed.ignored))
             partition = await conn.fetchval(q("targets_partition"), campaign_id)

@@ -1,0 +1,125 @@
+"""The command line: ``dialer serve | run | migrate | campaign | targets | dnc | users | tokens``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from dialer.errors import DialerError
+from dialer.logs import setup_logging
+from dialer.settings import Settings
+
+
+def _actor(args: argparse.Namespace) -> str:
+    return str(args.actor or f"cli:{getpass.getuser()}")
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False, indent=2) + "\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dialer", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the service (one node)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+
+    run = sub.add_parser("run", help="the product on its embedded defaults, with sample data")
+    run.add_argument("--sample-rows", type=int, default=500)
+    run.add_argument("--no-serve", action="store_true", help="prepare, print and exit")
+
+    sub.add_parser("migrate", help="apply pending database migrations")
+
+    campaign = sub.add_parser("campaign", help="campaign definitions").add_subparsers(
+        dest="action", required=True
+    )
+    apply = campaign.add_parser("apply", help="create or update a campaign from a TOML file")
+    apply.add_argument("file", type=Path)
+    apply.add_argument("--actor")
+    apply.add_argument("--json", action="store_true")
+    campaign.add_parser("list", help="list campaigns")
+    for action in ("start", "pause", "finish"):
+        p = campaign.add_parser(action, help=f"{action} a campaign")
+        p.add_argument("campaign")
+        p.add_argument("--actor")
+
+    targets = sub.add_parser("targets", help="target lists").add_subparsers(
+        dest="action", required=True
+    )
+    imp = targets.add_parser("import", help="import a CSV or XLSX list into a campaign")
+    imp.add_argument("campaign")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--map", action="append", default=[], metavar="HEADER=FIELD",
+                     help="map a column of the file to a field, e.g. 'No Pel=customer_id'")
+    imp.add_argument("--json", action="store_true", help="print only the JSON summary")
+    imp.add_argument("--actor")
+
+    dnc = sub.add_parser("dnc", help="the do-not-call list").add_subparsers(
+        dest="action", required=True
+    )
+    add = dnc.add_parser("add", help="add a number")
+    add.add_argument("msisdn")
+    add.add_argument("--reason", default="")
+    add.add_argument("--actor")
+    dimp = dnc.add_parser("import", help="add every number of a CSV file")
+    dimp.add_argument("file", type=Path)
+    dimp.add_argument("--actor")
+
+    users = sub.add_parser("users", help="managers and agents").add_subparsers(
+        dest="action", required=True
+    )
+    create = users.add_parser("create", help="create a user")
+    create.add_argument("username")
+    create.add_argument("--role", choices=("manager", "agent"), required=True)
+    create.add_argument("--name", default="")
+    create.add_argument("--password", help="default: $DIALER_NEW_PASSWORD, else asked")
+
+    tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(
+        dest="action", required=True
+    )
+    tok = tokens.add_parser("create", help="issue an API token for a user")
+    tok.add_argument("username")
+    tok.add_argument("--label", default="cli")
+    return parser
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from dialer import commands
+
+    handler = getattr(commands, f"cmd_{args.command}_{getattr(args, 'action', '')}".rstrip("_"))
+    result: int = await handler(args, settings)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    quiet = args.command not in ("serve", "run")
+    setup_logging("WARNING" if quiet else settings.log_level,
+                  "console" if sys.stderr.isatty() or quiet else settings.log_format)
+    try:
+        return asyncio.run(_dispatch(args, settings))
+    except DialerError as exc:
+        if getattr(args, "json", False):
+            _print_json(exc.to_json())
+        else:
+            sys.stderr.write(f"error: {exc.message}\n")
+            for item in exc.details if isinstance(exc.details, list) else []:
+                where = " ".join(f"{k} {v}" for k, v in item.items() if k != "reason")
+                sys.stderr.write(f"  {where}: {item.get('reason', '')}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Users (managers and agents), passwords, login sessions and API tokens."""

@@ -1,0 +1,102 @@
+"""Login, logout, who am I, API tokens, and user management (managers)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from dialer.auth import service
+from dialer.db import q
+from dialer.keys import CLOCK, POOL, SETTINGS, TOKEN_ID
+from dialer.web import SESSION_COOKIE, current_user, json_response, read_json, requires
+
+routes = web.RouteTableDef()
+
+
+class LoginBody(BaseModel):
+    username: str = Field(min_length=1, max_length=63)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenBody(BaseModel):
+    label: str = Field(default="", max_length=100)
+
+
+class UserBody(BaseModel):
+    username: str = Field(min_length=2, max_length=63)
+    role: Literal["manager", "agent"]
+    password: str = Field(min_length=8, max_length=1024)
+    display_name: str = Field(default="", max_length=100)
+
+
+@routes.post("/api/auth/login")
+async def login(request: web.Request) -> web.Response:
+    body = await read_json(request, LoginBody)
+    settings = request.app[SETTINGS]
+    async with request.app[POOL].acquire() as conn:
+        token, expires, user = await service.login(
+            conn, body.username, body.password, now=request.app[CLOCK](),
+            ttl=timedelta(hours=settings.session_ttl_hours),
+        )
+    response = json_response({"token": token, "expires_at": expires, "user": user.to_json()})
+    response.set_cookie(
+        SESSION_COOKIE, token, httponly=True, samesite="Strict",
+        max_age=settings.session_ttl_hours * 3600,
+        secure=settings.public_url.startswith("https://"),
+    )
+    return response
+
+
+@routes.post("/api/auth/logout")
+@requires("manager", "agent")
+async def logout(request: web.Request) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        await conn.execute(q("revoke_token"), request[TOKEN_ID])
+    response = json_response({"logged_out": True})
+    response.del_cookie(SESSION_COOKIE)
+    return response
+
+
+@routes.get("/api/auth/me")
+@requires("manager", "agent")
+async def me(request: web.Request) -> web.Response:
+    return json_response(current_user(request).to_json())
+
+
+@routes.post("/api/auth/tokens")
+@requires("manager", "agent")
+async def create_token(request: web.Request) -> web.Response:
+    """A long-lived API token for the caller (shown once; only its hash is kept)."""
+    body = await read_json(request, TokenBody)
+    async with request.app[POOL].acquire() as conn:
+        token, _ = await service.issue_token(
+            conn, current_user(request).id, kind="api", label=body.label
+        )
+    return json_response({"token": token, "label": body.label}, status=201)
+
+
+@routes.get("/api/users")
+@requires("manager")
+async def list_users(request: web.Request) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        records = await conn.fetch(q("list_users"))
+    return json_response({"users": [dict(r) for r in records]})
+
+
+@routes.post("/api/users")
+@requires("manager")
+async def create_user(request: web.Request) -> web.Response:
+    body = await read_json(request, UserBody)
+    async with request.app[POOL].acquire() as conn:
+        user = await service.create_user(
+            conn, username=body.username, role=body.role, password=body.password,
+            display_name=body.display_name,
+        )
+    return json_response(user.to_json(), status=201)
+
+
+def setup(app: web.Application) -> None:
+    app.add_routes(routes)

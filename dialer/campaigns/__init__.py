@@ -1,0 +1,1 @@
+"""Campaigns: definitions as data (TOML), versions, and their life cycle."""

@@ -1,0 +1,122 @@
+"""Campaign endpoints: create, read, list, update (a new version), start, pause, finish."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from dialer.campaigns import service
+from dialer.db import q
+from dialer.errors import BadRequest, Conflict
+from dialer.keys import POOL, SETTINGS
+from dialer.web import current_user, json_response, requires
+
+routes = web.RouteTableDef()
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object: a campaign definition")
+    return data
+
+
+@routes.get("/api/campaigns")
+@requires("manager")
+async def list_campaigns(request: web.Request) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        records = await conn.fetch(q("list_campaigns"))
+    return json_response(
+        {"campaigns": [
+            {
+                "id": r["id"], "name": r["name"], "state": r["state"], "version": r["version"],
+                "title": r["definition"].get("title", ""), "targets": r["targets"],
+                "updated_at": r["updated_at"], "updated_by": r["updated_by"],
+            }
+            for r in records
+        ]}
+    )
+
+
+@routes.post("/api/campaigns")
+@requires("manager")
+async def create_campaign(request: web.Request) -> web.Response:
+    data = await _body(request)
+    async with request.app[POOL].acquire() as conn:
+        name = data.get("name")
+        if isinstance(name, str) and await conn.fetchrow(q("get_campaign_by_name"), name):
+            raise Conflict(f"campaign {name!r} exists already; PUT /api/campaigns/{name} changes it")
+        campaign, _, _ = await service.apply(
+            conn, data, actor=current_user(request).username, source="api",
+            scripts_dir=request.app[SETTINGS].scripts_dir,
+        )
+    return json_response(campaign.to_json(), status=201)
+
+
+@routes.get("/api/campaigns/{ref}")
+@requires("manager")
+async def get_campaign(request: web.Request) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        campaign = await service.get(conn, request.match_info["ref"])
+        targets = await conn.fetchval(q("count_targets"), campaign.id)
+    return json_response(campaign.to_json() | {"targets": targets})
+
+
+@routes.put("/api/campaigns/{ref}")
+@requires("manager")
+async def update_campaign(request: web.Request) -> web.Response:
+    data = await _body(request)
+    async with request.app[POOL].acquire() as conn:
+        current = await service.get(conn, request.match_info["ref"])
+        campaign, outcome, changes = await service.apply(
+            conn, data, actor=current_user(request).username, source="api",
+            scripts_dir=request.app[SETTINGS].scripts_dir, expect_name=current.name,
+        )
+    return json_response(campaign.to_json() | {"outcome": outcome, "changes": changes})
+
+
+@routes.get("/api/campaigns/{ref}/versions")
+@requires("manager")
+async def list_versions(request: web.Request) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        campaign = await service.get(conn, request.match_info["ref"])
+        versions = await conn.fetch(q("list_campaign_versions"), campaign.id)
+        events = await conn.fetch(q("list_campaign_events"), campaign.id)
+    return json_response(
+        {"versions": [dict(r) for r in versions], "events": [dict(r) for r in events]}
+    )
+
+
+async def _transition(request: web.Request, action: str) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        campaign = await service.transition(
+            conn, request.match_info["ref"], action, actor=current_user(request).username
+        )
+    return json_response(campaign.to_json())
+
+
+@routes.post("/api/campaigns/{ref}/start")
+@requires("manager")
+async def start(request: web.Request) -> web.Response:
+    return await _transition(request, "start")
+
+
+@routes.post("/api/campaigns/{ref}/pause")
+@requires("manager")
+async def pause(request: web.Request) -> web.Response:
+    return await _transition(request, "pause")
+
+
+@routes.post("/api/campaigns/{ref}/finish")
+@requires("manager")
+async def finish(request: web.Request) -> web.Response:
+    return await _transition(request, "finish")
+
+
+def setup(app: web.Application) -> None:
+    app.add_routes(routes)

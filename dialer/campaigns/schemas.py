@@ -1,0 +1,244 @@
+"""A campaign definition as a manager writes it (TOML file or JSON body).
+
+Validated strictly: an unknown key, a window that ends before it starts, a penalty
+schedule with a gap — each is an error that names the field, when the campaign is
+applied, never later during a call.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from dialer.targets.rows import TIERS
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CALL_RESULTS = ("busy_line", "no_answer", "failed", "machine", "abandoned", "canceled")
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_OFFSET = re.compile(r"^N(?:\+([0-9]))?/(\d{1,2}|last)$")
+_NAME = re.compile(r"^[a-z][a-z0-9-]{2,79}$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"15m"``, ``"2h"``, ``"1d12h"`` → timedelta."""
+    match = _DURATION.match(text.strip())
+    if not text.strip() or match is None:
+        raise ValueError(f"{text!r} is not a duration like 15m, 2h or 1d")
+    d, h, m, s = (int(g or 0) for g in match.groups())
+    return timedelta(days=d, hours=h, minutes=m, seconds=s)
+
+
+class Window(Strict):
+    """Calling hours of one weekday, in the customer's local time."""
+
+    start: time
+    end: time
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_pair(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and len(value) == 2:
+            return {"start": value[0], "end": value[1]}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end <= self.start:
+            raise ValueError(f"ends at {self.end:%H:%M}, not after it starts at {self.start:%H:%M}")
+        return self
+
+
+class Retry(Strict):
+    delay: str
+    max_attempts: Annotated[int, Field(ge=0, le=50)]
+
+    @field_validator("delay")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class RetryPolicy(Strict):
+    """Per call result: wait this long, at most this many attempts of that result."""
+
+    max_attempts: Annotated[int, Field(ge=1, le=50)] = 6
+    busy_line: Retry = Retry(delay="15m", max_attempts=3)
+    no_answer: Retry = Retry(delay="2h", max_attempts=3)
+    failed: Retry = Retry(delay="1h", max_attempts=2)
+    machine: Retry = Retry(delay="4h", max_attempts=2)
+    abandoned: Retry = Retry(delay="10m", max_attempts=3)
+    canceled: Retry = Retry(delay="30m", max_attempts=2)
+
+
+class PenaltyRow(Strict):
+    """From day ``start`` to ``end`` (``N/21``, ``N+1/last``; no end = open), the
+    penalty is ``max(percent of the total, minimum)``."""
+
+    start: str
+    end: str | None = None
+    percent: Annotated[int, Field(ge=0, le=100)]
+    minimum: Annotated[int, Field(ge=0)]
+
+    @field_validator("start", "end")
+    @classmethod
+    def _offset(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_offset(value)
+        return value
+
+
+def parse_offset(text: str) -> tuple[int, int | None]:
+    """``"N+1/05"`` → ``(1, 5)``; ``"N/last"`` → ``(0, None)``."""
+    match = _OFFSET.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a bill-relative day like N/05, N/last or N+1/01")
+    months = int(match.group(1) or 0)
+    day = None if match.group(2) == "last" else int(match.group(2))
+    if day is not None and not 1 <= day <= 31:
+        raise ValueError(f"{text!r}: day {day} is not a day of a month")
+    return months, day
+
+
+def _next_day(offset: tuple[int, int | None]) -> tuple[int, int]:
+    months, day = offset
+    return (months + 1, 1) if day is None else (months, day + 1)
+
+
+class Penalty(Strict):
+    """The penalty schedule per product (DOMAIN.md, seed 001 step 2)."""
+
+    payable_from_day: Annotated[int, Field(ge=1, le=28)] = 5
+    due_day: Annotated[int, Field(ge=1, le=28)] = 20
+    minipack_before_day: Annotated[int, Field(ge=1, le=28)] | None = 15
+    rounding: Literal["half_up"] = "half_up"
+    internet: list[PenaltyRow] = Field(default_factory=list)
+    telephone: list[PenaltyRow] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _contiguous(self) -> Penalty:
+        for product in ("internet", "telephone"):
+            rows: list[PenaltyRow] = getattr(self, product)
+            expected: tuple[int, int] = (0, self.payable_from_day)
+            for i, row in enumerate(rows):
+                start = parse_offset(row.start)
+                if (start[0], start[1]) != expected:
+                    raise ValueError(
+                        f"{product}[{i}] starts at {row.start}; the schedule must run without"
+                        f" gaps from N/{self.payable_from_day:02d}"
+                    )
+                if row.end is None:
+                    if i != len(rows) - 1:
+                        raise ValueError(f"{product}[{i}] has no end but is not the last row")
+                    break
+                end = parse_offset(row.end)
+                if (end[0], end[1] if end[1] is not None else 99) < (start[0], start[1] or 0):
+                    raise ValueError(f"{product}[{i}] ends at {row.end}, before it starts")
+                expected = _next_day(end)
+        return self
+
+
+class Voucher(Strict):
+    quota: Annotated[int, Field(ge=0, le=10_000_000)]
+    expires: datetime
+    partner: str = "Bukalapak"
+
+    @field_validator("expires")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("needs a time zone offset, e.g. 2022-09-30T23:59:59+07:00 (WIB)")
+        return value
+
+
+class WhatsApp(Strict):
+    content_sid: str = Field(pattern=r"^HX[0-9a-fA-F]{32}$")
+    sender: str = Field(pattern=r"^whatsapp:\+[1-9]\d{6,14}$")
+    variables: dict[str, str]
+
+    @field_validator("variables")
+    @classmethod
+    def _known(cls, value: dict[str, str]) -> dict[str, str]:
+        allowed = {"customer_name", "voucher_code", "voucher_expiry", "bill_amount", "how_to_pay"}
+        for key, name in value.items():
+            if not key.isdigit():
+                raise ValueError(f"template variable {key!r} must be a number, as in Twilio")
+            if name not in allowed:
+                raise ValueError(f"variable {key} = {name!r} is not one of {sorted(allowed)}")
+        return value
+
+
+class Period(Strict):
+    starts: date
+    ends: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.ends < self.starts:
+            raise ValueError("the period ends before it starts")
+        return self
+
+
+class CampaignDefinition(Strict):
+    """Everything a campaign is, apart from its state."""
+
+    name: str
+    title: str = ""
+    product: Literal["internet", "telephone"]
+    tiers: list[str]
+    script: str
+    period: Period
+    calling_window: dict[str, Window]
+    holidays: Literal["skip", "allow"] = "skip"
+    retry: RetryPolicy = RetryPolicy()
+    pacing_ratio: Annotated[float, Field(ge=1.0, le=5.0)] = 1.0
+    abandon_limit_percent: Annotated[float, Field(ge=0.0, le=100.0)] = 3.0
+    virtual_seats: Annotated[int, Field(ge=0, le=10_000)] = 0
+    voucher: Voucher
+    penalty: Penalty
+    whatsapp: WhatsApp
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError(
+                "must be 3-80 characters of lowercase letters, digits and dashes,"
+                " starting with a letter"
+            )
+        return value
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("a campaign calls at least one tier")
+        for tier in value:
+            if tier not in TIERS:
+                raise ValueError(f"{tier!r} is not a tier ({', '.join(TIERS)})")
+        if len(set(value)) != len(value):
+            raise ValueError("a tier is listed twice")
+        return value
+
+    @field_validator("calling_window")
+    @classmethod
+    def _weekdays(cls, value: dict[str, Window]) -> dict[str, Window]:
+        for day in value:
+            if day not in WEEKDAYS:
+                raise ValueError(f"{day!r} is not a weekday ({', '.join(WEEKDAYS)})")
+        if not value:
+            raise ValueError("the calling window has no day")
+        return {d: value[d] for d in WEEKDAYS if d in value}
+
+    @model_validator(mode="after")
+    def _schedule_for_product(self) -> CampaignDefinition:
+        if not getattr(self.penalty, self.product):
+            raise ValueError(f"penalty.{self.product} is empty: the campaign's product needs one")
+        return self

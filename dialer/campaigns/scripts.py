@@ -1,0 +1,219 @@
+"""Call scripts and solution guides, as data (``scripts/*.yaml``), validated up front.
+
+A campaign names its call script; applying the campaign validates the script then, so
+an unknown placeholder, a missing step or a branch to nowhere is a clear error when the
+manager applies it, never a broken screen-pop during a call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dialer.errors import NotFound, ValidationFailed
+
+# The ten steps of the COC (seed 001); the dialer refers to them by key.
+STEP_KEYS = (
+    "opening", "due_date", "usage", "empathy", "voucher_offer", "payment_channels",
+    "wa_number", "myindihome", "voucher_delivery", "closing",
+)
+PLACEHOLDERS = frozenset({
+    "greeting", "closing_greeting", "agent_name", "customer_name", "indihome_number",
+    "address", "bill_month", "bill_amount", "due_date", "penalty_today", "penalty_rule",
+    "penalty_schedule", "minipack_deadline", "voucher_quota", "voucher_quota_left",
+    "voucher_expiry", "payment_channels", "wa_number", "msisdn",
+})
+OUTCOMES = frozenset({
+    "customer_busy", "already_paid", "do_not_call", "not_subscriber", "claims_cancelled",
+    "wants_cancellation", "wrong_number", "has_problem", "pays_via_bukalapak",
+    "pays_other_channel",
+})
+RECORD_FIELDS = frozenset({
+    "hub_penerima", "address_valid", "new_address", "service_working", "wa_number",
+    "myindihome_status", "notes", "ticket",
+})
+_THEN = re.compile(r"^(end|caring|next|step:([a-z_]+))$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Branch(_Strict):
+    when: str
+    outcome: str | None = None
+    say: str | None = None
+    then: str = "next"
+
+
+class Step(_Strict):
+    key: str
+    number: int
+    title: str
+    agent: str
+    customer: str = "OK"
+    notes: list[str] = Field(default_factory=list)
+    records: list[str] = Field(default_factory=list)
+    shown_when: Literal[
+        "always", "voucher_available", "declined_bukalapak", "accepted_bukalapak"
+    ] = "always"
+    branches: list[Branch] = Field(default_factory=list)
+
+
+class CallScript(_Strict):
+    name: str
+    kind: Literal["call_script"]
+    title: str
+    source: str = ""
+    language: str = "id"
+    steps: list[Step]
+
+
+class TicketField(_Strict):
+    key: str
+    label: str
+    required: bool = True
+    choices: list[str] | None = None
+
+
+class Sla(_Strict):
+    by_tier: dict[str, int] | None = None
+    fixed_hours: int | None = None
+
+
+class Guide(_Strict):
+    name: str
+    kind: Literal["guide"]
+    title: str
+    source: str = ""
+    language: str = "id"
+    category: str
+    sla: Sla
+    todo: list[str] = Field(default_factory=list)
+    possible_causes: list[str] = Field(default_factory=list)
+    mandatory_fields: list[TicketField]
+    kip: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LoadedScript:
+    name: str
+    kind: str
+    digest: str
+    definition: dict[str, Any]
+    path: Path
+
+
+def placeholders_in(text: str) -> list[str]:
+    """The ``{names}`` used in ``text``; a stray brace is an error."""
+    try:
+        return [field for _, field, _, _ in string.Formatter().parse(text) if field is not None]
+    except ValueError as exc:
+        raise ValueError(f"malformed braces: {exc}") from exc
+
+
+def _check_call_script(script: CallScript) -> list[str]:
+    problems: list[str] = []
+    keys = [s.key for s in script.steps]
+    for key in STEP_KEYS:
+        if key not in keys:
+            problems.append(f"step {key!r} is missing (the script needs all of {', '.join(STEP_KEYS)})")
+    for key in set(keys):
+        if keys.count(key) > 1:
+            problems.append(f"step {key!r} appears {keys.count(key)} times")
+    for step in script.steps:
+        where = f"step {step.number} ({step.key})"
+        if step.key not in STEP_KEYS:
+            problems.append(f"{where}: unknown step key; expected one of {', '.join(STEP_KEYS)}")
+        texts = [("agent", step.agent), *((f"notes[{i}]", n) for i, n in enumerate(step.notes))]
+        texts += [(f"branches[{i}].say", b.say) for i, b in enumerate(step.branches) if b.say]
+        for label, text in texts:
+            try:
+                names = placeholders_in(text)
+            except ValueError as exc:
+                problems.append(f"{where} {label}: {exc}")
+                continue
+            for name in names:
+                if name not in PLACEHOLDERS:
+                    problems.append(
+                        f"{where} {label}: unknown placeholder {{{name}}}"
+                        f" (known: {', '.join(sorted(PLACEHOLDERS))})"
+                    )
+        for field in step.records:
+            if field not in RECORD_FIELDS:
+                problems.append(f"{where}: records unknown field {field!r}")
+        for i, branch in enumerate(step.branches):
+            if branch.outcome is not None and branch.outcome not in OUTCOMES:
+                problems.append(f"{where} branches[{i}]: unknown outcome {branch.outcome!r}")
+            match = _THEN.match(branch.then)
+            if match is None:
+                problems.append(f"{where} branches[{i}]: then {branch.then!r} is not end, caring, next or step:<key>")
+            elif match.group(2) and match.group(2) not in keys:
+                problems.append(f"{where} branches[{i}]: goes to step {match.group(2)!r}, which the script lacks")
+    numbers = [s.number for s in script.steps]
+    if numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
+        problems.append("steps must be numbered in increasing order")
+    return problems
+
+
+def _check_guide(guide: Guide) -> list[str]:
+    problems = []
+    if (guide.sla.by_tier is None) == (guide.sla.fixed_hours is None):
+        problems.append("sla: give exactly one of by_tier and fixed_hours")
+    if guide.sla.by_tier is not None:
+        for tier in ("Diamond", "Platinum", "Gold", "Silver"):
+            if tier not in guide.sla.by_tier:
+                problems.append(f"sla.by_tier: no deadline for {tier}")
+    keys = [f.key for f in guide.mandatory_fields]
+    if len(set(keys)) != len(keys):
+        problems.append("mandatory_fields: a key appears twice")
+    return problems
+
+
+def load_file(path: Path) -> LoadedScript:
+    """Load and validate one script or guide file; ValidationFailed says what and where."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValidationFailed(f"{path.name}: cannot be read as YAML: {exc}") from exc
+    if not isinstance(data, dict) or data.get("kind") not in ("call_script", "guide"):
+        raise ValidationFailed(f"{path.name}: needs kind: call_script or kind: guide")
+    model: type[CallScript] | type[Guide] = CallScript if data["kind"] == "call_script" else Guide
+    try:
+        parsed = model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            f"{path.name}: invalid {data['kind']}",
+            details=[{"field": ".".join(map(str, e["loc"])), "reason": e["msg"]} for e in exc.errors()],
+        ) from exc
+    problems = (
+        _check_call_script(parsed) if isinstance(parsed, CallScript) else _check_guide(parsed)
+    )
+    if problems:
+        raise ValidationFailed(
+            f"{path.name}: {len(problems)} problem(s) in {data['kind']} {parsed.name!r}",
+            details=[{"field": path.name, "reason": p} for p in problems],
+        )
+    definition = parsed.model_dump(mode="json")
+    digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
+    return LoadedScript(parsed.name, data["kind"], digest, definition, path)
+
+
+def find_script(directory: Path, name: str) -> LoadedScript:
+    """The script called ``name`` among ``directory/*.yaml``, validated."""
+    for path in sorted(directory.glob("*.y*ml")):
+        try:
+            head = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError:
+            continue
+        if isinstance(head, dict) and head.get("name") == name:
+            return load_file(path)
+    raise NotFound(f"no script named {name!r} in {directory}/ (the campaign's `script`)")

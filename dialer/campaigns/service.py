@@ -1,0 +1,146 @@
+"""Applying campaign definitions (create, update as a new version) and their life cycle."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from dialer.campaigns.models import TRANSITIONS, Campaign
+from dialer.campaigns.schemas import CampaignDefinition
+from dialer.campaigns.scripts import find_script
+from dialer.db import Connection, q
+from dialer.errors import Conflict, NotFound, ValidationFailed
+
+
+def validation_details(exc: ValidationError) -> list[dict[str, str]]:
+    """Pydantic's errors as ``[{"field": "voucher.quota", "reason": "..."}]``."""
+    return [
+        {"field": ".".join(str(p) for p in e["loc"]) or "(definition)", "reason": e["msg"]}
+        for e in exc.errors()
+    ]
+
+
+def parse_definition(data: dict[str, Any], *, where: str = "campaign") -> CampaignDefinition:
+    try:
+        return CampaignDefinition.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(f"{where}: invalid campaign definition", details=validation_details(exc)) from exc
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValidationFailed(f"{path}: cannot be read as TOML: {exc}") from exc
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, inner in value.items():
+            out.update(_flatten(inner, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: value}
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{"voucher.quota": {"from": 50, "to": 60}}`` for every leaf that changed."""
+    a, b = _flatten(old), _flatten(new)
+    return {
+        key: {"from": a.get(key), "to": b.get(key)}
+        for key in sorted(a.keys() | b.keys())
+        if a.get(key) != b.get(key)
+    }
+
+
+async def apply(
+    conn: Connection,
+    data: dict[str, Any],
+    *,
+    actor: str,
+    source: str,
+    scripts_dir: Path,
+    expect_name: str | None = None,
+) -> tuple[Campaign, str, dict[str, Any]]:
+    """Create or update a campaign from a definition; returns (campaign, outcome, changes).
+
+    ``outcome`` is ``created``, ``updated`` (a new version, with its changes recorded)
+    or ``unchanged``. The script the campaign names is validated and stored with it.
+    """
+    definition = parse_definition(data, where=source)
+    if expect_name is not None and definition.name != expect_name:
+        raise ValidationFailed(
+            f"the definition is named {definition.name!r} but the URL names {expect_name!r};"
+            " a campaign cannot be renamed"
+        )
+    script = find_script(scripts_dir, definition.script)
+    if script.kind != "call_script":
+        raise ValidationFailed(f"{definition.script!r} is a {script.kind}, not a call script")
+    stored = definition.model_dump(mode="json") | {"script_digest": script.digest}
+    columns = (
+        definition.product, definition.tiers, definition.voucher.quota,
+        definition.voucher.expires, definition.script,
+    )
+    async with conn.transaction():
+        await conn.execute(
+            q("upsert_script"), script.name, script.digest, script.kind, script.definition
+        )
+        existing = await conn.fetchrow(q("lock_campaign_by_name"), definition.name)
+        if existing is None:
+            record = await conn.fetchrow(
+                q("insert_campaign"), definition.name, *columns, stored, actor
+            )
+            changes = diff({}, stored)
+            outcome = "created"
+        else:
+            current = Campaign.from_record(existing)
+            if current.state == "finished":
+                raise Conflict(f"campaign {current.name!r} is finished; it cannot change")
+            changes = diff(current.definition, stored)
+            if not changes:
+                return current, "unchanged", {}
+            record = await conn.fetchrow(
+                q("update_campaign"), current.id, stored, *columns, actor
+            )
+            outcome = "updated"
+        campaign = Campaign.from_record(record)
+        await conn.execute(
+            q("insert_campaign_version"),
+            campaign.id, campaign.version, stored, changes, campaign.state, actor, source,
+        )
+    return campaign, outcome, changes
+
+
+async def get(conn: Connection, ref: str | int) -> Campaign:
+    """A campaign by id (digits) or by name."""
+    text = str(ref)
+    record = await conn.fetchrow(
+        q("get_campaign_by_id") if text.isdigit() else q("get_campaign_by_name"),
+        int(text) if text.isdigit() else text,
+    )
+    if record is None:
+        raise NotFound(f"no campaign {text!r}")
+    return Campaign.from_record(record)
+
+
+async def transition(conn: Connection, ref: str | int, action: str, *, actor: str) -> Campaign:
+    """Start, pause or finish; a move the state machine forbids is a 409 that says why."""
+    sources, target = TRANSITIONS[action]
+    async with conn.transaction():
+        current = await get(conn, ref)
+        record = await conn.fetchrow(
+            q("set_campaign_state"), current.id, target, list(sources), actor
+        )
+        if record is None:
+            raise Conflict(
+                f"cannot {action} campaign {current.name!r}: it is {current.state}"
+                f" ({action} applies to {' or '.join(sources)})",
+                details={"state": current.state, "action": action},
+            )
+        await conn.execute(
+            q("insert_campaign_event"), current.id, action, current.state, target, actor
+        )
+    return Campaign.from_record(record)

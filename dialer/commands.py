@@ -1,0 +1,282 @@
+"""The command line's handlers, one per ``dialer <command> <action>``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from dialer.app import create_app
+from dialer.auth import service as auth
+from dialer.campaigns import service as campaigns
+from dialer.cli_db import connection, database_url
+from dialer.db import connect, q
+from dialer.dnc import service as dnc
+from dialer.errors import BadRequest, Conflict
+from dialer.settings import Settings
+from dialer.targets.service import ImportSummary, import_targets
+
+
+def _actor(args: argparse.Namespace) -> str:
+    return str(getattr(args, "actor", None) or f"cli:{getpass.getuser()}")
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _json(data: Any) -> None:
+    from dialer.__main__ import _print_json
+
+    _print_json(data)
+
+
+async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    async with database_url(settings):
+        _out("migrations applied")
+    return 0
+
+
+async def cmd_campaign_apply(args: argparse.Namespace, settings: Settings) -> int:
+    data = campaigns.load_toml(args.file)
+    async with connection(settings) as conn:
+        campaign, outcome, changes = await campaigns.apply(
+            conn, data, actor=_actor(args), source=f"file:{args.file.name}",
+            scripts_dir=settings.scripts_dir,
+        )
+    if args.json:
+        _json(campaign.to_json() | {"outcome": outcome, "changes": changes})
+    else:
+        _out(f"{campaign.name}: {outcome} (version {campaign.version}, {campaign.state})")
+        if outcome == "updated":
+            for key, change in changes.items():
+                _out(f"  {key}: {change['from']!r} → {change['to']!r}")
+    return 0
+
+
+async def cmd_campaign_list(args: argparse.Namespace, settings: Settings) -> int:
+    async with connection(settings) as conn:
+        records = await conn.fetch(q("list_campaigns"))
+    for r in records:
+        _out(f"{r['id']:>4}  {r['name']:<40} {r['state']:<9} v{r['version']:<3} {r['targets']} targets")
+    return 0
+
+
+async def _transition(args: argparse.Namespace, settings: Settings, action: str) -> int:
+    async with connection(settings) as conn:
+        campaign = await campaigns.transition(conn, args.campaign, action, actor=_actor(args))
+    _out(f"{campaign.name}: {campaign.state}")
+    return 0
+
+
+async def cmd_campaign_start(args: argparse.Namespace, settings: Settings) -> int:
+    return await _transition(args, settings, "start")
+
+
+async def cmd_campaign_pause(args: argparse.Namespace, settings: Settings) -> int:
+    return await _transition(args, settings, "pause")
+
+
+async def cmd_campaign_finish(args: argparse.Namespace, settings: Settings) -> int:
+    return await _transition(args, settings, "finish")
+
+
+def _mapping(pairs: list[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        header, sep, field = pair.rpartition("=")
+        if not sep or not header or not field:
+            raise BadRequest(f"--map {pair!r}: write HEADER=FIELD, e.g. 'No Pel=customer_id'")
+        mapping[header] = field
+    return mapping
+
+
+async def run_import(
+    settings: Settings, campaign_ref: str, path: Path, *, actor: str,
+    mapping: dict[str, str] | None = None, show_progress: bool = True,
+) -> ImportSummary:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if not path.is_file():
+        raise BadRequest(f"{path}: no such file")
+    async with connection(settings) as conn:
+        campaign = await campaigns.get(conn, campaign_ref)
+        with Progress(
+            TextColumn("[bold]importing[/] {task.description}"), BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%  {task.fields[rows]:,} rows"),
+            TimeElapsedColumn(), disable=not show_progress, transient=False,
+            console=None if show_progress else None,
+        ) as bar:
+            task = bar.add_task(path.name, total=1.0, rows=0)
+            summary = await import_targets(
+                conn, campaign_id=campaign.id, tiers=campaign.tiers, path=path,
+                filename=path.name, actor=actor, mapping=mapping,
+                chunk_rows=settings.import_chunk_rows,
+                progress=lambda rows, done: bar.update(task, completed=done, rows=rows),
+            )
+    return summary
+
+
+async def cmd_targets_import(args: argparse.Namespace, settings: Settings) -> int:
+    summary = await run_import(
+        settings, args.campaign, args.file, actor=_actor(args), mapping=_mapping(args.map),
+        show_progress=sys.stderr.isatty(),
+    )
+    data = summary.to_json()
+    if args.json:
+        _json(data)
+        return 0
+    _out(
+        f"{args.file.name}: {summary.rows:,} rows — accepted {summary.accepted:,},"
+        f" duplicates {summary.duplicates:,}, dnc {summary.dnc:,},"
+        f" out of tier {summary.out_of_tier:,}, rejected {summary.rejected_rows:,}"
+    )
+    for item in summary.rejected[:20]:
+        _out(f"  line {item['line']}: {item['field']} {item['reason']}")
+    if summary.reasons_total > 20:
+        _out(f"  … {summary.reasons_total - 20} more; GET /api/imports/{summary.import_id}/rejected.csv")
+    return 0
+
+
+async def cmd_dnc_add(args: argparse.Namespace, settings: Settings) -> int:
+    async with connection(settings) as conn:
+        number, new = await dnc.add(conn, args.msisdn, reason=args.reason, source="cli", actor=_actor(args))
+    _out(f"{number}: {'added' if new else 'already on the list'}")
+    return 0
+
+
+async def cmd_dnc_import(args: argparse.Namespace, settings: Settings) -> int:
+    async with connection(settings) as conn:
+        summary = await dnc.import_file(conn, args.file, source=f"file:{args.file.name}", actor=_actor(args))
+    _json(summary)
+    return 0
+
+
+async def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
+    password = args.password or os.environ.get("DIALER_NEW_PASSWORD") or getpass.getpass("password: ")
+    async with connection(settings) as conn:
+        user = await auth.create_user(
+            conn, username=args.username, role=args.role, password=password, display_name=args.name
+        )
+    _out(f"{user.username}: {user.role} created")
+    return 0
+
+
+async def cmd_tokens_create(args: argparse.Namespace, settings: Settings) -> int:
+    async with connection(settings) as conn:
+        record = await conn.fetchrow(q("get_user_for_login"), args.username)
+        if record is None:
+            raise BadRequest(f"no user {args.username!r}")
+        token, _ = await auth.issue_token(conn, record["id"], kind="api", label=args.label)
+    _out(token)
+    return 0
+
+
+async def _serve(settings: Settings, url: str, *, banner: list[str] | None = None) -> None:
+    settings = settings.model_copy(update={"database_url": url})
+    runner = web.AppRunner(create_app(settings), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    base = f"http://{settings.host}:{settings.port}"
+    for line in banner or []:
+        _out(line)
+    _out(f"serving on {base}  (health {base}/healthz, ready {base}/readyz); Ctrl-C stops")
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    update = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = settings.model_copy(update=update)
+    async with database_url(settings) as url:
+        await _serve(settings, url)
+    return 0
+
+
+DEMO_USERS = (("manager", "manager", "manager-demo", "Manajer Kampanye"),
+              ("agent1", "agent", "agent1-demo", "Agen Satu"))
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """The product on its embedded defaults: seed campaign, sample list, URLs, service."""
+    from dialer.sample import SAMPLE_DNC, write_sample
+
+    async with database_url(settings) as url:
+        conn = await connect(url)
+        try:
+            banner = await _prepare_demo(conn, settings, args.sample_rows, SAMPLE_DNC, write_sample)
+        finally:
+            await conn.close()
+        if args.no_serve:
+            for line in banner:
+                _out(line)
+            return 0
+        await _serve(settings, url, banner=banner)
+    return 0
+
+
+async def _prepare_demo(conn: Any, settings: Settings, rows: int, dnc_numbers: tuple[str, ...], write_sample: Any) -> list[str]:
+    from dialer.auth.passwords import hash_password
+
+    lines = ["", "== dialer: embedded demo =="]
+    lines.append(f"database: {'DATABASE_URL' if settings.database_url else f'embedded PostgreSQL under {settings.home}/pgdata'}")
+    for username, role, password, name in DEMO_USERS:
+        try:
+            await auth.create_user(conn, username=username, role=role, password=password, display_name=name)
+        except Conflict:
+            await conn.execute(q("set_user_password"), username, hash_password(password))
+        lines.append(f"user {username:<8} role {role:<8} password {password}")
+    applied = []
+    for path in sorted(settings.campaigns_dir.glob("*.toml")):
+        campaign, outcome, _ = await campaigns.apply(
+            conn, campaigns.load_toml(path), actor="demo", source=f"file:{path.name}",
+            scripts_dir=settings.scripts_dir,
+        )
+        applied.append(campaign)
+        lines.append(f"campaign {campaign.name}: {outcome} (version {campaign.version}, {campaign.state})")
+    for number in dnc_numbers:
+        await dnc.add(conn, number, reason="sample: asked not to be called", source="demo", actor="demo")
+    if applied:
+        seed = applied[0]
+        sample = write_sample(settings.home / "sample" / "targets-sample.csv", rows)
+        summary = await import_targets(
+            conn, campaign_id=seed.id, tiers=seed.tiers, path=sample, filename=sample.name,
+            actor="demo",
+        )
+        s = summary
+        lines.append(
+            f"sample list {sample}: {s.rows} rows — accepted {s.accepted}, duplicates"
+            f" {s.duplicates}, dnc {s.dnc}, out of tier {s.out_of_tier}, rejected {s.rejected_rows}"
+        )
+        base = f"http://{settings.host}:{settings.port}"
+        lines += [
+            "",
+            "try:",
+            f"  TOKEN=$(curl -s -X POST {base}/api/auth/login -H 'Content-Type: application/json'"
+            " -d '{\"username\":\"manager\",\"password\":\"manager-demo\"}' | python3 -c"
+            " 'import json,sys; print(json.load(sys.stdin)[\"token\"])')",
+            f"  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/campaigns",
+            f"  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/campaigns/{seed.name}",
+            f"  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/imports/{s.import_id}",
+            f"  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/imports/{s.import_id}/rejected.csv",
+            f"  curl -s -H \"Authorization: Bearer $TOKEN\" -F file=@{sample} {base}/api/campaigns/{seed.name}/targets",
+            "",
+        ]
+    return lines

@@ -1,0 +1,1 @@
+"""The global do-not-call list, across campaigns."""

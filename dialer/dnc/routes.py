@@ -1,0 +1,81 @@
+"""DNC endpoints: list, add, remove, import a file."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from dialer.db import q
+from dialer.dnc import service
+from dialer.keys import POOL, SETTINGS
+from dialer.uploads import receive_upload
+from dialer.web import current_user, json_response, query_int, read_json, requires
+
+routes = web.RouteTableDef()
+
+
+class DncEntry(BaseModel):
+    msisdn: str = Field(min_length=1, max_length=40)
+    reason: str = Field(default="", max_length=500)
+
+
+@routes.get("/api/dnc")
+@requires("manager")
+async def list_dnc(request: web.Request) -> web.Response:
+    after = request.query.get("after", "")
+    limit = query_int(request, "limit", 100, maximum=1000)
+    async with request.app[POOL].acquire() as conn:
+        records = await conn.fetch(q("list_dnc"), after, limit)
+        total = await conn.fetchval(q("count_dnc"))
+    items = [dict(r) for r in records]
+    return json_response(
+        {"total": total, "entries": items,
+         "next_after": items[-1]["msisdn"] if len(items) == limit else None}
+    )
+
+
+@routes.post("/api/dnc")
+@requires("manager")
+async def add_dnc(request: web.Request) -> web.Response:
+    entry = await read_json(request, DncEntry)
+    async with request.app[POOL].acquire() as conn:
+        number, new = await service.add(
+            conn, entry.msisdn, reason=entry.reason, source="api",
+            actor=current_user(request).username,
+        )
+        record = await conn.fetchrow(q("get_dnc"), number)
+    return json_response(dict(record) | {"new": new}, status=201 if new else 200)
+
+
+@routes.get("/api/dnc/{msisdn}")
+@requires("manager")
+async def get_dnc(request: web.Request) -> web.Response:
+    number = service.normalize(request.match_info["msisdn"])
+    async with request.app[POOL].acquire() as conn:
+        record = await conn.fetchrow(q("get_dnc"), number)
+    return json_response({"msisdn": number, "listed": record is not None, "entry": dict(record) if record else None})
+
+
+@routes.delete("/api/dnc/{msisdn}")
+@requires("manager")
+async def remove_dnc(request: web.Request) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        number = await service.remove(conn, request.match_info["msisdn"])
+    return json_response({"msisdn": number, "removed": True})
+
+
+@routes.post("/api/dnc/import")
+@requires("manager")
+async def import_dnc(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    async with receive_upload(request, max_bytes=settings.max_upload_bytes) as upload:
+        async with request.app[POOL].acquire() as conn:
+            summary = await service.import_file(
+                conn, upload.path, source=f"file:{upload.filename}",
+                actor=current_user(request).username,
+            )
+    return json_response(summary, status=201)
+
+
+def setup(app: web.Application) -> None:
+    app.add_routes(routes)

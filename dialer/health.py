@@ -1,0 +1,42 @@
+"""``/healthz``: the process answers. ``/readyz``: it can serve (database and schema)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from dialer import __version__
+from dialer.db import migration_files
+from dialer.keys import POOL
+from dialer.web import json_response
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    return json_response({"status": "ok", "version": __version__})
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    expected = migration_files()[-1][0]
+    try:
+        async with asyncio.timeout(2):
+            async with request.app[POOL].acquire() as conn:
+                applied = await conn.fetchval("SELECT max(version) FROM schema_migrations")
+    except (TimeoutError, OSError, Exception) as exc:  # any failure means not ready
+        return json_response(
+            {"status": "unavailable", "database": f"unreachable: {type(exc).__name__}"}, status=503
+        )
+    if applied != expected:
+        return json_response(
+            {"status": "unavailable", "database": "ok", "schema": applied, "expected": expected},
+            status=503,
+        )
+    return json_response({"status": "ready", "database": "ok", "schema": applied})
+
+
+def setup(app: web.Application) -> None:
+    app.add_routes(routes)

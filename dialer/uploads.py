@@ -1,0 +1,80 @@
+"""Receiving an uploaded file: streamed from the multipart body to a temporary file."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import BodyPartReader, web
+
+from dialer.errors import BadRequest, PayloadTooLarge
+
+CHUNK = 1 << 16
+
+
+@dataclass
+class Upload:
+    path: Path
+    filename: str
+    size: int
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def json_field(self, name: str) -> dict[str, str] | None:
+        raw = self.fields.get(name)
+        if not raw:
+            return None
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise BadRequest(f"form field {name!r} is not valid JSON: {exc}") from exc
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise BadRequest(f'form field {name!r} must be an object like {{"Header": "field"}}')
+        return value
+
+
+@asynccontextmanager
+async def receive_upload(request: web.Request, *, max_bytes: int) -> AsyncIterator[Upload]:
+    """Spool the ``file`` part of a multipart upload to disk; other parts become fields.
+
+    The body is never held in memory whole; the file is deleted on exit, whatever
+    happens. A body over ``max_bytes`` is refused with 413 and nothing is kept.
+    """
+    if not request.content_type.startswith("multipart/"):
+        raise BadRequest("upload the list as multipart/form-data with a part named 'file'")
+    fd, name = tempfile.mkstemp(prefix="dialer-upload-")
+    path = Path(name)
+    try:
+        upload: Upload | None = None
+        fields: dict[str, str] = {}
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name == "file":
+                size = 0
+                with os.fdopen(fd, "wb", closefd=False) as out:
+                    while chunk := await part.read_chunk(CHUNK):
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise PayloadTooLarge(
+                                f"the file is larger than {max_bytes // (1024 * 1024)} MB;"
+                                " nothing was imported"
+                            )
+                        out.write(chunk)
+                upload = Upload(path, part.filename or "upload", size)
+            elif part.name:
+                fields[part.name] = (await part.read(decode=True)).decode("utf-8", "replace")
+        if upload is None:
+            raise BadRequest("the upload has no part named 'file'")
+        upload.fields = fields
+        yield upload
+    finally:
+        os.close(fd)
+        path.unlink(missing_ok=True)
