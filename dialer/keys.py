@@ -12,6 +12,6 @@ SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", Pool)
 CLOCK = web.AppKey("clock", Clock)  # type: ignore[type-abstract]
 
-# request["user"] is set by the auth middleware (a dialer.auth.service.User or None).
-USER = "dialer.user"
-TOKEN_ID = "dialer.token_id"
+# Set on every request by the auth middleware.
+USER = web.RequestKey("user", object)  # dialer.auth.service.User | None
+TOKEN_ID = web.RequestKey("token_id", int)

@@ -78,8 +78,8 @@ def requires(*roles: str) -> Callable[[Handler], Handler]:
     def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def checked(request: web.Request) -> web.StreamResponse:
-            user: User | None = request[USER]
-            if user is None:
+            user = request[USER]
+            if not isinstance(user, User):
                 raise Unauthorized("log in or send an API token (Authorization: Bearer …)")
             if user.role not in roles:
                 raise Forbidden(f"this needs the {' or '.join(roles)} role; you are {user.role}")
@@ -91,8 +91,8 @@ def requires(*roles: str) -> Callable[[Handler], Handler]:
 
 
 def current_user(request: web.Request) -> User:
-    user: User | None = request[USER]
-    assert user is not None
+    user = request[USER]
+    assert isinstance(user, User)
     return user
 
 

@@ -1,0 +1,111 @@
+"""Fixtures: a real PostgreSQL (DATABASE_URL, or the embedded one), a template database
+built from the migrations once per run, a fresh database per test, factories."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from dialer.app import create_app
+from dialer.db import Pool, connect, create_pool, migrate
+from dialer.settings import Settings
+from tests.factories import Factory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL with another database name."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server URL with rights to create databases."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        yield url
+        return
+    from dialer.embedded_pg import EmbeddedPostgres
+
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
+    server.start()
+    yield server.url("postgres")
+    server.stop()
+
+
+async def _admin(url: str) -> asyncpg.Connection:
+    return await asyncpg.connect(url)
+
+
+@pytest.fixture(scope="session")
+async def template_db(pg_admin_url: str) -> AsyncIterator[str]:
+    """A database with every migration applied, copied for each test."""
+    name = f"dialer_tpl_{os.getpid()}"
+    admin = await _admin(pg_admin_url)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    conn = await connect(with_database(pg_admin_url, name))
+    await migrate(conn)
+    await conn.close()
+    yield name
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest.fixture
+async def db_url(pg_admin_url: str, template_db: str) -> AsyncIterator[str]:
+    name = f"dialer_t_{uuid.uuid4().hex[:12]}"
+    admin = await _admin(pg_admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+        yield with_database(pg_admin_url, name)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def conn(db_url: str) -> AsyncIterator[asyncpg.Connection]:
+    connection = await connect(db_url)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+async def pool(db_url: str) -> AsyncIterator[Pool]:
+    p = await create_pool(db_url, min_size=1, max_size=5)
+    yield p
+    await p.close()
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=db_url,
+        home=tmp_path / "home",
+        campaigns_dir=ROOT / "campaigns",
+        scripts_dir=ROOT / "scripts",
+        log_format="console",
+    )
+
+
+@pytest.fixture
+async def client(settings: Settings, pool: Pool) -> AsyncIterator[TestClient[Any, Any]]:
+    app = create_app(settings, pool=pool)
+    async with TestClient(TestServer(app)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def factory(conn: asyncpg.Connection, tmp_path: Path) -> Factory:
+    return Factory(conn, tmp_path, ROOT)
