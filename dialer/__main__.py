@@ -57,8 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp = targets.add_parser("import", help="import a CSV or XLSX list into a campaign")
     imp.add_argument("campaign")
     imp.add_argument("file", type=Path)
-    imp.add_argument("--map", action="append", default=[], metavar="HEADER=FIELD",
-                     help="map a column of the file to a field, e.g. 'No Pel=customer_id'")
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="HEADER=FIELD",
+        help="map a column of the file to a field, e.g. 'No Pel=customer_id'",
+    )
     imp.add_argument("--json", action="store_true", help="print only the JSON summary")
     imp.add_argument("--actor")
 
@@ -103,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
     quiet = args.command not in ("serve", "run")
-    setup_logging("WARNING" if quiet else settings.log_level,
-                  "console" if sys.stderr.isatty() or quiet else settings.log_format)
+    setup_logging(
+        "WARNING" if quiet else settings.log_level,
+        "console" if sys.stderr.isatty() or quiet else settings.log_format,
+    )
     try:
         return asyncio.run(_dispatch(args, settings))
     except DialerError as exc:

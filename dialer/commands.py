@@ -50,7 +50,10 @@ async def cmd_campaign_apply(args: argparse.Namespace, settings: Settings) -> in
     data = campaigns.load_toml(args.file)
     async with connection(settings) as conn:
         campaign, outcome, changes = await campaigns.apply(
-            conn, data, actor=_actor(args), source=f"file:{args.file.name}",
+            conn,
+            data,
+            actor=_actor(args),
+            source=f"file:{args.file.name}",
             scripts_dir=settings.scripts_dir,
         )
     if args.json:
@@ -67,7 +70,9 @@ async def cmd_campaign_list(args: argparse.Namespace, settings: Settings) -> int
     async with connection(settings) as conn:
         records = await conn.fetch(q("list_campaigns"))
     for r in records:
-        _out(f"{r['id']:>4}  {r['name']:<40} {r['state']:<9} v{r['version']:<3} {r['targets']} targets")
+        _out(
+            f"{r['id']:>4}  {r['name']:<40} {r['state']:<9} v{r['version']:<3} {r['targets']} targets"
+        )
     return 0
 
 
@@ -101,8 +106,13 @@ def _mapping(pairs: list[str]) -> dict[str, str]:
 
 
 async def run_import(
-    settings: Settings, campaign_ref: str, path: Path, *, actor: str,
-    mapping: dict[str, str] | None = None, show_progress: bool = True,
+    settings: Settings,
+    campaign_ref: str,
+    path: Path,
+    *,
+    actor: str,
+    mapping: dict[str, str] | None = None,
+    show_progress: bool = True,
 ) -> ImportSummary:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -111,15 +121,22 @@ async def run_import(
     async with connection(settings) as conn:
         campaign = await campaigns.get(conn, campaign_ref)
         with Progress(
-            TextColumn("[bold]importing[/] {task.description}"), BarColumn(),
+            TextColumn("[bold]importing[/] {task.description}"),
+            BarColumn(),
             TextColumn("{task.percentage:>3.0f}%  {task.fields[rows]:,} rows"),
-            TimeElapsedColumn(), disable=not show_progress, transient=False,
-            console=None if show_progress else None,
+            TimeElapsedColumn(),
+            disable=not show_progress,
+            transient=False,
         ) as bar:
             task = bar.add_task(path.name, total=1.0, rows=0)
             summary = await import_targets(
-                conn, campaign_id=campaign.id, tiers=campaign.tiers, path=path,
-                filename=path.name, actor=actor, mapping=mapping,
+                conn,
+                campaign_id=campaign.id,
+                tiers=campaign.tiers,
+                path=path,
+                filename=path.name,
+                actor=actor,
+                mapping=mapping,
                 chunk_rows=settings.import_chunk_rows,
                 progress=lambda rows, done: bar.update(task, completed=done, rows=rows),
             )
@@ -128,7 +145,11 @@ async def run_import(
 
 async def cmd_targets_import(args: argparse.Namespace, settings: Settings) -> int:
     summary = await run_import(
-        settings, args.campaign, args.file, actor=_actor(args), mapping=_mapping(args.map),
+        settings,
+        args.campaign,
+        args.file,
+        actor=_actor(args),
+        mapping=_mapping(args.map),
         show_progress=sys.stderr.isatty(),
     )
     data = summary.to_json()
@@ -143,26 +164,34 @@ async def cmd_targets_import(args: argparse.Namespace, settings: Settings) -> in
     for item in summary.rejected[:20]:
         _out(f"  line {item['line']}: {item['field']} {item['reason']}")
     if summary.reasons_total > 20:
-        _out(f"  … {summary.reasons_total - 20} more; GET /api/imports/{summary.import_id}/rejected.csv")
+        _out(
+            f"  … {summary.reasons_total - 20} more; GET /api/imports/{summary.import_id}/rejected.csv"
+        )
     return 0
 
 
 async def cmd_dnc_add(args: argparse.Namespace, settings: Settings) -> int:
     async with connection(settings) as conn:
-        number, new = await dnc.add(conn, args.msisdn, reason=args.reason, source="cli", actor=_actor(args))
+        number, new = await dnc.add(
+            conn, args.msisdn, reason=args.reason, source="cli", actor=_actor(args)
+        )
     _out(f"{number}: {'added' if new else 'already on the list'}")
     return 0
 
 
 async def cmd_dnc_import(args: argparse.Namespace, settings: Settings) -> int:
     async with connection(settings) as conn:
-        summary = await dnc.import_file(conn, args.file, source=f"file:{args.file.name}", actor=_actor(args))
+        summary = await dnc.import_file(
+            conn, args.file, source=f"file:{args.file.name}", actor=_actor(args)
+        )
     _json(summary)
     return 0
 
 
 async def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
-    password = args.password or os.environ.get("DIALER_NEW_PASSWORD") or getpass.getpass("password: ")
+    password = (
+        args.password or os.environ.get("DIALER_NEW_PASSWORD") or getpass.getpass("password: ")
+    )
     async with connection(settings) as conn:
         user = await auth.create_user(
             conn, username=args.username, role=args.role, password=password, display_name=args.name
@@ -210,8 +239,10 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-DEMO_USERS = (("manager", "manager", "manager-demo", "Manajer Kampanye"),
-              ("agent1", "agent", "agent1-demo", "Agen Satu"))
+DEMO_USERS = (
+    ("manager", "manager", "manager-demo", "Manajer Kampanye"),
+    ("agent1", "agent", "agent1-demo", "Agen Satu"),
+)
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -232,32 +263,49 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _prepare_demo(conn: Any, settings: Settings, rows: int, dnc_numbers: tuple[str, ...], write_sample: Any) -> list[str]:
+async def _prepare_demo(
+    conn: Any, settings: Settings, rows: int, dnc_numbers: tuple[str, ...], write_sample: Any
+) -> list[str]:
     from dialer.auth.passwords import hash_password
 
     lines = ["", "== dialer: embedded demo =="]
-    lines.append(f"database: {'DATABASE_URL' if settings.database_url else f'embedded PostgreSQL under {settings.home}/pgdata'}")
+    lines.append(
+        f"database: {'DATABASE_URL' if settings.database_url else f'embedded PostgreSQL under {settings.home}/pgdata'}"
+    )
     for username, role, password, name in DEMO_USERS:
         try:
-            await auth.create_user(conn, username=username, role=role, password=password, display_name=name)
+            await auth.create_user(
+                conn, username=username, role=role, password=password, display_name=name
+            )
         except Conflict:
             await conn.execute(q("set_user_password"), username, hash_password(password))
         lines.append(f"user {username:<8} role {role:<8} password {password}")
     applied = []
     for path in sorted(settings.campaigns_dir.glob("*.toml")):
         campaign, outcome, _ = await campaigns.apply(
-            conn, campaigns.load_toml(path), actor="demo", source=f"file:{path.name}",
+            conn,
+            campaigns.load_toml(path),
+            actor="demo",
+            source=f"file:{path.name}",
             scripts_dir=settings.scripts_dir,
         )
         applied.append(campaign)
-        lines.append(f"campaign {campaign.name}: {outcome} (version {campaign.version}, {campaign.state})")
+        lines.append(
+            f"campaign {campaign.name}: {outcome} (version {campaign.version}, {campaign.state})"
+        )
     for number in dnc_numbers:
-        await dnc.add(conn, number, reason="sample: asked not to be called", source="demo", actor="demo")
+        await dnc.add(
+            conn, number, reason="sample: asked not to be called", source="demo", actor="demo"
+        )
     if applied:
         seed = applied[0]
         sample = write_sample(settings.home / "sample" / "targets-sample.csv", rows)
         summary = await import_targets(
-            conn, campaign_id=seed.id, tiers=seed.tiers, path=sample, filename=sample.name,
+            conn,
+            campaign_id=seed.id,
+            tiers=seed.tiers,
+            path=sample,
+            filename=sample.name,
             actor="demo",
         )
         s = summary
@@ -270,13 +318,13 @@ async def _prepare_demo(conn: Any, settings: Settings, rows: int, dnc_numbers: t
             "",
             "try:",
             f"  TOKEN=$(curl -s -X POST {base}/api/auth/login -H 'Content-Type: application/json'"
-            " -d '{\"username\":\"manager\",\"password\":\"manager-demo\"}' | python3 -c"
+            ' -d \'{"username":"manager","password":"manager-demo"}\' | python3 -c'
             " 'import json,sys; print(json.load(sys.stdin)[\"token\"])')",
-            f"  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/campaigns",
-            f"  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/campaigns/{seed.name}",
-            f"  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/imports/{s.import_id}",
-            f"  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/imports/{s.import_id}/rejected.csv",
-            f"  curl -s -H \"Authorization: Bearer $TOKEN\" -F file=@{sample} {base}/api/campaigns/{seed.name}/targets",
+            f'  curl -s -H "Authorization: Bearer $TOKEN" {base}/api/campaigns',
+            f'  curl -s -H "Authorization: Bearer $TOKEN" {base}/api/campaigns/{seed.name}',
+            f'  curl -s -H "Authorization: Bearer $TOKEN" {base}/api/imports/{s.import_id}',
+            f'  curl -s -H "Authorization: Bearer $TOKEN" {base}/api/imports/{s.import_id}/rejected.csv',
+            f'  curl -s -H "Authorization: Bearer $TOKEN" -F file=@{sample} {base}/api/campaigns/{seed.name}/targets',
             "",
         ]
     return lines

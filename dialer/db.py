@@ -8,9 +8,10 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +25,9 @@ MIGRATION_LOCK_KEY = 0x6469616C  # "dial"
 _NAME = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
 _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
-Connection = asyncpg.Connection
-Pool = asyncpg.Pool
+# A connection of its own or one lent by the pool: repo functions take either.
+Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+Pool: TypeAlias = "asyncpg.Pool[asyncpg.Record]"
 
 
 def parse_queries(text: str, source: str = "<text>") -> dict[str, str]:
@@ -103,12 +105,16 @@ async def init_connection(conn: Connection) -> None:
     """Per-connection setup: JSON codecs, UTC session time zone."""
     # Binary codecs, so COPY (which is binary in asyncpg) can carry JSON too.
     await conn.set_type_codec(
-        "jsonb", schema="pg_catalog", format="binary",
+        "jsonb",
+        schema="pg_catalog",
+        format="binary",
         encoder=lambda v: b"\x01" + json.dumps(v, ensure_ascii=False).encode(),
         decoder=lambda b: json.loads(b[1:]),
     )
     await conn.set_type_codec(
-        "json", schema="pg_catalog", format="binary",
+        "json",
+        schema="pg_catalog",
+        format="binary",
         encoder=lambda v: json.dumps(v, ensure_ascii=False).encode(),
         decoder=json.loads,
     )
@@ -124,9 +130,9 @@ async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> Poo
     return pool
 
 
-async def connect(dsn: str) -> Connection:
+async def connect(dsn: str) -> asyncpg.Connection[asyncpg.Record]:
     """One connection, initialised like the pool's (for the command line)."""
-    conn: Connection = await asyncpg.connect(dsn)
+    conn: asyncpg.Connection[asyncpg.Record] = await asyncpg.connect(dsn)
     await init_connection(conn)
     return conn
 

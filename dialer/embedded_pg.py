@@ -36,9 +36,9 @@ class EmbeddedPostgres:
         self.home.mkdir(parents=True, exist_ok=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            import pgserver
+            from pgserver import postgres_server
 
-            self._server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
+            self._server = postgres_server.get_server(self.pgdata, cleanup_mode="stop")
         log.info("embedded postgresql ready", extra={"pgdata": str(self.pgdata)})
         return str(self._server.get_uri())
 

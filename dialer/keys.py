@@ -10,7 +10,7 @@ from dialer.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", Pool)
-CLOCK = web.AppKey("clock", Clock)  # type: ignore[type-abstract]
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 
 # Set on every request by the auth middleware.
 USER = web.RequestKey("user", object)  # dialer.auth.service.User | None

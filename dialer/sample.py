@@ -6,17 +6,50 @@ import csv
 import random
 from pathlib import Path
 
-FIRST = ("Budi", "Siti", "Agus", "Dewi", "Rudi", "Ani", "Joko", "Sri", "Andi", "Rina", "Made", "Wayan")
+FIRST = (
+    "Budi",
+    "Siti",
+    "Agus",
+    "Dewi",
+    "Rudi",
+    "Ani",
+    "Joko",
+    "Sri",
+    "Andi",
+    "Rina",
+    "Made",
+    "Wayan",
+)
 LAST = ("Santoso", "Wijaya", "Saputra", "Lestari", "Hidayat", "Pratama", "Kusuma", "Nugroho")
 PROVINCES = (
-    "DKI Jakarta", "Jawa Barat", "Jawa Tengah", "Jawa Timur", "Banten", "Bali",
-    "Sulawesi Selatan", "Kalimantan Timur", "Papua", "Maluku", "Sumatera Utara", "NTB",
+    "DKI Jakarta",
+    "Jawa Barat",
+    "Jawa Tengah",
+    "Jawa Timur",
+    "Banten",
+    "Bali",
+    "Sulawesi Selatan",
+    "Kalimantan Timur",
+    "Papua",
+    "Maluku",
+    "Sumatera Utara",
+    "NTB",
 )
 TIERS = ("Platinum", "Gold", "Platinum", "Gold", "Silver", "Diamond")
 CHANNELS = ("Bukalapak", "Tokopedia", "Indomaret", "Alfamart", "LinkAja", "Autodebet", "myIndiHome")
 HEADER = [
-    "ID Pelanggan", "Nama Pelanggan", "No IndiHome", "No HP", "No WA", "Tier", "Produk",
-    "Alamat", "Provinsi", "Bulan Tagihan", "Jumlah Tagihan", "Channel Bayar",
+    "ID Pelanggan",
+    "Nama Pelanggan",
+    "No IndiHome",
+    "No HP",
+    "No WA",
+    "Tier",
+    "Produk",
+    "Alamat",
+    "Provinsi",
+    "Bulan Tagihan",
+    "Jumlah Tagihan",
+    "Channel Bayar",
 ]
 # Numbers the sample puts on the DNC list, so the scrub shows.
 SAMPLE_DNC = ("081100000007", "081100000013")
@@ -27,26 +60,30 @@ def sample_rows(n: int, *, seed: int = 7) -> list[list[str]]:
     rows = []
     for i in range(n):
         mobile = f"811{i:08d}"
-        rows.append([
-            f"P{i:07d}",
-            f"{rnd.choice(FIRST)} {rnd.choice(LAST)}",
-            f"1220{i:08d}",
-            ("0" + mobile, f"+62 {mobile[:3]}-{mobile[3:7]}-{mobile[7:]}", "62" + mobile)[i % 3],
-            "" if i % 4 else "0" + mobile,
-            TIERS[i % len(TIERS)],
-            "Internet" if i % 5 else "Telepon",
-            f"Jl. Merdeka No. {i % 300 + 1}, Kel. Sukamaju",
-            PROVINCES[i % len(PROVINCES)],
-            "2022-08",
-            f"Rp {rnd.randrange(150, 2500) * 1000:,}".replace(",", "."),
-            ", ".join(rnd.sample(CHANNELS, 2)),
-        ])
+        rows.append(
+            [
+                f"P{i:07d}",
+                f"{rnd.choice(FIRST)} {rnd.choice(LAST)}",
+                f"1220{i:08d}",
+                ("0" + mobile, f"+62 {mobile[:3]}-{mobile[3:7]}-{mobile[7:]}", "62" + mobile)[
+                    i % 3
+                ],
+                "" if i % 4 else "0" + mobile,
+                TIERS[i % len(TIERS)],
+                "Internet" if i % 5 else "Telepon",
+                f"Jl. Merdeka No. {i % 300 + 1}, Kel. Sukamaju",
+                PROVINCES[i % len(PROVINCES)],
+                "2022-08",
+                f"Rp {rnd.randrange(150, 2500) * 1000:,}".replace(",", "."),
+                ", ".join(rnd.sample(CHANNELS, 2)),
+            ]
+        )
     # What real exports contain: a repeated customer, a bad number, an unknown province.
     if n >= 20:
         rows.append(list(rows[3]))
-        rows.append(rows[5][:3] + ["0812-ABC"] + rows[5][4:])
-        rows.append(rows[6][:8] + ["Atlantis"] + rows[6][9:])
-        rows.append(rows[8][:10] + ["-5000"] + rows[8][11:])
+        rows.append([*rows[5][:3], "0812-ABC", *rows[5][4:]])
+        rows.append([*rows[6][:8], "Atlantis", *rows[6][9:]])
+        rows.append([*rows[8][:10], "-5000", *rows[8][11:]])
     return rows
 
 

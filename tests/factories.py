@@ -15,8 +15,18 @@ from dialer.campaigns import service as campaigns
 from dialer.campaigns.models import Campaign
 
 HEADER = [
-    "customer_id", "name", "indihome_number", "msisdn", "wa_number", "tier", "product",
-    "address", "province", "bill_month", "bill_amount", "payment_channels",
+    "customer_id",
+    "name",
+    "indihome_number",
+    "msisdn",
+    "wa_number",
+    "tier",
+    "product",
+    "address",
+    "province",
+    "bill_month",
+    "bill_amount",
+    "payment_channels",
 ]
 
 
@@ -61,17 +71,27 @@ class Factory:
         self._n += 1
         overrides.setdefault("name", f"campaign-{self._n}")
         campaign, _, _ = await campaigns.apply(
-            self.conn, self.seed_definition(**overrides), actor="factory", source="test",
+            self.conn,
+            self.seed_definition(**overrides),
+            actor="factory",
+            source="test",
             scripts_dir=self.root / "scripts",
         )
         return campaign
 
-    async def create_user(self, username: str, role: str, password: str = "secret-pass") -> auth.User:
+    async def create_user(
+        self, username: str, role: str, password: str = "secret-pass"
+    ) -> auth.User:
         return await auth.create_user(self.conn, username=username, role=role, password=password)
 
     def write_csv(
-        self, rows: list[dict[str, str]] | list[list[str]], *, name: str = "list.csv",
-        header: list[str] | None = None, delimiter: str = ",", encoding: str = "utf-8",
+        self,
+        rows: list[dict[str, str]] | list[list[str]],
+        *,
+        name: str = "list.csv",
+        header: list[str] | None = None,
+        delimiter: str = ",",
+        encoding: str = "utf-8",
         newline: str = "\n",
     ) -> Path:
         path = self.tmp / name

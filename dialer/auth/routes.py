@@ -38,12 +38,18 @@ async def login(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     async with request.app[POOL].acquire() as conn:
         token, expires, user = await service.login(
-            conn, body.username, body.password, now=request.app[CLOCK](),
+            conn,
+            body.username,
+            body.password,
+            now=request.app[CLOCK](),
             ttl=timedelta(hours=settings.session_ttl_hours),
         )
     response = json_response({"token": token, "expires_at": expires, "user": user.to_json()})
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="Strict",
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
         max_age=settings.session_ttl_hours * 3600,
         secure=settings.public_url.startswith("https://"),
     )
@@ -92,7 +98,10 @@ async def create_user(request: web.Request) -> web.Response:
     body = await read_json(request, UserBody)
     async with request.app[POOL].acquire() as conn:
         user = await service.create_user(
-            conn, username=body.username, role=body.role, password=body.password,
+            conn,
+            username=body.username,
+            role=body.role,
+            password=body.password,
             display_name=body.display_name,
         )
     return json_response(user.to_json(), status=201)

@@ -27,7 +27,9 @@ class User:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "username": self.username, "display_name": self.display_name,
+            "id": self.id,
+            "username": self.username,
+            "display_name": self.display_name,
             "role": self.role,
         }
 
@@ -50,10 +52,13 @@ async def create_user(
         raise ValidationFailed(
             "a username is 2-63 lowercase letters, digits, dots, dashes or underscores"
         ) from exc
+    assert record is not None
     return User(record["id"], record["username"], record["display_name"], record["role"])
 
 
-async def login(conn: Connection, username: str, password: str, *, now: datetime, ttl: timedelta) -> tuple[str, datetime, User]:
+async def login(
+    conn: Connection, username: str, password: str, *, now: datetime, ttl: timedelta
+) -> tuple[str, datetime, User]:
     """A session token for correct credentials; the same 401 for every wrong case."""
     record = await conn.fetchrow(q("get_user_for_login"), username)
     stored = record["password_hash"] if record else _DUMMY_HASH
@@ -67,12 +72,18 @@ async def login(conn: Connection, username: str, password: str, *, now: datetime
 
 
 async def issue_token(
-    conn: Connection, user_id: int, *, kind: str, label: str = "", expires_at: datetime | None = None
+    conn: Connection,
+    user_id: int,
+    *,
+    kind: str,
+    label: str = "",
+    expires_at: datetime | None = None,
 ) -> tuple[str, datetime | None]:
     token = new_token()
     record = await conn.fetchrow(
         q("insert_token"), user_id, token_hash(token), kind, label, expires_at
     )
+    assert record is not None
     return token, record["expires_at"]
 
 

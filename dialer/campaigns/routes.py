@@ -32,14 +32,21 @@ async def list_campaigns(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         records = await conn.fetch(q("list_campaigns"))
     return json_response(
-        {"campaigns": [
-            {
-                "id": r["id"], "name": r["name"], "state": r["state"], "version": r["version"],
-                "title": r["definition"].get("title", ""), "targets": r["targets"],
-                "updated_at": r["updated_at"], "updated_by": r["updated_by"],
-            }
-            for r in records
-        ]}
+        {
+            "campaigns": [
+                {
+                    "id": r["id"],
+                    "name": r["name"],
+                    "state": r["state"],
+                    "version": r["version"],
+                    "title": r["definition"].get("title", ""),
+                    "targets": r["targets"],
+                    "updated_at": r["updated_at"],
+                    "updated_by": r["updated_by"],
+                }
+                for r in records
+            ]
+        }
     )
 
 
@@ -50,9 +57,14 @@ async def create_campaign(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         name = data.get("name")
         if isinstance(name, str) and await conn.fetchrow(q("get_campaign_by_name"), name):
-            raise Conflict(f"campaign {name!r} exists already; PUT /api/campaigns/{name} changes it")
+            raise Conflict(
+                f"campaign {name!r} exists already; PUT /api/campaigns/{name} changes it"
+            )
         campaign, _, _ = await service.apply(
-            conn, data, actor=current_user(request).username, source="api",
+            conn,
+            data,
+            actor=current_user(request).username,
+            source="api",
             scripts_dir=request.app[SETTINGS].scripts_dir,
         )
     return json_response(campaign.to_json(), status=201)
@@ -74,8 +86,12 @@ async def update_campaign(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         current = await service.get(conn, request.match_info["ref"])
         campaign, outcome, changes = await service.apply(
-            conn, data, actor=current_user(request).username, source="api",
-            scripts_dir=request.app[SETTINGS].scripts_dir, expect_name=current.name,
+            conn,
+            data,
+            actor=current_user(request).username,
+            source="api",
+            scripts_dir=request.app[SETTINGS].scripts_dir,
+            expect_name=current.name,
         )
     return json_response(campaign.to_json() | {"outcome": outcome, "changes": changes})
 

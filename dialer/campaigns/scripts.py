@@ -22,24 +22,66 @@ from dialer.errors import NotFound, ValidationFailed
 
 # The ten steps of the COC (seed 001); the dialer refers to them by key.
 STEP_KEYS = (
-    "opening", "due_date", "usage", "empathy", "voucher_offer", "payment_channels",
-    "wa_number", "myindihome", "voucher_delivery", "closing",
+    "opening",
+    "due_date",
+    "usage",
+    "empathy",
+    "voucher_offer",
+    "payment_channels",
+    "wa_number",
+    "myindihome",
+    "voucher_delivery",
+    "closing",
 )
-PLACEHOLDERS = frozenset({
-    "greeting", "closing_greeting", "agent_name", "customer_name", "indihome_number",
-    "address", "bill_month", "bill_amount", "due_date", "penalty_today", "penalty_rule",
-    "penalty_schedule", "minipack_deadline", "voucher_quota", "voucher_quota_left",
-    "voucher_expiry", "payment_channels", "wa_number", "msisdn",
-})
-OUTCOMES = frozenset({
-    "customer_busy", "already_paid", "do_not_call", "not_subscriber", "claims_cancelled",
-    "wants_cancellation", "wrong_number", "has_problem", "pays_via_bukalapak",
-    "pays_other_channel",
-})
-RECORD_FIELDS = frozenset({
-    "hub_penerima", "address_valid", "new_address", "service_working", "wa_number",
-    "myindihome_status", "notes", "ticket",
-})
+PLACEHOLDERS = frozenset(
+    {
+        "greeting",
+        "closing_greeting",
+        "agent_name",
+        "customer_name",
+        "indihome_number",
+        "address",
+        "bill_month",
+        "bill_amount",
+        "due_date",
+        "penalty_today",
+        "penalty_rule",
+        "penalty_schedule",
+        "minipack_deadline",
+        "voucher_quota",
+        "voucher_quota_left",
+        "voucher_expiry",
+        "payment_channels",
+        "wa_number",
+        "msisdn",
+    }
+)
+OUTCOMES = frozenset(
+    {
+        "customer_busy",
+        "already_paid",
+        "do_not_call",
+        "not_subscriber",
+        "claims_cancelled",
+        "wants_cancellation",
+        "wrong_number",
+        "has_problem",
+        "pays_via_bukalapak",
+        "pays_other_channel",
+    }
+)
+RECORD_FIELDS = frozenset(
+    {
+        "hub_penerima",
+        "address_valid",
+        "new_address",
+        "service_working",
+        "wa_number",
+        "myindihome_status",
+        "notes",
+        "ticket",
+    }
+)
 _THEN = re.compile(r"^(end|caring|next|step:([a-z_]+))$")
 
 
@@ -125,7 +167,9 @@ def _check_call_script(script: CallScript) -> list[str]:
     keys = [s.key for s in script.steps]
     for key in STEP_KEYS:
         if key not in keys:
-            problems.append(f"step {key!r} is missing (the script needs all of {', '.join(STEP_KEYS)})")
+            problems.append(
+                f"step {key!r} is missing (the script needs all of {', '.join(STEP_KEYS)})"
+            )
     for key in set(keys):
         if keys.count(key) > 1:
             problems.append(f"step {key!r} appears {keys.count(key)} times")
@@ -155,9 +199,13 @@ def _check_call_script(script: CallScript) -> list[str]:
                 problems.append(f"{where} branches[{i}]: unknown outcome {branch.outcome!r}")
             match = _THEN.match(branch.then)
             if match is None:
-                problems.append(f"{where} branches[{i}]: then {branch.then!r} is not end, caring, next or step:<key>")
+                problems.append(
+                    f"{where} branches[{i}]: then {branch.then!r} is not end, caring, next or step:<key>"
+                )
             elif match.group(2) and match.group(2) not in keys:
-                problems.append(f"{where} branches[{i}]: goes to step {match.group(2)!r}, which the script lacks")
+                problems.append(
+                    f"{where} branches[{i}]: goes to step {match.group(2)!r}, which the script lacks"
+                )
     numbers = [s.number for s in script.steps]
     if numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
         problems.append("steps must be numbered in increasing order")
@@ -192,7 +240,9 @@ def load_file(path: Path) -> LoadedScript:
     except ValidationError as exc:
         raise ValidationFailed(
             f"{path.name}: invalid {data['kind']}",
-            details=[{"field": ".".join(map(str, e["loc"])), "reason": e["msg"]} for e in exc.errors()],
+            details=[
+                {"field": ".".join(map(str, e["loc"])), "reason": e["msg"]} for e in exc.errors()
+            ],
         ) from exc
     problems = (
         _check_call_script(parsed) if isinstance(parsed, CallScript) else _check_guide(parsed)

@@ -27,7 +27,9 @@ def parse_definition(data: dict[str, Any], *, where: str = "campaign") -> Campai
     try:
         return CampaignDefinition.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed(f"{where}: invalid campaign definition", details=validation_details(exc)) from exc
+        raise ValidationFailed(
+            f"{where}: invalid campaign definition", details=validation_details(exc)
+        ) from exc
 
 
 def load_toml(path: Path) -> dict[str, Any]:
@@ -81,8 +83,11 @@ async def apply(
         raise ValidationFailed(f"{definition.script!r} is a {script.kind}, not a call script")
     stored = definition.model_dump(mode="json") | {"script_digest": script.digest}
     columns = (
-        definition.product, definition.tiers, definition.voucher.quota,
-        definition.voucher.expires, definition.script,
+        definition.product,
+        definition.tiers,
+        definition.voucher.quota,
+        definition.voucher.expires,
+        definition.script,
     )
     async with conn.transaction():
         await conn.execute(
@@ -102,14 +107,19 @@ async def apply(
             changes = diff(current.definition, stored)
             if not changes:
                 return current, "unchanged", {}
-            record = await conn.fetchrow(
-                q("update_campaign"), current.id, stored, *columns, actor
-            )
+            record = await conn.fetchrow(q("update_campaign"), current.id, stored, *columns, actor)
             outcome = "updated"
+        assert record is not None
         campaign = Campaign.from_record(record)
         await conn.execute(
             q("insert_campaign_version"),
-            campaign.id, campaign.version, stored, changes, campaign.state, actor, source,
+            campaign.id,
+            campaign.version,
+            stored,
+            changes,
+            campaign.state,
+            actor,
+            source,
         )
     return campaign, outcome, changes
 

@@ -29,8 +29,11 @@ async def list_dnc(request: web.Request) -> web.Response:
         total = await conn.fetchval(q("count_dnc"))
     items = [dict(r) for r in records]
     return json_response(
-        {"total": total, "entries": items,
-         "next_after": items[-1]["msisdn"] if len(items) == limit else None}
+        {
+            "total": total,
+            "entries": items,
+            "next_after": items[-1]["msisdn"] if len(items) == limit else None,
+        }
     )
 
 
@@ -40,10 +43,14 @@ async def add_dnc(request: web.Request) -> web.Response:
     entry = await read_json(request, DncEntry)
     async with request.app[POOL].acquire() as conn:
         number, new = await service.add(
-            conn, entry.msisdn, reason=entry.reason, source="api",
+            conn,
+            entry.msisdn,
+            reason=entry.reason,
+            source="api",
             actor=current_user(request).username,
         )
         record = await conn.fetchrow(q("get_dnc"), number)
+    assert record is not None
     return json_response(dict(record) | {"new": new}, status=201 if new else 200)
 
 
@@ -53,7 +60,9 @@ async def get_dnc(request: web.Request) -> web.Response:
     number = service.normalize(request.match_info["msisdn"])
     async with request.app[POOL].acquire() as conn:
         record = await conn.fetchrow(q("get_dnc"), number)
-    return json_response({"msisdn": number, "listed": record is not None, "entry": dict(record) if record else None})
+    return json_response(
+        {"msisdn": number, "listed": record is not None, "entry": dict(record) if record else None}
+    )
 
 
 @routes.delete("/api/dnc/{msisdn}")
@@ -68,12 +77,16 @@ async def remove_dnc(request: web.Request) -> web.Response:
 @requires("manager")
 async def import_dnc(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    async with receive_upload(request, max_bytes=settings.max_upload_bytes) as upload:
-        async with request.app[POOL].acquire() as conn:
-            summary = await service.import_file(
-                conn, upload.path, source=f"file:{upload.filename}",
-                actor=current_user(request).username,
-            )
+    async with (
+        receive_upload(request, max_bytes=settings.max_upload_bytes) as upload,
+        request.app[POOL].acquire() as conn,
+    ):
+        summary = await service.import_file(
+            conn,
+            upload.path,
+            source=f"file:{upload.filename}",
+            actor=current_user(request).username,
+        )
     return json_response(summary, status=201)
 
 

@@ -25,7 +25,9 @@ def normalize(raw: str, *, field: str = "msisdn") -> str:
     return number
 
 
-async def add(conn: Connection, raw: str, *, reason: str, source: str, actor: str) -> tuple[str, bool]:
+async def add(
+    conn: Connection, raw: str, *, reason: str, source: str, actor: str
+) -> tuple[str, bool]:
     """Put a number on the list; returns (E.164, whether it was new)."""
     number = normalize(raw)
     added = await conn.fetchval(q("add_dnc"), number, reason, source, actor)
@@ -68,10 +70,18 @@ def _read(path: Path) -> tuple[list[tuple[str, str]], list[dict[str, Any]], int]
             number = normalize_mobile(raw)
             if number is None:
                 rejected.append(
-                    {"line": line, "field": "msisdn", "reason": "is not a valid Indonesian mobile number"}
+                    {
+                        "line": line,
+                        "field": "msisdn",
+                        "reason": "is not a valid Indonesian mobile number",
+                    }
                 )
                 continue
-            reason = values[reason_col].strip() if reason_col is not None and reason_col < len(values) else ""
+            reason = (
+                values[reason_col].strip()
+                if reason_col is not None and reason_col < len(values)
+                else ""
+            )
             entries.append((number, reason))
     return entries, rejected, rows
 
@@ -82,7 +92,9 @@ async def import_file(conn: Connection, path: Path, *, source: str, actor: str) 
 
     entries, rejected, rows = await asyncio.to_thread(_read, path)
     if not entries:
-        raise ValidationFailed("no valid number in the file; nothing was added", details=rejected[:1000])
+        raise ValidationFailed(
+            "no valid number in the file; nothing was added", details=rejected[:1000]
+        )
     async with conn.transaction():
         await conn.execute(q("create_dnc_stage"))
         await conn.copy_records_to_table("dnc_stage", records=entries, columns=("msisdn", "reason"))

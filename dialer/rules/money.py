@@ -11,6 +11,9 @@ _AMOUNT = re.compile(
 )
 
 
+_NEGATIVE = re.compile(r"^(?:rp|idr)\.?\s*-", re.IGNORECASE)
+
+
 class AmountError(ValueError):
     """An amount that is not a whole, non-negative number of rupiah."""
 
@@ -24,7 +27,7 @@ def parse_rupiah(raw: str) -> int:
     text = raw.strip()
     if text.isdigit() and text.isascii():
         return int(text)
-    if text.startswith("-") or text.lower().lstrip("rpidr. ").startswith("-"):
+    if text.startswith("-") or _NEGATIVE.match(text):
         raise AmountError("must not be negative")
     match = _AMOUNT.match(text)
     if match is None:

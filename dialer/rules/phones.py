@@ -15,7 +15,8 @@ import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumberType
 
 _ID = PhoneMetadata.metadata_for_region("ID")
-assert _ID is not None and _ID.mobile.national_number_pattern is not None
+assert _ID is not None and _ID.mobile is not None
+assert _ID.mobile.national_number_pattern is not None
 _MOBILE = re.compile(_ID.mobile.national_number_pattern)
 _MOBILE_LENGTHS = frozenset(_ID.mobile.possible_length)
 _MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)

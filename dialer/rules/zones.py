@@ -31,7 +31,10 @@ PROVINCES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Jawa Barat": ("WIB", ("jabar", "west java")),
     "Banten": ("WIB", ()),
     "Jawa Tengah": ("WIB", ("jateng", "central java")),
-    "DI Yogyakarta": ("WIB", ("yogyakarta", "diy", "jogja", "jogjakarta", "daerah istimewa yogyakarta")),
+    "DI Yogyakarta": (
+        "WIB",
+        ("yogyakarta", "diy", "jogja", "jogjakarta", "daerah istimewa yogyakarta"),
+    ),
     "Jawa Timur": ("WIB", ("jatim", "east java")),
     "Kalimantan Barat": ("WIB", ("kalbar", "west kalimantan")),
     "Kalimantan Tengah": ("WIB", ("kalteng", "central kalimantan")),

@@ -28,19 +28,44 @@ FIELDS: tuple[str, ...] = (
     "payment_channels",
 )
 REQUIRED: frozenset[str] = frozenset(
-    {"name", "indihome_number", "msisdn", "tier", "product", "province", "bill_month", "bill_amount"}
+    {
+        "name",
+        "indihome_number",
+        "msisdn",
+        "tier",
+        "product",
+        "province",
+        "bill_month",
+        "bill_amount",
+    }
 )
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "customer_id": ("id_pelanggan", "idpel", "cust_id", "customer", "no_pelanggan"),
     "name": ("nama", "nama_pelanggan", "customer_name", "nama_customer", "full_name"),
     "indihome_number": (
-        "no_indihome", "nomor_indihome", "indihome", "nd", "no_internet", "nomor_internet",
-        "no_jastel", "jastel", "service_number",
+        "no_indihome",
+        "nomor_indihome",
+        "indihome",
+        "nd",
+        "no_internet",
+        "nomor_internet",
+        "no_jastel",
+        "jastel",
+        "service_number",
     ),
     "msisdn": (
-        "no_hp", "nomor_hp", "hp", "handphone", "no_handphone", "no_gsm", "gsm", "mobile",
-        "phone", "no_telepon_seluler", "ponsel",
+        "no_hp",
+        "nomor_hp",
+        "hp",
+        "handphone",
+        "no_handphone",
+        "no_gsm",
+        "gsm",
+        "mobile",
+        "phone",
+        "no_telepon_seluler",
+        "ponsel",
     ),
     "wa_number": ("no_wa", "nomor_wa", "wa", "whatsapp", "no_whatsapp", "nomor_whatsapp"),
     "tier": ("kelas", "segmen", "class", "kategori_pelanggan"),
@@ -49,11 +74,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "province": ("provinsi", "propinsi", "prov"),
     "bill_month": ("bulan_tagihan", "periode", "periode_tagihan", "bulan"),
     "bill_amount": (
-        "tagihan", "jumlah_tagihan", "nominal_tagihan", "total_tagihan", "amount", "nominal",
+        "tagihan",
+        "jumlah_tagihan",
+        "nominal_tagihan",
+        "total_tagihan",
+        "amount",
+        "nominal",
     ),
     "payment_channels": (
-        "channel_bayar", "channel_pembayaran", "riwayat_bayar", "moda_bayar",
-        "kanal_pembayaran", "payment_history",
+        "channel_bayar",
+        "channel_pembayaran",
+        "riwayat_bayar",
+        "moda_bayar",
+        "kanal_pembayaran",
+        "payment_history",
     ),
 }
 
@@ -84,10 +118,10 @@ def map_header(header: Sequence[str], mapping: Mapping[str, str] | None = None) 
     """Map a header row onto the fields, or say exactly what is missing or ambiguous."""
     explicit = {header_key(k): v for k, v in (mapping or {}).items()}
     problems: list[dict[str, str]] = []
-    for source, field in explicit.items():
-        if field not in FIELDS:
+    for source, target in explicit.items():
+        if target not in FIELDS:
             problems.append(
-                {"field": field, "reason": f"mapping for {source!r} names an unknown field"}
+                {"field": target, "reason": f"mapping for {source!r} names an unknown field"}
             )
     index: dict[str, int] = {}
     ignored: list[str] = []

@@ -34,7 +34,9 @@ class Chunk:
     progress: float
 
 
-def chunks(source: RowSource, validator: RowValidator, tiers: frozenset[str], size: int) -> Iterator[Chunk]:
+def chunks(
+    source: RowSource, validator: RowValidator, tiers: frozenset[str], size: int
+) -> Iterator[Chunk]:
     """Validate the rows of ``source`` in chunks of ``size`` rows."""
     staged: list[Staged] = []
     rejections: list[Rejection] = []
@@ -59,8 +61,16 @@ def chunks(source: RowSource, validator: RowValidator, tiers: frozenset[str], si
 class Feed:
     """Async access to the chunks of one file; ``await feed.next()`` → Chunk or None."""
 
-    def __init__(self, path: Path, filename: str, mapping: Mapping[str, str] | None,
-                 tiers: frozenset[str], size: int, *, use_process: bool) -> None:
+    def __init__(
+        self,
+        path: Path,
+        filename: str,
+        mapping: Mapping[str, str] | None,
+        tiers: frozenset[str],
+        size: int,
+        *,
+        use_process: bool,
+    ) -> None:
         self.path, self.filename, self.mapping = path, filename, dict(mapping or {})
         self.tiers, self.size, self.use_process = tiers, size, use_process
         self.format = ""
@@ -110,8 +120,10 @@ class Feed:
         if kind == "done":
             return None
         _, cls_name, text, details = message
-        raise ValidationFailed(text, details=details) if cls_name == "ValidationFailed" else (
-            RuntimeError(f"import worker failed: {text}")
+        raise (
+            ValidationFailed(text, details=details)
+            if cls_name == "ValidationFailed"
+            else (RuntimeError(f"import worker failed: {text}"))
         )
 
     def close(self) -> None:
@@ -134,8 +146,14 @@ def _receive(pipe: PipeEnd) -> tuple[Any, ...]:
     return message
 
 
-def _worker(path: str, filename: str, mapping: dict[str, str], tiers: frozenset[str],
-            size: int, pipe: PipeEnd) -> None:
+def _worker(
+    path: str,
+    filename: str,
+    mapping: dict[str, str],
+    tiers: frozenset[str],
+    size: int,
+    pipe: PipeEnd,
+) -> None:
     """The worker process: validate the file and send its chunks down the pipe."""
     try:
         source = open_rows(Path(path), filename)

@@ -42,7 +42,19 @@ MAX_TEXT = 500
 
 # A staged row: the values the stage table takes, in its column order.
 Staged = tuple[
-    int, str | None, str, str, str, str | None, str, str, str | None, str, str, date, int,
+    int,
+    str | None,
+    str,
+    str,
+    str,
+    str | None,
+    str,
+    str,
+    str | None,
+    str,
+    str,
+    date,
+    int,
     list[str],
 ]
 Reason = tuple[str, str]
@@ -65,8 +77,17 @@ class RowValidator:
         self._ix: tuple[int, ...] = tuple(
             ix.get(name, self._width)
             for name in (
-                "customer_id", "name", "indihome_number", "msisdn", "wa_number", "tier",
-                "product", "address", "province", "bill_month", "bill_amount",
+                "customer_id",
+                "name",
+                "indihome_number",
+                "msisdn",
+                "wa_number",
+                "tier",
+                "product",
+                "address",
+                "province",
+                "bill_month",
+                "bill_amount",
                 "payment_channels",
             )
         )
@@ -82,8 +103,18 @@ class RowValidator:
             values.extend([""] * (width - len(values)))
         values.append("")
         (
-            i_cust, i_name, i_ih, i_msisdn, i_wa, i_tier, i_product, i_addr, i_prov,
-            i_month, i_amount, i_channels,
+            i_cust,
+            i_name,
+            i_ih,
+            i_msisdn,
+            i_wa,
+            i_tier,
+            i_product,
+            i_addr,
+            i_prov,
+            i_month,
+            i_amount,
+            i_channels,
         ) = self._ix
         reasons: list[Reason] = []
 
@@ -123,7 +154,10 @@ class RowValidator:
             tier = self._tiers[raw_tier] = _TIER.get(raw_tier.lower())
         if tier is None:
             reasons.append(
-                ("tier", "is missing" if not raw_tier else "must be Diamond, Platinum, Gold or Silver")
+                (
+                    "tier",
+                    "is missing" if not raw_tier else "must be Diamond, Platinum, Gold or Silver",
+                )
             )
 
         raw_product = values[i_product].strip()
@@ -175,8 +209,20 @@ class RowValidator:
         channels_raw = values[i_channels].strip()
         channels = [c for c in _CHANNEL_SPLIT.split(channels_raw) if c] if channels_raw else []
         return (
-            line, values[i_cust].strip() or None, name, ih, msisdn, wa, tier, product, address,
-            prov[0], prov[1], month, amount, channels,
+            line,
+            values[i_cust].strip() or None,
+            name,
+            ih,
+            msisdn,
+            wa,
+            tier,
+            product,
+            address,
+            prov[0],
+            prov[1],
+            month,
+            amount,
+            channels,
         ), reasons
 
 

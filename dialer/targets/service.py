@@ -26,9 +26,22 @@ from dialer.targets.feed import Chunk, Feed
 from dialer.targets.reader import sha256_file
 
 TARGET_COLUMNS = (
-    "campaign_id", "import_id", "line", "customer_id", "name", "indihome_number", "msisdn",
-    "wa_number", "tier", "product", "address", "province", "zone", "bill_month",
-    "bill_amount", "payment_channels",
+    "campaign_id",
+    "import_id",
+    "line",
+    "customer_id",
+    "name",
+    "indihome_number",
+    "msisdn",
+    "wa_number",
+    "tier",
+    "product",
+    "address",
+    "province",
+    "zone",
+    "bill_month",
+    "bill_amount",
+    "payment_channels",
 )
 REJECTED_IN_SUMMARY = 1000
 IMPORT_LOCK_NAMESPACE = 0x7467  # "tg": pg_advisory_xact_lock(namespace, campaign id)
@@ -102,8 +115,15 @@ async def import_targets(
             digest = sha256_file(path)
             record = await conn.fetchrow(
                 q("insert_import"),
-                campaign_id, filename, feed.format, digest, dict(mapping or {}), actor, feed.header,
+                campaign_id,
+                filename,
+                feed.format,
+                digest,
+                dict(mapping or {}),
+                actor,
+                feed.header,
             )
+            assert record is not None
             summary = ImportSummary(import_id=record["id"], ignored_columns=list(feed.ignored))
             partition = await conn.fetchval(q("targets_partition"), campaign_id)
             fresh = partition is None
@@ -119,8 +139,13 @@ async def import_targets(
                 await conn.execute(q("attach_targets_partition"), campaign_id)
             await conn.execute(
                 q("finish_import"),
-                summary.import_id, summary.rows, summary.accepted, summary.duplicates,
-                summary.dnc, summary.out_of_tier, summary.rejected_rows,
+                summary.import_id,
+                summary.rows,
+                summary.accepted,
+                summary.duplicates,
+                summary.dnc,
+                summary.out_of_tier,
+                summary.rejected_rows,
             )
         return summary
     finally:

@@ -18,7 +18,9 @@ Client = TestClient[Any, Any]
 
 async def login(client: Client, factory: Factory, username: str, role: str) -> dict[str, str]:
     await factory.create_user(username, role, password="secret-pass")
-    resp = await client.post("/api/auth/login", json={"username": username, "password": "secret-pass"})
+    resp = await client.post(
+        "/api/auth/login", json={"username": username, "password": "secret-pass"}
+    )
     assert resp.status == 200
     client.session.cookie_jar.clear()  # each test request says who it is explicitly
     return {"Authorization": f"Bearer {(await resp.json())['token']}"}
@@ -35,14 +37,25 @@ async def agent(client: Client, factory: Factory) -> dict[str, str]:
 
 
 MANAGER_ENDPOINTS = [
-    ("GET", "/api/campaigns"), ("POST", "/api/campaigns"), ("GET", "/api/campaigns/x"),
-    ("PUT", "/api/campaigns/x"), ("POST", "/api/campaigns/x/start"),
-    ("POST", "/api/campaigns/x/pause"), ("POST", "/api/campaigns/x/finish"),
-    ("GET", "/api/campaigns/x/versions"), ("POST", "/api/campaigns/x/targets"),
-    ("GET", "/api/campaigns/x/imports"), ("GET", "/api/campaigns/x/targets"),
-    ("GET", "/api/imports/1"), ("GET", "/api/imports/1/rejected.csv"), ("GET", "/api/dnc"),
-    ("POST", "/api/dnc"), ("DELETE", "/api/dnc/081200000001"), ("POST", "/api/dnc/import"),
-    ("GET", "/api/users"), ("POST", "/api/users"),
+    ("GET", "/api/campaigns"),
+    ("POST", "/api/campaigns"),
+    ("GET", "/api/campaigns/x"),
+    ("PUT", "/api/campaigns/x"),
+    ("POST", "/api/campaigns/x/start"),
+    ("POST", "/api/campaigns/x/pause"),
+    ("POST", "/api/campaigns/x/finish"),
+    ("GET", "/api/campaigns/x/versions"),
+    ("POST", "/api/campaigns/x/targets"),
+    ("GET", "/api/campaigns/x/imports"),
+    ("GET", "/api/campaigns/x/targets"),
+    ("GET", "/api/imports/1"),
+    ("GET", "/api/imports/1/rejected.csv"),
+    ("GET", "/api/dnc"),
+    ("POST", "/api/dnc"),
+    ("DELETE", "/api/dnc/081200000001"),
+    ("POST", "/api/dnc/import"),
+    ("GET", "/api/users"),
+    ("POST", "/api/users"),
 ]
 
 
@@ -58,16 +71,24 @@ async def test_manager_endpoints_refuse_the_anonymous_and_agents(
     assert (await as_agent.json())["error"]["id"] == "forbidden"
 
 
-async def test_a_forged_or_revoked_token_is_anonymous(client: Client, manager: dict[str, str]) -> None:
-    assert (await client.get("/api/campaigns", headers={"Authorization": "Bearer dl_forged"})).status == 401
+async def test_a_forged_or_revoked_token_is_anonymous(
+    client: Client, manager: dict[str, str]
+) -> None:
+    assert (
+        await client.get("/api/campaigns", headers={"Authorization": "Bearer dl_forged"})
+    ).status == 401
     assert (await client.post("/api/auth/logout", headers=manager)).status == 200
     assert (await client.get("/api/campaigns", headers=manager)).status == 401
 
 
-async def test_wrong_password_gets_401_without_saying_which_part(client: Client, factory: Factory) -> None:
+async def test_wrong_password_gets_401_without_saying_which_part(
+    client: Client, factory: Factory
+) -> None:
     await factory.create_user("someone", "agent", password="right-password")
-    for body in ({"username": "someone", "password": "wrong-password"},
-                 {"username": "nobody", "password": "right-password"}):
+    for body in (
+        {"username": "someone", "password": "wrong-password"},
+        {"username": "nobody", "password": "right-password"},
+    ):
         resp = await client.post("/api/auth/login", json=body)
         assert resp.status == 401
         assert (await resp.json())["error"]["message"] == "wrong username or password"
@@ -105,7 +126,9 @@ async def test_campaign_life_cycle_and_versions(
     again = await client.post("/api/campaigns", json=definition, headers=manager)
     assert again.status == 409
 
-    assert (await (await client.post("/api/campaigns/obc-test/start", headers=manager)).json())["state"] == "running"
+    assert (await (await client.post("/api/campaigns/obc-test/start", headers=manager)).json())[
+        "state"
+    ] == "running"
     definition["voucher"]["quota"] = 60
     updated = await client.put("/api/campaigns/obc-test", json=definition, headers=manager)
     body = await updated.json()
@@ -123,7 +146,9 @@ async def test_campaign_life_cycle_and_versions(
     assert (await pause.json())["state"] == "paused"
     bad = await client.post("/api/campaigns/obc-test/pause", headers=manager)
     assert bad.status == 409 and "it is paused" in (await bad.json())["error"]["message"]
-    assert (await (await client.post("/api/campaigns/obc-test/finish", headers=manager)).json())["state"] == "finished"
+    assert (await (await client.post("/api/campaigns/obc-test/finish", headers=manager)).json())[
+        "state"
+    ] == "finished"
     frozen = await client.put("/api/campaigns/obc-test", json=definition, headers=manager)
     assert frozen.status == 409
 
@@ -137,17 +162,26 @@ async def test_an_invalid_definition_changes_nothing(
     definition = factory.seed_definition(name="obc-test", tiers=["Gold", "Bronze"], script="nope")
     resp = await client.post("/api/campaigns", json=definition, headers=manager)
     assert resp.status == 422
-    assert {"field": "tiers", "reason": "Value error, 'Bronze' is not a tier (Diamond, Platinum, Gold, Silver)"} in (
-        await resp.json()
-    )["error"]["details"]
+    assert {
+        "field": "tiers",
+        "reason": "Value error, 'Bronze' is not a tier (Diamond, Platinum, Gold, Silver)",
+    } in (await resp.json())["error"]["details"]
     unknown_script = factory.seed_definition(name="obc-test", script="nope")
     resp = await client.post("/api/campaigns", json=unknown_script, headers=manager)
-    assert resp.status == 404 and "no script named 'nope'" in (await resp.json())["error"]["message"]
+    assert (
+        resp.status == 404 and "no script named 'nope'" in (await resp.json())["error"]["message"]
+    )
     assert await conn.fetchval("SELECT count(*) FROM campaigns") == 0
 
 
-async def upload(client: Client, headers: dict[str, str], campaign: str, content: bytes,
-                 name: str = "list.csv", mapping: str | None = None) -> Any:
+async def upload(
+    client: Client,
+    headers: dict[str, str],
+    campaign: str,
+    content: bytes,
+    name: str = "list.csv",
+    mapping: str | None = None,
+) -> Any:
     form = FormData()
     if mapping is not None:
         form.add_field("mapping", mapping)
@@ -159,16 +193,25 @@ async def test_upload_summary_rejected_csv_and_listing(
     client: Client, manager: dict[str, str], factory: Factory
 ) -> None:
     campaign = await factory.create_campaign(name="obc-up")
-    path = factory.write_csv([row(0), row(1, tier="Silver"), row(2, msisdn="12", bill_amount="x"), row(0)])
+    path = factory.write_csv(
+        [row(0), row(1, tier="Silver"), row(2, msisdn="12", bill_amount="x"), row(0)]
+    )
     resp = await upload(client, manager, "obc-up", path.read_bytes())
     assert resp.status == 201
     summary = await resp.json()
     assert {k: summary[k] for k in ("accepted", "duplicates", "dnc", "out_of_tier")} == {
-        "accepted": 1, "duplicates": 1, "dnc": 0, "out_of_tier": 1
+        "accepted": 1,
+        "duplicates": 1,
+        "dnc": 0,
+        "out_of_tier": 1,
     }
     assert summary["rejected"] == [
         {"line": 4, "field": "msisdn", "reason": "is not a valid Indonesian mobile number"},
-        {"line": 4, "field": "bill_amount", "reason": "is not an amount in rupiah (e.g. 350000, 350.000 or Rp 350.000)"},
+        {
+            "line": 4,
+            "field": "bill_amount",
+            "reason": "is not an amount in rupiah (e.g. 350000, 350.000 or Rp 350.000)",
+        },
     ]
     rejected = await client.get(summary["rejected_csv"], headers=manager)
     rows = list(csv.reader(io.StringIO(await rejected.text())))
@@ -177,16 +220,34 @@ async def test_upload_summary_rejected_csv_and_listing(
 
     targets = await (await client.get("/api/campaigns/obc-up/targets", headers=manager)).json()
     assert [t["msisdn"] for t in targets["targets"]] == ["+6281200000000"]
-    imports = await (await client.get(f"/api/campaigns/{campaign.id}/imports", headers=manager)).json()
+    imports = await (
+        await client.get(f"/api/campaigns/{campaign.id}/imports", headers=manager)
+    ).json()
     assert imports["imports"][0]["uploaded_by"] == "mgr"
 
 
-async def test_upload_with_a_mapping_field(client: Client, manager: dict[str, str], factory: Factory) -> None:
+async def test_upload_with_a_mapping_field(
+    client: Client, manager: dict[str, str], factory: Factory
+) -> None:
     await factory.create_campaign(name="obc-map")
-    header = ["customer_id", "name", "indihome_number", "HP Utama", "wa_number", "tier", "product",
-              "address", "province", "bill_month", "bill_amount", "payment_channels"]
+    header = [
+        "customer_id",
+        "name",
+        "indihome_number",
+        "HP Utama",
+        "wa_number",
+        "tier",
+        "product",
+        "address",
+        "province",
+        "bill_month",
+        "bill_amount",
+        "payment_channels",
+    ]
     path = factory.write_csv([list(row(0).values())], header=header)
-    resp = await upload(client, manager, "obc-map", path.read_bytes(), mapping='{"HP Utama": "msisdn"}')
+    resp = await upload(
+        client, manager, "obc-map", path.read_bytes(), mapping='{"HP Utama": "msisdn"}'
+    )
     assert resp.status == 201 and (await resp.json())["accepted"] == 1
     bad = await upload(client, manager, "obc-map", path.read_bytes(), mapping="[1]")
     assert bad.status == 400
@@ -198,10 +259,15 @@ async def test_a_broken_upload_changes_nothing(
     await factory.create_campaign(name="obc-broken")
     resp = await upload(client, manager, "obc-broken", b"name,msisdn\nBudi,0812\n")
     assert resp.status == 422
-    assert {d["field"] for d in (await resp.json())["error"]["details"]} >= {"indihome_number", "tier"}
+    assert {d["field"] for d in (await resp.json())["error"]["details"]} >= {
+        "indihome_number",
+        "tier",
+    }
     fake_xlsx = await upload(client, manager, "obc-broken", b"PK\x03\x04garbage", name="list.xlsx")
     assert fake_xlsx.status == 422
-    no_file = await client.post("/api/campaigns/obc-broken/targets", data=FormData({"x": "1"}), headers=manager)
+    no_file = await client.post(
+        "/api/campaigns/obc-broken/targets", data=FormData({"x": "1"}), headers=manager
+    )
     assert no_file.status == 400
     assert await conn.fetchval("SELECT count(*) FROM target_imports") == 0
 
@@ -209,7 +275,9 @@ async def test_a_broken_upload_changes_nothing(
 async def test_dnc_add_list_remove_and_import(
     client: Client, manager: dict[str, str], factory: Factory
 ) -> None:
-    added = await client.post("/api/dnc", json={"msisdn": "0812-0000-0009", "reason": "asked"}, headers=manager)
+    added = await client.post(
+        "/api/dnc", json={"msisdn": "0812-0000-0009", "reason": "asked"}, headers=manager
+    )
     assert added.status == 201 and (await added.json())["msisdn"] == "+6281200000009"
     again = await client.post("/api/dnc", json={"msisdn": "+6281200000009"}, headers=manager)
     assert again.status == 200 and (await again.json())["new"] is False
@@ -217,9 +285,15 @@ async def test_dnc_add_list_remove_and_import(
     assert bad.status == 422
 
     form = FormData()
-    form.add_field("file", b"msisdn,reason\n081200000001,a\nnonsense,b\n6281200000009,c\n", filename="dnc.csv")
+    form.add_field(
+        "file", b"msisdn,reason\n081200000001,a\nnonsense,b\n6281200000009,c\n", filename="dnc.csv"
+    )
     summary = await (await client.post("/api/dnc/import", data=form, headers=manager)).json()
-    assert (summary["added"], summary["already_listed"], summary["rejected"][0]["line"]) == (1, 1, 3)
+    assert (summary["added"], summary["already_listed"], summary["rejected"][0]["line"]) == (
+        1,
+        1,
+        3,
+    )
 
     listing = await (await client.get("/api/dnc", headers=manager)).json()
     assert listing["total"] == 2
@@ -234,9 +308,23 @@ async def test_dnc_add_list_remove_and_import(
 
 
 async def test_managers_create_users(client: Client, manager: dict[str, str]) -> None:
-    resp = await client.post("/api/users", json={"username": "agent7", "role": "agent", "password": "long-enough"}, headers=manager)
+    resp = await client.post(
+        "/api/users",
+        json={"username": "agent7", "role": "agent", "password": "long-enough"},
+        headers=manager,
+    )
     assert resp.status == 201
-    dup = await client.post("/api/users", json={"username": "agent7", "role": "agent", "password": "long-enough"}, headers=manager)
+    dup = await client.post(
+        "/api/users",
+        json={"username": "agent7", "role": "agent", "password": "long-enough"},
+        headers=manager,
+    )
     assert dup.status == 409
-    short = await client.post("/api/users", json={"username": "agent8", "role": "agent", "password": "short"}, headers=manager)
-    assert short.status == 422 and (await short.json())["error"]["details"][0]["field"] == "password"
+    short = await client.post(
+        "/api/users",
+        json={"username": "agent8", "role": "agent", "password": "short"},
+        headers=manager,
+    )
+    assert (
+        short.status == 422 and (await short.json())["error"]["details"][0]["field"] == "password"
+    )

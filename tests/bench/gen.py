@@ -7,17 +7,50 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-FIRST = ("Budi", "Siti", "Agus", "Dewi", "Rudi", "Ani", "Joko", "Sri", "Andi", "Rina", "Made", "Wayan")
+FIRST = (
+    "Budi",
+    "Siti",
+    "Agus",
+    "Dewi",
+    "Rudi",
+    "Ani",
+    "Joko",
+    "Sri",
+    "Andi",
+    "Rina",
+    "Made",
+    "Wayan",
+)
 LAST = ("Santoso", "Wijaya", "Saputra", "Lestari", "Hidayat", "Pratama", "Kusuma", "Nugroho")
 PROVINCES = (
-    "DKI Jakarta", "Jawa Barat", "Jawa Tengah", "Jawa Timur", "Banten", "Bali",
-    "Sulawesi Selatan", "Kalimantan Timur", "Papua", "Maluku", "Sumatera Utara", "NTB",
+    "DKI Jakarta",
+    "Jawa Barat",
+    "Jawa Tengah",
+    "Jawa Timur",
+    "Banten",
+    "Bali",
+    "Sulawesi Selatan",
+    "Kalimantan Timur",
+    "Papua",
+    "Maluku",
+    "Sumatera Utara",
+    "NTB",
 )
 TIERS = ("Platinum", "Gold", "Platinum", "Gold", "Silver", "Diamond")
 CHANNELS = ("Bukalapak", "Tokopedia", "Indomaret", "Alfamart", "LinkAja", "Autodebet", "myIndiHome")
 HEADER = [
-    "customer_id", "name", "indihome_number", "msisdn", "wa_number", "tier", "product",
-    "address", "province", "bill_month", "bill_amount", "payment_channels",
+    "customer_id",
+    "name",
+    "indihome_number",
+    "msisdn",
+    "wa_number",
+    "tier",
+    "product",
+    "address",
+    "province",
+    "bill_month",
+    "bill_amount",
+    "payment_channels",
 ]
 
 

@@ -17,21 +17,30 @@ from tests.factories import HEADER, row
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def dialer(*args: str, home: Path, env_db: str | None, timeout: int = 120) -> subprocess.CompletedProcess[str]:
+def dialer(
+    *args: str, home: Path, env_db: str | None, timeout: int = 120
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["DIALER_HOME"] = str(home)
     if env_db:
         env["DATABASE_URL"] = env_db
     return subprocess.run(
-        [sys.executable, "-m", "dialer", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=timeout, check=False,
+        [sys.executable, "-m", "dialer", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
 @pytest.mark.slow
 def test_the_cli_runs_on_an_embedded_server_it_starts_and_stops(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    applied = dialer("campaign", "apply", "campaigns/001_obc_bukalapak_voucher.toml", home=home, env_db=None)
+    applied = dialer(
+        "campaign", "apply", "campaigns/001_obc_bukalapak_voucher.toml", home=home, env_db=None
+    )
     assert applied.returncode == 0, applied.stderr
     assert "obc-bukalapak-2022-09: created (version 1, draft)" in applied.stdout
     assert (home / "pgdata" / "PG_VERSION").exists()
@@ -39,23 +48,39 @@ def test_the_cli_runs_on_an_embedded_server_it_starts_and_stops(tmp_path: Path) 
     assert not (home / "pgdata" / "postmaster.pid").exists()
 
     lst = tmp_path / "list.csv"
-    lst.write_text(",".join(HEADER) + "\n" + "\n".join(",".join(row(i).values()) for i in range(5)) + "\n")
-    imported = dialer("targets", "import", "obc-bukalapak-2022-09", str(lst), "--json", home=home, env_db=None)
+    lst.write_text(
+        ",".join(HEADER) + "\n" + "\n".join(",".join(row(i).values()) for i in range(5)) + "\n"
+    )
+    imported = dialer(
+        "targets", "import", "obc-bukalapak-2022-09", str(lst), "--json", home=home, env_db=None
+    )
     assert imported.returncode == 0, imported.stderr
     summary = json.loads(imported.stdout)  # stdout holds the JSON and nothing else
     assert (summary["accepted"], summary["rejected"]) == (5, [])
 
-    again = dialer("campaign", "apply", "campaigns/001_obc_bukalapak_voucher.toml", home=home, env_db=None)
+    again = dialer(
+        "campaign", "apply", "campaigns/001_obc_bukalapak_voucher.toml", home=home, env_db=None
+    )
     assert "unchanged" in again.stdout
 
 
 def test_cli_errors_are_clear_and_exit_non_zero(tmp_path: Path, db_url: str) -> None:
-    missing = dialer("targets", "import", "no-such-campaign", "nofile.csv", "--json", home=tmp_path, env_db=db_url)
+    missing = dialer(
+        "targets",
+        "import",
+        "no-such-campaign",
+        "nofile.csv",
+        "--json",
+        home=tmp_path,
+        env_db=db_url,
+    )
     assert missing.returncode == 2
     assert json.loads(missing.stdout)["error"]["id"] == "bad_request"
     lst = tmp_path / "l.csv"
     lst.write_text("a,b\n1,2\n")
-    unknown = dialer("targets", "import", "no-such-campaign", str(lst), home=tmp_path, env_db=db_url)
+    unknown = dialer(
+        "targets", "import", "no-such-campaign", str(lst), home=tmp_path, env_db=db_url
+    )
     assert unknown.returncode == 2 and "no campaign 'no-such-campaign'" in unknown.stderr
 
 
@@ -80,9 +105,22 @@ def test_the_embedded_server_starts_for_a_normal_user_too(tmp_path: Path) -> Non
     )
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
-         sys.executable, "-W", "ignore", "-c", code],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        [
+            "setpriv",
+            f"--reuid={user.pw_uid}",
+            f"--regid={user.pw_gid}",
+            "--clear-groups",
+            sys.executable,
+            "-W",
+            "ignore",
+            "-c",
+            code,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "False"

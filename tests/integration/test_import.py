@@ -17,26 +17,33 @@ from tests.factories import HEADER, Factory, row
 
 async def run(conn: asyncpg.Connection, campaign, path: Path, **kw):  # type: ignore[no-untyped-def]
     return await import_targets(
-        conn, campaign_id=campaign.id, tiers=campaign.tiers, path=path, filename=path.name,
-        actor="test", **kw,
+        conn,
+        campaign_id=campaign.id,
+        tiers=campaign.tiers,
+        path=path,
+        filename=path.name,
+        actor="test",
+        **kw,
     )
 
 
 async def count(conn: asyncpg.Connection, campaign_id: int) -> int:
-    return int(await conn.fetchval("SELECT count(*) FROM targets WHERE campaign_id = $1", campaign_id))
+    return int(
+        await conn.fetchval("SELECT count(*) FROM targets WHERE campaign_id = $1", campaign_id)
+    )
 
 
 async def test_rules_apply_in_order(conn: asyncpg.Connection, factory: Factory) -> None:
     campaign = await factory.create_campaign()
     await dnc.add(conn, "081200000003", reason="asked", source="test", actor="t")
     rows = [
-        row(0),                                   # accepted
-        row(1, tier="Silver"),                    # out_of_tier
+        row(0),  # accepted
+        row(1, tier="Silver"),  # out_of_tier
         row(2, tier="Silver", msisdn="0812-0000-0003"),  # out_of_tier beats dnc
-        row(3),                                   # dnc
+        row(3),  # dnc
         row(4, indihome_number=row(0)["indihome_number"]),  # duplicate (IndiHome)
-        row(5, msisdn="+62 812 0000 0000"),       # duplicate (MSISDN of row 0)
-        row(6, name="", province="Atlantis"),     # rejected, two reasons
+        row(5, msisdn="+62 812 0000 0000"),  # duplicate (MSISDN of row 0)
+        row(6, name="", province="Atlantis"),  # rejected, two reasons
     ]
     summary = await run(conn, campaign, factory.write_csv(rows))
     assert (summary.accepted, summary.out_of_tier, summary.dnc, summary.duplicates) == (1, 2, 1, 2)
@@ -52,7 +59,7 @@ async def test_a_duplicate_of_a_rejected_or_duplicate_row_is_not_a_duplicate(
 ) -> None:
     campaign = await factory.create_campaign()
     a = row(0)
-    b = row(1, msisdn=a["msisdn"])          # duplicate of a (msisdn): not accepted
+    b = row(1, msisdn=a["msisdn"])  # duplicate of a (msisdn): not accepted
     c = row(2, indihome_number=b["indihome_number"])  # b was never accepted → accepted
     summary = await run(conn, campaign, factory.write_csv([a, b, c]))
     assert (summary.accepted, summary.duplicates) == (2, 1)
@@ -73,7 +80,9 @@ async def test_uploading_the_same_file_again_accepts_nothing_new(
     assert (third.accepted, third.duplicates) == (10, 5)
 
 
-async def test_campaigns_do_not_share_duplicates(conn: asyncpg.Connection, factory: Factory) -> None:
+async def test_campaigns_do_not_share_duplicates(
+    conn: asyncpg.Connection, factory: Factory
+) -> None:
     one, two = await factory.create_campaign(), await factory.create_campaign()
     path = factory.write_csv([row(i) for i in range(5)])
     assert (await run(conn, one, path)).accepted == 5
@@ -82,7 +91,12 @@ async def test_campaigns_do_not_share_duplicates(conn: asyncpg.Connection, facto
 
 @pytest.mark.parametrize(
     ("delimiter", "encoding", "newline"),
-    [(",", "utf-8", "\n"), (";", "utf-8-sig", "\r\n"), (";", "utf-8", "\n"), (",", "utf-8-sig", "\r\n")],
+    [
+        (",", "utf-8", "\n"),
+        (";", "utf-8-sig", "\r\n"),
+        (";", "utf-8", "\n"),
+        (",", "utf-8-sig", "\r\n"),
+    ],
 )
 async def test_csv_dialects(
     conn: asyncpg.Connection, factory: Factory, delimiter: str, encoding: str, newline: str
@@ -92,29 +106,77 @@ async def test_csv_dialects(
     path = factory.write_csv(rows, delimiter=delimiter, encoding=encoding, newline=newline)
     summary = await run(conn, campaign, path)
     assert summary.accepted == 4, summary.to_json()
-    stored = await conn.fetchval("SELECT address FROM targets WHERE line = 2 AND campaign_id = $1", campaign.id)
+    stored = await conn.fetchval(
+        "SELECT address FROM targets WHERE line = 2 AND campaign_id = $1", campaign.id
+    )
     assert stored == "Jl. A, No. 0"
 
 
-async def test_xlsx_with_indonesian_headers(conn: asyncpg.Connection, factory: Factory, tmp_path: Path) -> None:
+async def test_xlsx_with_indonesian_headers(
+    conn: asyncpg.Connection, factory: Factory, tmp_path: Path
+) -> None:
     campaign = await factory.create_campaign()
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.append(["ID Pelanggan", "Nama", "No IndiHome", "No HP", "No WA", "Kelas", "Produk",
-                  "Alamat", "Provinsi", "Bulan Tagihan", "Tagihan", "Channel Bayar"])
-    sheet.append(["C1", "Siti", 122000000001, 81200000001, None, "Gold", "Telepon", "Jl. B",
-                  "Sulawesi Selatan", "2022-08", 350000, "Indomaret"])
-    sheet.append(["C2", "Budi", "1220 0000 0002", "0812-0000-0002", None, "Platinum", "Internet",
-                  "Jl. C", "Papua", "2022-08", "Rp 1.250.000", ""])
+    sheet.append(
+        [
+            "ID Pelanggan",
+            "Nama",
+            "No IndiHome",
+            "No HP",
+            "No WA",
+            "Kelas",
+            "Produk",
+            "Alamat",
+            "Provinsi",
+            "Bulan Tagihan",
+            "Tagihan",
+            "Channel Bayar",
+        ]
+    )
+    sheet.append(
+        [
+            "C1",
+            "Siti",
+            122000000001,
+            81200000001,
+            None,
+            "Gold",
+            "Telepon",
+            "Jl. B",
+            "Sulawesi Selatan",
+            "2022-08",
+            350000,
+            "Indomaret",
+        ]
+    )
+    sheet.append(
+        [
+            "C2",
+            "Budi",
+            "1220 0000 0002",
+            "0812-0000-0002",
+            None,
+            "Platinum",
+            "Internet",
+            "Jl. C",
+            "Papua",
+            "2022-08",
+            "Rp 1.250.000",
+            "",
+        ]
+    )
     path = tmp_path / "list.xlsx"
     book.save(path)
     summary = await run(conn, campaign, path)
     assert summary.accepted == 2, summary.to_json()
     records = await conn.fetch(
-        "SELECT msisdn, zone, product, bill_amount FROM targets WHERE campaign_id = $1 ORDER BY line", campaign.id
+        "SELECT msisdn, zone, product, bill_amount FROM targets WHERE campaign_id = $1 ORDER BY line",
+        campaign.id,
     )
     assert [tuple(r) for r in records] == [
-        ("+6281200000001", "WITA", "telephone", 350000), ("+6281200000002", "WIT", "internet", 1250000)
+        ("+6281200000001", "WITA", "telephone", 350000),
+        ("+6281200000002", "WIT", "internet", 1250000),
     ]
 
 
@@ -129,7 +191,9 @@ async def test_a_mapping_names_unusual_headers(conn: asyncpg.Connection, factory
     assert summary.accepted == 1
 
 
-async def test_a_file_with_no_valid_row_imports_nothing(conn: asyncpg.Connection, factory: Factory) -> None:
+async def test_a_file_with_no_valid_row_imports_nothing(
+    conn: asyncpg.Connection, factory: Factory
+) -> None:
     campaign = await factory.create_campaign()
     path = factory.write_csv([row(i, msisdn="bad") for i in range(3)])
     with pytest.raises(ValidationFailed, match="no valid row") as err:
@@ -139,7 +203,9 @@ async def test_a_file_with_no_valid_row_imports_nothing(conn: asyncpg.Connection
     assert await conn.fetchval("SELECT count(*) FROM import_rejections") == 0
 
 
-async def test_a_file_broken_midway_leaves_nothing(conn: asyncpg.Connection, factory: Factory) -> None:
+async def test_a_file_broken_midway_leaves_nothing(
+    conn: asyncpg.Connection, factory: Factory
+) -> None:
     campaign = await factory.create_campaign()
     path = factory.write_csv([row(i) for i in range(3000)])
     with path.open("ab") as f:
@@ -153,7 +219,9 @@ async def test_a_file_broken_midway_leaves_nothing(conn: asyncpg.Connection, fac
     assert (await run(conn, campaign, ok)).accepted == 10
 
 
-async def test_a_cancelled_import_leaves_nothing(conn: asyncpg.Connection, factory: Factory) -> None:
+async def test_a_cancelled_import_leaves_nothing(
+    conn: asyncpg.Connection, factory: Factory
+) -> None:
     campaign = await factory.create_campaign()
     path = factory.write_csv([row(i) for i in range(20000)])
     stored: list[int] = []

@@ -36,15 +36,17 @@ def test_the_seed_campaign_is_valid() -> None:
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"tiers": ["Platinum", "Bronze"]}, "tiers"),
-     ({"calling_window__mon": ["18:00", "08:00"]}, "calling_window.mon"),
-     ({"voucher__quota": -1}, "voucher.quota"),
-     ({"voucher__expires": "2022-09-30T23:59:59"}, "voucher.expires"),
-     ({"retry__busy_line": {"delay": "soon", "max_attempts": 3}}, "retry.busy_line.delay"),
-     ({"pacing_ratio": 0.5}, "pacing_ratio"),
-     ({"whatsapp__content_sid": "nope"}, "whatsapp.content_sid"),
-     ({"name": "Bad Name"}, "name"),
-     ({"surprise": 1}, "surprise")],
+    [
+        ({"tiers": ["Platinum", "Bronze"]}, "tiers"),
+        ({"calling_window__mon": ["18:00", "08:00"]}, "calling_window.mon"),
+        ({"voucher__quota": -1}, "voucher.quota"),
+        ({"voucher__expires": "2022-09-30T23:59:59"}, "voucher.expires"),
+        ({"retry__busy_line": {"delay": "soon", "max_attempts": 3}}, "retry.busy_line.delay"),
+        ({"pacing_ratio": 0.5}, "pacing_ratio"),
+        ({"whatsapp__content_sid": "nope"}, "whatsapp.content_sid"),
+        ({"name": "Bad Name"}, "name"),
+        ({"surprise": 1}, "surprise"),
+    ],
 )
 def test_invalid_definitions_name_the_field(change: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationFailed) as err:
@@ -76,5 +78,6 @@ def test_durations() -> None:
 
 def test_diff_lists_changed_leaves() -> None:
     assert diff({"a": {"b": 1, "c": 2}}, {"a": {"b": 1, "c": 3}, "d": 4}) == {
-        "a.c": {"from": 2, "to": 3}, "d": {"from": None, "to": 4}
+        "a.c": {"from": 2, "to": 3},
+        "d": {"from": None, "to": 4},
     }

@@ -15,8 +15,14 @@ def test_phone_numbers_are_masked_in_text() -> None:
 
 def test_json_log_lines_mask_messages_and_extra_fields() -> None:
     record = logging.makeLogRecord(
-        {"msg": "calling %s", "args": ("+6281234567890",), "levelname": "INFO",
-         "name": "t", "msisdn": "+6281234567890", "nested": {"to": "081234567890"}}
+        {
+            "msg": "calling %s",
+            "args": ("+6281234567890",),
+            "levelname": "INFO",
+            "name": "t",
+            "msisdn": "+6281234567890",
+            "nested": {"to": "081234567890"},
+        }
     )
     line = JsonFormatter().format(record)
     assert "1234567890" not in line

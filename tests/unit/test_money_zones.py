@@ -8,8 +8,16 @@ from dialer.rules.zones import PROVINCES, province_zone
 
 @pytest.mark.parametrize(
     ("raw", "amount"),
-    [("350000", 350000), ("350.000", 350000), ("Rp 350.000", 350000), ("Rp350.000", 350000),
-     ("Rp. 1.250.000", 1250000), ("IDR 5000", 5000), ("350.000,00", 350000), ("0", 0)],
+    [
+        ("350000", 350000),
+        ("350.000", 350000),
+        ("Rp 350.000", 350000),
+        ("Rp350.000", 350000),
+        ("Rp. 1.250.000", 1250000),
+        ("IDR 5000", 5000),
+        ("350.000,00", 350000),
+        ("0", 0),
+    ],
 )
 def test_amount_forms(raw: str, amount: int) -> None:
     assert parse_rupiah(raw) == amount
@@ -17,9 +25,16 @@ def test_amount_forms(raw: str, amount: int) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "why"),
-    [("-5000", "negative"), ("Rp -5.000", "negative"), ("350.000,50", "whole"),
-     ("350,000", "not an amount"), ("35.00", "not an amount"), ("abc", "not an amount"),
-     ("", "not an amount"), ("3.5e5", "not an amount")],
+    [
+        ("-5000", "negative"),
+        ("Rp -5.000", "negative"),
+        ("350.000,50", "whole"),
+        ("350,000", "not an amount"),
+        ("35.00", "not an amount"),
+        ("abc", "not an amount"),
+        ("", "not an amount"),
+        ("3.5e5", "not an amount"),
+    ],
 )
 def test_bad_amounts_say_why(raw: str, why: str) -> None:
     with pytest.raises(AmountError, match=why):
@@ -46,9 +61,14 @@ def test_all_38_provinces_map_to_their_zone() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("prov. jawa barat", ("Jawa Barat", "WIB")), ("DKI", ("DKI Jakarta", "WIB")),
-     ("N.T.T.", ("Nusa Tenggara Timur", "WITA")), ("  bali ", ("Bali", "WITA")),
-     ("Papua Barat Daya", ("Papua Barat Daya", "WIT")), ("Provinsi Maluku Utara", ("Maluku Utara", "WIT"))],
+    [
+        ("prov. jawa barat", ("Jawa Barat", "WIB")),
+        ("DKI", ("DKI Jakarta", "WIB")),
+        ("N.T.T.", ("Nusa Tenggara Timur", "WITA")),
+        ("  bali ", ("Bali", "WITA")),
+        ("Papua Barat Daya", ("Papua Barat Daya", "WIT")),
+        ("Provinsi Maluku Utara", ("Maluku Utara", "WIT")),
+    ],
 )
 def test_province_aliases(raw: str, expected: tuple[str, str]) -> None:
     assert province_zone(raw) == expected

@@ -18,36 +18,71 @@ def cells(r: dict[str, str]) -> list[str]:
 
 def test_a_valid_row_is_normalised() -> None:
     staged, reasons = validator().validate(
-        2, cells(row(1, msisdn="+62 812-0000-0001", tier=" gold ", product="IndiHome",
-                     province="prov. bali", bill_amount="Rp 1.250.000",
-                     indihome_number="1220 0000-0001", payment_channels="Bukalapak, LinkAja"))
+        2,
+        cells(
+            row(
+                1,
+                msisdn="+62 812-0000-0001",
+                tier=" gold ",
+                product="IndiHome",
+                province="prov. bali",
+                bill_amount="Rp 1.250.000",
+                indihome_number="1220 0000-0001",
+                payment_channels="Bukalapak, LinkAja",
+            )
+        ),
     )
     assert reasons == []
     assert staged is not None
     line, _cust, name, ih, msisdn, wa, tier, product, _addr, prov, zone, month, amount, ch = staged
-    assert (line, name, ih, msisdn, wa) == (2, "Pelanggan 1", "122000000001", "+6281200000001", None)
+    assert (line, name, ih, msisdn, wa) == (
+        2,
+        "Pelanggan 1",
+        "122000000001",
+        "+6281200000001",
+        None,
+    )
     assert (tier, product, prov, zone) == ("Gold", "internet", "Bali", "WITA")
     assert (month, amount, ch) == (date(2022, 8, 1), 1250000, ["Bukalapak", "LinkAja"])
 
 
 def test_every_reason_of_a_bad_row_is_listed() -> None:
-    bad = row(0, name=" ", indihome_number="12-ab", msisdn="0812", wa_number="021555",
-              tier="Bronze", product="tv", province="Atlantis", bill_month="08/2022",
-              bill_amount="-1")
+    bad = row(
+        0,
+        name=" ",
+        indihome_number="12-ab",
+        msisdn="0812",
+        wa_number="021555",
+        tier="Bronze",
+        product="tv",
+        province="Atlantis",
+        bill_month="08/2022",
+        bill_amount="-1",
+    )
     staged, reasons = validator().validate(7, cells(bad))
     assert staged is None
     assert [f for f, _ in reasons] == [
-        "name", "indihome_number", "msisdn", "wa_number", "tier", "product", "province",
-        "bill_month", "bill_amount",
+        "name",
+        "indihome_number",
+        "msisdn",
+        "wa_number",
+        "tier",
+        "product",
+        "province",
+        "bill_month",
+        "bill_amount",
     ]
 
 
 @pytest.mark.parametrize(
     ("field", "value", "reason"),
-    [("indihome_number", "12345678", "9 to 15 digits"),
-     ("indihome_number", "1234567890123456", "9 to 15 digits"),
-     ("bill_month", "2022-13", "YYYY-MM"), ("msisdn", "", "missing"),
-     ("wa_number", "0812", "mobile")],
+    [
+        ("indihome_number", "12345678", "9 to 15 digits"),
+        ("indihome_number", "1234567890123456", "9 to 15 digits"),
+        ("bill_month", "2022-13", "YYYY-MM"),
+        ("msisdn", "", "missing"),
+        ("wa_number", "0812", "mobile"),
+    ],
 )
 def test_single_field_rules(field: str, value: str, reason: str) -> None:
     staged, reasons = validator().validate(2, cells(row(0, **{field: value})))
@@ -62,8 +97,20 @@ def test_short_rows_read_missing_cells_as_empty() -> None:
 
 
 def test_headers_match_case_space_and_indonesian_aliases() -> None:
-    header = ["ID Pelanggan", " NAMA ", "No. IndiHome", "No HP", "No WA", "Kelas", "Produk",
-              "Alamat", "Provinsi", "Bulan Tagihan", "Jumlah Tagihan", "Channel Bayar"]
+    header = [
+        "ID Pelanggan",
+        " NAMA ",
+        "No. IndiHome",
+        "No HP",
+        "No WA",
+        "Kelas",
+        "Produk",
+        "Alamat",
+        "Provinsi",
+        "Bulan Tagihan",
+        "Jumlah Tagihan",
+        "Channel Bayar",
+    ]
     mapped = map_header(header)
     assert mapped.index["indihome_number"] == 2
     assert mapped.index["msisdn"] == 3

@@ -29,7 +29,12 @@ def test_seed_script_has_all_ten_steps_in_order() -> None:
 
 def test_guides_carry_their_mandatory_fields_and_sla() -> None:
     guide = find_script(SCRIPTS, "pansol-aktivasi-paket")
-    assert guide.definition["sla"]["by_tier"] == {"Diamond": 12, "Platinum": 24, "Gold": 72, "Silver": 72}
+    assert guide.definition["sla"]["by_tier"] == {
+        "Diamond": 12,
+        "Platinum": 24,
+        "Gold": 72,
+        "Silver": 72,
+    }
     assert len(guide.definition["mandatory_fields"]) >= 10
     assert find_script(SCRIPTS, "pansol-penipuan").definition["sla"]["fixed_hours"] == 72
 
