@@ -15,6 +15,7 @@ fresh partition whose indexes are built once, when it is attached.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ TARGET_COLUMNS = (
     "bill_amount",
     "payment_channels",
 )
+log = logging.getLogger(__name__)
 REJECTED_IN_SUMMARY = 1000
 IMPORT_LOCK_NAMESPACE = 0x7467  # "tg": pg_advisory_xact_lock(namespace, campaign id)
 PROCESS_THRESHOLD_BYTES = 4 * 1024 * 1024
@@ -147,6 +149,11 @@ async def import_targets(
                 summary.out_of_tier,
                 summary.rejected_rows,
             )
+        log.info(
+            "targets imported",
+            extra={"campaign_id": campaign_id, "filename": filename, "actor": actor}
+            | {k: v for k, v in summary.to_json().items() if k != "rejected"},
+        )
         return summary
     finally:
         feed.close()

@@ -328,3 +328,29 @@ async def test_managers_create_users(client: Client, manager: dict[str, str]) ->
     assert (
         short.status == 422 and (await short.json())["error"]["details"][0]["field"] == "password"
     )
+
+
+async def test_an_upload_over_the_limit_or_cut_off_changes_nothing(
+    client: Client, manager: dict[str, str], factory: Factory, conn: asyncpg.Connection,
+    settings: Any,
+) -> None:
+    await factory.create_campaign(name="obc-limit")
+    content = factory.write_csv([row(i) for i in range(200)]).read_bytes()
+    settings.__dict__["max_upload_bytes"] = 1000  # the app holds this very object
+    resp = await upload(client, manager, "obc-limit", content)
+    assert resp.status == 413
+    assert "nothing was imported" in (await resp.json())["error"]["message"]
+    settings.__dict__["max_upload_bytes"] = 10**9
+
+    async def cut_off() -> Any:
+        yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"l.csv\"\r\n\r\n"
+        yield content[: len(content) // 2]
+        raise ConnectionResetError("client went away")
+
+    with pytest.raises(Exception):  # noqa: B017 - the client side fails; the server must not import
+        await client.post(
+            "/api/campaigns/obc-limit/targets", data=cut_off(),
+            headers={**manager, "Content-Type": "multipart/form-data; boundary=b"},
+        )
+    assert await conn.fetchval("SELECT count(*) FROM target_imports") == 0
+    assert await conn.fetchval("SELECT count(*) FROM targets") == 0
