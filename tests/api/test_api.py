@@ -331,7 +331,10 @@ async def test_managers_create_users(client: Client, manager: dict[str, str]) ->
 
 
 async def test_an_upload_over_the_limit_or_cut_off_changes_nothing(
-    client: Client, manager: dict[str, str], factory: Factory, conn: asyncpg.Connection,
+    client: Client,
+    manager: dict[str, str],
+    factory: Factory,
+    conn: asyncpg.Connection,
     settings: Any,
 ) -> None:
     await factory.create_campaign(name="obc-limit")
@@ -343,13 +346,14 @@ async def test_an_upload_over_the_limit_or_cut_off_changes_nothing(
     settings.__dict__["max_upload_bytes"] = 10**9
 
     async def cut_off() -> Any:
-        yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"l.csv\"\r\n\r\n"
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="l.csv"\r\n\r\n'
         yield content[: len(content) // 2]
         raise ConnectionResetError("client went away")
 
     with pytest.raises(Exception):  # noqa: B017 - the client side fails; the server must not import
         await client.post(
-            "/api/campaigns/obc-limit/targets", data=cut_off(),
+            "/api/campaigns/obc-limit/targets",
+            data=cut_off(),
             headers={**manager, "Content-Type": "multipart/form-data; boundary=b"},
         )
     assert await conn.fetchval("SELECT count(*) FROM target_imports") == 0
