@@ -109,3 +109,11 @@ async def client(settings: Settings, pool: Pool) -> AsyncIterator[TestClient[Any
 @pytest.fixture
 def factory(conn: asyncpg.Connection, tmp_path: Path) -> Factory:
     return Factory(conn, tmp_path, ROOT)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _logs_through_the_product_formatter() -> None:
+    """Log at INFO through the JSON formatter, so a bad log call fails a test."""
+    from dialer.logs import setup_logging
+
+    setup_logging("INFO", "json")

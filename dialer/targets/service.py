@@ -151,7 +151,7 @@ async def import_targets(
             )
         log.info(
             "targets imported",
-            extra={"campaign_id": campaign_id, "filename": filename, "actor": actor}
+            extra={"campaign_id": campaign_id, "file": filename, "actor": actor}
             | {k: v for k, v in summary.to_json().items() if k != "rejected"},
         )
         return summary

@@ -125,3 +125,17 @@ def test_the_embedded_server_starts_for_a_normal_user_too(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "False"
     assert not (home / "pgdata" / "postmaster.pid").exists()
+
+
+def test_run_prepares_the_seed_campaign_and_the_sample_list(tmp_path: Path, db_url: str) -> None:
+    first = dialer("run", "--no-serve", "--sample-rows", "60", home=tmp_path, env_db=db_url)
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
+    assert "campaign obc-bukalapak-2022-09: created (version 1, draft)" in out
+    assert "user manager" in out and "password manager-demo" in out
+    # The sample shows every rule: duplicates, DNC, out of tier, rejected rows.
+    assert "64 rows — accepted 38, duplicates 1, dnc 2, out of tier 20, rejected 3" in out
+    assert "/api/imports/1/rejected.csv" in out
+    again = dialer("run", "--no-serve", "--sample-rows", "60", home=tmp_path, env_db=db_url)
+    assert "campaign obc-bukalapak-2022-09: unchanged" in again.stdout
+    assert "accepted 0, duplicates 39" in again.stdout
