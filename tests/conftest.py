@@ -112,8 +112,15 @@ def factory(conn: asyncpg.Connection, tmp_path: Path) -> Factory:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _logs_through_the_product_formatter() -> None:
+def _logs_through_the_product_formatter() -> Iterator[None]:
     """Log at INFO through the JSON formatter, so a bad log call fails a test."""
+    import logging
+
     from dialer.logs import setup_logging
 
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
     setup_logging("INFO", "json")
+    yield
+    root.handlers[:], level = saved
+    root.setLevel(level)
