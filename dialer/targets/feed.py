@@ -1,28 +1,41 @@
 """Validated chunks of a target list, produced beside the event loop.
 
 Parsing and validating is the CPU-heavy half of an import. A small file is handled in a
-worker thread; a large one in a worker *process*, so that on a 2-core machine Python's
-half and PostgreSQL's half run on different cores instead of sharing one GIL. Both
-transports run the same generator, :func:`chunks`.
+worker thread; a large one in worker *processes*, so that Python's half and
+PostgreSQL's half run on different cores instead of sharing one GIL. A large CSV file
+is cut at a record boundary near its middle (``reader.find_split``) and its two halves
+are read by two processes at once: the first sends its chunks down a pipe, the second
+runs ahead into a spill file that is read once the first half is done, so chunks still
+arrive in line order and the importing process holds one chunk at a time. Every
+transport runs the same generator, :func:`chunks`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
+import os
 import pickle
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection as PipeEnd
+from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from dialer.errors import DialerError, ValidationFailed
 from dialer.targets.columns import map_header
-from dialer.targets.reader import RowSource, open_rows
+from dialer.targets.reader import RowSource, find_split, open_csv, open_rows
 from dialer.targets.rows import RowValidator, Staged
 
 Rejection = tuple[int, list[dict[str, str]], list[str]]
+# A CSV file at least this big is read by two processes; a smaller one is not worth
+# the second process's start-up.
+SPLIT_MIN_BYTES = 16 * 1024 * 1024
+PIPE_BYTES = 1 << 20
+_EXITED = ("error", "RuntimeError", "the import worker exited unexpectedly", None)
 
 
 @dataclass
@@ -42,20 +55,27 @@ def chunks(
     rejections: list[Rejection] = []
     rows = out_of_tier = 0
     validate = validator.validate
+    width = validator.header.width
+    keep = staged.append
     for line, values in source.rows:
         rows += 1
-        raw = list(values)
+        cells = len(values)
+        raw = values[:] if cells > width else None  # validate trims the extra cells
         row, reasons = validate(line, values)
         if row is None:
+            raw = values[:cells] if raw is None else raw
             rejections.append((line, [{"field": f, "reason": r} for f, r in reasons], raw))
-        elif row[6] not in tiers:
-            out_of_tier += 1
+        elif row[6] in tiers:
+            keep(row)
         else:
-            staged.append(row)
+            out_of_tier += 1
         if rows == size:
             yield Chunk(staged, rejections, rows, out_of_tier, source.progress())
             staged, rejections, rows, out_of_tier = [], [], 0, 0
-    yield Chunk(staged, rejections, rows, out_of_tier, 1.0)
+            keep = staged.append
+    # The first half of a split file ends at its boundary, not at the end of the file.
+    done = source.progress() if source.state.get("split") == "ok" else 1.0
+    yield Chunk(staged, rejections, rows, out_of_tier, done)
 
 
 class Feed:
@@ -78,8 +98,12 @@ class Feed:
         self.header: list[str] = []
         self._iter: Iterator[Chunk] | None = None
         self._source: RowSource | None = None
-        self._proc: Any = None
+        self._first: Any = None  # the worker process of the whole file or its first half
+        self._second: Any = None  # the worker process of the second half
         self._pipe: PipeEnd | None = None
+        self._spill: _Spill | None = None
+        self._in_second = False
+        self._finished = False
 
     async def start(self) -> None:
         """Open the file and check its header; raises ValidationFailed before any row."""
@@ -97,76 +121,242 @@ class Feed:
             self._iter = chunks(source, RowValidator(header), self.tiers, self.size)
             return
         source.close()
+        try:
+            split = None
+            if self.format == "csv" and self.path.stat().st_size >= SPLIT_MIN_BYTES:
+                split = await asyncio.to_thread(find_split, self.path)
+            self._spawn(split)
+        except BaseException:
+            self.close()
+            raise
+
+    def _spawn(self, split: tuple[int, int] | None) -> None:
         ctx = multiprocessing.get_context("spawn")
+        common = (str(self.path), self.filename, self.mapping, self.tiers, self.size)
+        if split is not None and split[1] >= 2:
+            offset, lines = split
+            fd, spill_path = tempfile.mkstemp(prefix="dialer-import-", suffix=".chunks")
+            os.close(fd)
+            self._second = ctx.Process(
+                target=_second_worker,
+                args=(*common, offset, lines, spill_path),
+                daemon=True,
+            )
+            self._spill = _Spill(Path(spill_path), self._second)
+            self._second.start()
         receiver, sender = ctx.Pipe(duplex=False)
-        self._proc = ctx.Process(
-            target=_worker,
-            args=(str(self.path), self.filename, self.mapping, self.tiers, self.size, sender),
-            daemon=True,
-        )
-        self._proc.start()
-        sender.close()
         self._pipe = receiver
+        _widen(receiver)
+        stop_line = split[1] if self._second is not None and split is not None else None
+        self._first = ctx.Process(
+            target=_first_worker, args=(*common, stop_line, sender), daemon=True
+        )
+        self._first.start()
+        sender.close()
 
     async def next(self) -> Chunk | None:
         if self._iter is not None:
             return await asyncio.to_thread(next, self._iter, None)
-        assert self._pipe is not None
-        message = await asyncio.to_thread(_receive, self._pipe)
-        kind = message[0]
-        if kind == "chunk":
-            chunk: Chunk = message[1]
-            return chunk
-        if kind == "done":
-            return None
-        _, cls_name, text, details = message
-        raise (
-            ValidationFailed(text, details=details)
-            if cls_name == "ValidationFailed"
-            else (RuntimeError(f"import worker failed: {text}"))
-        )
+        while not self._finished:
+            if self._in_second:
+                assert self._spill is not None
+                message = await asyncio.to_thread(self._spill.receive)
+            else:
+                assert self._pipe is not None
+                message = await asyncio.to_thread(_receive, self._pipe)
+            kind = message[0]
+            if kind == "chunk":
+                chunk: Chunk = message[1]
+                return chunk
+            if kind == "alone":  # the first worker reads the whole file after all
+                self._stop_second()
+            elif kind == "done":
+                if self._in_second or not message[1]:
+                    self._finished = True
+                    self._stop_second()
+                else:
+                    self._in_second = True
+            else:
+                self._finished = True
+                _, cls_name, text, details = message
+                raise (
+                    ValidationFailed(text, details=details)
+                    if cls_name == "ValidationFailed"
+                    else (RuntimeError(f"import worker failed: {text}"))
+                )
+        return None
+
+    def _stop_second(self) -> None:
+        if self._second is not None:
+            _stop(self._second)
+        if self._spill is not None:
+            self._spill.close()
 
     def close(self) -> None:
+        """Stop the workers and remove what they left; safe to call more than once."""
+        self._finished = True
         if self._source is not None:
             self._source.close()
-        if self._proc is not None:
-            if self._proc.is_alive():
-                self._proc.terminate()
-            self._proc.join(timeout=5)
+        for proc in (self._first, self._second):
+            if proc is not None and proc.is_alive():
+                proc.terminate()
+        for proc in (self._first, self._second):
+            if proc is not None:
+                _stop(proc)
         if self._pipe is not None:
             self._pipe.close()
+        if self._spill is not None:
+            self._spill.close()
+
+
+def _stop(proc: Any) -> None:
+    if proc.is_alive():
+        proc.terminate()
+    proc.join(timeout=5)
+    if proc.is_alive():
+        proc.kill()
+        proc.join(timeout=5)
 
 
 def _receive(pipe: PipeEnd) -> tuple[Any, ...]:
     try:
         data = pipe.recv_bytes()
-    except EOFError:
-        return ("error", "RuntimeError", "the import worker exited unexpectedly", None)
+    except (EOFError, OSError):
+        return _EXITED
     message: tuple[Any, ...] = pickle.loads(data)
     return message
 
 
-def _worker(
+class _Spill:
+    """The second worker's messages, read from its file as it writes them."""
+
+    def __init__(self, path: Path, proc: Any) -> None:
+        self.path = path
+        self.proc = proc
+        self.file: BinaryIO | None = path.open("rb")
+        self.closed = False
+
+    def receive(self) -> tuple[Any, ...]:
+        try:
+            size = int.from_bytes(self._read(8), "little")
+            message: tuple[Any, ...] = pickle.loads(self._read(size))
+            return message
+        except (EOFError, OSError, ValueError):
+            return _EXITED
+
+    def _read(self, size: int) -> bytes:
+        parts: list[bytes] = []
+        missing = size
+        exited = False
+        while missing:
+            if self.closed or self.file is None:
+                raise EOFError
+            data = self.file.read(missing)
+            if data:
+                parts.append(data)
+                missing -= len(data)
+            elif exited:
+                raise EOFError
+            else:
+                # Nothing written yet: wait a little, or until the worker has exited
+                # (then whatever it wrote is there to be read).
+                exited = bool(wait([self.proc.sentinel], timeout=0.005))
+        return b"".join(parts)
+
+    def close(self) -> None:
+        self.closed = True
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+        self.path.unlink(missing_ok=True)
+
+
+def _widen(pipe: PipeEnd) -> None:
+    """Let the first worker run a few chunks ahead of the importing process."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass  # the system's default size: slower, not wrong
+
+
+def _worker_setup() -> None:
+    # Rows make no reference cycles; collecting while a chunk is built only costs time.
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 1000)
+
+
+def _error(exc: Exception) -> tuple[Any, ...]:
+    if isinstance(exc, DialerError):
+        return ("error", type(exc).__name__, exc.message, exc.details)
+    return ("error", type(exc).__name__, str(exc), None)
+
+
+def _first_worker(
     path: str,
     filename: str,
     mapping: dict[str, str],
     tiers: frozenset[str],
     size: int,
+    stop_line: int | None,
     pipe: PipeEnd,
 ) -> None:
-    """The worker process: validate the file and send its chunks down the pipe."""
+    """The worker process of a whole file, or of the first half up to ``stop_line``."""
+    _worker_setup()
+
+    def send(message: tuple[Any, ...]) -> None:
+        pipe.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
     try:
-        source = open_rows(Path(path), filename)
+        if stop_line is None:
+            source = open_rows(Path(path), filename)
+        else:
+            source = open_csv(Path(path), stop_line=stop_line)
         try:
             validator = RowValidator(map_header(source.header, mapping))
+            alone = False
             for chunk in chunks(source, validator, tiers, size):
-                pipe.send_bytes(pickle.dumps(("chunk", chunk), protocol=pickle.HIGHEST_PROTOCOL))
+                send(("chunk", chunk))
+                if not alone and source.state.get("split") == "crossed":
+                    alone = True
+                    send(("alone",))
+            split_ok = source.state.get("split") == "ok"
         finally:
             source.close()
-        pipe.send_bytes(pickle.dumps(("done",)))
-    except DialerError as exc:
-        pipe.send_bytes(pickle.dumps(("error", type(exc).__name__, exc.message, exc.details)))
+        send(("done", split_ok))
     except Exception as exc:  # reported to the importing process, which fails the import
-        pipe.send_bytes(pickle.dumps(("error", type(exc).__name__, str(exc), None)))
+        send(_error(exc))
     finally:
         pipe.close()
+
+
+def _second_worker(
+    path: str,
+    filename: str,
+    mapping: dict[str, str],
+    tiers: frozenset[str],
+    size: int,
+    offset: int,
+    lines_before: int,
+    spill_path: str,
+) -> None:
+    """The worker process of the second half of a CSV file, from byte ``offset``."""
+    _worker_setup()
+    with open(spill_path, "wb", buffering=0) as out:
+
+        def send(message: tuple[Any, ...]) -> None:
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(len(data).to_bytes(8, "little") + data)
+
+        try:
+            source = open_csv(Path(path), offset=offset, lines_before=lines_before)
+            try:
+                validator = RowValidator(map_header(source.header, mapping))
+                for chunk in chunks(source, validator, tiers, size):
+                    send(("chunk", chunk))
+            finally:
+                source.close()
+            send(("done", True))
+        except Exception as exc:  # reported once the first half is through
+            send(_error(exc))

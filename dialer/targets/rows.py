@@ -1,8 +1,10 @@
 """One row of a target list: validated and normalised, or every reason it is not.
 
-This runs a million times per large upload, so lookups of values that repeat (tiers,
-products, provinces, months) are cached per validator and the common cases take the
-short way; the rules themselves live in ``dialer.rules``.
+This runs a million times per large upload, so values that repeat (tiers, products,
+provinces, months, amounts, payment channels) are looked up once per validator, keyed
+by the raw cell, and a row whose every cell passes takes the short way; any other row
+goes through :meth:`RowValidator.reasons`, which lists every reason. The rules
+themselves live in ``dialer.rules``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from dialer.rules.money import AmountError, parse_rupiah
@@ -39,8 +42,11 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _CHANNEL_SPLIT = re.compile(r"\s*[|;,/]\s*")
 _WORDS = re.compile(r"[^a-z]+")
 MAX_TEXT = 500
+# Distinct raw values remembered per lookup; past that, values are worked out each time.
+CACHE_LIMIT = 20000
 
-# A staged row: the values the stage table takes, in its column order.
+# A staged row: the values the stage table takes, in its column order. Rows with the
+# same payment channels share one list: treat it as read-only.
 Staged = tuple[
     int,
     str | None,
@@ -58,6 +64,65 @@ Staged = tuple[
     list[str],
 ]
 Reason = tuple[str, str]
+COLUMNS = (
+    "customer_id",
+    "name",
+    "indihome_number",
+    "msisdn",
+    "wa_number",
+    "tier",
+    "product",
+    "address",
+    "province",
+    "bill_month",
+    "bill_amount",
+    "payment_channels",
+)
+
+
+def _tier(text: str) -> str | None:
+    return _TIER.get(text.lower())
+
+
+def _product(text: str) -> str | None:
+    return PRODUCT_ALIASES.get(" ".join(_WORDS.sub(" ", text.lower()).split()))
+
+
+def _province(text: str) -> tuple[str, str] | None:
+    return province_zone(text) if text else None
+
+
+def _amount(text: str) -> int | str:
+    """The amount, or the reason it is not one."""
+    if not text:
+        return "is missing"
+    try:
+        return parse_rupiah(text)
+    except AmountError as exc:
+        return str(exc)
+
+
+def _amount_or_none(text: str) -> int | None:
+    amount = _amount(text)
+    return amount if isinstance(amount, int) else None
+
+
+def _channels(text: str) -> list[str]:
+    return [c for c in _CHANNEL_SPLIT.split(text) if c] if text else []
+
+
+class _Memo(dict[str, Any]):
+    """``memo[raw]`` is ``rule(raw.strip())``, worked out once per distinct raw cell."""
+
+    def __init__(self, rule: Any) -> None:
+        super().__init__()
+        self.rule = rule
+
+    def __missing__(self, raw: str) -> Any:
+        value = self.rule(raw.strip())
+        if len(self) < CACHE_LIMIT:
+            self[raw] = value
+        return value
 
 
 @dataclass
@@ -65,32 +130,20 @@ class RowValidator:
     """Validates rows of one file against its header map."""
 
     header: HeaderMap
-    _tiers: dict[str, str | None] = field(default_factory=dict)
-    _products: dict[str, str | None] = field(default_factory=dict)
-    _provinces: dict[str, tuple[str, str] | None] = field(default_factory=dict)
-    _months: dict[str, date | None] = field(default_factory=dict)
+    _tiers: _Memo = field(default_factory=lambda: _Memo(_tier))
+    _products: _Memo = field(default_factory=lambda: _Memo(_product))
+    _provinces: _Memo = field(default_factory=lambda: _Memo(_province))
+    _months: _Memo = field(default_factory=lambda: _Memo(_parse_month))
+    _amounts: _Memo = field(default_factory=lambda: _Memo(_amount_or_none))
+    _channel_lists: _Memo = field(default_factory=lambda: _Memo(_channels))
 
     def __post_init__(self) -> None:
         ix = self.header.index
         self._width = self.header.width
         # An absent column reads the empty cell appended after the last one.
-        self._ix: tuple[int, ...] = tuple(
-            ix.get(name, self._width)
-            for name in (
-                "customer_id",
-                "name",
-                "indihome_number",
-                "msisdn",
-                "wa_number",
-                "tier",
-                "product",
-                "address",
-                "province",
-                "bill_month",
-                "bill_amount",
-                "payment_channels",
-            )
-        )
+        self._ix: tuple[int, ...] = tuple(ix.get(name, self._width) for name in COLUMNS)
+        self._pad = any(i == self._width for i in self._ix)
+        self._cells = itemgetter(*self._ix)
 
     def validate(self, line: int, values: list[str]) -> tuple[Staged | None, list[Reason]]:
         """``(staged row, [])`` for a valid row, ``(None, reasons)`` otherwise.
@@ -101,30 +154,90 @@ class RowValidator:
         if len(values) != width:
             del values[width:]
             values.extend([""] * (width - len(values)))
-        values.append("")
+        if self._pad:
+            values.append("")
         (
-            i_cust,
-            i_name,
-            i_ih,
-            i_msisdn,
-            i_wa,
-            i_tier,
-            i_product,
-            i_addr,
-            i_prov,
-            i_month,
-            i_amount,
-            i_channels,
-        ) = self._ix
+            cust,
+            name,
+            ih,
+            msisdn,
+            wa,
+            raw_tier,
+            raw_product,
+            address,
+            raw_prov,
+            raw_month,
+            raw_amount,
+            raw_channels,
+        ) = self._cells(values)
+        tier = self._tiers[raw_tier]
+        product = self._products[raw_product]
+        prov = self._provinces[raw_prov]
+        month = self._months[raw_month]
+        amount = self._amounts[raw_amount]
+        name = name.strip()
+        ih = ih.strip().replace(" ", "").replace("-", "")  # as reasons() reads it
+        msisdn = msisdn.strip()
+        msisdn = normalize_mobile(msisdn) if msisdn else None
+        raw_wa = wa.strip()
+        wa = normalize_mobile(raw_wa) if raw_wa else None
+        if (
+            msisdn is None
+            or (wa is None and raw_wa)
+            or tier is None
+            or product is None
+            or prov is None
+            or month is None
+            or amount is None
+            or not name
+            or len(name) > MAX_TEXT
+            or not ih.isascii()
+            or not 9 <= len(ih) <= 15
+            or not ih.isdigit()
+        ):
+            return None, self.reasons(values)
+        return (
+            line,
+            cust.strip() or None,
+            name,
+            ih,
+            msisdn,
+            wa,
+            tier,
+            product,
+            address.strip()[:MAX_TEXT] or None,
+            prov[0],
+            prov[1],
+            month,
+            amount,
+            self._channel_lists[raw_channels],
+        ), []
+
+    def reasons(self, values: list[str]) -> list[Reason]:
+        """Every reason a row (already padded by :meth:`validate`) is not valid."""
+        (
+            _cust,
+            raw_name,
+            raw_ih,
+            raw_msisdn,
+            raw_wa,
+            raw_tier,
+            raw_product,
+            _address,
+            raw_prov,
+            raw_month,
+            raw_amount,
+            _channels,
+        ) = self._cells(values)
         reasons: list[Reason] = []
 
-        name = values[i_name].strip()
+        name = raw_name.strip()
         if not name:
             reasons.append(("name", "is missing"))
         elif len(name) > MAX_TEXT:
             reasons.append(("name", f"is longer than {MAX_TEXT} characters"))
 
-        ih = values[i_ih].strip()
+        ih = raw_ih.strip()
         if not ih.isdigit():
             ih = ih.replace(" ", "").replace("-", "")
             if not ih:
@@ -136,94 +249,50 @@ class RowValidator:
         if ih.isdigit() and not (9 <= len(ih) <= 15 and ih.isascii()):
             reasons.append(("indihome_number", f"must have 9 to 15 digits, has {len(ih)}"))
 
-        raw_msisdn = values[i_msisdn].strip()
-        msisdn = normalize_mobile(raw_msisdn) if raw_msisdn else None
+        raw_msisdn = raw_msisdn.strip()
         if not raw_msisdn:
             reasons.append(("msisdn", "is missing"))
-        elif msisdn is None:
+        elif normalize_mobile(raw_msisdn) is None:
             reasons.append(("msisdn", "is not a valid Indonesian mobile number"))
 
-        raw_wa = values[i_wa].strip()
-        wa = normalize_mobile(raw_wa) if raw_wa else None
-        if raw_wa and wa is None:
+        raw_wa = raw_wa.strip()
+        if raw_wa and normalize_mobile(raw_wa) is None:
             reasons.append(("wa_number", "is not a valid Indonesian mobile number"))
 
-        raw_tier = values[i_tier].strip()
-        tier = self._tiers.get(raw_tier, "?")
-        if tier == "?":
-            tier = self._tiers[raw_tier] = _TIER.get(raw_tier.lower())
-        if tier is None:
+        if _tier(raw_tier.strip()) is None:
             reasons.append(
                 (
                     "tier",
-                    "is missing" if not raw_tier else "must be Diamond, Platinum, Gold or Silver",
+                    "is missing"
+                    if not raw_tier.strip()
+                    else "must be Diamond, Platinum, Gold or Silver",
                 )
             )
-
-        raw_product = values[i_product].strip()
-        product = self._products.get(raw_product, "?")
-        if product == "?":
-            product = self._products[raw_product] = PRODUCT_ALIASES.get(
-                " ".join(_WORDS.sub(" ", raw_product.lower()).split())
-            )
-        if product is None:
+        if _product(raw_product.strip()) is None:
             reasons.append(
-                ("product", "is missing" if not raw_product else "must be internet or telephone")
+                (
+                    "product",
+                    "is missing" if not raw_product.strip() else "must be internet or telephone",
+                )
             )
-
-        raw_prov = values[i_prov].strip()
-        if raw_prov in self._provinces:
-            prov = self._provinces[raw_prov]
-        else:
-            prov = self._provinces[raw_prov] = province_zone(raw_prov) if raw_prov else None
-        if prov is None:
+        if _province(raw_prov.strip()) is None:
             reasons.append(
-                ("province", "is missing" if not raw_prov else "is not an Indonesian province")
+                (
+                    "province",
+                    "is missing" if not raw_prov.strip() else "is not an Indonesian province",
+                )
             )
-
-        raw_month = values[i_month].strip()
-        if raw_month in self._months:
-            month = self._months[raw_month]
-        else:
-            month = self._months[raw_month] = _parse_month(raw_month)
-        if month is None:
+        if _parse_month(raw_month.strip()) is None:
             reasons.append(
-                ("bill_month", "is missing" if not raw_month else "must be YYYY-MM (e.g. 2022-08)")
+                (
+                    "bill_month",
+                    "is missing" if not raw_month.strip() else "must be YYYY-MM (e.g. 2022-08)",
+                )
             )
-
-        raw_amount = values[i_amount].strip()
-        amount = 0
-        if not raw_amount:
-            reasons.append(("bill_amount", "is missing"))
-        else:
-            try:
-                amount = parse_rupiah(raw_amount)
-            except AmountError as exc:
-                reasons.append(("bill_amount", str(exc)))
-
-        if reasons:
-            return None, reasons
-        assert msisdn is not None and tier is not None and product is not None
-        assert prov is not None and month is not None
-        address = values[i_addr].strip()[:MAX_TEXT] or None
-        channels_raw = values[i_channels].strip()
-        channels = [c for c in _CHANNEL_SPLIT.split(channels_raw) if c] if channels_raw else []
-        return (
-            line,
-            values[i_cust].strip() or None,
-            name,
-            ih,
-            msisdn,
-            wa,
-            tier,
-            product,
-            address,
-            prov[0],
-            prov[1],
-            month,
-            amount,
-            channels,
-        ), reasons
+        amount = _amount(raw_amount.strip())
+        if amount.__class__ is not int:
+            reasons.append(("bill_amount", str(amount)))
+        return reasons
 
 
 def _parse_month(raw: str) -> date | None:

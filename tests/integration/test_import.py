@@ -210,7 +210,7 @@ async def test_a_file_broken_midway_leaves_nothing(
     path = factory.write_csv([row(i) for i in range(3000)])
     with path.open("ab") as f:
         f.write(b"C9,\xff\xfe broken,1,2,3\n")
-    with pytest.raises(ValidationFailed, match="not valid UTF-8 near line 3002"):
+    with pytest.raises(ValidationFailed, match="not valid UTF-8 at line 3002"):
         await run(conn, campaign, path, chunk_rows=500)
     assert await count(conn, campaign.id) == 0
     assert await conn.fetchval("SELECT count(*) FROM target_imports") == 0
