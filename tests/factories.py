@@ -13,21 +13,9 @@ import asyncpg
 from dialer.auth import service as auth
 from dialer.campaigns import service as campaigns
 from dialer.campaigns.models import Campaign
+from dialer.targets.columns import FIELDS
 
-HEADER = [
-    "customer_id",
-    "name",
-    "indihome_number",
-    "msisdn",
-    "wa_number",
-    "tier",
-    "product",
-    "address",
-    "province",
-    "bill_month",
-    "bill_amount",
-    "payment_channels",
-]
+HEADER = list(FIELDS)
 
 
 def _iso(value: Any) -> str:

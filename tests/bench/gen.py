@@ -7,51 +7,10 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-FIRST = (
-    "Budi",
-    "Siti",
-    "Agus",
-    "Dewi",
-    "Rudi",
-    "Ani",
-    "Joko",
-    "Sri",
-    "Andi",
-    "Rina",
-    "Made",
-    "Wayan",
-)
-LAST = ("Santoso", "Wijaya", "Saputra", "Lestari", "Hidayat", "Pratama", "Kusuma", "Nugroho")
-PROVINCES = (
-    "DKI Jakarta",
-    "Jawa Barat",
-    "Jawa Tengah",
-    "Jawa Timur",
-    "Banten",
-    "Bali",
-    "Sulawesi Selatan",
-    "Kalimantan Timur",
-    "Papua",
-    "Maluku",
-    "Sumatera Utara",
-    "NTB",
-)
-TIERS = ("Platinum", "Gold", "Platinum", "Gold", "Silver", "Diamond")
-CHANNELS = ("Bukalapak", "Tokopedia", "Indomaret", "Alfamart", "LinkAja", "Autodebet", "myIndiHome")
-HEADER = [
-    "customer_id",
-    "name",
-    "indihome_number",
-    "msisdn",
-    "wa_number",
-    "tier",
-    "product",
-    "address",
-    "province",
-    "bill_month",
-    "bill_amount",
-    "payment_channels",
-]
+from dialer.sample import CHANNELS, FIRST, LAST, PROVINCES, TIERS
+from dialer.targets.columns import FIELDS
+
+HEADER = list(FIELDS)
 
 
 def rows(n: int, *, seed: int = 1, start: int = 0) -> Iterator[list[str]]:
