@@ -11,7 +11,7 @@ import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 
-from tests.factories import Factory, row
+from tests.factories import HEADER, Factory, row
 
 Client = TestClient[Any, Any]
 
@@ -230,20 +230,8 @@ async def test_upload_with_a_mapping_field(
     client: Client, manager: dict[str, str], factory: Factory
 ) -> None:
     await factory.create_campaign(name="obc-map")
-    header = [
-        "customer_id",
-        "name",
-        "indihome_number",
-        "HP Utama",
-        "wa_number",
-        "tier",
-        "product",
-        "address",
-        "province",
-        "bill_month",
-        "bill_amount",
-        "payment_channels",
-    ]
+    header = list(HEADER)
+    header[3] = "HP Utama"
     path = factory.write_csv([list(row(0).values())], header=header)
     resp = await upload(
         client, manager, "obc-map", path.read_bytes(), mapping='{"HP Utama": "msisdn"}'
