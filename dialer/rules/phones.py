@@ -67,7 +67,10 @@ def _slow_mobile(raw: str) -> str | None:
 
 def normalize_mobile(raw: str) -> str | None:
     """An Indonesian mobile number as E.164 (``+62812…``), or None when it is not one."""
-    digits = raw.strip().replace(" ", "").replace("-", "")
+    digits = raw.strip()
+    plain = digits.isdigit()
+    if not plain:
+        digits = digits.replace(" ", "").replace("-", "")
     if digits[:1] == "0":
         national = digits[1:]
     elif digits[:2] == "62":
@@ -76,7 +79,10 @@ def normalize_mobile(raw: str) -> str | None:
         national = digits[3:]
     else:
         return _slow_mobile(raw)
-    if not (national.isascii() and national.isdigit()) or national[0] == "0":
+    # (A suffix of an all-digit number is all digits when it is not empty.)
+    if not national or not national.isascii() or national[0] == "0":
+        return _slow_mobile(raw)
+    if not plain and not national.isdigit():
         return _slow_mobile(raw)
     # ID's mobile pattern starts with 8 and its fixed-line pattern never does, so a
     # match here is a mobile number for phonenumbers too (tests/unit/test_phones.py).

@@ -104,6 +104,7 @@ class Feed:
         self._spill: _Spill | None = None
         self._in_second = False
         self._finished = False
+        self._ahead: asyncio.Future[Chunk | None] | None = None
 
     async def start(self) -> None:
         """Open the file and check its header; raises ValidationFailed before any row."""
@@ -133,30 +134,41 @@ class Feed:
     def _spawn(self, split: tuple[int, int] | None) -> None:
         ctx = multiprocessing.get_context("spawn")
         common = (str(self.path), self.filename, self.mapping, self.tiers, self.size)
-        if split is not None and split[1] >= 2:
-            offset, lines = split
-            fd, spill_path = tempfile.mkstemp(prefix="dialer-import-", suffix=".chunks")
-            os.close(fd)
-            self._second = ctx.Process(
-                target=_second_worker,
-                args=(*common, offset, lines, spill_path),
-                daemon=True,
-            )
-            self._spill = _Spill(Path(spill_path), self._second)
-            self._second.start()
+        if split is not None and split[1] < 2:
+            split = None  # the boundary would be the header's end: nothing to share
         receiver, sender = ctx.Pipe(duplex=False)
         self._pipe = receiver
         _widen(receiver)
-        stop_line = split[1] if self._second is not None and split is not None else None
+        stop_line = split[1] if split is not None else None
         self._first = ctx.Process(
             target=_first_worker, args=(*common, stop_line, sender), daemon=True
         )
         self._first.start()
         sender.close()
+        if split is not None:
+            offset, lines = split
+            fd, spill_path = tempfile.mkstemp(prefix="dialer-import-", suffix=".chunks")
+            os.close(fd)
+            self._spill = _Spill(Path(spill_path))
+            self._second = self._spill.proc = ctx.Process(
+                target=_second_worker,
+                args=(*common, offset, lines, spill_path),
+                daemon=True,
+            )
+            self._second.start()
 
     async def next(self) -> Chunk | None:
         if self._iter is not None:
             return await asyncio.to_thread(next, self._iter, None)
+        # The next chunk is received while the caller stores this one.
+        ahead = self._ahead if self._ahead is not None else asyncio.ensure_future(self._fetch())
+        self._ahead = None
+        chunk = await ahead
+        if chunk is not None:
+            self._ahead = asyncio.ensure_future(self._fetch())
+        return chunk
+
+    async def _fetch(self) -> Chunk | None:
         while not self._finished:
             if self._in_second:
                 assert self._spill is not None
@@ -195,6 +207,12 @@ class Feed:
     def close(self) -> None:
         """Stop the workers and remove what they left; safe to call more than once."""
         self._finished = True
+        if self._ahead is not None:
+            if not self._ahead.done():
+                self._ahead.cancel()
+            elif not self._ahead.cancelled():
+                self._ahead.exception()  # retrieved: nobody is waiting for it any more
+            self._ahead = None
         if self._source is not None:
             self._source.close()
         for proc in (self._first, self._second):
@@ -230,9 +248,9 @@ def _receive(pipe: PipeEnd) -> tuple[Any, ...]:
 class _Spill:
     """The second worker's messages, read from its file as it writes them."""
 
-    def __init__(self, path: Path, proc: Any) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.proc = proc
+        self.proc: Any = None  # the process writing it
         self.file: BinaryIO | None = path.open("rb")
         self.closed = False
 
@@ -343,11 +361,13 @@ def _second_worker(
 ) -> None:
     """The worker process of the second half of a CSV file, from byte ``offset``."""
     _worker_setup()
-    with open(spill_path, "wb", buffering=0) as out:
+    with open(spill_path, "wb") as out:
 
         def send(message: tuple[Any, ...]) -> None:
             data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-            out.write(len(data).to_bytes(8, "little") + data)
+            out.write(len(data).to_bytes(8, "little"))
+            out.write(data)
+            out.flush()  # the importing process may be waiting for it
 
         try:
             source = open_csv(Path(path), offset=offset, lines_before=lines_before)

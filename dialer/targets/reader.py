@@ -172,7 +172,8 @@ def _records(
                 if line == end:
                     state["split"] = "ok"
                     return
-        rest = chain(io.StringIO(carry + original, newline=""), text)
+        # The rest of the block's last line, so that the block ends at a line end.
+        rest = chain(io.StringIO(carry + original + text.readline(), newline=""), text)
         for text_line in rest:
             line += 1
             if '"' not in text_line and len(text_line) <= limit:
@@ -251,9 +252,13 @@ def open_xlsx(path: Path) -> RowSource:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    # A file object, not the path: openpyxl refuses a path without an .xlsx suffix,
+    # which is what every upload's temporary file is.
+    handle = path.open("rb")
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
+        handle.close()
         raise ValidationFailed(f"the file is not a readable XLSX workbook: {exc}") from exc
     sheet = book.worksheets[0]
     total = max(sheet.max_row or 1, 1)
@@ -266,7 +271,7 @@ def open_xlsx(path: Path) -> RowSource:
             header = ["" if v is None else str(v) for v in values]
             break
     if header is None:
-        book.close()
+        _close_all(book, handle)
         raise ValidationFailed("the workbook's first sheet is empty: it should start with a header")
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
@@ -285,7 +290,7 @@ def open_xlsx(path: Path) -> RowSource:
         rows=rows(),
         format="xlsx",
         _progress=lambda: state["line"] / total,
-        _close=book.close,
+        _close=lambda: _close_all(book, handle),
     )
 
 

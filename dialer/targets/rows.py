@@ -144,6 +144,8 @@ class RowValidator:
         self._ix: tuple[int, ...] = tuple(ix.get(name, self._width) for name in COLUMNS)
         self._pad = any(i == self._width for i in self._ix)
         self._cells = itemgetter(*self._ix)
+        # The usual layout, every column in its place: the cells are the row itself.
+        self._in_order = self._ix == tuple(range(len(COLUMNS))) == tuple(range(self._width))
 
     def validate(self, line: int, values: list[str]) -> tuple[Staged | None, list[Reason]]:
         """``(staged row, [])`` for a valid row, ``(None, reasons)`` otherwise.
@@ -169,14 +171,18 @@ class RowValidator:
             raw_month,
             raw_amount,
             raw_channels,
-        ) = self._cells(values)
+        ) = values if self._in_order else self._cells(values)
         tier = self._tiers[raw_tier]
         product = self._products[raw_product]
         prov = self._provinces[raw_prov]
         month = self._months[raw_month]
         amount = self._amounts[raw_amount]
         name = name.strip()
-        ih = ih.strip().replace(" ", "").replace("-", "")  # as reasons() reads it
+        ih = ih.strip()
+        ih_digits = ih.isdigit()
+        if not ih_digits:
+            ih = ih.replace(" ", "").replace("-", "")
+            ih_digits = ih.isdigit()
         msisdn = msisdn.strip()
         msisdn = normalize_mobile(msisdn) if msisdn else None
         raw_wa = wa.strip()
@@ -191,9 +197,9 @@ class RowValidator:
             or amount is None
             or not name
             or len(name) > MAX_TEXT
-            or not ih.isascii()
+            or not ih_digits
             or not 9 <= len(ih) <= 15
-            or not ih.isdigit()
+            or not ih.isascii()
         ):
             return None, self.reasons(values)
         return (

@@ -346,3 +346,23 @@ async def test_an_upload_over_the_limit_or_cut_off_changes_nothing(
         )
     assert await conn.fetchval("SELECT count(*) FROM target_imports") == 0
     assert await conn.fetchval("SELECT count(*) FROM targets") == 0
+
+
+async def test_an_xlsx_upload_is_imported(
+    client: Client, manager: dict[str, str], factory: Factory, tmp_path: Any
+) -> None:
+    import openpyxl
+
+    await factory.create_campaign(name="obc-xlsx")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(HEADER))
+    for i in range(3):
+        sheet.append(list(row(i).values()))
+    path = tmp_path / "daftar.xlsx"
+    book.save(path)
+    form = FormData()
+    form.add_field("file", path.read_bytes(), filename="daftar.xlsx")
+    resp = await client.post("/api/campaigns/obc-xlsx/targets", data=form, headers=manager)
+    assert resp.status == 201, await resp.text()
+    assert (await resp.json())["accepted"] == 3
