@@ -18,7 +18,7 @@ from typing import Any
 from dialer.rules.money import AmountError, parse_rupiah
 from dialer.rules.phones import normalize_mobile
 from dialer.rules.zones import province_zone
-from dialer.targets.columns import HeaderMap
+from dialer.targets.columns import FIELDS, HeaderMap
 
 TIERS = ("Diamond", "Platinum", "Gold", "Silver")
 _TIER = {t.lower(): t for t in TIERS}
@@ -64,20 +64,7 @@ Staged = tuple[
     list[str],
 ]
 Reason = tuple[str, str]
-COLUMNS = (
-    "customer_id",
-    "name",
-    "indihome_number",
-    "msisdn",
-    "wa_number",
-    "tier",
-    "product",
-    "address",
-    "province",
-    "bill_month",
-    "bill_amount",
-    "payment_channels",
-)
+COLUMNS = FIELDS  # the order validate() reads the cells in
 
 
 def _tier(text: str) -> str | None:
