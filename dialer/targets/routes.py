@@ -6,9 +6,10 @@ import csv
 import io
 
 from aiohttp import web
+from asyncpg import Record
 
 from dialer.campaigns import service as campaigns
-from dialer.db import q
+from dialer.db import Connection, q
 from dialer.errors import NotFound
 from dialer.keys import POOL, SETTINGS
 from dialer.targets.service import import_targets
@@ -52,14 +53,19 @@ async def list_imports(request: web.Request) -> web.Response:
     return json_response({"imports": [dict(r) for r in records]})
 
 
+async def _import_or_404(conn: Connection, import_id: int) -> Record:
+    record = await conn.fetchrow(q("get_import"), import_id)
+    if record is None:
+        raise NotFound(f"no import {import_id}")
+    return record
+
+
 @routes.get("/api/imports/{id:\\d+}")
 @requires("manager")
 async def get_import(request: web.Request) -> web.Response:
     import_id = int(request.match_info["id"])
     async with request.app[POOL].acquire() as conn:
-        record = await conn.fetchrow(q("get_import"), import_id)
-        if record is None:
-            raise NotFound(f"no import {import_id}")
+        record = await _import_or_404(conn, import_id)
         rejected = await conn.fetch(q("import_rejections"), import_id, 0, PAGE)
     return json_response(
         dict(record)
@@ -78,9 +84,7 @@ async def rejected_csv(request: web.Request) -> web.StreamResponse:
     """Every rejected row as it came, with its line and reasons, streamed."""
     import_id = int(request.match_info["id"])
     async with request.app[POOL].acquire() as conn:
-        record = await conn.fetchrow(q("get_import"), import_id)
-        if record is None:
-            raise NotFound(f"no import {import_id}")
+        record = await _import_or_404(conn, import_id)
         response = web.StreamResponse(
             headers={
                 "Content-Type": "text/csv; charset=utf-8",
