@@ -8,22 +8,24 @@ upload), otherwise **accepted**.
 The whole import is one transaction, so a crash, a cancelled upload or a broken file
 leaves nothing behind. Imports to one campaign queue on an advisory lock; inside it the
 campaign's accepted numbers and the DNC list are read into memory, rows are checked
-against them in line order, and accepted rows go to PostgreSQL by COPY while the next
-chunk is being validated (see ``feed.py``). A campaign's first list is loaded into a
+against them in line order, and accepted rows stream to PostgreSQL in one COPY while
+the next chunk is being validated (see ``feed.py``). A campaign's first list is loaded into a
 fresh partition whose indexes are built once, when it is attached.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+import pickle
+import tempfile
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from dialer.db import Connection, q
 from dialer.errors import ValidationFailed
-from dialer.targets.feed import Chunk, Feed
+from dialer.targets.feed import Feed, Rejection
 from dialer.targets.reader import sha256_file
 
 TARGET_COLUMNS = (
@@ -132,11 +134,18 @@ async def import_targets(
             if fresh:
                 partition = await conn.fetchval(q("create_targets_partition"), campaign_id)
             seen = await _load_seen(conn, campaign_id, fresh=fresh)
-            while (chunk := await feed.next()) is not None:
-                await _store(conn, partition, campaign_id, summary, seen, chunk)
-                if progress is not None:
-                    progress(summary.rows, chunk.progress)
-            _refuse_empty(summary, filename)
+            with _RejectionSpool() as spool:
+                accepted = _accepted(feed, campaign_id, summary, seen, spool, progress)
+                await conn.copy_records_to_table(
+                    partition, records=accepted, columns=TARGET_COLUMNS
+                )
+                _refuse_empty(summary, filename)
+                if spool.count:
+                    await conn.copy_records_to_table(
+                        "import_rejections",
+                        records=spool.records(summary.import_id),
+                        columns=("import_id", "line", "reasons", "raw"),
+                    )
             if fresh:
                 await conn.execute(q("attach_targets_partition"), campaign_id)
             await conn.execute(
@@ -181,43 +190,76 @@ async def _load_seen(conn: Connection, campaign_id: int, *, fresh: bool) -> _See
     return seen
 
 
-async def _store(
-    conn: Connection,
-    partition: str,
+async def _accepted(
+    feed: Feed,
     campaign_id: int,
     summary: ImportSummary,
     seen: _Seen,
-    chunk: Chunk,
-) -> None:
-    summary.rows += chunk.rows
-    summary.out_of_tier += chunk.out_of_tier
-    if chunk.rejections:
-        summary.rejected_rows += len(chunk.rejections)
-        await conn.copy_records_to_table(
-            "import_rejections",
-            records=[(summary.import_id, ln, why, raw) for ln, why, raw in chunk.rejections],
-            columns=("import_id", "line", "reasons", "raw"),
-        )
-        for line, reasons, _raw in chunk.rejections:
-            for reason in reasons:
-                summary.reasons_total += 1
-                if len(summary.rejected) < REJECTED_IN_SUMMARY:
-                    summary.rejected.append({"line": line, **reason})
-    accepted = []
+    spool: _RejectionSpool,
+    progress: Progress | None,
+) -> AsyncIterator[tuple[Any, ...]]:
+    """The accepted rows of the whole file, as one stream for one COPY.
+
+    One COPY for the whole import lets PostgreSQL store one chunk while this process
+    checks the next (a COPY per chunk would wait for each to finish). Rejections cannot
+    join the stream, so they are spooled to disk and copied afterwards.
+    """
     dnc, indihome_seen, msisdn_seen = seen.dnc, seen.indihome, seen.msisdn
     prefix = (campaign_id, summary.import_id)
-    for row in chunk.staged:
-        msisdn = int(row[4][1:])  # "+62812…" → 62812…
-        if msisdn in dnc:
-            summary.dnc += 1
-            continue
-        indihome = int(row[3])
-        if indihome in indihome_seen or msisdn in msisdn_seen:
-            summary.duplicates += 1
-            continue
-        indihome_seen.add(indihome)
-        msisdn_seen.add(msisdn)
-        accepted.append(prefix + row)
-    if accepted:
-        await conn.copy_records_to_table(partition, records=accepted, columns=TARGET_COLUMNS)
+    while (chunk := await feed.next()) is not None:
+        summary.rows += chunk.rows
+        summary.out_of_tier += chunk.out_of_tier
+        if chunk.rejections:
+            summary.rejected_rows += len(chunk.rejections)
+            spool.add(chunk.rejections)
+            for line, reasons, _raw in chunk.rejections:
+                for reason in reasons:
+                    summary.reasons_total += 1
+                    if len(summary.rejected) < REJECTED_IN_SUMMARY:
+                        summary.rejected.append({"line": line, **reason})
+        accepted = []
+        for row in chunk.staged:
+            msisdn = int(row[4][1:])  # "+62812…" → 62812…
+            if msisdn in dnc:
+                summary.dnc += 1
+                continue
+            indihome = int(row[3])
+            if indihome in indihome_seen or msisdn in msisdn_seen:
+                summary.duplicates += 1
+                continue
+            indihome_seen.add(indihome)
+            msisdn_seen.add(msisdn)
+            accepted.append(prefix + row)
         summary.accepted += len(accepted)
+        if progress is not None:
+            progress(summary.rows, chunk.progress)
+        for record in accepted:
+            yield record
+
+
+class _RejectionSpool:
+    """Rejected rows kept on disk until the targets' COPY is done (memory stays flat)."""
+
+    def __init__(self) -> None:
+        self.file: IO[bytes] = tempfile.TemporaryFile(prefix="dialer-rejected-")
+        self.count = 0
+
+    def __enter__(self) -> _RejectionSpool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.file.close()
+
+    def add(self, rejections: list[Rejection]) -> None:
+        pickle.dump(rejections, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += len(rejections)
+
+    async def records(self, import_id: int) -> AsyncIterator[tuple[Any, ...]]:
+        self.file.seek(0)
+        while True:
+            try:
+                rejections: list[Rejection] = pickle.load(self.file)
+            except EOFError:
+                return
+            for line, reasons, raw in rejections:
+                yield (import_id, line, reasons, raw)
