@@ -241,7 +241,7 @@ class _RejectionSpool:
     """Rejected rows kept on disk until the targets' COPY is done (memory stays flat)."""
 
     def __init__(self) -> None:
-        self.file: IO[bytes] = tempfile.TemporaryFile(prefix="dialer-rejected-")
+        self.file: IO[bytes] = tempfile.TemporaryFile(prefix="dialer-rejected-")  # noqa: SIM115 (closed by __exit__)
         self.count = 0
 
     def __enter__(self) -> _RejectionSpool:
