@@ -37,8 +37,27 @@ class Settings(BaseSettings):
     greeting_siang_from: str = "11:00"
     greeting_sore_from: str = "15:00"
     greeting_malam_from: str = "18:30"
+    # Twilio: with both set, calls go through Twilio; otherwise through the simulator.
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None  # the caller id, E.164
+    twilio_api_base: str = "https://api.twilio.com"  # tests point it at a local fake
+    # A provider's 429/5xx is retried this many times, waiting base × 2^n (jittered).
+    carrier_max_retries: int = 4
+    carrier_backoff_seconds: float = 0.5
+    carrier_backoff_max_seconds: float = 8.0
+    # Calls per second for the whole account, shared by every node (token bucket in
+    # PostgreSQL). Twilio's default is 1; raise it to match the account.
+    calls_per_second: float = 1.0
+    # The simulated carrier signs its callbacks with this token (no Twilio account).
+    simulator_auth_token: SecretStr = SecretStr("simulator-auth-token")
+    simulator_calls_per_second: float = 50.0
+    # The dialer's tick, and when a live attempt with no news is reconciled.
+    tick_seconds: float = 1.0
+    reconcile_seconds: float = 30.0
+    stale_attempt_seconds: int = 180
+    # The abandon guard looks at answered calls over this rolling window.
+    abandon_window_minutes: int = 30
     campaigns_dir: Path = Path("campaigns")
     scripts_dir: Path = Path("scripts")
 

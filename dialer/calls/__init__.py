@@ -1,0 +1,1 @@
+"""Placing calls: the pacer, the carriers (Twilio and its simulator), their callbacks."""
