@@ -93,13 +93,29 @@ def build_parser() -> argparse.ArgumentParser:
     tok = tokens.add_parser("create", help="issue an API token for a user")
     tok.add_argument("username")
     tok.add_argument("--label", default="cli")
+
+    why = targets.add_parser(
+        "why", help="why a target is not dialled now (or, without a number, counts per reason)"
+    )
+    why.add_argument("campaign")
+    why.add_argument("indihome_number", nargs="?")
+    why.add_argument("--at", help="ask about this moment (ISO 8601) instead of now")
+    why.add_argument("--json", action="store_true")
+
+    export = sub.add_parser("export", help="CSV exports").add_subparsers(
+        dest="action", required=True
+    )
+    exp = export.add_parser("attempts", help="every attempt of a campaign as CSV")
+    exp.add_argument("campaign")
+    exp.add_argument("--output", "-o", type=Path, help="a file (default: standard output)")
     return parser
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from dialer import commands
+    from dialer import commands, commands_dialer
 
-    handler = getattr(commands, f"cmd_{args.command}_{getattr(args, 'action', '')}".rstrip("_"))
+    name = f"cmd_{args.command}_{getattr(args, 'action', '')}".rstrip("_")
+    handler = getattr(commands, name, None) or getattr(commands_dialer, name)
     result: int = await handler(args, settings)
     return result
 

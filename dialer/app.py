@@ -9,6 +9,10 @@ from aiohttp import web
 
 from dialer import health
 from dialer.auth import routes as auth_routes
+from dialer.calls import api as call_api
+from dialer.calls import engine
+from dialer.calls import routes as call_routes
+from dialer.calls.carrier import Carrier
 from dialer.campaigns import routes as campaign_routes
 from dialer.clock import Clock, system_clock
 from dialer.db import Pool, create_pool, migrate
@@ -22,9 +26,15 @@ log = logging.getLogger(__name__)
 
 
 def create_app(
-    settings: Settings, *, pool: Pool | None = None, clock: Clock = system_clock
+    settings: Settings,
+    *,
+    pool: Pool | None = None,
+    clock: Clock = system_clock,
+    carrier: Carrier | None = None,
+    scheduler: bool = False,
 ) -> web.Application:
-    """Build the service. With ``pool`` given (tests), the caller owns it."""
+    """Build the service. With ``pool`` or ``carrier`` given (tests), the caller owns
+    it; ``scheduler`` starts the dialer's ticks (``dialer serve``)."""
     app = web.Application(
         middlewares=[error_middleware, auth_middleware],
         client_max_size=1024**2,  # JSON bodies; uploads are streamed, not read whole
@@ -50,6 +60,15 @@ def create_app(
         await own.close()
 
     app.cleanup_ctx.append(database)
-    for feature in (health, auth_routes, campaign_routes, target_routes, dnc_routes):
+    engine.setup(app, carrier=carrier, scheduler=scheduler)
+    for feature in (
+        health,
+        auth_routes,
+        campaign_routes,
+        target_routes,
+        dnc_routes,
+        call_routes,
+        call_api,
+    ):
         feature.setup(app)
     return app

@@ -212,7 +212,7 @@ async def cmd_tokens_create(args: argparse.Namespace, settings: Settings) -> int
 
 async def _serve(settings: Settings, url: str, *, banner: list[str] | None = None) -> None:
     settings = settings.model_copy(update={"database_url": url})
-    runner = web.AppRunner(create_app(settings), access_log=None)
+    runner = web.AppRunner(create_app(settings, scheduler=True), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 
 from dialer.clock import Clock
 from dialer.db import Pool
 from dialer.settings import Settings
+
+if TYPE_CHECKING:
+    from dialer.calls.carrier import Carrier
+    from dialer.calls.pacer import Dialer
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", Pool)
@@ -15,3 +22,8 @@ CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 # Set on every request by the auth middleware.
 USER = web.RequestKey("user", object)  # dialer.auth.service.User | None
 TOKEN_ID = web.RequestKey("token_id", int)
+
+# The dialer (dialer.calls): its carrier and engine, set up by create_app.
+CARRIER: web.AppKey[Carrier] = web.AppKey("carrier")
+DIALER: web.AppKey[Dialer] = web.AppKey("dialer")
+BACKGROUND: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("background")

@@ -52,12 +52,23 @@ class Settings(BaseSettings):
     # The simulated carrier signs its callbacks with this token (no Twilio account).
     simulator_auth_token: SecretStr = SecretStr("simulator-auth-token")
     simulator_calls_per_second: float = 50.0
+    # The simulator's odds ("human=45,machine=10,busy=15,no_answer=20,failed=10") and
+    # how much faster than real time its calls run.
+    simulator_odds: str | None = None
+    simulator_speed: float = 1.0
     # The dialer's tick, and when a live attempt with no news is reconciled.
     tick_seconds: float = 1.0
     reconcile_seconds: float = 30.0
     stale_attempt_seconds: int = 180
     # The abandon guard looks at answered calls over this rolling window.
     abandon_window_minutes: int = 30
+    # ... and judges the rate only once this many calls were answered in the window.
+    abandon_min_answered: int = 20
+    # This node's name in the attempts it places (default: host and process id).
+    node_name: str | None = None
+    # Calls placed at once by one node, and the caller id when Twilio has none set.
+    place_concurrency: int = 10
+    simulator_caller_id: str = "+622150000000"
     campaigns_dir: Path = Path("campaigns")
     scripts_dir: Path = Path("scripts")
 

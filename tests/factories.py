@@ -90,3 +90,23 @@ class Factory:
             for r in rows:
                 writer.writerow([r.get(h, "") for h in HEADER] if isinstance(r, dict) else r)
         return path
+
+    async def create_targets(
+        self, campaign: Campaign, rows: list[dict[str, str]], *, name: str = "targets.csv"
+    ) -> int:
+        """Import ``rows`` into ``campaign`` through the real import; returns accepted."""
+        from dialer.targets.service import import_targets
+
+        path = self.write_csv(rows, name=name)
+        summary = await import_targets(
+            self.conn,
+            campaign_id=campaign.id,
+            tiers=campaign.tiers,
+            path=path,
+            filename=name,
+            actor="factory",
+        )
+        return summary.accepted
+
+    async def start(self, campaign: Campaign) -> Campaign:
+        return await campaigns.transition(self.conn, campaign.id, "start", actor="factory")

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asyncpg import Record
 
+if TYPE_CHECKING:
+    from dialer.campaigns.schemas import CampaignDefinition
+
 STATES = ("draft", "running", "paused", "finished")
+# Keys the service adds to a stored definition (the script version it was checked with).
+STORED_EXTRAS = frozenset({"script_digest"})
 # action → (states it starts from, state it leads to)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "start": (("draft", "paused"), "running"),
@@ -32,6 +37,13 @@ class Campaign:
     @classmethod
     def from_record(cls, record: Record) -> Campaign:
         return cls(**{f: record[f] for f in cls.__dataclass_fields__})
+
+    def spec(self) -> CampaignDefinition:
+        """The stored definition, parsed (without what the service added to it)."""
+        from dialer.campaigns.schemas import CampaignDefinition
+
+        fields = {k: v for k, v in self.definition.items() if k not in STORED_EXTRAS}
+        return CampaignDefinition.model_validate(fields)
 
     @property
     def tiers(self) -> list[str]:

@@ -1,0 +1,263 @@
+-- name: running_campaigns
+SELECT id, name, state, version, definition, created_at, created_by, updated_at, updated_by
+FROM campaigns WHERE state = 'running' ORDER BY id
+
+-- name: try_campaign_lock
+SELECT pg_try_advisory_xact_lock($1::int, $2::int)
+
+-- name: try_singleton_lock
+SELECT pg_try_advisory_xact_lock($1, $2)
+
+-- name: live_counts
+-- Calls on a seat, calls still ringing or waiting for a seat, for the pacer.
+SELECT count(*) FILTER (WHERE seat IS NOT NULL)                     AS bridged,
+       count(*) FILTER (WHERE seat IS NULL AND NOT abandoned)       AS in_flight
+FROM attempts
+WHERE campaign_id = $1 AND state IN ('queued', 'dialing', 'ringing', 'in-progress')
+
+-- name: promote_due
+-- Retries and callbacks whose time has come become ready (the claim reads only those).
+UPDATE targets t SET state = 'ready'
+FROM (
+    SELECT id FROM targets
+    WHERE campaign_id = $1 AND state = 'scheduled' AND next_attempt_at <= $2
+    ORDER BY next_attempt_at
+    LIMIT 10000
+    FOR UPDATE SKIP LOCKED
+) due
+WHERE t.campaign_id = $1 AND t.id = due.id
+
+-- name: claim_targets
+-- Claim up to $3 ready targets of campaign $1 in the open zones $2, in dialling order
+-- (due callbacks, then tier, then list order), skipping numbers on the DNC list now and
+-- numbers with a live call in any campaign; one queued attempt each.
+WITH picked AS (
+    SELECT c.id, c.msisdn
+    FROM unnest($2::text[]) AS z (zone)
+    CROSS JOIN LATERAL (
+        SELECT t.id, t.msisdn, t.callback, t.tier_rank
+        FROM targets t
+        WHERE t.campaign_id = $1 AND t.zone = z.zone AND t.state = 'ready'
+          AND NOT EXISTS (SELECT 1 FROM dnc d WHERE d.msisdn = t.msisdn)
+          AND NOT EXISTS (
+              SELECT 1 FROM attempts a
+              WHERE a.number = t.msisdn
+                AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress'))
+        ORDER BY t.callback DESC, t.tier_rank, t.id
+        LIMIT $3
+        FOR UPDATE OF t SKIP LOCKED
+    ) c
+    ORDER BY c.callback DESC, c.tier_rank, c.id
+    LIMIT $3
+), claimed AS (
+    UPDATE targets t
+    SET state = 'dialing', attempts = t.attempts + 1, last_attempt_at = $4,
+        callback = false, next_attempt_at = NULL
+    FROM picked
+    WHERE t.campaign_id = $1 AND t.id = picked.id
+    RETURNING t.id, t.msisdn
+)
+INSERT INTO attempts (campaign_id, target_id, number, carrier, node, created_at, updated_at)
+SELECT $1, claimed.id, claimed.msisdn, $5, $6, $4, $4 FROM claimed
+RETURNING id, target_id, number
+
+-- name: mark_placed
+UPDATE attempts
+SET call_sid = $2, placed_at = $3, place_tries = place_tries + 1, updated_at = $3,
+    state = CASE WHEN state = 'queued' THEN 'dialing' ELSE state END
+WHERE id = $1
+
+-- name: insert_carrier_event
+INSERT INTO carrier_events (received_at, kind, attempt_id, call_sid, params)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id
+
+-- name: mark_event_applied
+UPDATE carrier_events SET applied_at = $2, effect = $3 WHERE id = $1
+
+-- name: lock_attempt
+SELECT id, campaign_id, target_id, number, carrier, node, state, result, call_sid,
+       answered_by, seat, abandoned, created_at, placed_at, ringing_at, answered_at,
+       bridged_at, ended_at, duration_seconds, updated_at
+FROM attempts WHERE id = $1 FOR UPDATE
+
+-- name: attempt_by_sid
+SELECT id FROM attempts WHERE call_sid = $1
+
+-- name: save_progress
+UPDATE attempts
+SET state = $2, answered_by = $3, ringing_at = $4, answered_at = $5, ended_at = $6,
+    duration_seconds = $7, call_sid = COALESCE(call_sid, $8), result = $9, updated_at = $10
+WHERE id = $1
+
+-- name: lock_target
+SELECT t.id, t.state, t.attempts, t.result_counts, t.msisdn, c.definition
+FROM targets t JOIN campaigns c ON c.id = t.campaign_id
+WHERE t.campaign_id = $1 AND t.id = $2
+FOR UPDATE OF t
+
+-- name: settle_target
+UPDATE targets
+SET state = $3, next_attempt_at = $4, done_reason = $5, last_result = $6, result_counts = $7,
+    attempts = $8
+WHERE campaign_id = $1 AND id = $2 AND state = 'dialing'
+
+-- name: take_seat
+-- A free virtual seat for an answered call: the lowest seat number no live call holds.
+-- The caller holds the campaign's seat lock; no row back means every seat is taken.
+UPDATE attempts
+SET seat = free.s, bridged_at = $4, updated_at = $4
+FROM (
+    SELECT s FROM generate_series(1, $3::int) AS s
+    WHERE NOT EXISTS (
+        SELECT 1 FROM attempts a
+        WHERE a.campaign_id = $2 AND a.seat = s
+          AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress'))
+    ORDER BY s LIMIT 1
+) free
+WHERE attempts.id = $1
+RETURNING attempts.seat
+
+-- name: seat_lock
+SELECT pg_advisory_xact_lock($1::int, $2::int)
+
+-- name: mark_abandoned
+UPDATE attempts SET abandoned = true, updated_at = $2 WHERE id = $1
+
+-- name: abandon_stats
+-- Human-answered calls since $2: on a seat, or abandoned for want of one.
+SELECT count(*) FILTER (WHERE bridged_at IS NOT NULL OR abandoned) AS answered,
+       count(*) FILTER (WHERE abandoned)                           AS abandoned
+FROM attempts
+WHERE campaign_id = $1 AND answered_at >= $2
+
+-- name: get_pacing
+SELECT campaign_id, guard_active, changed_at, answered, abandoned
+FROM campaign_pacing WHERE campaign_id = $1
+
+-- name: set_pacing
+INSERT INTO campaign_pacing (campaign_id, guard_active, changed_at, answered, abandoned)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (campaign_id) DO UPDATE
+SET guard_active = EXCLUDED.guard_active,
+    changed_at = CASE WHEN campaign_pacing.guard_active <> EXCLUDED.guard_active
+                      THEN EXCLUDED.changed_at ELSE campaign_pacing.changed_at END,
+    answered = EXCLUDED.answered, abandoned = EXCLUDED.abandoned
+RETURNING (xmax = 0) AS inserted
+
+-- name: insert_dialer_event
+INSERT INTO campaign_events (campaign_id, action, from_state, to_state, actor, at, details)
+VALUES ($1, $2, 'running', 'running', 'dialer', $3, $4)
+
+-- name: ensure_bucket
+INSERT INTO rate_buckets (name, tokens, refilled_at) VALUES ($1, $2, $3)
+ON CONFLICT (name) DO NOTHING
+
+-- name: take_tokens
+-- Refill bucket $1 at $2 tokens a second up to $3, then take at most $4 whole tokens.
+WITH b AS (
+    SELECT name,
+           least($3::float8, tokens + greatest(0, extract(epoch FROM $5::timestamptz - refilled_at)) * $2::float8)
+               AS available
+    FROM rate_buckets WHERE name = $1 FOR UPDATE
+)
+UPDATE rate_buckets r
+SET tokens = b.available - least(floor(b.available), $4::int),
+    refilled_at = greatest(r.refilled_at, $5::timestamptz)
+FROM b WHERE r.name = b.name
+RETURNING least(floor(b.available), $4::int)::int AS granted
+
+-- name: return_tokens
+UPDATE rate_buckets SET tokens = tokens + $2 WHERE name = $1
+
+-- name: stale_attempts
+SELECT id, campaign_id, target_id, call_sid, carrier, node, state, updated_at
+FROM attempts
+WHERE state IN ('queued', 'dialing', 'ringing', 'in-progress') AND updated_at < $1
+ORDER BY updated_at
+LIMIT $2
+
+-- name: touch_attempt
+UPDATE attempts SET updated_at = $2 WHERE id = $1
+
+-- name: unapplied_events
+SELECT id, received_at, kind, attempt_id, call_sid, params
+FROM carrier_events
+WHERE applied_at IS NULL AND received_at < $1
+ORDER BY id
+LIMIT $2
+
+-- name: close_lost_attempt
+-- An attempt that never reached the provider (or that the provider does not know):
+-- closed, and its target is dialled again without counting it.
+UPDATE attempts
+SET state = 'canceled', result = 'canceled', error = $3, ended_at = $2, updated_at = $2
+WHERE id = $1 AND state IN ('queued', 'dialing', 'ringing', 'in-progress')
+RETURNING campaign_id, target_id
+
+-- name: requeue_target
+UPDATE targets
+SET state = 'scheduled', next_attempt_at = $3, attempts = greatest(attempts - 1, 0)
+WHERE campaign_id = $1 AND id = $2 AND state = 'dialing'
+
+-- name: events_of_attempt
+SELECT id, received_at, kind, params FROM carrier_events WHERE attempt_id = $1 ORDER BY id
+
+-- name: campaign_definition
+SELECT definition FROM campaigns WHERE id = $1
+
+-- name: node_seen
+INSERT INTO nodes (name, carrier, started_at, seen_at) VALUES ($1, $2, $3, $3)
+ON CONFLICT (name) DO UPDATE SET seen_at = EXCLUDED.seen_at, carrier = EXCLUDED.carrier
+
+-- name: node_alive
+SELECT seen_at >= $2 FROM nodes WHERE name = $1
+
+-- name: try_session_lock
+SELECT pg_try_advisory_lock($1, $2)
+
+-- name: session_unlock
+SELECT pg_advisory_unlock($1, $2)
+
+-- name: target_for_why
+SELECT t.id, t.name, t.indihome_number, t.msisdn, t.tier, t.zone, t.province, t.state,
+       t.attempts, t.result_counts, t.next_attempt_at, t.callback, t.last_result,
+       t.last_attempt_at, t.done_reason,
+       d.reason AS dnc_reason, d.added_at AS dnc_added_at,
+       (SELECT a.id FROM attempts a
+        WHERE a.number = t.msisdn AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
+        LIMIT 1) AS live_attempt,
+       (SELECT a.campaign_id FROM attempts a
+        WHERE a.number = t.msisdn AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
+        LIMIT 1) AS live_campaign
+FROM targets t
+LEFT JOIN dnc d ON d.msisdn = t.msisdn
+WHERE t.campaign_id = $1 AND t.indihome_number = $2
+
+-- name: why_not_groups
+-- Targets of a campaign grouped by everything that decides whether they may be dialled.
+SELECT t.zone, t.state, t.done_reason, t.callback,
+       (t.state = 'scheduled' AND t.next_attempt_at > $2) AS waiting,
+       (d.msisdn IS NOT NULL) AS dnc,
+       count(*) AS targets
+FROM targets t
+LEFT JOIN dnc d ON d.msisdn = t.msisdn
+WHERE t.campaign_id = $1
+GROUP BY 1, 2, 3, 4, 5, 6
+
+-- name: targets_by_state
+SELECT state, coalesce(done_reason, '') AS reason, count(*) AS n
+FROM targets WHERE campaign_id = $1 GROUP BY 1, 2
+
+-- name: attempts_by_result
+SELECT coalesce(result, state) AS result, count(*) AS n
+FROM attempts WHERE campaign_id = $1 GROUP BY 1
+
+-- name: export_attempts
+SELECT a.id, t.indihome_number, a.number, t.province, t.zone,
+       coalesce(a.placed_at, a.created_at) AS dialled_at, a.state, a.result,
+       NULL::text AS outcome
+FROM attempts a
+JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
+WHERE a.campaign_id = $1
+ORDER BY a.id

@@ -1,0 +1,118 @@
+"""Manager endpoints of the dialer: progress, "why not dialled", the attempts export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from aiohttp import web
+
+from dialer.calls.progress import campaign_progress
+from dialer.calls.why import why_not_summary, why_target
+from dialer.campaigns import service as campaigns
+from dialer.db import Connection, q
+from dialer.keys import CLOCK, POOL, SETTINGS
+from dialer.rules.window import zone_info
+from dialer.web import json_response, requires
+
+routes = web.RouteTableDef()
+EXPORT_HEADER = (
+    "attempt_id",
+    "indihome_number",
+    "msisdn",
+    "province",
+    "zone",
+    "dialled_at_utc",
+    "dialled_at_local",
+    "result",
+    "outcome",
+)
+
+
+@routes.get("/api/campaigns/{name}/progress")
+@requires("manager")
+async def progress(request: web.Request) -> web.Response:
+    app = request.app
+    async with app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, request.match_info["name"])
+        body = await campaign_progress(
+            conn,
+            campaign,
+            now=app[CLOCK](),
+            abandon_window=timedelta(minutes=app[SETTINGS].abandon_window_minutes),
+        )
+    return json_response(body)
+
+
+@routes.get("/api/campaigns/{name}/why-not")
+@requires("manager")
+async def why_not(request: web.Request) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, request.match_info["name"])
+        body = await why_not_summary(conn, campaign, now=request.app[CLOCK]())
+    return json_response(body)
+
+
+@routes.get("/api/campaigns/{name}/targets/{indihome}/why")
+@requires("manager")
+async def why(request: web.Request) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, request.match_info["name"])
+        body = await why_target(
+            conn, campaign, request.match_info["indihome"], now=request.app[CLOCK]()
+        )
+    return json_response(body)
+
+
+@routes.get("/api/campaigns/{name}/attempts.csv")
+@requires("manager")
+async def attempts_csv(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{request.match_info["name"]}-attempts.csv"',
+        }
+    )
+    async with request.app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, request.match_info["name"])
+        await response.prepare(request)
+        async for chunk in export_attempts(conn, campaign.id):
+            await response.write(chunk.encode())
+    await response.write_eof()
+    return response
+
+
+async def export_attempts(
+    conn: Connection, campaign_id: int, *, batch: int = 5000
+) -> AsyncIterator[str]:
+    """The campaign's attempts as CSV text, in chunks (header first)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(EXPORT_HEADER)
+    async with conn.transaction():
+        async for r in conn.cursor(q("export_attempts"), campaign_id, prefetch=batch):
+            at = r["dialled_at"]
+            writer.writerow(
+                (
+                    r["id"],
+                    r["indihome_number"],
+                    r["number"],
+                    r["province"],
+                    r["zone"],
+                    at.isoformat(),
+                    at.astimezone(zone_info(r["zone"])).isoformat(),
+                    r["result"] or r["state"],
+                    r["outcome"] or "",
+                )
+            )
+            if buffer.tell() > 64 * 1024:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue()
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_routes(routes)

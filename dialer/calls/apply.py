@@ -1,0 +1,170 @@
+"""Provider callbacks: stored raw first, then applied to their attempt, idempotently.
+
+``record`` appends the callback to ``carrier_events`` and applies it in the same
+transaction, under a savepoint: if applying fails, the raw callback is still kept
+(``applied_at`` empty) and the reconciler applies it later. Applying merges the
+callback into the attempt (``states.merge``: any order, any repeats, same result); the
+first move into a final state settles the target by the campaign's retry policy, in
+that same transaction. An answered call that a human picked up takes a free seat or,
+with none free, is abandoned; the caller hangs such calls (and machines) up after the
+commit.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from asyncpg import Record
+
+from dialer.calls.retry import after_result
+from dialer.calls.states import Progress, is_machine, merge, result_of
+from dialer.campaigns.schemas import RetryPolicy
+from dialer.db import Connection, Pool, q
+
+log = logging.getLogger(__name__)
+SEAT_LOCK_NAMESPACE = 0x7374  # "st": pg_advisory_xact_lock(namespace, campaign id)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying one callback did; ``hangup`` is a call to end after the commit."""
+
+    effect: str
+    attempt_id: int | None = None
+    state: str | None = None
+    result: str | None = None
+    hangup: str | None = None
+
+
+async def record(
+    pool: Pool,
+    *,
+    kind: str,
+    attempt_id: int | None,
+    params: dict[str, str],
+    now: datetime,
+) -> Applied:
+    """Store one callback and apply it; returns what it did."""
+    async with pool.acquire() as conn, conn.transaction():
+        event_id = await conn.fetchval(
+            q("insert_carrier_event"), now, kind, attempt_id, params.get("CallSid"), params
+        )
+        try:
+            async with conn.transaction():
+                applied = await apply(
+                    conn, kind=kind, attempt_id=attempt_id, params=params, received_at=now, now=now
+                )
+        except Exception:
+            log.exception("callback stored but not applied", extra={"event_id": event_id})
+            return Applied("stored")
+        await conn.execute(q("mark_event_applied"), event_id, now, applied.effect)
+    return applied
+
+
+async def apply(
+    conn: Connection,
+    *,
+    kind: str,
+    attempt_id: int | None,
+    params: dict[str, str],
+    received_at: datetime,
+    now: datetime,
+) -> Applied:
+    """Apply one stored callback to its attempt (the caller owns the transaction)."""
+    if attempt_id is None and params.get("CallSid"):
+        attempt_id = await conn.fetchval(q("attempt_by_sid"), params["CallSid"])
+    row = await conn.fetchrow(q("lock_attempt"), attempt_id) if attempt_id else None
+    if row is None:
+        return Applied("unknown_attempt", attempt_id)
+    before = _progress(row)
+    after = merge(before, kind, params, received_at)
+    abandoned = bool(row["abandoned"])
+    hangup = None
+    if not after.final and row["seat"] is None and not abandoned and kind == "amd":
+        if is_machine(after.answered_by):
+            hangup = after.call_sid
+        else:
+            abandoned = not await _take_seat(conn, row, now)
+            hangup = after.call_sid if abandoned else None
+    result = row["result"]
+    if after.final and not before.final:
+        result = result_of(after.state, abandoned=abandoned)
+        await _settle_target(conn, row, result, now)
+    if after == before and result == row["result"] and abandoned == row["abandoned"]:
+        return Applied("no_change", row["id"], after.state, result)
+    await conn.execute(
+        q("save_progress"),
+        row["id"],
+        after.state,
+        after.answered_by,
+        after.ringing_at,
+        after.answered_at,
+        after.ended_at,
+        after.duration_seconds,
+        after.call_sid,
+        result,
+        now,
+    )
+    effect = "finalised" if result != row["result"] else "applied"
+    return Applied(effect, row["id"], after.state, result, hangup)
+
+
+def _progress(row: Record) -> Progress:
+    return Progress(
+        state=row["state"],
+        answered_by=row["answered_by"],
+        ringing_at=row["ringing_at"],
+        answered_at=row["answered_at"],
+        ended_at=row["ended_at"],
+        duration_seconds=row["duration_seconds"],
+        call_sid=row["call_sid"],
+    )
+
+
+async def _take_seat(conn: Connection, row: Record, now: datetime) -> bool:
+    """Seat an answered call; False (and the call marked abandoned) when none is free."""
+    campaign_id = row["campaign_id"]
+    definition = await conn.fetchval(q("campaign_definition"), campaign_id)
+    seats = int(definition.get("virtual_seats", 0))
+    await conn.execute(q("seat_lock"), SEAT_LOCK_NAMESPACE, campaign_id)
+    seat = await conn.fetchval(q("take_seat"), row["id"], campaign_id, seats, now)
+    if seat is None:
+        await conn.execute(q("mark_abandoned"), row["id"], now)
+        log.info("answered call abandoned: no free seat", extra={"attempt_id": row["id"]})
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=256)
+def _policy_of(text: str) -> RetryPolicy:
+    return RetryPolicy.model_validate_json(text)
+
+
+def _policy(retry: dict[str, Any]) -> RetryPolicy:
+    return _policy_of(json.dumps(retry, sort_keys=True))
+
+
+async def _settle_target(conn: Connection, row: Record, result: str, now: datetime) -> None:
+    target = await conn.fetchrow(q("lock_target"), row["campaign_id"], row["target_id"])
+    if target is None or target["state"] != "dialing":
+        return
+    policy = _policy(target["definition"].get("retry", {}))
+    counts: dict[str, Any] = dict(target["result_counts"])
+    counts[result] = int(counts.get(result, 0)) + 1
+    step = after_result(policy, result, attempts=target["attempts"], counts=counts, now=now)
+    await conn.execute(
+        q("settle_target"),
+        row["campaign_id"],
+        row["target_id"],
+        step.state,
+        step.at,
+        step.reason,
+        result,
+        counts,
+        target["attempts"],
+    )

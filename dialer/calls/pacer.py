@@ -1,0 +1,199 @@
+"""The dialer's tick: for each running campaign, claim due targets and place calls.
+
+Every node ticks about once a second. Per campaign, one node at a time paces it (a
+try-lock in the tick's transaction; the others skip it this tick): calls in flight stay
+at or under free seats × the pacing ratio (1.0 while the abandon guard is on), the
+provider's calls per second come from a token bucket shared by all nodes, and targets
+are claimed with ``FOR UPDATE SKIP LOCKED`` together with one queued attempt each. The
+calls are placed after the commit, so a crash in between leaves queued attempts that
+the reconciler closes and requeues — never a lost target, never a double dial.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from asyncpg import Record
+
+from dialer.calls import apply as applying
+from dialer.calls import guard, ratelimit
+from dialer.calls.carrier import Carrier, CarrierRejected, CarrierUnavailable, OutboundCall
+from dialer.campaigns.models import Campaign
+from dialer.campaigns.schemas import CampaignDefinition
+from dialer.clock import Clock
+from dialer.db import Pool, q
+from dialer.rules.window import Calendar, open_zones
+from dialer.settings import Settings
+
+log = logging.getLogger(__name__)
+PACER_LOCK_NAMESPACE = 0x7063  # "pc": pg_try_advisory_xact_lock(namespace, campaign id)
+BATCH_MAX = 100
+REQUEUE_AFTER_OUTAGE = timedelta(minutes=2)
+
+
+def node_name(settings: Settings) -> str:
+    return settings.node_name or f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class CampaignPlan:
+    """A campaign's parsed definition and calendar, cached per version."""
+
+    definition: CampaignDefinition
+    calendar: Calendar
+
+
+@dataclass
+class Dialer:
+    """The dialling engine of one node."""
+
+    pool: Pool
+    settings: Settings
+    clock: Clock
+    carrier: Carrier
+    node: str = ""
+    _plans: dict[tuple[int, int], CampaignPlan] = field(default_factory=dict)
+    _carrier_down_until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.node = self.node or node_name(self.settings)
+
+    @property
+    def calls_per_second(self) -> float:
+        if self.carrier.name == "simulated":
+            return self.settings.simulator_calls_per_second
+        return self.settings.calls_per_second
+
+    def plan(self, campaign: Campaign) -> CampaignPlan:
+        key = (campaign.id, campaign.version)
+        if key not in self._plans:
+            definition = campaign.spec()
+            self._plans[key] = CampaignPlan(definition, Calendar.from_definition(definition))
+        return self._plans[key]
+
+    async def tick(self) -> dict[str, int]:
+        """One round over the running campaigns; returns calls placed per campaign."""
+        now = self.clock()
+        if self._carrier_down_until is not None and now < self._carrier_down_until:
+            return {}
+        async with self.pool.acquire() as conn:
+            await conn.execute(q("node_seen"), self.node, self.carrier.name, now)
+            records = await conn.fetch(q("running_campaigns"))
+        placed: dict[str, int] = {}
+        for record in records:
+            campaign = Campaign.from_record(record)
+            try:
+                placed[campaign.name] = await self.dial_campaign(campaign)
+            except Exception:
+                log.exception("dialling failed", extra={"campaign": campaign.name})
+        return placed
+
+    async def dial_campaign(self, campaign: Campaign) -> int:
+        """Pace one campaign: claim what may be dialled now and place the calls."""
+        now = self.clock()
+        plan = self.plan(campaign)
+        zones = sorted(open_zones(plan.calendar, now))
+        bucket = f"calls:{self.carrier.name}"
+        async with self.pool.acquire() as conn, conn.transaction():
+            if not await conn.fetchval(q("try_campaign_lock"), PACER_LOCK_NAMESPACE, campaign.id):
+                return 0  # another node paces this campaign right now
+            await conn.execute(q("promote_due"), campaign.id, now)
+            counts = await conn.fetchrow(q("live_counts"), campaign.id)
+            assert counts is not None
+            state = await guard.check(
+                conn,
+                campaign.id,
+                limit_percent=plan.definition.abandon_limit_percent,
+                window=timedelta(minutes=self.settings.abandon_window_minutes),
+                min_answered=self.settings.abandon_min_answered,
+                now=now,
+            )
+            if not zones:
+                return 0
+            ratio = 1.0 if state.active else plan.definition.pacing_ratio
+            free = max(0, plan.definition.virtual_seats - counts["bridged"])
+            want = min(math.floor(free * ratio) - counts["in_flight"], BATCH_MAX)
+            if want <= 0:
+                return 0
+            granted = await ratelimit.take(
+                conn, bucket, rate=self.calls_per_second, want=want, now=now
+            )
+            if granted == 0:
+                return 0
+            rows = await conn.fetch(
+                q("claim_targets"), campaign.id, zones, granted, now, self.carrier.name, self.node
+            )
+            await ratelimit.give_back(conn, bucket, granted - len(rows))
+        if rows:
+            await self.place(rows, plan.definition)
+        return len(rows)
+
+    async def place(self, rows: list[Record], definition: CampaignDefinition) -> None:
+        """Place the claimed attempts' calls, a few at a time."""
+        limit = asyncio.Semaphore(self.settings.place_concurrency)
+        caller_id = self.settings.twilio_from_number or self.settings.simulator_caller_id
+        base = self.settings.public_url.rstrip("/")
+
+        async def one(row: Record) -> None:
+            attempt_id = row["id"]
+            call = OutboundCall(
+                attempt_id=attempt_id,
+                to=row["number"],
+                from_=caller_id,
+                answer_url=f"{base}/carrier/voice/answer?attempt={attempt_id}",
+                status_url=f"{base}/carrier/voice/status?attempt={attempt_id}",
+                amd_url=f"{base}/carrier/voice/amd?attempt={attempt_id}",
+            )
+            async with limit:
+                await self._place_one(call)
+
+        await asyncio.gather(*(one(row) for row in rows))
+
+    async def _place_one(self, call: OutboundCall) -> None:
+        try:
+            sid = await self.carrier.place_call(call)
+        except CarrierRejected as exc:
+            log.warning(
+                "call refused by the carrier",
+                extra={"attempt_id": call.attempt_id, "error": str(exc), "code": exc.code},
+            )
+            await self._fail(call.attempt_id, str(exc), exc.code)
+        except CarrierUnavailable as exc:
+            now = self.clock()
+            self._carrier_down_until = now + timedelta(seconds=self.settings.reconcile_seconds)
+            log.error(
+                "carrier unavailable: attempt requeued, dialling paused on this node",
+                extra={"attempt_id": call.attempt_id, "error": str(exc)},
+            )
+            await requeue_lost(self.pool, call.attempt_id, "carrier unavailable", now)
+        else:
+            now = self.clock()
+            async with self.pool.acquire() as conn:
+                await conn.execute(q("mark_placed"), call.attempt_id, sid, now)
+
+    async def _fail(self, attempt_id: int, message: str, code: int | None) -> None:
+        params: dict[str, str] = {"CallStatus": "failed", "ErrorMessage": message}
+        if code is not None:
+            params["ErrorCode"] = str(code)
+        await applying.record(
+            self.pool, kind="reconcile", attempt_id=attempt_id, params=params, now=self.clock()
+        )
+
+
+async def requeue_lost(pool: Pool, attempt_id: int, why: str, now: datetime) -> bool:
+    """Close an attempt that never reached (or was lost by) the provider, and dial its
+    target again later without counting it. False if the attempt had already ended."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(q("close_lost_attempt"), attempt_id, now, why)
+        if row is None:
+            return False
+        await conn.execute(
+            q("requeue_target"), row["campaign_id"], row["target_id"], now + REQUEUE_AFTER_OUTAGE
+        )
+    return True

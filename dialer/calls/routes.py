@@ -1,0 +1,102 @@
+"""The provider's callbacks: ``/carrier/voice/status``, ``/answer`` and ``/amd``.
+
+Each request must carry a valid ``X-Twilio-Signature``, computed over the configured
+public URL (``DIALER_PUBLIC_URL``, not the URL this node sees behind a proxy) and the
+form fields, with the Twilio auth token (the simulator's token without Twilio). An
+unsigned or forged request gets 403, is logged, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from twilio.request_validator import RequestValidator
+from twilio.twiml.voice_response import VoiceResponse
+
+from dialer.calls import apply
+from dialer.errors import Forbidden
+from dialer.keys import BACKGROUND, CARRIER, CLOCK, POOL, SETTINGS
+from dialer.settings import Settings
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+VALIDATOR = web.AppKey("twilio_validator", RequestValidator)
+HOLD_MESSAGE = "Mohon tunggu sebentar, Anda akan segera terhubung dengan petugas kami."
+
+
+def auth_token(settings: Settings) -> str:
+    """The token callbacks are signed with: Twilio's when configured, else the simulator's."""
+    if settings.twilio_account_sid and settings.twilio_auth_token:
+        return settings.twilio_auth_token.get_secret_value()
+    return settings.simulator_auth_token.get_secret_value()
+
+
+async def _signed_form(request: web.Request) -> dict[str, str]:
+    form = await request.post()
+    params = {k: v for k, v in form.items() if isinstance(v, str)}
+    url = request.app[SETTINGS].public_url.rstrip("/") + request.path_qs
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not request.app[VALIDATOR].validate(url, params, signature):
+        log.warning(
+            "callback refused: unsigned or forged",
+            extra={"path": request.path, "remote": request.remote, "signed": bool(signature)},
+        )
+        raise Forbidden("the request's X-Twilio-Signature is missing or does not match")
+    return params
+
+
+def _attempt_id(request: web.Request) -> int | None:
+    value = request.query.get("attempt", "")
+    return int(value) if value.isdigit() else None
+
+
+async def _record(request: web.Request, kind: str) -> apply.Applied:
+    params = await _signed_form(request)
+    app = request.app
+    applied = await apply.record(
+        app[POOL], kind=kind, attempt_id=_attempt_id(request), params=params, now=app[CLOCK]()
+    )
+    if applied.hangup:
+        _background(app, app[CARRIER].hangup(applied.hangup))
+    return applied
+
+
+def _background(app: web.Application, work: object) -> None:
+    """Run after the response (a hang-up must not hold the provider's request)."""
+    assert asyncio.iscoroutine(work)
+    task = asyncio.create_task(work)
+    app[BACKGROUND].add(task)
+    task.add_done_callback(app[BACKGROUND].discard)
+
+
+def _twiml(response: VoiceResponse) -> web.Response:
+    return web.Response(text=str(response), content_type="text/xml")
+
+
+@routes.post("/carrier/voice/status")
+async def voice_status(request: web.Request) -> web.Response:
+    await _record(request, "status")
+    return _twiml(VoiceResponse())
+
+
+@routes.post("/carrier/voice/amd")
+async def voice_amd(request: web.Request) -> web.Response:
+    await _record(request, "amd")
+    return _twiml(VoiceResponse())
+
+
+@routes.post("/carrier/voice/answer")
+async def voice_answer(request: web.Request) -> web.Response:
+    """TwiML for an answered call: hold while answering-machine detection decides."""
+    await _record(request, "answer")
+    response = VoiceResponse()
+    response.say(HOLD_MESSAGE, language="id-ID")
+    response.pause(length=60)
+    return _twiml(response)
+
+
+def setup(app: web.Application) -> None:
+    app[VALIDATOR] = RequestValidator(auth_token(app[SETTINGS]))
+    app.router.add_routes(routes)

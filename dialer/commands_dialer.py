@@ -1,0 +1,81 @@
+"""Command-line handlers of the dialer: ``targets why``, ``export attempts``, ``demo``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from typing import Any
+
+from dialer.calls.api import export_attempts
+from dialer.calls.why import why_not_summary, why_target
+from dialer.campaigns import service as campaigns
+from dialer.cli_db import connection
+from dialer.clock import system_clock
+from dialer.commands import _json, _out
+from dialer.errors import BadRequest
+from dialer.settings import Settings
+
+
+def _moment(text: str | None) -> datetime:
+    if not text:
+        return system_clock()
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise BadRequest(f"--at {text!r} is not an ISO 8601 time: {exc}") from exc
+    if at.tzinfo is None:
+        raise BadRequest(f"--at {text!r} needs a zone, e.g. 2022-09-05T08:00:00+07:00")
+    return at
+
+
+async def cmd_targets_why(args: argparse.Namespace, settings: Settings) -> int:
+    now = _moment(args.at)
+    async with connection(settings) as conn:
+        campaign = await campaigns.get(conn, args.campaign)
+        if args.indihome_number:
+            data = await why_target(conn, campaign, args.indihome_number, now=now)
+        else:
+            data = await why_not_summary(conn, campaign, now=now)
+    if args.json:
+        _json(data)
+    elif args.indihome_number:
+        _print_target(data)
+    else:
+        _print_summary(data)
+    return 0
+
+
+def _print_target(data: dict[str, Any]) -> None:
+    _out(
+        f"{data['indihome_number']} ({data['name']}, {data['tier']}, {data['province']},"
+        f" {data['local_time']}): {data['state']}, {data['attempts']}/{data['max_attempts']} attempts"
+    )
+    if data["dialable"]:
+        _out("dialable now")
+    for reason in data["reasons"]:
+        _out(f"  not now — {reason['message']}")
+
+
+def _print_summary(data: dict[str, Any]) -> None:
+    _out(
+        f"{data['campaign']} ({data['state']}): {data['targets']:,} targets,"
+        f" {data['dialable_now']:,} dialable now"
+    )
+    for zone, window in data["zones"].items():
+        _out(f"  {zone}: {window['message']}")
+    for code, n in data["reasons"].items():
+        _out(f"  {n:>9,}  {code}")
+
+
+async def cmd_export_attempts(args: argparse.Namespace, settings: Settings) -> int:
+    async with connection(settings) as conn:
+        campaign = await campaigns.get(conn, args.campaign)
+        out = args.output.open("w", encoding="utf-8", newline="") if args.output else sys.stdout
+        try:
+            async for chunk in export_attempts(conn, campaign.id):
+                out.write(chunk)
+        finally:
+            if args.output:
+                out.close()
+    return 0
