@@ -20,8 +20,13 @@ def _actor(args: argparse.Namespace) -> str:
     return str(args.actor or f"cli:{getpass.getuser()}")
 
 
+def _json_default(value: Any) -> Any:
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if callable(isoformat) else str(value)
+
+
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,6 +106,24 @@ def build_parser() -> argparse.ArgumentParser:
     why.add_argument("indihome_number", nargs="?")
     why.add_argument("--at", help="ask about this moment (ISO 8601) instead of now")
     why.add_argument("--json", action="store_true")
+
+    demo = sub.add_parser(
+        "demo", help="the seed campaign on generated targets and the simulators, headless"
+    )
+    demo.add_argument("--targets", type=int, default=200, help="generated targets")
+    demo.add_argument("--seats", type=int, default=10, help="virtual agent seats")
+    demo.add_argument("--speed", type=float, default=60.0, help="times faster than real time")
+    demo.add_argument(
+        "--until-done", action="store_true", help="run until every target is finished"
+    )
+    demo.add_argument(
+        "--hours", type=float, default=10.0, help="virtual hours without --until-done"
+    )
+    demo.add_argument(
+        "--start", help="virtual start (ISO 8601 with zone); default: the period's first opening"
+    )
+    demo.add_argument("--max-seconds", type=float, default=600.0, help="real seconds at most")
+    demo.add_argument("--json", action="store_true", help="print only the JSON summary")
 
     export = sub.add_parser("export", help="CSV exports").add_subparsers(
         dest="action", required=True

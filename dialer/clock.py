@@ -28,3 +28,31 @@ class FrozenClock:
         from datetime import timedelta
 
         self.now += timedelta(**delta)
+
+
+class ScaledClock:
+    """Virtual time for the demo: starts at ``start`` and runs ``speed`` times faster
+    than real time; :meth:`skip_to` jumps ahead over idle time (nothing is live)."""
+
+    def __init__(self, start: datetime, speed: float = 1.0) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ScaledClock needs an aware datetime")
+        import time
+
+        self._monotonic = time.monotonic
+        self.start = start
+        self.speed = speed
+        self._origin = self._monotonic()
+        self._offset = 0.0
+
+    def __call__(self) -> datetime:
+        from datetime import timedelta
+
+        elapsed = (self._monotonic() - self._origin) * self.speed + self._offset
+        return self.start + timedelta(seconds=elapsed)
+
+    def skip_to(self, moment: datetime) -> None:
+        """Move the clock forward to ``moment`` (never backward)."""
+        gap = (moment - self()).total_seconds()
+        if gap > 0:
+            self._offset += gap

@@ -79,3 +79,37 @@ async def cmd_export_attempts(args: argparse.Namespace, settings: Settings) -> i
             if args.output:
                 out.close()
     return 0
+
+
+async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from dialer.cli_db import database_url
+    from dialer.demo import DemoOptions, run_demo
+
+    options = DemoOptions(
+        targets=args.targets,
+        seats=args.seats,
+        speed=args.speed,
+        until_done=args.until_done,
+        hours=args.hours,
+        start=_moment(args.start) if args.start else None,
+        max_seconds=args.max_seconds,
+    )
+    if options.targets < 1 or options.seats < 1 or options.speed <= 0:
+        raise BadRequest("--targets and --seats must be at least 1, --speed above 0")
+    async with database_url(settings) as url:
+        result = await run_demo(settings, url, options)
+    if args.json:
+        _json(result)
+        return 0
+    demo, summary = result["demo"], result["summary"]
+    _out(
+        f"{demo['campaign']}: {demo['virtual_hours']} virtual hours in {demo['real_seconds']} s"
+        f" ({demo['finished_because']})"
+    )
+    if demo["shifted"]:
+        _out(f"  shifted: {demo['shifted']['why']}")
+    _out(f"  targets:  {summary['targets']}")
+    _out(f"  finished: {summary['finished']}")
+    _out(f"  attempts: {summary['attempts']}")
+    _out(f"  contact rate {summary['contact_rate']}, abandon rate {summary['abandon_rate']}")
+    return 0

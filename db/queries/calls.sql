@@ -261,3 +261,13 @@ FROM attempts a
 JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
 WHERE a.campaign_id = $1
 ORDER BY a.id
+
+-- name: demo_state
+-- Per zone, for the demo's idle skip: targets not finished, live, ready, next retry.
+SELECT zone,
+       count(*) FILTER (WHERE state <> 'done')               AS open,
+       count(*) FILTER (WHERE state = 'dialing')             AS live,
+       count(*) FILTER (WHERE state = 'ready')               AS ready,
+       min(next_attempt_at) FILTER (WHERE state = 'scheduled') AS next_due
+FROM targets WHERE campaign_id = $1
+GROUP BY zone

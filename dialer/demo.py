@@ -1,0 +1,216 @@
+"""``dialer demo``: the seed campaign on generated targets and the simulators, headless.
+
+The service runs for real — HTTP server, scheduler, pacer, simulated carrier posting
+signed callbacks — on a virtual clock that runs ``speed`` times faster than real time
+and skips idle stretches (nights, Sundays, the wait for a retry) when no call is live.
+The clock starts at ``--start``, by default the first opening of the calling window
+inside the campaign's period; a start outside the period shifts the period (and the
+voucher's expiry) by whole days, and the summary says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time as monotonic_time
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import unused_port
+from asyncpg import Record
+
+from dialer.app import create_app
+from dialer.calls.progress import campaign_progress
+from dialer.campaigns import service as campaigns
+from dialer.campaigns.models import Campaign
+from dialer.clock import ScaledClock, system_clock
+from dialer.db import Connection, Pool, create_pool, q
+from dialer.rules.window import Calendar, earliest_opening, next_opening
+from dialer.rules.zones import ZONES
+from dialer.sample import write_sample
+from dialer.settings import Settings
+from dialer.targets.service import import_targets
+
+log = logging.getLogger(__name__)
+SEED = "001_obc_bukalapak_voucher.toml"
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    targets: int = 200
+    seats: int = 10
+    speed: float = 60.0
+    until_done: bool = True
+    start: datetime | None = None
+    hours: float = 10.0  # virtual hours to run without until_done
+    max_seconds: float = 600.0  # real seconds, a safety net
+
+
+def _shift(definition: dict[str, Any], days: int) -> dict[str, Any]:
+    shifted = dict(definition)
+    period = dict(definition["period"])
+    for key in ("starts", "ends"):
+        period[key] = (date.fromisoformat(str(period[key])) + timedelta(days=days)).isoformat()
+    shifted["period"] = period
+    voucher = dict(definition["voucher"])
+    expires = voucher["expires"]
+    expires = expires if isinstance(expires, datetime) else datetime.fromisoformat(str(expires))
+    voucher["expires"] = (expires + timedelta(days=days)).isoformat()
+    shifted["voucher"] = voucher
+    return shifted
+
+
+def plan_start(
+    definition: dict[str, Any], start: datetime | None
+) -> tuple[dict[str, Any], datetime, dict[str, Any] | None]:
+    """The definition to run (shifted if needed), the virtual start, and what shifted."""
+    spec = campaigns.parse_definition(definition)
+    if start is None:
+        period_start = datetime.combine(spec.period.starts, time(0), tzinfo=ZONES["WIT"])
+        opening = earliest_opening(Calendar.from_definition(spec), period_start)
+        if opening is None:
+            raise ValueError("the campaign's period has no calling hours")
+        return definition, opening, None
+    local_day = start.date()
+    if spec.period.starts <= local_day <= spec.period.ends:
+        return definition, start, None
+    days = (local_day - spec.period.starts).days
+    shifted = _shift(definition, days)
+    new = campaigns.parse_definition(shifted)
+    note = {
+        "by_days": days,
+        "period": [new.period.starts.isoformat(), new.period.ends.isoformat()],
+        "voucher_expires": new.voucher.expires.isoformat(),
+        "why": f"--start {start:%Y-%m-%d} is outside the seed period"
+        f" {spec.period.starts}..{spec.period.ends}; the period and the voucher expiry"
+        f" moved by {days} days",
+    }
+    return shifted, start, note
+
+
+async def _setup(
+    conn: Connection, settings: Settings, options: DemoOptions, workdir: Path
+) -> tuple[Campaign, datetime, dict[str, Any] | None]:
+    definition = campaigns.load_toml(settings.campaigns_dir / SEED)
+    definition, start, shifted = plan_start(definition, options.start)
+    definition = dict(definition)
+    stamp = system_clock().strftime("%Y%m%d%H%M%S")
+    definition["name"] = f"{definition['name']}-demo-{stamp}"
+    definition["virtual_seats"] = options.seats
+    campaign, _, _ = await campaigns.apply(
+        conn, definition, actor="demo", source="demo", scripts_dir=settings.scripts_dir
+    )
+    sample = write_sample(workdir / f"demo-{stamp}.csv", options.targets)
+    await import_targets(
+        conn,
+        campaign_id=campaign.id,
+        tiers=campaign.tiers,
+        path=sample,
+        filename=sample.name,
+        actor="demo",
+    )
+    campaign = await campaigns.transition(conn, campaign.id, "start", actor="demo")
+    return campaign, start, shifted
+
+
+async def run_demo(settings: Settings, url: str, options: DemoOptions) -> dict[str, Any]:
+    """Run the demo to the end (or ``max_seconds``); return its JSON summary."""
+    workdir = settings.home / "demo"
+    workdir.mkdir(parents=True, exist_ok=True)
+    pool = await create_pool(url, min_size=2, max_size=10)
+    try:
+        async with pool.acquire() as conn:
+            campaign, start, shifted = await _setup(conn, settings, options, workdir)
+        return await _run(settings, pool, campaign, start, shifted, options)
+    finally:
+        await pool.close()
+
+
+async def _run(
+    settings: Settings,
+    pool: Pool,
+    campaign: Campaign,
+    start: datetime,
+    shifted: dict[str, Any] | None,
+    options: DemoOptions,
+) -> dict[str, Any]:
+    clock = ScaledClock(start, options.speed)
+    port = unused_port()
+    settings = settings.model_copy(
+        update={
+            "host": "127.0.0.1",
+            "port": port,
+            "public_url": f"http://127.0.0.1:{port}",
+            "simulator_speed": options.speed,
+            "tick_seconds": 0.25,
+            "reconcile_seconds": 5.0,
+            "simulator_calls_per_second": 1000.0,
+        }
+    )
+    app = create_app(settings, pool=pool, clock=clock, scheduler=True)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    began = monotonic_time.monotonic()
+    calendar = Calendar.from_definition(campaign.spec())
+    finished_because = "time limit"
+    try:
+        while monotonic_time.monotonic() - began < options.max_seconds:
+            await asyncio.sleep(0.2)
+            async with pool.acquire() as conn:
+                zones = await conn.fetch(q("demo_state"), campaign.id)
+            now = clock()
+            live = sum(z["live"] for z in zones)
+            if options.until_done and sum(z["open"] for z in zones) == 0:
+                finished_because = "every target finished"
+                break
+            if not options.until_done and now - start >= timedelta(hours=options.hours):
+                finished_because = f"{options.hours:g} virtual hours passed"
+                break
+            if live:
+                continue
+            following = next_event(calendar, now, zones)
+            if following is None:
+                finished_because = "nothing left to dial inside the campaign period"
+                break
+            clock.skip_to(following)
+    finally:
+        await runner.cleanup()
+    async with pool.acquire() as conn:
+        progress = await campaign_progress(
+            conn,
+            await campaigns.get(conn, campaign.id),
+            now=clock(),
+            abandon_window=timedelta(minutes=settings.abandon_window_minutes),
+        )
+    return {
+        "demo": {
+            "campaign": campaign.name,
+            "targets": options.targets,
+            "seats": options.seats,
+            "speed": options.speed,
+            "started_at": start,
+            "ended_at": clock(),
+            "virtual_hours": round((clock() - start).total_seconds() / 3600, 2),
+            "real_seconds": round(monotonic_time.monotonic() - began, 1),
+            "finished_because": finished_because,
+            "shifted": shifted,
+        },
+        "summary": progress,
+    }
+
+
+def next_event(calendar: Calendar, now: datetime, zones: list[Record]) -> datetime | None:
+    """When the next dial can happen: a zone with ready targets opens, or a retry falls
+    due inside its zone's window. ``now`` itself when something is due already."""
+    candidates = []
+    for z in zones:
+        if z["ready"]:
+            candidates.append(next_opening(calendar, z["zone"], now))
+        if z["next_due"] is not None:
+            candidates.append(next_opening(calendar, z["zone"], max(now, z["next_due"])))
+    found = [c for c in candidates if c is not None]
+    return min(found) if found else None
