@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the product on its embedded defaults, with sample data")
     run.add_argument("--sample-rows", type=int, default=500)
     run.add_argument("--no-serve", action="store_true", help="prepare, print and exit")
+    run.add_argument("--speed", type=float, default=10.0, help="virtual clock, x real time")
+    run.add_argument("--real-clock", action="store_true", help="run on the real time")
 
     sub.add_parser("migrate", help="apply pending database migrations")
 

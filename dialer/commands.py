@@ -9,6 +9,7 @@ import getpass
 import os
 import signal
 import sys
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from dialer.app import create_app
 from dialer.auth import service as auth
 from dialer.campaigns import service as campaigns
 from dialer.cli_db import connection, database_url
+from dialer.clock import Clock, ScaledClock, system_clock
 from dialer.db import connect, q
 from dialer.dnc import service as dnc
 from dialer.errors import BadRequest, Conflict
@@ -210,9 +212,11 @@ async def cmd_tokens_create(args: argparse.Namespace, settings: Settings) -> int
     return 0
 
 
-async def _serve(settings: Settings, url: str, *, banner: list[str] | None = None) -> None:
+async def _serve(
+    settings: Settings, url: str, *, banner: list[str] | None = None, clock: Clock = system_clock
+) -> None:
     settings = settings.model_copy(update={"database_url": url})
-    runner = web.AppRunner(create_app(settings, scheduler=True), access_log=None)
+    runner = web.AppRunner(create_app(settings, scheduler=True, clock=clock), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
@@ -249,18 +253,77 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """The product on its embedded defaults: seed campaign, sample list, URLs, service."""
     from dialer.sample import SAMPLE_DNC, write_sample
 
+    if args.speed <= 0:
+        raise BadRequest("--speed must be above 0")
+    settings = settings.model_copy(update={"simulator_speed": args.speed})
     async with database_url(settings) as url:
         conn = await connect(url)
         try:
             banner = await _prepare_demo(conn, settings, args.sample_rows, SAMPLE_DNC, write_sample)
+            clock, lines = await _dialling_clock(conn, settings, args)
         finally:
             await conn.close()
+        banner += lines
         if args.no_serve:
             for line in banner:
                 _out(line)
             return 0
-        await _serve(settings, url, banner=banner)
+        await _serve(settings, url, banner=banner, clock=clock)
     return 0
+
+
+async def _dialling_clock(
+    conn: Any, settings: Settings, args: argparse.Namespace
+) -> tuple[Clock, list[str]]:
+    """Start the seed campaign and choose the service's clock.
+
+    The seed campaign's period (September 2022) is long past, so by default the service
+    runs on a virtual clock inside it — from the period's first calling hour, or from
+    where an earlier run left off — ``--speed`` times faster than real time.
+    ``--real-clock`` keeps the real time (the seed campaign then dials nothing)."""
+    from dialer.calls.why import why_not_summary
+    from dialer.rules.window import Calendar, earliest_opening
+    from dialer.rules.zones import ZONES
+
+    seed = await campaigns.get(conn, campaigns.load_toml(_seed_file(settings))["name"])
+    if seed.state in ("draft", "paused"):
+        seed = await campaigns.transition(conn, seed.id, "start", actor="demo")
+    base = f"http://{settings.host}:{settings.port}"
+    lines = [
+        f"campaign {seed.name}: {seed.state}, dialling the sample list through the"
+        " simulated carrier" + ("" if settings.twilio_account_sid else " (no Twilio credentials)"),
+        f'  progress:  curl -s -H "Authorization: Bearer $TOKEN" {base}/api/campaigns/{seed.name}/progress',
+        f'  why not:   curl -s -H "Authorization: Bearer $TOKEN" {base}/api/campaigns/{seed.name}/why-not',
+        f'  attempts:  curl -s -H "Authorization: Bearer $TOKEN" {base}/api/campaigns/{seed.name}/attempts.csv',
+    ]
+    if args.real_clock:
+        summary = await why_not_summary(conn, seed, now=system_clock())
+        lines.append(f"clock: real time; {summary['dialable_now']} targets dialable now")
+        return system_clock, lines
+    spec = seed.spec()
+    period_start = datetime.combine(spec.period.starts, time(0), tzinfo=ZONES["WIT"])
+    last = await conn.fetchval(q("last_attempt_at"), seed.id)
+    opening = earliest_opening(
+        Calendar.from_definition(spec), max(period_start, last or period_start)
+    )
+    if opening is None:
+        lines.append(
+            "clock: real time; the seed campaign's period is used up (delete .dialer/ to start over)"
+        )
+        return system_clock, lines
+    local = opening.astimezone(ZONES["WIB"])
+    lines.append(
+        f"clock: virtual, from {local:%a %d %b %Y %H:%M} WIB (inside the seed campaign's period),"
+        f" {args.speed:g}x real time; --real-clock for the real time"
+    )
+    return ScaledClock(opening, args.speed), lines
+
+
+def _seed_file(settings: Settings) -> Path:
+    files = sorted(settings.campaigns_dir.glob("*.toml"))
+    if not files:
+        raise BadRequest(f"no campaign definitions in {settings.campaigns_dir}")
+    return files[0]
 
 
 async def _prepare_demo(

@@ -271,3 +271,6 @@ SELECT zone,
        min(next_attempt_at) FILTER (WHERE state = 'scheduled') AS next_due
 FROM targets WHERE campaign_id = $1
 GROUP BY zone
+
+-- name: last_attempt_at
+SELECT max(created_at) FROM attempts WHERE campaign_id = $1

@@ -142,6 +142,72 @@ def test_run_prepares_the_seed_campaign_and_the_sample_list(tmp_path: Path, db_u
     # The sample shows every rule: duplicates, DNC, out of tier, rejected rows.
     assert "64 rows — accepted 38, duplicates 1, dnc 2, out of tier 20, rejected 3" in out
     assert "/api/imports/1/rejected.csv" in out
+    assert "campaign obc-bukalapak-2022-09: running, dialling the sample list" in out
+    # The seed period is 2022: a virtual clock from its first calling hour (08:00 WIT).
+    assert "clock: virtual, from Thu 01 Sep 2022 06:00 WIB" in out
     again = dialer("run", "--no-serve", "--sample-rows", "60", home=tmp_path, env_db=db_url)
     assert "campaign obc-bukalapak-2022-09: unchanged" in again.stdout
     assert "accepted 0, duplicates 39" in again.stdout
+
+
+@pytest.mark.slow
+async def test_run_dials_the_sample_list_on_the_simulator(tmp_path: Path, db_url: str) -> None:
+    import asyncio
+    import signal
+
+    import asyncpg
+    from aiohttp.test_utils import unused_port
+
+    port = unused_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {
+        "DIALER_HOME": str(tmp_path),
+        "DATABASE_URL": db_url,
+        "DIALER_PORT": str(port),
+        "DIALER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "dialer",
+        "run",
+        "--sample-rows",
+        "60",
+        "--speed",
+        "100",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    conn = await asyncpg.connect(db_url)
+    try:
+        results: list[str] = []
+        for _ in range(120):
+            await asyncio.sleep(0.5)
+            if await conn.fetchval("SELECT to_regclass('attempts')") is None:
+                continue
+            results = [
+                r[0]
+                for r in await conn.fetch("SELECT result FROM attempts WHERE result IS NOT NULL")
+            ]
+            if len(results) >= 10:
+                break
+        assert len(results) >= 10, "no calls were completed"
+        assert set(results) <= {
+            "contacted",
+            "busy_line",
+            "no_answer",
+            "failed",
+            "machine",
+            "abandoned",
+        }
+        unapplied = await conn.fetchval(
+            "SELECT count(*) FROM carrier_events WHERE applied_at IS NULL"
+        )
+        assert unapplied == 0
+    finally:
+        await conn.close()
+        process.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, stderr.decode()[-2000:]
