@@ -258,3 +258,61 @@ async def test_two_nodes_ticking_at_once_never_dial_a_target_twice(
     for a_ in rows_:
         per_target[a_["target_id"]] = per_target.get(a_["target_id"], 0) + 1
     assert len(rows_) == 60 and set(per_target.values()) == {1}  # each once: retries not yet due
+
+
+async def test_due_callbacks_come_first_then_platinum_then_list_order(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.create_campaign(virtual_seats=1)
+    rows = [
+        row(1, tier="Gold"),
+        row(2, tier="Platinum"),
+        row(3, tier="Gold"),
+        row(4, tier="Platinum"),
+    ]
+    await factory.create_targets(campaign, rows)
+    await factory.start(campaign)
+    clock = FrozenClock(MONDAY_10_WIB)
+    # Gold customer 3 asked to be called back at 10:00 (an agent's outcome, next issue).
+    await conn.execute(
+        "UPDATE targets SET state = 'scheduled', callback = true, next_attempt_at = $2"
+        " WHERE campaign_id = $1 AND msisdn = $3",
+        campaign.id,
+        clock.now,
+        e164(3),
+    )
+    order = []
+    async with running_node(settings, pool, clock, choose=lambda c: "human") as node:
+        for _ in range(4):
+            clock.advance(seconds=1)
+            assert await node.tick() == {campaign.name: 1}
+            await node.settle()
+        order = [a["number"] for a in await attempts(conn, campaign.id)]
+    assert order == [e164(3), e164(2), e164(4), e164(1)]
+
+
+async def test_calls_per_second_are_shared_by_all_nodes(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    import asyncio
+
+    first = await factory.create_campaign(virtual_seats=50)
+    second = await factory.create_campaign(virtual_seats=50)
+    await factory.create_targets(first, [row(i) for i in range(1, 41)], name="a.csv")
+    await factory.create_targets(second, [row(i) for i in range(41, 81)], name="b.csv")
+    await factory.start(first)
+    await factory.start(second)
+    clock = FrozenClock(MONDAY_10_WIB)
+    cps = {"simulator_calls_per_second": 3.0}
+    async with (
+        running_node(settings, pool, clock, choose=lambda c: "busy", name="a", **cps) as a,
+        running_node(settings, pool, clock, choose=lambda c: "busy", name="b", **cps) as b,
+    ):
+        placed_per_second = []
+        for _ in range(4):
+            rounds = await asyncio.gather(a.tick(), b.tick(), a.tick(), b.tick())
+            placed_per_second.append(sum(sum(r.values()) for r in rounds))
+            clock.advance(seconds=1)
+        await asyncio.gather(a.settle(), b.settle())
+    # A burst of one second's worth, then 3 a second, whatever the nodes and campaigns.
+    assert placed_per_second == [3, 3, 3, 3]
