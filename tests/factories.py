@@ -110,3 +110,9 @@ class Factory:
 
     async def start(self, campaign: Campaign) -> Campaign:
         return await campaigns.transition(self.conn, campaign.id, "start", actor="factory")
+
+    async def running_campaign(self, rows: list[dict[str, str]], **overrides: Any) -> Campaign:
+        """A started campaign with ``rows`` imported: ready to dial."""
+        campaign = await self.create_campaign(**overrides)
+        await self.create_targets(campaign, rows)
+        return await self.start(campaign)

@@ -109,9 +109,9 @@ async def test_any_order_and_repeats_reach_the_same_final_state(
 ) -> None:
     scenarios = {"human": 24, "busy": 6, "machine": 24}
     total = sum(scenarios.values())
-    campaign = await factory.create_campaign(virtual_seats=total, pacing_ratio=1.0)
-    await factory.create_targets(campaign, [row(i) for i in range(1, total + 1)])
-    await factory.start(campaign)
+    campaign = await factory.running_campaign(
+        [row(i) for i in range(1, total + 1)], virtual_seats=total, pacing_ratio=1.0
+    )
     carrier = RecordingCarrier()
     client, settings = await _service(settings, pool, carrier)
     try:
@@ -164,9 +164,7 @@ async def test_any_order_and_repeats_reach_the_same_final_state(
 async def test_unsigned_and_forged_callbacks_get_403_and_change_nothing(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
-    campaign = await factory.create_campaign(virtual_seats=1)
-    await factory.create_targets(campaign, [row(1)])
-    await factory.start(campaign)
+    await factory.running_campaign([row(1)], virtual_seats=1)
     carrier = RecordingCarrier()
     client, settings = await _service(settings, pool, carrier)
     try:

@@ -66,9 +66,9 @@ async def test_a_tick_dials_seats_times_ratio_in_order(
 async def test_power_dialling_places_more_calls_than_seats(
     settings: Settings, pool: Pool, factory: Factory
 ) -> None:
-    campaign = await factory.create_campaign(virtual_seats=4, pacing_ratio=2.5)
-    await factory.create_targets(campaign, [row(i) for i in range(1, 21)])
-    await factory.start(campaign)
+    campaign = await factory.running_campaign(
+        [row(i) for i in range(1, 21)], virtual_seats=4, pacing_ratio=2.5
+    )
     async with running_node(
         settings, pool, FrozenClock(MONDAY_10_WIB), choose=lambda c: "busy"
     ) as node:
@@ -79,9 +79,7 @@ async def test_power_dialling_places_more_calls_than_seats(
 async def test_busy_is_retried_after_its_delay_until_its_limit(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
-    campaign = await factory.create_campaign(virtual_seats=1)
-    await factory.create_targets(campaign, [row(1)])
-    await factory.start(campaign)
+    campaign = await factory.running_campaign([row(1)], virtual_seats=1)
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(settings, pool, clock, choose=lambda c: "busy") as node:
         for n in range(1, 4):
@@ -105,9 +103,7 @@ async def test_busy_is_retried_after_its_delay_until_its_limit(
 async def test_a_human_takes_a_seat_and_a_machine_is_hung_up(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
-    campaign = await factory.create_campaign(virtual_seats=2)
-    await factory.create_targets(campaign, [row(1), row(2)])
-    await factory.start(campaign)
+    campaign = await factory.running_campaign([row(1), row(2)], virtual_seats=2)
     fates = fate_by_number({e164(1): "human", e164(2): "machine"})
     async with running_node(settings, pool, FrozenClock(MONDAY_10_WIB), choose=fates) as node:
         await node.tick()
@@ -130,9 +126,9 @@ async def test_a_human_takes_a_seat_and_a_machine_is_hung_up(
 async def test_an_answered_call_with_no_free_seat_is_abandoned(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
-    campaign = await factory.create_campaign(virtual_seats=1, pacing_ratio=3.0)
-    await factory.create_targets(campaign, [row(i) for i in range(1, 4)])
-    await factory.start(campaign)
+    campaign = await factory.running_campaign(
+        [row(i) for i in range(1, 4)], virtual_seats=1, pacing_ratio=3.0
+    )
     async with running_node(
         settings, pool, FrozenClock(MONDAY_10_WIB), choose=lambda c: "human"
     ) as node:
@@ -147,9 +143,9 @@ async def test_an_answered_call_with_no_free_seat_is_abandoned(
 async def test_the_abandon_guard_falls_back_to_progressive(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
-    campaign = await factory.create_campaign(virtual_seats=2, pacing_ratio=3.0)
-    await factory.create_targets(campaign, [row(i) for i in range(1, 31)])
-    await factory.start(campaign)
+    campaign = await factory.running_campaign(
+        [row(i) for i in range(1, 31)], virtual_seats=2, pacing_ratio=3.0
+    )
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(
         settings, pool, clock, choose=lambda c: "human", abandon_min_answered=4
@@ -174,9 +170,7 @@ async def test_the_abandon_guard_falls_back_to_progressive(
 async def test_numbers_added_to_the_dnc_list_mid_campaign_are_not_dialled(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
-    campaign = await factory.create_campaign(virtual_seats=5)
-    await factory.create_targets(campaign, [row(i) for i in range(1, 4)])
-    await factory.start(campaign)
+    campaign = await factory.running_campaign([row(i) for i in range(1, 4)], virtual_seats=5)
     await dnc.add(conn, e164(2), reason="asked", source="test", actor="test")
     async with running_node(
         settings, pool, FrozenClock(MONDAY_10_WIB), choose=lambda c: "busy"
@@ -213,9 +207,7 @@ async def test_pause_stops_new_dials_and_calls_in_flight_finish(
 ) -> None:
     from dialer.campaigns import service as campaigns
 
-    campaign = await factory.create_campaign(virtual_seats=2)
-    await factory.create_targets(campaign, [row(i) for i in range(1, 6)])
-    await factory.start(campaign)
+    campaign = await factory.running_campaign([row(i) for i in range(1, 6)], virtual_seats=2)
     async with running_node(
         settings, pool, FrozenClock(MONDAY_10_WIB), choose=lambda c: "busy"
     ) as node:
@@ -234,9 +226,9 @@ async def test_two_nodes_ticking_at_once_never_dial_a_target_twice(
 ) -> None:
     import asyncio
 
-    campaign = await factory.create_campaign(virtual_seats=10, pacing_ratio=2.0)
-    await factory.create_targets(campaign, [row(i) for i in range(1, 61)])
-    await factory.start(campaign)
+    campaign = await factory.running_campaign(
+        [row(i) for i in range(1, 61)], virtual_seats=10, pacing_ratio=2.0
+    )
     clock = FrozenClock(MONDAY_10_WIB)
     async with (
         running_node(settings, pool, clock, choose=lambda c: "busy", name="a") as a,

@@ -23,9 +23,7 @@ async def live_attempts(conn: asyncpg.Connection) -> int:
 async def test_a_dead_nodes_calls_are_closed_and_their_targets_dialled_again_once(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
-    campaign = await factory.create_campaign(virtual_seats=5)
-    await factory.create_targets(campaign, [row(i) for i in range(1, 6)])
-    await factory.start(campaign)
+    campaign = await factory.running_campaign([row(i) for i in range(1, 6)], virtual_seats=5)
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(settings, pool, clock, name="a", choose=lambda c: "no_answer") as a:
         assert await a.tick() == {campaign.name: 5}
@@ -57,9 +55,7 @@ async def test_a_dead_nodes_calls_are_closed_and_their_targets_dialled_again_onc
 async def test_an_attempt_never_placed_is_requeued(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
-    campaign = await factory.create_campaign(virtual_seats=2)
-    await factory.create_targets(campaign, [row(1)])
-    await factory.start(campaign)
+    campaign = await factory.running_campaign([row(1)], virtual_seats=2)
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(settings, pool, clock) as node:
         # The node dies between the claim's commit and placing the calls.
@@ -90,9 +86,7 @@ async def _campaign(conn: asyncpg.Connection, campaign_id: int):  # type: ignore
 async def test_a_stored_callback_that_failed_to_apply_is_applied_later(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
-    campaign = await factory.create_campaign(virtual_seats=2)
-    await factory.create_targets(campaign, [row(1)])
-    await factory.start(campaign)
+    await factory.running_campaign([row(1)], virtual_seats=2)
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(
         settings, pool, clock, choose=lambda c: "no_answer", speed=0.001
@@ -120,9 +114,7 @@ async def test_a_stored_callback_that_failed_to_apply_is_applied_later(
 async def test_the_carrier_down_requeues_the_attempt_and_pauses_this_node(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
-    campaign = await factory.create_campaign(virtual_seats=1)
-    await factory.create_targets(campaign, [row(1)])
-    await factory.start(campaign)
+    campaign = await factory.running_campaign([row(1)], virtual_seats=1)
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(settings, pool, clock, choose=lambda c: "busy") as node:
         node.carrier.available = False
@@ -145,9 +137,7 @@ async def test_a_refused_call_fails_through_the_retry_policy(
 ) -> None:
     from dialer.calls.carrier import CarrierRejected
 
-    campaign = await factory.create_campaign(virtual_seats=1)
-    await factory.create_targets(campaign, [row(1)])
-    await factory.start(campaign)
+    campaign = await factory.running_campaign([row(1)], virtual_seats=1)
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(settings, pool, clock) as node:
 
