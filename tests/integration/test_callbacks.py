@@ -217,3 +217,30 @@ async def test_a_callback_for_an_unknown_attempt_is_stored_not_applied(
         "unknown_attempt",
         "completed",
     )
+
+
+async def test_the_answer_url_holds_the_call_while_machine_detection_decides(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    await factory.running_campaign([row(1)], virtual_seats=1)
+    carrier = RecordingCarrier()
+    client, settings = await _service(settings, pool, carrier)
+    try:
+        await client.app[DIALER].tick()  # type: ignore[index]
+        ((attempt_id, sid),) = carrier.sids.items()
+        path = f"/carrier/voice/answer?attempt={attempt_id}"
+        params = {"CallSid": sid, "CallStatus": "in-progress", "Timestamp": stamp(5)}
+        response = await client.post(path, data=params, headers=signed(settings, path, params))
+        assert response.status == 200
+        assert response.content_type == "text/xml"
+        twiml = await response.text()
+        assert '<Say language="id-ID">Mohon tunggu' in twiml and '<Pause length="60"' in twiml
+        unsigned = await client.post(path, data=params)
+        assert unsigned.status == 403
+    finally:
+        await client.close()
+    attempt = await conn.fetchrow(
+        "SELECT state, answered_at FROM attempts WHERE id = $1", attempt_id
+    )
+    assert attempt["state"] == "in-progress"
+    assert attempt["answered_at"] == T0.replace(second=5)
