@@ -72,6 +72,10 @@ INSERT INTO carrier_events (received_at, kind, attempt_id, call_sid, params)
 VALUES ($1, $2, $3, $4, $5)
 RETURNING id
 
+-- name: insert_applied_event
+INSERT INTO carrier_events (received_at, kind, attempt_id, call_sid, params, applied_at, effect)
+VALUES ($1, $2, $3, $4, $5, $1, $6)
+
 -- name: mark_event_applied
 UPDATE carrier_events SET applied_at = $2, effect = $3 WHERE id = $1
 

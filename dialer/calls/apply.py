@@ -1,7 +1,7 @@
 """Provider callbacks: stored raw first, then applied to their attempt, idempotently.
 
-``record`` appends the callback to ``carrier_events`` and applies it in the same
-transaction, under a savepoint: if applying fails, the raw callback is still kept
+``record`` applies the callback and appends it to ``carrier_events`` in one
+transaction; if applying fails, the raw callback is still stored on its own
 (``applied_at`` empty) and the reconciler applies it later. Applying merges the
 callback into the attempt (``states.merge``: any order, any repeats, same result); the
 first move into a final state settles the target by the campaign's retry policy, in
@@ -49,20 +49,32 @@ async def record(
     params: dict[str, str],
     now: datetime,
 ) -> Applied:
-    """Store one callback and apply it; returns what it did."""
-    async with pool.acquire() as conn, conn.transaction():
-        event_id = await conn.fetchval(
-            q("insert_carrier_event"), now, kind, attempt_id, params.get("CallSid"), params
-        )
+    """Store one callback and apply it; returns what it did.
+
+    The raw callback and its effect commit together. If applying fails, that
+    transaction rolls back and the raw callback is stored alone (``applied_at``
+    empty), for the reconciler to apply later: a callback is never lost to a bug."""
+    async with pool.acquire() as conn:
         try:
             async with conn.transaction():
                 applied = await apply(
                     conn, kind=kind, attempt_id=attempt_id, params=params, received_at=now, now=now
                 )
+                await conn.execute(
+                    q("insert_applied_event"),
+                    now,
+                    kind,
+                    attempt_id,
+                    params.get("CallSid"),
+                    params,
+                    applied.effect,
+                )
         except Exception:
-            log.exception("callback stored but not applied", extra={"event_id": event_id})
-            return Applied("stored")
-        await conn.execute(q("mark_event_applied"), event_id, now, applied.effect)
+            log.exception("callback stored but not applied", extra={"attempt_id": attempt_id})
+            await conn.execute(
+                q("insert_carrier_event"), now, kind, attempt_id, params.get("CallSid"), params
+            )
+            return Applied("stored", attempt_id)
     return applied
 
 

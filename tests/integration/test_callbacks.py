@@ -8,12 +8,13 @@ from email.utils import format_datetime
 from typing import Any
 
 import asyncpg
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from dialer.app import create_app
 from dialer.clock import FrozenClock
 from dialer.db import Pool
-from dialer.keys import DIALER
+from dialer.keys import CLOCK, DIALER
 from dialer.settings import Settings
 from tests.dialing import MONDAY_10_WIB, RecordingCarrier, signed
 from tests.factories import Factory, row
@@ -244,3 +245,40 @@ async def test_the_answer_url_holds_the_call_while_machine_detection_decides(
     )
     assert attempt["state"] == "in-progress"
     assert attempt["answered_at"] == T0.replace(second=5)
+
+
+async def test_a_callback_that_fails_to_apply_is_kept_raw_and_applied_later(
+    settings: Settings,
+    pool: Pool,
+    conn: asyncpg.Connection,
+    factory: Factory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dialer.calls import apply as applying
+    from dialer.calls import engine
+
+    await factory.running_campaign([row(1)], virtual_seats=1)
+    carrier = RecordingCarrier()
+    client, settings = await _service(settings, pool, carrier)
+    try:
+        await client.app[DIALER].tick()  # type: ignore[index]
+        ((attempt_id, sid),) = carrier.sids.items()
+        real_apply = applying.apply
+
+        async def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("a bug in applying")
+
+        monkeypatch.setattr(applying, "apply", broken)
+        params = {"CallSid": sid, "CallStatus": "busy", "Timestamp": stamp(9)}
+        assert await post(client, settings, attempt_id, "status", params) == 200
+        event = await conn.fetchrow("SELECT applied_at, params FROM carrier_events")
+        assert event["applied_at"] is None and event["params"]["CallStatus"] == "busy"
+        assert await conn.fetchval("SELECT state FROM attempts") == "dialing"
+        monkeypatch.setattr(applying, "apply", real_apply)
+        client.app[CLOCK].advance(seconds=11)  # type: ignore[index]
+        done = await engine.reconcile(client.app)  # type: ignore[arg-type]
+        assert done.events_applied == 1
+    finally:
+        await client.close()
+    assert await conn.fetchval("SELECT result FROM attempts") == "busy_line"
+    assert await conn.fetchval("SELECT effect FROM carrier_events") == "finalised"
