@@ -34,6 +34,8 @@ WHERE t.campaign_id = $1 AND t.id = due.id
 WITH picked AS (
     SELECT c.id, c.msisdn
     FROM unnest($2::text[]) AS z (zone)
+    -- Paused or finished since the tick began: nothing is claimed.
+    JOIN campaigns k ON k.id = $1 AND k.state = 'running'
     CROSS JOIN LATERAL (
         SELECT t.id, t.msisdn, t.callback, t.tier_rank
         FROM targets t

@@ -308,3 +308,16 @@ async def test_calls_per_second_are_shared_by_all_nodes(
         await asyncio.gather(a.settle(), b.settle())
     # A burst of one second's worth, then 3 a second, whatever the nodes and campaigns.
     assert placed_per_second == [3, 3, 3, 3]
+
+
+async def test_a_pause_during_a_tick_stops_the_claim(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    from dialer.campaigns import service as campaigns
+
+    campaign = await factory.running_campaign([row(1)], virtual_seats=1)
+    async with running_node(settings, pool, FrozenClock(MONDAY_10_WIB)) as node:
+        running = await campaigns.get(conn, campaign.id)  # what the tick read
+        await campaigns.transition(conn, campaign.id, "pause", actor="test")
+        assert await node.dialer.dial_campaign(running) == 0
+    assert await conn.fetchval("SELECT count(*) FROM attempts") == 0
