@@ -1,7 +1,8 @@
 """``make bench``: the speed and memory figures, one ``name: value unit`` a line.
 
-Uses DATABASE_URL when set (it only creates and drops its own ``dialer_bench``
-database there), the embedded server otherwise. Figures, never pass/fail.
+Uses DATABASE_URL when set (it only creates and drops its own ``dialer_bench*``
+databases there), the embedded server otherwise. Figures, never pass/fail. Runs the
+ingest benchmark, then the claim and the status-callback ones; ``--only`` runs one.
 """
 
 from __future__ import annotations
@@ -10,20 +11,26 @@ import argparse
 import os
 from pathlib import Path
 
-from tests.bench import ingest
+from tests.bench import callbacks, claim, ingest
+
+BENCHES = ("ingest", "claim", "callbacks")
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench")
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="ingest: rows of the list")
+    parser.add_argument("--only", choices=BENCHES, help="run this benchmark alone")
+    parser.add_argument(
+        "--explain", action="store_true", help="claim: print the plan of one claim, as # lines"
+    )
     args = parser.parse_args()
+    from tests.conftest import with_database
+
     url = os.environ.get("DATABASE_URL")
     server = None
     if url:
-        from tests.conftest import with_database
-
         admin_url, bench_url = url, with_database(url, ingest.BENCH_DB)
         where = "DATABASE_URL"
     else:
@@ -35,8 +42,17 @@ def main() -> None:
         where = "embedded PostgreSQL"
     try:
         print(f"# server: {where}", flush=True)
-        for line in ingest.bench(admin_url, bench_url, args.rows):
-            print(line, flush=True)
+        for name in [args.only] if args.only else BENCHES:
+            print(f"# {name}, load average {os.getloadavg()[0]:.2f}", flush=True)
+            if name == "ingest":
+                lines = ingest.bench(admin_url, bench_url, args.rows)
+            elif name == "claim":
+                claim_url = with_database(bench_url, claim.CLAIM_DB)
+                lines = claim.bench(admin_url, claim_url, explain=args.explain)
+            else:
+                lines = callbacks.bench(admin_url, with_database(bench_url, callbacks.BENCH_DB))
+            for line in lines:
+                print(line, flush=True)
     finally:
         if server is not None:
             server.stop()
