@@ -30,14 +30,16 @@ WHERE t.campaign_id = $1 AND t.id = due.id
 -- name: claim_targets
 -- Claim up to $3 ready targets of campaign $1 in the open zones $2, in dialling order
 -- (due callbacks, then tier, then list order), skipping numbers on the DNC list now and
--- numbers with a live call in any campaign; one queued attempt each.
-WITH picked AS (
-    SELECT c.id, c.msisdn
+-- numbers with a live call in any campaign; one queued attempt each. Candidates are
+-- read per zone from the ready index without locks, merged, and only the first $3 are
+-- locked (SKIP LOCKED; a row taken meanwhile drops out when its state is re-checked).
+WITH candidates AS (
+    SELECT c.id, c.callback, c.tier_rank
     FROM unnest($2::text[]) AS z (zone)
     -- Paused or finished since the tick began: nothing is claimed.
     JOIN campaigns k ON k.id = $1 AND k.state = 'running'
     CROSS JOIN LATERAL (
-        SELECT t.id, t.msisdn, t.callback, t.tier_rank
+        SELECT t.id, t.callback, t.tier_rank
         FROM targets t
         WHERE t.campaign_id = $1 AND t.zone = z.zone AND t.state = 'ready'
           AND NOT EXISTS (SELECT 1 FROM dnc d WHERE d.msisdn = t.msisdn)
@@ -47,10 +49,14 @@ WITH picked AS (
                 AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress'))
         ORDER BY t.callback DESC, t.tier_rank, t.id
         LIMIT $3
-        FOR UPDATE OF t SKIP LOCKED
     ) c
     ORDER BY c.callback DESC, c.tier_rank, c.id
     LIMIT $3
+), picked AS (
+    SELECT t.id
+    FROM targets t JOIN candidates c ON t.id = c.id
+    WHERE t.campaign_id = $1 AND t.state = 'ready'
+    FOR UPDATE OF t SKIP LOCKED
 ), claimed AS (
     UPDATE targets t
     SET state = 'dialing', attempts = t.attempts + 1, last_attempt_at = $4,

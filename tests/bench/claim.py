@@ -54,7 +54,6 @@ CARRIER, NODE = "bench", "bench-node"
 REFERENCE_SQL = (
     "SELECT id FROM targets WHERE campaign_id = $1 AND state = 'ready' ORDER BY id LIMIT 100"
 )
-TARGET_FK = "attempts_campaign_id_target_id_fkey"
 
 
 def small_file(targets: int, start: int) -> Path:
@@ -275,13 +274,6 @@ async def measure(
             times["reference"] += await time_reference(conn, big.campaign_id, BLOCK)
         if plan is not None:
             plan += await explain(conn, big.campaign_id, big.zones)
-        # The diagnostic: the same claims without the foreign key to targets.
-        await conn.execute(f"ALTER TABLE attempts DROP CONSTRAINT {TARGET_FK}")
-        await time_claims(conn, big, WARMUP)
-        times["big_no_fk"], times["small_no_fk"] = [], []
-        for _ in range(CLAIMS // BLOCK):
-            times["big_no_fk"] += await time_claims(conn, big, BLOCK)
-            times["small_no_fk"] += await time_claims(conn, small, BLOCK)
     finally:
         await conn.close()
     return times
@@ -308,9 +300,5 @@ def bench(
         f"claim_reference_p99_ms: {p99_ref:.2f} ms (bare SELECT id of 100 ready targets"
         " ORDER BY id, same campaign, same run)",
         f"claim_vs_select_ratio: {p99_big / p99_ref:.2f} x",
-        f"claim_p50_ms_1m_without_target_fk: {percentile(times['big_no_fk'], 50):.2f} ms"
-        f" (diagnostic: the same claims once {TARGET_FK} is dropped)",
-        f"claim_p99_ms_1m_without_target_fk: {percentile(times['big_no_fk'], 99):.2f} ms",
-        f"claim_p99_ms_10k_without_target_fk: {percentile(times['small_no_fk'], 99):.2f} ms",
         *(f"# {line}" for line in plan or []),
     ]
