@@ -80,6 +80,18 @@ INSERT INTO carrier_events (received_at, kind, attempt_id, call_sid, params)
 VALUES ($1, $2, $3, $4, $5)
 RETURNING id
 
+-- name: save_progress_and_event
+-- The attempt's new progress and the callback that made it, in one round trip.
+WITH saved AS (
+    UPDATE attempts
+    SET state = $2, answered_by = $3, ringing_at = $4, answered_at = $5, ended_at = $6,
+        duration_seconds = $7, call_sid = COALESCE(call_sid, $8), result = $9, updated_at = $10
+    WHERE id = $1
+    RETURNING id
+)
+INSERT INTO carrier_events (received_at, kind, attempt_id, call_sid, params, applied_at, effect)
+VALUES ($10, $11, $1, $12, $13, $10, $14)
+
 -- name: insert_applied_event
 INSERT INTO carrier_events (received_at, kind, attempt_id, call_sid, params, applied_at, effect)
 VALUES ($1, $2, $3, $4, $5, $1, $6)

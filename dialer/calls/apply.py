@@ -39,6 +39,26 @@ class Applied:
     state: str | None = None
     result: str | None = None
     hangup: str | None = None
+    # The attempt's new progress, for the caller to save with (or without) the event.
+    save: tuple[Any, ...] | None = None
+
+    async def save_with_event(
+        self, conn: Connection, kind: str, params: dict[str, str], now: datetime
+    ) -> None:
+        """Save the progress and append the callback, in one statement when possible."""
+        sid = params.get("CallSid")
+        if self.save is None:
+            await conn.execute(
+                q("insert_applied_event"), now, kind, self.attempt_id, sid, params, self.effect
+            )
+        else:
+            await conn.execute(
+                q("save_progress_and_event"), *self.save, kind, sid, params, self.effect
+            )
+
+    async def save_alone(self, conn: Connection) -> None:
+        if self.save is not None:
+            await conn.execute(q("save_progress"), *self.save)
 
 
 async def record(
@@ -60,15 +80,7 @@ async def record(
                 applied = await apply(
                     conn, kind=kind, attempt_id=attempt_id, params=params, received_at=now, now=now
                 )
-                await conn.execute(
-                    q("insert_applied_event"),
-                    now,
-                    kind,
-                    attempt_id,
-                    params.get("CallSid"),
-                    params,
-                    applied.effect,
-                )
+                await applied.save_with_event(conn, kind, params, now)
         except Exception:
             log.exception("callback stored but not applied", extra={"attempt_id": attempt_id})
             await conn.execute(
@@ -87,7 +99,8 @@ async def apply(
     received_at: datetime,
     now: datetime,
 ) -> Applied:
-    """Apply one stored callback to its attempt (the caller owns the transaction)."""
+    """Apply one callback to its attempt (the caller owns the transaction and saves
+    the progress returned in ``Applied.save``, with or without the event)."""
     if attempt_id is None and params.get("CallSid"):
         attempt_id = await conn.fetchval(q("attempt_by_sid"), params["CallSid"])
     row = await conn.fetchrow(q("lock_attempt"), attempt_id) if attempt_id else None
@@ -109,8 +122,7 @@ async def apply(
         await _settle_target(conn, row, result, now)
     if after == before and result == row["result"] and abandoned == row["abandoned"]:
         return Applied("no_change", row["id"], after.state, result)
-    await conn.execute(
-        q("save_progress"),
+    save = (
         row["id"],
         after.state,
         after.answered_by,
@@ -123,7 +135,7 @@ async def apply(
         now,
     )
     effect = "finalised" if result != row["result"] else "applied"
-    return Applied(effect, row["id"], after.state, result, hangup)
+    return Applied(effect, row["id"], after.state, result, hangup, save)
 
 
 def _progress(row: Record) -> Progress:

@@ -79,6 +79,7 @@ async def _apply_stored(pool: Pool, now: datetime, done: Reconciled) -> None:
                 received_at=event["received_at"],
                 now=now,
             )
+            await applied.save_alone(conn)
             await conn.execute(q("mark_event_applied"), event["id"], now, applied.effect)
         done.events_applied += 1
 
