@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -22,23 +22,40 @@ from dialer.campaigns.schemas import WEEKDAYS, CampaignDefinition
 from dialer.rules.zones import ZONES
 
 ZONE_NAMES: tuple[str, ...] = ("WIB", "WITA", "WIT")
+REASONS: tuple[str, ...] = (
+    "before_period",
+    "after_period",
+    "holiday",
+    "closed_day",
+    "outside_hours",
+)
+# Far more than any gap between two calling days (a week plus a run of holidays).
 _SEARCH_DAYS = 400
+# Pinned: left unset, the package picks its language from the process's locale ($LANG),
+# so the same campaign would say "Independence Day" on one node and
+# "Hari Kemerdekaan Republik Indonesia" on another. Indonesian is its own language.
+_HOLIDAY_LANGUAGE = "id"
+# Spelled out rather than strftime's %a/%b, which follow the C library's locale.
+_DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def zone_info(zone: str) -> ZoneInfo:
+    """The IANA zone of ``"WIB"``, ``"WITA"`` or ``"WIT"``; ValueError for anything else."""
     try:
         return ZONES[zone]
     except KeyError:
         raise ValueError(f"unknown zone {zone!r}; one of {', '.join(ZONE_NAMES)}") from None
 
 
-@cache
+@lru_cache(maxsize=64)
 def _holidays(year: int) -> dict[date, str]:
-    return dict(holidays.country_holidays("ID", years=year).items())
+    return dict(holidays.country_holidays("ID", years=year, language=_HOLIDAY_LANGUAGE).items())
 
 
 def holiday_name(local_day: date) -> str | None:
-    """The Indonesian public holiday on ``local_day``, or None."""
+    """The Indonesian public holiday on ``local_day`` (in Indonesian), or None."""
     return _holidays(local_day.year).get(local_day)
 
 
@@ -51,8 +68,21 @@ class Calendar:
     period_end: date
     skip_holidays: bool
 
+    def __post_init__(self) -> None:
+        for weekday, (start, end) in self.windows.items():
+            if weekday not in range(7):
+                raise ValueError(f"weekday {weekday!r} is not 0 (Monday) to 6 (Sunday)")
+            if start.tzinfo is not None or end.tzinfo is not None:
+                # Local time means the customer's zone; an offset would silently fix one.
+                raise ValueError(f"{_DAY_NAMES[weekday]}: calling hours take no UTC offset")
+            if end <= start:
+                raise ValueError(f"{_DAY_NAMES[weekday]}: the calling hours end before they start")
+        if self.period_end < self.period_start:
+            raise ValueError("the period ends before it starts")
+
     @classmethod
     def from_definition(cls, definition: CampaignDefinition) -> Calendar:
+        """The calendar of a validated campaign definition."""
         return cls(
             windows={
                 WEEKDAYS.index(day): (w.start, w.end)
@@ -67,105 +97,115 @@ class Calendar:
         """The calling hours of a local date, or None when it is not a calling day."""
         if not self.period_start <= day <= self.period_end:
             return None
-        if self.skip_holidays and holiday_name(day):
+        hours = self.windows.get(day.weekday())
+        if hours is None or (self.skip_holidays and holiday_name(day) is not None):
             return None
-        return self.windows.get(day.weekday())
+        return hours
 
 
 @dataclass(frozen=True)
 class WindowState:
+    """Whether a zone may be called at one instant; if not, why and until when."""
+
     open: bool
-    reason: str | None  # before_period, after_period, holiday, closed_day, outside_hours
+    reason: str | None  # None when open, else one of REASONS
     message: str
     next_open: datetime | None  # UTC; None when open, or never again inside the period
     closes_at: datetime | None  # UTC; when open, the moment it closes
 
 
-def _aware(now: datetime) -> None:
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("the calling window needs an aware datetime for now")
+def _local(moment: datetime, tz: tzinfo) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"the calling window needs an aware datetime, not {moment.isoformat()}")
+    return moment.astimezone(tz)
 
 
-def _day(d: date) -> str:
-    return f"{d:%a} {d.day} {d:%b %Y}"
-
-
-def _at(moment: datetime, zone: str) -> str:
-    local = moment.astimezone(zone_info(zone))
-    return f"{local:%H:%M} {zone} ({_day(local.date())})"
+def _inside(hours: tuple[time, time] | None, local: datetime) -> bool:
+    return hours is not None and hours[0] <= local.time() < hours[1]
 
 
 def _utc(day: date, at: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
+def _date(day: date) -> str:
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _clock(at: time) -> str:
+    return f"{at:%H:%M:%S}" if at.second or at.microsecond else f"{at:%H:%M}"
+
+
+def _when(moment: datetime, zone: str) -> str:
+    local = moment.astimezone(zone_info(zone))
+    day = local.date()
+    return f"{_clock(local.time())} {zone} ({_DAY_ABBR[day.weekday()]} {_date(day)})"
+
+
 def window_state(calendar: Calendar, zone: str, now: datetime) -> WindowState:
-    """Whether ``zone`` may be called at ``now``, and if not, why and until when."""
-    _aware(now)
+    """Whether ``zone`` may be called at ``now`` (aware, any zone), and if not, why and
+    until when. Messages name the customer's local time and zone."""
     tz = zone_info(zone)
-    local = now.astimezone(tz)
+    local = _local(now, tz)
     today = local.date()
     hours = calendar.hours(today)
-    if hours is not None and hours[0] <= local.time().replace(tzinfo=None) < hours[1]:
-        closes = _utc(today, hours[1], tz)
-        return WindowState(
-            True, None, f"inside the calling window until {hours[1]:%H:%M} {zone}", None, closes
-        )
+    if hours is not None and _inside(hours, local):
+        end = hours[1]
+        message = f"inside the calling window until {_clock(end)} {zone}"
+        return WindowState(True, None, message, None, _utc(today, end, tz))
     following = next_opening(calendar, zone, now)
-    until = f" until {_at(following, zone)}" if following else ""
+    until = f" until {_when(following, zone)}" if following is not None else ""
+    name = holiday_name(today) if calendar.skip_holidays else None
     if today < calendar.period_start:
         reason = "before_period"
-        message = f"the campaign period starts on {_day(calendar.period_start)}{until}"
+        message = f"before the campaign period (starts {_date(calendar.period_start)}){until}"
     elif today > calendar.period_end:
         reason = "after_period"
-        message = f"the campaign period ended on {_day(calendar.period_end)}"
-    elif calendar.skip_holidays and (name := holiday_name(today)):
+        message = f"the campaign period ended on {_date(calendar.period_end)}"
+    elif name is not None:
         reason = "holiday"
-        message = f"public holiday: {name} ({_day(today)}){until}"
+        message = f"public holiday: {name} ({_date(today)}){until}"
     elif today.weekday() not in calendar.windows:
         reason = "closed_day"
-        message = f"no calling on {today:%A}s{until}"
+        message = f"no calling on {_DAY_NAMES[today.weekday()]}s{until}"
     else:
         reason = "outside_hours"
         message = f"outside the calling window{until}"
-    if not until and reason != "after_period":
-        message += " (no calling day is left in the campaign period)"
+    if following is None and reason != "after_period":
+        message += (
+            f"; no calling hours are left before the period ends on {_date(calendar.period_end)}"
+        )
     return WindowState(False, reason, message, following, None)
 
 
 def open_zones(calendar: Calendar, now: datetime) -> frozenset[str]:
-    """The zones whose calling window is open at ``now``."""
-    return frozenset(z for z in ZONE_NAMES if window_state_open(calendar, z, now))
-
-
-def window_state_open(calendar: Calendar, zone: str, now: datetime) -> bool:
-    """Just the answer of :func:`window_state` (cheap: the pacer asks every second)."""
-    _aware(now)
-    tz = zone_info(zone)
-    local = now.astimezone(tz)
-    hours = calendar.hours(local.date())
-    return hours is not None and hours[0] <= local.time().replace(tzinfo=None) < hours[1]
+    """The zones whose calling window is open at ``now`` (cheap: asked every second)."""
+    found = []
+    for zone in ZONE_NAMES:
+        local = _local(now, ZONES[zone])
+        if _inside(calendar.hours(local.date()), local):
+            found.append(zone)
+    return frozenset(found)
 
 
 def next_opening(calendar: Calendar, zone: str, after: datetime) -> datetime | None:
-    """The first instant at or after ``after`` when ``zone`` is open, or None."""
-    _aware(after)
+    """The first instant at or after ``after`` when ``zone`` is open, in UTC (``after``
+    itself when open then), or None when no calling hours are left in the period."""
     tz = zone_info(zone)
-    local = after.astimezone(tz)
-    day = max(local.date(), calendar.period_start)
+    instant = _local(after, UTC)
+    day = max(_local(after, tz).date(), calendar.period_start)
     for _ in range(_SEARCH_DAYS):
         if day > calendar.period_end:
             return None
         hours = calendar.hours(day)
-        if hours is not None:
-            start, end = _utc(day, hours[0], tz), _utc(day, hours[1], tz)
-            if after < end:
-                return max(start, after.astimezone(UTC))
+        # Each window lies inside its local day, so the first one not over yet is the answer.
+        if hours is not None and instant < _utc(day, hours[1], tz):
+            return max(_utc(day, hours[0], tz), instant)
         day += timedelta(days=1)
     return None
 
 
 def earliest_opening(calendar: Calendar, after: datetime) -> datetime | None:
-    """The first instant at or after ``after`` when any zone is open, or None."""
+    """The first instant at or after ``after`` when any zone is open (UTC), or None."""
     found = [t for z in ZONE_NAMES if (t := next_opening(calendar, z, after)) is not None]
-    return min(found) if found else None
+    return min(found, default=None)
