@@ -50,6 +50,8 @@ class Window(Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("calling hours are the customer's local time: no UTC offset")
         if self.end <= self.start:
             raise ValueError(f"ends at {self.end:%H:%M}, not after it starts at {self.start:%H:%M}")
         return self

@@ -81,3 +81,14 @@ def test_diff_lists_changed_leaves() -> None:
         "a.c": {"from": 2, "to": 3},
         "d": {"from": None, "to": 4},
     }
+
+
+def test_calling_hours_with_an_offset_are_refused() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from dialer.campaigns.schemas import Window
+
+    with pytest.raises(ValidationError, match="local time: no UTC offset"):
+        Window.model_validate(["08:00+07:00", "18:00+07:00"])
+    assert Window.model_validate(["08:00", "18:00"]).end.hour == 18
