@@ -15,8 +15,9 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-# Eight or more digits, optionally led by '+', possibly split by spaces or dashes.
-_PHONE = re.compile(r"(?<![\w])\+?\d(?:[ -]?\d){7,}(?![\w])")
+# Eight or more digits, optionally led by '+', possibly split by spaces or dashes —
+# but not a date (2026-11-23, 2026-11-23 00:50): those stay readable.
+_PHONE = re.compile(r"(?<![\w])(?!\d{4}-\d{2}-\d{2}(?!\d))\+?\d(?:[ -]?\d){7,}(?![\w])")
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
@@ -86,3 +87,5 @@ def setup_logging(level: str = "INFO", fmt: str = "json") -> None:
     root.setLevel(level.upper())
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("pgserver").setLevel(logging.WARNING)
+    # APScheduler logs every run of the one-second tick at INFO: noise, not news.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

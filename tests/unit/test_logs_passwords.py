@@ -13,6 +13,13 @@ def test_phone_numbers_are_masked_in_text() -> None:
     assert "350000" in masked  # short numbers (amounts) stay
 
 
+def test_dates_and_times_are_not_taken_for_phone_numbers() -> None:
+    text = "next run at 2026-11-23 00:50:38 UTC, scheduled 2026-11-23T00:50:37; call 0812 3456 7890"
+    masked = mask_phones(text)
+    assert "2026-11-23 00:50:38" in masked and "2026-11-23T00:50:37" in masked
+    assert "0812 3456 7890" not in masked and "0812******90" in masked
+
+
 def test_json_log_lines_mask_messages_and_extra_fields() -> None:
     record = logging.makeLogRecord(
         {
