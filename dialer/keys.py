@@ -12,6 +12,7 @@ from dialer.db import Pool
 from dialer.settings import Settings
 
 if TYPE_CHECKING:
+    from dialer.calls.applier import Applier
     from dialer.calls.carrier import Carrier
     from dialer.calls.pacer import Dialer
 
@@ -26,4 +27,5 @@ TOKEN_ID = web.RequestKey("token_id", int)
 # The dialer (dialer.calls): its carrier and engine, set up by create_app.
 CARRIER: web.AppKey[Carrier] = web.AppKey("carrier")
 DIALER: web.AppKey[Dialer] = web.AppKey("dialer")
+APPLIER: web.AppKey[Applier] = web.AppKey("applier")
 BACKGROUND: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("background")

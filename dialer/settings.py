@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_from_number: str | None = None  # the caller id, E.164
     twilio_api_base: str = "https://api.twilio.com"  # tests point it at a local fake
+    twilio_timeout_seconds: float = 15.0  # one request to Twilio's REST API
     # A provider's 429/5xx is retried this many times, waiting base × 2^n (jittered).
     carrier_max_retries: int = 4
     carrier_backoff_seconds: float = 0.5

@@ -23,7 +23,7 @@ from dialer.calls.pacer import Dialer
 from dialer.calls.simulated import SimProfile, SimulatedCarrier
 from dialer.clock import FrozenClock
 from dialer.db import Pool
-from dialer.keys import DIALER
+from dialer.keys import APPLIER, DIALER
 from dialer.settings import Settings
 
 # Monday 5 September 2022, 10:00 WIB: inside the seed campaign's period and window.
@@ -54,8 +54,10 @@ class Node:
         return await self.dialer.tick()
 
     async def settle(self) -> None:
-        """Wait until every simulated call of this node has ended."""
+        """Wait until every simulated call of this node has ended and its callbacks
+        are applied."""
         await self.carrier.drain()
+        await self.app[APPLIER].drain()
 
     async def reconcile(self) -> Any:
         return await engine.reconcile(self.app)

@@ -298,3 +298,44 @@ GROUP BY zone
 
 -- name: last_attempt_at
 SELECT max(created_at) FROM attempts WHERE campaign_id = $1
+
+-- name: store_callback
+-- A status callback as it came: applied by a node's applier right after.
+INSERT INTO carrier_events (received_at, kind, attempt_id, call_sid, params)
+VALUES ($1, $2, $3, $4, $5)
+
+-- name: claim_unapplied
+-- The next stored callbacks to apply, oldest first; those that failed to apply are
+-- left to the reconciler.
+SELECT id, received_at, kind, attempt_id, call_sid, params
+FROM carrier_events
+WHERE applied_at IS NULL AND effect IS NULL
+ORDER BY id
+LIMIT $1
+FOR UPDATE SKIP LOCKED
+
+-- name: lock_attempts
+SELECT id, campaign_id, target_id, number, carrier, node, state, result, call_sid,
+       answered_by, seat, abandoned, created_at, placed_at, ringing_at, answered_at,
+       bridged_at, ended_at, duration_seconds, updated_at
+FROM attempts WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE
+
+-- name: attempts_by_sids
+SELECT call_sid, id FROM attempts WHERE call_sid = ANY($1::text[])
+
+-- name: mark_events_applied
+UPDATE carrier_events e
+SET applied_at = $2, effect = x.effect
+FROM unnest($1::bigint[], $3::text[]) AS x (id, effect)
+WHERE e.id = x.id
+
+-- name: mark_event_failed
+UPDATE carrier_events SET effect = $2 WHERE id = $1
+
+-- name: lock_event
+SELECT id, received_at, kind, attempt_id, call_sid, params
+FROM carrier_events WHERE id = $1 AND applied_at IS NULL
+FOR UPDATE
+
+-- name: count_unapplied
+SELECT count(*) FROM carrier_events WHERE applied_at IS NULL AND effect IS NULL

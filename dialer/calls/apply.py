@@ -15,11 +15,10 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-from asyncpg import Record
 
 from dialer.calls.retry import after_result
 from dialer.calls.states import Progress, is_machine, merge, result_of
@@ -98,12 +97,16 @@ async def apply(
     params: dict[str, str],
     received_at: datetime,
     now: datetime,
+    row: Mapping[str, Any] | None = None,
 ) -> Applied:
     """Apply one callback to its attempt (the caller owns the transaction and saves
-    the progress returned in ``Applied.save``, with or without the event)."""
-    if attempt_id is None and params.get("CallSid"):
-        attempt_id = await conn.fetchval(q("attempt_by_sid"), params["CallSid"])
-    row = await conn.fetchrow(q("lock_attempt"), attempt_id) if attempt_id else None
+    the progress returned in ``Applied.save``, with or without the event). ``row`` is
+    the attempt, already locked by the caller (a batch); else it is locked here."""
+    if row is None:
+        if attempt_id is None and params.get("CallSid"):
+            attempt_id = await conn.fetchval(q("attempt_by_sid"), params["CallSid"])
+        record = await conn.fetchrow(q("lock_attempt"), attempt_id) if attempt_id else None
+        row = dict(record) if record is not None else None
     if row is None:
         return Applied("unknown_attempt", attempt_id)
     before = _progress(row)
@@ -138,7 +141,7 @@ async def apply(
     return Applied(effect, row["id"], after.state, result, hangup, save)
 
 
-def _progress(row: Record) -> Progress:
+def _progress(row: Mapping[str, Any]) -> Progress:
     return Progress(
         state=row["state"],
         answered_by=row["answered_by"],
@@ -150,7 +153,7 @@ def _progress(row: Record) -> Progress:
     )
 
 
-async def _take_seat(conn: Connection, row: Record, now: datetime) -> bool:
+async def _take_seat(conn: Connection, row: Mapping[str, Any], now: datetime) -> bool:
     """Seat an answered call; False (and the call marked abandoned) when none is free."""
     campaign_id = row["campaign_id"]
     definition = await conn.fetchval(q("campaign_definition"), campaign_id)
@@ -173,7 +176,9 @@ def _policy(retry: dict[str, Any]) -> RetryPolicy:
     return _policy_of(json.dumps(retry, sort_keys=True))
 
 
-async def _settle_target(conn: Connection, row: Record, result: str, now: datetime) -> None:
+async def _settle_target(
+    conn: Connection, row: Mapping[str, Any], result: str, now: datetime
+) -> None:
     target = await conn.fetchrow(q("lock_target"), row["campaign_id"], row["target_id"])
     if target is None or target["state"] != "dialing":
         return

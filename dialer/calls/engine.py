@@ -17,10 +17,11 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from dialer.calls import recovery
+from dialer.calls.applier import Applier
 from dialer.calls.carrier import Carrier
 from dialer.calls.pacer import Dialer
 from dialer.calls.simulated import SimProfile, SimulatedCarrier
-from dialer.keys import BACKGROUND, CARRIER, CLOCK, DIALER, POOL, SETTINGS
+from dialer.keys import APPLIER, BACKGROUND, CARRIER, CLOCK, DIALER, POOL, SETTINGS
 from dialer.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ def make_carrier(settings: Settings, app: web.Application) -> Carrier:
     if settings.twilio_account_sid and settings.twilio_auth_token:
         from dialer.calls.twilio_carrier import TwilioCarrier
 
-        twilio: Carrier = TwilioCarrier(settings)
+        twilio: Carrier = TwilioCarrier(settings, request_timeout=settings.twilio_timeout_seconds)
         return twilio
     profile = SimProfile()
     if settings.simulator_odds:
@@ -52,6 +53,8 @@ def setup(app: web.Application, *, carrier: Carrier | None = None, scheduler: bo
         own = carrier is None
         app[CARRIER] = make_carrier(settings, app) if carrier is None else carrier
         app[DIALER] = Dialer(app[POOL], settings, app[CLOCK], app[CARRIER])
+        app[APPLIER] = Applier(app[POOL], app[CLOCK])
+        app[APPLIER].start()
         log.info(
             "dialer ready",
             extra={"carrier": app[CARRIER].name, "node": app[DIALER].node, "scheduler": scheduler},
@@ -60,6 +63,7 @@ def setup(app: web.Application, *, carrier: Carrier | None = None, scheduler: bo
         yield
         if jobs is not None:
             jobs.shutdown(wait=False)
+        await app[APPLIER].stop()
         pending: set[asyncio.Task[None]] = app[BACKGROUND]
         for task in pending:
             task.cancel()

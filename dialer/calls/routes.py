@@ -1,5 +1,9 @@
 """The provider's callbacks: ``/carrier/voice/status``, ``/answer`` and ``/amd``.
 
+Status callbacks are stored and applied by the node's applier right after
+(``applier.py``); the answer and AMD callbacks are applied at once, because a seat, a
+hang-up or the TwiML depend on them.
+
 Each request must carry a valid ``X-Twilio-Signature``, computed over the configured
 public URL (``DIALER_PUBLIC_URL``, not the URL this node sees behind a proxy) and the
 form fields, with the Twilio auth token (the simulator's token without Twilio). An
@@ -17,8 +21,10 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
 from dialer.calls import apply
+from dialer.calls.twilio_carrier import twiml_hold
+from dialer.db import q
 from dialer.errors import Forbidden
-from dialer.keys import BACKGROUND, CARRIER, CLOCK, POOL, SETTINGS
+from dialer.keys import APPLIER, BACKGROUND, CARRIER, CLOCK, POOL, SETTINGS
 from dialer.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,10 +79,13 @@ def _background(app: web.Application, work: object) -> None:
     task = asyncio.create_task(work)
     app[BACKGROUND].add(task)
     task.add_done_callback(app[BACKGROUND].discard)
+    task.add_done_callback(_log_failure)
 
 
-def _twiml(response: VoiceResponse) -> web.Response:
-    return web.Response(text=str(response), content_type="text/xml")
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        # The call goes on until the customer hangs up; the attempt ends normally then.
+        log.error("hang-up failed", extra={"error": str(exc)})
 
 
 EMPTY_TWIML = str(VoiceResponse())  # built once: ElementTree is slow per request
@@ -88,7 +97,20 @@ def _empty() -> web.Response:
 
 @routes.post("/carrier/voice/status")
 async def voice_status(request: web.Request) -> web.Response:
-    await _record(request, "status")
+    """Store the status callback and let the applier apply it (nothing here waits on
+    the attempt: the provider's request is answered after one INSERT)."""
+    params = await _signed_form(request)
+    app = request.app
+    async with app[POOL].acquire() as conn:
+        await conn.execute(
+            q("store_callback"),
+            app[CLOCK](),
+            "status",
+            _attempt_id(request),
+            params.get("CallSid"),
+            params,
+        )
+    app[APPLIER].wake()
     return _empty()
 
 
@@ -102,10 +124,7 @@ async def voice_amd(request: web.Request) -> web.Response:
 async def voice_answer(request: web.Request) -> web.Response:
     """TwiML for an answered call: hold while answering-machine detection decides."""
     await _record(request, "answer")
-    response = VoiceResponse()
-    response.say(HOLD_MESSAGE, language="id-ID")
-    response.pause(length=60)
-    return _twiml(response)
+    return web.Response(text=twiml_hold(HOLD_MESSAGE), content_type="text/xml")
 
 
 def setup(app: web.Application) -> None:

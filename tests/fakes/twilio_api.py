@@ -2,11 +2,14 @@
 
 It checks HTTP Basic auth like Twilio, records every request, answers with Twilio's
 JSON shapes (a call resource, or ``{"code", "message", "more_info", "status"}``), and
-can be told to fail the next requests (429, 503, a 400 with a Twilio error code).
+can be told to fail the next requests (429 with a Retry-After, 503, a 400 with a
+Twilio error code) or to stall them (a timeout). Serve ``FakeTwilio.app()`` with
+``aiohttp.test_utils.TestServer`` and point ``twilio_api_base`` at it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import secrets
 from dataclasses import dataclass, field
@@ -16,13 +19,26 @@ from typing import Any
 
 from aiohttp import web
 
+FINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
+DEFAULT_CODES = {401: 20003, 404: 20404, 429: 20429, 500: 20500, 503: 20503}
+
 
 @dataclass
 class Recorded:
+    """One request as the fake received it."""
+
     method: str
     path: str
-    form: dict[str, list[str]]
+    form: dict[str, list[str]]  # every value of every field, in order
     authorization: str
+
+
+@dataclass
+class Failure:
+    status: int
+    code: int
+    retry_after: str | None = None
+    stall_seconds: float = 0.0
 
 
 @dataclass
@@ -31,10 +47,30 @@ class FakeTwilio:
     auth_token: str
     requests: list[Recorded] = field(default_factory=list)
     calls: dict[str, dict[str, Any]] = field(default_factory=dict)
-    failures: list[tuple[int, int]] = field(default_factory=list)  # (status, Twilio code)
+    script: list[Failure] = field(default_factory=list)
 
-    def fail_next(self, status: int, *, times: int = 1, code: int | None = None) -> None:
-        self.failures += [(status, code or {429: 20429, 503: 20503}.get(status, 20001))] * times
+    def fail_next(
+        self,
+        status: int,
+        *,
+        times: int = 1,
+        code: int | None = None,
+        retry_after: str | None = None,
+    ) -> None:
+        """Answer the next ``times`` requests (after auth) with Twilio's error JSON."""
+        code = code or DEFAULT_CODES.get(status, 20001)
+        self.script += [Failure(status, code, retry_after)] * times
+
+    def stall_next(self, seconds: float, *, times: int = 1) -> None:
+        """Hold the next ``times`` requests ``seconds`` before answering 503."""
+        self.script += [Failure(503, 20503, stall_seconds=seconds)] * times
+
+    def set_call(self, sid: str, **fields: Any) -> None:
+        """Move a call on as Twilio would (``status``, ``answered_by``, ``duration``)."""
+        call = self.calls[sid]
+        call.update(fields)
+        if call["status"] in FINAL and call.get("end_time") is None:
+            call["end_time"] = _now()
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -44,50 +80,69 @@ class FakeTwilio:
         app.router.add_get(base + "/{sid}.json", self._fetch)
         return app
 
-    def _error(self, status: int, code: int, message: str) -> web.Response:
+    def _error(
+        self, status: int, code: int, message: str, headers: dict[str, str] | None = None
+    ) -> web.Response:
         body = {
             "code": code,
             "message": message,
             "more_info": f"https://www.twilio.com/docs/errors/{code}",
             "status": status,
         }
-        return web.json_response(body, status=status)
+        return web.json_response(body, status=status, headers=headers)
 
     async def _check(self, request: web.Request) -> web.Response | None:
+        """Record the request; Twilio's refusal of it, if any."""
         form = await request.post()
         values: dict[str, list[str]] = {}
         for key, value in form.items():
             values.setdefault(key, []).append(str(value))
-        self.requests.append(
-            Recorded(request.method, request.path, values, request.headers.get("Authorization", ""))
-        )
+        authorization = request.headers.get("Authorization", "")
+        self.requests.append(Recorded(request.method, request.path, values, authorization))
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
-        if request.headers.get("Authorization") != f"Basic {expected}":
+        if authorization != f"Basic {expected}":
             return self._error(401, 20003, "Authenticate")
         if request.match_info["account"] != self.account_sid:
             return self._error(404, 20404, "The requested resource was not found")
-        if self.failures:
-            status, code = self.failures.pop(0)
-            return self._error(status, code, f"fake failure {status}")
+        if self.script:
+            failure = self.script.pop(0)
+            if failure.stall_seconds:
+                await asyncio.sleep(failure.stall_seconds)
+            headers = {"Retry-After": failure.retry_after} if failure.retry_after else None
+            return self._error(
+                failure.status, failure.code, f"fake failure {failure.status}", headers
+            )
         return None
 
     def _resource(self, call: dict[str, Any]) -> dict[str, Any]:
-        now = format_datetime(datetime.now(UTC), usegmt=True)
+        """The call as Twilio's JSON (the keys the SDK's ``CallInstance`` reads)."""
         return {
             "sid": call["sid"],
+            "date_created": call["date_created"],
+            "date_updated": call.get("end_time") or call["date_created"],
+            "parent_call_sid": None,
             "account_sid": self.account_sid,
             "to": call["to"],
+            "to_formatted": call["to"],
             "from": call["from"],
+            "from_formatted": call["from"],
+            "phone_number_sid": None,
             "status": call["status"],
-            "answered_by": call.get("answered_by"),
-            "duration": call.get("duration"),
-            "date_created": now,
-            "date_updated": now,
             "start_time": None,
             "end_time": call.get("end_time"),
+            "duration": call.get("duration"),
+            "price": None,
+            "price_unit": "USD",
             "direction": "outbound-api",
+            "answered_by": call.get("answered_by"),
             "api_version": "2010-04-01",
+            "forwarded_from": None,
+            "group_sid": None,
+            "caller_name": None,
+            "queue_time": "0",
+            "trunk_sid": None,
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Calls/{call['sid']}.json",
+            "subresource_uris": {},
         }
 
     async def _create(self, request: web.Request) -> web.Response:
@@ -102,6 +157,7 @@ class FakeTwilio:
             "to": form["To"][0],
             "from": form["From"][0],
             "status": "queued",
+            "date_created": _now(),
         }
         return web.json_response(self._resource(self.calls[sid]), status=201)
 
@@ -111,9 +167,10 @@ class FakeTwilio:
         call = self.calls.get(request.match_info["sid"])
         if call is None:
             return self._error(404, 20404, "The requested resource was not found")
+        if call["status"] in FINAL:
+            return self._error(400, 21220, "Call is not in-progress. Cannot redirect.")
         if self.requests[-1].form.get("Status") == ["completed"]:
-            call["status"] = "completed"
-            call["end_time"] = format_datetime(datetime.now(UTC), usegmt=True)
+            self.set_call(call["sid"], status="completed", duration="0")
         return web.json_response(self._resource(call))
 
     async def _fetch(self, request: web.Request) -> web.Response:
@@ -123,3 +180,7 @@ class FakeTwilio:
         if call is None:
             return self._error(404, 20404, "The requested resource was not found")
         return web.json_response(self._resource(call))
+
+
+def _now() -> str:
+    return format_datetime(datetime.now(UTC), usegmt=True)

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from dialer.app import create_app
 from dialer.clock import FrozenClock
 from dialer.db import Pool
-from dialer.keys import CLOCK, DIALER
+from dialer.keys import APPLIER, CLOCK, DIALER
 from dialer.settings import Settings
 from tests.dialing import MONDAY_10_WIB, RecordingCarrier, signed
 from tests.factories import Factory, row
@@ -134,6 +134,8 @@ async def test_any_order_and_repeats_reach_the_same_final_state(
                 sequence += rng.sample(flow, k=2)  # provider retries: duplicates
                 for kind, params in sequence:
                     assert await post(client, settings, attempt_id, kind, params) == 200
+        # Applied in batches by the node's applier: merged in memory, in any order.
+        await client.app[APPLIER].drain()  # type: ignore[index]
     finally:
         await client.close()
     for scenario, ids in plan.items():
@@ -196,6 +198,7 @@ async def test_unsigned_and_forged_callbacks_get_403_and_change_nothing(
             await conn.fetchval("SELECT state FROM attempts WHERE id = $1", attempt_id) == "dialing"
         )
         assert await post(client, settings, attempt_id, "status", params) == 200
+        await client.app[APPLIER].drain()  # type: ignore[index]
         assert await conn.fetchval("SELECT state FROM attempts WHERE id = $1", attempt_id) == "busy"
     finally:
         await client.close()
@@ -209,6 +212,7 @@ async def test_a_callback_for_an_unknown_attempt_is_stored_not_applied(
     try:
         params = {"CallSid": "CA" + "f" * 32, "CallStatus": "completed"}
         assert await post(client, settings, 999, "status", params) == 200
+        await client.app[APPLIER].drain()  # type: ignore[index]
     finally:
         await client.close()
     event = await conn.fetchrow("SELECT * FROM carrier_events")
@@ -271,8 +275,10 @@ async def test_a_callback_that_fails_to_apply_is_kept_raw_and_applied_later(
         monkeypatch.setattr(applying, "apply", broken)
         params = {"CallSid": sid, "CallStatus": "busy", "Timestamp": stamp(9)}
         assert await post(client, settings, attempt_id, "status", params) == 200
-        event = await conn.fetchrow("SELECT applied_at, params FROM carrier_events")
+        await client.app[APPLIER].drain()  # type: ignore[index]
+        event = await conn.fetchrow("SELECT applied_at, params, effect FROM carrier_events")
         assert event["applied_at"] is None and event["params"]["CallStatus"] == "busy"
+        assert event["effect"] == "error: a bug in applying"  # left to the reconciler
         assert await conn.fetchval("SELECT state FROM attempts") == "dialing"
         monkeypatch.setattr(applying, "apply", real_apply)
         client.app[CLOCK].advance(seconds=11)  # type: ignore[index]

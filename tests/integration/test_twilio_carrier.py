@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import base64
+import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from email.utils import parsedate_to_datetime
 from typing import Any
 
+import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import TestServer, unused_port
 from pydantic import SecretStr
 
 from dialer.calls.carrier import CarrierRejected, CarrierUnavailable, OutboundCall
-from dialer.calls.twilio_carrier import TwilioCarrier
+from dialer.calls.states import CALL_STATUS, FINAL
+from dialer.calls.twilio_carrier import TwilioCarrier, twiml_hangup, twiml_hold
 from dialer.settings import Settings
 from tests.fakes.twilio_api import FakeTwilio
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 TOKEN = "twilio-auth-token"
+UNKNOWN_SID = "CA" + "0" * 32
 CALL = OutboundCall(
     attempt_id=42,
     to="+6281200000001",
@@ -28,10 +34,28 @@ CALL = OutboundCall(
 )
 
 
+def twilio_settings(api_base: str, **overrides: Any) -> Settings:
+    return Settings(
+        twilio_account_sid=ACCOUNT,
+        twilio_auth_token=SecretStr(TOKEN),
+        twilio_from_number="+622150000000",
+        twilio_api_base=api_base,
+        carrier_max_retries=3,
+        carrier_backoff_seconds=0.001,
+        carrier_backoff_max_seconds=0.01,
+        **overrides,
+    )
+
+
 @dataclass
 class Rig:
     fake: FakeTwilio
     carrier: TwilioCarrier
+    base_url: str
+
+    def tune(self, **settings: Any) -> None:
+        """Change the carrier's settings (read on every request)."""
+        self.carrier.settings = self.carrier.settings.model_copy(update=settings)
 
 
 @pytest.fixture
@@ -39,18 +63,10 @@ async def rig() -> AsyncIterator[Rig]:
     fake = FakeTwilio(ACCOUNT, TOKEN)
     server = TestServer(fake.app())
     await server.start_server()
-    settings = Settings(
-        twilio_account_sid=ACCOUNT,
-        twilio_auth_token=SecretStr(TOKEN),
-        twilio_from_number="+622150000000",
-        twilio_api_base=str(server.make_url("")).rstrip("/"),
-        carrier_max_retries=3,
-        carrier_backoff_seconds=0.001,
-        carrier_backoff_max_seconds=0.01,
-    )
-    carrier = TwilioCarrier(settings)
+    base_url = str(server.make_url("")).rstrip("/")
+    carrier = TwilioCarrier(twilio_settings(base_url))
     try:
-        yield Rig(fake, carrier)
+        yield Rig(fake, carrier, base_url)
     finally:
         await carrier.close()
         await server.close()
@@ -58,20 +74,26 @@ async def rig() -> AsyncIterator[Rig]:
 
 async def test_a_call_is_created_with_callbacks_and_async_amd(rig: Rig) -> None:
     sid = await rig.carrier.place_call(CALL)
-    assert sid.startswith("CA") and sid in rig.fake.calls
+    assert sid.startswith("CA") and len(sid) == 34 and list(rig.fake.calls) == [sid]
     (request,) = rig.fake.requests
-    assert request.path == f"/2010-04-01/Accounts/{ACCOUNT}/Calls.json"
-    assert request.authorization.startswith("Basic ")
-    form = request.form
-    assert form["To"] == ["+6281200000001"] and form["From"] == ["+622150000000"]
-    assert form["Url"] == [CALL.answer_url] and form["Method"] == ["POST"]
-    assert form["StatusCallback"] == [CALL.status_url]
-    assert form["StatusCallbackMethod"] == ["POST"]
-    assert form["StatusCallbackEvent"] == ["initiated", "ringing", "answered", "completed"]
-    assert form["MachineDetection"] == ["Enable"]
-    assert form["AsyncAmd"] == ["true"]
-    assert form["AsyncAmdStatusCallback"] == [CALL.amd_url]
-    assert form["Timeout"] == ["25"]
+    assert (request.method, request.path) == ("POST", f"/2010-04-01/Accounts/{ACCOUNT}/Calls.json")
+    assert (
+        request.authorization == "Basic " + base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
+    )
+    assert request.form == {
+        "To": ["+6281200000001"],
+        "From": ["+622150000000"],
+        "Url": [CALL.answer_url],
+        "Method": ["POST"],
+        "StatusCallback": [CALL.status_url],
+        "StatusCallbackMethod": ["POST"],
+        "StatusCallbackEvent": ["initiated", "ringing", "answered", "completed"],
+        "MachineDetection": ["Enable"],
+        "AsyncAmd": ["true"],
+        "AsyncAmdStatusCallback": [CALL.amd_url],
+        "AsyncAmdStatusCallbackMethod": ["POST"],
+        "Timeout": ["25"],
+    }
 
 
 async def test_429_is_retried_with_back_off(rig: Rig) -> None:
@@ -81,43 +103,154 @@ async def test_429_is_retried_with_back_off(rig: Rig) -> None:
     assert list(rig.fake.calls) == [sid]  # one call created, not three
 
 
-async def test_5xx_that_persists_makes_the_carrier_unavailable(rig: Rig) -> None:
-    rig.fake.fail_next(503, times=10)
-    with pytest.raises(CarrierUnavailable, match="failed 4 times"):
+async def test_a_retry_after_is_waited_for(rig: Rig) -> None:
+    rig.tune(carrier_backoff_max_seconds=1.0)
+    rig.fake.fail_next(429, retry_after="0.2")
+    started = time.monotonic()
+    sid = await rig.carrier.place_call(CALL)
+    assert time.monotonic() - started >= 0.2  # the back-off alone is about a millisecond
+    assert list(rig.fake.calls) == [sid] and len(rig.fake.requests) == 2
+
+
+async def test_a_retry_after_beyond_the_back_off_cap_gives_up_at_once(rig: Rig) -> None:
+    rig.fake.fail_next(429, retry_after="60")
+    with pytest.raises(CarrierUnavailable, match="retry after 60 s"):
         await rig.carrier.place_call(CALL)
-    assert len(rig.fake.requests) == 4  # the first try and three retries
+    assert len(rig.fake.requests) == 1 and rig.fake.calls == {}
+
+
+async def test_a_5xx_on_create_is_not_retried_lest_the_customer_ring_twice(rig: Rig) -> None:
+    rig.fake.fail_next(503, times=10)
+    with pytest.raises(CarrierUnavailable, match="may have been done") as failed:
+        await rig.carrier.place_call(CALL)
+    assert "\033[" not in str(failed.value)  # the SDK's tty colours stay out
+    assert len(rig.fake.requests) == 1
     assert rig.fake.calls == {}
+
+
+async def test_an_unreachable_twilio_makes_the_carrier_unavailable() -> None:
+    carrier = TwilioCarrier(twilio_settings(f"http://127.0.0.1:{unused_port()}"))
+    try:
+        with pytest.raises(CarrierUnavailable, match="failed 4 times") as failed:
+            await carrier.place_call(CALL)
+        assert isinstance(failed.value.__cause__, aiohttp.ClientError)
+    finally:
+        await carrier.close()
+
+
+async def test_a_stalled_create_times_out_and_is_not_retried(rig: Rig) -> None:
+    carrier = TwilioCarrier(rig.carrier.settings, request_timeout=0.05)
+    rig.fake.stall_next(0.3)
+    try:
+        with pytest.raises(CarrierUnavailable, match="may have been done"):
+            await carrier.place_call(CALL)
+        rig.fake.stall_next(0.3)
+        await carrier.hangup("CA" + "1" * 32)  # idempotent: retried after the stall
+    finally:
+        await carrier.close()
+    assert len(rig.fake.requests) == 3
 
 
 async def test_a_4xx_is_refused_at_once_with_twilios_code(rig: Rig) -> None:
     with pytest.raises(CarrierRejected) as refused:
-        await rig.carrier.place_call(
-            OutboundCall(**{**CALL.__dict__, "to": "0812"})  # not E.164
-        )
+        await rig.carrier.place_call(replace(CALL, to="0812"))  # not E.164
     assert (refused.value.code, refused.value.status) == (21211, 400)
+    assert "not a valid phone number" in str(refused.value)
     assert len(rig.fake.requests) == 1
-
-
-async def test_hangup_and_fetch(rig: Rig) -> None:
-    sid = await rig.carrier.place_call(CALL)
-    assert (await rig.carrier.fetch_call(sid))["CallStatus"] == "queued"  # type: ignore[index]
-    await rig.carrier.hangup(sid)
-    assert rig.fake.calls[sid]["status"] == "completed"
-    fetched = await rig.carrier.fetch_call(sid)
-    assert fetched is not None and fetched["CallStatus"] == "completed"
-    assert "Timestamp" in fetched
-    await rig.carrier.hangup("CA" + "0" * 32)  # unknown: nothing to hang up, no error
-    assert await rig.carrier.fetch_call("CA" + "0" * 32) is None
 
 
 async def test_wrong_credentials_are_refused_not_retried(rig: Rig) -> None:
-    rig.carrier.settings = rig.carrier.settings.model_copy(
-        update={"twilio_auth_token": SecretStr("wrong")}
-    )
+    rig.tune(twilio_auth_token=SecretStr("wrong"))  # the client is built on first use
     with pytest.raises(CarrierRejected) as refused:
         await rig.carrier.place_call(CALL)
-    assert refused.value.status == 401
+    assert (refused.value.code, refused.value.status) == (20003, 401)
     assert len(rig.fake.requests) == 1
+
+
+async def test_hangup_completes_a_live_call_and_shrugs_at_an_ended_or_unknown_one(
+    rig: Rig,
+) -> None:
+    sid = await rig.carrier.place_call(CALL)
+    rig.fake.set_call(sid, status="in-progress")
+    await rig.carrier.hangup(sid)
+    assert rig.fake.calls[sid]["status"] == "completed"
+    assert rig.fake.requests[-1].form == {"Status": ["completed"]}
+    await rig.carrier.hangup(sid)  # 400 "not in-progress": already ended
+    await rig.carrier.hangup(UNKNOWN_SID)  # 404
+    assert [r.path.rsplit("/", 1)[-1] for r in rig.fake.requests[1:]] == [
+        f"{sid}.json",
+        f"{sid}.json",
+        f"{UNKNOWN_SID}.json",
+    ]
+
+
+async def test_hangup_retries_429_and_5xx(rig: Rig) -> None:
+    sid = await rig.carrier.place_call(CALL)
+    rig.fake.fail_next(429)
+    rig.fake.fail_next(500)
+    await rig.carrier.hangup(sid)
+    assert rig.fake.calls[sid]["status"] == "completed"
+    assert len(rig.fake.requests) == 4
+    rig.fake.fail_next(503, times=10)
+    with pytest.raises(CarrierUnavailable):
+        await rig.carrier.hangup(sid)
+
+
+async def test_fetch_call_reads_like_a_status_callback(rig: Rig) -> None:
+    sid = await rig.carrier.place_call(CALL)
+    live = await rig.carrier.fetch_call(sid)
+    assert live is not None
+    assert (live["CallSid"], live["CallStatus"], live["To"]) == (sid, "queued", CALL.to)
+    assert "CallDuration" not in live and "AnsweredBy" not in live
+    rig.fake.set_call(sid, status="completed", answered_by="machine_start", duration="17")
+    ended = await rig.carrier.fetch_call(sid)
+    assert ended is not None
+    assert {k: ended[k] for k in ("CallStatus", "AnsweredBy", "CallDuration", "AccountSid")} == {
+        "CallStatus": "completed",
+        "AnsweredBy": "machine_start",
+        "CallDuration": "17",
+        "AccountSid": ACCOUNT,
+    }
+    assert parsedate_to_datetime(ended["Timestamp"]).tzinfo is not None
+    assert all(isinstance(value, str) for value in ended.values())
+    assert await rig.carrier.fetch_call(UNKNOWN_SID) is None
+
+
+@pytest.mark.parametrize("status", ["busy", "no-answer", "failed", "canceled", "completed"])
+async def test_every_final_status_fetched_is_final_for_the_service(rig: Rig, status: str) -> None:
+    sid = await rig.carrier.place_call(CALL)
+    rig.fake.set_call(sid, status=status, duration="0")
+    fetched = await rig.carrier.fetch_call(sid)
+    assert fetched is not None and CALL_STATUS.get(fetched["CallStatus"]) in FINAL
+
+
+async def test_fetch_call_retries_then_gives_up(rig: Rig) -> None:
+    rig.fake.fail_next(503, times=10)
+    with pytest.raises(CarrierUnavailable):
+        await rig.carrier.fetch_call(UNKNOWN_SID)
+
+
+async def test_close_is_safe_before_use_and_twice(rig: Rig) -> None:
+    carrier = TwilioCarrier(rig.carrier.settings)
+    await carrier.close()
+    await carrier.place_call(CALL)
+    await carrier.close()
+    await carrier.close()
+
+
+def test_twilio_needs_its_credentials() -> None:
+    with pytest.raises(ValueError, match="TWILIO"):
+        TwilioCarrier(Settings(twilio_account_sid=None, twilio_auth_token=None))
+
+
+def test_twiml_holds_in_indonesian_then_hangs_up() -> None:
+    hold = twiml_hold("Mohon tunggu sebentar")
+    assert hold.endswith(
+        '<Response><Say language="id-ID">Mohon tunggu sebentar</Say>'
+        '<Pause length="60" /></Response>'
+    )
+    assert twiml_hold("A & B").count("A &amp; B") == 1  # escaped, not raw XML
+    assert twiml_hangup().endswith("<Response><Hangup /></Response>")
 
 
 async def test_the_service_dials_through_twilio_and_takes_its_signed_callbacks(
@@ -128,7 +261,7 @@ async def test_the_service_dials_through_twilio_and_takes_its_signed_callbacks(
 
     from dialer.app import create_app
     from dialer.clock import FrozenClock
-    from dialer.keys import DIALER
+    from dialer.keys import APPLIER, DIALER
     from tests.dialing import MONDAY_10_WIB
     from tests.factories import row
 
@@ -175,6 +308,7 @@ async def test_the_service_dials_through_twilio_and_takes_its_signed_callbacks(
             path, data=params, headers={"X-Twilio-Signature": twilio.compute_signature(url, params)}
         )
         assert signed.status == 200
+        await app[APPLIER].drain()
     attempt = await conn.fetchrow("SELECT state, result, call_sid, carrier FROM attempts")
     assert (attempt["state"], attempt["result"], attempt["call_sid"], attempt["carrier"]) == (
         "busy",

@@ -1,0 +1,174 @@
+"""Applying stored status callbacks in batches, beside the request path.
+
+``/carrier/voice/status`` only checks the signature and stores the callback (one
+INSERT), then wakes this node's applier; every node's applier also polls, so callbacks
+stored by a node that died are applied by the others. A batch locks the next stored
+callbacks (``FOR UPDATE SKIP LOCKED``, oldest first) and their attempts (in id order),
+merges the callbacks in memory — the same ``apply`` as one at a time — and writes each
+attempt once and the batch's marks in one statement. A batch that fails is retried one
+callback at a time; a callback that still fails is marked with its error and left to
+the reconciler, so one bad callback never blocks the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+from typing import Any
+
+from asyncpg import Record
+
+from dialer.calls import apply as applying
+from dialer.clock import Clock
+from dialer.db import Connection, Pool, q
+
+log = logging.getLogger(__name__)
+BATCH = 500
+POLL_SECONDS = 0.5
+
+
+async def apply_batch(conn: Connection, events: list[Record], now: datetime) -> int:
+    """Apply ``events`` (locked by the caller's transaction); returns how many."""
+    sids = [e["call_sid"] for e in events if e["attempt_id"] is None and e["call_sid"]]
+    by_sid: dict[str, int] = {}
+    if sids:
+        by_sid = {r["call_sid"]: r["id"] for r in await conn.fetch(q("attempts_by_sids"), sids)}
+
+    def attempt_of(event: Record) -> int | None:
+        found: int | None = event["attempt_id"] or by_sid.get(event["call_sid"])
+        return found
+
+    ids = sorted({a for e in events if (a := attempt_of(e)) is not None})
+    rows: dict[int, dict[str, Any]] = {
+        r["id"]: dict(r) for r in await conn.fetch(q("lock_attempts"), ids)
+    }
+    saves: dict[int, tuple[Any, ...]] = {}
+    effects: list[str] = []
+    for event in events:
+        attempt_id = attempt_of(event)
+        row = rows.get(attempt_id) if attempt_id is not None else None
+        if attempt_id is None or row is None:
+            effects.append("unknown_attempt")
+            continue
+        params = dict(event["params"])
+        if event["kind"] != "status":
+            # Seats and hang-ups: the one-at-a-time path, on the attempt as it is now.
+            if attempt_id in saves:
+                await conn.execute(q("save_progress"), *saves.pop(attempt_id))
+            row = None
+        applied = await applying.apply(
+            conn,
+            kind=event["kind"],
+            attempt_id=attempt_id,
+            params=params,
+            received_at=event["received_at"],
+            now=now,
+            row=row,
+        )
+        effects.append(applied.effect)
+        if applied.save is None:
+            continue
+        if row is None:
+            await applied.save_alone(conn)
+            rows[attempt_id] = dict(await conn.fetchrow(q("lock_attempt"), attempt_id) or {})
+            continue
+        saves[attempt_id] = applied.save
+        (
+            _,
+            row["state"],
+            row["answered_by"],
+            row["ringing_at"],
+            row["answered_at"],
+            row["ended_at"],
+            row["duration_seconds"],
+            call_sid,
+            row["result"],
+            row["updated_at"],
+        ) = applied.save
+        row["call_sid"] = row["call_sid"] or call_sid
+    if saves:
+        await conn.executemany(q("save_progress"), list(saves.values()))
+    await conn.execute(q("mark_events_applied"), [e["id"] for e in events], now, effects)
+    return len(events)
+
+
+async def apply_pending(pool: Pool, clock: Clock, *, limit: int = BATCH) -> int:
+    """Apply the next stored callbacks; returns how many were taken."""
+    async with pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                events = await conn.fetch(q("claim_unapplied"), limit)
+                if events:
+                    await apply_batch(conn, events, clock())
+                return len(events)
+        except Exception:
+            log.exception("a batch of callbacks failed; applying them one at a time")
+        async with conn.transaction():
+            events = await conn.fetch(q("claim_unapplied"), limit)
+        for event in events:
+            try:
+                async with conn.transaction():
+                    locked = await conn.fetch(q("lock_event"), event["id"])
+                    if locked:
+                        await apply_batch(conn, list(locked), clock())
+            except Exception as exc:
+                log.exception("callback not applied", extra={"event_id": event["id"]})
+                await conn.execute(q("mark_event_failed"), event["id"], f"error: {exc}"[:500])
+        return len(events)
+
+
+class Applier:
+    """This node's applier: woken by each stored callback, polling as a fallback."""
+
+    def __init__(self, pool: Pool, clock: Clock) -> None:
+        self.pool = pool
+        self.clock = clock
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._busy = asyncio.Lock()  # one batch at a time on this node
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="callback applier")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _batch(self) -> int:
+        async with self._busy:
+            return await apply_pending(self.pool, self.clock)
+
+    async def drain(self, *, within: float = 30.0) -> int:
+        """Apply everything stored so far, waiting for batches other appliers hold
+        (tests, the demo)."""
+        total = 0
+        async with asyncio.timeout(within):
+            while True:
+                while n := await self._batch():
+                    total += n
+                async with self.pool.acquire() as conn:
+                    if not await conn.fetchval(q("count_unapplied")):
+                        return total
+                await asyncio.sleep(0.01)  # another node's applier holds some
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
+            self._wake.clear()
+            try:
+                while await self._batch() == BATCH:
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("applying callbacks failed")
+                await asyncio.sleep(POLL_SECONDS)
