@@ -76,6 +76,9 @@ class EmbeddedPostgres:
                 self._server.psql(f"ALTER SYSTEM SET {name} = '{value}';")
             commands: Any = importlib.import_module("pgserver._commands")
             commands.pg_ctl(["-w", "restart"], pgdata=self.pgdata, user=self._server.system_user)
+            # The restarted postmaster has a new pid: pgserver must stop *that* one on exit.
+            utils: Any = importlib.import_module("pgserver.utils")
+            self._server._postmaster_info = utils.PostmasterInfo.read_from_pgdata(self.pgdata)
             marker.touch()
         log.info("embedded postgresql tuned", extra={"settings": TUNING})
 

@@ -211,3 +211,21 @@ async def test_run_dials_the_sample_list_on_the_simulator(tmp_path: Path, db_url
         process.send_signal(signal.SIGINT)
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 0, stderr.decode()[-2000:]
+
+
+@pytest.mark.slow
+def test_the_embedded_server_tuned_on_first_start_is_stopped_on_exit(tmp_path: Path) -> None:
+    import psutil
+
+    from dialer.embedded_pg import EmbeddedPostgres
+
+    server = EmbeddedPostgres(tmp_path / "home")
+    server.start()  # first start: tuned, restarted under a new pid
+    pid = int((tmp_path / "home" / "pgdata" / "postmaster.pid").read_text().split()[0])
+    assert psutil.pid_exists(pid)
+    # pgserver stops the postmaster it knows, and only if that one still runs: it must
+    # know the restarted one (the first lingers as a zombie only until it is reaped).
+    assert server._server._postmaster_info.pid == pid
+    server.stop()
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert not (tmp_path / "home" / "pgdata" / "postmaster.pid").exists()
