@@ -9,7 +9,6 @@ import getpass
 import os
 import signal
 import sys
-from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -301,11 +300,8 @@ async def _dialling_clock(
         lines.append(f"clock: real time; {summary['dialable_now']} targets dialable now")
         return system_clock, lines
     spec = seed.spec()
-    period_start = datetime.combine(spec.period.starts, time(0), tzinfo=ZONES["WIT"])
     last = await conn.fetchval(q("last_attempt_at"), seed.id)
-    opening = earliest_opening(
-        Calendar.from_definition(spec), max(period_start, last or period_start)
-    )
+    opening = earliest_opening(Calendar.from_definition(spec), last)
     if opening is None:
         lines.append(
             "clock: real time; the seed campaign's period is used up (delete .dialer/ to start over)"

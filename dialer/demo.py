@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time as monotonic_time
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,6 @@ from dialer.campaigns.models import Campaign
 from dialer.clock import ScaledClock, system_clock
 from dialer.db import Connection, Pool, create_pool, q
 from dialer.rules.window import Calendar, earliest_opening, next_opening
-from dialer.rules.zones import ZONES
 from dialer.sample import write_sample
 from dialer.settings import Settings
 from dialer.targets.service import import_targets
@@ -69,8 +68,7 @@ def plan_start(
     """The definition to run (shifted if needed), the virtual start, and what shifted."""
     spec = campaigns.parse_definition(definition)
     if start is None:
-        period_start = datetime.combine(spec.period.starts, time(0), tzinfo=ZONES["WIT"])
-        opening = earliest_opening(Calendar.from_definition(spec), period_start)
+        opening = earliest_opening(Calendar.from_definition(spec))
         if opening is None:
             raise ValueError("the campaign's period has no calling hours")
         return definition, opening, None

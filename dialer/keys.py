@@ -6,6 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from twilio.request_validator import RequestValidator
 
 from dialer.clock import Clock
 from dialer.db import Pool
@@ -28,4 +29,6 @@ TOKEN_ID = web.RequestKey("token_id", int)
 CARRIER: web.AppKey[Carrier] = web.AppKey("carrier")
 DIALER: web.AppKey[Dialer] = web.AppKey("dialer")
 APPLIER: web.AppKey[Applier] = web.AppKey("applier")
+# Checks X-Twilio-Signature on the carrier's callbacks.
+VALIDATOR = web.AppKey("twilio_validator", RequestValidator)
 BACKGROUND: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("background")

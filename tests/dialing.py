@@ -106,12 +106,10 @@ class RecordingCarrier:
     name = "simulated"
 
     def __init__(self) -> None:
-        self.placed: list[OutboundCall] = []
         self.sids: dict[int, str] = {}
         self.hung_up: list[str] = []
 
     async def place_call(self, call: OutboundCall) -> str:
-        self.placed.append(call)
         sid = f"CA{call.attempt_id:032x}"
         self.sids[call.attempt_id] = sid
         return sid

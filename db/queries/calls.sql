@@ -5,9 +5,6 @@ FROM campaigns WHERE state = 'running' ORDER BY id
 -- name: try_campaign_lock
 SELECT pg_try_advisory_xact_lock($1::int, $2::int)
 
--- name: try_singleton_lock
-SELECT pg_try_advisory_xact_lock($1, $2)
-
 -- name: live_counts
 -- Calls on a seat, calls still ringing or waiting for a seat, for the pacer.
 SELECT count(*) FILTER (WHERE seat IS NOT NULL)                     AS bridged,
@@ -160,14 +157,12 @@ SELECT campaign_id, guard_active, changed_at, answered, abandoned
 FROM campaign_pacing WHERE campaign_id = $1
 
 -- name: set_pacing
+-- The guard turned on or off: its state, and the window's counts at that moment.
 INSERT INTO campaign_pacing (campaign_id, guard_active, changed_at, answered, abandoned)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (campaign_id) DO UPDATE
-SET guard_active = EXCLUDED.guard_active,
-    changed_at = CASE WHEN campaign_pacing.guard_active <> EXCLUDED.guard_active
-                      THEN EXCLUDED.changed_at ELSE campaign_pacing.changed_at END,
+SET guard_active = EXCLUDED.guard_active, changed_at = EXCLUDED.changed_at,
     answered = EXCLUDED.answered, abandoned = EXCLUDED.abandoned
-RETURNING (xmax = 0) AS inserted
 
 -- name: insert_dialer_event
 INSERT INTO campaign_events (campaign_id, action, from_state, to_state, actor, at, details)
@@ -223,9 +218,6 @@ RETURNING campaign_id, target_id
 UPDATE targets
 SET state = 'scheduled', next_attempt_at = $3, attempts = greatest(attempts - 1, 0)
 WHERE campaign_id = $1 AND id = $2 AND state = 'dialing'
-
--- name: events_of_attempt
-SELECT id, received_at, kind, params FROM carrier_events WHERE attempt_id = $1 ORDER BY id
 
 -- name: campaign_definition
 SELECT definition FROM campaigns WHERE id = $1

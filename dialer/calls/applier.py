@@ -108,15 +108,23 @@ async def apply_pending(pool: Pool, clock: Clock, *, limit: int = BATCH) -> int:
         async with conn.transaction():
             events = await conn.fetch(q("claim_unapplied"), limit)
         for event in events:
-            try:
-                async with conn.transaction():
-                    locked = await conn.fetch(q("lock_event"), event["id"])
-                    if locked:
-                        await apply_batch(conn, list(locked), clock())
-            except Exception as exc:
-                log.exception("callback not applied", extra={"event_id": event["id"]})
-                await conn.execute(q("mark_event_failed"), event["id"], f"error: {exc}"[:500])
+            await apply_one(conn, event["id"], clock())
         return len(events)
+
+
+async def apply_one(conn: Connection, event_id: int, now: datetime) -> bool:
+    """Apply one stored callback in its own transaction; False if it was applied
+    already or failed (then it is marked with its error, for the reconciler)."""
+    try:
+        async with conn.transaction():
+            locked = await conn.fetch(q("lock_event"), event_id)
+            if locked:
+                await apply_batch(conn, list(locked), now)
+            return bool(locked)
+    except Exception as exc:
+        log.exception("callback not applied", extra={"event_id": event_id})
+        await conn.execute(q("mark_event_failed"), event_id, f"error: {exc}"[:500])
+        return False
 
 
 class Applier:

@@ -53,9 +53,10 @@ async def check(
     )
     previous = await conn.fetchrow(q("get_pacing"), campaign_id)
     was_active = bool(previous["guard_active"]) if previous else False
-    await conn.fetchval(q("set_pacing"), campaign_id, active, now, answered, abandoned)
     state = GuardState(active, answered, abandoned)
     if active != was_active:
+        # Written on a change only: the tick runs every second on every campaign.
+        await conn.execute(q("set_pacing"), campaign_id, active, now, answered, abandoned)
         action = "abandon_guard_on" if active else "abandon_guard_off"
         details: dict[str, Any] = {
             "answered": answered,

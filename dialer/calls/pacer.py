@@ -104,6 +104,8 @@ class Dialer:
             if not await conn.fetchval(q("try_campaign_lock"), PACER_LOCK_NAMESPACE, campaign.id):
                 return 0  # another node paces this campaign right now
             await conn.execute(q("promote_due"), campaign.id, now)
+            if not zones:
+                return 0  # no customer may be called now
             counts = await conn.fetchrow(q("live_counts"), campaign.id)
             assert counts is not None
             state = await guard.check(
@@ -114,8 +116,6 @@ class Dialer:
                 min_answered=self.settings.abandon_min_answered,
                 now=now,
             )
-            if not zones:
-                return 0
             ratio = 1.0 if state.active else plan.definition.pacing_ratio
             free = max(0, plan.definition.virtual_seats - counts["bridged"])
             want = min(math.floor(free * ratio) - counts["in_flight"], BATCH_MAX)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from dialer.calls.states import RESULTS
 from dialer.campaigns.models import Campaign
 from dialer.db import Connection, q
 
@@ -24,7 +25,7 @@ async def campaign_progress(
     window = await conn.fetchrow(q("abandon_stats"), campaign.id, now - abandon_window)
     pacing = await conn.fetchrow(q("get_pacing"), campaign.id)
     assert live is not None and window is not None
-    ended = sum(n for r, n in results.items() if r in _RESULTS)
+    ended = sum(n for r, n in results.items() if r in RESULTS)
     answered = results.get("contacted", 0) + results.get("abandoned", 0)
     return {
         "campaign": campaign.name,
@@ -46,6 +47,3 @@ async def campaign_progress(
             "limit_percent": campaign.definition.get("abandon_limit_percent"),
         },
     }
-
-
-_RESULTS = ("contacted", "busy_line", "no_answer", "failed", "machine", "abandoned", "canceled")

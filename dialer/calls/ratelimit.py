@@ -13,8 +13,10 @@ async def take(conn: Connection, name: str, *, rate: float, want: int, now: date
     if want <= 0:
         return 0
     burst = max(1.0, rate)
-    await conn.execute(q("ensure_bucket"), name, burst, now)
     granted = await conn.fetchval(q("take_tokens"), name, rate, burst, want, now)
+    if granted is None:  # the bucket's first use: create it full, then take
+        await conn.execute(q("ensure_bucket"), name, burst, now)
+        granted = await conn.fetchval(q("take_tokens"), name, rate, burst, want, now)
     return int(granted or 0)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from dialer.calls import apply as applying
+from dialer.calls.applier import apply_one
 from dialer.calls.carrier import Carrier, CarrierError
 from dialer.calls.pacer import requeue_lost
 from dialer.calls.states import CALL_STATUS, FINAL
@@ -69,19 +70,9 @@ async def reconcile(
 async def _apply_stored(pool: Pool, now: datetime, done: Reconciled) -> None:
     async with pool.acquire() as conn:
         events = await conn.fetch(q("unapplied_events"), now - UNAPPLIED_GRACE, BATCH)
-    for event in events:
-        async with pool.acquire() as conn, conn.transaction():
-            applied = await applying.apply(
-                conn,
-                kind=event["kind"],
-                attempt_id=event["attempt_id"],
-                params=dict(event["params"]),
-                received_at=event["received_at"],
-                now=now,
-            )
-            await applied.save_alone(conn)
-            await conn.execute(q("mark_event_applied"), event["id"], now, applied.effect)
-        done.events_applied += 1
+        for event in events:
+            if await apply_one(conn, event["id"], now):
+                done.events_applied += 1
 
 
 async def _settle_stale(

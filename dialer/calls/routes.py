@@ -24,12 +24,11 @@ from dialer.calls import apply
 from dialer.calls.twilio_carrier import twiml_hold
 from dialer.db import q
 from dialer.errors import Forbidden
-from dialer.keys import APPLIER, BACKGROUND, CARRIER, CLOCK, POOL, SETTINGS
+from dialer.keys import APPLIER, BACKGROUND, CARRIER, CLOCK, POOL, SETTINGS, VALIDATOR
 from dialer.settings import Settings
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
-VALIDATOR = web.AppKey("twilio_validator", RequestValidator)
 HOLD_MESSAGE = "Mohon tunggu sebentar, Anda akan segera terhubung dengan petugas kami."
 
 

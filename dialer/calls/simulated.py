@@ -102,7 +102,6 @@ class SimulatedCarrier:
         self.choose = choose
         self.calls: dict[str, _Call] = {}
         self.ended: OrderedDict[str, _Call] = OrderedDict()
-        self.placed: list[OutboundCall] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
         self.available = True  # tests turn this off to play an outage
@@ -116,7 +115,6 @@ class SimulatedCarrier:
         fate = self.choose(call) if self.choose else self._pick_fate()
         state = _Call(sid, call, fate)
         self.calls[sid] = state
-        self.placed.append(call)
         task = asyncio.create_task(self._run(state), name=f"simulated call {sid}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -65,14 +65,6 @@ def _hold(message: str) -> str:
     return str(response)
 
 
-@functools.cache
-def twiml_hangup() -> str:
-    """TwiML that ends the call."""
-    response = VoiceResponse()
-    response.hangup()
-    return str(response)
-
-
 def _seconds_from_retry_after(value: str | None) -> float | None:
     """Retry-After as seconds to wait: delta-seconds or an HTTP date; None if absent."""
     if not value:

@@ -15,13 +15,11 @@ from typing import Any
 from dialer.campaigns.models import Campaign
 from dialer.db import Connection, q
 from dialer.errors import NotFound
-from dialer.rules.window import Calendar, window_state, zone_info
+from dialer.rules.window import ZONE_NAMES, Calendar, window_state, zone_info
 
 DONE = {
     "contacted": "already reached: the customer answered",
     "attempts_used": "every attempt the campaign allows was used",
-    "wrong_number": "the number is wrong for this customer",
-    "outcome": "finished by the agent's outcome",
 }
 
 
@@ -107,7 +105,7 @@ async def why_not_summary(conn: Connection, campaign: Campaign, *, now: datetime
     closed zone counts under both); ``dialable_now`` counts those with none."""
     definition = campaign.spec()
     calendar = Calendar.from_definition(definition)
-    zones = {z: window_state(calendar, z, now) for z in ("WIB", "WITA", "WIT")}
+    zones = {z: window_state(calendar, z, now) for z in ZONE_NAMES}
     reasons: Counter[str] = Counter()
     total = dialable = 0
     for g in await conn.fetch(q("why_not_groups"), campaign.id, now):

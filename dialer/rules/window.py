@@ -93,6 +93,12 @@ class Calendar:
             skip_holidays=definition.holidays == "skip",
         )
 
+    @property
+    def begins(self) -> datetime:
+        """The period's first instant in any zone: midnight of its first day in WIT,
+        the easternmost zone (UTC)."""
+        return _utc(self.period_start, time(0), zone_info("WIT"))
+
     def hours(self, day: date) -> tuple[time, time] | None:
         """The calling hours of a local date, or None when it is not a calling day."""
         if not self.period_start <= day <= self.period_end:
@@ -205,7 +211,9 @@ def next_opening(calendar: Calendar, zone: str, after: datetime) -> datetime | N
     return None
 
 
-def earliest_opening(calendar: Calendar, after: datetime) -> datetime | None:
-    """The first instant at or after ``after`` when any zone is open (UTC), or None."""
+def earliest_opening(calendar: Calendar, after: datetime | None = None) -> datetime | None:
+    """The first instant at or after ``after`` (default: the period's beginning) when
+    any zone is open (UTC), or None."""
+    after = calendar.begins if after is None else max(_local(after, UTC), calendar.begins)
     found = [t for z in ZONE_NAMES if (t := next_opening(calendar, z, after)) is not None]
     return min(found, default=None)

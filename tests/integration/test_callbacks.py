@@ -91,18 +91,26 @@ async def post(
 
 
 async def _service(
-    settings: Settings, pool: Pool, carrier: RecordingCarrier
-) -> tuple[TestClient[Any, Any], Settings]:
+    settings: Settings, pool: Pool
+) -> tuple[TestClient[Any, Any], Settings, RecordingCarrier]:
     from aiohttp.test_utils import unused_port
 
     port = unused_port()
     settings = settings.model_copy(
         update={"public_url": f"http://127.0.0.1:{port}", "simulator_calls_per_second": 1000.0}
     )
+    carrier = RecordingCarrier()
     app = create_app(settings, pool=pool, clock=FrozenClock(T0), carrier=carrier)
     client = TestClient(TestServer(app, host="127.0.0.1", port=port))
     await client.start_server()
-    return client, settings
+    return client, settings, carrier
+
+
+async def _one_call(client: TestClient[Any, Any], carrier: RecordingCarrier) -> tuple[int, str]:
+    """Tick once; the one call placed, as (attempt id, CallSid)."""
+    await client.app[DIALER].tick()  # type: ignore[index]
+    ((attempt_id, sid),) = carrier.sids.items()
+    return attempt_id, sid
 
 
 async def test_any_order_and_repeats_reach_the_same_final_state(
@@ -113,8 +121,7 @@ async def test_any_order_and_repeats_reach_the_same_final_state(
     campaign = await factory.running_campaign(
         [row(i) for i in range(1, total + 1)], virtual_seats=total, pacing_ratio=1.0
     )
-    carrier = RecordingCarrier()
-    client, settings = await _service(settings, pool, carrier)
+    client, settings, carrier = await _service(settings, pool)
     try:
         dialer = client.app[DIALER]  # type: ignore[index]
         assert await dialer.tick() == {campaign.name: total}
@@ -168,11 +175,9 @@ async def test_unsigned_and_forged_callbacks_get_403_and_change_nothing(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
     await factory.running_campaign([row(1)], virtual_seats=1)
-    carrier = RecordingCarrier()
-    client, settings = await _service(settings, pool, carrier)
+    client, settings, carrier = await _service(settings, pool)
     try:
-        await client.app[DIALER].tick()  # type: ignore[index]
-        ((attempt_id, sid),) = carrier.sids.items()
+        attempt_id, sid = await _one_call(client, carrier)
         params = {"CallSid": sid, "CallStatus": "busy"}
         path = f"/carrier/voice/status?attempt={attempt_id}"
         unsigned = await client.post(path, data=params)
@@ -207,8 +212,7 @@ async def test_unsigned_and_forged_callbacks_get_403_and_change_nothing(
 async def test_a_callback_for_an_unknown_attempt_is_stored_not_applied(
     settings: Settings, pool: Pool, conn: asyncpg.Connection
 ) -> None:
-    carrier = RecordingCarrier()
-    client, settings = await _service(settings, pool, carrier)
+    client, settings, _ = await _service(settings, pool)
     try:
         params = {"CallSid": "CA" + "f" * 32, "CallStatus": "completed"}
         assert await post(client, settings, 999, "status", params) == 200
@@ -228,11 +232,9 @@ async def test_the_answer_url_holds_the_call_while_machine_detection_decides(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
     await factory.running_campaign([row(1)], virtual_seats=1)
-    carrier = RecordingCarrier()
-    client, settings = await _service(settings, pool, carrier)
+    client, settings, carrier = await _service(settings, pool)
     try:
-        await client.app[DIALER].tick()  # type: ignore[index]
-        ((attempt_id, sid),) = carrier.sids.items()
+        attempt_id, sid = await _one_call(client, carrier)
         path = f"/carrier/voice/answer?attempt={attempt_id}"
         params = {"CallSid": sid, "CallStatus": "in-progress", "Timestamp": stamp(5)}
         response = await client.post(path, data=params, headers=signed(settings, path, params))
@@ -262,11 +264,9 @@ async def test_a_callback_that_fails_to_apply_is_kept_raw_and_applied_later(
     from dialer.calls import engine
 
     await factory.running_campaign([row(1)], virtual_seats=1)
-    carrier = RecordingCarrier()
-    client, settings = await _service(settings, pool, carrier)
+    client, settings, carrier = await _service(settings, pool)
     try:
-        await client.app[DIALER].tick()  # type: ignore[index]
-        ((attempt_id, sid),) = carrier.sids.items()
+        attempt_id, sid = await _one_call(client, carrier)
         real_apply = applying.apply
 
         async def broken(*args: Any, **kwargs: Any) -> Any:
