@@ -25,45 +25,53 @@ FROM (
 WHERE t.campaign_id = $1 AND t.id = due.id
 
 -- name: claim_targets
--- Claim up to $3 ready targets of campaign $1 in the open zones $2, in dialling order
--- (due callbacks, then tier, then list order), skipping numbers on the DNC list now and
--- numbers with a live call in any campaign; one queued attempt each. Candidates are
--- read per zone from the ready index without locks, merged, and only the first $3 are
--- locked (SKIP LOCKED; a row taken meanwhile drops out when its state is re-checked).
+-- Claim up to $3 (at most 100) ready targets of campaign $1 in the open zones $2, in
+-- dialling order (due callbacks, then tier, then list order), skipping numbers on the
+-- DNC list now and numbers with a live call in any campaign (which includes this
+-- campaign's targets being dialled: a target keeps its state during a call); one
+-- queued attempt each. The target itself is written when its attempt ends, not here.
+--
+-- The ready index is read one zone per branch, merged in dialling order (a Merge
+-- Append: only as many entries as the claim takes, plus the live ones it skips), with
+-- no locks; only the chosen targets are locked, SKIP LOCKED. The constant 100 keeps the
+-- plan PostgreSQL caches for this statement a nested loop over a few rows.
 WITH candidates AS (
-    SELECT c.id, c.callback, c.tier_rank
-    FROM unnest($2::text[]) AS z (zone)
-    -- Paused or finished since the tick began: nothing is claimed.
-    JOIN campaigns k ON k.id = $1 AND k.state = 'running'
-    CROSS JOIN LATERAL (
-        SELECT t.id, t.callback, t.tier_rank
-        FROM targets t
-        WHERE t.campaign_id = $1 AND t.zone = z.zone AND t.state = 'ready'
-          AND NOT EXISTS (SELECT 1 FROM dnc d WHERE d.msisdn = t.msisdn)
+    SELECT r.id, r.msisdn
+    FROM (
+        SELECT r.id, r.msisdn, r.callback, r.tier_rank
+        FROM (
+        (SELECT id, msisdn, callback, tier_rank FROM targets
+         WHERE campaign_id = $1 AND state = 'ready' AND zone = 'WIB' AND 'WIB' = ANY($2)
+         ORDER BY callback DESC, tier_rank, id)
+        UNION ALL
+        (SELECT id, msisdn, callback, tier_rank FROM targets
+         WHERE campaign_id = $1 AND state = 'ready' AND zone = 'WITA' AND 'WITA' = ANY($2)
+         ORDER BY callback DESC, tier_rank, id)
+        UNION ALL
+        (SELECT id, msisdn, callback, tier_rank FROM targets
+         WHERE campaign_id = $1 AND state = 'ready' AND zone = 'WIT' AND 'WIT' = ANY($2)
+         ORDER BY callback DESC, tier_rank, id)
+        ) r
+        WHERE NOT EXISTS (SELECT 1 FROM dnc d WHERE d.msisdn = r.msisdn)
           AND NOT EXISTS (
               SELECT 1 FROM attempts a
-              WHERE a.number = t.msisdn
+              WHERE a.number = r.msisdn
                 AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress'))
-        ORDER BY t.callback DESC, t.tier_rank, t.id
-        LIMIT $3
-    ) c
-    ORDER BY c.callback DESC, c.tier_rank, c.id
+          -- Paused or finished since the tick began: nothing is claimed.
+          AND EXISTS (SELECT 1 FROM campaigns k WHERE k.id = $1 AND k.state = 'running')
+        ORDER BY r.callback DESC, r.tier_rank, r.id
+        LIMIT 100
+    ) r
+    ORDER BY r.callback DESC, r.tier_rank, r.id
     LIMIT $3
 ), picked AS (
-    SELECT t.id
+    SELECT t.id, t.msisdn
     FROM targets t JOIN candidates c ON t.id = c.id
     WHERE t.campaign_id = $1 AND t.state = 'ready'
     FOR UPDATE OF t SKIP LOCKED
-), claimed AS (
-    UPDATE targets t
-    SET state = 'dialing', attempts = t.attempts + 1, last_attempt_at = $4,
-        callback = false, next_attempt_at = NULL
-    FROM picked
-    WHERE t.campaign_id = $1 AND t.id = picked.id
-    RETURNING t.id, t.msisdn
 )
 INSERT INTO attempts (campaign_id, target_id, number, carrier, node, created_at, updated_at)
-SELECT $1, claimed.id, claimed.msisdn, $5, $6, $4, $4 FROM claimed
+SELECT $1, picked.id, picked.msisdn, $5, $6, $4, $4 FROM picked
 RETURNING id, target_id, number
 
 -- name: mark_placed
@@ -112,16 +120,18 @@ SET state = $2, answered_by = $3, ringing_at = $4, answered_at = $5, ended_at = 
 WHERE id = $1
 
 -- name: lock_target
-SELECT t.id, t.state, t.attempts, t.result_counts, t.msisdn, c.definition
+SELECT t.id, t.state, t.attempts, t.result_counts, t.next_attempt_at, t.callback,
+       t.done_reason, c.definition
 FROM targets t JOIN campaigns c ON c.id = t.campaign_id
 WHERE t.campaign_id = $1 AND t.id = $2
 FOR UPDATE OF t
 
 -- name: settle_target
+-- An attempt of the target ended: counted, and the target's next step.
 UPDATE targets
-SET state = $3, next_attempt_at = $4, done_reason = $5, last_result = $6, result_counts = $7,
-    attempts = $8
-WHERE campaign_id = $1 AND id = $2 AND state = 'dialing'
+SET state = $3, next_attempt_at = $4, done_reason = $5, callback = $6, last_result = $7,
+    result_counts = $8, attempts = $9, last_attempt_at = $10
+WHERE campaign_id = $1 AND id = $2
 
 -- name: take_seat
 -- A free virtual seat for an answered call: the lowest seat number no live call holds.
@@ -215,9 +225,10 @@ WHERE id = $1 AND state IN ('queued', 'dialing', 'ringing', 'in-progress')
 RETURNING campaign_id, target_id
 
 -- name: requeue_target
+-- Its attempt was lost before the call was made: dialled again later, not counted.
 UPDATE targets
-SET state = 'scheduled', next_attempt_at = $3, attempts = greatest(attempts - 1, 0)
-WHERE campaign_id = $1 AND id = $2 AND state = 'dialing'
+SET state = 'scheduled', next_attempt_at = $3
+WHERE campaign_id = $1 AND id = $2 AND state = 'ready'
 
 -- name: campaign_definition
 SELECT definition FROM campaigns WHERE id = $1
@@ -240,30 +251,41 @@ SELECT t.id, t.name, t.indihome_number, t.msisdn, t.tier, t.zone, t.province, t.
        t.attempts, t.result_counts, t.next_attempt_at, t.callback, t.last_result,
        t.last_attempt_at, t.done_reason,
        d.reason AS dnc_reason, d.added_at AS dnc_added_at,
-       (SELECT a.id FROM attempts a
-        WHERE a.number = t.msisdn AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
-        LIMIT 1) AS live_attempt,
-       (SELECT a.campaign_id FROM attempts a
-        WHERE a.number = t.msisdn AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
-        LIMIT 1) AS live_campaign
+       a.id AS live_attempt, a.campaign_id AS live_campaign
 FROM targets t
 LEFT JOIN dnc d ON d.msisdn = t.msisdn
+-- At most one live call per number, across campaigns (attempts_live_number).
+LEFT JOIN attempts a
+    ON a.number = t.msisdn AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
 WHERE t.campaign_id = $1 AND t.indihome_number = $2
 
 -- name: why_not_groups
--- Targets of a campaign grouped by everything that decides whether they may be dialled.
+-- Targets of a campaign grouped by everything that decides whether they may be dialled;
+-- "dialing": on a live call of this campaign.
 SELECT t.zone, t.state, t.done_reason, t.callback,
        (t.state = 'scheduled' AND t.next_attempt_at > $2) AS waiting,
        (d.msisdn IS NOT NULL) AS dnc,
+       (a.id IS NOT NULL) AS dialing,
        count(*) AS targets
 FROM targets t
 LEFT JOIN dnc d ON d.msisdn = t.msisdn
+LEFT JOIN attempts a
+    ON a.campaign_id = t.campaign_id AND a.target_id = t.id
+   AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
 WHERE t.campaign_id = $1
-GROUP BY 1, 2, 3, 4, 5, 6
+GROUP BY 1, 2, 3, 4, 5, 6, 7
 
 -- name: targets_by_state
-SELECT state, coalesce(done_reason, '') AS reason, count(*) AS n
-FROM targets WHERE campaign_id = $1 GROUP BY 1, 2
+-- A target on a live call of the campaign counts as 'dialing' (it keeps its state).
+SELECT CASE WHEN a.id IS NULL THEN t.state ELSE 'dialing' END AS state,
+       CASE WHEN a.id IS NULL THEN coalesce(t.done_reason, '') ELSE '' END AS reason,
+       count(*) AS n
+FROM targets t
+LEFT JOIN attempts a
+    ON a.campaign_id = t.campaign_id AND a.target_id = t.id
+   AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
+WHERE t.campaign_id = $1
+GROUP BY 1, 2
 
 -- name: attempts_by_result
 SELECT coalesce(result, state) AS result, count(*) AS n
@@ -280,13 +302,17 @@ ORDER BY a.id
 
 -- name: demo_state
 -- Per zone, for the demo's idle skip: targets not finished, live, ready, next retry.
-SELECT zone,
-       count(*) FILTER (WHERE state <> 'done')               AS open,
-       count(*) FILTER (WHERE state = 'dialing')             AS live,
-       count(*) FILTER (WHERE state = 'ready')               AS ready,
-       min(next_attempt_at) FILTER (WHERE state = 'scheduled') AS next_due
-FROM targets WHERE campaign_id = $1
-GROUP BY zone
+SELECT t.zone,
+       count(*) FILTER (WHERE t.state <> 'done')                   AS open,
+       count(a.id)                                                 AS live,
+       count(*) FILTER (WHERE t.state = 'ready' AND a.id IS NULL)  AS ready,
+       min(t.next_attempt_at) FILTER (WHERE t.state = 'scheduled') AS next_due
+FROM targets t
+LEFT JOIN attempts a
+    ON a.campaign_id = t.campaign_id AND a.target_id = t.id
+   AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
+WHERE t.campaign_id = $1
+GROUP BY t.zone
 
 -- name: last_attempt_at
 SELECT max(created_at) FROM attempts WHERE campaign_id = $1

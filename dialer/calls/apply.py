@@ -179,21 +179,32 @@ def _policy(retry: dict[str, Any]) -> RetryPolicy:
 async def _settle_target(
     conn: Connection, row: Mapping[str, Any], result: str, now: datetime
 ) -> None:
+    """The attempt ended with ``result``: count it, and take the target's next step by
+    the retry policy — unless something else decided that step during the call (the
+    target is no longer 'ready': finished, or a callback the agent scheduled)."""
     target = await conn.fetchrow(q("lock_target"), row["campaign_id"], row["target_id"])
-    if target is None or target["state"] != "dialing":
+    if target is None:
         return
     policy = _policy(target["definition"].get("retry", {}))
     counts: dict[str, Any] = dict(target["result_counts"])
     counts[result] = int(counts.get(result, 0)) + 1
-    step = after_result(policy, result, attempts=target["attempts"], counts=counts, now=now)
+    attempts = target["attempts"] + 1
+    if target["state"] == "ready":
+        step = after_result(policy, result, attempts=attempts, counts=counts, now=now)
+        state, at, reason, callback = step.state, step.at, step.reason, False
+    else:
+        state, at = target["state"], target["next_attempt_at"]
+        reason, callback = target["done_reason"], target["callback"]
     await conn.execute(
         q("settle_target"),
         row["campaign_id"],
         row["target_id"],
-        step.state,
-        step.at,
-        step.reason,
+        state,
+        at,
+        reason,
+        callback,
         result,
         counts,
-        target["attempts"],
+        attempts,
+        row["created_at"],
     )

@@ -19,7 +19,7 @@ import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from asyncpg import Record
+from asyncpg import Record, UniqueViolationError
 
 from dialer.calls import apply as applying
 from dialer.calls import guard, ratelimit
@@ -96,16 +96,28 @@ class Dialer:
 
     async def dial_campaign(self, campaign: Campaign) -> int:
         """Pace one campaign: claim what may be dialled now and place the calls."""
-        now = self.clock()
         plan = self.plan(campaign)
+        try:
+            rows = await self._claim(campaign, plan, self.clock())
+        except UniqueViolationError:
+            # Another campaign's claim took one of these numbers at this very moment
+            # (one live call per number): this claim is undone, the next tick retries.
+            log.info("claim gave way to another campaign's", extra={"campaign": campaign.name})
+            return 0
+        if rows:
+            await self.place(rows, plan.definition)
+        return len(rows)
+
+    async def _claim(self, campaign: Campaign, plan: CampaignPlan, now: datetime) -> list[Record]:
+        """In one transaction: the calls this campaign may place now, claimed."""
         zones = sorted(open_zones(plan.calendar, now))
         bucket = f"calls:{self.carrier.name}"
         async with self.pool.acquire() as conn, conn.transaction():
             if not await conn.fetchval(q("try_campaign_lock"), PACER_LOCK_NAMESPACE, campaign.id):
-                return 0  # another node paces this campaign right now
+                return []  # another node paces this campaign right now
             await conn.execute(q("promote_due"), campaign.id, now)
             if not zones:
-                return 0  # no customer may be called now
+                return []  # no customer may be called now
             counts = await conn.fetchrow(q("live_counts"), campaign.id)
             assert counts is not None
             state = await guard.check(
@@ -120,19 +132,17 @@ class Dialer:
             free = max(0, plan.definition.virtual_seats - counts["bridged"])
             want = min(math.floor(free * ratio) - counts["in_flight"], BATCH_MAX)
             if want <= 0:
-                return 0
+                return []
             granted = await ratelimit.take(
                 conn, bucket, rate=self.calls_per_second, want=want, now=now
             )
             if granted == 0:
-                return 0
+                return []
             rows = await conn.fetch(
                 q("claim_targets"), campaign.id, zones, granted, now, self.carrier.name, self.node
             )
             await ratelimit.give_back(conn, bucket, granted - len(rows))
-        if rows:
-            await self.place(rows, plan.definition)
-        return len(rows)
+        return rows
 
     async def place(self, rows: list[Record], definition: CampaignDefinition) -> None:
         """Place the claimed attempts' calls, a few at a time."""

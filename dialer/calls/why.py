@@ -62,10 +62,13 @@ async def why_target(
             + (f" ({t['dnc_reason']})" if t["dnc_reason"] else ""),
         )
     counts = dict(t["result_counts"])
-    if t["state"] == "done":
-        reason(f"done_{t['done_reason']}", _done_message(t["done_reason"], t["attempts"], counts))
-    elif t["state"] == "dialing":
+    # A target keeps its state during a call; a live call of this campaign to its
+    # number is its own (one target per number in a campaign).
+    dialing = t["live_campaign"] == campaign.id
+    if dialing:
         reason("dialing", f"a call to this customer is in progress (attempt {t['live_attempt']})")
+    elif t["state"] == "done":
+        reason(f"done_{t['done_reason']}", _done_message(t["done_reason"], t["attempts"], counts))
     elif t["state"] == "scheduled" and t["next_attempt_at"] > now:
         when = _local(t["next_attempt_at"], t["zone"])
         if t["callback"]:
@@ -75,7 +78,7 @@ async def why_target(
         else:
             last = (t["last_result"] or "").replace("_", " ")
             reason("retry_later", f"next attempt at {when} (after {last})", t["next_attempt_at"])
-    if t["state"] != "dialing" and t["live_campaign"] is not None:
+    if not dialing and t["live_campaign"] is not None:
         reason("number_in_call", "the number is on a call of another campaign right now")
     return {
         "campaign": campaign.name,
@@ -86,7 +89,7 @@ async def why_target(
         "province": t["province"],
         "zone": t["zone"],
         "local_time": _local(now, t["zone"]),
-        "state": t["state"],
+        "state": "dialing" if dialing else t["state"],
         "attempts": t["attempts"],
         "max_attempts": definition.retry.max_attempts,
         "result_counts": counts,
@@ -119,10 +122,10 @@ async def why_not_summary(conn: Connection, campaign: Campaign, *, now: datetime
             codes.append(window.reason or "outside_window")
         if g["dnc"]:
             codes.append("dnc")
-        if g["state"] == "done":
-            codes.append(f"done_{g['done_reason']}")
-        elif g["state"] == "dialing":
+        if g["dialing"]:
             codes.append("dialing")
+        elif g["state"] == "done":
+            codes.append(f"done_{g['done_reason']}")
         elif g["waiting"]:
             codes.append("callback" if g["callback"] else "retry_later")
         for code in codes:
