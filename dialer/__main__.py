@@ -128,6 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--max-seconds", type=float, default=600.0, help="real seconds at most")
     demo.add_argument("--json", action="store_true", help="print only the JSON summary")
 
+    penalty = sub.add_parser(
+        "penalty", help="the late-payment penalty for paying a bill on a given day"
+    )
+    penalty.add_argument("--product", required=True, help="internet or telephone")
+    penalty.add_argument("--total", required=True, help="the bill total in rupiah: 350000")
+    penalty.add_argument("--bill-month", required=True, help="the bill's month: 2022-09")
+    penalty.add_argument("--paid-on", required=True, help="the local payment date: 2022-09-21")
+    penalty.add_argument(
+        "--campaign", help="use this campaign's schedule (default: the seed's, no database)"
+    )
+    penalty.add_argument("--json", action="store_true")
+
     export = sub.add_parser("export", help="CSV exports").add_subparsers(
         dest="action", required=True
     )

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from dialer import health
 from dialer.auth import routes as auth_routes
+from dialer.billing import routes as billing_routes
 from dialer.calls import api as call_api
 from dialer.calls import engine
 from dialer.calls import routes as call_routes
@@ -69,6 +70,7 @@ def create_app(
         dnc_routes,
         call_routes,
         call_api,
+        billing_routes,
     ):
         feature.setup(app)
     return app

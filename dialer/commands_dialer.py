@@ -1,10 +1,11 @@
-"""Command-line handlers of the dialer: ``targets why``, ``export attempts``, ``demo``."""
+"""Command-line handlers of the dialer: ``targets why``, ``export attempts``, ``demo``,
+``penalty``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from dialer.calls.api import export_attempts
@@ -14,6 +15,8 @@ from dialer.cli_db import connection
 from dialer.clock import system_clock
 from dialer.commands import _json, _out
 from dialer.errors import BadRequest
+from dialer.rules.money import AmountError, format_rupiah, parse_rupiah
+from dialer.rules.penalty import SEED_PENALTY, parse_bill_month, quote
 from dialer.settings import Settings
 
 
@@ -112,4 +115,28 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     _out(f"  finished: {summary['finished']}")
     _out(f"  attempts: {summary['attempts']}")
     _out(f"  contact rate {summary['contact_rate']}, abandon rate {summary['abandon_rate']}")
+    return 0
+
+
+async def cmd_penalty(args: argparse.Namespace, settings: Settings) -> int:
+    """The penalty for paying a bill on a day, by the seed's schedule or a campaign's."""
+    try:
+        total = parse_rupiah(args.total)
+    except AmountError as exc:
+        raise BadRequest(f"--total {args.total!r} {exc}") from exc
+    try:
+        paid_on = date.fromisoformat(args.paid_on)
+    except ValueError as exc:
+        raise BadRequest(f"--paid-on {args.paid_on!r} is not a date like 2022-09-21") from exc
+    schedule = SEED_PENALTY
+    if args.campaign:
+        async with connection(settings) as conn:
+            schedule = (await campaigns.get(conn, args.campaign)).spec().penalty
+    found = quote(schedule, args.product, total, parse_bill_month(args.bill_month), paid_on)
+    if args.json:
+        _json({"penalty": found.penalty, "rule": found.rule, "minipack": found.minipack})
+    else:
+        _out(f"penalty: {format_rupiah(found.penalty)} ({found.rule})")
+        _out(f"to pay: {format_rupiah(found.total + found.penalty)}")
+        _out(f"free minipack: {'yes' if found.minipack else 'no'}")
     return 0

@@ -1,0 +1,243 @@
+"""Late-payment penalties (seed 001, step 2) as pure functions of a campaign's schedule.
+
+A bill for month N becomes payable on ``payable_from_day`` of N and is due on
+``due_day``; a payment before ``minipack_before_day`` earns the free IndiHome TV
+minipack. Each row of a product's schedule covers bill-relative days (``N/21`` to
+``N/last``, ``N+1/01`` to ``N+1/last``, or open-ended) and charges
+``max(percent of the total, minimum)``, the percentage rounded half up to the rupiah.
+Dates are the customer's local dates. Where the schedule defines nothing (before the
+bill is payable, or past its last row) there is no quote: :class:`NoPenaltyRule` says
+so, and no figure is invented.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from dialer.campaigns.schemas import Penalty, PenaltyRow, parse_offset
+from dialer.errors import BadRequest, DialerError
+from dialer.rules.money import format_rupiah
+
+PRODUCTS = ("internet", "telephone")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_BILL_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+# The seed's schedule (DOMAIN.md, "Money and penalties"): the default where no campaign
+# is named. The seed campaign's TOML carries the same rows (a test keeps them equal).
+SEED_PENALTY = Penalty.model_validate(
+    {
+        "payable_from_day": 5,
+        "due_day": 20,
+        "minipack_before_day": 15,
+        "internet": [
+            {"start": "N/05", "end": "N/20", "percent": 0, "minimum": 0},
+            {"start": "N/21", "end": "N/last", "percent": 5, "minimum": 5000},
+            {"start": "N+1/01", "end": "N+1/last", "percent": 10, "minimum": 10000},
+        ],
+        "telephone": [
+            {"start": "N/05", "end": "N/20", "percent": 0, "minimum": 0},
+            {"start": "N/21", "end": "N/last", "percent": 5, "minimum": 5000},
+            {"start": "N+1/01", "end": "N+1/last", "percent": 10, "minimum": 10000},
+            {"start": "N+2/01", "percent": 15, "minimum": 15000},
+        ],
+    }
+)
+
+
+class NoPenaltyRule(DialerError):
+    """The schedule defines no penalty for that payment date."""
+
+    status = 422
+    error_id = "no_penalty_rule"
+
+
+def parse_bill_month(text: str) -> date:
+    """``"2022-09"`` → 1 September 2022."""
+    match = _BILL_MONTH.match(text.strip())
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        raise BadRequest(f"bill month {text!r} is not a month like 2022-09")
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def month_name(month: date) -> str:
+    return f"{MONTHS[month.month - 1]} {month.year}"
+
+
+def _shift(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _last_day(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def resolve(bill_month: date, offset: str) -> date:
+    """A bill-relative day as a date: ``N+1/05`` of September 2022 → 5 October 2022. A
+    day past the month's end (``N/31`` in a 30-day month) is its last day."""
+    months, day = parse_offset(offset)
+    month = _shift(bill_month, months)
+    last = _last_day(month)
+    return last if day is None else month.replace(day=min(day, last.day))
+
+
+def amount(total: int, percent: int, minimum: int) -> int:
+    """``max(percent of total, minimum)``, the percentage rounded half up to the rupiah."""
+    return max((total * percent + 50) // 100, minimum)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of the schedule for one bill: its dates and what it costs."""
+
+    first: date
+    last: date | None  # None: open-ended
+    percent: int
+    minimum: int
+    penalty: int
+
+    def covers(self, day: date) -> bool:
+        return self.first <= day and (self.last is None or day <= self.last)
+
+    def dates(self) -> str:
+        """``21–30 September 2022``, ``from 1 November 2022``."""
+        first, last = self.first, self.last
+        if last is None:
+            return f"from {first.day} {month_name(first)}"
+        if (first.year, first.month) == (last.year, last.month):
+            return f"{first.day}–{last.day} {month_name(last)}"
+        return f"{first.day} {month_name(first)} – {last.day} {month_name(last)}"
+
+    def rule(self, total: int) -> str:
+        if self.percent == 0 and self.minimum == 0:
+            return f"no penalty for a payment {self.dates()}"
+        return (
+            f"{self.percent}% of {format_rupiah(total)}"
+            f" ({format_rupiah((total * self.percent + 50) // 100)}, rounded half up),"
+            f" at least {format_rupiah(self.minimum)}, for a payment {self.dates()}"
+        )
+
+    def to_json(self, total: int) -> dict[str, Any]:
+        return {
+            "from": self.first,
+            "to": self.last,
+            "percent": self.percent,
+            "minimum": self.minimum,
+            "penalty": self.penalty,
+            "rule": self.rule(total),
+        }
+
+
+def _rows(schedule: Penalty, product: str) -> list[PenaltyRow]:
+    if product not in PRODUCTS:
+        raise BadRequest(f"product {product!r} is not one of {', '.join(PRODUCTS)}")
+    rows: list[PenaltyRow] = getattr(schedule, product)
+    return rows
+
+
+def _check_total(total: int) -> None:
+    if total < 0:
+        raise BadRequest(f"the bill total {total} is negative: amounts are whole rupiah, ≥ 0")
+
+
+def lines(schedule: Penalty, product: str, total: int, bill_month: date) -> list[Line]:
+    """The whole schedule for one bill, by date (what the screen-pop shows)."""
+    _check_total(total)
+    return [
+        Line(
+            first=resolve(bill_month, row.start),
+            last=None if row.end is None else resolve(bill_month, row.end),
+            percent=row.percent,
+            minimum=row.minimum,
+            penalty=amount(total, row.percent, row.minimum),
+        )
+        for row in _rows(schedule, product)
+    ]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The penalty for paying a bill on one day, and why."""
+
+    product: str
+    total: int
+    bill_month: date
+    paid_on: date
+    penalty: int
+    rule: str
+    minipack: bool
+    payable_from: date
+    due: date
+    line: Line
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "penalty": self.penalty,
+            "rule": self.rule,
+            "minipack": self.minipack,
+            "product": self.product,
+            "total": self.total,
+            "to_pay": self.total + self.penalty,
+            "bill_month": f"{self.bill_month:%Y-%m}",
+            "paid_on": self.paid_on,
+            "payable_from": self.payable_from,
+            "due": self.due,
+        }
+
+
+def minipack(schedule: Penalty, bill_month: date, paid_on: date) -> bool:
+    """Paid from the payable day and before ``minipack_before_day`` of month N."""
+    if schedule.minipack_before_day is None:
+        return False
+    payable = bill_month.replace(day=schedule.payable_from_day)
+    return payable <= paid_on < bill_month.replace(day=schedule.minipack_before_day)
+
+
+def quote(schedule: Penalty, product: str, total: int, bill_month: date, paid_on: date) -> Quote:
+    """The penalty for paying ``total`` for ``bill_month`` on the local date ``paid_on``."""
+    found = lines(schedule, product, total, bill_month)
+    payable = bill_month.replace(day=schedule.payable_from_day)
+    if paid_on < payable:
+        raise NoPenaltyRule(
+            f"the {month_name(bill_month)} bill is not payable before"
+            f" {payable.day} {month_name(payable)}: the schedule has no quote for"
+            f" {paid_on.isoformat()}"
+        )
+    line = next((x for x in found if x.covers(paid_on)), None)
+    if line is None:
+        last = found[-1].last if found else None
+        since = f" after {last.day} {month_name(last)}" if last else ""
+        raise NoPenaltyRule(
+            f"the {product} penalty schedule defines nothing for a payment on"
+            f" {paid_on.isoformat()}{since} (bill of {month_name(bill_month)}): no figure"
+            " can be quoted"
+        )
+    return Quote(
+        product=product,
+        total=total,
+        bill_month=bill_month,
+        paid_on=paid_on,
+        penalty=line.penalty,
+        rule=line.rule(total),
+        minipack=minipack(schedule, bill_month, paid_on),
+        payable_from=payable,
+        due=bill_month.replace(day=schedule.due_day),
+        line=line,
+    )
