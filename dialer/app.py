@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from dialer import health
+from dialer.agents import routes as agent_routes
 from dialer.auth import routes as auth_routes
 from dialer.billing import routes as billing_routes
 from dialer.calls import api as call_api
@@ -71,6 +72,7 @@ def create_app(
         call_routes,
         call_api,
         billing_routes,
+        agent_routes,
     ):
         feature.setup(app)
     return app

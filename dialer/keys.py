@@ -13,6 +13,7 @@ from dialer.db import Pool
 from dialer.settings import Settings
 
 if TYPE_CHECKING:
+    from dialer.agents.hub import Hub
     from dialer.calls.applier import Applier
     from dialer.calls.carrier import Carrier
     from dialer.calls.pacer import Dialer
@@ -32,3 +33,5 @@ APPLIER: web.AppKey[Applier] = web.AppKey("applier")
 # Checks X-Twilio-Signature on the carrier's callbacks.
 VALIDATOR = web.AppKey("twilio_validator", RequestValidator)
 BACKGROUND: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("background")
+# The agents' WebSockets on this node and the LISTEN connection that feeds them.
+HUB: web.AppKey[Hub] = web.AppKey("hub")

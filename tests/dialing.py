@@ -72,6 +72,7 @@ async def running_node(
     choose: Callable[[OutboundCall], str] | None = None,
     name: str = "node-1",
     speed: float = 50.0,
+    profile: SimProfile = FAST,
     **overrides: Any,
 ) -> AsyncIterator[Node]:
     port = unused_port()
@@ -81,7 +82,7 @@ async def running_node(
     carrier = SimulatedCarrier(
         auth_token=settings.simulator_auth_token.get_secret_value(),
         clock=clock,
-        profile=FAST,
+        profile=profile,
         speed=speed,
         seed=7,
         choose=choose,
@@ -108,6 +109,7 @@ class RecordingCarrier:
     def __init__(self) -> None:
         self.sids: dict[int, str] = {}
         self.hung_up: list[str] = []
+        self.bridged: dict[str, str] = {}
 
     async def place_call(self, call: OutboundCall) -> str:
         sid = f"CA{call.attempt_id:032x}"
@@ -116,6 +118,9 @@ class RecordingCarrier:
 
     async def hangup(self, sid: str) -> None:
         self.hung_up.append(sid)
+
+    async def bridge(self, sid: str, agent: str) -> None:
+        self.bridged[sid] = agent
 
     async def fetch_call(self, sid: str) -> dict[str, str] | None:
         return None

@@ -6,9 +6,13 @@ FROM campaigns WHERE state = 'running' ORDER BY id
 SELECT pg_try_advisory_xact_lock($1::int, $2::int)
 
 -- name: live_counts
--- Calls on a seat, calls still ringing or waiting for a seat, for the pacer.
-SELECT count(*) FILTER (WHERE seat IS NOT NULL)                     AS bridged,
-       count(*) FILTER (WHERE seat IS NULL AND NOT abandoned)       AS in_flight
+-- For the pacer: calls with someone on them (a seat or an agent), calls still ringing
+-- or waiting for someone; and the campaign's free agents.
+SELECT count(*) FILTER (WHERE seat IS NOT NULL OR agent_id IS NOT NULL)     AS bridged,
+       count(*) FILTER (WHERE seat IS NULL AND agent_id IS NULL AND NOT abandoned)
+                                                                            AS in_flight,
+       (SELECT count(*) FROM agent_states s
+        WHERE s.campaign_id = $1 AND s.state = 'available')                 AS free_agents
 FROM attempts
 WHERE campaign_id = $1 AND state IN ('queued', 'dialing', 'ringing', 'in-progress')
 
@@ -106,8 +110,8 @@ UPDATE carrier_events SET applied_at = $2, effect = $3 WHERE id = $1
 
 -- name: lock_attempt
 SELECT id, campaign_id, target_id, number, carrier, node, state, result, call_sid,
-       answered_by, seat, abandoned, created_at, placed_at, ringing_at, answered_at,
-       bridged_at, ended_at, duration_seconds, updated_at
+       answered_by, seat, agent_id, waiting_since, abandoned, created_at, placed_at,
+       ringing_at, answered_at, bridged_at, ended_at, duration_seconds, updated_at
 FROM attempts WHERE id = $1 FOR UPDATE
 
 -- name: attempt_by_sid
@@ -334,8 +338,8 @@ FOR UPDATE SKIP LOCKED
 
 -- name: lock_attempts
 SELECT id, campaign_id, target_id, number, carrier, node, state, result, call_sid,
-       answered_by, seat, abandoned, created_at, placed_at, ringing_at, answered_at,
-       bridged_at, ended_at, duration_seconds, updated_at
+       answered_by, seat, agent_id, waiting_since, abandoned, created_at, placed_at,
+       ringing_at, answered_at, bridged_at, ended_at, duration_seconds, updated_at
 FROM attempts WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE
 
 -- name: attempts_by_sids

@@ -17,9 +17,10 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from dialer.agents import presence
 from dialer.calls.retry import after_result
 from dialer.calls.states import Progress, is_machine, merge, result_of
 from dialer.campaigns.schemas import RetryPolicy
@@ -38,6 +39,8 @@ class Applied:
     state: str | None = None
     result: str | None = None
     hangup: str | None = None
+    # A call to bridge to this agent after the commit: (call SID, agent's user id).
+    bridge: tuple[str, int] | None = None
     # The attempt's new progress, for the caller to save with (or without) the event.
     save: tuple[Any, ...] | None = None
 
@@ -112,15 +115,24 @@ async def apply(
     before = _progress(row)
     after = merge(before, kind, params, received_at)
     abandoned = bool(row["abandoned"])
-    hangup = None
-    if not after.final and row["seat"] is None and not abandoned and kind == "amd":
+    hangup = bridge = None
+    taken = (
+        row["seat"] is not None or row["agent_id"] is not None or row["waiting_since"] is not None
+    )
+    if not after.final and not taken and not abandoned and kind == "amd":
         if is_machine(after.answered_by):
             hangup = after.call_sid
         else:
-            abandoned = not await _take_seat(conn, row, now)
+            abandoned, agent_id = await _hand_over(conn, row, now)
             hangup = after.call_sid if abandoned else None
+            if agent_id is not None and after.call_sid:
+                bridge = (after.call_sid, agent_id)
     result = row["result"]
     if after.final and not before.final:
+        if row["waiting_since"] is not None and row["agent_id"] is None and not abandoned:
+            # The customer hung up on hold before an agent was free.
+            abandoned = True
+            await conn.execute(q("mark_abandoned"), row["id"], now)
         result = result_of(after.state, abandoned=abandoned)
         await _settle_target(conn, row, result, now)
     if after == before and result == row["result"] and abandoned == row["abandoned"]:
@@ -138,7 +150,7 @@ async def apply(
         now,
     )
     effect = "finalised" if result != row["result"] else "applied"
-    return Applied(effect, row["id"], after.state, result, hangup, save)
+    return Applied(effect, row["id"], after.state, result, hangup, bridge, save)
 
 
 def _progress(row: Mapping[str, Any]) -> Progress:
@@ -153,18 +165,26 @@ def _progress(row: Mapping[str, Any]) -> Progress:
     )
 
 
-async def _take_seat(conn: Connection, row: Mapping[str, Any], now: datetime) -> bool:
-    """Seat an answered call; False (and the call marked abandoned) when none is free."""
+async def _hand_over(
+    conn: Connection, row: Mapping[str, Any], now: datetime
+) -> tuple[bool, int | None]:
+    """A human answered: a virtual seat or, without seats, the campaign's agents. Returns
+    (abandoned, the agent it went to)."""
     campaign_id = row["campaign_id"]
     definition = await conn.fetchval(q("campaign_definition"), campaign_id)
     seats = int(definition.get("virtual_seats", 0))
-    await conn.execute(q("seat_lock"), SEAT_LOCK_NAMESPACE, campaign_id)
-    seat = await conn.fetchval(q("take_seat"), row["id"], campaign_id, seats, now)
-    if seat is None:
-        await conn.execute(q("mark_abandoned"), row["id"], now)
-        log.info("answered call abandoned: no free seat", extra={"attempt_id": row["id"]})
-        return False
-    return True
+    if seats:
+        await conn.execute(q("seat_lock"), SEAT_LOCK_NAMESPACE, campaign_id)
+        if await conn.fetchval(q("take_seat"), row["id"], campaign_id, seats, now) is not None:
+            return False, None
+    else:
+        hold = timedelta(seconds=float(definition.get("max_hold_seconds", 2.0)))
+        handed = await presence.hand_over(conn, row["id"], campaign_id, now=now, hold=hold)
+        if not handed.abandoned:
+            return False, handed.agent_id
+    await conn.execute(q("mark_abandoned"), row["id"], now)
+    log.info("answered call abandoned: no one free", extra={"attempt_id": row["id"]})
+    return True, None
 
 
 @functools.lru_cache(maxsize=256)

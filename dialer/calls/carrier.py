@@ -63,6 +63,10 @@ class Carrier(Protocol):
         """End a call in any state (a machine reached, no agent free, paused)."""
         ...
 
+    async def bridge(self, sid: str, agent: str) -> None:
+        """Connect a human-answered call to the agent's client (identity ``agent``)."""
+        ...
+
     async def fetch_call(self, sid: str) -> dict[str, str] | None:
         """The call's current status as Twilio-shaped callback fields (``CallSid``,
         ``CallStatus``, ``AnsweredBy``, ``CallDuration``…), or None if unknown."""

@@ -16,11 +16,13 @@ import logging
 import math
 import os
 import socket
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from asyncpg import Record, UniqueViolationError
 
+from dialer.agents import housekeeping, presence
 from dialer.calls import apply as applying
 from dialer.calls import guard, ratelimit
 from dialer.calls.carrier import Carrier, CarrierRejected, CarrierUnavailable, OutboundCall
@@ -85,6 +87,7 @@ class Dialer:
         async with self.pool.acquire() as conn:
             await conn.execute(q("node_seen"), self.node, self.carrier.name, now)
             records = await conn.fetch(q("running_campaigns"))
+        await self.agents_sweep(now)
         placed: dict[str, int] = {}
         for record in records:
             campaign = Campaign.from_record(record)
@@ -93,6 +96,25 @@ class Dialer:
             except Exception:
                 log.exception("dialling failed", extra={"campaign": campaign.name})
         return placed
+
+    async def agents_sweep(self, now: datetime) -> None:
+        """Abandon calls held too long, end after-call work, offline silent consoles."""
+        try:
+            chores = await housekeeping.sweep(self.pool, now)
+        except Exception:
+            log.exception("the agents' sweep failed")
+            return
+        for sid in chores.hangups:
+            log.info("answered call abandoned: no agent within the hold limit")
+            await self._carrier_request(self.carrier.hangup(sid))
+        for sid, agent_id in chores.bridges:
+            await self._carrier_request(self.carrier.bridge(sid, presence.identity(agent_id)))
+
+    async def _carrier_request(self, request: Awaitable[None]) -> None:
+        try:
+            await request
+        except Exception as exc:
+            log.error("carrier request failed", extra={"error": str(exc)})
 
     async def dial_campaign(self, campaign: Campaign) -> int:
         """Pace one campaign: claim what may be dialled now and place the calls."""
@@ -129,7 +151,10 @@ class Dialer:
                 now=now,
             )
             ratio = 1.0 if state.active else plan.definition.pacing_ratio
-            free = max(0, plan.definition.virtual_seats - counts["bridged"])
+            if plan.definition.virtual_seats:
+                free = max(0, plan.definition.virtual_seats - counts["bridged"])
+            else:
+                free = counts["free_agents"]
             want = min(math.floor(free * ratio) - counts["in_flight"], BATCH_MAX)
             if want <= 0:
                 return []

@@ -20,6 +20,7 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
+from dialer.agents import presence
 from dialer.calls import apply
 from dialer.calls.twilio_carrier import twiml_hold
 from dialer.db import q
@@ -69,6 +70,9 @@ async def _record(request: web.Request, kind: str) -> apply.Applied:
     )
     if applied.hangup:
         _background(app, app[CARRIER].hangup(applied.hangup))
+    if applied.bridge:
+        sid, agent_id = applied.bridge
+        _background(app, app[CARRIER].bridge(sid, presence.identity(agent_id)))
     return applied
 
 
@@ -84,7 +88,7 @@ def _background(app: web.Application, work: object) -> None:
 def _log_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and (exc := task.exception()) is not None:
         # The call goes on until the customer hangs up; the attempt ends normally then.
-        log.error("hang-up failed", extra={"error": str(exc)})
+        log.error("carrier request failed", extra={"error": str(exc)})
 
 
 EMPTY_TWIML = str(VoiceResponse())  # built once: ElementTree is slow per request

@@ -105,6 +105,7 @@ class SimulatedCarrier:
         self._tasks: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
         self.available = True  # tests turn this off to play an outage
+        self.bridged: dict[str, str] = {}  # call SID → the agent it was bridged to
 
     async def place_call(self, call: OutboundCall) -> str:
         if not self.available:
@@ -124,6 +125,10 @@ class SimulatedCarrier:
         state = self.calls.get(sid)
         if state is not None:
             state.hangup.set()
+
+    async def bridge(self, sid: str, agent: str) -> None:
+        """Nothing to connect: the simulated customer talks until the call's end."""
+        self.bridged[sid] = agent
 
     async def fetch_call(self, sid: str) -> dict[str, str] | None:
         state = self.calls.get(sid) or self.ended.get(sid)

@@ -284,6 +284,19 @@ class TwilioCarrier:
                 extra={"call_sid": sid, "status": exc.status, "code": exc.code},
             )
 
+    async def bridge(self, sid: str, agent: str) -> None:
+        """Take the call off hold into the agent's Twilio Client (``<Dial><Client>``)."""
+        client = self._twilio()
+        response = VoiceResponse()
+        dial = response.dial(answer_on_bridge=True)
+        dial.client(agent)
+        twiml = str(response)
+
+        async def update() -> Any:
+            return await client.calls(sid).update_async(twiml=twiml)
+
+        await self._request("bridge", update)
+
     async def fetch_call(self, sid: str) -> dict[str, str] | None:
         """The call as the fields of a status callback, or None if Twilio does not know
         it (404). Other refusals raise :class:`CarrierRejected`."""

@@ -202,7 +202,12 @@ class CampaignDefinition(Strict):
     retry: RetryPolicy = RetryPolicy()
     pacing_ratio: Annotated[float, Field(ge=1.0, le=5.0)] = 1.0
     abandon_limit_percent: Annotated[float, Field(ge=0.0, le=100.0)] = 3.0
+    # Virtual seats stand in for agents (tests, benchmarks); 0: the campaign's agents.
     virtual_seats: Annotated[int, Field(ge=0, le=10_000)] = 0
+    # An answered call waits this long on hold for a free agent, then is abandoned.
+    max_hold_seconds: Annotated[float, Field(ge=0.0, le=60.0)] = 2.0
+    # After the outcome, the agent's after-call work before the next call.
+    wrap_up_seconds: Annotated[int, Field(ge=0, le=600)] = 15
     voucher: Voucher
     penalty: Penalty
     whatsapp: WhatsApp

@@ -1,0 +1,122 @@
+-- name: agent_state
+SELECT s.user_id, s.campaign_id, c.name AS campaign, s.state, s.since, s.attempt_id,
+       s.wrap_up_until, s.node, s.seen_at
+FROM agent_states s LEFT JOIN campaigns c ON c.id = s.campaign_id
+WHERE s.user_id = $1
+
+-- name: agent_state_for_update
+SELECT user_id, campaign_id, state, since, attempt_id, wrap_up_until
+FROM agent_states WHERE user_id = $1 FOR UPDATE
+
+-- name: agent_join
+-- The agent takes calls for campaign $2 from now on (paused until they say otherwise).
+INSERT INTO agent_states (user_id, campaign_id, state, since, node, seen_at)
+VALUES ($1, $2, 'paused', $3, $4, $3)
+ON CONFLICT (user_id) DO UPDATE
+SET campaign_id = EXCLUDED.campaign_id, node = EXCLUDED.node, seen_at = EXCLUDED.seen_at,
+    state = CASE WHEN agent_states.state IN ('on_call', 'wrap_up') THEN agent_states.state
+                 ELSE 'paused' END,
+    since = CASE WHEN agent_states.state IN ('on_call', 'wrap_up') THEN agent_states.since
+                 ELSE EXCLUDED.since END
+
+-- name: agent_set_state
+-- available, paused or offline: only from a state without a call.
+UPDATE agent_states
+SET state = $2, since = $3, seen_at = $3, attempt_id = NULL, wrap_up_until = NULL
+WHERE user_id = $1 AND state IN ('offline', 'available', 'paused', 'wrap_up')
+RETURNING campaign_id
+
+-- name: agent_seen
+UPDATE agent_states SET seen_at = $2, node = $3 WHERE user_id = $1
+
+-- name: reserve_agent
+-- The campaign's longest-waiting free agent takes call $2: never two agents on one
+-- call (agent_states_attempt), never an agent who is not free (locked, state checked).
+UPDATE agent_states s
+SET state = 'on_call', attempt_id = $2, since = $3
+FROM (
+    SELECT user_id FROM agent_states
+    WHERE campaign_id = $1 AND state = 'available'
+    ORDER BY since, user_id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+) free
+WHERE s.user_id = free.user_id AND s.state = 'available'
+RETURNING s.user_id
+
+-- name: take_call
+-- A free agent takes a given call (one waiting on hold).
+UPDATE agent_states
+SET state = 'on_call', attempt_id = $2, since = $3
+WHERE user_id = $1 AND state = 'available'
+RETURNING user_id
+
+-- name: bridge_attempt
+UPDATE attempts
+SET agent_id = $2, bridged_at = $3, updated_at = $3
+WHERE id = $1
+RETURNING call_sid, campaign_id
+
+-- name: oldest_waiting
+-- The call waiting longest on hold in campaign $1, answered no earlier than $2.
+SELECT id, call_sid FROM attempts
+WHERE campaign_id = $1 AND waiting_since IS NOT NULL AND waiting_since >= $2
+  AND agent_id IS NULL AND NOT abandoned
+  AND state IN ('queued', 'dialing', 'ringing', 'in-progress')
+ORDER BY waiting_since, id
+LIMIT 1
+FOR UPDATE SKIP LOCKED
+
+-- name: start_waiting
+UPDATE attempts SET waiting_since = $2, updated_at = $2 WHERE id = $1
+
+-- name: abandon_overdue
+-- Answered calls that waited on hold past their campaign's limit: abandoned.
+UPDATE attempts a
+SET abandoned = true, updated_at = $1::timestamptz
+FROM campaigns c
+WHERE c.id = a.campaign_id
+  AND a.waiting_since IS NOT NULL AND a.agent_id IS NULL AND NOT a.abandoned
+  AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
+  AND a.waiting_since
+      < $1::timestamptz - make_interval(secs => coalesce((c.definition->>'max_hold_seconds')::float8, 2))
+RETURNING a.id, a.call_sid
+
+-- name: end_wrap_ups
+-- After-call work over: available again, waiting since the moment it ended.
+UPDATE agent_states s
+SET state = 'available', since = s.wrap_up_until, attempt_id = NULL, wrap_up_until = NULL
+FROM campaigns c
+WHERE c.id = s.campaign_id AND s.state = 'wrap_up' AND s.wrap_up_until <= $1
+RETURNING s.user_id, s.campaign_id,
+          coalesce((c.definition->>'max_hold_seconds')::float8, 2) AS max_hold_seconds
+
+-- name: agents_gone_silent
+-- Consoles not heard from since $1: offline (an agent on a call keeps it).
+UPDATE agent_states
+SET state = 'offline', since = $2
+WHERE state IN ('available', 'paused') AND seen_at < $1
+RETURNING user_id
+
+-- name: agent_wrap_up
+-- The outcome is in: after-call work until $3.
+UPDATE agent_states
+SET state = 'wrap_up', wrap_up_until = $3, since = $2
+WHERE user_id = $1 AND state = 'on_call'
+RETURNING attempt_id
+
+-- name: agent_call
+-- The call agent $1 holds, with its customer: only their own (the join is on the
+-- agent's row, so no other call can be read this way).
+SELECT s.state AS agent_state, s.wrap_up_until, a.id AS attempt_id, a.state AS call_state,
+       a.call_sid, a.answered_at, a.bridged_at, a.ended_at, a.campaign_id,
+       c.name AS campaign, c.definition, u.display_name AS agent_name,
+       t.id AS target_id, t.customer_id, t.name, t.indihome_number, t.msisdn, t.wa_number,
+       t.tier, t.product, t.address, t.province, t.zone, t.bill_month, t.bill_amount,
+       t.payment_channels, t.attempts, t.last_result
+FROM agent_states s
+JOIN users u ON u.id = s.user_id
+JOIN attempts a ON a.id = s.attempt_id
+JOIN campaigns c ON c.id = a.campaign_id
+JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
+WHERE s.user_id = $1 AND s.state IN ('on_call', 'wrap_up')

@@ -1,0 +1,45 @@
+"""The call on an agent's screen: the customer and the campaign, read through the
+agent's own row — an agent can only ever see the call they hold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialer.db import Connection, q
+
+CUSTOMER = (
+    "customer_id",
+    "name",
+    "indihome_number",
+    "msisdn",
+    "wa_number",
+    "tier",
+    "product",
+    "address",
+    "province",
+    "zone",
+    "bill_month",
+    "bill_amount",
+    "payment_channels",
+)
+
+
+async def current_call(conn: Connection, user_id: int) -> dict[str, Any] | None:
+    """The pop of the call agent ``user_id`` holds, or None."""
+    row = await conn.fetchrow(q("agent_call"), user_id)
+    if row is None:
+        return None
+    return {
+        "type": "pop",
+        "attempt_id": row["attempt_id"],
+        "campaign": row["campaign"],
+        "agent_name": row["agent_name"],
+        "call": {
+            "state": row["call_state"],
+            "answered_at": row["answered_at"],
+            "bridged_at": row["bridged_at"],
+            "ended_at": row["ended_at"],
+        },
+        "customer": {key: row[key] for key in CUSTOMER},
+        "history": {"attempts": row["attempts"], "last_result": row["last_result"]},
+    }

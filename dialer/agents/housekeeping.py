@@ -1,0 +1,41 @@
+"""The agents' side of every tick, on every node (each row changes once, whoever runs
+it first): calls that waited on hold too long are abandoned, agents whose after-call
+work is over become available (and take a call waiting on hold), consoles that went
+silent go offline. The hang-ups and bridges run after the commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from dialer.agents import presence
+from dialer.db import Pool, q
+
+SILENT_AFTER = timedelta(seconds=45)  # consoles say they are there every 15 s
+
+
+@dataclass
+class Chores:
+    """Provider requests to make once the sweep has committed."""
+
+    hangups: list[str] = field(default_factory=list)
+    bridges: list[tuple[str, int]] = field(default_factory=list)  # (call SID, agent id)
+
+
+async def sweep(pool: Pool, now: datetime) -> Chores:
+    chores = Chores()
+    async with pool.acquire() as conn, conn.transaction():
+        for row in await conn.fetch(q("abandon_overdue"), now):
+            if row["call_sid"]:
+                chores.hangups.append(row["call_sid"])
+        for row in await conn.fetch(q("end_wrap_ups"), now):
+            await presence.notify(conn, row["user_id"], "state")
+            hold = timedelta(seconds=row["max_hold_seconds"])
+            taken = await presence.take_waiting(
+                conn, row["user_id"], row["campaign_id"], now=now, hold=hold
+            )
+            if taken is not None and taken[1]:
+                chores.bridges.append((taken[1], row["user_id"]))
+        for row in await conn.fetch(q("agents_gone_silent"), now - SILENT_AFTER, now):
+            await presence.notify(conn, row["user_id"], "state")
+    return chores

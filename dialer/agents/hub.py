@@ -1,0 +1,136 @@
+"""The agents' WebSockets on this node, fed by PostgreSQL's LISTEN/NOTIFY.
+
+A change an agent must see (a call handed to them, their state) is announced with
+``pg_notify`` in the transaction that makes it (``presence.notify``). Every node
+listens on one connection of its own; the node that holds the agent's socket builds the
+message from the database — so a pop reaches an agent whose socket lives on another
+node than the call's callbacks, and a rolled-back change is never announced. If the
+listening connection is lost, the hub connects again and every console here gets its
+state afresh (nothing announced meanwhile is missed for good).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from dialer.agents.presence import CHANNEL
+from dialer.db import Pool
+
+log = logging.getLogger(__name__)
+Build = Callable[[int, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
+RETRY_SECONDS = 1.0
+
+
+class Hub:
+    """Sockets per agent on this node; ``build(user, event)`` makes their messages."""
+
+    def __init__(self, pool: Pool, build: Build) -> None:
+        self.pool = pool
+        self.build = build
+        self.sockets: dict[int, set[web.WebSocketResponse]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._lost = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._order: dict[int, asyncio.Lock] = {}  # an agent's messages in order
+        self.listening = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._listen())
+        await asyncio.wait_for(self.listening.wait(), timeout=30)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for sockets in list(self.sockets.values()):
+            for ws in list(sockets):
+                await ws.close()
+
+    def add(self, user_id: int, ws: web.WebSocketResponse) -> None:
+        self.sockets.setdefault(user_id, set()).add(ws)
+
+    def remove(self, user_id: int, ws: web.WebSocketResponse) -> None:
+        sockets = self.sockets.get(user_id)
+        if sockets is not None:
+            sockets.discard(ws)
+            if not sockets:
+                del self.sockets[user_id]
+
+    async def _listen(self) -> None:
+        """Hold one pooled connection LISTENing; on loss, again after a pause, and
+        every console here is told its state afresh."""
+        first = True
+        while True:
+            try:
+                async with self.pool.acquire() as conn:
+                    self._lost.clear()
+                    conn.add_termination_listener(lambda _c: self._lost.set())
+                    await conn.add_listener(CHANNEL, self._on_notify)
+                    self.listening.set()
+                    if not first:
+                        log.info("agents' channel listening again")
+                        for user_id in list(self.sockets):
+                            self._deliver(user_id, {"user": user_id, "kind": "state"})
+                    first = False
+                    try:
+                        await self._lost.wait()
+                    finally:
+                        if not conn.is_closed():
+                            await conn.remove_listener(CHANNEL, self._on_notify)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("agents' channel lost", extra={"error": str(exc)})
+            await asyncio.sleep(RETRY_SECONDS)
+
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        try:
+            event = json.loads(str(payload))
+            user_id = int(event["user"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("agents' channel: a payload that is not ours", extra={"payload": payload})
+            return
+        if user_id in self.sockets:
+            self._deliver(user_id, event)
+
+    def _deliver(self, user_id: int, event: dict[str, Any]) -> None:
+        task = asyncio.create_task(self._send(user_id, event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, user_id: int, event: dict[str, Any]) -> None:
+        # Tasks start in the order the events came and the lock is first come, first
+        # served: an agent's messages leave in the order their changes committed.
+        async with self._order.setdefault(user_id, asyncio.Lock()):
+            try:
+                messages = await self.build(user_id, event)
+            except Exception:
+                log.exception("agent message failed", extra={"agent_id": user_id})
+                return
+            await self.send(user_id, messages)
+        if user_id not in self.sockets:
+            self._order.pop(user_id, None)
+
+    async def send(self, user_id: int, messages: list[dict[str, Any]]) -> None:
+        """Send to every socket of the agent on this node."""
+        for ws in list(self.sockets.get(user_id, ())):
+            for message in messages:
+                if ws.closed:
+                    break
+                try:
+                    await ws.send_json(message, dumps=_dumps)
+                except (ConnectionResetError, RuntimeError):
+                    break
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)

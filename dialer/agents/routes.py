@@ -1,0 +1,185 @@
+"""The agent's console API: join a campaign, say available or paused, the WebSocket
+that brings the screen-pop, the call on screen. Agents only; each sees their own call.
+
+``GET /api/agent/ws`` (session cookie or bearer token) answers at once with the agent's
+state and, if they hold one, their call — so a reload or a network blip restores the
+screen — and then pushes ``state`` and ``pop`` messages as they happen, on whichever
+node the call's callbacks arrive. The socket takes ``{"type": "join", "campaign": C}``,
+``{"type": "state", "state": "available" | "paused" | "offline"}`` and
+``{"type": "ping"}`` (at least every 15 s, or the console counts as gone after 45 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any, Literal
+
+from aiohttp import WSMsgType, web
+from pydantic import BaseModel, ConfigDict
+
+from dialer.agents import presence
+from dialer.agents.calls import current_call
+from dialer.agents.hub import Hub
+from dialer.auth.service import User
+from dialer.calls.pacer import node_name
+from dialer.campaigns import service as campaigns
+from dialer.db import Connection
+from dialer.errors import BadRequest, DialerError
+from dialer.keys import BACKGROUND, CARRIER, CLOCK, HUB, POOL, SETTINGS
+from dialer.web import current_user, json_response, read_json, requires, validate
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+
+class Change(BaseModel):
+    """A console's request: join a campaign, change state, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+    campaign: str | None = None
+    state: Literal["available", "paused", "offline"] | None = None
+
+
+async def messages_for(conn: Connection, user_id: int, kind: str) -> list[dict[str, Any]]:
+    """What the agent's console is sent for an event: the state, and the call."""
+    state = {"type": "state"} | await presence.state_of(conn, user_id)
+    if kind == "state" and state["attempt_id"] is None:
+        return [state]
+    call = await current_call(conn, user_id)
+    return [state] if call is None else [state, call]
+
+
+async def _hold(conn: Connection, campaign_id: int) -> timedelta:
+    definition = await conn.fetchval("SELECT definition FROM campaigns WHERE id = $1", campaign_id)
+    return timedelta(seconds=float((definition or {}).get("max_hold_seconds", 2.0)))
+
+
+async def change(app: web.Application, user: User, body: Change) -> dict[str, Any]:
+    """A console's request: join a campaign and/or change state. Returns the state."""
+    if body.campaign is None and body.state is None:
+        raise BadRequest("say a campaign to join, a state (available, paused, offline), or both")
+    now = app[CLOCK]()
+    taken = None
+    async with app[POOL].acquire() as conn, conn.transaction():
+        if body.campaign is not None:
+            campaign = await campaigns.get(conn, body.campaign)
+            if campaign.state == "finished":
+                raise BadRequest(f"campaign {campaign.name} is finished")
+            await presence.join(conn, user.id, campaign.id, node_name(app[SETTINGS]), now)
+        if body.state is not None:
+            current = await presence.state_of(conn, user.id)
+            hold = None
+            if current.get("campaign"):
+                campaign = await campaigns.get(conn, current["campaign"])
+                hold = await _hold(conn, campaign.id)
+            taken = await presence.set_state(conn, user.id, body.state, now=now, hold=hold)
+        state = await presence.state_of(conn, user.id)
+    if taken is not None and taken[1]:
+        _bridge(app, taken[1], user.id)
+    return state
+
+
+def _bridge(app: web.Application, sid: str, agent_id: int) -> None:
+    async def bridge() -> None:
+        try:
+            await app[CARRIER].bridge(sid, presence.identity(agent_id))
+        except Exception as exc:
+            log.error("bridge failed", extra={"error": str(exc), "agent_id": agent_id})
+
+    task = asyncio.create_task(bridge())
+    app[BACKGROUND].add(task)
+    task.add_done_callback(app[BACKGROUND].discard)
+
+
+@routes.get("/api/agent/me")
+@requires("agent")
+async def me(request: web.Request) -> web.Response:
+    user = current_user(request)
+    async with request.app[POOL].acquire() as conn:
+        state = await presence.state_of(conn, user.id)
+        call = await current_call(conn, user.id)
+    return json_response({"agent": user.to_json(), "state": state, "call": call})
+
+
+@routes.post("/api/agent/state")
+@requires("agent")
+async def set_state(request: web.Request) -> web.Response:
+    body = await read_json(request, Change)
+    return json_response(await change(request.app, current_user(request), body))
+
+
+@routes.get("/api/agent/ws")
+@requires("agent")
+async def socket(request: web.Request) -> web.WebSocketResponse:
+    app, user = request.app, current_user(request)
+    ws = web.WebSocketResponse(heartbeat=15.0)
+    await ws.prepare(request)
+    hub = app[HUB]
+    hub.add(user.id, ws)
+    try:
+        async with app[POOL].acquire() as conn:
+            await conn.execute(
+                "UPDATE agent_states SET seen_at = $2, node = $3 WHERE user_id = $1",
+                user.id,
+                app[CLOCK](),
+                node_name(app[SETTINGS]),
+            )
+            hello = await messages_for(conn, user.id, "pop")
+        await ws.send_json({"type": "hello", "agent": user.to_json()})
+        for message in hello:
+            await ws.send_json(message, dumps=_dumps)
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            await _on_message(app, user, ws, msg.data)
+    finally:
+        hub.remove(user.id, ws)
+    return ws
+
+
+async def _on_message(
+    app: web.Application, user: User, ws: web.WebSocketResponse, data: str
+) -> None:
+    try:
+        body = json.loads(data)
+        if not isinstance(body, dict):
+            raise BadRequest("a message is a JSON object with a type")
+        kind = body.get("type")
+        if kind == "ping":
+            async with app[POOL].acquire() as conn:
+                await conn.execute(
+                    "UPDATE agent_states SET seen_at = $2 WHERE user_id = $1", user.id, app[CLOCK]()
+                )
+            await ws.send_json({"type": "pong"})
+        elif kind in ("join", "state"):
+            fields = {k: body[k] for k in ("campaign", "state") if k in body}
+            await change(app, user, validate(Change, fields))  # the news comes via the hub
+        else:
+            raise BadRequest(f"unknown message type {kind!r}: join, state or ping")
+    except json.JSONDecodeError:
+        await ws.send_json({"type": "error", "message": "a message must be JSON"})
+    except DialerError as exc:
+        await ws.send_json({"type": "error"} | exc.to_json()["error"])
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def setup(app: web.Application) -> None:
+    async def hub(app: web.Application) -> AsyncIterator[None]:
+        async def build(user_id: int, event: dict[str, Any]) -> list[dict[str, Any]]:
+            async with app[POOL].acquire() as conn:
+                return await messages_for(conn, user_id, str(event.get("kind")))
+
+        app[HUB] = Hub(app[POOL], build)
+        await app[HUB].start()
+        yield
+        await app[HUB].stop()
+
+    app.cleanup_ctx.append(hub)
+    app.add_routes(routes)

@@ -1,0 +1,278 @@
+"""Agents take the calls: the pacer dials for free agents, a human-answered call goes to
+exactly one of them and pops on their WebSocket (on any node), waits on hold when none
+is free, and is abandoned past the hold limit."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from dialer.auth import service as auth
+from dialer.clock import FrozenClock
+from dialer.db import Pool
+from dialer.settings import Settings
+from tests.dialing import FAST, MONDAY_10_WIB, Node, running_node
+from tests.factories import Factory, row
+
+LIVE = "('queued', 'dialing', 'ringing', 'in-progress')"
+
+
+async def agent(conn: asyncpg.Connection, name: str) -> tuple[int, dict[str, str]]:
+    """An agent user and the header that authenticates them."""
+    user = await auth.create_user(conn, username=name, role="agent", password=None)
+    token, _ = await auth.issue_token(conn, user.id, kind="api", label="test")
+    return user.id, {"Authorization": f"Bearer {token}"}
+
+
+class Console:
+    """An agent's WebSocket, collecting what it is sent."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.got: list[dict[str, Any]] = []
+
+    @classmethod
+    async def open(cls, node: Node, headers: dict[str, str]) -> Console:
+        ws = await node.client.ws_connect("/api/agent/ws", headers=headers)
+        console = cls(ws)
+        await console.next("hello")
+        return console
+
+    async def next(self, kind: str) -> dict[str, Any]:
+        """The next message of ``kind`` (earlier ones of other kinds are kept)."""
+        async with asyncio.timeout(10):
+            while True:
+                message = await self.ws.receive_json()
+                self.got.append(message)
+                if message["type"] == kind:
+                    return message
+
+    async def say(self, **message: Any) -> None:
+        await self.ws.send_json(message)
+
+    async def state(self, want: str) -> dict[str, Any]:
+        while True:
+            message = await self.next("state")
+            if message["state"] == want:
+                return message
+
+
+async def live(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval(f"SELECT count(*) FROM attempts WHERE state IN {LIVE}"))
+
+
+async def test_a_human_answered_call_pops_on_the_free_agents_socket(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign(
+        [row(1, name="Siti Rahayu", tier="Platinum"), row(2, tier="Gold")], virtual_seats=0
+    )
+    ani, ani_auth = await agent(conn, "ani")
+    clock = FrozenClock(MONDAY_10_WIB)
+    async with running_node(settings, pool, clock, choose=lambda c: "human", speed=5) as node:
+        # No agent free: nothing is dialled.
+        assert await node.tick() == {campaign.name: 0}
+        console = await Console.open(node, ani_auth)
+        await console.say(type="join", campaign=campaign.name)
+        assert (await console.state("paused"))["campaign"] == campaign.name
+        assert await node.tick() == {campaign.name: 0}  # paused is not free
+        await console.say(type="state", state="available")
+        await console.state("available")
+        # One free agent, ratio 1: one call.
+        assert await node.tick() == {campaign.name: 1}
+        pop = await console.next("pop")
+        assert pop["customer"]["name"] == "Siti Rahayu"
+        assert pop["customer"]["msisdn"] == "+6281200000001"
+        assert pop["campaign"] == campaign.name
+        attempt = await conn.fetchrow("SELECT * FROM attempts WHERE id = $1", pop["attempt_id"])
+        assert attempt["agent_id"] == ani and attempt["bridged_at"] is not None
+        assert node.carrier.bridged == {attempt["call_sid"]: f"agent-{ani}"}
+        on_call = await conn.fetchrow("SELECT * FROM agent_states WHERE user_id = $1", ani)
+        assert (on_call["state"], on_call["attempt_id"]) == ("on_call", pop["attempt_id"])
+        # The agent holds the call: no one is free, nothing more is dialled.
+        assert await node.tick() == {campaign.name: 0}
+        # A reload restores the call on screen.
+        await console.ws.close()
+        again = await Console.open(node, ani_auth)
+        restored = await again.next("pop")
+        assert restored["attempt_id"] == pop["attempt_id"]
+        assert [m["type"] for m in again.got] == ["hello", "state", "pop"]
+        await again.ws.close()
+        await node.settle()
+
+
+async def test_no_free_agent_the_call_waits_on_hold_then_is_abandoned(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign(
+        [row(i) for i in range(1, 5)], virtual_seats=0, pacing_ratio=3.0, max_hold_seconds=5
+    )
+    ani, ani_auth = await agent(conn, "ani")
+    budi, budi_auth = await agent(conn, "budi")
+    clock = FrozenClock(MONDAY_10_WIB)
+    talkative = replace(FAST, talk_seconds=(60.0, 60.0))  # no one hangs up by themselves
+    async with running_node(
+        settings, pool, clock, choose=lambda c: "human", speed=5, profile=talkative
+    ) as node:
+        consoles = []
+        for headers in (ani_auth, budi_auth):
+            console = await Console.open(node, headers)
+            await console.say(type="join", campaign=campaign.name)
+            await console.say(type="state", state="available")
+            await console.state("available")
+            consoles.append(console)
+        # Two free agents × ratio 3: four calls (the whole list), all answered.
+        assert await node.tick() == {campaign.name: 4}
+        pops = [await c.next("pop") for c in consoles]
+        assert len({p["attempt_id"] for p in pops}) == 2  # one call each, never the same
+        await asyncio.sleep(0.5)
+        rows_ = await conn.fetch(
+            "SELECT id, agent_id, waiting_since, abandoned FROM attempts ORDER BY id"
+        )
+        assert sorted(r["agent_id"] for r in rows_ if r["agent_id"]) == sorted([ani, budi])
+        waiting = [r for r in rows_ if r["agent_id"] is None]
+        assert len(waiting) == 2 and all(r["waiting_since"] is not None for r in waiting)
+        assert not any(r["abandoned"] for r in rows_)
+        # Within the hold limit nothing is abandoned; past it, both are, and hung up.
+        clock.advance(seconds=4)
+        await node.tick()
+        assert await conn.fetchval("SELECT count(*) FROM attempts WHERE abandoned") == 0
+        clock.advance(seconds=2)
+        await node.tick()
+        abandoned = await conn.fetch("SELECT call_sid FROM attempts WHERE abandoned")
+        assert len(abandoned) == 2
+        for sid in list(node.carrier.calls):  # the agents' customers hang up too
+            await node.carrier.hangup(sid)
+        await node.settle()
+        results = await conn.fetch("SELECT result, count(*) FROM attempts GROUP BY 1")
+        assert {r["result"]: r["count"] for r in results} == {"contacted": 2, "abandoned": 2}
+        for console in consoles:
+            await console.ws.close()
+
+
+async def test_an_agent_who_becomes_free_takes_the_call_waiting_on_hold(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign(
+        [row(1), row(2)], virtual_seats=0, pacing_ratio=2.0, max_hold_seconds=30
+    )
+    _ani, ani_auth = await agent(conn, "ani")
+    budi, budi_auth = await agent(conn, "budi")
+    clock = FrozenClock(MONDAY_10_WIB)
+    async with running_node(settings, pool, clock, choose=lambda c: "human", speed=5) as node:
+        first = await Console.open(node, ani_auth)
+        await first.say(type="join", campaign=campaign.name)
+        await first.say(type="state", state="available")
+        await first.state("available")
+        assert await node.tick() == {campaign.name: 2}
+        await first.next("pop")
+        for _ in range(100):  # the other call is answered and waits on hold
+            if await conn.fetchval("SELECT count(*) FROM attempts WHERE waiting_since IS NOT NULL"):
+                break
+            await asyncio.sleep(0.05)
+        waiting = await conn.fetchval(
+            "SELECT id FROM attempts WHERE agent_id IS NULL AND waiting_since IS NOT NULL"
+        )
+        assert waiting is not None
+        clock.advance(seconds=10)
+        second = await Console.open(node, budi_auth)
+        await second.say(type="join", campaign=campaign.name)
+        await second.say(type="state", state="available")
+        pop = await second.next("pop")
+        assert pop["attempt_id"] == waiting
+        assert await conn.fetchval("SELECT agent_id FROM attempts WHERE id = $1", waiting) == budi
+        await first.ws.close()
+        await second.ws.close()
+        await node.settle()
+    assert await conn.fetchval("SELECT count(*) FROM attempts WHERE abandoned") == 0
+
+
+async def test_the_pop_reaches_an_agent_whose_socket_is_on_another_node(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign([row(1)], virtual_seats=0)
+    _ani, ani_auth = await agent(conn, "ani")
+    _, budi_auth = await agent(conn, "budi")
+    clock = FrozenClock(MONDAY_10_WIB)
+    async with (
+        running_node(settings, pool, clock, choose=lambda c: "human", name="a", speed=5) as a,
+        running_node(settings, pool, clock, choose=lambda c: "human", name="b", speed=5) as b,
+    ):
+        # Ani's console is on node a; another agent watches on node a too, never free.
+        console = await Console.open(a, ani_auth)
+        other = await Console.open(a, budi_auth)
+        await console.say(type="join", campaign=campaign.name)
+        await console.say(type="state", state="available")
+        await console.state("available")
+        # Node b dials: its simulator posts the call's callbacks to node b.
+        assert await b.tick() == {campaign.name: 1}
+        pop = await console.next("pop")
+        assert pop["customer"]["indihome_number"] == "122000000001"
+        assert b.carrier.bridged  # bridged by the node that took the callback
+        # The other agent saw nothing of it.
+        await other.say(type="ping")
+        await other.next("pong")
+        assert [m["type"] for m in other.got if m["type"] == "pop"] == []
+        await console.ws.close()
+        await other.ws.close()
+        await b.settle()
+
+
+async def test_the_console_refuses_the_wrong_people_and_bad_requests(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign([row(1)], virtual_seats=0)
+    _, ani_auth = await agent(conn, "ani")
+    manager = await auth.create_user(conn, username="mgr", role="manager", password=None)
+    token, _ = await auth.issue_token(conn, manager.id, kind="api", label="test")
+    async with running_node(settings, pool, FrozenClock(MONDAY_10_WIB)) as node:
+        client = node.client
+        assert (await client.get("/api/agent/me")).status == 401
+        mgr = {"Authorization": f"Bearer {token}"}
+        assert (await client.get("/api/agent/me", headers=mgr)).status == 403
+        refused = await client.post("/api/agent/state", json={"state": "on_call"}, headers=ani_auth)
+        assert refused.status == 422
+        nothing = await client.post("/api/agent/state", json={}, headers=ani_auth)
+        assert nothing.status == 400
+        unjoined = await client.post(
+            "/api/agent/state", json={"state": "available"}, headers=ani_auth
+        )
+        assert unjoined.status == 404
+        joined = await client.post(
+            "/api/agent/state",
+            json={"campaign": campaign.name, "state": "available"},
+            headers=ani_auth,
+        )
+        assert joined.status == 200 and (await joined.json())["state"] == "available"
+        me = await (await client.get("/api/agent/me", headers=ani_auth)).json()
+        assert me["state"]["campaign"] == campaign.name and me["call"] is None
+        console = await Console.open(node, ani_auth)
+        await console.say(type="dance")
+        error = await console.next("error")
+        assert "unknown message type" in error["message"]
+        await console.ws.send_str("not json")
+        assert (await console.next("error"))["message"] == "a message must be JSON"
+        await console.ws.close()
+
+
+async def test_a_silent_console_goes_offline(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign([row(1)], virtual_seats=0)
+    ani, ani_auth = await agent(conn, "ani")
+    clock = FrozenClock(MONDAY_10_WIB)
+    async with running_node(settings, pool, clock) as node:
+        await node.client.post(
+            "/api/agent/state",
+            json={"campaign": campaign.name, "state": "available"},
+            headers=ani_auth,
+        )
+        clock.advance(seconds=50)
+        assert await node.tick() == {campaign.name: 0}  # gone: not counted as free
+    assert await conn.fetchval("SELECT state FROM agent_states WHERE user_id = $1", ani) == (
+        "offline"
+    )
