@@ -315,3 +315,15 @@ async def test_the_service_dials_through_twilio_and_takes_its_signed_callbacks(
         sid,
         "twilio",
     )
+
+
+async def test_bridge_dials_the_agents_client_into_the_answered_call(rig: Rig) -> None:
+    sid = await rig.carrier.place_call(CALL)
+    rig.fake.set_call(sid, status="in-progress")
+    await rig.carrier.bridge(sid, "agent-7")
+    twiml = rig.fake.requests[-1].form["Twiml"][0]
+    assert rig.fake.requests[-1].path.endswith(f"/Calls/{sid}.json")
+    assert '<Dial answerOnBridge="true"><Client>agent-7</Client></Dial>' in twiml
+    rig.fake.set_call(sid, status="completed")
+    with pytest.raises(CarrierRejected):  # ended meanwhile: the caller logs it
+        await rig.carrier.bridge(sid, "agent-7")
