@@ -120,3 +120,53 @@ JOIN attempts a ON a.id = s.attempt_id
 JOIN campaigns c ON c.id = a.campaign_id
 JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
 WHERE s.user_id = $1 AND s.state IN ('on_call', 'wrap_up')
+
+-- name: outcome_of_attempt
+SELECT * FROM outcomes WHERE attempt_id = $1
+
+-- name: outcome_call
+-- The call agent $1 holds, if it is attempt $2, locked with its target.
+SELECT a.id, a.campaign_id, a.target_id, a.call_sid, a.state AS call_state,
+       c.definition, t.msisdn, t.indihome_number, t.tier, t.zone
+FROM agent_states s
+JOIN attempts a ON a.id = s.attempt_id
+JOIN campaigns c ON c.id = a.campaign_id
+JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
+WHERE s.user_id = $1 AND s.attempt_id = $2 AND s.state = 'on_call'
+FOR UPDATE OF s, t
+
+-- name: insert_outcome
+INSERT INTO outcomes (attempt_id, campaign_id, target_id, agent_id, code, details,
+                      hub_penerima, address_valid, new_address, service_working, wa_number,
+                      myindihome, notes, recorded_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+RETURNING *
+
+-- name: target_callback
+-- The customer asked to be called back: a due callback is dialled first, by the rules.
+UPDATE targets
+SET state = 'scheduled', callback = true, next_attempt_at = $3, done_reason = NULL
+WHERE campaign_id = $1 AND id = $2
+
+-- name: target_finished
+UPDATE targets
+SET state = 'done', done_reason = $3, callback = false, next_attempt_at = NULL
+WHERE campaign_id = $1 AND id = $2
+
+-- name: add_wrong_number
+INSERT INTO wrong_numbers (msisdn, indihome_number, outcome_id, added_at)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT DO NOTHING
+
+-- name: insert_ticket
+INSERT INTO tickets (outcome_id, campaign_id, target_id, existing_ref, guide, category,
+                     fields, tier, opened_at, due_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+
+-- name: insert_closure_request
+INSERT INTO closure_requests (outcome_id, campaign_id, target_id, arrears_settled,
+                              modem_returned, requested_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+
+-- name: lock_agent
+SELECT 1 FROM agent_states WHERE user_id = $1 FOR UPDATE

@@ -44,19 +44,23 @@ WITH candidates AS (
     FROM (
         SELECT r.id, r.msisdn, r.callback, r.tier_rank
         FROM (
-        (SELECT id, msisdn, callback, tier_rank FROM targets
+        (SELECT id, msisdn, indihome_number, callback, tier_rank FROM targets
          WHERE campaign_id = $1 AND state = 'ready' AND zone = 'WIB' AND 'WIB' = ANY($2)
          ORDER BY callback DESC, tier_rank, id)
         UNION ALL
-        (SELECT id, msisdn, callback, tier_rank FROM targets
+        (SELECT id, msisdn, indihome_number, callback, tier_rank FROM targets
          WHERE campaign_id = $1 AND state = 'ready' AND zone = 'WITA' AND 'WITA' = ANY($2)
          ORDER BY callback DESC, tier_rank, id)
         UNION ALL
-        (SELECT id, msisdn, callback, tier_rank FROM targets
+        (SELECT id, msisdn, indihome_number, callback, tier_rank FROM targets
          WHERE campaign_id = $1 AND state = 'ready' AND zone = 'WIT' AND 'WIT' = ANY($2)
          ORDER BY callback DESC, tier_rank, id)
         ) r
         WHERE NOT EXISTS (SELECT 1 FROM dnc d WHERE d.msisdn = r.msisdn)
+          -- An agent found the number is not this customer's.
+          AND NOT EXISTS (
+              SELECT 1 FROM wrong_numbers w
+              WHERE w.msisdn = r.msisdn AND w.indihome_number = r.indihome_number)
           AND NOT EXISTS (
               SELECT 1 FROM attempts a
               WHERE a.number = r.msisdn

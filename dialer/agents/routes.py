@@ -21,9 +21,10 @@ from typing import Any, Literal
 from aiohttp import WSMsgType, web
 from pydantic import BaseModel, ConfigDict
 
-from dialer.agents import presence
+from dialer.agents import outcomes, presence
 from dialer.agents.calls import current_call
 from dialer.agents.hub import Hub
+from dialer.agents.outcomes import OutcomeForm
 from dialer.auth.service import User
 from dialer.calls.pacer import node_name
 from dialer.campaigns import service as campaigns
@@ -110,6 +111,35 @@ async def me(request: web.Request) -> web.Response:
 async def set_state(request: web.Request) -> web.Response:
     body = await read_json(request, Change)
     return json_response(await change(request.app, current_user(request), body))
+
+
+@routes.post("/api/agent/outcome")
+@requires("agent")
+async def record_outcome(request: web.Request) -> web.Response:
+    """The outcome of the agent's call, with its effects; 201, or 200 with the first
+    outcome when it was recorded already (a double submit)."""
+    app, user = request.app, current_user(request)
+    form = await read_json(request, OutcomeForm)
+    async with app[POOL].acquire() as conn, conn.transaction():
+        recorded = await outcomes.record(
+            conn, form, agent_id=user.id, now=app[CLOCK](), scripts_dir=app[SETTINGS].scripts_dir
+        )
+    if recorded.hangup:
+        _hang_up(app, recorded.hangup)
+    body = {"outcome": recorded.outcome, "recorded": recorded.new}
+    return json_response(body, status=201 if recorded.new else 200)
+
+
+def _hang_up(app: web.Application, sid: str) -> None:
+    async def hang_up() -> None:
+        try:
+            await app[CARRIER].hangup(sid)
+        except Exception as exc:
+            log.error("hang-up failed", extra={"error": str(exc)})
+
+    task = asyncio.create_task(hang_up())
+    app[BACKGROUND].add(task)
+    task.add_done_callback(app[BACKGROUND].discard)
 
 
 @routes.get("/api/agent/ws")

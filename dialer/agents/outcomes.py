@@ -1,0 +1,423 @@
+"""What the agent records for a call, and everything it sets in motion, in one
+transaction.
+
+The form carries one of the outcome codes of DOMAIN.md with that code's details,
+plus what every call records (HUB PENERIMA, address, service working, myIndiHome,
+WA number, notes). Validated on the server: a detail that a code needs is required,
+one that belongs to another code is refused, each error names its field. Only the
+agent holding the call may record it, once: a double submit returns the first outcome.
+
+Effects, with the outcome row: ``do_not_call`` puts the number on the DNC list;
+``wrong_number`` marks the number as not this customer's (never dialled again for them,
+in any campaign); ``customer_busy`` schedules a callback that the claim treats like any
+other (window, holidays, DNC — callbacks never bypass the rules); ``has_problem``
+records the open ticket found, or opens one with the mandatory fields of the matching
+guide, due by its SLA (per tier, or fixed); ``wants_cancellation`` with a closure makes
+a closure request; every other code finishes the target. The agent then goes to
+after-call work, and a call still live is hung up after the commit.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from dialer.agents import presence
+from dialer.campaigns.schemas import CampaignDefinition
+from dialer.campaigns.scripts import Guide, find_script
+from dialer.db import Connection, q
+from dialer.dnc.service import normalize
+from dialer.errors import Forbidden, ValidationFailed
+from dialer.rules.window import Calendar, window_state
+
+CODES = (
+    "customer_busy",
+    "already_paid",
+    "do_not_call",
+    "not_subscriber",
+    "claims_cancelled",
+    "wants_cancellation",
+    "wrong_number",
+    "has_problem",
+    "pays_via_bukalapak",
+    "pays_other_channel",
+)
+# The details each code needs; any other detail is refused for it.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "customer_busy": ("callback_at",),
+    "claims_cancelled": ("arrears_paid", "modem_returned"),
+    "wants_cancellation": ("cancellation",),
+    "wrong_number": ("verified",),
+    "has_problem": ("ticket",),
+    "pays_via_bukalapak": ("wa_number",),
+    "pays_other_channel": ("channel",),
+}
+DETAILS = (
+    "callback_at",
+    "arrears_paid",
+    "modem_returned",
+    "cancellation",
+    "arrears_settled",
+    "verified",
+    "ticket",
+    "channel",
+)
+CHANNELS = (
+    "autodebit",
+    "myindihome",
+    "linkaja",
+    "e-commerce",
+    "indomaret",
+    "alfamart",
+    "bank",
+    "post office",
+    "plasa telkom",
+    "other",
+)
+LIVE = ("queued", "dialing", "ringing", "in-progress")
+
+
+class NewTicket(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    guide: str = Field(min_length=1, max_length=100)
+    fields: dict[str, str]
+
+
+class TicketForm(BaseModel):
+    """An open ticket the agent found (its number), or a new one after a guide."""
+
+    model_config = ConfigDict(extra="forbid")
+    existing: str | None = Field(None, min_length=1, max_length=100)
+    new: NewTicket | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> TicketForm:
+        if (self.existing is None) == (self.new is None):
+            raise ValueError("either the existing ticket's number or a new ticket, not both")
+        return self
+
+
+class OutcomeForm(BaseModel):
+    """The outcome form as the console posts it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    attempt_id: int
+    code: Literal[
+        "customer_busy",
+        "already_paid",
+        "do_not_call",
+        "not_subscriber",
+        "claims_cancelled",
+        "wants_cancellation",
+        "wrong_number",
+        "has_problem",
+        "pays_via_bukalapak",
+        "pays_other_channel",
+    ]
+    hub_penerima: str = Field(min_length=1, max_length=100)
+    address_valid: bool | None = None
+    new_address: str | None = Field(None, min_length=5, max_length=500)
+    service_working: bool | None = None
+    wa_number: str | None = None
+    myindihome: Literal["installed", "guided_install", "web_page", "declined"] | None = None
+    notes: str = Field("", max_length=4000)
+    # Details, each for its codes (NEEDS).
+    callback_at: datetime | None = None
+    arrears_paid: bool | None = None
+    modem_returned: bool | None = None
+    cancellation: Literal["retained", "closure_request"] | None = None
+    arrears_settled: bool | None = None
+    verified: list[Literal["msisdn", "owner_name", "address"]] | None = None
+    ticket: TicketForm | None = None
+    channel: str | None = None
+
+    @field_validator("wa_number")
+    @classmethod
+    def _wa(cls, value: str | None) -> str | None:
+        return None if value is None or value == "" else normalize(value, field="wa_number")
+
+    @field_validator("callback_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a zone, e.g. 2022-09-06T10:00:00+08:00")
+        return value
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value is not None and value.lower() not in CHANNELS:
+            raise ValueError(f"is not one of {', '.join(CHANNELS)}")
+        return None if value is None else value.lower()
+
+    @model_validator(mode="after")
+    def _details(self) -> OutcomeForm:
+        problems = []
+        needed = set(NEEDS.get(self.code, ()))
+        if self.code == "wants_cancellation" and self.cancellation == "closure_request":
+            needed |= {"arrears_settled", "modem_returned"}
+        for name in DETAILS:
+            given = getattr(self, name) is not None
+            if name in needed and not given:
+                problems.append(f"{name}: required for {self.code}")
+            if given and name not in needed:
+                problems.append(f"{name}: does not belong to {self.code}")
+        if self.code == "pays_via_bukalapak" and self.wa_number is None:
+            problems.append("wa_number: required for pays_via_bukalapak (the confirmed WA number)")
+        if self.code == "wrong_number" and self.verified is not None:
+            missing = {"msisdn", "owner_name", "address"} - set(self.verified)
+            if missing:
+                problems.append(
+                    "verified: check the number, the owner's name and the address first"
+                    f" (not yet: {', '.join(sorted(missing))})"
+                )
+        if self.address_valid is False and not self.new_address:
+            problems.append("new_address: required when the address on file is not valid")
+        if self.address_valid is not False and self.new_address:
+            problems.append("new_address: only when the address on file is not valid")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+@dataclass(frozen=True)
+class Recorded:
+    outcome: dict[str, Any]
+    new: bool
+    hangup: str | None = None
+
+
+async def record(
+    conn: Connection,
+    form: OutcomeForm,
+    *,
+    agent_id: int,
+    now: datetime,
+    scripts_dir: Path,
+) -> Recorded:
+    """Record the outcome of the call ``agent_id`` holds, with its effects (the caller
+    owns the transaction). Returns it, and the call to hang up after the commit."""
+    # One submit at a time per agent: a double submit waits here, then finds the first.
+    await conn.execute(q("lock_agent"), agent_id)
+    existing = await conn.fetchrow(q("outcome_of_attempt"), form.attempt_id)
+    if existing is not None:
+        if existing["agent_id"] != agent_id:
+            raise Forbidden("this call is not yours")
+        return Recorded(_to_json(existing), new=False)
+    call = await conn.fetchrow(q("outcome_call"), agent_id, form.attempt_id)
+    if call is None:
+        raise Forbidden("you can record an outcome only for the call you hold")
+    definition = CampaignDefinition.model_validate(_spec(call["definition"]))
+    details = _details(form)
+    if form.code == "customer_busy":
+        details |= _callback(form, definition, call, now)
+    row = await conn.fetchrow(
+        q("insert_outcome"),
+        form.attempt_id,
+        call["campaign_id"],
+        call["target_id"],
+        agent_id,
+        form.code,
+        details,
+        form.hub_penerima,
+        form.address_valid,
+        form.new_address,
+        form.service_working,
+        form.wa_number,
+        form.myindihome,
+        form.notes,
+        now,
+    )
+    assert row is not None
+    await _effects(conn, form, row, call, definition, now, scripts_dir)
+    await presence.wrap_up(conn, agent_id, now=now, seconds=definition.wrap_up_seconds)
+    hangup = call["call_sid"] if call["call_state"] in LIVE else None
+    return Recorded(_to_json(row), new=True, hangup=hangup)
+
+
+def _spec(stored: dict[str, Any]) -> dict[str, Any]:
+    from dialer.campaigns.models import STORED_EXTRAS
+
+    return {k: v for k, v in stored.items() if k not in STORED_EXTRAS}
+
+
+def _details(form: OutcomeForm) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in DETAILS:
+        value = getattr(form, name)
+        if value is not None:
+            out[name] = value.model_dump() if isinstance(value, BaseModel) else value
+    if "callback_at" in out:
+        out["callback_at"] = form.callback_at.isoformat() if form.callback_at else None
+    return out
+
+
+def _callback(
+    form: OutcomeForm, definition: CampaignDefinition, call: Any, now: datetime
+) -> dict[str, Any]:
+    """A callback in the future and inside the campaign's period; when the calling window
+    is closed at that time, the customer is called at its next opening."""
+    at = form.callback_at
+    assert at is not None
+    if at <= now:
+        raise ValidationFailed(
+            "the callback time has passed",
+            details=[{"field": "callback_at", "reason": "must be in the future"}],
+        )
+    calendar = Calendar.from_definition(definition)
+    window = window_state(calendar, call["zone"], at)
+    if not window.open and (window.reason == "after_period" or window.next_open is None):
+        raise ValidationFailed(
+            "the callback falls after the campaign",
+            details=[{"field": "callback_at", "reason": window.message}],
+        )
+    if window.open or window.next_open is None:
+        return {}
+    return {"called_from": window.next_open.isoformat()}
+
+
+async def _effects(
+    conn: Connection,
+    form: OutcomeForm,
+    outcome: Any,
+    call: Any,
+    definition: CampaignDefinition,
+    now: datetime,
+    scripts_dir: Path,
+) -> None:
+    campaign_id, target_id = call["campaign_id"], call["target_id"]
+    if form.code == "customer_busy":
+        assert form.callback_at is not None
+        await conn.execute(q("target_callback"), campaign_id, target_id, form.callback_at)
+        return
+    await conn.execute(q("target_finished"), campaign_id, target_id, form.code)
+    if form.code == "do_not_call":
+        await conn.execute(
+            q("add_dnc"),
+            call["msisdn"],
+            "asked on a call",
+            "outcome",
+            f"agent:{outcome['agent_id']}",
+        )
+    elif form.code == "wrong_number":
+        await conn.execute(
+            q("add_wrong_number"), call["msisdn"], call["indihome_number"], outcome["id"], now
+        )
+    elif form.code == "has_problem":
+        assert form.ticket is not None
+        await _ticket(conn, form.ticket, outcome, call, now, scripts_dir)
+    elif form.code == "wants_cancellation" and form.cancellation == "closure_request":
+        await conn.execute(
+            q("insert_closure_request"),
+            outcome["id"],
+            campaign_id,
+            target_id,
+            form.arrears_settled,
+            form.modem_returned,
+            now,
+        )
+
+
+async def _ticket(
+    conn: Connection,
+    ticket: TicketForm,
+    outcome: Any,
+    call: Any,
+    now: datetime,
+    scripts_dir: Path,
+) -> None:
+    args = (outcome["id"], call["campaign_id"], call["target_id"])
+    if ticket.existing is not None:
+        await conn.execute(
+            q("insert_ticket"), *args, ticket.existing, None, None, {}, call["tier"], now, None
+        )
+        return
+    assert ticket.new is not None
+    guide = load_guide(scripts_dir, ticket.new.guide)
+    fields = check_ticket_fields(guide, ticket.new.fields)
+    hours = guide.sla.fixed_hours
+    if hours is None and guide.sla.by_tier is not None:
+        hours = guide.sla.by_tier.get(call["tier"])
+    due = now + timedelta(hours=hours) if hours is not None else None
+    await conn.execute(
+        q("insert_ticket"),
+        *args,
+        None,
+        guide.name,
+        guide.category,
+        fields,
+        call["tier"],
+        now,
+        due,
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _guide(directory: Path, name: str) -> Guide:
+    loaded = find_script(directory, name)
+    if loaded.kind != "guide":
+        raise ValidationFailed(
+            f"{name!r} is a call script, not a solution guide",
+            details=[{"field": "ticket.new.guide", "reason": "is not a guide"}],
+        )
+    return Guide.model_validate(loaded.definition)
+
+
+def load_guide(directory: Path, name: str) -> Guide:
+    try:
+        return _guide(directory, name)
+    except Exception as exc:
+        if isinstance(exc, ValidationFailed):
+            raise
+        raise ValidationFailed(
+            f"no solution guide named {name!r}",
+            details=[{"field": "ticket.new.guide", "reason": str(exc)}],
+        ) from exc
+
+
+def check_ticket_fields(guide: Guide, given: dict[str, str]) -> dict[str, str]:
+    """The guide's mandatory fields: each required one filled, choices respected,
+    nothing the guide does not ask for."""
+    problems = []
+    known = {f.key: f for f in guide.mandatory_fields}
+    for key in given:
+        if key not in known:
+            problems.append({"field": f"ticket.new.fields.{key}", "reason": "not in the guide"})
+    out = {}
+    for field in guide.mandatory_fields:
+        value = (given.get(field.key) or "").strip()
+        where = f"ticket.new.fields.{field.key}"
+        if not value:
+            if field.required:
+                problems.append({"field": where, "reason": f"{field.label}: required"})
+            continue
+        if field.choices is not None and value not in field.choices:
+            problems.append(
+                {"field": where, "reason": f"one of {', '.join(field.choices)}, not {value!r}"}
+            )
+        out[field.key] = value
+    if problems:
+        raise ValidationFailed(f"the ticket misses what guide {guide.name} asks", details=problems)
+    return out
+
+
+def _to_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "attempt_id": row["attempt_id"],
+        "code": row["code"],
+        "details": row["details"],
+        "hub_penerima": row["hub_penerima"],
+        "address_valid": row["address_valid"],
+        "new_address": row["new_address"],
+        "service_working": row["service_working"],
+        "wa_number": row["wa_number"],
+        "myindihome": row["myindihome"],
+        "notes": row["notes"],
+        "recorded_at": row["recorded_at"],
+    }

@@ -1,0 +1,317 @@
+"""Outcomes: validated on the server, recorded once by the agent holding the call, and
+their effects in the same transaction (DNC, wrong number, callback, ticket, closure)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+
+from dialer.clock import FrozenClock
+from dialer.db import Pool
+from dialer.settings import Settings
+from tests.dialing import FAST, MONDAY_10_WIB, Node, running_node
+from tests.factories import Factory, row
+from tests.integration.test_agents import agent
+
+TALKATIVE = replace(FAST, talk_seconds=(600.0, 600.0))  # the customer stays on the line
+COMMON = {"hub_penerima": "YANG BERSANGKUTAN", "address_valid": True, "notes": "ok"}
+FIELDS_000 = {
+    "customer_name": "Pelanggan 2",
+    "msisdn": "+6281200000002",
+    "tier": "Platinum",
+    "card_type": "KartuHalo",
+    "incident_time": "Senin 5 Sep 2022 09:00",
+    "complaint_location": "Bandung",
+    "activation_channel_and_package": "UMB *363#, Paket Combo",
+    "notification": "Maaf, permintaan Anda tidak dapat diproses",
+    "handset": "Samsung A52",
+    "other_contact": "081299990000",
+    "account_name": "Pelanggan 2",
+    "interaction_notes": "Gagal aktivasi sejak pagi",
+}
+
+
+@dataclass
+class OnCall:
+    node: Node
+    clock: FrozenClock
+    campaign: Any
+    agent_id: int
+    headers: dict[str, str]
+    attempt_id: int
+
+    async def post(self, headers: dict[str, str] | None = None, **form: Any) -> Any:
+        body = {"attempt_id": self.attempt_id} | COMMON | form
+        resp = await self.node.client.post(
+            "/api/agent/outcome", json=body, headers=headers or self.headers
+        )
+        return resp.status, await resp.json()
+
+
+@asynccontextmanager
+async def on_a_call(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, **campaign: Any
+) -> AsyncIterator[OnCall]:
+    """An agent of a running campaign (agents, no seats) holding a live call of
+    ``Pelanggan 2`` (Platinum, +6281200000002)."""
+    definition = {"virtual_seats": 0, "name": "outcomes"} | campaign
+    created = await factory.running_campaign([row(2), row(3)], **definition)
+    agent_id, headers = await agent(conn, "ani")
+    clock = FrozenClock(MONDAY_10_WIB)
+    async with running_node(
+        settings, pool, clock, choose=lambda c: "human", speed=10, profile=TALKATIVE
+    ) as node:
+        resp = await node.client.post(
+            "/api/agent/state",
+            json={"campaign": created.name, "state": "available"},
+            headers=headers,
+        )
+        assert resp.status == 200
+        assert await node.tick() == {created.name: 1}
+        attempt_id = None
+        for _ in range(200):
+            attempt_id = await conn.fetchval(
+                "SELECT attempt_id FROM agent_states WHERE user_id = $1 AND state = 'on_call'",
+                agent_id,
+            )
+            if attempt_id:
+                break
+            await asyncio.sleep(0.02)
+        assert attempt_id is not None
+        yield OnCall(node, clock, created, agent_id, headers, attempt_id)
+        for sid in list(node.carrier.calls):
+            await node.carrier.hangup(sid)
+        await node.settle()
+
+
+async def target_of(conn: asyncpg.Connection, msisdn: str = "+6281200000002") -> Any:
+    return await conn.fetchrow("SELECT * FROM targets WHERE msisdn = $1", msisdn)
+
+
+async def test_an_outcome_is_recorded_once_then_after_call_work_then_available(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, db_url: str
+) -> None:
+    async with on_a_call(settings, pool, conn, factory, wrap_up_seconds=20) as call:
+        sid = await conn.fetchval("SELECT call_sid FROM attempts WHERE id = $1", call.attempt_id)
+        # Two submits at once (a double click): one outcome. Both are held at the start
+        # (the agent's row is locked meanwhile), so they truly overlap.
+        blocker = await asyncpg.connect(db_url)
+        tx = blocker.transaction()
+        await tx.start()
+        await blocker.execute(
+            "SELECT 1 FROM agent_states WHERE user_id = $1 FOR UPDATE", call.agent_id
+        )
+        form = {"code": "pays_other_channel", "channel": "Indomaret", "service_working": True}
+        both = asyncio.gather(call.post(**form), call.post(**form))
+        for _ in range(500):
+            waiting = await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND datname = current_database()"
+            )
+            if waiting == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert waiting == 2
+        await tx.commit()
+        await blocker.close()
+        (s1, b1), (s2, b2) = await both
+        assert sorted([s1, s2]) == [200, 201]
+        assert b1["outcome"]["id"] == b2["outcome"]["id"]
+        assert {b1["recorded"], b2["recorded"]} == {True, False}
+        assert b1["outcome"]["details"] == {"channel": "indomaret"}
+        assert await conn.fetchval("SELECT count(*) FROM outcomes") == 1
+        target = await target_of(conn)
+        assert (target["state"], target["done_reason"]) == ("done", "pays_other_channel")
+        state = await conn.fetchrow("SELECT * FROM agent_states WHERE user_id = $1", call.agent_id)
+        assert state["state"] == "wrap_up"
+        assert state["wrap_up_until"] == MONDAY_10_WIB + timedelta(seconds=20)
+        # The call still live is ended by the outcome.
+        for _ in range(100):
+            if sid not in call.node.carrier.calls:
+                break
+            await asyncio.sleep(0.02)
+        assert sid not in call.node.carrier.calls
+        # After-call work ends by itself; then the next call.
+        call.clock.advance(seconds=19)
+        await call.node.tick()
+        assert await conn.fetchval(
+            "SELECT state FROM agent_states WHERE user_id = $1", call.agent_id
+        ) == ("wrap_up")
+        call.clock.advance(seconds=1)
+        assert await call.node.tick() == {call.campaign.name: 1}
+        assert await conn.fetchval(
+            "SELECT state FROM agent_states WHERE user_id = $1", call.agent_id
+        ) in ("available", "on_call")
+
+
+async def test_bad_forms_are_refused_with_the_field_and_change_nothing(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    async with on_a_call(settings, pool, conn, factory) as call:
+        cases = [
+            ({"code": "customer_busy"}, "callback_at: required for customer_busy"),
+            (
+                {"code": "already_paid", "channel": "bank"},
+                "channel: does not belong to already_paid",
+            ),
+            (
+                {"code": "wrong_number", "verified": ["msisdn"]},
+                "not yet: address, owner_name",
+            ),
+            ({"code": "pays_via_bukalapak"}, "wa_number: required"),
+            ({"code": "pays_via_bukalapak", "wa_number": "12345"}, "not a valid Indonesian"),
+            ({"code": "claims_cancelled", "arrears_paid": True}, "modem_returned: required"),
+            (
+                {"code": "wants_cancellation", "cancellation": "closure_request"},
+                "arrears_settled: required",
+            ),
+            ({"code": "already_paid", "address_valid": False}, "new_address: required"),
+            ({"code": "sold_a_car"}, "code"),
+            ({"code": "already_paid", "hub_penerima": ""}, "hub_penerima"),
+            (
+                {"code": "customer_busy", "callback_at": "2022-09-05T09:00:00+07:00"},
+                "must be in the future",
+            ),
+            (
+                {"code": "customer_busy", "callback_at": "2022-10-05T09:00:00+07:00"},
+                "callback_at",
+            ),
+            (
+                {"code": "has_problem", "ticket": {"new": {"guide": "pansol-aktivasi-paket"}}},
+                "fields",
+            ),
+            (
+                {
+                    "code": "has_problem",
+                    "ticket": {
+                        "new": {
+                            "guide": "pansol-aktivasi-paket",
+                            "fields": FIELDS_000 | {"card_type": "Nokia"},
+                        }
+                    },
+                },
+                "card_type",
+            ),
+            (
+                {
+                    "code": "has_problem",
+                    "ticket": {"new": {"guide": "pansol-nothing", "fields": {}}},
+                },
+                "no solution guide named 'pansol-nothing'",
+            ),
+        ]
+        for form, message in cases:
+            status, body = await call.post(**form)
+            assert status == 422, (form, body)
+            assert message in str(body["error"]), (form, body)
+        assert await conn.fetchval("SELECT count(*) FROM outcomes") == 0
+        assert await conn.fetchval("SELECT count(*) FROM tickets") == 0
+        assert (await target_of(conn))["state"] == "ready"
+        assert await conn.fetchval(
+            "SELECT state FROM agent_states WHERE user_id = $1", call.agent_id
+        ) == ("on_call")
+        # Another agent cannot record this call.
+        _, other = await agent(conn, "budi")
+        await call.node.client.post(
+            "/api/agent/state",
+            json={"campaign": call.campaign.name, "state": "paused"},
+            headers=other,
+        )
+        status, body = await call.post(headers=other, code="already_paid")
+        assert status == 403 and body["error"]["id"] == "forbidden"
+        assert await conn.fetchval("SELECT count(*) FROM outcomes") == 0
+
+
+async def test_do_not_call_and_wrong_number_keep_the_number_from_being_dialled(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    async with on_a_call(settings, pool, conn, factory) as call:
+        status, _ = await call.post(
+            code="wrong_number", verified=["msisdn", "owner_name", "address"]
+        )
+        assert status == 201
+    target = await target_of(conn)
+    assert (target["state"], target["done_reason"]) == ("done", "wrong_number")
+    assert await conn.fetchval("SELECT count(*) FROM wrong_numbers") == 1
+    # The same customer and number on another campaign's list: never dialled.
+    other = await factory.running_campaign([row(2)], name="another", virtual_seats=1)
+    async with running_node(settings, pool, FrozenClock(MONDAY_10_WIB)) as node:
+        assert await node.tick() == {"outcomes": 0, other.name: 0}
+
+
+async def test_do_not_call_puts_the_number_on_the_list(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    async with on_a_call(settings, pool, conn, factory) as call:
+        status, _ = await call.post(code="do_not_call")
+        assert status == 201
+    dnc = await conn.fetchrow("SELECT * FROM dnc WHERE msisdn = '+6281200000002'")
+    assert dnc is not None and dnc["source"] == "outcome"
+    assert (await target_of(conn))["done_reason"] == "do_not_call"
+
+
+async def test_customer_busy_schedules_a_callback_that_keeps_to_the_window(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    async with on_a_call(settings, pool, conn, factory) as call:
+        # 19:00 WIB is after calling hours: called at the next opening, 08:00 Tuesday.
+        status, body = await call.post(
+            code="customer_busy", callback_at="2022-09-05T19:00:00+07:00"
+        )
+        assert status == 201
+        assert body["outcome"]["details"]["called_from"] == "2022-09-06T01:00:00+00:00"
+    target = await target_of(conn)
+    assert (target["state"], target["callback"]) == ("scheduled", True)
+    assert target["next_attempt_at"] == MONDAY_10_WIB + timedelta(hours=9)
+    assert target["attempts"] == 1  # the call itself was counted when it ended
+
+
+async def test_a_problem_opens_a_ticket_from_the_guide_due_by_tier_or_fixed(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    async with on_a_call(settings, pool, conn, factory) as call:
+        status, _ = await call.post(
+            code="has_problem",
+            service_working=False,
+            ticket={"new": {"guide": "pansol-aktivasi-paket", "fields": FIELDS_000}},
+        )
+        assert status == 201
+    ticket = await conn.fetchrow("SELECT * FROM tickets")
+    assert (ticket["guide"], ticket["category"], ticket["tier"]) == (
+        "pansol-aktivasi-paket",
+        "package_activation",
+        "Platinum",
+    )
+    assert ticket["due_at"] == MONDAY_10_WIB + timedelta(hours=24)  # Platinum: 24 h
+    assert ticket["fields"]["card_type"] == "KartuHalo" and "imei" not in ticket["fields"]
+
+
+async def test_an_existing_ticket_is_recorded_by_its_number(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    async with on_a_call(settings, pool, conn, factory) as call:
+        status, _ = await call.post(code="has_problem", ticket={"existing": "IN12345678"})
+        assert status == 201
+    ticket = await conn.fetchrow("SELECT * FROM tickets")
+    assert (ticket["existing_ref"], ticket["guide"], ticket["due_at"]) == ("IN12345678", None, None)
+
+
+async def test_a_closure_request_says_what_is_still_missing(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    async with on_a_call(settings, pool, conn, factory) as call:
+        status, body = await call.post(
+            code="wants_cancellation",
+            cancellation="closure_request",
+            arrears_settled=True,
+            modem_returned=False,
+        )
+        assert status == 201, body
+    closure = await conn.fetchrow("SELECT * FROM closure_requests")
+    assert (closure["arrears_settled"], closure["modem_returned"]) == (True, False)
