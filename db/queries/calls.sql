@@ -56,15 +56,17 @@ WITH candidates AS (
          WHERE campaign_id = $1 AND state = 'ready' AND zone = 'WIT' AND 'WIT' = ANY($2)
          ORDER BY callback DESC, tier_rank, id)
         ) r
-        WHERE NOT EXISTS (SELECT 1 FROM dnc d WHERE d.msisdn = r.msisdn)
+        -- On a live call first: the claim passes over every call in flight of the
+        -- campaign (they lead its order), so those are dropped after one probe.
+        WHERE NOT EXISTS (
+              SELECT 1 FROM attempts a
+              WHERE a.number = r.msisdn
+                AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress'))
+          AND NOT EXISTS (SELECT 1 FROM dnc d WHERE d.msisdn = r.msisdn)
           -- An agent found the number is not this customer's.
           AND NOT EXISTS (
               SELECT 1 FROM wrong_numbers w
               WHERE w.msisdn = r.msisdn AND w.indihome_number = r.indihome_number)
-          AND NOT EXISTS (
-              SELECT 1 FROM attempts a
-              WHERE a.number = r.msisdn
-                AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress'))
           -- Paused or finished since the tick began: nothing is claimed.
           AND EXISTS (SELECT 1 FROM campaigns k WHERE k.id = $1 AND k.state = 'running')
         ORDER BY r.callback DESC, r.tier_rank, r.id
