@@ -169,8 +169,11 @@ class Applier:
 
     async def _run(self) -> None:
         while True:
+            # Not asyncio.wait_for: on 3.11 it swallows a cancel that arrives as the
+            # event is set (stop() right after a last wake()), and stop() never returns.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
+                async with asyncio.timeout(POLL_SECONDS):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 while await self._batch() == BATCH:

@@ -167,7 +167,8 @@ class SimulatedCarrier:
             await asyncio.sleep(real)
             return False
         try:
-            await asyncio.wait_for(state.hangup.wait(), timeout=real)
+            async with asyncio.timeout(real):  # not wait_for: it can swallow a cancel
+                await state.hangup.wait()
         except TimeoutError:
             return False
         return True
