@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from dialer.agents.hub import Hub
     from dialer.calls.applier import Applier
     from dialer.calls.carrier import Carrier
+    from dialer.calls.inbox import Inbox
     from dialer.calls.pacer import Dialer
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -30,6 +31,7 @@ TOKEN_ID = web.RequestKey("token_id", int)
 CARRIER: web.AppKey[Carrier] = web.AppKey("carrier")
 DIALER: web.AppKey[Dialer] = web.AppKey("dialer")
 APPLIER: web.AppKey[Applier] = web.AppKey("applier")
+INBOX: web.AppKey[Inbox] = web.AppKey("inbox")
 # Checks X-Twilio-Signature on the carrier's callbacks.
 VALIDATOR = web.AppKey("twilio_validator", RequestValidator)
 BACKGROUND: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("background")

@@ -327,10 +327,11 @@ GROUP BY t.zone
 -- name: last_attempt_at
 SELECT max(created_at) FROM attempts WHERE campaign_id = $1
 
--- name: store_callback
--- A status callback as it came: applied by a node's applier right after.
+-- name: store_callbacks
+-- Status callbacks as they came, a group in one statement (inbox.py): applied by a
+-- node's applier right after.
 INSERT INTO carrier_events (received_at, kind, attempt_id, call_sid, params)
-VALUES ($1, $2, $3, $4, $5)
+SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::bigint[], $4::text[], $5::jsonb[])
 
 -- name: claim_unapplied
 -- The next stored callbacks to apply, oldest first; those that failed to apply are

@@ -19,9 +19,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from dialer.calls import recovery
 from dialer.calls.applier import Applier
 from dialer.calls.carrier import Carrier
+from dialer.calls.inbox import Inbox
 from dialer.calls.pacer import Dialer
 from dialer.calls.simulated import SimProfile, SimulatedCarrier
-from dialer.keys import APPLIER, BACKGROUND, CARRIER, CLOCK, DIALER, POOL, SETTINGS
+from dialer.keys import APPLIER, BACKGROUND, CARRIER, CLOCK, DIALER, INBOX, POOL, SETTINGS
 from dialer.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ def setup(app: web.Application, *, carrier: Carrier | None = None, scheduler: bo
         app[DIALER] = Dialer(app[POOL], settings, app[CLOCK], app[CARRIER])
         app[APPLIER] = Applier(app[POOL], app[CLOCK])
         app[APPLIER].start()
+        app[INBOX] = Inbox(app[POOL], app[APPLIER].wake)
+        app[INBOX].start()
         log.info(
             "dialer ready",
             extra={"carrier": app[CARRIER].name, "node": app[DIALER].node, "scheduler": scheduler},
@@ -63,6 +66,7 @@ def setup(app: web.Application, *, carrier: Carrier | None = None, scheduler: bo
         yield
         if jobs is not None:
             jobs.shutdown(wait=False)
+        await app[INBOX].stop()  # what is queued is stored, then applied
         await app[APPLIER].stop()
         pending: set[asyncio.Task[None]] = app[BACKGROUND]
         for task in pending:

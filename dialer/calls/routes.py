@@ -23,9 +23,8 @@ from twilio.twiml.voice_response import VoiceResponse
 from dialer.agents import presence
 from dialer.calls import apply
 from dialer.calls.twilio_carrier import twiml_hold
-from dialer.db import q
 from dialer.errors import Forbidden
-from dialer.keys import APPLIER, BACKGROUND, CARRIER, CLOCK, POOL, SETTINGS, VALIDATOR
+from dialer.keys import BACKGROUND, CARRIER, CLOCK, INBOX, POOL, SETTINGS, VALIDATOR
 from dialer.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -100,20 +99,13 @@ def _empty() -> web.Response:
 
 @routes.post("/carrier/voice/status")
 async def voice_status(request: web.Request) -> web.Response:
-    """Store the status callback and let the applier apply it (nothing here waits on
-    the attempt: the provider's request is answered after one INSERT)."""
+    """Store the status callback — with the others arriving at the same time, in one
+    statement (``inbox.py``) — and answer once it is committed; the node's applier
+    applies it right after (nothing here waits on the attempt)."""
     params = await _signed_form(request)
     app = request.app
-    async with app[POOL].acquire() as conn:
-        await conn.execute(
-            q("store_callback"),
-            app[CLOCK](),
-            "status",
-            _attempt_id(request),
-            params.get("CallSid"),
-            params,
-        )
-    app[APPLIER].wake()
+    row = (app[CLOCK](), "status", _attempt_id(request), params.get("CallSid"), params)
+    await app[INBOX].store(row)
     return _empty()
 
 
