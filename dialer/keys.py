@@ -6,14 +6,15 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from twilio.request_validator import RequestValidator
 
+from dialer.calls.signature import Signer
 from dialer.clock import Clock
 from dialer.db import Pool
 from dialer.settings import Settings
 
 if TYPE_CHECKING:
     from dialer.agents.hub import Hub
+    from dialer.agents.screen_pop import Pops
     from dialer.calls.applier import Applier
     from dialer.calls.carrier import Carrier
     from dialer.calls.inbox import Inbox
@@ -33,7 +34,8 @@ DIALER: web.AppKey[Dialer] = web.AppKey("dialer")
 APPLIER: web.AppKey[Applier] = web.AppKey("applier")
 INBOX: web.AppKey[Inbox] = web.AppKey("inbox")
 # Checks X-Twilio-Signature on the carrier's callbacks.
-VALIDATOR = web.AppKey("twilio_validator", RequestValidator)
+VALIDATOR = web.AppKey("twilio_validator", Signer)
 BACKGROUND: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("background")
 # The agents' WebSockets on this node and the LISTEN connection that feeds them.
 HUB: web.AppKey[Hub] = web.AppKey("hub")
+POPS: web.AppKey[Pops] = web.AppKey("pops")

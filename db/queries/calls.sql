@@ -75,9 +75,13 @@ WITH candidates AS (
     ORDER BY r.callback DESC, r.tier_rank, r.id
     LIMIT $3
 ), picked AS (
+    -- The chosen ids as one array: each is then locked through the primary key, whatever
+    -- the planner knows of the table (a join here, on a list whose statistics are not
+    -- gathered yet, re-ran the candidates once per target of the campaign).
     SELECT t.id, t.msisdn
-    FROM targets t JOIN candidates c ON t.id = c.id
-    WHERE t.campaign_id = $1 AND t.state = 'ready'
+    FROM targets t
+    WHERE t.id = ANY (ARRAY(SELECT c.id FROM candidates c))
+      AND t.campaign_id = $1 AND t.state = 'ready'
     FOR UPDATE OF t SKIP LOCKED
 )
 INSERT INTO attempts (campaign_id, target_id, number, carrier, node, created_at, updated_at)

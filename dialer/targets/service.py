@@ -158,6 +158,9 @@ async def import_targets(
                 summary.out_of_tier,
                 summary.rejected_rows,
             )
+        # Statistics now, not when autovacuum comes round: the dialer's first claims on
+        # the new rows are planned from them.
+        await conn.execute(f'ANALYZE "{partition}"')
         log.info(
             "targets imported",
             extra={"campaign_id": campaign_id, "file": filename, "actor": actor}
