@@ -1,4 +1,4 @@
-"""The command line: ``dialer serve | run | migrate | campaign | targets | dnc | users | tokens``."""
+"""The command line: ``dialer serve | run | migrate | campaign | targets | dnc | payments | users | tokens | …``."""
 
 from __future__ import annotations
 
@@ -85,6 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     dimp = dnc.add_parser("import", help="add every number of a CSV file")
     dimp.add_argument("file", type=Path)
     dimp.add_argument("--actor")
+
+    payments = sub.add_parser(
+        "payments", help="payments billing reported (a bill paid after the list's upload)"
+    ).add_subparsers(dest="action", required=True)
+    pimp = payments.add_parser(
+        "import",
+        help="record the payments of a CSV file (reference, indihome_number, bill_month,"
+        " amount, channel, paid_at); one bad line refuses the file",
+    )
+    pimp.add_argument("file", type=Path)
+    pimp.add_argument("--actor")
 
     users = sub.add_parser("users", help="managers and agents").add_subparsers(
         dest="action", required=True

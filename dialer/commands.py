@@ -189,6 +189,22 @@ async def cmd_dnc_import(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_payments_import(args: argparse.Namespace, settings: Settings) -> int:
+    from dialer.billing import payments
+    from dialer.clock import system_clock
+
+    async with connection(settings) as conn:
+        summary = await payments.import_file(
+            conn,
+            args.file,
+            source=f"file:{args.file.name}",
+            actor=_actor(args),
+            now=system_clock(),
+        )
+    _json(summary)
+    return 0
+
+
 async def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
     password = (
         args.password or os.environ.get("DIALER_NEW_PASSWORD") or getpass.getpass("password: ")

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     greeting_siang_from: str = "11:00"
     greeting_sore_from: str = "15:00"
     greeting_malam_from: str = "18:30"
+    # Bill figures: the list and the payments table, or this billing API when set
+    # (GET {url}/bills/{indihome_number}?bill_month=YYYY-MM; see dialer/billing/source.py).
+    billing_url: str | None = None
+    billing_timeout_seconds: float = 1.0
     # Twilio: with both set, calls go through Twilio; otherwise through the simulator.
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None

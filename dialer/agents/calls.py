@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialer.agents.screen_pop import Pops
 from dialer.db import Connection, q
 
 CUSTOMER = (
@@ -24,12 +25,13 @@ CUSTOMER = (
 )
 
 
-async def current_call(conn: Connection, user_id: int) -> dict[str, Any] | None:
-    """The pop of the call agent ``user_id`` holds, or None."""
+async def current_call(conn: Connection, user_id: int, pops: Pops) -> dict[str, Any] | None:
+    """The pop of the call agent ``user_id`` holds, or None: the call, the customer, and
+    the filled script with the bill, penalty and voucher figures (``screen_pop.py``)."""
     row = await conn.fetchrow(q("agent_call"), user_id)
     if row is None:
         return None
-    return {
+    return await pops.build(conn, row) | {
         "type": "pop",
         "attempt_id": row["attempt_id"],
         "campaign": row["campaign"],

@@ -28,6 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dialer.agents import presence
+from dialer.agents.screen_pop import announce_voucher
 from dialer.campaigns.schemas import CampaignDefinition
 from dialer.campaigns.scripts import Guide, find_script
 from dialer.db import Connection, q
@@ -311,6 +312,10 @@ async def _effects(
     elif form.code == "has_problem":
         assert form.ticket is not None
         await _ticket(conn, form.ticket, outcome, call, now, scripts_dir)
+    elif form.code == "pays_via_bukalapak":
+        # The quota left changed: every console of the campaign shows it (and hides the
+        # offer when none is left).
+        await announce_voucher(conn, campaign_id)
     elif form.code == "wants_cancellation" and form.cancellation == "closure_request":
         await conn.execute(
             q("insert_closure_request"),

@@ -25,12 +25,15 @@ from dialer.agents import outcomes, presence
 from dialer.agents.calls import current_call
 from dialer.agents.hub import Hub
 from dialer.agents.outcomes import OutcomeForm
+from dialer.agents.screen_pop import Pops
 from dialer.auth.service import User
+from dialer.billing.source import make_source
 from dialer.calls.pacer import node_name
 from dialer.campaigns import service as campaigns
 from dialer.db import Connection
 from dialer.errors import BadRequest, DialerError
-from dialer.keys import BACKGROUND, CARRIER, CLOCK, HUB, POOL, SETTINGS
+from dialer.keys import BACKGROUND, CARRIER, CLOCK, HUB, POOL, POPS, SETTINGS
+from dialer.rules.bahasa import GreetingHours
 from dialer.web import current_user, json_response, read_json, requires, validate
 
 log = logging.getLogger(__name__)
@@ -45,12 +48,15 @@ class Change(BaseModel):
     state: Literal["available", "paused", "offline"] | None = None
 
 
-async def messages_for(conn: Connection, user_id: int, kind: str) -> list[dict[str, Any]]:
-    """What the agent's console is sent for an event: the state, and the call."""
+async def messages_for(
+    conn: Connection, user_id: int, kind: str, pops: Pops
+) -> list[dict[str, Any]]:
+    """What the agent's console is sent for an event: the state, and the call (whose
+    voucher step shows or hides with the campaign's quota and expiry)."""
     state = {"type": "state"} | await presence.state_of(conn, user_id)
     if kind == "state" and state["attempt_id"] is None:
         return [state]
-    call = await current_call(conn, user_id)
+    call = await current_call(conn, user_id, pops)
     return [state] if call is None else [state, call]
 
 
@@ -102,7 +108,7 @@ async def me(request: web.Request) -> web.Response:
     user = current_user(request)
     async with request.app[POOL].acquire() as conn:
         state = await presence.state_of(conn, user.id)
-        call = await current_call(conn, user.id)
+        call = await current_call(conn, user.id, request.app[POPS])
     return json_response({"agent": user.to_json(), "state": state, "call": call})
 
 
@@ -158,7 +164,7 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                 app[CLOCK](),
                 node_name(app[SETTINGS]),
             )
-            hello = await messages_for(conn, user.id, "pop")
+            hello = await messages_for(conn, user.id, "pop", app[POPS])
         await ws.send_json({"type": "hello", "agent": user.to_json()})
         for message in hello:
             await ws.send_json(message, dumps=_dumps)
@@ -204,12 +210,25 @@ def setup(app: web.Application) -> None:
     async def hub(app: web.Application) -> AsyncIterator[None]:
         async def build(user_id: int, event: dict[str, Any]) -> list[dict[str, Any]]:
             async with app[POOL].acquire() as conn:
-                return await messages_for(conn, user_id, str(event.get("kind")))
+                return await messages_for(conn, user_id, str(event.get("kind")), app[POPS])
 
+        settings = app[SETTINGS]
+        app[POPS] = Pops(
+            make_source(settings.billing_url, settings.billing_timeout_seconds),
+            GreetingHours.parse(
+                settings.greeting_siang_from,
+                settings.greeting_sore_from,
+                settings.greeting_malam_from,
+            ),
+            app[CLOCK],
+        )
         app[HUB] = Hub(app[POOL], build)
         await app[HUB].start()
-        yield
-        await app[HUB].stop()
+        try:
+            yield
+        finally:
+            await app[HUB].stop()
+            await app[POPS].billing.close()
 
     app.cleanup_ctx.append(hub)
     app.add_routes(routes)

@@ -5,6 +5,9 @@ and ``GET /api/campaigns/{name}/penalty?...`` (the campaign's own schedule and, 
 given, its product). Without ``paid_on`` the quote is for today in the customer's zone
 (``zone``: WIB, WITA or WIT; WIB unless given). The answer carries the quote and the
 whole schedule for that bill by date; where the schedule defines nothing, a 422 says so.
+
+Payments billing reports: ``POST /api/payments`` (JSON) and ``POST /api/payments/import``
+(a CSV file), managers only; see ``payments.py``.
 """
 
 from __future__ import annotations
@@ -14,14 +17,16 @@ from typing import Any
 
 from aiohttp import web
 
+from dialer.billing import payments
 from dialer.campaigns import service as campaigns
 from dialer.campaigns.schemas import Penalty
 from dialer.errors import BadRequest
-from dialer.keys import CLOCK, POOL
+from dialer.keys import CLOCK, POOL, SETTINGS
 from dialer.rules.money import AmountError, parse_rupiah
 from dialer.rules.penalty import SEED_PENALTY, lines, parse_bill_month, quote
 from dialer.rules.window import ZONE_NAMES, zone_info
-from dialer.web import json_response, requires
+from dialer.uploads import receive_upload
+from dialer.web import current_user, json_response, requires
 
 routes = web.RouteTableDef()
 
@@ -72,6 +77,44 @@ async def campaign_penalty(request: web.Request) -> web.Response:
     definition = campaign.spec()
     product = request.query.get("product", definition.product)
     return json_response(_answer(request, definition.penalty, product))
+
+
+@routes.post("/api/payments")
+@requires("manager")
+async def add_payments(request: web.Request) -> web.Response:
+    """``{"payments": [{reference, indihome_number, bill_month, amount, channel,
+    paid_at}, ...]}``: all recorded, or none with every problem by item and field."""
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+    items = body.get("payments") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise BadRequest('the body must be {"payments": [{...}, ...]}')
+    rows = payments.parse_rows(enumerate(items), "item")
+    async with request.app[POOL].acquire() as conn:
+        summary = await payments.record(
+            conn, rows, source="api", actor=current_user(request).username, now=request.app[CLOCK]()
+        )
+    return json_response(summary, status=201)
+
+
+@routes.post("/api/payments/import")
+@requires("manager")
+async def import_payments(request: web.Request) -> web.Response:
+    """A CSV file of payments (see ``payments.py``), recorded whole or refused whole."""
+    async with (
+        receive_upload(request, max_bytes=request.app[SETTINGS].max_upload_bytes) as upload,
+        request.app[POOL].acquire() as conn,
+    ):
+        summary = await payments.import_file(
+            conn,
+            upload.path,
+            source=f"file:{upload.filename}",
+            actor=current_user(request).username,
+            now=request.app[CLOCK](),
+        )
+    return json_response(summary, status=201)
 
 
 def setup(app: web.Application) -> None:

@@ -1,0 +1,309 @@
+"""The screen-pop: the campaign's whole call script, filled in for the customer on the
+line, with the figures the agent needs beside it.
+
+``render`` is pure: the script's steps with every placeholder filled (greeting by the
+**customer's** local time, names, the bill month in Indonesian, ``Rp 350.000``, due
+date, penalty today and the schedule by date, minipack, voucher quota left and expiry,
+the channels paid with lately, the WA number), each step marked shown or not. Step 5
+(the voucher offer) and step 9 (its delivery) are hidden once the quota is used up or
+the voucher has expired; consoles are told at once when that happens during a call
+(``voucher_changed``) and hide them themselves at the expiry instant.
+
+``Pops.build`` gathers the inputs: the call's row, the script as applied with the
+campaign, the bill from the ``BillingSource`` (which says where its figures come from
+and when), and the campaign's voucher count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from dialer.agents import presence
+from dialer.billing.source import Bill, BillingSource, Customer
+from dialer.campaigns.schemas import Penalty
+from dialer.clock import Clock
+from dialer.db import Connection, q
+from dialer.rules import bahasa
+from dialer.rules.money import format_rupiah
+from dialer.rules.penalty import Line, NoPenaltyRule, lines, minipack, quote
+from dialer.rules.window import zone_info
+
+# Steps that exist only while a voucher can be offered.
+VOUCHER_STEPS = frozenset({"voucher_available", "accepted_bukalapak"})
+
+
+@dataclass(frozen=True)
+class VoucherState:
+    quota: int
+    issued: int
+    expires_at: datetime
+    partner: str
+
+    @property
+    def left(self) -> int:
+        return max(self.quota - self.issued, 0)
+
+    def available(self, now: datetime) -> bool:
+        return self.left > 0 and now < self.expires_at
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        return {
+            "quota": self.quota,
+            "issued": self.issued,
+            "left": self.left,
+            "expires_at": self.expires_at,
+            "partner": self.partner,
+            "available": self.available(now),
+            "reason": None
+            if self.available(now)
+            else ("expired" if now >= self.expires_at else "quota_used_up"),
+        }
+
+
+async def voucher_state(
+    conn: Connection, campaign_id: int, definition: dict[str, Any]
+) -> VoucherState:
+    """The campaign's voucher quota, how much of it is taken, and its expiry."""
+    voucher = definition["voucher"]
+    issued = await conn.fetchval(q("vouchers_taken"), campaign_id)
+    return VoucherState(
+        quota=int(voucher["quota"]),
+        issued=int(issued or 0),
+        expires_at=datetime.fromisoformat(voucher["expires"]),
+        partner=str(voucher.get("partner", "Bukalapak")),
+    )
+
+
+async def announce_voucher(conn: Connection, campaign_id: int) -> None:
+    """Tell every console of the campaign that the voucher offer changed (in the
+    caller's transaction: only if it commits)."""
+    for user_id in await conn.fetch(q("agents_on_campaign"), campaign_id):
+        await presence.notify(conn, user_id["user_id"], "voucher")
+
+
+# ------------------------------------------------------------------------- the text
+
+
+def _penalty_rule(line: Line, total: int) -> str:
+    dates = bahasa.day_range(line.first, line.last)
+    if line.percent == 0 and line.minimum == 0:
+        return f"tanpa denda untuk pembayaran {dates}"
+    return (
+        f"{line.percent}% dari {format_rupiah(total)}, minimal {format_rupiah(line.minimum)},"
+        f" untuk pembayaran {dates}"
+    )
+
+
+def _schedule(schedule: list[Line]) -> str:
+    parts = []
+    for line in schedule:
+        cost = "tanpa denda" if line.penalty == 0 else f"denda {format_rupiah(line.penalty)}"
+        parts.append(f"{bahasa.day_range(line.first, line.last)}: {cost}")
+    return "; ".join(parts)
+
+
+def _expiry(at: datetime, zone: str) -> str:
+    local = at.astimezone(zone_info(zone))
+    return f"{bahasa.tanggal(local.date())} pukul {local:%H:%M} {zone}"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything a pop is made of."""
+
+    script: dict[str, Any]
+    penalty: Penalty
+    product: str
+    agent_name: str
+    customer: dict[str, Any]  # name, indihome_number, msisdn, wa_number, address, zone, …
+    bill: Bill
+    voucher: VoucherState
+    greeting_hours: bahasa.GreetingHours
+    now: datetime
+
+
+def penalty_today(facts: Facts) -> dict[str, Any]:
+    """The penalty if the customer pays today (their local date), and the schedule."""
+    bill, zone = facts.bill, facts.customer["zone"]
+    today = facts.now.astimezone(zone_info(zone)).date()
+    schedule = lines(facts.penalty, facts.product, bill.amount, bill.bill_month)
+    out: dict[str, Any] = {
+        "today": today,
+        "schedule": [
+            line.to_json(bill.amount) | {"text": _penalty_rule(line, bill.amount)}
+            for line in schedule
+        ],
+        "schedule_text": _schedule(schedule),
+        "due": bill.bill_month.replace(day=facts.penalty.due_day),
+        "minipack": minipack(facts.penalty, bill.bill_month, today),
+        "minipack_before": None
+        if facts.penalty.minipack_before_day is None
+        else bill.bill_month.replace(day=facts.penalty.minipack_before_day),
+    }
+    try:
+        found = quote(facts.penalty, facts.product, bill.amount, bill.bill_month, today)
+    except NoPenaltyRule as exc:
+        return out | {
+            "penalty": None,
+            "to_pay": None,
+            "rule": exc.message,
+            "text": "tidak ada ketentuan",
+        }
+    return out | {
+        "penalty": found.penalty,
+        "to_pay": found.penalty + bill.amount,
+        "rule": _penalty_rule(found.line, bill.amount),
+        "text": format_rupiah(found.penalty),
+    }
+
+
+def values(facts: Facts, penalty: dict[str, Any]) -> dict[str, str]:
+    """Every placeholder of a call script, filled."""
+    customer, bill, voucher = facts.customer, facts.bill, facts.voucher
+    zone = customer["zone"]
+    greeting = bahasa.greeting(facts.now, zone, facts.greeting_hours)
+    minipack_before: date | None = penalty["minipack_before"]
+    return {
+        "greeting": greeting,
+        "closing_greeting": f"Selamat {greeting}",
+        "agent_name": facts.agent_name,
+        "customer_name": customer["name"],
+        "indihome_number": customer["indihome_number"],
+        "address": customer["address"] or "(alamat tidak tercatat)",
+        "bill_month": bahasa.month(bill.bill_month),
+        "bill_amount": format_rupiah(bill.amount),
+        "due_date": bahasa.tanggal(penalty["due"]),
+        "penalty_today": penalty["text"],
+        "penalty_rule": penalty["rule"],
+        "penalty_schedule": penalty["schedule_text"],
+        "minipack_deadline": bahasa.tanggal(minipack_before) if minipack_before else "—",
+        "voucher_quota": str(voucher.quota),
+        "voucher_quota_left": str(voucher.left),
+        "voucher_expiry": _expiry(voucher.expires_at, zone),
+        "payment_channels": ", ".join(bill.channels) or "(belum ada riwayat pembayaran)",
+        "wa_number": bahasa.phone(customer["wa_number"])
+        if customer["wa_number"]
+        else "(belum tercatat)",
+        "msisdn": bahasa.phone(customer["msisdn"]),
+    }
+
+
+def render_steps(
+    script: dict[str, Any], filled: dict[str, str], voucher_available: bool
+) -> list[dict[str, Any]]:
+    """The script's steps, their text filled, each marked ``shown``."""
+    steps = []
+    for step in script["steps"]:
+        shown = voucher_available or step["shown_when"] not in VOUCHER_STEPS
+        steps.append(
+            {
+                "key": step["key"],
+                "number": step["number"],
+                "title": step["title"],
+                "agent": step["agent"].format_map(filled),
+                "customer": step["customer"],
+                "notes": [n.format_map(filled) for n in step["notes"]],
+                "records": step["records"],
+                "shown_when": step["shown_when"],
+                "shown": shown,
+                "branches": [
+                    b | {"say": b["say"].format_map(filled) if b["say"] else None}
+                    for b in step["branches"]
+                ],
+            }
+        )
+    return steps
+
+
+def alerts(facts: Facts) -> list[str]:
+    """What the agent must know before speaking."""
+    out = []
+    paid = facts.bill.paid
+    if paid is not None:
+        via = f" via {paid.channel}" if paid.channel else ""
+        out.append(
+            f"Tagihan {bahasa.month(facts.bill.bill_month)} SUDAH DIBAYAR"
+            f" {bahasa.moment(paid.paid_at, facts.customer['zone'])}{via}"
+            f" ({format_rupiah(paid.amount)})."
+        )
+    if not facts.voucher.available(facts.now):
+        reason = (
+            "sudah kedaluwarsa" if facts.now >= facts.voucher.expires_at else "kuota sudah habis"
+        )
+        out.append(f"Voucher {facts.voucher.partner} tidak ditawarkan: {reason}.")
+    out += facts.bill.notes
+    return out
+
+
+def render(facts: Facts) -> dict[str, Any]:
+    """The pop's script and figures (pure)."""
+    penalty = penalty_today(facts)
+    filled = values(facts, penalty)
+    available = facts.voucher.available(facts.now)
+    return {
+        "greeting": filled["greeting"],
+        "local_time": facts.now.astimezone(zone_info(facts.customer["zone"])),
+        "bill": facts.bill.to_json()
+        | {"text": filled["bill_amount"], "month_text": filled["bill_month"]},
+        "penalty": penalty,
+        "voucher": facts.voucher.to_json(facts.now),
+        "alerts": alerts(facts),
+        "script": {
+            "name": facts.script["name"],
+            "title": facts.script["title"],
+            "steps": render_steps(facts.script, filled, available),
+        },
+    }
+
+
+# ------------------------------------------------------------------ from the database
+
+
+class Pops:
+    """Builds pops on this node: the billing source, greeting hours and clock it uses,
+    and the scripts as applied (immutable by digest, so kept once read)."""
+
+    def __init__(self, billing: BillingSource, hours: bahasa.GreetingHours, clock: Clock) -> None:
+        self.billing = billing
+        self.hours = hours
+        self.clock = clock
+        self._scripts: dict[tuple[str, str], dict[str, Any]] = {}
+
+    async def script(self, conn: Connection, name: str, digest: str) -> dict[str, Any]:
+        key = (name, digest)
+        if key not in self._scripts:
+            row = await conn.fetchrow(q("get_script"), name, digest)
+            if row is None:
+                raise LookupError(f"script {name} ({digest}) is not stored")
+            self._scripts[key] = row["definition"]
+        return self._scripts[key]
+
+    async def build(self, conn: Connection, row: Any) -> dict[str, Any]:
+        """The pop of one call row (``agent_call``)."""
+        definition = row["definition"]
+        now = self.clock()
+        customer = Customer(
+            campaign_id=row["campaign_id"],
+            target_id=row["target_id"],
+            indihome_number=row["indihome_number"],
+            bill_month=row["bill_month"],
+            bill_amount=row["bill_amount"],
+            payment_channels=tuple(row["payment_channels"] or ()),
+        )
+        facts = Facts(
+            script=await self.script(conn, definition["script"], definition["script_digest"]),
+            penalty=Penalty.model_validate(definition["penalty"]),
+            product=row["product"] or definition["product"],
+            agent_name=row["agent_name"],
+            customer={
+                k: row[k]
+                for k in ("name", "indihome_number", "msisdn", "wa_number", "address", "zone")
+            },
+            bill=await self.billing.bill(conn, customer, now),
+            voucher=await voucher_state(conn, row["campaign_id"], definition),
+            greeting_hours=self.hours,
+            now=now,
+        )
+        return render(facts) | {"now": now}
