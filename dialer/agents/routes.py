@@ -30,6 +30,7 @@ from dialer.auth.service import User
 from dialer.billing.source import make_source
 from dialer.calls.pacer import node_name
 from dialer.campaigns import service as campaigns
+from dialer.campaigns.scripts import list_guides
 from dialer.db import Connection
 from dialer.errors import BadRequest, DialerError
 from dialer.keys import BACKGROUND, CARRIER, CLOCK, HUB, POOL, POPS, SETTINGS
@@ -110,6 +111,26 @@ async def me(request: web.Request) -> web.Response:
         state = await presence.state_of(conn, user.id)
         call = await current_call(conn, user.id, request.app[POPS])
     return json_response({"agent": user.to_json(), "state": state, "call": call})
+
+
+@routes.get("/api/agent/campaigns")
+@requires("agent")
+async def joinable(request: web.Request) -> web.Response:
+    """The campaigns an agent may join: running or paused, with their titles."""
+    async with request.app[POOL].acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT name, state, definition->>'title' AS title FROM campaigns"
+            " WHERE state IN ('running', 'paused') ORDER BY name"
+        )
+    return json_response({"campaigns": [dict(r) for r in rows]})
+
+
+@routes.get("/api/agent/guides")
+@requires("agent")
+async def guides(request: web.Request) -> web.Response:
+    """The solution guides a new ticket follows, with the fields each one asks for."""
+    found = await asyncio.to_thread(list_guides, request.app[SETTINGS].scripts_dir)
+    return json_response({"guides": found})
 
 
 @routes.post("/api/agent/state")

@@ -267,3 +267,20 @@ def find_script(directory: Path, name: str) -> LoadedScript:
         if isinstance(head, dict) and head.get("name") == name:
             return load_file(path)
     raise NotFound(f"no script named {name!r} in {directory}/ (the campaign's `script`)")
+
+
+def list_guides(directory: Path) -> list[dict[str, Any]]:
+    """Every valid solution guide in ``directory``: name, title, category, SLA, to-do
+    list and the fields a ticket after it needs (an invalid file is skipped)."""
+    out = []
+    for path in sorted(directory.glob("*.y*ml")):
+        try:
+            loaded = load_file(path)
+        except ValidationFailed:
+            continue
+        if loaded.kind == "guide":
+            d = loaded.definition
+            out.append(
+                {k: d[k] for k in ("name", "title", "category", "sla", "todo", "mandatory_fields")}
+            )
+    return out

@@ -1,0 +1,149 @@
+"""The agent console in a real headless Chromium (Debian's, driven by Playwright): an
+agent logs in, goes available, receives the pop of a simulated call with the filled
+script, survives a reload, and records an outcome. Screenshots are kept in
+``tests/artifacts/``."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from dialer.auth import service as auth
+from dialer.clock import FrozenClock
+from dialer.db import Pool
+from dialer.settings import Settings
+from tests.dialing import MONDAY_10_WIB, running_node
+from tests.factories import Factory, row
+from tests.integration.test_outcomes import TALKATIVE
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium chromium-driver")
+    async with async_playwright() as p:
+        launched = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+async def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
+) -> None:
+    september = {"bill_month": "2022-09", "bill_amount": "350000"}
+    created = await factory.running_campaign(
+        [row(2, name="Siti Rahayu", **september)], virtual_seats=0, name="browser"
+    )
+    await auth.create_user(
+        conn, username="ani", role="agent", password="rahasia-ani", display_name="Ani Lestari"
+    )
+    clock = FrozenClock(MONDAY_10_WIB)
+    async with running_node(
+        settings, pool, clock, choose=lambda c: "human", speed=10, profile=TALKATIVE
+    ) as node:
+        base = str(node.client.make_url("")).rstrip("/")
+        page = await browser.new_page(viewport={"width": 1366, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(base + "/")  # leads to /agent
+        assert page.url.endswith("/agent")
+
+        # A wrong password says so; the right one opens the console.
+        await page.fill("input[name=username]", "ani")
+        await page.fill("input[name=password]", "salah-sandi")
+        await page.click("#login-form button[type=submit]")
+        await expect(page.locator("#login-error")).not_to_be_empty()
+        await page.fill("input[name=password]", "rahasia-ani")
+        await page.click("#login-form button[type=submit]")
+        await expect(page.locator("#agent-name")).to_have_text("Ani Lestari")
+        await expect(page.locator("#conn")).to_have_text("terhubung")
+
+        await page.select_option("#campaign", created.name)
+        await page.click("#join")
+        await expect(page.locator("#state")).to_have_text("Istirahat")
+        await page.click("#available")
+        await expect(page.locator("#state")).to_have_text("Siap")
+        assert await node.tick() == {created.name: 1}
+
+        # The pop: the filled script and the bill, as the agent reads them.
+        opening = page.locator("#step-opening .say")
+        await expect(opening).to_contain_text("Selamat pagi. Saya Ani Lestari dari PT Telkom.")
+        await expect(opening).to_contain_text("Siti Rahayu, di no IndiHome 122000000002")
+        await expect(page.locator("#step-due_date .say")).to_contain_text(
+            "tagihan bulan September 2022 sejumlah Rp 350.000"
+        )
+        await expect(page.locator("#bill")).to_contain_text("Gratis minipack hari ini")
+        await expect(page.locator("#step-voucher_offer")).to_be_visible()
+        await expect(page.locator("#voucher-badge")).to_have_text(
+            "Voucher Bukalapak: sisa 50 dari 50"
+        )
+        await expect(page.locator("#state")).to_have_text("Dalam panggilan")
+        await shot(page, "agent-console-pop.png")
+
+        # A reload restores the call on screen.
+        attempt = await page.get_attribute("body", "data-attempt")
+        await page.reload()
+        await expect(page.locator("#step-opening .say")).to_contain_text("Siti Rahayu")
+        assert await page.get_attribute("body", "data-attempt") == attempt
+
+        # A form missing what the code needs is refused, with the field named.
+        await page.select_option("#code", "pays_other_channel")
+        await page.click("#submit-outcome")
+        await expect(page.locator("#outcome-problems")).to_contain_text("channel")
+        # Completed, it is recorded; after-call work follows.
+        await page.select_option("select[name=channel]", "indomaret")
+        await page.select_option("select[name=address_valid]", "true")
+        await page.select_option("select[name=myindihome]", "installed")
+        await page.fill("textarea[name=notes]", "Akan bayar di Indomaret sore ini")
+        await page.click("#submit-outcome")
+        await expect(page.locator("#outcome-done")).to_contain_text("Hasil tersimpan")
+        await expect(page.locator("#state")).to_have_text("Wrap-up")
+        await shot(page, "agent-console-outcome.png")
+
+        outcome: Any = await conn.fetchrow("SELECT * FROM outcomes")
+        assert outcome["code"] == "pays_other_channel"
+        assert outcome["details"] == {"channel": "indomaret"}
+        assert outcome["hub_penerima"] == "YANG BERSANGKUTAN"
+        assert outcome["notes"] == "Akan bayar di Indomaret sore ini"
+        assert outcome["wa_number"] == "+6281200000002"
+        assert outcome["attempt_id"] == int(attempt or 0)
+        assert errors == []
+        await page.close()
+        for sid in list(node.carrier.calls):
+            await node.carrier.hangup(sid)
+        await node.settle()
+
+
+async def test_a_manager_is_told_the_console_is_for_agents(
+    client: Any, conn: asyncpg.Connection, browser: Browser
+) -> None:
+    await auth.create_user(conn, username="mira", role="manager", password="rahasia-mira")
+    base = str(client.make_url("")).rstrip("/")
+    page = await browser.new_page()
+    await page.goto(base + "/agent")
+    await page.fill("input[name=username]", "mira")
+    await page.fill("input[name=password]", "rahasia-mira")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#login-error")).to_contain_text("Halaman ini untuk agen")
+    await expect(page.locator("#console-view")).to_be_hidden()
+    # And the agent API refuses them whatever the page does.
+    resp = await page.request.get(base + "/api/agent/me")
+    assert resp.status == 403
+    await page.close()
