@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-serve", action="store_true", help="prepare, print and exit")
     run.add_argument("--speed", type=float, default=10.0, help="virtual clock, x real time")
     run.add_argument("--real-clock", action="store_true", help="run on the real time")
+    run.add_argument(
+        "--bots", type=int, default=5, help="bot agents taking the calls beside people (0: none)"
+    )
 
     sub.add_parser("migrate", help="apply pending database migrations")
 
@@ -125,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="the seed campaign on generated targets and the simulators, headless"
     )
     demo.add_argument("--targets", type=int, default=200, help="generated targets")
-    demo.add_argument("--seats", type=int, default=10, help="virtual agent seats")
+    demo.add_argument("--seats", type=int, default=10, help="agent seats, staffed by bot agents")
     demo.add_argument("--speed", type=float, default=60.0, help="times faster than real time")
     demo.add_argument(
         "--until-done", action="store_true", help="run until every target is finished"

@@ -270,7 +270,16 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.speed <= 0:
         raise BadRequest("--speed must be above 0")
-    settings = settings.model_copy(update={"simulator_speed": args.speed})
+    if args.bots < 0:
+        raise BadRequest("--bots must be 0 or more")
+    seed_name = campaigns.load_toml(_seed_file(settings))["name"]
+    settings = settings.model_copy(
+        update={
+            "simulator_speed": args.speed,
+            "bot_agents": args.bots,
+            "bot_campaign": seed_name if args.bots else None,
+        }
+    )
     async with database_url(settings) as url:
         conn = await connect(url)
         try:
@@ -279,6 +288,13 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await conn.close()
         banner += lines
+        base = f"http://{settings.host}:{settings.port}"
+        banner += [
+            f"agents: {args.bots} bot agents take the calls and record outcomes"
+            if args.bots
+            else "agents: no bots (--bots 0): calls wait for a person at the console",
+            f"  agent console: {base}/agent  (log in as agent1 / agent1-demo to take calls too)",
+        ]
         if args.no_serve:
             for line in banner:
                 _out(line)

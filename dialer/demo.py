@@ -40,7 +40,7 @@ SEED = "001_obc_bukalapak_voucher.toml"
 @dataclass(frozen=True)
 class DemoOptions:
     targets: int = 200
-    seats: int = 10
+    seats: int = 10  # bot agents
     speed: float = 60.0
     until_done: bool = True
     start: datetime | None = None
@@ -97,7 +97,7 @@ async def _setup(
     definition = dict(definition)
     stamp = system_clock().strftime("%Y%m%d%H%M%S")
     definition["name"] = f"{definition['name']}-demo-{stamp}"
-    definition["virtual_seats"] = options.seats
+    definition["virtual_seats"] = 0  # bot agents take the calls
     campaign, _, _ = await campaigns.apply(
         conn, definition, actor="demo", source="demo", scripts_dir=settings.scripts_dir
     )
@@ -146,6 +146,8 @@ async def _run(
             "tick_seconds": 0.25,
             "reconcile_seconds": 5.0,
             "simulator_calls_per_second": 1000.0,
+            "bot_agents": options.seats,
+            "bot_campaign": campaign.name,
         }
     )
     app = create_app(settings, pool=pool, clock=clock, scheduler=True)
@@ -162,7 +164,7 @@ async def _run(
                 zones = await conn.fetch(q("demo_state"), campaign.id)
             now = clock()
             live = sum(z["live"] for z in zones)
-            if options.until_done and sum(z["open"] for z in zones) == 0:
+            if options.until_done and sum(z["open"] for z in zones) == 0 and not live:
                 finished_because = "every target finished"
                 break
             if not options.until_done and now - start >= timedelta(hours=options.hours):
@@ -198,7 +200,19 @@ async def _run(
             "shifted": shifted,
         },
         "summary": progress,
+        "outcomes": await _outcomes(pool, campaign.id),
     }
+
+
+async def _outcomes(pool: Pool, campaign_id: int) -> dict[str, int]:
+    """The outcomes the (bot) agents recorded, by code."""
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT code, count(*) AS n FROM outcomes WHERE campaign_id = $1"
+            " GROUP BY code ORDER BY n DESC, code",
+            campaign_id,
+        )
+    return {r["code"]: r["n"] for r in rows}
 
 
 def next_event(calendar: Calendar, now: datetime, zones: list[Record]) -> datetime | None:

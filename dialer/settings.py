@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     # (GET {url}/bills/{indihome_number}?bill_month=YYYY-MM; see dialer/billing/source.py).
     billing_url: str | None = None
     billing_timeout_seconds: float = 1.0
+    # Bot agents (make run, dialer demo): this many take the calls of bot_campaign,
+    # recording outcomes by these odds ("pays_via_bukalapak=30,already_paid=12,...")
+    # after talking a random time in this range (seconds of the node's clock).
+    bot_agents: int = 0
+    bot_campaign: str | None = None
+    bot_outcomes: str | None = None
+    bot_talk_seconds: tuple[float, float] = (40.0, 150.0)
     # Twilio: with both set, calls go through Twilio; otherwise through the simulator.
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None

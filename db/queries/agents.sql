@@ -179,3 +179,19 @@ WHERE campaign_id = $1 AND code = 'pays_via_bukalapak'
 
 -- name: agents_on_campaign
 SELECT user_id FROM agent_states WHERE campaign_id = $1 AND state <> 'offline'
+
+-- name: bots_state
+-- The bot agents $1 at $2: each marked present (at most every 15 s of the node's
+-- clock, so their rows are seldom locked), with their state and call.
+WITH seen AS (
+    UPDATE agent_states SET seen_at = $2
+    WHERE user_id = ANY($1) AND state <> 'offline' AND seen_at < $2::timestamptz - interval '15 seconds'
+    RETURNING user_id
+)
+SELECT u.id AS user_id, coalesce(s.state, 'offline') AS state, s.campaign_id, s.attempt_id,
+       t.msisdn, t.wa_number
+FROM users u
+LEFT JOIN agent_states s ON s.user_id = u.id
+LEFT JOIN attempts a ON a.id = s.attempt_id
+LEFT JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
+WHERE u.id = ANY($1)

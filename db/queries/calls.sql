@@ -315,7 +315,8 @@ WHERE a.campaign_id = $1
 ORDER BY a.id
 
 -- name: demo_state
--- Per zone, for the demo's idle skip: targets not finished, live, ready, next retry.
+-- Per zone, for the demo's idle skip: targets not finished, live (a call in flight, or
+-- one whose agent has not recorded its outcome yet), ready, next retry.
 SELECT t.zone,
        count(*) FILTER (WHERE t.state <> 'done')                   AS open,
        count(a.id)                                                 AS live,
@@ -324,7 +325,9 @@ SELECT t.zone,
 FROM targets t
 LEFT JOIN attempts a
     ON a.campaign_id = t.campaign_id AND a.target_id = t.id
-   AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
+   AND (a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
+        OR EXISTS (SELECT 1 FROM agent_states s
+                   WHERE s.attempt_id = a.id AND s.state = 'on_call'))
 WHERE t.campaign_id = $1
 GROUP BY t.zone
 

@@ -20,34 +20,41 @@ from typing import Any
 from aiohttp import web
 
 from dialer.agents.presence import CHANNEL
+from dialer.clock import Clock
 from dialer.db import Pool
 
 log = logging.getLogger(__name__)
 Build = Callable[[int, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
 RETRY_SECONDS = 1.0
+PRESENT_SECONDS = 1.0  # real seconds between marking this node's consoles present
 
 
 class Hub:
     """Sockets per agent on this node; ``build(user, event)`` makes their messages."""
 
-    def __init__(self, pool: Pool, build: Build) -> None:
+    def __init__(self, pool: Pool, build: Build, clock: Clock | None = None) -> None:
         self.pool = pool
         self.build = build
+        self.clock = clock
         self.sockets: dict[int, set[web.WebSocketResponse]] = {}
         self._task: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._order: dict[int, asyncio.Lock] = {}  # an agent's messages in order
         self.listening = asyncio.Event()
+        self._present: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen())
+        if self.clock is not None:
+            self._present = asyncio.create_task(self._mark_present())
         await asyncio.wait_for(self.listening.wait(), timeout=30)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        for task in (self._task, self._present):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -91,6 +98,28 @@ class Hub:
             except Exception as exc:
                 log.warning("agents' channel lost", extra={"error": str(exc)})
             await asyncio.sleep(RETRY_SECONDS)
+
+    async def _mark_present(self) -> None:
+        """An open socket is a console that is there: every second, by this node's
+        clock, whatever its speed (a virtual clock runs faster than the consoles'
+        pings). When the node dies, its agents fall silent and go offline."""
+        assert self.clock is not None
+        while True:
+            await asyncio.sleep(PRESENT_SECONDS)
+            if not self.sockets:
+                continue
+            try:
+                async with self.pool.acquire() as conn:
+                    await conn.execute(
+                        "UPDATE agent_states SET seen_at = $2"
+                        " WHERE user_id = ANY($1) AND state <> 'offline'",
+                        list(self.sockets),
+                        self.clock(),
+                    )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("marking consoles present failed", extra={"error": str(exc)})
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
         try:

@@ -22,6 +22,7 @@ from aiohttp import WSMsgType, web
 from pydantic import BaseModel, ConfigDict
 
 from dialer.agents import outcomes, presence
+from dialer.agents.bots import BotPlan, Bots, parse_odds
 from dialer.agents.calls import current_call
 from dialer.agents.hub import Hub
 from dialer.agents.outcomes import OutcomeForm
@@ -243,11 +244,30 @@ def setup(app: web.Application) -> None:
             ),
             app[CLOCK],
         )
-        app[HUB] = Hub(app[POOL], build)
+        app[HUB] = Hub(app[POOL], build, app[CLOCK])
         await app[HUB].start()
+        bots = None
+        if settings.bot_agents and settings.bot_campaign:
+            plan = BotPlan(
+                settings.bot_campaign,
+                settings.bot_agents,
+                parse_odds(settings.bot_outcomes),
+                settings.bot_talk_seconds,
+            )
+            bots = Bots(
+                app[POOL],
+                app[CLOCK],
+                app[CARRIER],
+                plan,
+                settings.scripts_dir,
+                node_name(settings),
+            )
+            await bots.start()
         try:
             yield
         finally:
+            if bots is not None:
+                await bots.stop()
             await app[HUB].stop()
             await app[POPS].billing.close()
 

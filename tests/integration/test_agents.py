@@ -276,3 +276,34 @@ async def test_a_silent_console_goes_offline(
     assert await conn.fetchval("SELECT state FROM agent_states WHERE user_id = $1", ani) == (
         "offline"
     )
+
+
+async def test_an_open_console_stays_present_whatever_the_clock(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    """A socket held open is a console that is there, even on a virtual clock that runs
+    faster than its pings; an agent with no socket falls silent and goes offline."""
+    campaign = await factory.running_campaign([row(1)], virtual_seats=0)
+    ani, ani_auth = await agent(conn, "ani")
+    budi, budi_auth = await agent(conn, "budi")
+    clock = FrozenClock(MONDAY_10_WIB)
+    async with running_node(settings, pool, clock) as node:
+        console = await Console.open(node, ani_auth)
+        await console.say(type="join", campaign=campaign.name, state="available")
+        await console.state("available")
+        resp = await node.client.post(
+            "/api/agent/state",
+            json={"campaign": campaign.name, "state": "available"},
+            headers=budi_auth,
+        )
+        assert resp.status == 200
+        clock.advance(seconds=50)  # no ping from anyone meanwhile
+        await asyncio.sleep(1.5)  # the node marks its consoles present every second
+        assert await node.tick() == {campaign.name: 1}  # one free agent: Ani
+        await console.next("pop")
+        states = dict(await conn.fetch("SELECT user_id, state FROM agent_states"))
+        assert states == {ani: "on_call", budi: "offline"}
+        await console.ws.close()
+        for sid in list(node.carrier.calls):
+            await node.carrier.hangup(sid)
+        await node.settle()

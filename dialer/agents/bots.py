@@ -1,0 +1,223 @@
+"""Bot agents, for ``make run`` and ``dialer demo``: agent users who join a campaign, go
+available, take the calls bridged to them, "talk" for a while and record an outcome
+drawn by configurable odds — through the same presence and outcome code a person's
+console uses, so the pacer, the hand-over, after-call work and the outcome effects are
+the production ones. A person can log in at ``/agent`` beside them and take calls too.
+
+Bots are ``bot-1`` … ``bot-N`` (no password: they cannot log in). One node drives them:
+every ``POLL`` real seconds it marks them present, puts back those the node's clock
+sent offline (a virtual clock jumps over nights), and records the outcome of each call
+whose talk time is over, then hangs the call up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from dialer.agents import outcomes, presence
+from dialer.agents.outcomes import CHANNELS, OutcomeForm
+from dialer.auth import service as auth
+from dialer.calls.carrier import Carrier
+from dialer.clock import Clock
+from dialer.db import Connection, Pool, q
+from dialer.errors import DialerError
+
+log = logging.getLogger(__name__)
+POLL = 0.1  # real seconds
+# The odds of each outcome (weights), unless DIALER_BOT_OUTCOMES says otherwise.
+DEFAULT_ODDS = {
+    "pays_via_bukalapak": 30,
+    "pays_other_channel": 20,
+    "already_paid": 12,
+    "customer_busy": 10,
+    "has_problem": 6,
+    "wants_cancellation": 5,
+    "claims_cancelled": 4,
+    "do_not_call": 4,
+    "wrong_number": 5,
+    "not_subscriber": 4,
+}
+HUB = ("YANG BERSANGKUTAN", "YANG BERSANGKUTAN", "YANG BERSANGKUTAN", "ISTRI", "ANAK")
+
+
+def parse_odds(text: str | None) -> dict[str, int]:
+    """``"pays_via_bukalapak=30,already_paid=10"`` → weights; ValueError says what is wrong."""
+    if not text:
+        return dict(DEFAULT_ODDS)
+    odds: dict[str, int] = {}
+    for part in text.split(","):
+        name, _, weight = part.strip().partition("=")
+        if name not in outcomes.CODES:
+            raise ValueError(f"bot outcome {name!r} is not one of {', '.join(outcomes.CODES)}")
+        if not weight.isdigit():
+            raise ValueError(f"bot outcome {name}: weight {weight!r} is not a whole number")
+        odds[name] = int(weight)
+    if not any(odds.values()):
+        raise ValueError("bot outcomes: every weight is 0")
+    return odds
+
+
+@dataclass(frozen=True)
+class BotPlan:
+    campaign: str
+    count: int
+    odds: dict[str, int]
+    talk_seconds: tuple[float, float] = (40.0, 150.0)  # by the node's clock
+    seed: int | None = None
+
+
+def form_for(code: str, call: Any, now: datetime, rnd: random.Random) -> dict[str, Any]:
+    """A complete, valid outcome form for ``code`` as an agent would fill it."""
+    form: dict[str, Any] = {
+        "attempt_id": call["attempt_id"],
+        "code": code,
+        "hub_penerima": rnd.choice(HUB),
+        "address_valid": rnd.random() > 0.1,
+        "service_working": rnd.random() > 0.1,
+        "wa_number": call["wa_number"] or call["msisdn"],
+        "myindihome": rnd.choice(["installed", "guided_install", "web_page", "declined"]),
+        "notes": "bot",
+    }
+    if form["address_valid"] is False:
+        form["new_address"] = "Jl. Pindahan No. 9"
+    if code == "customer_busy":
+        form["callback_at"] = (now + timedelta(hours=2)).isoformat()
+    elif code == "claims_cancelled":
+        form |= {"arrears_paid": rnd.random() > 0.5, "modem_returned": rnd.random() > 0.5}
+    elif code == "wants_cancellation":
+        form["cancellation"] = "retained"
+    elif code == "wrong_number":
+        form["verified"] = ["msisdn", "owner_name", "address"]
+    elif code == "has_problem":
+        form["ticket"] = {"existing": f"IN{rnd.randrange(10**7, 10**8)}"}
+    elif code == "pays_other_channel":
+        form["channel"] = rnd.choice(CHANNELS[:-1])
+    return form
+
+
+class Bots:
+    """The bot agents this node drives."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        clock: Clock,
+        carrier: Carrier,
+        plan: BotPlan,
+        scripts_dir: Path,
+        node: str,
+    ) -> None:
+        self.pool, self.clock, self.carrier = pool, clock, carrier
+        self.plan, self.scripts_dir, self.node = plan, scripts_dir, node
+        self.rnd = random.Random(plan.seed)
+        self.ids: list[int] = []
+        self.campaign_id: int | None = None
+        self._until: dict[int, datetime] = {}  # attempt → when its talk is over
+        self._task: asyncio.Task[None] | None = None
+        self.recorded = 0
+
+    async def start(self) -> None:
+        async with self.pool.acquire() as conn:
+            self.campaign_id = await conn.fetchval(
+                "SELECT id FROM campaigns WHERE name = $1", self.plan.campaign
+            )
+            if self.campaign_id is None:
+                raise ValueError(f"bot agents: no campaign {self.plan.campaign!r}")
+            for n in range(1, self.plan.count + 1):
+                self.ids.append(await _bot_user(conn, n))
+        self._task = asyncio.create_task(self._run(), name="bot agents")
+        log.info(
+            "bot agents started", extra={"bots": self.plan.count, "campaign": self.plan.campaign}
+        )
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("bot agents: a step failed")
+            await asyncio.sleep(POLL)
+
+    async def step(self) -> None:
+        """Present, available when idle, outcomes of calls whose talk is over."""
+        now = self.clock()
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(q("bots_state"), self.ids, now)
+        for row in rows:
+            if row["state"] == "offline" or row["campaign_id"] != self.campaign_id:
+                if row["state"] in ("on_call", "wrap_up"):
+                    continue  # a call of another campaign first
+                await self._available(row["user_id"], now, join=True)
+            elif row["state"] == "paused":
+                await self._available(row["user_id"], now, join=False)
+            elif row["state"] == "on_call" and row["attempt_id"] is not None:
+                until = self._until.setdefault(row["attempt_id"], now + self._talk())
+                if now >= until:
+                    await self._finish(row, now)
+
+    def _talk(self) -> timedelta:
+        low, high = self.plan.talk_seconds
+        return timedelta(seconds=self.rnd.uniform(low, high))
+
+    async def _available(self, user_id: int, now: datetime, *, join: bool) -> None:
+        assert self.campaign_id is not None
+        async with self.pool.acquire() as conn, conn.transaction():
+            if join:
+                await presence.join(conn, user_id, self.campaign_id, self.node, now)
+            hold = await _hold(conn, self.campaign_id)
+            taken = await presence.set_state(conn, user_id, "available", now=now, hold=hold)
+        if taken is not None and taken[1]:
+            await self.carrier.bridge(taken[1], presence.identity(user_id))
+
+    async def _finish(self, row: Any, now: datetime) -> None:
+        codes, weights = zip(*self.plan.odds.items(), strict=True)
+        code = self.rnd.choices(codes, weights=weights)[0]
+        for attempt in (code, "pays_other_channel"):
+            form = OutcomeForm.model_validate(form_for(attempt, row, now, self.rnd))
+            try:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    done = await outcomes.record(
+                        conn, form, agent_id=row["user_id"], now=now, scripts_dir=self.scripts_dir
+                    )
+            except DialerError as exc:
+                # A callback after the campaign's end, say: the bot settles for another.
+                log.info("bot outcome refused", extra={"code": attempt, "error": exc.message})
+                continue
+            self.recorded += 1
+            self._until.pop(row["attempt_id"], None)
+            if done.hangup:
+                with contextlib.suppress(Exception):
+                    await self.carrier.hangup(done.hangup)
+            return
+
+
+async def _bot_user(conn: Connection, n: int) -> int:
+    name = f"bot-{n}"
+    found = await conn.fetchval("SELECT id FROM users WHERE username = $1", name)
+    if found is not None:
+        return int(found)
+    user = await auth.create_user(
+        conn, username=name, role="agent", password=None, display_name=f"Bot {n}"
+    )
+    return user.id
+
+
+async def _hold(conn: Connection, campaign_id: int) -> timedelta:
+    definition = await conn.fetchval("SELECT definition FROM campaigns WHERE id = $1", campaign_id)
+    return timedelta(seconds=float((definition or {}).get("max_hold_seconds", 2.0)))
