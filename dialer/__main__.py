@@ -34,9 +34,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dialer", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the service (one node)")
+    serve = sub.add_parser("serve", help="run the service (one node per worker process)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="processes sharing the port, each a node (default: $DIALER_WORKERS, else 1)",
+    )
+    serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
 
     run = sub.add_parser("run", help="the product on its embedded defaults, with sample data")
     run.add_argument("--sample-rows", type=int, default=500)

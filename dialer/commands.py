@@ -8,6 +8,7 @@ import contextlib
 import getpass
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -228,12 +229,17 @@ async def cmd_tokens_create(args: argparse.Namespace, settings: Settings) -> int
 
 
 async def _serve(
-    settings: Settings, url: str, *, banner: list[str] | None = None, clock: Clock = system_clock
+    settings: Settings,
+    url: str,
+    *,
+    banner: list[str] | None = None,
+    clock: Clock = system_clock,
+    reuse_port: bool = False,
 ) -> None:
     settings = settings.model_copy(update={"database_url": url})
     runner = web.AppRunner(create_app(settings, scheduler=True, clock=clock), access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
+    site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
     await site.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -253,9 +259,37 @@ async def _serve(
 async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     update = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = settings.model_copy(update=update)
+    workers = args.workers if args.workers is not None else settings.workers
+    if workers < 1:
+        raise BadRequest("--workers must be 1 or more")
     async with database_url(settings) as url:
-        await _serve(settings, url)
+        others = [_worker(settings, url, n) for n in range(2, workers + 1)]
+        try:
+            await _serve(settings, url, reuse_port=workers > 1 or args.reuse_port)
+        finally:
+            await asyncio.gather(*(asyncio.to_thread(_stop_worker, p) for p in others))
     return 0
+
+
+def _worker(settings: Settings, url: str, n: int) -> subprocess.Popen[bytes]:
+    """Worker ``n``: ``dialer serve`` on the same port and database, a node of its own
+    (named after this one's, when it has a name)."""
+    env = dict(os.environ) | {"DATABASE_URL": url, "DIALER_WORKERS": "1"}
+    if settings.node_name:
+        env["DIALER_NODE_NAME"] = f"{settings.node_name}-{n}"
+    command = [sys.executable, "-m", "dialer", "serve", "--host", settings.host]
+    command += ["--port", str(settings.port), "--workers", "1", "--reuse-port"]
+    return subprocess.Popen(command, env=env)
+
+
+def _stop_worker(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 DEMO_USERS = (

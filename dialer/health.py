@@ -7,8 +7,9 @@ import asyncio
 from aiohttp import web
 
 from dialer import __version__
+from dialer.calls.pacer import node_name
 from dialer.db import migration_files
-from dialer.keys import POOL
+from dialer.keys import POOL, SETTINGS
 from dialer.web import json_response
 
 routes = web.RouteTableDef()
@@ -16,7 +17,8 @@ routes = web.RouteTableDef()
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    return json_response({"status": "ok", "version": __version__})
+    node = node_name(request.app[SETTINGS])
+    return json_response({"status": "ok", "version": __version__, "node": node})
 
 
 @routes.get("/readyz")

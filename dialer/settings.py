@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     home: Path = Path(".dialer")
     host: str = "127.0.0.1"
     port: int = 8080
+    # `dialer serve` runs this many processes on the port (SO_REUSEPORT), each a node
+    # of its own: one event loop uses one core.
+    workers: int = 1
     public_url: str = "http://127.0.0.1:8080"
     log_level: str = "INFO"
     log_format: str = "json"  # json | console

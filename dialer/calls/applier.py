@@ -25,7 +25,8 @@ from dialer.clock import Clock
 from dialer.db import Connection, Pool, q
 
 log = logging.getLogger(__name__)
-BATCH = 500
+BATCH = 100
+YIELD_EVERY = 25
 POLL_SECONDS = 0.5
 
 
@@ -46,7 +47,12 @@ async def apply_batch(conn: Connection, events: list[Record], now: datetime) -> 
     }
     saves: dict[int, tuple[Any, ...]] = {}
     effects: list[str] = []
-    for event in events:
+    for n, event in enumerate(events, start=1):
+        if n % YIELD_EVERY == 0:
+            # Merging is CPU only: let the node answer requests meanwhile, so a batch
+            # of 500 does not hold the event loop (and every callback's answer) for
+            # tens of milliseconds.
+            await asyncio.sleep(0)
         attempt_id = attempt_of(event)
         row = rows.get(attempt_id) if attempt_id is not None else None
         if attempt_id is None or row is None:

@@ -229,3 +229,47 @@ def test_the_embedded_server_tuned_on_first_start_is_stopped_on_exit(tmp_path: P
     server.stop()
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     assert not (tmp_path / "home" / "pgdata" / "postmaster.pid").exists()
+
+
+@pytest.mark.slow
+async def test_serve_with_workers_runs_that_many_nodes_on_one_port(
+    tmp_path: Path, db_url: str
+) -> None:
+    import asyncio
+    import signal
+
+    import aiohttp
+    from aiohttp.test_utils import unused_port
+
+    port = unused_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {"DIALER_HOME": str(tmp_path), "DATABASE_URL": db_url, "DIALER_NODE_NAME": "web"}
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "dialer", "serve", "--port", str(port), "--workers", "2"),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    nodes: set[str] = set()
+    try:
+        deadline = asyncio.get_running_loop().time() + 60
+        while len(nodes) < 2 and asyncio.get_running_loop().time() < deadline:
+            # A new connection each time: the kernel spreads them over the workers.
+            async with aiohttp.ClientSession() as session:
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                        nodes.add((await resp.json())["node"])
+                except aiohttp.ClientError:
+                    pass
+            await asyncio.sleep(0.05)
+        assert nodes == {"web", "web-2"}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    # Every worker stopped with the first: the port is free again.
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))
