@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from dialer import health, pages
+from dialer.agents import records as agent_records
 from dialer.agents import routes as agent_routes
 from dialer.auth import routes as auth_routes
 from dialer.billing import routes as billing_routes
@@ -73,6 +74,7 @@ def create_app(
         call_api,
         billing_routes,
         agent_routes,
+        agent_records,
         pages,
     ):
         feature.setup(app)

@@ -110,6 +110,7 @@ class RecordingCarrier:
         self.sids: dict[int, str] = {}
         self.hung_up: list[str] = []
         self.bridged: dict[str, str] = {}
+        self.transferred: dict[str, str] = {}
 
     async def place_call(self, call: OutboundCall) -> str:
         sid = f"CA{call.attempt_id:032x}"
@@ -121,6 +122,9 @@ class RecordingCarrier:
 
     async def bridge(self, sid: str, agent: str) -> None:
         self.bridged[sid] = agent
+
+    async def transfer(self, sid: str, number: str) -> None:
+        self.transferred[sid] = number
 
     async def fetch_call(self, sid: str) -> dict[str, str] | None:
         return None

@@ -195,3 +195,18 @@ LEFT JOIN agent_states s ON s.user_id = u.id
 LEFT JOIN attempts a ON a.id = s.attempt_id
 LEFT JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
 WHERE u.id = ANY($1)
+
+-- name: transfer_of_attempt
+SELECT id FROM transfers WHERE attempt_id = $1 AND state <> 'failed'
+
+-- name: insert_transfer
+INSERT INTO transfers (attempt_id, campaign_id, target_id, agent_id, destination, number,
+                       category, notes, state, requested_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'requested', $9)
+RETURNING id
+
+-- name: transfer_done
+UPDATE transfers SET state = 'done', done_at = $2 WHERE id = $1 RETURNING *
+
+-- name: transfer_failed
+UPDATE transfers SET state = 'failed', error = $2, done_at = $3 WHERE id = $1 RETURNING *

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from aiohttp import WSMsgType, web
 from pydantic import BaseModel, ConfigDict
 
-from dialer.agents import outcomes, presence
+from dialer.agents import outcomes, presence, transfers
 from dialer.agents.bots import BotPlan, Bots, parse_odds
 from dialer.agents.calls import current_call
 from dialer.agents.hub import Hub
@@ -29,6 +29,7 @@ from dialer.agents.outcomes import OutcomeForm
 from dialer.agents.screen_pop import Pops
 from dialer.auth.service import User
 from dialer.billing.source import make_source
+from dialer.calls.carrier import CarrierError
 from dialer.calls.pacer import node_name
 from dialer.campaigns import service as campaigns
 from dialer.campaigns.scripts import list_guides
@@ -156,6 +157,32 @@ async def record_outcome(request: web.Request) -> web.Response:
         _hang_up(app, recorded.hangup)
     body = {"outcome": recorded.outcome, "recorded": recorded.new}
     return json_response(body, status=201 if recorded.new else 200)
+
+
+@routes.post("/api/agent/transfer")
+@requires("agent")
+async def transfer_call(request: web.Request) -> web.Response:
+    """Transfer the agent's live call to one of the campaign's destinations (seed 003):
+    201 once the carrier has redirected it; 502, and the agent still on the call, if the
+    carrier refused."""
+    app, user = request.app, current_user(request)
+    form = await read_json(request, transfers.TransferForm)
+    async with app[POOL].acquire() as conn, conn.transaction():
+        requested = await transfers.request(conn, form, agent_id=user.id, now=app[CLOCK]())
+    error = None
+    try:
+        await app[CARRIER].transfer(requested.call_sid, requested.number)
+    except CarrierError as exc:
+        error = str(exc) or type(exc).__name__
+    async with app[POOL].acquire() as conn, conn.transaction():
+        record = await transfers.finish(
+            conn, requested, agent_id=user.id, now=app[CLOCK](), error=error
+        )
+    if error is not None:
+        raise transfers.CarrierFailed(
+            f"the carrier could not transfer the call: {error}", details={"transfer": record}
+        )
+    return json_response({"transfer": record}, status=201)
 
 
 def _hang_up(app: web.Application, sid: str) -> None:

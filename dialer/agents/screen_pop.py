@@ -306,4 +306,7 @@ class Pops:
             greeting_hours=self.hours,
             now=now,
         )
-        return render(facts) | {"now": now}
+        transfers = [
+            {k: d[k] for k in ("key", "label", "category")} for d in definition.get("transfers", [])
+        ]
+        return render(facts) | {"now": now, "transfers": transfers}

@@ -67,6 +67,11 @@ class Carrier(Protocol):
         """Connect a human-answered call to the agent's client (identity ``agent``)."""
         ...
 
+    async def transfer(self, sid: str, number: str) -> None:
+        """Hand a live call to another number (another contact center): the customer
+        leaves this campaign's call, which then ends as completed on this side."""
+        ...
+
     async def fetch_call(self, sid: str) -> dict[str, str] | None:
         """The call's current status as Twilio-shaped callback fields (``CallSid``,
         ``CallStatus``, ``AnsweredBy``, ``CallDuration``…), or None if unknown."""

@@ -24,7 +24,7 @@ from email.utils import format_datetime
 import aiohttp
 from twilio.request_validator import RequestValidator
 
-from dialer.calls.carrier import CarrierUnavailable, OutboundCall
+from dialer.calls.carrier import CarrierRejected, CarrierUnavailable, OutboundCall
 from dialer.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ class SimulatedCarrier:
         self._session: aiohttp.ClientSession | None = None
         self.available = True  # tests turn this off to play an outage
         self.bridged: dict[str, str] = {}  # call SID → the agent it was bridged to
+        self.transferred: dict[str, str] = {}  # call SID → the number it went to
 
     async def place_call(self, call: OutboundCall) -> str:
         if not self.available:
@@ -129,6 +130,14 @@ class SimulatedCarrier:
     async def bridge(self, sid: str, agent: str) -> None:
         """Nothing to connect: the simulated customer talks until the call's end."""
         self.bridged[sid] = agent
+
+    async def transfer(self, sid: str, number: str) -> None:
+        """The simulated customer goes to ``number``: this side's call ends."""
+        state = self.calls.get(sid)
+        if state is None:
+            raise CarrierRejected(f"call {sid} is not in progress", status=404)
+        self.transferred[sid] = number
+        state.hangup.set()
 
     async def fetch_call(self, sid: str) -> dict[str, str] | None:
         state = self.calls.get(sid) or self.ended.get(sid)

@@ -297,6 +297,21 @@ class TwilioCarrier:
 
         await self._request("bridge", update)
 
+    async def transfer(self, sid: str, number: str) -> None:
+        """Redirect the call to ``number`` (``<Dial>``, the campaign's caller id): the
+        customer is connected there and the agent's leg ends."""
+        client = self._twilio()
+        response = VoiceResponse()
+        caller = self.settings.twilio_from_number
+        dial = response.dial(caller_id=caller) if caller else response.dial()
+        dial.number(number)
+        twiml = str(response)
+
+        async def update() -> Any:
+            return await client.calls(sid).update_async(twiml=twiml)
+
+        await self._request("transfer", update)
+
     async def fetch_call(self, sid: str) -> dict[str, str] | None:
         """The call as the fields of a status callback, or None if Twilio does not know
         it (404). Other refusals raise :class:`CarrierRejected`."""

@@ -177,6 +177,15 @@ class WhatsApp(Strict):
         return value
 
 
+class TransferDestination(Strict):
+    """Another contact center a live call may be handed to (seed 003)."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_-]{1,39}$")
+    label: str = Field(min_length=1, max_length=100)
+    number: str = Field(pattern=r"^\+[1-9]\d{3,14}$")  # E.164
+    category: str = Field(min_length=1, max_length=100)
+
+
 class Period(Strict):
     starts: date
     ends: date
@@ -211,6 +220,8 @@ class CampaignDefinition(Strict):
     voucher: Voucher
     penalty: Penalty
     whatsapp: WhatsApp
+    # Where an agent may transfer a live call (seed 003); none: no transfers.
+    transfers: list[TransferDestination] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod
@@ -248,4 +259,7 @@ class CampaignDefinition(Strict):
     def _schedule_for_product(self) -> CampaignDefinition:
         if not getattr(self.penalty, self.product):
             raise ValueError(f"penalty.{self.product} is empty: the campaign's product needs one")
+        keys = [t.key for t in self.transfers]
+        if len(set(keys)) != len(keys):
+            raise ValueError("transfers: a destination key appears twice")
         return self

@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 
+from dialer.auth import service as auth
 from dialer.clock import FrozenClock
 from dialer.db import Pool
 from dialer.settings import Settings
@@ -282,6 +283,31 @@ async def test_a_problem_opens_a_ticket_from_the_guide_due_by_tier_or_fixed(
             ticket={"new": {"guide": "pansol-aktivasi-paket", "fields": FIELDS_000}},
         )
         assert status == 201
+        # Managers list the tickets; past its deadline one is flagged overdue.
+        user = await auth.create_user(conn, username="mira", role="manager", password=None)
+        token, _ = await auth.issue_token(conn, user.id, kind="api", label="test")
+        boss = {"Authorization": f"Bearer {token}"}
+        path = f"/api/campaigns/{call.campaign.name}/tickets"
+        resp = await call.node.client.get(path, headers=boss)
+        listed = await resp.json()
+        assert listed["overdue"] == 0 and listed["tickets"][0]["overdue"] is False
+        assert listed["tickets"][0]["indihome_number"] == "122000000002"
+        call.clock.advance(hours=25)
+        resp = await call.node.client.get(path + "?state=overdue", headers=boss)
+        listed = await resp.json()
+        assert listed["overdue"] == 1 and listed["tickets"][0]["overdue"] is True
+        ticket_id = listed["tickets"][0]["id"]
+        # Agents do not see the manager's lists.
+        assert (await call.node.client.get(path, headers=call.headers)).status == 403
+        resp = await call.node.client.post(f"/api/tickets/{ticket_id}/close", headers=boss)
+        assert resp.status == 200
+        resp = await call.node.client.post(f"/api/tickets/{ticket_id}/close", headers=boss)
+        assert resp.status == 409
+        resp = await call.node.client.get(path + "?state=overdue", headers=boss)
+        assert (await resp.json())["tickets"] == []
+        resp = await call.node.client.get(path + "?state=late", headers=boss)
+        assert resp.status == 400
+        call.clock.advance(hours=-25)
     ticket = await conn.fetchrow("SELECT * FROM tickets")
     assert (ticket["guide"], ticket["category"], ticket["tier"]) == (
         "pansol-aktivasi-paket",
@@ -315,3 +341,64 @@ async def test_a_closure_request_says_what_is_still_missing(
         assert status == 201, body
     closure = await conn.fetchrow("SELECT * FROM closure_requests")
     assert (closure["arrears_settled"], closure["modem_returned"]) == (True, False)
+
+
+async def test_a_live_call_is_transferred_and_recorded_with_its_category(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    from dialer.calls.carrier import CarrierUnavailable
+
+    async with on_a_call(settings, pool, conn, factory) as call:
+        client = call.node.client
+
+        async def transfer(destination: str, headers: dict[str, str] | None = None) -> Any:
+            body = {"attempt_id": call.attempt_id, "destination": destination, "notes": "ke 147"}
+            resp = await client.post(
+                "/api/agent/transfer", json=body, headers=headers or call.headers
+            )
+            return resp.status, await resp.json()
+
+        status, body = await transfer("nowhere")
+        assert status == 422
+        assert body["error"]["details"] == [
+            {"field": "destination", "reason": "one of: cc-147, plasa"}
+        ]
+        _, budi = await agent(conn, "budi")
+        assert (await transfer("cc-147", budi))[0] == 403  # not Budi's call
+
+        # The carrier fails: recorded as failed, the agent still holds the call.
+        real = call.node.carrier.transfer
+
+        async def down(sid: str, number: str) -> None:
+            raise CarrierUnavailable("Twilio answered 503 four times")
+
+        call.node.carrier.transfer = down  # type: ignore[method-assign]
+        status, body = await transfer("cc-147")
+        assert status == 502 and "503 four times" in body["error"]["message"]
+        assert body["error"]["details"]["transfer"]["state"] == "failed"
+        state = await conn.fetchval(
+            "SELECT state FROM agent_states WHERE user_id = $1", call.agent_id
+        )
+        assert state == "on_call"
+
+        call.node.carrier.transfer = real  # type: ignore[method-assign]
+        status, body = await transfer("cc-147")
+        assert status == 201, body
+        done = body["transfer"]
+        assert (done["state"], done["category"], done["number"]) == (
+            "done",
+            "gangguan teknis",
+            "+62807147147",
+        )
+        sid = await conn.fetchval("SELECT call_sid FROM attempts WHERE id = $1", call.attempt_id)
+        assert call.node.carrier.transferred == {sid: "+62807147147"}
+        target = await target_of(conn)
+        assert (target["state"], target["done_reason"]) == ("done", "transferred")
+        assert (
+            await conn.fetchval("SELECT state FROM agent_states WHERE user_id = $1", call.agent_id)
+            == "wrap_up"
+        )
+        # Done once: the agent no longer holds the call.
+        assert (await transfer("plasa"))[0] == 403
+        rows = await conn.fetch("SELECT state FROM transfers ORDER BY id")
+        assert [r["state"] for r in rows] == ["failed", "done"]

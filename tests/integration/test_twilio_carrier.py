@@ -317,6 +317,18 @@ async def test_the_service_dials_through_twilio_and_takes_its_signed_callbacks(
     )
 
 
+async def test_transfer_dials_the_destination_into_the_live_call(rig: Rig) -> None:
+    sid = await rig.carrier.place_call(CALL)
+    rig.fake.set_call(sid, status="in-progress")
+    await rig.carrier.transfer(sid, "+62807147147")
+    assert rig.fake.requests[-1].path.endswith(f"/Calls/{sid}.json")
+    twiml = rig.fake.requests[-1].form["Twiml"][0]
+    assert "<Number>+62807147147</Number></Dial>" in twiml
+    rig.fake.set_call(sid, status="completed")
+    with pytest.raises(CarrierRejected):  # ended meanwhile: the agent is told
+        await rig.carrier.transfer(sid, "+62807147147")
+
+
 async def test_bridge_dials_the_agents_client_into_the_answered_call(rig: Rig) -> None:
     sid = await rig.carrier.place_call(CALL)
     rig.fake.set_call(sid, status="in-progress")

@@ -191,6 +191,37 @@ function renderPop(pop) {
   renderSteps(pop);
   renderVoucher(pop);
   if (fresh) resetForm(pop);
+  renderTransfers(pop);
+}
+
+function renderTransfers(pop) {
+  const box = $("transfer-box");
+  box.hidden = !pop.transfers.length || pop.call.state !== "in-progress";
+  const select = $("transfer-to");
+  const chosen = select.value;
+  select.replaceChildren(...pop.transfers.map((t) => {
+    const o = el("option", `${t.label} — ${t.category}`);
+    o.value = t.key;
+    return o;
+  }));
+  if (chosen) select.value = chosen;
+}
+
+async function transferCall() {
+  $("transfer-error").textContent = "";
+  $("transfer").disabled = true;
+  try {
+    const { transfer } = await api("/api/agent/transfer", { method: "POST", body: {
+      attempt_id: call.attempt_id, destination: $("transfer-to").value, notes: $("transfer-notes").value } });
+    for (const input of $("outcome-form").elements) input.disabled = true;
+    $("transfer-box").hidden = true;
+    $("outcome-done").hidden = false;
+    $("outcome-done").textContent = `Panggilan ditransfer ke ${transfer.number} (${transfer.category}).`;
+  } catch (err) {
+    $("transfer-error").textContent = err.message;
+  } finally {
+    $("transfer").disabled = false;
+  }
 }
 
 function renderAlerts(pop) {
@@ -502,6 +533,7 @@ function wire() {
       $("login-error").textContent = err.message;
     }
   });
+  $("transfer").onclick = transferCall;
   $("join").onclick = () => send({ type: "join", campaign: $("campaign").value });
   $("available").onclick = () => send({ type: "state", state: "available" });
   $("paused").onclick = () => send({ type: "state", state: "paused" });
