@@ -265,9 +265,14 @@ SELECT t.id, t.name, t.indihome_number, t.msisdn, t.tier, t.zone, t.province, t.
        t.attempts, t.result_counts, t.next_attempt_at, t.callback, t.last_result,
        t.last_attempt_at, t.done_reason,
        d.reason AS dnc_reason, d.added_at AS dnc_added_at,
-       a.id AS live_attempt, a.campaign_id AS live_campaign
+       a.id AS live_attempt, a.campaign_id AS live_campaign,
+       w.added_at AS wrong_number_at, wc.name AS wrong_number_campaign
 FROM targets t
 LEFT JOIN dnc d ON d.msisdn = t.msisdn
+-- An agent found the number is not this customer's (in this campaign or another).
+LEFT JOIN wrong_numbers w ON w.msisdn = t.msisdn AND w.indihome_number = t.indihome_number
+LEFT JOIN outcomes wo ON wo.id = w.outcome_id
+LEFT JOIN campaigns wc ON wc.id = wo.campaign_id
 -- At most one live call per number, across campaigns (attempts_live_number).
 LEFT JOIN attempts a
     ON a.number = t.msisdn AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
@@ -280,6 +285,9 @@ SELECT t.zone, t.state, t.done_reason, t.callback,
        (t.state = 'scheduled' AND t.next_attempt_at > $2) AS waiting,
        (d.msisdn IS NOT NULL) AS dnc,
        (a.id IS NOT NULL) AS dialing,
+       EXISTS (SELECT 1 FROM wrong_numbers w
+               WHERE w.msisdn = t.msisdn AND w.indihome_number = t.indihome_number)
+           AS wrong_number,
        count(*) AS targets
 FROM targets t
 LEFT JOIN dnc d ON d.msisdn = t.msisdn
@@ -287,7 +295,7 @@ LEFT JOIN attempts a
     ON a.campaign_id = t.campaign_id AND a.target_id = t.id
    AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
 WHERE t.campaign_id = $1
-GROUP BY 1, 2, 3, 4, 5, 6, 7
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 
 -- name: targets_by_state
 -- A target on a live call of the campaign counts as 'dialing' (it keeps its state).

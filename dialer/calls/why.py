@@ -2,8 +2,9 @@
 
 The reasons are the claim's own rules, evaluated for ``now``: the campaign's state, the
 calling window in the target's zone (hours, day, holiday, period), the DNC list as it
-is now, the target's own state (finished and why, waiting for a retry or a callback, a
-call in progress), and a live call to the same number in another campaign.
+is now, a number an agent found is not this customer's (in any campaign), the target's
+own state (finished and why, waiting for a retry or a callback, a call in progress),
+and a live call to the same number in another campaign.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from dialer.rules.window import ZONE_NAMES, Calendar, window_state, zone_info
 
 DONE = {
     "contacted": "already reached: the customer answered",
+    "transferred": "the call was transferred to another contact center",
+    "wrong_number": "an agent found this number is not the customer's",
     "attempts_used": "every attempt the campaign allows was used",
 }
 
@@ -60,6 +63,13 @@ async def why_target(
             "dnc",
             f"the number is on the do-not-call list since {_local(t['dnc_added_at'], t['zone'])}"
             + (f" ({t['dnc_reason']})" if t["dnc_reason"] else ""),
+        )
+    if t["wrong_number_at"] is not None and t["done_reason"] != "wrong_number":
+        reason(
+            "wrong_number",
+            "an agent found this number is not the customer's"
+            f" ({t['wrong_number_campaign']}, {_local(t['wrong_number_at'], t['zone'])}):"
+            " it is never dialled for them again",
         )
     counts = dict(t["result_counts"])
     # A target keeps its state during a call; a live call of this campaign to its
@@ -122,6 +132,8 @@ async def why_not_summary(conn: Connection, campaign: Campaign, *, now: datetime
             codes.append(window.reason or "outside_window")
         if g["dnc"]:
             codes.append("dnc")
+        if g["wrong_number"] and g["done_reason"] != "wrong_number":
+            codes.append("wrong_number")
         if g["dialing"]:
             codes.append("dialing")
         elif g["state"] == "done":

@@ -244,6 +244,15 @@ async def test_do_not_call_and_wrong_number_keep_the_number_from_being_dialled(
     other = await factory.running_campaign([row(2)], name="another", virtual_seats=1)
     async with running_node(settings, pool, FrozenClock(MONDAY_10_WIB)) as node:
         assert await node.tick() == {"outcomes": 0, other.name: 0}
+        # And "why not?" says so, for the customer and in the campaign's counts.
+        from dialer.calls.why import why_not_summary, why_target
+
+        why = await why_target(conn, other, "122000000002", now=MONDAY_10_WIB)
+        assert not why["dialable"]
+        assert [r["code"] for r in why["reasons"]] == ["wrong_number"]
+        assert "not the customer's (outcomes," in why["reasons"][0]["message"]
+        summary = await why_not_summary(conn, other, now=MONDAY_10_WIB)
+        assert summary["dialable_now"] == 0 and summary["reasons"] == {"wrong_number": 1}
 
 
 async def test_do_not_call_puts_the_number_on_the_list(
