@@ -85,33 +85,36 @@ async def close_ticket(request: web.Request) -> web.Response:
     return json_response({"ticket": dict(row)})
 
 
+TRANSFERS = (
+    "SELECT x.*, u.username AS agent, t.indihome_number FROM transfers x"
+    " JOIN users u ON u.id = x.agent_id"
+    " JOIN targets t ON t.campaign_id = x.campaign_id AND t.id = x.target_id"
+    " WHERE x.campaign_id = $1 ORDER BY x.id"
+)
+CLOSURES = (
+    "SELECT c.*, t.indihome_number FROM closure_requests c"
+    " JOIN targets t ON t.campaign_id = c.campaign_id AND t.id = c.target_id"
+    " WHERE c.campaign_id = $1 ORDER BY c.id"
+)
+
+
+async def _listing(request: web.Request, sql: str, key: str) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, request.match_info["name"])
+        rows = await conn.fetch(sql, campaign.id)
+    return json_response({"campaign": campaign.name, key: _rows(rows)})
+
+
 @routes.get("/api/campaigns/{name}/transfers")
 @requires("manager")
 async def list_transfers(request: web.Request) -> web.Response:
-    async with request.app[POOL].acquire() as conn:
-        campaign = await campaigns.get(conn, request.match_info["name"])
-        rows = await conn.fetch(
-            "SELECT x.*, u.username AS agent, t.indihome_number FROM transfers x"
-            " JOIN users u ON u.id = x.agent_id"
-            " JOIN targets t ON t.campaign_id = x.campaign_id AND t.id = x.target_id"
-            " WHERE x.campaign_id = $1 ORDER BY x.id",
-            campaign.id,
-        )
-    return json_response({"campaign": campaign.name, "transfers": _rows(rows)})
+    return await _listing(request, TRANSFERS, "transfers")
 
 
 @routes.get("/api/campaigns/{name}/closure-requests")
 @requires("manager")
 async def list_closures(request: web.Request) -> web.Response:
-    async with request.app[POOL].acquire() as conn:
-        campaign = await campaigns.get(conn, request.match_info["name"])
-        rows = await conn.fetch(
-            "SELECT c.*, t.indihome_number FROM closure_requests c"
-            " JOIN targets t ON t.campaign_id = c.campaign_id AND t.id = c.target_id"
-            " WHERE c.campaign_id = $1 ORDER BY c.id",
-            campaign.id,
-        )
-    return json_response({"campaign": campaign.name, "closure_requests": _rows(rows)})
+    return await _listing(request, CLOSURES, "closure_requests")
 
 
 def setup(app: web.Application) -> None:

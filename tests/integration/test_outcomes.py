@@ -409,5 +409,13 @@ async def test_a_live_call_is_transferred_and_recorded_with_its_category(
         )
         # Done once: the agent no longer holds the call.
         assert (await transfer("plasa"))[0] == 403
-        rows = await conn.fetch("SELECT state FROM transfers ORDER BY id")
-        assert [r["state"] for r in rows] == ["failed", "done"]
+        user = await auth.create_user(conn, username="mira", role="manager", password=None)
+        token, _ = await auth.issue_token(conn, user.id, kind="api", label="test")
+        path = f"/api/campaigns/{call.campaign.name}/transfers"
+        resp = await client.get(path, headers={"Authorization": f"Bearer {token}"})
+        listed = (await resp.json())["transfers"]
+        assert [(t["state"], t["agent"], t["indihome_number"]) for t in listed] == [
+            ("failed", "ani", "122000000002"),
+            ("done", "ani", "122000000002"),
+        ]
+        assert (await client.get(path, headers=call.headers)).status == 403
