@@ -32,15 +32,19 @@ UPDATE agent_states SET seen_at = $2, node = $3 WHERE user_id = $1
 -- name: reserve_agent
 -- The campaign's longest-waiting free agent takes call $2: never two agents on one
 -- call (agent_states_attempt), never an agent who is not free (locked, state checked).
-UPDATE agent_states s
-SET state = 'on_call', attempt_id = $2, since = $3
-FROM (
+-- The choice is made once (MATERIALIZED): as a sub-select in UPDATE … FROM it could be
+-- planned inside a loop over the agents' rows, and each run after the first skipped
+-- the agent just taken (updated by this very statement) and chose the next one.
+WITH free AS MATERIALIZED (
     SELECT user_id FROM agent_states
     WHERE campaign_id = $1 AND state = 'available'
     ORDER BY since, user_id
     LIMIT 1
     FOR UPDATE SKIP LOCKED
-) free
+)
+UPDATE agent_states s
+SET state = 'on_call', attempt_id = $2, since = $3
+FROM free
 WHERE s.user_id = free.user_id AND s.state = 'available'
 RETURNING s.user_id
 

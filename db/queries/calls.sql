@@ -18,14 +18,16 @@ WHERE campaign_id = $1 AND state IN ('queued', 'dialing', 'ringing', 'in-progres
 
 -- name: promote_due
 -- Retries and callbacks whose time has come become ready (the claim reads only those).
-UPDATE targets t SET state = 'ready'
-FROM (
+-- The due rows are chosen once (MATERIALIZED), not again inside a loop (reserve_agent).
+WITH due AS MATERIALIZED (
     SELECT id FROM targets
     WHERE campaign_id = $1 AND state = 'scheduled' AND next_attempt_at <= $2
     ORDER BY next_attempt_at
     LIMIT 10000
     FOR UPDATE SKIP LOCKED
-) due
+)
+UPDATE targets t SET state = 'ready'
+FROM due
 WHERE t.campaign_id = $1 AND t.id = due.id
 
 -- name: claim_targets
