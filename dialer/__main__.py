@@ -106,6 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
     pimp.add_argument("file", type=Path)
     pimp.add_argument("--actor")
 
+    vouchers = sub.add_parser("vouchers", help="a campaign's voucher codes").add_subparsers(
+        dest="action", required=True
+    )
+    vimp = vouchers.add_parser(
+        "import", help="add the partner's codes (one a line, or a 'code' column) to the pool"
+    )
+    vimp.add_argument("campaign")
+    vimp.add_argument("file", type=Path)
+    vimp.add_argument("--actor")
+
     users = sub.add_parser("users", help="managers and agents").add_subparsers(
         dest="action", required=True
     )

@@ -23,6 +23,7 @@ from dialer.dnc import routes as dnc_routes
 from dialer.keys import CLOCK, POOL, SETTINGS
 from dialer.settings import Settings
 from dialer.targets import routes as target_routes
+from dialer.vouchers import routes as voucher_routes
 from dialer.web import auth_middleware, error_middleware
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def create_app(
         billing_routes,
         agent_routes,
         agent_records,
+        voucher_routes,
         pages,
     ):
         feature.setup(app)

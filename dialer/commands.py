@@ -206,6 +206,23 @@ async def cmd_payments_import(args: argparse.Namespace, settings: Settings) -> i
     return 0
 
 
+async def cmd_vouchers_import(args: argparse.Namespace, settings: Settings) -> int:
+    from dialer.vouchers import ledger
+
+    async with connection(settings) as conn:
+        campaign = await campaigns.get(conn, args.campaign)
+        summary = await ledger.import_codes(
+            conn,
+            campaign.id,
+            args.file,
+            source=f"file:{args.file.name}",
+            actor=_actor(args),
+            now=system_clock(),
+        )
+    _json(summary)
+    return 0
+
+
 async def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
     password = (
         args.password or os.environ.get("DIALER_NEW_PASSWORD") or getpass.getpass("password: ")

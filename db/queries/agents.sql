@@ -176,10 +176,8 @@ VALUES ($1, $2, $3, $4, $5, $6)
 SELECT 1 FROM agent_states WHERE user_id = $1 FOR UPDATE
 
 -- name: vouchers_taken
--- Customers of campaign $1 given the voucher so far (the ledger of issue 5 will hold
--- them; until then, the pays_via_bukalapak outcomes, one per customer).
-SELECT count(DISTINCT target_id) FROM outcomes
-WHERE campaign_id = $1 AND code = 'pays_via_bukalapak'
+-- Customers of campaign $1 given the voucher so far (the ledger's count).
+SELECT vouchers_issued FROM campaigns WHERE id = $1
 
 -- name: agents_on_campaign
 SELECT user_id FROM agent_states WHERE campaign_id = $1 AND state <> 'offline'

@@ -35,6 +35,7 @@ from dialer.db import Connection, q
 from dialer.dnc.service import normalize
 from dialer.errors import Forbidden, ValidationFailed
 from dialer.rules.window import Calendar, window_state
+from dialer.vouchers import ledger
 
 CODES = (
     "customer_busy",
@@ -191,6 +192,7 @@ class Recorded:
     outcome: dict[str, Any]
     new: bool
     hangup: str | None = None
+    voucher: dict[str, Any] | None = None  # pays_via_bukalapak: issued, or why not
 
 
 async def record(
@@ -209,7 +211,7 @@ async def record(
     if existing is not None:
         if existing["agent_id"] != agent_id:
             raise Forbidden("this call is not yours")
-        return Recorded(_to_json(existing), new=False)
+        return Recorded(_to_json(existing), new=False, voucher=await _voucher_of(conn, existing))
     call = await conn.fetchrow(q("outcome_call"), agent_id, form.attempt_id)
     if call is None:
         raise Forbidden("you can record an outcome only for the call you hold")
@@ -235,10 +237,27 @@ async def record(
         now,
     )
     assert row is not None
-    await _effects(conn, form, row, call, definition, now, scripts_dir)
+    issued = await _effects(conn, form, row, call, definition, now, scripts_dir)
     await presence.wrap_up(conn, agent_id, now=now, seconds=definition.wrap_up_seconds)
     hangup = call["call_sid"] if call["call_state"] in LIVE else None
-    return Recorded(_to_json(row), new=True, hangup=hangup)
+    voucher = issued.to_json() if issued is not None else None
+    return Recorded(_to_json(row), new=True, hangup=hangup, voucher=voucher)
+
+
+async def _voucher_of(conn: Connection, outcome: Any) -> dict[str, Any] | None:
+    """A repeated submit's answer about the voucher: the one the first submit issued."""
+    if outcome["code"] != "pays_via_bukalapak":
+        return None
+    found = await conn.fetchrow(
+        q("voucher_of_target"), outcome["campaign_id"], outcome["target_id"]
+    )
+    if found is None:
+        return {
+            "issued": False,
+            "reason": "not_issued",
+            "message": "Tidak ada voucher yang diterbitkan.",
+        }
+    return {"issued": True, "new": False, "voucher": dict(found)}
 
 
 def _spec(stored: dict[str, Any]) -> dict[str, Any]:
@@ -290,12 +309,13 @@ async def _effects(
     definition: CampaignDefinition,
     now: datetime,
     scripts_dir: Path,
-) -> None:
+) -> ledger.Issue | None:
+    """The outcome's effects; for pays_via_bukalapak, the voucher issued or why not."""
     campaign_id, target_id = call["campaign_id"], call["target_id"]
     if form.code == "customer_busy":
         assert form.callback_at is not None
         await conn.execute(q("target_callback"), campaign_id, target_id, form.callback_at)
-        return
+        return None
     await conn.execute(q("target_finished"), campaign_id, target_id, form.code)
     if form.code == "do_not_call":
         await conn.execute(
@@ -313,9 +333,22 @@ async def _effects(
         assert form.ticket is not None
         await _ticket(conn, form.ticket, outcome, call, now, scripts_dir)
     elif form.code == "pays_via_bukalapak":
-        # The quota left changed: every console of the campaign shows it (and hides the
-        # offer when none is left).
-        await announce_voucher(conn, campaign_id)
+        assert form.wa_number is not None
+        issued = await ledger.issue(
+            conn,
+            campaign_id=campaign_id,
+            voucher=definition.voucher.model_dump(mode="json"),
+            target_id=target_id,
+            outcome_id=outcome["id"],
+            agent_id=outcome["agent_id"],
+            wa_number=form.wa_number,
+            now=now,
+        )
+        if issued.new:
+            # The quota left changed: every console of the campaign shows it (and hides
+            # the offer when none is left).
+            await announce_voucher(conn, campaign_id)
+        return issued
     elif form.code == "wants_cancellation" and form.cancellation == "closure_request":
         await conn.execute(
             q("insert_closure_request"),
@@ -326,6 +359,7 @@ async def _effects(
             form.modem_returned,
             now,
         )
+    return None
 
 
 async def _ticket(

@@ -155,7 +155,7 @@ async def record_outcome(request: web.Request) -> web.Response:
         )
     if recorded.hangup:
         _hang_up(app, recorded.hangup)
-    body = {"outcome": recorded.outcome, "recorded": recorded.new}
+    body = {"outcome": recorded.outcome, "recorded": recorded.new, "voucher": recorded.voucher}
     return json_response(body, status=201 if recorded.new else 200)
 
 

@@ -151,6 +151,14 @@ class Voucher(Strict):
     quota: Annotated[int, Field(ge=0, le=10_000_000)]
     expires: datetime
     partner: str = "Bukalapak"
+    # Where codes come from: the partner's file ("pool") or made here ("generated",
+    # PREFIX + random letters and digits; the partner must accept them).
+    codes: Literal["pool", "generated"] = "pool"
+    code_prefix: str = Field("BL", pattern=r"^[A-Z0-9]{0,10}$")
+    code_length: Annotated[int, Field(ge=8, le=32)] = 10
+    # Optional hold: an unredeemed voucher lapses after this many days and its place
+    # returns to the quota (off by default).
+    hold_days: Annotated[int, Field(ge=1, le=365)] | None = None
 
     @field_validator("expires")
     @classmethod

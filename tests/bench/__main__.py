@@ -2,7 +2,8 @@
 
 Uses DATABASE_URL when set (it only creates and drops its own ``dialer_bench*``
 databases there), the embedded server otherwise. Figures, never pass/fail. Runs the
-ingest benchmark, then the claim and the status-callback ones; ``--only`` runs one.
+ingest benchmark, then the claim, the status-callback and the screen-pop ones; ``--only``
+runs one.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import argparse
 import os
 from pathlib import Path
 
-from tests.bench import callbacks, claim, ingest
+from tests.bench import callbacks, claim, ingest, pop
 
-BENCHES = ("ingest", "claim", "callbacks")
+BENCHES = ("ingest", "claim", "callbacks", "pop")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,8 +50,10 @@ def main() -> None:
             elif name == "claim":
                 claim_url = with_database(bench_url, claim.CLAIM_DB)
                 lines = claim.bench(admin_url, claim_url, explain=args.explain)
-            else:
+            elif name == "callbacks":
                 lines = callbacks.bench(admin_url, with_database(bench_url, callbacks.BENCH_DB))
+            else:
+                lines = pop.bench(admin_url, with_database(bench_url, pop.BENCH_DB))
             for line in lines:
                 print(line, flush=True)
     finally:

@@ -203,7 +203,7 @@ async def test_when_the_billing_api_fails_the_pop_shows_the_list_and_says_so(
 async def test_the_voucher_offer_leaves_every_console_when_the_last_one_is_taken(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
-    voucher = {"quota": 1, "expires": "2022-09-30T23:59:59+07:00", "partner": "Bukalapak"}
+    voucher = {"quota": 1, "expires": "2022-09-30T23:59:59+07:00", "codes": "generated"}
     created = await factory.running_campaign(
         [row(2), row(3)], virtual_seats=0, name="quota", voucher=voucher
     )
@@ -231,6 +231,9 @@ async def test_the_voucher_offer_leaves_every_console_when_the_last_one_is_taken
         }
         resp = await node.client.post("/api/agent/outcome", json=form, headers=ani_auth)
         assert resp.status == 201, await resp.text()
+        voucher = (await resp.json())["voucher"]
+        assert voucher["issued"] is True and voucher["voucher"]["code"].startswith("BL")
+        assert voucher["voucher"]["wa_number"] == "+6281200000002"
         update = await consoles[1].next("pop")
         assert update["attempt_id"] == pops[1]["attempt_id"]
         assert (
@@ -240,6 +243,16 @@ async def test_the_voucher_offer_leaves_every_console_when_the_last_one_is_taken
         assert not step(update, "voucher_offer")["shown"]
         assert not step(update, "voucher_delivery")["shown"]
         assert any("kuota sudah habis" in a for a in update["alerts"])
+        # Budi's customer agrees too: the outcome is recorded, and he is told plainly
+        # that no voucher was issued.
+        form = form | {"attempt_id": pops[1]["attempt_id"], "wa_number": "081200000003"}
+        resp = await node.client.post("/api/agent/outcome", json=form, headers=budi_auth)
+        assert resp.status == 201
+        assert (await resp.json())["voucher"] == {
+            "issued": False,
+            "reason": "quota_used_up",
+            "message": "Kuota voucher sudah habis: tidak ada voucher yang diterbitkan.",
+        }
         for console in consoles:
             await console.ws.close()
         for sid in list(node.carrier.calls):

@@ -496,8 +496,14 @@ async function submitOutcome(event) {
     const form = $("outcome-form");
     for (const input of form.elements) input.disabled = true;
     $("outcome-done").hidden = false;
+    let voucher = "";
+    if (result.voucher) {
+      voucher = result.voucher.issued
+        ? ` Voucher ${result.voucher.voucher.code} diterbitkan untuk WA ${result.voucher.voucher.wa_number}.`
+        : " " + result.voucher.message;
+    }
     $("outcome-done").textContent = "Hasil tersimpan: " + (CODES[result.outcome.code] || result.outcome.code) +
-      ". Wrap-up berjalan, lalu Anda siap lagi.";
+      "." + voucher + " Wrap-up berjalan, lalu Anda siap lagi.";
   } catch (err) {
     button.disabled = false;
     $("outcome-error").textContent = err.message;

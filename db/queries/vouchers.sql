@@ -1,0 +1,48 @@
+-- name: voucher_of_target
+SELECT * FROM vouchers WHERE campaign_id = $1 AND target_id = $2
+
+-- name: count_voucher
+-- One more voucher for campaign $1 if its quota $2 has room; the campaign row stays
+-- locked until the outcome's transaction ends, so issuers are counted one at a time.
+UPDATE campaigns SET vouchers_issued = vouchers_issued + 1
+WHERE id = $1 AND vouchers_issued < $2
+RETURNING vouchers_issued
+
+-- name: uncount_voucher
+UPDATE campaigns SET vouchers_issued = vouchers_issued - 1 WHERE id = $1
+
+-- name: take_pool_code
+-- The campaign's next free code, chosen once (MATERIALIZED) and taken.
+WITH free AS MATERIALIZED (
+    SELECT id FROM voucher_codes
+    WHERE campaign_id = $1 AND taken_at IS NULL
+    ORDER BY id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE voucher_codes c SET taken_at = $2
+FROM free WHERE c.id = free.id
+RETURNING c.code
+
+-- name: insert_generated_code
+INSERT INTO voucher_codes (campaign_id, code, source, added_by, added_at, taken_at)
+VALUES ($1, $2, 'generated', 'dialer', $3, $3)
+ON CONFLICT (code) DO NOTHING
+RETURNING code
+
+-- name: insert_voucher
+INSERT INTO vouchers (campaign_id, target_id, code, outcome_id, agent_id, wa_number, state,
+                      issued_at, expires_at, lapses_at)
+VALUES ($1, $2, $3, $4, $5, $6, 'issued', $7, $8, $9)
+RETURNING *
+
+-- name: insert_voucher_event
+INSERT INTO voucher_events (voucher_id, event, actor, at, details)
+VALUES ($1, $2, $3, $4, $5)
+
+-- name: known_codes
+SELECT code FROM voucher_codes WHERE code = ANY($1::text[])
+
+-- name: voucher_pool
+SELECT count(*) AS codes, count(*) FILTER (WHERE taken_at IS NULL) AS free
+FROM voucher_codes WHERE campaign_id = $1

@@ -1,0 +1,207 @@
+"""The voucher ledger: codes in, vouchers out — one per customer, never over the quota,
+never after the expiry, in the transaction of the outcome that earns it.
+
+Exactness: the campaign's row carries ``vouchers_issued``; issuing adds one with
+``UPDATE … WHERE vouchers_issued < quota``, which takes the campaign row's lock until
+the outcome's transaction ends, so concurrent agents on any number of nodes are counted
+one after another and the quota can't be passed. A customer's second
+``pays_via_bukalapak`` finds their voucher (unique per campaign and target) and gets no
+second one. A code is taken from the campaign's pool (``FOR UPDATE SKIP LOCKED``) or
+generated (random; the unique index makes a collision impossible, a clash is drawn
+again). Every change is a ``voucher_events`` row with its actor.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from dialer.db import Connection, q
+from dialer.errors import ValidationFailed
+from dialer.targets.columns import header_key
+
+CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,39}$")
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+HEADERS = {"code", "kode", "voucher", "kode_voucher", "voucher_code"}
+MESSAGES = {
+    "expired": "Voucher sudah kedaluwarsa: tidak ada voucher yang diterbitkan.",
+    "quota_used_up": "Kuota voucher sudah habis: tidak ada voucher yang diterbitkan.",
+    "no_codes": "Stok kode voucher habis: tidak ada voucher yang diterbitkan (hubungi manajer).",
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What issuing gave: a voucher (new, or the customer's existing one) or why not."""
+
+    issued: bool
+    voucher: dict[str, Any] | None = None
+    reason: str | None = None
+    new: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        if self.issued:
+            return {"issued": True, "new": self.new, "voucher": self.voucher}
+        return {
+            "issued": False,
+            "reason": self.reason,
+            "message": MESSAGES.get(self.reason or "", self.reason),
+        }
+
+
+async def issue(
+    conn: Connection,
+    *,
+    campaign_id: int,
+    voucher: dict[str, Any],
+    target_id: int,
+    outcome_id: int,
+    agent_id: int,
+    wa_number: str,
+    now: datetime,
+) -> Issue:
+    """Issue the customer's voucher in the caller's transaction (the outcome's)."""
+    existing = await conn.fetchrow(q("voucher_of_target"), campaign_id, target_id)
+    if existing is not None:
+        return Issue(True, dict(existing), new=False)
+    expires = datetime.fromisoformat(str(voucher["expires"]))
+    if now >= expires:
+        return Issue(False, reason="expired")
+    counted = await conn.fetchval(q("count_voucher"), campaign_id, int(voucher["quota"]))
+    if counted is None:
+        return Issue(False, reason="quota_used_up")
+    code = await _code(conn, campaign_id, voucher, now)
+    if code is None:
+        await conn.execute(q("uncount_voucher"), campaign_id)
+        return Issue(False, reason="no_codes")
+    hold = voucher.get("hold_days")
+    lapses = now + timedelta(days=int(hold)) if hold else None
+    row = await conn.fetchrow(
+        q("insert_voucher"),
+        campaign_id,
+        target_id,
+        code,
+        outcome_id,
+        agent_id,
+        wa_number,
+        now,
+        expires,
+        lapses,
+    )
+    assert row is not None
+    await record_event(conn, row["id"], "issued", f"agent:{agent_id}", now, {"code": code})
+    return Issue(True, dict(row), new=True)
+
+
+async def record_event(
+    conn: Connection,
+    voucher_id: int,
+    event: str,
+    actor: str,
+    at: datetime,
+    details: dict[str, Any] | None = None,
+) -> None:
+    await conn.execute(q("insert_voucher_event"), voucher_id, event, actor, at, details or {})
+
+
+async def _code(
+    conn: Connection, campaign_id: int, voucher: dict[str, Any], now: datetime
+) -> str | None:
+    if voucher.get("codes", "pool") == "pool":
+        code: str | None = await conn.fetchval(q("take_pool_code"), campaign_id, now)
+        return code
+    prefix, length = str(voucher.get("code_prefix", "BL")), int(voucher.get("code_length", 10))
+    for _ in range(20):
+        candidate = prefix + "".join(secrets.choice(ALPHABET) for _ in range(length))
+        made = await conn.fetchval(q("insert_generated_code"), campaign_id, candidate, now)
+        if made is not None:
+            return candidate
+    raise RuntimeError("20 generated voucher codes in a row were taken: lengthen code_length")
+
+
+# ----------------------------------------------------------------------- the pool
+
+
+def read_codes(path: Path) -> tuple[list[tuple[int, str]], list[dict[str, Any]], int]:
+    """Codes of a partner's file (one a line, or a ``code`` column), each with its line;
+    malformed and repeated ones reported by line."""
+    good: list[tuple[int, str]] = []
+    problems: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    rows = 0
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        first = f.readline()
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        header = [header_key(h) for h in next(csv.reader([first], delimiter=delimiter), [])]
+        column = next((i for i, h in enumerate(header) if h in HEADERS), None)
+        start = 2
+        if column is None:
+            f.seek(0)
+            if first.startswith("\ufeff"):
+                f.read(1)
+            column, start = 0, 1
+        for line, values in enumerate(csv.reader(f, delimiter=delimiter), start=start):
+            if not values or not any(v.strip() for v in values):
+                continue
+            rows += 1
+            code = values[column].strip().upper() if column < len(values) else ""
+            if not CODE.match(code):
+                problems.append(
+                    {
+                        "line": line,
+                        "code": code,
+                        "reason": "malformed: 4-40 letters, digits and dashes",
+                    }
+                )
+            elif code in seen:
+                problems.append(
+                    {"line": line, "code": code, "reason": f"repeats line {seen[code]}"}
+                )
+            else:
+                seen[code] = line
+                good.append((line, code))
+    return good, problems, rows
+
+
+async def import_codes(
+    conn: Connection, campaign_id: int, path: Path, *, source: str, actor: str, now: datetime
+) -> dict[str, Any]:
+    """Add a file's codes to the campaign's pool in one transaction; codes known already
+    (in any campaign) and bad lines are reported by line, never added."""
+    import asyncio
+
+    good, problems, rows = await asyncio.to_thread(read_codes, path)
+    if not good:
+        raise ValidationFailed(
+            "no valid voucher code in the file; nothing was added", details=problems[:1000]
+        )
+    async with conn.transaction():
+        known = {r["code"] for r in await conn.fetch(q("known_codes"), [code for _, code in good])}
+        fresh = [(line, code) for line, code in good if code not in known]
+        problems += [
+            {"line": line, "code": code, "reason": "already in a pool (this or another campaign)"}
+            for line, code in good
+            if code in known
+        ]
+        try:
+            await conn.copy_records_to_table(
+                "voucher_codes",
+                records=[(campaign_id, code, source, actor, now) for _, code in fresh],
+                columns=("campaign_id", "code", "source", "added_by", "added_at"),
+            )
+        except asyncpg.UniqueViolationError as exc:  # another import at the same moment
+            raise ValidationFailed(f"codes were added meanwhile; import again: {exc}") from exc
+    problems.sort(key=lambda p: p["line"])
+    return {
+        "rows": rows,
+        "added": len(fresh),
+        "rejected": problems[:1000],
+        "rejected_rows": len(problems),
+    }

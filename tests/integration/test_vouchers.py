@@ -1,0 +1,162 @@
+"""The voucher ledger: codes imported with bad lines reported, and vouchers issued one
+per customer, never over the quota — under concurrent issuers — nor after the expiry."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from aiohttp import FormData
+
+from dialer.auth import service as auth
+from dialer.db import Pool, create_pool
+from dialer.vouchers import ledger
+from tests.factories import Factory
+
+NOW = datetime(2022, 9, 5, 3, 0, tzinfo=UTC)
+VOUCHER = {"quota": 50, "expires": "2022-09-30T23:59:59+07:00", "codes": "generated"}
+
+
+async def outcomes_for(conn: asyncpg.Connection, campaign_id: int, n: int) -> tuple[int, list[int]]:
+    """An agent and ``n`` pays_via_bukalapak outcomes, one per (made-up) target."""
+    user = await auth.create_user(conn, username="ani", role="agent", password=None)
+    ids = [
+        await conn.fetchval(
+            "INSERT INTO outcomes (attempt_id, campaign_id, target_id, agent_id, code,"
+            " hub_penerima, wa_number, recorded_at)"
+            " VALUES ($1, $2, $1, $3, 'pays_via_bukalapak', 'YANG BERSANGKUTAN',"
+            " '+6281200000001', $4) RETURNING id",
+            i,
+            campaign_id,
+            user.id,
+            NOW,
+        )
+        for i in range(1, n + 1)
+    ]
+    return user.id, ids
+
+
+async def issue(
+    pool: Pool,
+    campaign_id: int,
+    voucher: dict[str, Any],
+    target: int,
+    outcome: int,
+    agent: int,
+    now: datetime = NOW,
+) -> ledger.Issue:
+    async with pool.acquire() as c, c.transaction():
+        return await ledger.issue(
+            c,
+            campaign_id=campaign_id,
+            voucher=voucher,
+            target_id=target,
+            outcome_id=outcome,
+            agent_id=agent,
+            wa_number="+6281200000001",
+            now=now,
+        )
+
+
+async def test_concurrent_issuers_issue_exactly_the_quota_one_per_customer(
+    db_url: str, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.create_campaign(voucher=VOUCHER)
+    agent, outcome_ids = await outcomes_for(conn, campaign.id, 200)
+    pool = await create_pool(db_url, min_size=10, max_size=10)
+    try:
+        results = await asyncio.gather(
+            *(issue(pool, campaign.id, VOUCHER, n, o, agent) for n, o in enumerate(outcome_ids, 1))
+        )
+    finally:
+        await pool.close()
+    issued = [r for r in results if r.issued]
+    assert len(issued) == 50
+    assert {r.reason for r in results if not r.issued} == {"quota_used_up"}
+    assert await conn.fetchval("SELECT count(*) FROM vouchers") == 50
+    assert await conn.fetchval("SELECT vouchers_issued FROM campaigns") == 50
+    codes = [r.voucher["code"] for r in issued if r.voucher]
+    assert len(set(codes)) == 50 and all(c.startswith("BL") and len(c) == 12 for c in codes)
+    assert await conn.fetchval("SELECT count(*) FROM voucher_events WHERE event = 'issued'") == 50
+    # A customer who has one gets the same one again, never a second.
+    first = issued[0].voucher
+    assert first is not None
+    pool = await create_pool(db_url, min_size=1, max_size=1)
+    try:
+        again = await issue(
+            pool, campaign.id, VOUCHER, first["target_id"], first["outcome_id"], agent
+        )
+    finally:
+        await pool.close()
+    assert again.issued and again.new is False
+    assert again.voucher and again.voucher["code"] == first["code"]
+    assert await conn.fetchval("SELECT count(*) FROM vouchers") == 50
+
+
+async def test_none_after_the_expiry_and_none_beyond_the_pool(
+    pool: Pool, conn: asyncpg.Connection, factory: Factory, tmp_path: Any
+) -> None:
+    voucher = VOUCHER | {"codes": "pool", "quota": 5}
+    campaign = await factory.create_campaign(voucher=voucher)
+    agent, outcome_ids = await outcomes_for(conn, campaign.id, 5)
+    path = tmp_path / "codes.csv"
+    path.write_text("code\nBLA-0001\nBLA-0002\nBLA-0003\n")
+    summary = await ledger.import_codes(
+        conn, campaign.id, path, source="file:codes.csv", actor="mira", now=NOW
+    )
+    assert summary["added"] == 3
+    late = datetime(2022, 9, 30, 17, 0, tzinfo=UTC)  # 00:00 WIB on 1 October
+    expired = await issue(pool, campaign.id, voucher, 1, outcome_ids[0], agent, now=late)
+    assert (expired.issued, expired.reason) == (False, "expired")
+    got = [
+        await issue(pool, campaign.id, voucher, n, o, agent) for n, o in enumerate(outcome_ids, 1)
+    ]
+    assert [g.voucher["code"] for g in got[:3] if g.voucher] == ["BLA-0001", "BLA-0002", "BLA-0003"]
+    assert [(g.issued, g.reason) for g in got[3:]] == [(False, "no_codes")] * 2
+    assert "Stok kode voucher habis" in got[3].to_json()["message"]
+    # The count is the vouchers issued: two places are still free for new codes.
+    assert await conn.fetchval("SELECT vouchers_issued FROM campaigns") == 3
+
+
+async def test_the_partners_file_is_imported_with_bad_lines_reported(
+    client: Any, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    first = await factory.create_campaign(voucher=VOUCHER | {"codes": "pool"})
+    other = await factory.create_campaign(voucher=VOUCHER | {"codes": "pool"})
+    user = await auth.create_user(conn, username="mira", role="manager", password=None)
+    token, _ = await auth.issue_token(conn, user.id, kind="api", label="test")
+    boss = {"Authorization": f"Bearer {token}"}
+
+    async def upload(campaign: str, text: str, headers: dict[str, str] = boss) -> Any:
+        form = FormData()
+        form.add_field("file", text.encode(), filename="codes.csv", content_type="text/csv")
+        resp = await client.post(
+            f"/api/campaigns/{campaign}/vouchers/import", data=form, headers=headers
+        )
+        return resp.status, await resp.json()
+
+    status, body = await upload(
+        first.name, "Kode Voucher\nbl-aaaa-1\nBL-AAAA-2\nBL AAAA\n\nBL-AAAA-2\n"
+    )
+    assert status == 201
+    assert (body["rows"], body["added"]) == (4, 2)
+    assert body["rejected"] == [
+        {"line": 4, "code": "BL AAAA", "reason": "malformed: 4-40 letters, digits and dashes"},
+        {"line": 6, "code": "BL-AAAA-2", "reason": "repeats line 3"},
+    ]
+    # Known to another campaign's pool: refused, by line; a bare list needs no header.
+    status, body = await upload(other.name, "BL-AAAA-1\nBL-BBBB-1\n")
+    assert status == 201 and body["added"] == 1
+    assert body["rejected"] == [
+        {"line": 1, "code": "BL-AAAA-1", "reason": "already in a pool (this or another campaign)"}
+    ]
+    status, body = await upload(other.name, "???\n")
+    assert status == 422 and "nothing was added" in body["error"]["message"]
+    resp = await client.get(f"/api/campaigns/{first.name}/vouchers", headers=boss)
+    listed = await resp.json()
+    assert listed["pool"] == {"codes": 2, "free": 2} and listed["left"] == 50
+    agent = await auth.create_user(conn, username="ani", role="agent", password=None)
+    token, _ = await auth.issue_token(conn, agent.id, kind="api", label="test")
+    assert (await upload(first.name, "BL-CCCC-1\n", {"Authorization": f"Bearer {token}"}))[0] == 403
