@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # (GET {url}/bills/{indihome_number}?bill_month=YYYY-MM; see dialer/billing/source.py).
     billing_url: str | None = None
     billing_timeout_seconds: float = 1.0
+    # How often a node expires vouchers past their expiry and lapses held ones.
+    voucher_sweep_seconds: float = 60.0
     # Bot agents (make run, dialer demo): this many take the calls of bot_campaign,
     # recording outcomes by these odds ("pays_via_bukalapak=30,already_paid=12,...")
     # after talking a random time in this range (seconds of the node's clock).

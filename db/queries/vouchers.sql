@@ -46,3 +46,18 @@ SELECT code FROM voucher_codes WHERE code = ANY($1::text[])
 -- name: voucher_pool
 SELECT count(*) AS codes, count(*) FILTER (WHERE taken_at IS NULL) AS free
 FROM voucher_codes WHERE campaign_id = $1
+
+-- name: expire_vouchers
+UPDATE vouchers SET state = 'expired'
+WHERE expires_at <= $1 AND state IN ('issued', 'sent', 'delivered', 'read', 'failed')
+RETURNING id, campaign_id
+
+-- name: lapse_vouchers
+-- Held vouchers not redeemed in time (before the expiry, which wins).
+UPDATE vouchers SET state = 'lapsed'
+WHERE lapses_at <= $1 AND expires_at > $1
+  AND state IN ('issued', 'sent', 'delivered', 'read', 'failed')
+RETURNING id, campaign_id
+
+-- name: return_voucher_places
+UPDATE campaigns SET vouchers_issued = greatest(vouchers_issued - $2, 0) WHERE id = $1

@@ -24,6 +24,7 @@ from dialer.calls.pacer import Dialer
 from dialer.calls.simulated import SimProfile, SimulatedCarrier
 from dialer.keys import APPLIER, BACKGROUND, CARRIER, CLOCK, DIALER, INBOX, POOL, SETTINGS
 from dialer.settings import Settings
+from dialer.vouchers import expiry
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,16 @@ def _start_scheduler(app: web.Application) -> AsyncIOScheduler:
         except Exception:
             log.exception("reconcile failed")
 
+    async def vouchers_job() -> None:
+        try:
+            await expiry.sweep(app[POOL], app[CLOCK]())
+        except Exception:
+            log.exception("voucher expiry failed")
+
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+    jobs.add_job(
+        vouchers_job, "interval", seconds=settings.voucher_sweep_seconds, id="vouchers", **common
+    )
     jobs.add_job(tick, "interval", seconds=settings.tick_seconds, id="tick", **common)
     jobs.add_job(
         reconcile_job, "interval", seconds=settings.reconcile_seconds, id="reconcile", **common

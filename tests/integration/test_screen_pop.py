@@ -259,3 +259,29 @@ async def test_the_voucher_offer_leaves_every_console_when_the_last_one_is_taken
             await node.carrier.hangup(sid)
         await asyncio.sleep(0)
         await node.settle()
+
+
+async def test_a_hundred_concurrent_submits_of_one_call_issue_one_voucher(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    voucher = {"quota": 50, "expires": "2022-09-30T23:59:59+07:00", "codes": "generated"}
+    async with on_a_call(settings, pool, conn, factory, voucher=voucher) as call:
+        form = COMMON | {
+            "attempt_id": call.attempt_id,
+            "code": "pays_via_bukalapak",
+            "wa_number": "081200000002",
+        }
+
+        async def submit() -> tuple[int, dict[str, Any]]:
+            resp = await call.node.client.post(
+                "/api/agent/outcome", json=form, headers=call.headers
+            )
+            return resp.status, await resp.json()
+
+        answers = await asyncio.gather(*(submit() for _ in range(100)))
+    assert sorted(status for status, _ in answers) == [200] * 99 + [201]
+    codes = {body["voucher"]["voucher"]["code"] for _, body in answers}
+    assert len(codes) == 1  # every answer names the one voucher
+    assert await conn.fetchval("SELECT count(*) FROM outcomes") == 1
+    assert await conn.fetchval("SELECT count(*) FROM vouchers") == 1
+    assert await conn.fetchval("SELECT vouchers_issued FROM campaigns") == 1

@@ -160,3 +160,43 @@ async def test_the_partners_file_is_imported_with_bad_lines_reported(
     agent = await auth.create_user(conn, username="ani", role="agent", password=None)
     token, _ = await auth.issue_token(conn, agent.id, kind="api", label="test")
     assert (await upload(first.name, "BL-CCCC-1\n", {"Authorization": f"Bearer {token}"}))[0] == 403
+
+
+async def test_vouchers_expire_and_held_ones_lapse_returning_their_place(
+    pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    from datetime import timedelta
+
+    from dialer.vouchers import expiry
+
+    held = VOUCHER | {"quota": 2, "hold_days": 3}
+    campaign = await factory.create_campaign(voucher=held)
+    agent, outcome_ids = await outcomes_for(conn, campaign.id, 3)
+    first = await issue(pool, campaign.id, held, 1, outcome_ids[0], agent)
+    second = await issue(
+        pool, campaign.id, held, 2, outcome_ids[1], agent, now=NOW + timedelta(days=2)
+    )
+    assert first.issued and second.issued
+    assert not (await issue(pool, campaign.id, held, 3, outcome_ids[2], agent)).issued
+
+    # Three days on, the first (unredeemed) lapses: its place returns to the quota.
+    assert await expiry.sweep(pool, NOW + timedelta(days=3, seconds=1)) == {
+        "expired": 0,
+        "lapsed": 1,
+    }
+    assert await conn.fetchval("SELECT vouchers_issued FROM campaigns") == 1
+    third = await issue(
+        pool, campaign.id, held, 3, outcome_ids[2], agent, now=NOW + timedelta(days=3, hours=1)
+    )
+    assert third.issued and third.new
+    # Past the expiry the others expire; nothing happens twice.
+    after = datetime(2022, 10, 1, tzinfo=UTC)
+    assert await expiry.sweep(pool, after) == {"expired": 2, "lapsed": 0}
+    assert await expiry.sweep(pool, after) == {"expired": 0, "lapsed": 0}
+    events = await conn.fetch(
+        "SELECT v.target_id, e.event, e.actor FROM voucher_events e JOIN vouchers v ON v.id = e.voucher_id ORDER BY e.id"
+    )
+    pairs = [(e["target_id"], e["event"]) for e in events]
+    assert pairs[:4] == [(1, "issued"), (2, "issued"), (1, "lapsed"), (3, "issued")]
+    assert sorted(pairs[4:]) == [(2, "expired"), (3, "expired")]
+    assert {e["actor"] for e in events if e["event"] != "issued"} == {"system"}
