@@ -176,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp = export.add_parser("attempts", help="every attempt of a campaign as CSV")
     exp.add_argument("campaign")
     exp.add_argument("--output", "-o", type=Path, help="a file (default: standard output)")
+    vexp = export.add_parser("vouchers", help="every voucher of a campaign as CSV")
+    vexp.add_argument("campaign")
+    vexp.add_argument("--output", "-o", type=Path, help="a file (default: standard output)")
     return parser
 
 

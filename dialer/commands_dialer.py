@@ -84,6 +84,21 @@ async def cmd_export_attempts(args: argparse.Namespace, settings: Settings) -> i
     return 0
 
 
+async def cmd_export_vouchers(args: argparse.Namespace, settings: Settings) -> int:
+    from dialer.vouchers.export import export_vouchers
+
+    async with connection(settings) as conn:
+        campaign = await campaigns.get(conn, args.campaign)
+        out = args.output.open("w", encoding="utf-8", newline="") if args.output else sys.stdout
+        try:
+            async for chunk in export_vouchers(conn, campaign.id):
+                out.write(chunk)
+        finally:
+            if args.output:
+                out.close()
+    return 0
+
+
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from dialer.cli_db import database_url
     from dialer.demo import DemoOptions, run_demo

@@ -61,3 +61,18 @@ RETURNING id, campaign_id
 
 -- name: return_voucher_places
 UPDATE campaigns SET vouchers_issued = greatest(vouchers_issued - $2, 0) WHERE id = $1
+
+-- name: export_vouchers
+SELECT v.code, v.state, t.indihome_number, t.name AS customer_name, v.wa_number,
+       v.issued_at, v.expires_at, u.username AS agent,
+       max(e.at) FILTER (WHERE e.event = 'sent')      AS sent_at,
+       max(e.at) FILTER (WHERE e.event = 'delivered') AS delivered_at,
+       max(e.at) FILTER (WHERE e.event = 'read')      AS read_at,
+       max(e.at) FILTER (WHERE e.event = 'redeemed')  AS redeemed_at
+FROM vouchers v
+JOIN targets t ON t.campaign_id = v.campaign_id AND t.id = v.target_id
+JOIN users u ON u.id = v.agent_id
+LEFT JOIN voucher_events e ON e.voucher_id = v.id
+WHERE v.campaign_id = $1
+GROUP BY v.id, t.indihome_number, t.name, u.username
+ORDER BY v.id

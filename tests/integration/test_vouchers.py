@@ -200,3 +200,30 @@ async def test_vouchers_expire_and_held_ones_lapse_returning_their_place(
     assert pairs[:4] == [(1, "issued"), (2, "issued"), (1, "lapsed"), (3, "issued")]
     assert sorted(pairs[4:]) == [(2, "expired"), (3, "expired")]
     assert {e["actor"] for e in events if e["event"] != "issued"} == {"system"}
+
+
+async def test_export_vouchers_writes_every_voucher_as_csv(
+    pool: Pool, conn: asyncpg.Connection, factory: Factory, db_url: str, tmp_path: Any
+) -> None:
+    import csv
+
+    from tests.factories import row
+    from tests.integration.test_embedded_and_cli import dialer
+
+    campaign = await factory.create_campaign(voucher=VOUCHER)
+    await factory.create_targets(campaign, [row(1, name="Siti"), row(2)])
+    targets = [r["id"] for r in await conn.fetch("SELECT id FROM targets ORDER BY id")]
+    agent, outcome_ids = await outcomes_for(conn, campaign.id, 2)
+    for target, outcome in zip(targets, outcome_ids, strict=True):
+        assert (await issue(pool, campaign.id, VOUCHER, target, outcome, agent)).issued
+    out = tmp_path / "vouchers.csv"
+    done = dialer("export", "vouchers", campaign.name, "-o", str(out), home=tmp_path, env_db=db_url)
+    assert done.returncode == 0, done.stderr
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["indihome_number"], r["customer_name"], r["state"], r["agent"]) for r in rows] == [
+        ("122000000001", "Siti", "issued", "ani"),
+        ("122000000002", "Pelanggan 2", "issued", "ani"),
+    ]
+    assert all(r["code"].startswith("BL") and r["wa_number"] == "+6281200000001" for r in rows)
+    assert rows[0]["issued_at"] == NOW.isoformat() and rows[0]["sent_at"] == ""
