@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from dialer.calls.carrier import Carrier
     from dialer.calls.inbox import Inbox
     from dialer.calls.pacer import Dialer
+    from dialer.vouchers.messenger import Messenger
+    from dialer.vouchers.outbox import Sender
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", Pool)
@@ -39,3 +41,5 @@ BACKGROUND: web.AppKey[set[asyncio.Task[None]]] = web.AppKey("background")
 # The agents' WebSockets on this node and the LISTEN connection that feeds them.
 HUB: web.AppKey[Hub] = web.AppKey("hub")
 POPS: web.AppKey[Pops] = web.AppKey("pops")
+MESSENGER: web.AppKey[Messenger] = web.AppKey("messenger")
+SENDER: web.AppKey[Sender] = web.AppKey("sender")

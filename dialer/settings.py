@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     billing_timeout_seconds: float = 1.0
     # How often a node expires vouchers past their expiry and lapses held ones.
     voucher_sweep_seconds: float = 60.0
+    # WhatsApp: messages a second for the account (shared by every node), tries before a
+    # send is given up, and when a send a node never reported back is tried again.
+    messages_per_second: float = 20.0
+    message_max_tries: int = 5
+    message_stuck_seconds: float = 300.0
     # Bot agents (make run, dialer demo): this many take the calls of bot_campaign,
     # recording outcomes by these odds ("pays_via_bukalapak=30,already_paid=12,...")
     # after talking a random time in this range (seconds of the node's clock).

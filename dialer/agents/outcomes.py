@@ -35,7 +35,7 @@ from dialer.db import Connection, q
 from dialer.dnc.service import normalize
 from dialer.errors import Forbidden, ValidationFailed
 from dialer.rules.window import Calendar, window_state
-from dialer.vouchers import ledger
+from dialer.vouchers import ledger, outbox
 
 CODES = (
     "customer_busy",
@@ -345,6 +345,15 @@ async def _effects(
             now=now,
         )
         if issued.new:
+            assert issued.voucher is not None
+            # The code goes out over WhatsApp after the commit (the outbox).
+            await outbox.enqueue(
+                conn,
+                issued.voucher,
+                definition.whatsapp.model_dump(mode="json"),
+                actor=f"agent:{outcome['agent_id']}",
+                now=now,
+            )
             # The quota left changed: every console of the campaign shows it (and hides
             # the offer when none is left).
             await announce_voucher(conn, campaign_id)

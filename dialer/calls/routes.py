@@ -38,7 +38,7 @@ def auth_token(settings: Settings) -> str:
     return settings.simulator_auth_token.get_secret_value()
 
 
-async def _signed_form(request: web.Request) -> dict[str, str]:
+async def signed_form(request: web.Request) -> dict[str, str]:
     form = await request.post()
     params = {k: v for k, v in form.items() if isinstance(v, str)}
     url = request.app[SETTINGS].public_url.rstrip("/") + request.path_qs
@@ -60,7 +60,7 @@ def _attempt_id(request: web.Request) -> int | None:
 
 
 async def _record(request: web.Request, kind: str) -> apply.Applied:
-    params = await _signed_form(request)
+    params = await signed_form(request)
     app = request.app
     applied = await apply.record(
         app[POOL], kind=kind, attempt_id=_attempt_id(request), params=params, now=app[CLOCK]()
@@ -100,7 +100,7 @@ async def voice_status(request: web.Request) -> web.Response:
     """Store the status callback — with the others arriving at the same time, in one
     statement (``inbox.py``) — and answer once it is committed; the node's applier
     applies it right after (nothing here waits on the attempt)."""
-    params = await _signed_form(request)
+    params = await signed_form(request)
     app = request.app
     row = (app[CLOCK](), "status", _attempt_id(request), params.get("CallSid"), params)
     await app[INBOX].store(row)

@@ -78,7 +78,33 @@ class FakeTwilio:
         app.router.add_post(base + ".json", self._create)
         app.router.add_post(base + "/{sid}.json", self._update)
         app.router.add_get(base + "/{sid}.json", self._fetch)
+        app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", self._message)
         return app
+
+    async def _message(self, request: web.Request) -> web.Response:
+        """Messages.create: WhatsApp needs whatsapp:-prefixed To and From."""
+        if (refused := await self._check(request)) is not None:
+            return refused
+        form = self.requests[-1].form
+        to, sender = form.get("To", [""])[0], form.get("From", [""])[0]
+        if not (to.startswith("whatsapp:+") and sender.startswith("whatsapp:+")):
+            return self._error(400, 21211, "Invalid 'To' Phone Number")
+        sid = "SM" + secrets.token_hex(16)
+        body = {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "to": to,
+            "from": sender,
+            "status": "queued",
+            "body": "",
+            "num_segments": "1",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "date_created": _now(),
+            "date_updated": _now(),
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
+        }
+        return web.json_response(body, status=201)
 
     def _error(
         self, status: int, code: int, message: str, headers: dict[str, str] | None = None

@@ -1,0 +1,76 @@
+-- name: enqueue_message
+INSERT INTO messages (voucher_id, campaign_id, to_number, sender, content_sid, variables,
+                      idempotency_key, state, next_try_at, actor, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $8, $8)
+RETURNING *
+
+-- name: claim_messages
+-- Due messages for this node to send, each claimed once (MATERIALIZED, SKIP LOCKED).
+WITH due AS MATERIALIZED (
+    SELECT id FROM messages
+    WHERE state = 'pending' AND next_try_at <= $1
+    ORDER BY next_try_at, id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE messages m SET state = 'sending', claimed_at = $1, tries = m.tries + 1, updated_at = $1
+FROM due WHERE m.id = due.id
+RETURNING m.*
+
+-- name: message_sent
+-- The provider took it; a status callback may have come first (it then stays ahead).
+UPDATE messages SET provider_sid = $2, updated_at = $3,
+    state = CASE WHEN state = 'sending' THEN 'queued' ELSE state END
+WHERE id = $1
+RETURNING *
+
+-- name: message_retry
+UPDATE messages SET state = 'pending', next_try_at = $2, error = $3, updated_at = $4
+WHERE id = $1 AND state = 'sending'
+
+-- name: message_failed
+UPDATE messages SET state = 'failed', error = $2, updated_at = $3
+WHERE id = $1 AND state = 'sending'
+RETURNING *
+
+-- name: requeue_stuck_messages
+-- Claimed by a node that did not report back (it died mid-send): sent again.
+UPDATE messages SET state = 'pending', next_try_at = $1, updated_at = $1,
+    error = 'the sending node did not report back'
+WHERE state = 'sending' AND claimed_at < $2 AND provider_sid IS NULL
+RETURNING id
+
+-- name: insert_message_event
+INSERT INTO message_events (received_at, message_id, message_sid, status, params)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id
+
+-- name: lock_message
+SELECT * FROM messages WHERE id = $1 FOR UPDATE
+
+-- name: lock_message_by_sid
+SELECT * FROM messages WHERE provider_sid = $1 FOR UPDATE
+
+-- name: set_message_status
+UPDATE messages SET state = $2, provider_sid = coalesce(provider_sid, $3), error = $4,
+    updated_at = $5
+WHERE id = $1
+
+-- name: mark_message_event
+UPDATE message_events SET effect = $2 WHERE id = $1
+
+-- name: lock_voucher
+SELECT * FROM vouchers WHERE id = $1 FOR UPDATE
+
+-- name: set_voucher_state
+UPDATE vouchers SET state = $2 WHERE id = $1
+
+-- name: set_voucher_wa
+UPDATE vouchers SET wa_number = $2 WHERE id = $1
+
+-- name: messages_of_voucher
+SELECT count(*) FROM messages WHERE voucher_id = $1
+
+-- name: voucher_message_data
+SELECT t.name, t.bill_amount, t.zone
+FROM targets t WHERE t.campaign_id = $1 AND t.id = $2

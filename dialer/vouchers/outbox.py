@@ -1,0 +1,277 @@
+"""The WhatsApp outbox: written in the outcome's transaction, sent after the commit.
+
+``enqueue`` writes the voucher's message (``pending``) with the outcome; a crash before
+the commit leaves neither, a crash after it leaves the message to send. Every node's
+``Sender`` claims due messages (``FOR UPDATE SKIP LOCKED``, as ``sending``), commits,
+hands each to the messenger within the messages-per-second limit (a token bucket shared
+by the nodes), and records the SID. A 429/5xx/network failure sends it again later,
+backing off, up to ``message_max_tries``; a refusal (4xx) fails it. A message left in
+``sending`` by a node that died is sent again after ``message_stuck_seconds``: at least
+once — Twilio has no idempotency key for messages, so in that rare case the customer may
+get the code twice, never a second code.
+
+Status callbacks (``apply_status``) are stored raw, then applied in one transaction: a
+status never goes back (``RANK``), so repeats and any order reach the same state; the
+voucher follows (sent, delivered, read, failed) with an event each. ``resend`` queues
+the same voucher again (to a corrected number): never a second voucher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from dialer.calls import ratelimit
+from dialer.clock import Clock
+from dialer.db import Connection, Pool, q
+from dialer.errors import Conflict, NotFound
+from dialer.rules import bahasa
+from dialer.rules.money import format_rupiah
+from dialer.rules.window import zone_info
+from dialer.settings import Settings
+from dialer.vouchers import ledger
+from dialer.vouchers.messenger import (
+    Messenger,
+    MessengerRejected,
+    MessengerUnavailable,
+    OutboundMessage,
+)
+
+log = logging.getLogger(__name__)
+BUCKET = "whatsapp"
+HOW_TO_PAY = (
+    "Buka aplikasi Bukalapak, pilih Tagihan > IndiHome, masukkan nomor IndiHome Anda,"
+    " lalu gunakan kode voucher ini saat membayar."
+)
+RANK = {
+    "pending": 0,
+    "sending": 1,
+    "queued": 2,
+    "sent": 3,
+    "failed": 4,
+    "undelivered": 4,
+    "delivered": 5,
+    "read": 6,
+}
+# What a message's status makes of its voucher (and the event recorded).
+VOUCHER_STATE = {
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "read",
+    "failed": "failed",
+    "undelivered": "failed",
+}
+VOUCHER_RANK = {"issued": 0, "failed": 1, "sent": 2, "delivered": 3, "read": 4}
+
+
+async def enqueue(
+    conn: Connection,
+    voucher: dict[str, Any],
+    whatsapp: dict[str, Any],
+    *,
+    actor: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Queue the voucher's WhatsApp message in the caller's transaction."""
+    target = await conn.fetchrow(
+        q("voucher_message_data"), voucher["campaign_id"], voucher["target_id"]
+    )
+    assert target is not None
+    values = {
+        "customer_name": target["name"],
+        "voucher_code": voucher["code"],
+        "voucher_expiry": bahasa.tanggal(
+            voucher["expires_at"].astimezone(zone_info(target["zone"])).date()
+        ),
+        "bill_amount": format_rupiah(target["bill_amount"]),
+        "how_to_pay": HOW_TO_PAY,
+    }
+    variables = {number: values[name] for number, name in whatsapp["variables"].items()}
+    n = int(await conn.fetchval(q("messages_of_voucher"), voucher["id"])) + 1
+    row = await conn.fetchrow(
+        q("enqueue_message"),
+        voucher["id"],
+        voucher["campaign_id"],
+        voucher["wa_number"],
+        whatsapp["sender"],
+        whatsapp["content_sid"],
+        variables,
+        f"voucher-{voucher['id']}-{n}",
+        now,
+        actor,
+    )
+    assert row is not None
+    return dict(row)
+
+
+async def resend(
+    conn: Connection, voucher_id: int, *, wa_number: str | None, actor: str, now: datetime
+) -> dict[str, Any]:
+    """Queue the voucher's message again (to ``wa_number`` if given); the same voucher."""
+    voucher = await conn.fetchrow(q("lock_voucher"), voucher_id)
+    if voucher is None:
+        raise NotFound(f"no voucher {voucher_id}")
+    if voucher["state"] in ("redeemed", "expired", "lapsed", "voided"):
+        raise Conflict(f"voucher {voucher_id} is {voucher['state']}: nothing to resend")
+    definition = await conn.fetchval(
+        "SELECT definition FROM campaigns WHERE id = $1", voucher["campaign_id"]
+    )
+    found = dict(voucher)
+    details: dict[str, Any] = {}
+    if wa_number and wa_number != voucher["wa_number"]:
+        await conn.execute(q("set_voucher_wa"), voucher_id, wa_number)
+        details = {"wa_number": wa_number, "was": voucher["wa_number"]}
+        found["wa_number"] = wa_number
+    message = await enqueue(conn, found, definition["whatsapp"], actor=actor, now=now)
+    await ledger.record_event(conn, voucher_id, "resent", actor, now, details)
+    return message
+
+
+class Sender:
+    """This node's sender: wakes every ``poll`` seconds (or when told), sends what is due."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        clock: Clock,
+        messenger: Messenger,
+        settings: Settings,
+        *,
+        poll: float = 0.5,
+    ) -> None:
+        self.pool, self.clock, self.messenger, self.settings = pool, clock, messenger, settings
+        self.poll = poll
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="whatsapp sender")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll):
+                    await self._wake.wait()
+            self._wake.clear()
+            try:
+                while await self.send_due():
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sending WhatsApp messages failed")
+
+    async def send_due(self, limit: int = 20) -> int:
+        """Send the messages due now (within the rate limit); how many were tried."""
+        now = self.clock()
+        async with self.pool.acquire() as conn:
+            stuck = now - timedelta(seconds=self.settings.message_stuck_seconds)
+            await conn.execute(q("requeue_stuck_messages"), now, stuck)
+            async with conn.transaction():
+                granted = await ratelimit.take(
+                    conn, BUCKET, rate=self.settings.messages_per_second, want=limit, now=now
+                )
+                claimed = await conn.fetch(q("claim_messages"), now, granted) if granted else []
+                await ratelimit.give_back(conn, BUCKET, granted - len(claimed))
+        for row in claimed:
+            await self._send(row)
+        return len(claimed)
+
+    async def _send(self, row: Any) -> None:
+        message = OutboundMessage(
+            row["id"], row["to_number"], row["sender"], row["content_sid"], dict(row["variables"])
+        )
+        try:
+            sid = await self.messenger.send(message)
+        except MessengerRejected as exc:
+            await self._fail(row, str(exc))
+            return
+        except MessengerUnavailable as exc:
+            await self._retry(row, str(exc))
+            return
+        async with self.pool.acquire() as conn:
+            await conn.execute(q("message_sent"), row["id"], sid, self.clock())
+
+    async def _retry(self, row: Any, error: str) -> None:
+        if row["tries"] >= self.settings.message_max_tries:
+            await self._fail(row, f"gave up after {row['tries']} tries: {error}")
+            return
+        base = self.settings.carrier_backoff_seconds * 2 ** (row["tries"] - 1)
+        delay = random.uniform(base / 2, base)
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                q("message_retry"),
+                row["id"],
+                self.clock() + timedelta(seconds=delay),
+                error[:500],
+                self.clock(),
+            )
+        log.warning(
+            "WhatsApp send failed; again later", extra={"message_id": row["id"], "error": error}
+        )
+
+    async def _fail(self, row: Any, error: str) -> None:
+        now = self.clock()
+        async with self.pool.acquire() as conn, conn.transaction():
+            failed = await conn.fetchrow(q("message_failed"), row["id"], error[:500], now)
+            if failed is not None:
+                await _voucher_follows(
+                    conn, failed["voucher_id"], "failed", now, {"error": error[:500]}
+                )
+        log.error("WhatsApp message failed", extra={"message_id": row["id"], "error": error})
+
+
+async def _voucher_follows(
+    conn: Connection, voucher_id: int, status: str, now: datetime, details: dict[str, Any]
+) -> None:
+    state = VOUCHER_STATE.get(status)
+    if state is None:
+        return
+    voucher = await conn.fetchrow(q("lock_voucher"), voucher_id)
+    assert voucher is not None
+    current = voucher["state"]  # redeemed, expired…: the message no longer matters
+    if current not in VOUCHER_RANK or VOUCHER_RANK[state] <= VOUCHER_RANK[current]:
+        return
+    await conn.execute(q("set_voucher_state"), voucher_id, state)
+    await ledger.record_event(conn, voucher_id, state, "whatsapp", now, details)
+
+
+async def apply_status(
+    conn: Connection, message_id: int | None, params: dict[str, str], now: datetime
+) -> str:
+    """Store one status callback and apply it (the caller owns the transaction)."""
+    sid, status = params.get("MessageSid"), params.get("MessageStatus", "")
+    event_id = await conn.fetchval(q("insert_message_event"), now, message_id, sid, status, params)
+    message = None
+    if message_id is not None:
+        message = await conn.fetchrow(q("lock_message"), message_id)
+    if message is None and sid:
+        message = await conn.fetchrow(q("lock_message_by_sid"), sid)
+    if message is None or status not in RANK:
+        effect = "unknown_message" if message is None else "unknown_status"
+    elif message["provider_sid"] and sid and message["provider_sid"] != sid:
+        effect = "other_sid"  # an earlier send of the same message row cannot be: refuse
+    elif RANK[status] <= RANK[message["state"]]:
+        effect = "no_change"
+    else:
+        error = params.get("ErrorCode")
+        await conn.execute(q("set_message_status"), message["id"], status, sid, error, now)
+        details = {"message_id": message["id"]} | ({"error_code": error} if error else {})
+        await _voucher_follows(conn, message["voucher_id"], status, now, details)
+        effect = "applied"
+    await conn.execute(q("mark_message_event"), event_id, effect)
+    return effect
