@@ -115,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     vimp.add_argument("campaign")
     vimp.add_argument("file", type=Path)
     vimp.add_argument("--actor")
+    vred = vouchers.add_parser(
+        "redemptions", help="apply the partner's report (reference, code, redeemed_at[, amount])"
+    )
+    vred.add_argument("file", type=Path)
 
     users = sub.add_parser("users", help="managers and agents").add_subparsers(
         dest="action", required=True

@@ -223,6 +223,17 @@ async def cmd_vouchers_import(args: argparse.Namespace, settings: Settings) -> i
     return 0
 
 
+async def cmd_vouchers_redemptions(args: argparse.Namespace, settings: Settings) -> int:
+    from dialer.vouchers import redemptions
+
+    async with connection(settings) as conn:
+        counts = await redemptions.import_report(
+            conn, args.file, source=f"file:{args.file.name}", now=system_clock()
+        )
+    _json(counts)
+    return 0
+
+
 async def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
     password = (
         args.password or os.environ.get("DIALER_NEW_PASSWORD") or getpass.getpass("password: ")

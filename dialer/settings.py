@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     messages_per_second: float = 20.0
     message_max_tries: int = 5
     message_stuck_seconds: float = 300.0
+    # The partner's redemption callbacks: the shared secret they are signed with, and
+    # how far their timestamp may be from now.
+    partner_secret: SecretStr = SecretStr("partner-demo-secret")
+    partner_tolerance_seconds: float = 300.0
     # Bot agents (make run, dialer demo): this many take the calls of bot_campaign,
     # recording outcomes by these odds ("pays_via_bukalapak=30,already_paid=12,...")
     # after talking a random time in this range (seconds of the node's clock).

@@ -76,3 +76,16 @@ LEFT JOIN voucher_events e ON e.voucher_id = v.id
 WHERE v.campaign_id = $1
 GROUP BY v.id, t.indihome_number, t.name, u.username
 ORDER BY v.id
+
+-- name: redemption_by_reference
+SELECT * FROM redemptions WHERE reference = $1
+
+-- name: lock_voucher_by_code
+SELECT * FROM vouchers WHERE code = $1 FOR UPDATE
+
+-- name: insert_redemption
+INSERT INTO redemptions (reference, code, voucher_id, campaign_id, redeemed_at, amount,
+                         source, result, received_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (reference) DO NOTHING
+RETURNING *

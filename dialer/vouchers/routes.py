@@ -15,21 +15,26 @@ sender live with the app.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dialer.calls.routes import auth_token, signed_form
 from dialer.campaigns import service as campaigns
 from dialer.db import q
 from dialer.dnc.service import normalize
-from dialer.errors import BadRequest
+from dialer.errors import BadRequest, Forbidden
 from dialer.keys import CLOCK, MESSENGER, POOL, SENDER, SETTINGS
 from dialer.uploads import receive_upload
-from dialer.vouchers import ledger, outbox
+from dialer.vouchers import ledger, outbox, redemptions
 from dialer.vouchers.messenger import make_messenger
-from dialer.web import current_user, json_response, read_json, requires
+from dialer.web import current_user, json_response, read_json, requires, validate
+
+log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
 
@@ -119,6 +124,90 @@ async def message_status(request: web.Request) -> web.Response:
             conn, int(raw) if raw.isdigit() else None, params, request.app[CLOCK]()
         )
     return web.Response(text="<Response/>", content_type="text/xml")
+
+
+class Redemption(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    reference: str = Field(min_length=1, max_length=200)
+    code: str = Field(min_length=1, max_length=100)
+    redeemed_at: datetime
+    amount: int | None = Field(None, ge=0)
+
+    @field_validator("redeemed_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("needs its offset, e.g. 2022-09-12T10:00:00+07:00")
+        return value
+
+
+@routes.post("/partner/redemptions")
+async def partner_redemption(request: web.Request) -> web.Response:
+    """The partner's redemption, signed with the shared secret (403 otherwise)."""
+    app, body = request.app, await request.read()
+    settings = app[SETTINGS]
+    refused = redemptions.verify(
+        settings.partner_secret.get_secret_value(),
+        request.headers.get("X-Partner-Timestamp", ""),
+        body,
+        request.headers.get("X-Partner-Signature", ""),
+        datetime.now(UTC),
+        settings.partner_tolerance_seconds,
+    )
+    if refused is not None:
+        log.warning("redemption refused", extra={"reason": refused, "remote": request.remote})
+        raise Forbidden(f"redemption refused: {refused}")
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise BadRequest(f"the body is not JSON: {exc}") from exc
+    item = validate(Redemption, data)
+    async with app[POOL].acquire() as conn, conn.transaction():
+        done = await redemptions.redeem(
+            conn,
+            reference=item.reference,
+            code=item.code,
+            redeemed_at=item.redeemed_at,
+            amount=item.amount,
+            source="callback",
+            now=app[CLOCK](),
+        )
+    return json_response({"result": done["result"], "repeat": done["repeat"], "id": done["id"]})
+
+
+@routes.post("/api/redemptions/import")
+@requires("manager")
+async def import_redemptions(request: web.Request) -> web.Response:
+    async with (
+        receive_upload(request, max_bytes=request.app[SETTINGS].max_upload_bytes) as upload,
+        request.app[POOL].acquire() as conn,
+    ):
+        counts = await redemptions.import_report(
+            conn, upload.path, source=f"file:{upload.filename}", now=request.app[CLOCK]()
+        )
+    return json_response(counts, status=201)
+
+
+@routes.get("/api/campaigns/{name}/redemptions")
+@requires("manager")
+async def list_redemptions(request: web.Request) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, request.match_info["name"])
+        rows = await conn.fetch(
+            "SELECT * FROM redemptions WHERE campaign_id = $1 ORDER BY id", campaign.id
+        )
+        flagged = await conn.fetch(
+            "SELECT * FROM redemptions WHERE result <> 'redeemed'"
+            " AND (campaign_id = $1 OR campaign_id IS NULL) ORDER BY id",
+            campaign.id,
+        )
+    return json_response(
+        {
+            "campaign": campaign.name,
+            "redemptions": [dict(r) for r in rows],
+            "flagged": [dict(r) for r in flagged],
+        }
+    )
 
 
 def setup(app: web.Application) -> None:
