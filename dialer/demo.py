@@ -148,6 +148,7 @@ async def _run(
             "simulator_calls_per_second": 1000.0,
             "bot_agents": options.seats,
             "bot_campaign": campaign.name,
+            "simulated_partner_odds": 0.6,
         }
     )
     app = create_app(settings, pool=pool, clock=clock, scheduler=True)
@@ -177,6 +178,7 @@ async def _run(
                 finished_because = "nothing left to dial inside the campaign period"
                 break
             clock.skip_to(following)
+        await _let_messages_land(pool, campaign.id)
     finally:
         await runner.cleanup()
     async with pool.acquire() as conn:
@@ -201,7 +203,16 @@ async def _run(
         },
         "summary": progress,
         "outcomes": await _outcomes(pool, campaign.id),
+        "vouchers": await voucher_funnel(pool, campaign.id),
     }
+
+
+async def voucher_funnel(pool: Pool, campaign_id: int) -> dict[str, int]:
+    """Issued, then how far each got: the campaign's bottom line."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(q("voucher_funnel"), campaign_id)
+    assert row is not None
+    return dict(row)
 
 
 async def _outcomes(pool: Pool, campaign_id: int) -> dict[str, int]:
@@ -213,6 +224,23 @@ async def _outcomes(pool: Pool, campaign_id: int) -> dict[str, int]:
             campaign_id,
         )
     return {r["code"]: r["n"] for r in rows}
+
+
+async def _let_messages_land(pool: Pool, campaign_id: int, *, within: float = 20.0) -> None:
+    """The last vouchers' WhatsApp statuses and the partner's redemptions arrive after
+    the last call: wait for them (a little while at most)."""
+    began = monotonic_time.monotonic()
+    while monotonic_time.monotonic() - began < within:
+        async with pool.acquire() as conn:
+            moving = await conn.fetchval(
+                "SELECT count(*) FROM messages WHERE campaign_id = $1"
+                " AND state IN ('pending', 'sending', 'queued')",
+                campaign_id,
+            )
+        if not moving:
+            break
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(1.5)  # the partner looks every half second
 
 
 def next_event(calendar: Calendar, now: datetime, zones: list[Record]) -> datetime | None:

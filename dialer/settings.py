@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # how far their timestamp may be from now.
     partner_secret: SecretStr = SecretStr("partner-demo-secret")
     partner_tolerance_seconds: float = 300.0
+    # make run / dialer demo: a simulated partner redeems this share of the vouchers
+    # that reached WhatsApp (0: none).
+    simulated_partner_odds: float = 0.0
     # Bot agents (make run, dialer demo): this many take the calls of bot_campaign,
     # recording outcomes by these odds ("pays_via_bukalapak=30,already_paid=12,...")
     # after talking a random time in this range (seconds of the node's clock).

@@ -212,3 +212,27 @@ UPDATE transfers SET state = 'done', done_at = $2 WHERE id = $1 RETURNING *
 
 -- name: transfer_failed
 UPDATE transfers SET state = 'failed', error = $2, done_at = $3 WHERE id = $1 RETURNING *
+
+-- name: waiting_calls
+-- Calls on hold, oldest first, each locked by one node's sweep (SKIP LOCKED).
+SELECT id, campaign_id, call_sid FROM attempts
+WHERE waiting_since IS NOT NULL AND agent_id IS NULL AND NOT abandoned
+  AND state IN ('queued', 'dialing', 'ringing', 'in-progress')
+ORDER BY waiting_since, id
+LIMIT 200
+FOR UPDATE SKIP LOCKED
+
+-- name: mark_present
+-- Consoles whose sockets this node holds ($1) are there. Only rows not marked for 10 s,
+-- 200 at a time, and none another transaction holds (SKIP LOCKED): the reservation of an
+-- agent for a call never waits on this, and few rows are ever locked by it at once.
+WITH due AS MATERIALIZED (
+    SELECT user_id FROM agent_states
+    WHERE user_id = ANY($1) AND state <> 'offline'
+      AND seen_at < $2::timestamptz - interval '10 seconds'
+    ORDER BY seen_at
+    LIMIT 200
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE agent_states s SET seen_at = $2
+FROM due WHERE s.user_id = due.user_id

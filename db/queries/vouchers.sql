@@ -89,3 +89,23 @@ INSERT INTO redemptions (reference, code, voucher_id, campaign_id, redeemed_at, 
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (reference) DO NOTHING
 RETURNING *
+
+-- name: voucher_funnel
+-- How far a campaign's vouchers got: each counted at every step it passed.
+SELECT c.voucher_quota AS quota,
+       c.vouchers_issued AS counted,
+       count(v.id) AS issued,
+       count(v.id) FILTER (WHERE EXISTS (SELECT 1 FROM voucher_events e
+                             WHERE e.voucher_id = v.id AND e.event = 'sent')) AS sent,
+       count(v.id) FILTER (WHERE EXISTS (SELECT 1 FROM voucher_events e
+                             WHERE e.voucher_id = v.id AND e.event = 'delivered')) AS delivered,
+       count(v.id) FILTER (WHERE EXISTS (SELECT 1 FROM voucher_events e
+                             WHERE e.voucher_id = v.id AND e.event = 'read')) AS read,
+       count(v.id) FILTER (WHERE v.state = 'failed') AS failed,
+       count(v.id) FILTER (WHERE v.state = 'redeemed') AS redeemed,
+       count(v.id) FILTER (WHERE v.state = 'expired') AS expired,
+       count(v.id) FILTER (WHERE v.state = 'lapsed') AS lapsed
+FROM campaigns c
+LEFT JOIN vouchers v ON v.campaign_id = c.id
+WHERE c.id = $1
+GROUP BY c.id

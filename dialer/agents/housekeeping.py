@@ -1,7 +1,7 @@
 """The agents' side of every tick, on every node (each row changes once, whoever runs
 it first): calls that waited on hold too long are abandoned, agents whose after-call
-work is over become available (and take a call waiting on hold), consoles that went
-silent go offline. The hang-ups and bridges run after the commit."""
+work is over become available (and take a call waiting on hold), calls still on hold
+go to any agent free now, consoles that went silent go offline. The hang-ups and bridges run after the commit."""
 
 from __future__ import annotations
 
@@ -36,6 +36,16 @@ async def sweep(pool: Pool, now: datetime) -> Chores:
             )
             if taken is not None and taken[1]:
                 chores.bridges.append((taken[1], row["user_id"]))
+        # Calls on hold while an agent is free (that agent was locked for a moment when
+        # the call came, say): handed over now, not left to be abandoned.
+        for row in await conn.fetch(q("waiting_calls")):
+            agent_id = await conn.fetchval(q("reserve_agent"), row["campaign_id"], row["id"], now)
+            if agent_id is None:
+                continue
+            await conn.execute(q("bridge_attempt"), row["id"], agent_id, now)
+            await presence.notify(conn, agent_id, "pop", attempt=row["id"])
+            if row["call_sid"]:
+                chores.bridges.append((row["call_sid"], agent_id))
         for row in await conn.fetch(q("agents_gone_silent"), now - SILENT_AFTER, now):
             await presence.notify(conn, row["user_id"], "state")
     return chores

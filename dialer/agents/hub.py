@@ -21,7 +21,7 @@ from aiohttp import web
 
 from dialer.agents.presence import CHANNEL
 from dialer.clock import Clock
-from dialer.db import Pool
+from dialer.db import Pool, q
 
 log = logging.getLogger(__name__)
 Build = Callable[[int, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
@@ -102,7 +102,10 @@ class Hub:
     async def _mark_present(self) -> None:
         """An open socket is a console that is there: every second, by this node's
         clock, whatever its speed (a virtual clock runs faster than the consoles'
-        pings). When the node dies, its agents fall silent and go offline."""
+        pings). When the node dies, its agents fall silent and go offline. The marks
+        never hold up a hand-over (``mark_present``: few rows, SKIP LOCKED) — one
+        UPDATE of every agent's row once locked them all, and answered calls found no
+        free agent for that moment."""
         assert self.clock is not None
         while True:
             await asyncio.sleep(PRESENT_SECONDS)
@@ -110,12 +113,7 @@ class Hub:
                 continue
             try:
                 async with self.pool.acquire() as conn:
-                    await conn.execute(
-                        "UPDATE agent_states SET seen_at = $2"
-                        " WHERE user_id = ANY($1) AND state <> 'offline'",
-                        list(self.sockets),
-                        self.clock(),
-                    )
+                    await conn.execute(q("mark_present"), list(self.sockets), self.clock())
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

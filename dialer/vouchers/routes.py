@@ -32,6 +32,7 @@ from dialer.keys import CLOCK, MESSENGER, POOL, SENDER, SETTINGS
 from dialer.uploads import receive_upload
 from dialer.vouchers import ledger, outbox, redemptions
 from dialer.vouchers.messenger import make_messenger
+from dialer.vouchers.partner import SimulatedPartner
 from dialer.web import current_user, json_response, read_json, requires, validate
 
 log = logging.getLogger(__name__)
@@ -217,9 +218,21 @@ def setup(app: web.Application) -> None:
             app[MESSENGER] = make_messenger(settings, auth_token(settings))
         app[SENDER] = outbox.Sender(app[POOL], app[CLOCK], app[MESSENGER], settings)
         app[SENDER].start()
+        partner = None
+        if settings.simulated_partner_odds > 0:
+            partner = SimulatedPartner(
+                app[POOL],
+                app[CLOCK],
+                settings.public_url,
+                settings.partner_secret.get_secret_value(),
+                odds=settings.simulated_partner_odds,
+            )
+            partner.start()
         try:
             yield
         finally:
+            if partner is not None:
+                await partner.stop()
             await app[SENDER].stop()
             await app[MESSENGER].close()
 

@@ -36,12 +36,12 @@ disconnected), so the nodes' pooled connections have their statements prepared;
 they are not counted. An agent left without a call says ``offline`` before its socket
 closes (a closed console otherwise stays available, and takes calls, until the agents'
 sweep notices its silence 45 s later). Once a cohort has joined, ``agent_states`` is
-analyzed, as autovacuum would soon do: planned on the statistics of an empty table,
-``reserve_agent`` gives one call to two agents and fails (see ``analyze``). A call
-whose pop never comes counts as infinitely late. This process collects no garbage
-while a case runs (a collection over its 1,000 consoles stalls its loop for 100 ms or
-more, and each pop read meanwhile would count late); how late its loop woke up is
-printed beside each case, as is how far the sender fell behind its schedule.
+analyzed, as autovacuum would soon do, so its statements are planned as on a running
+service, not on the statistics of an empty table. A call whose pop never comes counts
+as infinitely late. This process collects no garbage while a case runs (a collection
+over its 1,000 consoles stalls its loop for 100 ms or more, and each pop read
+meanwhile would count late); how late its loop woke up is printed beside each case,
+as is how far the sender fell behind its schedule.
 
 Memory: the resident set of node A (and its children, if any) after the warm-up and
 before the 1,000 connect, with the 1,000 connected, joined, available and idle
@@ -415,10 +415,7 @@ async def close_all(*, leave: bool = True) -> None:
 
 async def analyze(url: str) -> None:
     """Fresh planner statistics of the agents' presence, as autovacuum keeps them once
-    agents have joined. Without them, ``reserve_agent`` can be planned as a nested
-    loop that rescans its ``LIMIT 1 FOR UPDATE SKIP LOCKED`` subquery and gives one
-    call to two agents (refused by ``agent_states_attempt``: the call is then never
-    handed over); this benchmark measures the steady state."""
+    agents have joined (the table was empty when the database was prepared)."""
     conn = await connect(url)
     try:
         await conn.execute("ANALYZE agent_states")

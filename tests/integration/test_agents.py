@@ -307,3 +307,46 @@ async def test_an_open_console_stays_present_whatever_the_clock(
         for sid in list(node.carrier.calls):
             await node.carrier.hangup(sid)
         await node.settle()
+
+
+async def test_a_call_put_on_hold_while_the_free_agent_was_busy_in_the_database_goes_to_them(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    """Found by the pop benchmark: an answered call came while the free agent's row was
+    locked by another transaction (then, every agent's presence mark), found no one and
+    waited on hold; an agent already free never took it, and it was abandoned."""
+    campaign = await factory.running_campaign([row(1)], virtual_seats=0, max_hold_seconds=30)
+    ani, ani_auth = await agent(conn, "ani")
+    clock = FrozenClock(MONDAY_10_WIB)
+    talkative = replace(FAST, talk_seconds=(60.0, 60.0))
+    async with running_node(
+        settings, pool, clock, choose=lambda c: "human", speed=5, profile=talkative
+    ) as node:
+        console = await Console.open(node, ani_auth)
+        await console.say(type="join", campaign=campaign.name, state="available")
+        await console.state("available")
+        # Ani's row is held by another transaction while her call is answered.
+        locker = await pool.acquire()
+        lock = locker.transaction()
+        await lock.start()
+        await locker.execute("SELECT 1 FROM agent_states WHERE user_id = $1 FOR UPDATE", ani)
+        assert await node.tick() == {campaign.name: 1}
+        for _ in range(200):
+            if await conn.fetchval("SELECT waiting_since FROM attempts") is not None:
+                break
+            await asyncio.sleep(0.02)
+        assert await conn.fetchval("SELECT agent_id FROM attempts") is None  # on hold
+        await lock.rollback()
+        await pool.release(locker)
+        # The next tick gives the call to the agent who is free.
+        clock.advance(seconds=1)
+        await node.tick()
+        pop = await console.next("pop")
+        attempt = await conn.fetchrow("SELECT * FROM attempts")
+        assert (pop["attempt_id"], attempt["agent_id"]) == (attempt["id"], ani)
+        assert not attempt["abandoned"]
+        assert node.carrier.bridged == {attempt["call_sid"]: f"agent-{ani}"}
+        await console.ws.close()
+        for sid in list(node.carrier.calls):
+            await node.carrier.hangup(sid)
+        await node.settle()

@@ -1,0 +1,101 @@
+"""A simulated partner (Bukalapak) for ``make run`` and ``dialer demo``: some customers
+whose voucher reached their WhatsApp pay with it, and the partner reports each
+redemption the way the real one does — a JSON callback to ``/partner/redemptions``,
+signed with the shared secret and stamped with the real time.
+
+Every ``POLL`` real seconds it looks at vouchers delivered or read and not yet decided;
+each is redeemed with probability ``odds``, once, at the node's clock time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+
+import aiohttp
+
+from dialer.clock import Clock
+from dialer.db import Pool
+from dialer.vouchers.redemptions import sign
+
+log = logging.getLogger(__name__)
+POLL = 0.5
+
+
+class SimulatedPartner:
+    def __init__(
+        self,
+        pool: Pool,
+        clock: Clock,
+        base_url: str,
+        secret: str,
+        *,
+        odds: float = 0.6,
+        seed: int | None = None,
+    ) -> None:
+        self.pool, self.clock, self.base_url, self.secret = (
+            pool,
+            clock,
+            base_url.rstrip("/"),
+            secret,
+        )
+        self.odds = odds
+        self.rnd = random.Random(seed)
+        self.decided: set[int] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="simulated partner")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            while True:
+                await asyncio.sleep(POLL)
+                try:
+                    await self.step(session)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("simulated partner: a step failed")
+
+    async def step(self, session: aiohttp.ClientSession) -> int:
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT id, code FROM vouchers WHERE state IN ('delivered', 'read')"
+                " AND id <> ALL($1::bigint[]) ORDER BY id LIMIT 100",
+                list(self.decided),
+            )
+        redeemed = 0
+        for row in rows:
+            self.decided.add(row["id"])
+            if self.rnd.random() >= self.odds:
+                continue
+            body = json.dumps(
+                {
+                    "reference": f"SIM-{row['id']}",
+                    "code": row["code"],
+                    "redeemed_at": self.clock().isoformat(),
+                }
+            ).encode()
+            stamp = str(int(time.time()))
+            headers = {
+                "Content-Type": "application/json",
+                "X-Partner-Timestamp": stamp,
+                "X-Partner-Signature": sign(self.secret, stamp, body),
+            }
+            async with session.post(
+                self.base_url + "/partner/redemptions", data=body, headers=headers
+            ) as response:
+                await response.read()
+                redeemed += response.status == 200
+        return redeemed
