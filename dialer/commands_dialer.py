@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from dialer.campaigns import service as campaigns
 from dialer.cli_db import connection
 from dialer.clock import system_clock
 from dialer.commands import _json, _out
+from dialer.db import Connection
 from dialer.errors import BadRequest
 from dialer.rules.money import AmountError, format_rupiah, parse_rupiah
 from dialer.rules.penalty import SEED_PENALTY, parse_bill_month, quote
@@ -71,32 +73,32 @@ def _print_summary(data: dict[str, Any]) -> None:
         _out(f"  {n:>9,}  {code}")
 
 
-async def cmd_export_attempts(args: argparse.Namespace, settings: Settings) -> int:
+async def _export(
+    args: argparse.Namespace,
+    settings: Settings,
+    chunks: Callable[[Connection, int], AsyncIterator[str]],
+) -> int:
+    """Write a campaign's CSV export to ``--output`` or standard output."""
     async with connection(settings) as conn:
         campaign = await campaigns.get(conn, args.campaign)
         out = args.output.open("w", encoding="utf-8", newline="") if args.output else sys.stdout
         try:
-            async for chunk in export_attempts(conn, campaign.id):
+            async for chunk in chunks(conn, campaign.id):
                 out.write(chunk)
         finally:
             if args.output:
                 out.close()
     return 0
+
+
+async def cmd_export_attempts(args: argparse.Namespace, settings: Settings) -> int:
+    return await _export(args, settings, export_attempts)
 
 
 async def cmd_export_vouchers(args: argparse.Namespace, settings: Settings) -> int:
     from dialer.vouchers.export import export_vouchers
 
-    async with connection(settings) as conn:
-        campaign = await campaigns.get(conn, args.campaign)
-        out = args.output.open("w", encoding="utf-8", newline="") if args.output else sys.stdout
-        try:
-            async for chunk in export_vouchers(conn, campaign.id):
-                out.write(chunk)
-        finally:
-            if args.output:
-                out.close()
-    return 0
+    return await _export(args, settings, export_vouchers)
 
 
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
