@@ -29,18 +29,27 @@ def with_database(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_admin_url() -> Iterator[str]:
     """A server URL with rights to create databases."""
     url = os.environ.get("DATABASE_URL")
     if url:
         yield url
         return
+    import shutil
+    import tempfile
+
     from dialer.embedded_pg import EmbeddedPostgres
 
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
+    # Not under pytest's basetemp: pytest deletes all but its last three, and another
+    # pytest session on the machine would delete this server's files under it.
+    home = Path(tempfile.mkdtemp(prefix="dialer-test-pg-"))
+    server = EmbeddedPostgres(home)
     server.start()
-    yield server.url("postgres")
-    server.stop()
+    try:
+        yield server.url("postgres")
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 async def _admin(url: str) -> asyncpg.Connection:

@@ -3,13 +3,11 @@ SELECT * FROM vouchers WHERE campaign_id = $1 AND target_id = $2
 
 -- name: count_voucher
 -- One more voucher for campaign $1 if its quota $2 has room; the campaign row stays
--- locked until the outcome's transaction ends, so issuers are counted one at a time.
+-- locked until the outcome's transaction ends, so issuers are counted one at a time
+-- (ledger.issue counts last, to hold it briefly).
 UPDATE campaigns SET vouchers_issued = vouchers_issued + 1
 WHERE id = $1 AND vouchers_issued < $2
 RETURNING vouchers_issued
-
--- name: uncount_voucher
-UPDATE campaigns SET vouchers_issued = vouchers_issued - 1 WHERE id = $1
 
 -- name: take_pool_code
 -- The campaign's next free code, chosen once (MATERIALIZED) and taken.

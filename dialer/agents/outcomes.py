@@ -334,6 +334,13 @@ async def _effects(
         await _ticket(conn, form.ticket, outcome, call, now, scripts_dir)
     elif form.code == "pays_via_bukalapak":
         assert form.wa_number is not None
+        whatsapp = definition.whatsapp.model_dump(mode="json")
+        actor = f"agent:{outcome['agent_id']}"
+
+        async def message(voucher: dict[str, Any]) -> None:
+            # The code goes out over WhatsApp after the commit (the outbox).
+            await outbox.enqueue(conn, voucher, whatsapp, actor=actor, now=now)
+
         issued = await ledger.issue(
             conn,
             campaign_id=campaign_id,
@@ -343,17 +350,9 @@ async def _effects(
             agent_id=outcome["agent_id"],
             wa_number=form.wa_number,
             now=now,
+            then=message,
         )
         if issued.new:
-            assert issued.voucher is not None
-            # The code goes out over WhatsApp after the commit (the outbox).
-            await outbox.enqueue(
-                conn,
-                issued.voucher,
-                definition.whatsapp.model_dump(mode="json"),
-                actor=f"agent:{outcome['agent_id']}",
-                now=now,
-            )
             # The quota left changed: every console of the campaign shows it (and hides
             # the offer when none is left).
             await announce_voucher(conn, campaign_id)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -56,6 +57,10 @@ class Issue:
         }
 
 
+class _QuotaFull(Exception):
+    """Raised inside the issuing savepoint to undo it: no place left."""
+
+
 async def issue(
     conn: Connection,
     *,
@@ -66,38 +71,50 @@ async def issue(
     agent_id: int,
     wa_number: str,
     now: datetime,
+    then: Callable[[dict[str, Any]], Awaitable[Any]] | None = None,
 ) -> Issue:
-    """Issue the customer's voucher in the caller's transaction (the outcome's)."""
+    """Issue the customer's voucher in the caller's transaction (the outcome's);
+    ``then(voucher)`` (the WhatsApp message) is written with it.
+
+    The quota is counted last: the campaign row, which every issuer queues on, is
+    locked only for the rest of the transaction, not while the code, the voucher, its
+    event and ``then`` are written (all inside a savepoint, undone when no place is
+    left)."""
     existing = await conn.fetchrow(q("voucher_of_target"), campaign_id, target_id)
     if existing is not None:
         return Issue(True, dict(existing), new=False)
     expires = datetime.fromisoformat(str(voucher["expires"]))
     if now >= expires:
         return Issue(False, reason="expired")
-    counted = await conn.fetchval(q("count_voucher"), campaign_id, int(voucher["quota"]))
-    if counted is None:
-        return Issue(False, reason="quota_used_up")
-    code = await _code(conn, campaign_id, voucher, now)
-    if code is None:
-        await conn.execute(q("uncount_voucher"), campaign_id)
-        return Issue(False, reason="no_codes")
     hold = voucher.get("hold_days")
     lapses = now + timedelta(days=int(hold)) if hold else None
-    row = await conn.fetchrow(
-        q("insert_voucher"),
-        campaign_id,
-        target_id,
-        code,
-        outcome_id,
-        agent_id,
-        wa_number,
-        now,
-        expires,
-        lapses,
-    )
-    assert row is not None
-    await record_event(conn, row["id"], "issued", f"agent:{agent_id}", now, {"code": code})
-    return Issue(True, dict(row), new=True)
+    try:
+        async with conn.transaction():
+            code = await _code(conn, campaign_id, voucher, now)
+            if code is None:
+                return Issue(False, reason="no_codes")
+            row = await conn.fetchrow(
+                q("insert_voucher"),
+                campaign_id,
+                target_id,
+                code,
+                outcome_id,
+                agent_id,
+                wa_number,
+                now,
+                expires,
+                lapses,
+            )
+            assert row is not None
+            issued = dict(row)
+            await record_event(conn, row["id"], "issued", f"agent:{agent_id}", now, {"code": code})
+            if then is not None:
+                await then(issued)
+            if await conn.fetchval(q("count_voucher"), campaign_id, int(voucher["quota"])) is None:
+                raise _QuotaFull
+    except _QuotaFull:
+        return Issue(False, reason="quota_used_up")
+    return Issue(True, issued, new=True)
 
 
 async def record_event(

@@ -2,7 +2,7 @@
 
 Uses DATABASE_URL when set (it only creates and drops its own ``dialer_bench*``
 databases there), the embedded server otherwise. Figures, never pass/fail. Runs the
-ingest benchmark, then the claim, the status-callback and the screen-pop ones; ``--only``
+ingest benchmark, then the claim, the status-callback, the screen-pop and the voucher ones; ``--only``
 runs one.
 """
 
@@ -12,9 +12,9 @@ import argparse
 import os
 from pathlib import Path
 
-from tests.bench import callbacks, claim, ingest, pop
+from tests.bench import callbacks, claim, ingest, pop, vouchers
 
-BENCHES = ("ingest", "claim", "callbacks", "pop")
+BENCHES = ("ingest", "claim", "callbacks", "pop", "vouchers")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,8 +52,10 @@ def main() -> None:
                 lines = claim.bench(admin_url, claim_url, explain=args.explain)
             elif name == "callbacks":
                 lines = callbacks.bench(admin_url, with_database(bench_url, callbacks.BENCH_DB))
-            else:
+            elif name == "pop":
                 lines = pop.bench(admin_url, with_database(bench_url, pop.BENCH_DB))
+            else:
+                lines = vouchers.bench(admin_url, with_database(bench_url, vouchers.BENCH_DB))
             for line in lines:
                 print(line, flush=True)
     finally:
