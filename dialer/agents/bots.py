@@ -12,7 +12,6 @@ whose talk time is over, then hangs the call up.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import random
@@ -24,6 +23,7 @@ from typing import Any
 from dialer.agents import outcomes, presence
 from dialer.agents.outcomes import CHANNELS, OutcomeForm
 from dialer.auth import service as auth
+from dialer.background import Loop
 from dialer.calls.carrier import Carrier
 from dialer.clock import Clock
 from dialer.db import Connection, Pool, q
@@ -120,7 +120,7 @@ class Bots:
         self.ids: list[int] = []
         self.campaign_id: int | None = None
         self._until: dict[int, datetime] = {}  # attempt → when its talk is over
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Loop("bot agents", self._step_once, POLL)
         self.recorded = 0
 
     async def start(self) -> None:
@@ -132,27 +132,17 @@ class Bots:
                 raise ValueError(f"bot agents: no campaign {self.plan.campaign!r}")
             for n in range(1, self.plan.count + 1):
                 self.ids.append(await _bot_user(conn, n))
-        self._task = asyncio.create_task(self._run(), name="bot agents")
+        self._loop.start()
         log.info(
             "bot agents started", extra={"bots": self.plan.count, "campaign": self.plan.campaign}
         )
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.step()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("bot agents: a step failed")
-            await asyncio.sleep(POLL)
+    async def _step_once(self) -> bool:
+        await self.step()
+        return False
 
     async def step(self) -> None:
         """Present, available when idle, outcomes of calls whose talk is over."""

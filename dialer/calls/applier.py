@@ -13,13 +13,13 @@ the reconciler, so one bad callback never blocks the others.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime
 from typing import Any
 
 from asyncpg import Record
 
+from dialer.background import Loop
 from dialer.calls import apply as applying
 from dialer.clock import Clock
 from dialer.db import Connection, Pool, q
@@ -139,22 +139,20 @@ class Applier:
     def __init__(self, pool: Pool, clock: Clock) -> None:
         self.pool = pool
         self.clock = clock
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._busy = asyncio.Lock()  # one batch at a time on this node
+        self._loop = Loop("callback applier", self._full_batch, POLL_SECONDS)
 
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="callback applier")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
+
+    async def _full_batch(self) -> bool:
+        return await self._batch() == BATCH
 
     async def _batch(self) -> int:
         async with self._busy:
@@ -172,20 +170,3 @@ class Applier:
                     if not await conn.fetchval(q("count_unapplied")):
                         return total
                 await asyncio.sleep(0.01)  # another node's applier holds some
-
-    async def _run(self) -> None:
-        while True:
-            # Not asyncio.wait_for: on 3.11 it swallows a cancel that arrives as the
-            # event is set (stop() right after a last wake()), and stop() never returns.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(POLL_SECONDS):
-                    await self._wake.wait()
-            self._wake.clear()
-            try:
-                while await self._batch() == BATCH:
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("applying callbacks failed")
-                await asyncio.sleep(POLL_SECONDS)

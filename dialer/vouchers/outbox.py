@@ -18,13 +18,12 @@ the same voucher again (to a corrected number): never a second voucher.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import random
 from datetime import datetime, timedelta
 from typing import Any
 
+from dialer.background import Loop
 from dialer.calls import ratelimit
 from dialer.clock import Clock
 from dialer.db import Connection, Pool, q
@@ -144,36 +143,19 @@ class Sender:
         poll: float = 0.5,
     ) -> None:
         self.pool, self.clock, self.messenger, self.settings = pool, clock, messenger, settings
-        self.poll = poll
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Loop("whatsapp sender", self._more, poll)
 
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="whatsapp sender")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.poll):
-                    await self._wake.wait()
-            self._wake.clear()
-            try:
-                while await self.send_due():
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("sending WhatsApp messages failed")
+    async def _more(self) -> bool:
+        return await self.send_due() > 0
 
     async def send_due(self, limit: int = 20) -> int:
         """Send the messages due now (within the rate limit); how many were tried."""

@@ -9,8 +9,6 @@ each is redeemed with probability ``odds``, once, at the node's clock time.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import random
@@ -18,6 +16,7 @@ import time
 
 import aiohttp
 
+from dialer.background import Loop
 from dialer.clock import Clock
 from dialer.db import Pool
 from dialer.vouchers.redemptions import sign
@@ -46,27 +45,22 @@ class SimulatedPartner:
         self.odds = odds
         self.rnd = random.Random(seed)
         self.decided: set[int] = set()
-        self._task: asyncio.Task[None] | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._loop = Loop("simulated partner", self._step_once, POLL)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="simulated partner")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._loop.stop()
+        if self._session is not None:
+            await self._session.close()
 
-    async def _run(self) -> None:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-            while True:
-                await asyncio.sleep(POLL)
-                try:
-                    await self.step(session)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("simulated partner: a step failed")
+    async def _step_once(self) -> bool:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        await self.step(self._session)
+        return False
 
     async def step(self, session: aiohttp.ClientSession) -> int:
         async with self.pool.acquire() as conn:
