@@ -170,7 +170,7 @@ class Bots:
         async with self.pool.acquire() as conn, conn.transaction():
             if join:
                 await presence.join(conn, user_id, self.campaign_id, self.node, now)
-            hold = await _hold(conn, self.campaign_id)
+            hold = await presence.hold_of(conn, self.campaign_id)
             taken = await presence.set_state(conn, user_id, "available", now=now, hold=hold)
         if taken is not None and taken[1]:
             await self.carrier.bridge(taken[1], presence.identity(user_id))
@@ -206,8 +206,3 @@ async def _bot_user(conn: Connection, n: int) -> int:
         conn, username=name, role="agent", password=None, display_name=f"Bot {n}"
     )
     return user.id
-
-
-async def _hold(conn: Connection, campaign_id: int) -> timedelta:
-    definition = await conn.fetchval("SELECT definition FROM campaigns WHERE id = $1", campaign_id)
-    return timedelta(seconds=float((definition or {}).get("max_hold_seconds", 2.0)))

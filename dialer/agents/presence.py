@@ -48,6 +48,12 @@ async def notify(conn: Connection, user_id: int, kind: str, **data: Any) -> None
     await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
 
 
+async def hold_of(conn: Connection, campaign_id: int) -> timedelta:
+    """How long an answered call of the campaign may wait on hold for a free agent."""
+    definition = await conn.fetchval("SELECT definition FROM campaigns WHERE id = $1", campaign_id)
+    return timedelta(seconds=float((definition or {}).get("max_hold_seconds", 2.0)))
+
+
 async def join(conn: Connection, user_id: int, campaign_id: int, node: str, now: datetime) -> None:
     """The agent takes calls for a campaign (paused until they say available)."""
     await conn.execute(q("agent_join"), user_id, campaign_id, now, node)

@@ -15,7 +15,6 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
@@ -63,11 +62,6 @@ async def messages_for(
     return [state] if call is None else [state, call]
 
 
-async def _hold(conn: Connection, campaign_id: int) -> timedelta:
-    definition = await conn.fetchval("SELECT definition FROM campaigns WHERE id = $1", campaign_id)
-    return timedelta(seconds=float((definition or {}).get("max_hold_seconds", 2.0)))
-
-
 async def change(app: web.Application, user: User, body: Change) -> dict[str, Any]:
     """A console's request: join a campaign and/or change state. Returns the state."""
     if body.campaign is None and body.state is None:
@@ -85,7 +79,7 @@ async def change(app: web.Application, user: User, body: Change) -> dict[str, An
             hold = None
             if current.get("campaign"):
                 campaign = await campaigns.get(conn, current["campaign"])
-                hold = await _hold(conn, campaign.id)
+                hold = await presence.hold_of(conn, campaign.id)
             taken = await presence.set_state(conn, user.id, body.state, now=now, hold=hold)
         state = await presence.state_of(conn, user.id)
     if taken is not None and taken[1]:
