@@ -131,7 +131,7 @@ SELECT * FROM outcomes WHERE attempt_id = $1
 -- name: outcome_call
 -- The call agent $1 holds, if it is attempt $2, locked with its target.
 SELECT a.id, a.campaign_id, a.target_id, a.call_sid, a.state AS call_state,
-       c.definition, t.msisdn, t.indihome_number, t.tier, t.zone
+       c.definition, t.msisdn, t.indihome_number, t.tier, t.zone, t.name, t.bill_amount
 FROM agent_states s
 JOIN attempts a ON a.id = s.attempt_id
 JOIN campaigns c ON c.id = a.campaign_id
@@ -177,10 +177,13 @@ SELECT 1 FROM agent_states WHERE user_id = $1 FOR UPDATE
 
 -- name: vouchers_taken
 -- Customers of campaign $1 given the voucher so far (the ledger's count).
-SELECT vouchers_issued FROM campaigns WHERE id = $1
+SELECT coalesce((SELECT counted FROM voucher_counts WHERE campaign_id = $1), 0)
 
--- name: agents_on_campaign
-SELECT user_id FROM agent_states WHERE campaign_id = $1 AND state <> 'offline'
+-- name: announce_voucher
+-- Tell every console of campaign $1 (on channel $2, as presence.notify) that its voucher
+-- offer changed.
+SELECT count(pg_notify($2, json_build_object('user', user_id, 'kind', 'voucher')::text))
+FROM agent_states WHERE campaign_id = $1 AND state <> 'offline'
 
 -- name: bots_state
 -- The bot agents $1 at $2: each marked present (at most every 15 s of the node's

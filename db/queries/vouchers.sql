@@ -1,39 +1,6 @@
 -- name: voucher_of_target
 SELECT * FROM vouchers WHERE campaign_id = $1 AND target_id = $2
 
--- name: count_voucher
--- One more voucher for campaign $1 if its quota $2 has room; the campaign row stays
--- locked until the outcome's transaction ends, so issuers are counted one at a time
--- (ledger.issue counts last, to hold it briefly).
-UPDATE campaigns SET vouchers_issued = vouchers_issued + 1
-WHERE id = $1 AND vouchers_issued < $2
-RETURNING vouchers_issued
-
--- name: take_pool_code
--- The campaign's next free code, chosen once (MATERIALIZED) and taken.
-WITH free AS MATERIALIZED (
-    SELECT id FROM voucher_codes
-    WHERE campaign_id = $1 AND taken_at IS NULL
-    ORDER BY id
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-)
-UPDATE voucher_codes c SET taken_at = $2
-FROM free WHERE c.id = free.id
-RETURNING c.code
-
--- name: insert_generated_code
-INSERT INTO voucher_codes (campaign_id, code, source, added_by, added_at, taken_at)
-VALUES ($1, $2, 'generated', 'dialer', $3, $3)
-ON CONFLICT (code) DO NOTHING
-RETURNING code
-
--- name: insert_voucher
-INSERT INTO vouchers (campaign_id, target_id, code, outcome_id, agent_id, wa_number, state,
-                      issued_at, expires_at, lapses_at)
-VALUES ($1, $2, $3, $4, $5, $6, 'issued', $7, $8, $9)
-RETURNING *
-
 -- name: insert_voucher_event
 INSERT INTO voucher_events (voucher_id, event, actor, at, details)
 VALUES ($1, $2, $3, $4, $5)
@@ -58,7 +25,7 @@ WHERE lapses_at <= $1 AND expires_at > $1
 RETURNING id, campaign_id
 
 -- name: return_voucher_places
-UPDATE campaigns SET vouchers_issued = greatest(vouchers_issued - $2, 0) WHERE id = $1
+UPDATE voucher_counts SET counted = greatest(counted - $2, 0) WHERE campaign_id = $1
 
 -- name: export_vouchers
 SELECT v.code, v.state, t.indihome_number, t.name AS customer_name, v.wa_number,
@@ -91,7 +58,8 @@ RETURNING *
 -- name: voucher_funnel
 -- How far a campaign's vouchers got: each counted at every step it passed.
 SELECT c.voucher_quota AS quota,
-       c.vouchers_issued AS counted,
+       coalesce((SELECT n.counted FROM voucher_counts n WHERE n.campaign_id = c.id), 0)
+           AS counted,
        count(v.id) AS issued,
        count(v.id) FILTER (WHERE EXISTS (SELECT 1 FROM voucher_events e
                              WHERE e.voucher_id = v.id AND e.event = 'sent')) AS sent,
@@ -107,3 +75,7 @@ FROM campaigns c
 LEFT JOIN vouchers v ON v.campaign_id = c.id
 WHERE c.id = $1
 GROUP BY c.id
+
+-- name: issue_voucher
+-- The customer's voucher, issued now or found from before, or why none (migration 0012).
+SELECT result, voucher FROM issue_voucher($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)

@@ -334,23 +334,23 @@ async def _effects(
         await _ticket(conn, form.ticket, outcome, call, now, scripts_dir)
     elif form.code == "pays_via_bukalapak":
         assert form.wa_number is not None
-        whatsapp = definition.whatsapp.model_dump(mode="json")
-        actor = f"agent:{outcome['agent_id']}"
-
-        async def message(voucher: dict[str, Any]) -> None:
-            # The code goes out over WhatsApp after the commit (the outbox).
-            await outbox.enqueue(conn, voucher, whatsapp, actor=actor, now=now)
-
+        voucher = definition.voucher.model_dump(mode="json")
+        # The code goes out over WhatsApp after the commit (the outbox).
+        message = outbox.draft(
+            definition.whatsapp.model_dump(mode="json"),
+            call,
+            datetime.fromisoformat(str(voucher["expires"])),
+        )
         issued = await ledger.issue(
             conn,
             campaign_id=campaign_id,
-            voucher=definition.voucher.model_dump(mode="json"),
+            voucher=voucher,
             target_id=target_id,
             outcome_id=outcome["id"],
             agent_id=outcome["agent_id"],
             wa_number=form.wa_number,
             now=now,
-            then=message,
+            message=message,
         )
         if issued.new:
             # The quota left changed: every console of the campaign shows it (and hides

@@ -79,8 +79,7 @@ async def voucher_state(
 async def announce_voucher(conn: Connection, campaign_id: int) -> None:
     """Tell every console of the campaign that the voucher offer changed (in the
     caller's transaction: only if it commits)."""
-    for user_id in await conn.fetch(q("agents_on_campaign"), campaign_id):
-        await presence.notify(conn, user_id["user_id"], "voucher")
+    await conn.execute(q("announce_voucher"), campaign_id, presence.CHANNEL)
 
 
 # ------------------------------------------------------------------------- the text

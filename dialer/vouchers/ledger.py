@@ -1,10 +1,11 @@
 """The voucher ledger: codes in, vouchers out — one per customer, never over the quota,
 never after the expiry, in the transaction of the outcome that earns it.
 
-Exactness: the campaign's row carries ``vouchers_issued``; issuing adds one with
-``UPDATE … WHERE vouchers_issued < quota``, which takes the campaign row's lock until
-the outcome's transaction ends, so concurrent agents on any number of nodes are counted
-one after another and the quota can't be passed. A customer's second
+Exactness: the campaign's ``voucher_counts`` row counts the places taken; issuing adds
+one with ``… WHERE counted < quota``, which takes that row's lock until the outcome's
+transaction ends, so concurrent agents on any number of nodes are counted one after
+another and the quota can't be passed. Issuing is one statement, the
+``issue_voucher`` function (migration 0012), so that lock is held briefly. A customer's second
 ``pays_via_bukalapak`` finds their voucher (unique per campaign and target) and gets no
 second one. A code is taken from the campaign's pool (``FOR UPDATE SKIP LOCKED``) or
 generated (random; the unique index makes a collision impossible, a clash is drawn
@@ -16,7 +17,6 @@ from __future__ import annotations
 import csv
 import re
 import secrets
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -57,10 +57,6 @@ class Issue:
         }
 
 
-class _QuotaFull(Exception):
-    """Raised inside the issuing savepoint to undo it: no place left."""
-
-
 async def issue(
     conn: Connection,
     *,
@@ -71,50 +67,44 @@ async def issue(
     agent_id: int,
     wa_number: str,
     now: datetime,
-    then: Callable[[dict[str, Any]], Awaitable[Any]] | None = None,
+    message: dict[str, Any] | None = None,
 ) -> Issue:
-    """Issue the customer's voucher in the caller's transaction (the outcome's);
-    ``then(voucher)`` (the WhatsApp message) is written with it.
+    """Issue the customer's voucher in the caller's transaction (the outcome's), with
+    its WhatsApp ``message`` (``outbox.draft``), in one statement (``issue_voucher`` in
+    migration 0012).
 
-    The quota is counted last: the campaign row, which every issuer queues on, is
-    locked only for the rest of the transaction, not while the code, the voucher, its
-    event and ``then`` are written (all inside a savepoint, undone when no place is
-    left)."""
-    existing = await conn.fetchrow(q("voucher_of_target"), campaign_id, target_id)
-    if existing is not None:
-        return Issue(True, dict(existing), new=False)
+    The quota is counted last: the campaign row, which every issuer queues on, is locked
+    only for the rest of the transaction, not while the code, the voucher, its event and
+    the message are written (all undone when no place is left)."""
     expires = datetime.fromisoformat(str(voucher["expires"]))
-    if now >= expires:
-        return Issue(False, reason="expired")
     hold = voucher.get("hold_days")
     lapses = now + timedelta(days=int(hold)) if hold else None
-    try:
-        async with conn.transaction():
-            code = await _code(conn, campaign_id, voucher, now)
-            if code is None:
-                return Issue(False, reason="no_codes")
-            row = await conn.fetchrow(
-                q("insert_voucher"),
-                campaign_id,
-                target_id,
-                code,
-                outcome_id,
-                agent_id,
-                wa_number,
-                now,
-                expires,
-                lapses,
-            )
-            assert row is not None
-            issued = dict(row)
-            await record_event(conn, row["id"], "issued", f"agent:{agent_id}", now, {"code": code})
-            if then is not None:
-                await then(issued)
-            if await conn.fetchval(q("count_voucher"), campaign_id, int(voucher["quota"])) is None:
-                raise _QuotaFull
-    except _QuotaFull:
-        return Issue(False, reason="quota_used_up")
-    return Issue(True, issued, new=True)
+    candidates = None
+    if voucher.get("codes", "pool") != "pool":
+        prefix, length = str(voucher.get("code_prefix", "BL")), int(voucher.get("code_length", 10))
+        candidates = [
+            prefix + "".join(secrets.choice(ALPHABET) for _ in range(length)) for _ in range(5)
+        ]
+    row = await conn.fetchrow(
+        q("issue_voucher"),
+        campaign_id,
+        target_id,
+        outcome_id,
+        agent_id,
+        wa_number,
+        now,
+        expires,
+        lapses,
+        int(voucher["quota"]),
+        candidates,
+        f"agent:{agent_id}",
+        message,
+    )
+    assert row is not None
+    result = row["result"]
+    if result in ("issued", "existing"):
+        return Issue(True, dict(row["voucher"]), new=result == "issued")
+    return Issue(False, reason=result)
 
 
 async def record_event(
@@ -126,21 +116,6 @@ async def record_event(
     details: dict[str, Any] | None = None,
 ) -> None:
     await conn.execute(q("insert_voucher_event"), voucher_id, event, actor, at, details or {})
-
-
-async def _code(
-    conn: Connection, campaign_id: int, voucher: dict[str, Any], now: datetime
-) -> str | None:
-    if voucher.get("codes", "pool") == "pool":
-        code: str | None = await conn.fetchval(q("take_pool_code"), campaign_id, now)
-        return code
-    prefix, length = str(voucher.get("code_prefix", "BL")), int(voucher.get("code_length", 10))
-    for _ in range(20):
-        candidate = prefix + "".join(secrets.choice(ALPHABET) for _ in range(length))
-        made = await conn.fetchval(q("insert_generated_code"), campaign_id, candidate, now)
-        if made is not None:
-            return candidate
-    raise RuntimeError("20 generated voucher codes in a row were taken: lengthen code_length")
 
 
 # ----------------------------------------------------------------------- the pool

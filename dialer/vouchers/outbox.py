@@ -67,6 +67,25 @@ VOUCHER_STATE = {
 VOUCHER_RANK = {"issued": 0, "failed": 1, "sent": 2, "delivered": 3, "read": 4}
 
 
+def draft(whatsapp: dict[str, Any], customer: Any, expires_at: datetime) -> dict[str, Any]:
+    """The voucher's WhatsApp message before its code is known (``ledger.issue`` writes
+    it with the voucher): the template's variables from the customer (``name``,
+    ``bill_amount``, ``zone``), and which of them take the code."""
+    values = {
+        "customer_name": customer["name"],
+        "voucher_expiry": bahasa.tanggal(expires_at.astimezone(zone_info(customer["zone"])).date()),
+        "bill_amount": format_rupiah(customer["bill_amount"]),
+        "how_to_pay": HOW_TO_PAY,
+    }
+    variables = whatsapp["variables"].items()
+    return {
+        "sender": whatsapp["sender"],
+        "content_sid": whatsapp["content_sid"],
+        "variables": {n: values[name] for n, name in variables if name != "voucher_code"},
+        "code_keys": [n for n, name in variables if name == "voucher_code"],
+    }
+
+
 async def enqueue(
     conn: Connection,
     voucher: dict[str, Any],
@@ -75,29 +94,21 @@ async def enqueue(
     actor: str,
     now: datetime,
 ) -> dict[str, Any]:
-    """Queue the voucher's WhatsApp message in the caller's transaction."""
-    target = await conn.fetchrow(
+    """Queue the issued voucher's WhatsApp message again, in the caller's transaction."""
+    customer = await conn.fetchrow(
         q("voucher_message_data"), voucher["campaign_id"], voucher["target_id"]
     )
-    assert target is not None
-    values = {
-        "customer_name": target["name"],
-        "voucher_code": voucher["code"],
-        "voucher_expiry": bahasa.tanggal(
-            voucher["expires_at"].astimezone(zone_info(target["zone"])).date()
-        ),
-        "bill_amount": format_rupiah(target["bill_amount"]),
-        "how_to_pay": HOW_TO_PAY,
-    }
-    variables = {number: values[name] for number, name in whatsapp["variables"].items()}
+    assert customer is not None
+    message = draft(whatsapp, customer, voucher["expires_at"])
+    variables = message["variables"] | {key: voucher["code"] for key in message["code_keys"]}
     n = int(await conn.fetchval(q("messages_of_voucher"), voucher["id"])) + 1
     row = await conn.fetchrow(
         q("enqueue_message"),
         voucher["id"],
         voucher["campaign_id"],
         voucher["wa_number"],
-        whatsapp["sender"],
-        whatsapp["content_sid"],
+        message["sender"],
+        message["content_sid"],
         variables,
         f"voucher-{voucher['id']}-{n}",
         now,

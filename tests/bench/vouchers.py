@@ -1,10 +1,11 @@
 """Benchmark: vouchers issued a second, with the WhatsApp outbox write, under the quota.
 
 What a ``pays_via_bukalapak`` outcome does for its voucher, in one transaction each:
-``ledger.issue`` (the customer's voucher looked up, the campaign's count raised below
-the quota — the row lock every issuer queues on —, a generated code made unique,
-the voucher and its event inserted) and ``outbox.enqueue`` (the customer's name, bill
-and zone read, the message written). ``CONCURRENCY`` issuers on as many connections,
+``ledger.issue`` with the ``outbox.draft`` of its WhatsApp message (the customer's
+voucher looked up, a generated code made unique, the voucher, its event and the message
+inserted, the campaign's count raised below the quota — the row lock every issuer
+queues on). The customer's name, bill and zone are read beforehand, as the outcome's
+own query reads them with the call. ``CONCURRENCY`` issuers on as many connections,
 ``ISSUES`` distinct customers, a quota larger than that (``voucher_issue_per_s``).
 
 The reference, in the same run, same concurrency: a bare transaction doing what exact
@@ -51,7 +52,10 @@ CREATE TABLE bare_messages (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 """
 
 
-async def prepare(admin_url: str, url: str) -> tuple[int, list[tuple[int, int, int]]]:
+Work = list[tuple[int, int, int, dict[str, Any]]]
+
+
+async def prepare(admin_url: str, url: str) -> tuple[int, Work]:
     """A campaign with its list; ``ISSUES`` pays_via_bukalapak outcomes (target, outcome,
     agent) waiting for their vouchers."""
     await fresh_database(admin_url, BENCH_DB, url)
@@ -68,7 +72,8 @@ async def prepare(admin_url: str, url: str) -> tuple[int, list[tuple[int, int, i
             " hub_penerima, wa_number, recorded_at)"
             " SELECT id, campaign_id, id, $2, 'pays_via_bukalapak', 'YANG BERSANGKUTAN',"
             " msisdn, $3 FROM targets WHERE campaign_id = $1 ORDER BY id LIMIT $4"
-            " RETURNING target_id, id",
+            " RETURNING target_id, id, (SELECT row(name, bill_amount, zone) FROM targets t"
+            "  WHERE t.id = target_id) AS customer",
             campaign_id,
             agent,
             NOW,
@@ -77,24 +82,29 @@ async def prepare(admin_url: str, url: str) -> tuple[int, list[tuple[int, int, i
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
-    return campaign_id, [(r["target_id"], r["id"], agent) for r in rows]
+    return campaign_id, [
+        (
+            r["target_id"],
+            r["id"],
+            agent,
+            dict(zip(("name", "bill_amount", "zone"), r["customer"], strict=True)),
+        )
+        for r in rows
+    ]
 
 
-async def issue_all(url: str, campaign_id: int, work: list[tuple[int, int, int]]) -> float:
+async def issue_all(url: str, campaign_id: int, work: Work) -> float:
     pool = await create_pool(url, min_size=CONCURRENCY, max_size=CONCURRENCY)
-    queue: asyncio.Queue[tuple[int, int, int]] = asyncio.Queue()
+    queue: asyncio.Queue[tuple[int, int, int, dict[str, Any]]] = asyncio.Queue()
+    expires = datetime.fromisoformat(str(VOUCHER["expires"]))
     for item in work:
         queue.put_nowait(item)
 
     async def worker() -> None:
         async with pool.acquire() as conn:
             while not queue.empty():
-                target, outcome, agent = queue.get_nowait()
+                target, outcome, agent, customer = queue.get_nowait()
                 async with conn.transaction():
-
-                    async def message(voucher: dict[str, Any], conn: Any = conn) -> None:
-                        await outbox.enqueue(conn, voucher, WHATSAPP, actor="bench", now=NOW)
-
                     issued = await ledger.issue(
                         conn,
                         campaign_id=campaign_id,
@@ -104,7 +114,7 @@ async def issue_all(url: str, campaign_id: int, work: list[tuple[int, int, int]]
                         agent_id=agent,
                         wa_number="+6281200000001",
                         now=NOW,
-                        then=message,
+                        message=outbox.draft(WHATSAPP, customer, expires),
                     )
                     assert issued.new
 
@@ -116,10 +126,10 @@ async def issue_all(url: str, campaign_id: int, work: list[tuple[int, int, int]]
         await pool.close()
 
 
-async def bare_all(url: str, work: list[tuple[int, int, int]]) -> float:
+async def bare_all(url: str, work: Work) -> float:
     pool = await create_pool(url, min_size=CONCURRENCY, max_size=CONCURRENCY)
     queue: asyncio.Queue[int] = asyncio.Queue()
-    for target, _, _ in work:
+    for target, *_ in work:
         queue.put_nowait(target)
 
     async def worker() -> None:
@@ -157,7 +167,7 @@ async def check(url: str) -> dict[str, Any]:
             "vouchers": await conn.fetchval("SELECT count(*) FROM vouchers"),
             "codes": await conn.fetchval("SELECT count(DISTINCT code) FROM vouchers"),
             "messages": await conn.fetchval("SELECT count(*) FROM messages"),
-            "counted": await conn.fetchval("SELECT max(vouchers_issued) FROM campaigns"),
+            "counted": await conn.fetchval("SELECT max(counted) FROM voucher_counts"),
         }
     finally:
         await conn.close()

@@ -8,6 +8,7 @@ import pwd
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -88,17 +89,26 @@ def test_cli_errors_are_clear_and_exit_non_zero(tmp_path: Path, db_url: str) -> 
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0, reason="switching to a normal user needs root")
-def test_the_embedded_server_starts_for_a_normal_user_too(tmp_path: Path) -> None:
+def test_the_embedded_server_starts_for_a_normal_user_too() -> None:
     try:
         user = pwd.getpwnam("nobody")
     except KeyError:
         pytest.skip("no 'nobody' user")
     if shutil.which("setpriv") is None:
         pytest.skip("no setpriv")
-    home = tmp_path / "normal"
+    # Not under tmp_path: pytest keeps its base directory private to root (0700), so
+    # the normal user could not reach it.
+    outer = Path(tempfile.mkdtemp(prefix="dialer-normal-user-"))
+    outer.chmod(0o755)
+    try:
+        _start_as(user, outer / "normal")
+    finally:
+        shutil.rmtree(outer, ignore_errors=True)
+
+
+def _start_as(user: pwd.struct_passwd, home: Path) -> None:
     home.mkdir()
     os.chown(home, user.pw_uid, user.pw_gid)
-    tmp_path.chmod(0o755)
     code = (
         "import asyncio, asyncpg; from pathlib import Path; "
         "from dialer.embedded_pg import EmbeddedPostgres; "

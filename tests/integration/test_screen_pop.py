@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
+import pytest
 from aiohttp import FormData, web
 from aiohttp.test_utils import TestServer
 
@@ -261,8 +262,9 @@ async def test_the_voucher_offer_leaves_every_console_when_the_last_one_is_taken
         await node.settle()
 
 
+@pytest.mark.parametrize("round", range(3))  # three chances for a race to show
 async def test_a_hundred_concurrent_submits_of_one_call_issue_one_voucher(
-    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, round: int
 ) -> None:
     voucher = {"quota": 50, "expires": "2022-09-30T23:59:59+07:00", "codes": "generated"}
     async with on_a_call(settings, pool, conn, factory, voucher=voucher) as call:
@@ -284,4 +286,4 @@ async def test_a_hundred_concurrent_submits_of_one_call_issue_one_voucher(
     assert len(codes) == 1  # every answer names the one voucher
     assert await conn.fetchval("SELECT count(*) FROM outcomes") == 1
     assert await conn.fetchval("SELECT count(*) FROM vouchers") == 1
-    assert await conn.fetchval("SELECT vouchers_issued FROM campaigns") == 1
+    assert await conn.fetchval("SELECT counted FROM voucher_counts") == 1

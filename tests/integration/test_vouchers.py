@@ -46,6 +46,7 @@ async def issue(
     outcome: int,
     agent: int,
     now: datetime = NOW,
+    message: dict[str, Any] | None = None,
 ) -> ledger.Issue:
     async with pool.acquire() as c, c.transaction():
         return await ledger.issue(
@@ -57,7 +58,16 @@ async def issue(
             agent_id=agent,
             wa_number="+6281200000001",
             now=now,
+            message=message,
         )
+
+
+MESSAGE = {
+    "sender": "whatsapp:+6281100000001",
+    "content_sid": "HX" + "0" * 32,
+    "variables": {"1": "Budi", "3": "30 September 2022"},
+    "code_keys": ["2"],
+}
 
 
 async def test_concurrent_issuers_issue_exactly_the_quota_one_per_customer(
@@ -76,7 +86,7 @@ async def test_concurrent_issuers_issue_exactly_the_quota_one_per_customer(
     assert len(issued) == 50
     assert {r.reason for r in results if not r.issued} == {"quota_used_up"}
     assert await conn.fetchval("SELECT count(*) FROM vouchers") == 50
-    assert await conn.fetchval("SELECT vouchers_issued FROM campaigns") == 50
+    assert await conn.fetchval("SELECT counted FROM voucher_counts") == 50
     codes = [r.voucher["code"] for r in issued if r.voucher]
     assert len(set(codes)) == 50 and all(c.startswith("BL") and len(c) == 12 for c in codes)
     assert await conn.fetchval("SELECT count(*) FROM voucher_events WHERE event = 'issued'") == 50
@@ -93,6 +103,44 @@ async def test_concurrent_issuers_issue_exactly_the_quota_one_per_customer(
     assert again.issued and again.new is False
     assert again.voucher and again.voucher["code"] == first["code"]
     assert await conn.fetchval("SELECT count(*) FROM vouchers") == 50
+
+
+async def test_no_place_left_writes_nothing_not_even_the_code_or_the_message(
+    pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    voucher = VOUCHER | {"quota": 1}
+    campaign = await factory.create_campaign(voucher=voucher)
+    agent, (first, second) = await outcomes_for(conn, campaign.id, 2)
+    got = await issue(pool, campaign.id, voucher, 1, first, agent, message=MESSAGE)
+    assert got.new and got.voucher is not None
+    message = await conn.fetchrow("SELECT * FROM messages")
+    assert message["variables"] == MESSAGE["variables"] | {"2": got.voucher["code"]}
+    assert message["idempotency_key"] == f"voucher-{got.voucher['id']}-1"
+    assert (message["state"], message["to_number"]) == ("pending", "+6281200000001")
+    late = await issue(pool, campaign.id, voucher, 2, second, agent, message=MESSAGE)
+    assert (late.issued, late.reason) == (False, "quota_used_up")
+    for table in ("voucher_codes", "vouchers", "voucher_events", "messages"):
+        assert await conn.fetchval(f"SELECT count(*) FROM {table}") == 1, table
+    assert await conn.fetchval("SELECT counted FROM voucher_counts") == 1
+
+
+async def test_a_generated_code_already_taken_is_drawn_again(
+    pool: Pool, conn: asyncpg.Connection, factory: Factory, monkeypatch: Any
+) -> None:
+    campaign = await factory.create_campaign(voucher=VOUCHER)
+    other = await factory.create_campaign(voucher=VOUCHER, name="other")
+    agent, (outcome,) = await outcomes_for(conn, campaign.id, 1)
+    await conn.execute(
+        "INSERT INTO voucher_codes (campaign_id, code, source, added_by, added_at)"
+        " VALUES ($1, 'BLAAAAAAAAAA', 'file:old.csv', 'mira', $2)",
+        other.id,
+        NOW,
+    )
+    letters = iter("A" * 10 + "B" * 40)
+    monkeypatch.setattr(ledger.secrets, "choice", lambda _: next(letters))
+    got = await issue(pool, campaign.id, VOUCHER, 1, outcome, agent)
+    assert got.new and got.voucher is not None and got.voucher["code"] == "BLBBBBBBBBBB"
+    assert await conn.fetchval("SELECT count(*) FROM voucher_codes") == 2
 
 
 async def test_none_after_the_expiry_and_none_beyond_the_pool(
@@ -117,7 +165,7 @@ async def test_none_after_the_expiry_and_none_beyond_the_pool(
     assert [(g.issued, g.reason) for g in got[3:]] == [(False, "no_codes")] * 2
     assert "Stok kode voucher habis" in got[3].to_json()["message"]
     # The count is the vouchers issued: two places are still free for new codes.
-    assert await conn.fetchval("SELECT vouchers_issued FROM campaigns") == 3
+    assert await conn.fetchval("SELECT counted FROM voucher_counts") == 3
 
 
 async def test_the_partners_file_is_imported_with_bad_lines_reported(
@@ -184,7 +232,7 @@ async def test_vouchers_expire_and_held_ones_lapse_returning_their_place(
         "expired": 0,
         "lapsed": 1,
     }
-    assert await conn.fetchval("SELECT vouchers_issued FROM campaigns") == 1
+    assert await conn.fetchval("SELECT counted FROM voucher_counts") == 1
     third = await issue(
         pool, campaign.id, held, 3, outcome_ids[2], agent, now=NOW + timedelta(days=3, hours=1)
     )
