@@ -119,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
         "redemptions", help="apply the partner's report (reference, code, redeemed_at[, amount])"
     )
     vred.add_argument("file", type=Path)
+    vvoid = vouchers.add_parser(
+        "void", help="void a voucher by its code: not redeemable, its place back in the quota"
+    )
+    vvoid.add_argument("code")
+    vvoid.add_argument("--reason", required=True)
+    vvoid.add_argument("--actor")
 
     users = sub.add_parser("users", help="managers and agents").add_subparsers(
         dest="action", required=True

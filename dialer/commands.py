@@ -23,7 +23,7 @@ from dialer.cli_db import connection, database_url
 from dialer.clock import Clock, ScaledClock, system_clock
 from dialer.db import connect, q
 from dialer.dnc import service as dnc
-from dialer.errors import BadRequest, Conflict
+from dialer.errors import BadRequest, Conflict, NotFound
 from dialer.settings import Settings
 from dialer.targets.service import ImportSummary, import_targets
 
@@ -232,6 +232,20 @@ async def cmd_vouchers_redemptions(args: argparse.Namespace, settings: Settings)
             conn, args.file, source=f"file:{args.file.name}", now=system_clock()
         )
     _json(counts)
+    return 0
+
+
+async def cmd_vouchers_void(args: argparse.Namespace, settings: Settings) -> int:
+    from dialer.vouchers import ledger
+
+    async with connection(settings) as conn, conn.transaction():
+        voucher = await conn.fetchrow(q("lock_voucher_by_code"), args.code.strip().upper())
+        if voucher is None:
+            raise NotFound(f"no voucher with the code {args.code!r}")
+        voided = await ledger.void(
+            conn, voucher, reason=args.reason, actor=_actor(args), now=system_clock()
+        )
+    _json(voided)
     return 0
 
 

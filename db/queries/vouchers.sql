@@ -70,7 +70,8 @@ SELECT c.voucher_quota AS quota,
        count(v.id) FILTER (WHERE v.state = 'failed') AS failed,
        count(v.id) FILTER (WHERE v.state = 'redeemed') AS redeemed,
        count(v.id) FILTER (WHERE v.state = 'expired') AS expired,
-       count(v.id) FILTER (WHERE v.state = 'lapsed') AS lapsed
+       count(v.id) FILTER (WHERE v.state = 'lapsed') AS lapsed,
+       count(v.id) FILTER (WHERE v.state = 'voided') AS voided
 FROM campaigns c
 LEFT JOIN vouchers v ON v.campaign_id = c.id
 WHERE c.id = $1
@@ -79,3 +80,16 @@ GROUP BY c.id
 -- name: issue_voucher
 -- The customer's voucher, issued now or found from before, or why none (migration 0012).
 SELECT result, voucher FROM issue_voucher($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+
+-- name: void_voucher
+UPDATE vouchers SET state = 'voided' WHERE id = $1 RETURNING *
+
+-- name: hold_voucher_messages
+-- A voided voucher's messages not sent yet are not sent (a message already handed to
+-- WhatsApp can't be called back).
+WITH held AS (
+    UPDATE messages SET state = 'failed', error = 'voucher voided', updated_at = $2
+    WHERE voucher_id = $1 AND state = 'pending'
+    RETURNING 1
+)
+SELECT count(*) FROM held

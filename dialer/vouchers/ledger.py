@@ -25,7 +25,7 @@ from typing import Any
 import asyncpg
 
 from dialer.db import Connection, q
-from dialer.errors import ValidationFailed
+from dialer.errors import Conflict, ValidationFailed
 from dialer.targets.columns import header_key
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,39}$")
@@ -197,3 +197,32 @@ async def import_codes(
         "rejected": problems[:1000],
         "rejected_rows": len(problems),
     }
+
+
+# ----------------------------------------------------------------------- voiding
+
+COUNTED = ("issued", "sent", "delivered", "read", "failed")  # hold a place of the quota
+
+
+async def void(
+    conn: Connection, voucher: Any, *, reason: str, actor: str, now: datetime
+) -> dict[str, Any]:
+    """A manager voids a voucher (locked by the caller): it can no longer be redeemed,
+    its message is not sent if it has not been yet, and its place returns to the quota
+    (the consoles of the campaign are told: the offer may come back). Voiding twice is
+    one voiding; a redeemed, expired or lapsed voucher can't be voided."""
+    from dialer.agents.screen_pop import announce_voucher
+
+    if voucher["state"] == "voided":
+        return dict(voucher)
+    if voucher["state"] not in COUNTED:
+        raise Conflict(f"voucher {voucher['code']} is {voucher['state']}: it can't be voided")
+    row = await conn.fetchrow(q("void_voucher"), voucher["id"])
+    assert row is not None
+    held = await conn.fetchval(q("hold_voucher_messages"), voucher["id"], now)
+    await record_event(
+        conn, voucher["id"], "voided", actor, now, {"reason": reason, "messages_held": held}
+    )
+    await conn.execute(q("return_voucher_places"), voucher["campaign_id"], 1)
+    await announce_voucher(conn, voucher["campaign_id"])
+    return dict(row)

@@ -5,6 +5,8 @@
 line. ``GET /api/campaigns/{c}/vouchers``: the quota, how much of it is issued, the
 pool, and the vouchers with their state. ``POST /api/vouchers/{id}/resend``
 (``{"wa_number": …}`` optional): the same voucher's message again.
+``POST /api/vouchers/{id}/void`` (``{"reason": …}``): the voucher can no longer be
+redeemed, its unsent message is held, its place returns to the quota.
 
 ``POST /messaging/status?message=ID``: WhatsApp status callbacks, signed like the
 voice ones (403 otherwise), stored and applied (``outbox.apply_status``).
@@ -27,7 +29,7 @@ from dialer.calls.routes import auth_token, signed_form
 from dialer.campaigns import service as campaigns
 from dialer.db import q
 from dialer.dnc.service import normalize
-from dialer.errors import BadRequest, Forbidden
+from dialer.errors import BadRequest, Forbidden, NotFound
 from dialer.keys import CLOCK, MESSENGER, POOL, SENDER, SETTINGS
 from dialer.uploads import receive_upload
 from dialer.vouchers import ledger, outbox, redemptions
@@ -114,6 +116,32 @@ async def resend(request: web.Request) -> web.Response:
         )
     request.app[SENDER].wake()
     return json_response({"message": message}, status=201)
+
+
+class Void(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str = Field(min_length=3, max_length=500)
+
+
+@routes.post("/api/vouchers/{id}/void")
+@requires("manager")
+async def void(request: web.Request) -> web.Response:
+    raw = request.match_info["id"]
+    if not raw.isdigit():
+        raise BadRequest(f"voucher id {raw!r} is not a number")
+    body = await read_json(request, Void)
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        voucher = await conn.fetchrow(q("lock_voucher"), int(raw))
+        if voucher is None:
+            raise NotFound(f"no voucher {raw}")
+        voided = await ledger.void(
+            conn,
+            voucher,
+            reason=body.reason,
+            actor=current_user(request).username,
+            now=request.app[CLOCK](),
+        )
+    return json_response({"voucher": voided})
 
 
 @routes.post("/messaging/status")

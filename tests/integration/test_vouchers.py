@@ -4,6 +4,7 @@ per customer, never over the quota — under concurrent issuers — nor after th
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,8 +13,9 @@ from aiohttp import FormData
 
 from dialer.auth import service as auth
 from dialer.db import Pool, create_pool
-from dialer.vouchers import ledger
+from dialer.vouchers import ledger, redemptions
 from tests.factories import Factory
+from tests.integration.test_embedded_and_cli import dialer
 
 NOW = datetime(2022, 9, 5, 3, 0, tzinfo=UTC)
 VOUCHER = {"quota": 50, "expires": "2022-09-30T23:59:59+07:00", "codes": "generated"}
@@ -275,3 +277,101 @@ async def test_export_vouchers_writes_every_voucher_as_csv(
     ]
     assert all(r["code"].startswith("BL") and r["wa_number"] == "+6281200000001" for r in rows)
     assert rows[0]["issued_at"] == NOW.isoformat() and rows[0]["sent_at"] == ""
+
+
+async def test_a_voided_voucher_gives_its_place_back_and_its_message_is_not_sent(
+    pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    voucher = VOUCHER | {"quota": 1}
+    campaign = await factory.create_campaign(voucher=voucher)
+    agent, (first, second) = await outcomes_for(conn, campaign.id, 2)
+    got = await issue(pool, campaign.id, voucher, 1, first, agent, message=MESSAGE)
+    assert got.voucher is not None
+    full = await issue(pool, campaign.id, voucher, 2, second, agent)
+    assert full.reason == "quota_used_up"
+    for _ in range(2):  # voiding twice is one voiding
+        async with conn.transaction():
+            row = await conn.fetchrow(
+                "SELECT * FROM vouchers WHERE id = $1 FOR UPDATE", got.voucher["id"]
+            )
+            voided = await ledger.void(conn, row, reason="wrong customer", actor="mira", now=NOW)
+        assert voided["state"] == "voided"
+    assert await conn.fetchval("SELECT counted FROM voucher_counts") == 0
+    assert await conn.fetchrow("SELECT state, error FROM messages") == ("failed", "voucher voided")
+    events = await conn.fetch("SELECT event, actor, details FROM voucher_events ORDER BY id")
+    assert [(e["event"], e["actor"]) for e in events] == [
+        ("issued", f"agent:{agent}"),
+        ("voided", "mira"),
+    ]
+    assert events[1]["details"] == {"reason": "wrong customer", "messages_held": 1}
+    # The place is free again: the next customer who agrees gets it.
+    again = await issue(pool, campaign.id, voucher, 2, second, agent)
+    assert again.new and again.voucher and again.voucher["code"] != got.voucher["code"]
+    # The partner can't redeem the voided code.
+    async with conn.transaction():
+        redeemed = await redemptions.redeem(
+            conn,
+            reference="R-1",
+            code=got.voucher["code"],
+            redeemed_at=NOW,
+            amount=None,
+            source="callback",
+            now=NOW,
+        )
+    assert redeemed["result"] == "voided"
+    assert (
+        await conn.fetchval("SELECT state FROM vouchers WHERE id = $1", got.voucher["id"])
+        == "voided"
+    )
+
+
+async def test_managers_void_through_the_api_and_the_command_line(
+    client: Any, db_url: str, pool: Pool, conn: asyncpg.Connection, factory: Factory, tmp_path: Any
+) -> None:
+    campaign = await factory.create_campaign(voucher=VOUCHER)
+    agent, outcome_ids = await outcomes_for(conn, campaign.id, 3)
+    vouchers = []
+    for n, outcome in enumerate(outcome_ids, 1):
+        issued = await issue(pool, campaign.id, VOUCHER, n, outcome, agent)
+        assert issued.voucher is not None
+        vouchers.append(issued.voucher)
+    mira = await auth.create_user(conn, username="mira", role="manager", password=None)
+    boss = {"Authorization": f"Bearer {(await auth.issue_token(conn, mira.id, kind='api'))[0]}"}
+    token, _ = await auth.issue_token(conn, agent, kind="api")
+    url = f"/api/vouchers/{vouchers[0]['id']}/void"
+    resp = await client.post(
+        url, json={"reason": "fraud"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert resp.status == 403
+    resp = await client.post(url, json={}, headers=boss)
+    assert resp.status == 422 and "reason" in await resp.text()
+    resp = await client.post("/api/vouchers/999999/void", json={"reason": "fraud"}, headers=boss)
+    assert resp.status == 404
+    assert await conn.fetchval("SELECT count(*) FROM vouchers WHERE state = 'voided'") == 0
+    resp = await client.post(url, json={"reason": "fraud"}, headers=boss)
+    assert resp.status == 200 and (await resp.json())["voucher"]["state"] == "voided"
+    await conn.execute("UPDATE vouchers SET state = 'redeemed' WHERE id = $1", vouchers[1]["id"])
+    resp = await client.post(
+        f"/api/vouchers/{vouchers[1]['id']}/void", json={"reason": "fraud"}, headers=boss
+    )
+    assert resp.status == 409 and "redeemed" in await resp.text()
+    # From the command line, by code.
+    done = dialer(
+        "vouchers",
+        "void",
+        vouchers[2]["code"].lower(),
+        "--reason",
+        "asked by the partner",
+        home=tmp_path,
+        env_db=db_url,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["state"] == "voided"
+    unknown = dialer(
+        "vouchers", "void", "NOPE-0000", "--reason", "x y z", home=tmp_path, env_db=db_url
+    )
+    assert unknown.returncode != 0 and "no voucher with the code" in unknown.stderr
+    assert await conn.fetchval("SELECT counted FROM voucher_counts") == 1
+    voided = await conn.fetch("SELECT actor FROM voucher_events WHERE event = 'voided' ORDER BY id")
+    actors = [v["actor"] for v in voided]
+    assert len(actors) == 2 and actors[0] == "mira" and actors[1].startswith("cli:")
