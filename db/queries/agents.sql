@@ -111,19 +111,28 @@ RETURNING attempt_id
 
 -- name: agent_call
 -- The call agent $1 holds, with its customer: only their own (the join is on the
--- agent's row, so no other call can be read this way).
-SELECT s.state AS agent_state, s.wrap_up_until, a.id AS attempt_id, a.state AS call_state,
-       a.call_sid, a.answered_at, a.bridged_at, a.ended_at, a.campaign_id,
-       c.name AS campaign, c.definition, u.display_name AS agent_name,
+-- agent's row, so no other call can be read this way). The campaign's definition is
+-- not read (each node keeps it by version: ``Pops.campaign``); the places of the
+-- voucher quota taken and when the customer's row came with the list are.
+SELECT s.state AS agent_state, s.since, s.wrap_up_until, a.id AS attempt_id,
+       a.state AS call_state, a.call_sid, a.answered_at, a.bridged_at, a.ended_at,
+       a.campaign_id, c.name AS campaign, c.version, u.display_name AS agent_name,
        t.id AS target_id, t.customer_id, t.name, t.indihome_number, t.msisdn, t.wa_number,
        t.tier, t.product, t.address, t.province, t.zone, t.bill_month, t.bill_amount,
-       t.payment_channels, t.attempts, t.last_result
+       t.payment_channels, t.attempts, t.last_result,
+       i.finished_at AS list_as_of,
+       coalesce((SELECT n.counted FROM voucher_counts n WHERE n.campaign_id = a.campaign_id), 0)
+           AS vouchers_counted
 FROM agent_states s
 JOIN users u ON u.id = s.user_id
 JOIN attempts a ON a.id = s.attempt_id
 JOIN campaigns c ON c.id = a.campaign_id
 JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
+LEFT JOIN target_imports i ON i.id = t.import_id
 WHERE s.user_id = $1 AND s.state IN ('on_call', 'wrap_up')
+
+-- name: campaign_version
+SELECT version, definition FROM campaigns WHERE id = $1
 
 -- name: outcome_of_attempt
 SELECT * FROM outcomes WHERE attempt_id = $1

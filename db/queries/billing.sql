@@ -16,24 +16,18 @@ WITH added AS (
 )
 SELECT count(*) FROM added
 
--- name: payments_of
--- A customer's payments since $2, newest first.
-SELECT reference, bill_month, amount, channel, paid_at, source, recorded_at
-FROM payments
-WHERE indihome_number = $1 AND paid_at >= $2
-ORDER BY paid_at DESC
-LIMIT 50
-
--- name: bill_payment
--- The payment of one bill, if billing reported one.
-SELECT reference, bill_month, amount, channel, paid_at, source, recorded_at
-FROM payments
-WHERE indihome_number = $1 AND bill_month = $2
-ORDER BY paid_at
-LIMIT 1
-
--- name: list_import_time
--- When the customer's row came in with the list (the bill columns' "as of").
-SELECT i.finished_at
-FROM targets t JOIN target_imports i ON i.id = t.import_id
-WHERE t.campaign_id = $1 AND t.id = $2
+-- name: customer_payments
+-- A customer's payments since $2 (newest first), and the payment of their bill of
+-- month $3 whenever it was made: one round trip for the list's bill.
+SELECT ARRAY(
+           SELECT row(reference, bill_month, amount, channel, paid_at, source)
+           FROM payments
+           WHERE indihome_number = $1 AND paid_at >= $2
+           ORDER BY paid_at DESC
+           LIMIT 50
+       ) AS recent,
+       (SELECT row(reference, bill_month, amount, channel, paid_at, source)
+        FROM payments
+        WHERE indihome_number = $1 AND bill_month = $3
+        ORDER BY paid_at
+        LIMIT 1) AS paid

@@ -28,9 +28,25 @@ CUSTOMER = (
 async def current_call(conn: Connection, user_id: int, pops: Pops) -> dict[str, Any] | None:
     """The pop of the call agent ``user_id`` holds, or None: the call, the customer, and
     the filled script with the bill, penalty and voucher figures (``screen_pop.py``)."""
+    found = await call_and_state(conn, user_id, pops)
+    return None if found is None else found[0]
+
+
+async def call_and_state(
+    conn: Connection, user_id: int, pops: Pops
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The pop of the call agent ``user_id`` holds and the agent's state (as
+    ``presence.state_of`` gives it), read together; None without a call."""
     row = await conn.fetchrow(q("agent_call"), user_id)
     if row is None:
         return None
+    state = {
+        "state": row["agent_state"],
+        "campaign": row["campaign"],
+        "since": row["since"],
+        "attempt_id": row["attempt_id"],
+        "wrap_up_until": row["wrap_up_until"],
+    }
     return await pops.build(conn, row) | {
         "type": "pop",
         "attempt_id": row["attempt_id"],
@@ -44,4 +60,4 @@ async def current_call(conn: Connection, user_id: int, pops: Pops) -> dict[str, 
         },
         "customer": {key: row[key] for key in CUSTOMER},
         "history": {"attempts": row["attempts"], "last_result": row["last_result"]},
-    }
+    }, state

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from dialer.agents import outcomes, presence, transfers
 from dialer.agents.bots import BotPlan, Bots, parse_odds
-from dialer.agents.calls import current_call
+from dialer.agents.calls import call_and_state, current_call
 from dialer.agents.hub import Hub
 from dialer.agents.outcomes import OutcomeForm
 from dialer.agents.screen_pop import Pops
@@ -55,11 +55,15 @@ async def messages_for(
 ) -> list[dict[str, Any]]:
     """What the agent's console is sent for an event: the state, and the call (whose
     voucher step shows or hides with the campaign's quota and expiry)."""
-    state = {"type": "state"} | await presence.state_of(conn, user_id)
-    if kind == "state" and state["attempt_id"] is None:
-        return [state]
-    call = await current_call(conn, user_id, pops)
-    return [state] if call is None else [state, call]
+    if kind == "state":
+        state = await presence.state_of(conn, user_id)
+        if state["attempt_id"] is None:
+            return [{"type": "state"} | state]
+    found = await call_and_state(conn, user_id, pops)  # the state read with the call
+    if found is None:
+        return [{"type": "state"} | await presence.state_of(conn, user_id)]
+    call, state = found
+    return [{"type": "state"} | state, call]
 
 
 async def change(app: web.Application, user: User, body: Change) -> dict[str, Any]:

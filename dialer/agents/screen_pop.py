@@ -9,9 +9,10 @@ the channels paid with lately, the WA number), each step marked shown or not. St
 the voucher has expired; consoles are told at once when that happens during a call
 (``voucher_changed``) and hide them themselves at the expiry instant.
 
-``Pops.build`` gathers the inputs: the call's row, the script as applied with the
-campaign, the bill from the ``BillingSource`` (which says where its figures come from
-and when), and the campaign's voucher count.
+``Pops.build`` gathers the inputs: the call's row (with the campaign's voucher count and
+when the list came), the script as applied with the campaign and the campaign's
+definition (both kept by the node: by digest, by version), and the bill from the
+``BillingSource`` (which says where its figures come from and when).
 """
 
 from __future__ import annotations
@@ -60,20 +61,6 @@ class VoucherState:
             if self.available(now)
             else ("expired" if now >= self.expires_at else "quota_used_up"),
         }
-
-
-async def voucher_state(
-    conn: Connection, campaign_id: int, definition: dict[str, Any]
-) -> VoucherState:
-    """The campaign's voucher quota, how much of it is taken, and its expiry."""
-    voucher = definition["voucher"]
-    issued = await conn.fetchval(q("vouchers_taken"), campaign_id)
-    return VoucherState(
-        quota=int(voucher["quota"]),
-        issued=int(issued or 0),
-        expires_at=datetime.fromisoformat(voucher["expires"]),
-        partner=str(voucher.get("partner", "Bukalapak")),
-    )
 
 
 async def announce_voucher(conn: Connection, campaign_id: int) -> None:
@@ -260,15 +247,44 @@ def render(facts: Facts) -> dict[str, Any]:
 # ------------------------------------------------------------------ from the database
 
 
+@dataclass(frozen=True)
+class CampaignView:
+    """What pops need of a campaign's definition, read and checked once a version."""
+
+    definition: dict[str, Any]
+    penalty: Penalty
+    transfers: list[dict[str, Any]]
+    quota: int
+    expires_at: datetime
+    partner: str
+
+    @classmethod
+    def of(cls, definition: dict[str, Any]) -> CampaignView:
+        voucher = definition["voucher"]
+        return cls(
+            definition=definition,
+            penalty=Penalty.model_validate(definition["penalty"]),
+            transfers=[
+                {k: d[k] for k in ("key", "label", "category")}
+                for d in definition.get("transfers", [])
+            ],
+            quota=int(voucher["quota"]),
+            expires_at=datetime.fromisoformat(voucher["expires"]),
+            partner=str(voucher.get("partner", "Bukalapak")),
+        )
+
+
 class Pops:
     """Builds pops on this node: the billing source, greeting hours and clock it uses,
-    and the scripts as applied (immutable by digest, so kept once read)."""
+    the scripts as applied (immutable by digest) and the campaigns' definitions (by
+    version: a change makes a new one), each kept once read."""
 
     def __init__(self, billing: BillingSource, hours: bahasa.GreetingHours, clock: Clock) -> None:
         self.billing = billing
         self.hours = hours
         self.clock = clock
         self._scripts: dict[tuple[str, str], dict[str, Any]] = {}
+        self._campaigns: dict[int, tuple[int, CampaignView]] = {}
 
     async def script(self, conn: Connection, name: str, digest: str) -> dict[str, Any]:
         key = (name, digest)
@@ -279,9 +295,23 @@ class Pops:
             self._scripts[key] = row["definition"]
         return self._scripts[key]
 
+    async def campaign(self, conn: Connection, campaign_id: int, version: int) -> CampaignView:
+        """The campaign's definition at ``version`` or later (one that changed since the
+        call's row was read is as good: the pop shows what holds now)."""
+        kept = self._campaigns.get(campaign_id)
+        if kept is not None and kept[0] >= version:
+            return kept[1]
+        row = await conn.fetchrow(q("campaign_version"), campaign_id)
+        if row is None:
+            raise LookupError(f"campaign {campaign_id} is not stored")
+        view = CampaignView.of(row["definition"])
+        self._campaigns[campaign_id] = (row["version"], view)
+        return view
+
     async def build(self, conn: Connection, row: Any) -> dict[str, Any]:
         """The pop of one call row (``agent_call``)."""
-        definition = row["definition"]
+        campaign = await self.campaign(conn, row["campaign_id"], row["version"])
+        definition = campaign.definition
         now = self.clock()
         customer = Customer(
             campaign_id=row["campaign_id"],
@@ -290,10 +320,11 @@ class Pops:
             bill_month=row["bill_month"],
             bill_amount=row["bill_amount"],
             payment_channels=tuple(row["payment_channels"] or ()),
+            list_as_of=row["list_as_of"],
         )
         facts = Facts(
             script=await self.script(conn, definition["script"], definition["script_digest"]),
-            penalty=Penalty.model_validate(definition["penalty"]),
+            penalty=campaign.penalty,
             product=row["product"] or definition["product"],
             agent_name=row["agent_name"],
             customer={
@@ -301,11 +332,13 @@ class Pops:
                 for k in ("name", "indihome_number", "msisdn", "wa_number", "address", "zone")
             },
             bill=await self.billing.bill(conn, customer, now),
-            voucher=await voucher_state(conn, row["campaign_id"], definition),
+            voucher=VoucherState(
+                quota=campaign.quota,
+                issued=int(row["vouchers_counted"]),
+                expires_at=campaign.expires_at,
+                partner=campaign.partner,
+            ),
             greeting_hours=self.hours,
             now=now,
         )
-        transfers = [
-            {k: d[k] for k in ("key", "label", "category")} for d in definition.get("transfers", [])
-        ]
-        return render(facts) | {"now": now, "transfers": transfers}
+        return render(facts) | {"now": now, "transfers": campaign.transfers}

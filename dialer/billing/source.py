@@ -44,6 +44,7 @@ class Customer:
     bill_month: date
     bill_amount: int
     payment_channels: tuple[str, ...]
+    list_as_of: datetime | None = None  # when the customer's row came with the list
 
 
 @dataclass(frozen=True)
@@ -99,17 +100,6 @@ class BillingSource(Protocol):
     async def close(self) -> None: ...
 
 
-def _payment(record: Any) -> Payment:
-    return Payment(
-        record["reference"],
-        record["bill_month"],
-        record["amount"],
-        record["channel"],
-        record["paid_at"],
-        record["source"],
-    )
-
-
 def _channels(*groups: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for group in groups:
@@ -125,17 +115,17 @@ class ListBilling:
     name = "list"
 
     async def bill(self, conn: Connection, customer: Customer, now: datetime) -> Bill:
-        recent = [
-            _payment(r)
-            for r in await conn.fetch(q("payments_of"), customer.indihome_number, now - RECENT)
-        ]
-        paid_row = await conn.fetchrow(
-            q("bill_payment"), customer.indihome_number, customer.bill_month
+        found = await conn.fetchrow(
+            q("customer_payments"),
+            customer.indihome_number,
+            now - RECENT,
+            customer.bill_month,
         )
-        uploaded = await conn.fetchval(
-            q("list_import_time"), customer.campaign_id, customer.target_id
-        )
-        paid = _payment(paid_row) if paid_row is not None else None
+        assert found is not None
+        recent = [Payment(*r) for r in found["recent"]]
+        paid_row = found["paid"]
+        uploaded = customer.list_as_of
+        paid = Payment(*paid_row) if paid_row is not None else None
         as_of = uploaded
         if recent:
             as_of = max(filter(None, (uploaded, *(p.paid_at for p in recent))))

@@ -15,6 +15,7 @@ from aiohttp import FormData, web
 from aiohttp.test_utils import TestServer
 
 from dialer.auth import service as auth
+from dialer.campaigns import service as campaigns
 from dialer.clock import FrozenClock
 from dialer.db import Pool
 from dialer.settings import Settings
@@ -91,6 +92,17 @@ async def test_the_pop_carries_the_filled_script_and_a_payment_made_since_the_up
             " via Tokopedia (Rp 350.000)."
         )
         assert "Tokopedia, Bukalapak, Indomaret" in step(call, "payment_channels")["agent"]
+        # The manager lowers the quota mid-call: the next pop shows the new version
+        # (the node keeps the campaign's definition by version).
+        changed = factory.seed_definition(name=created.name, virtual_seats=0)
+        changed["voucher"] = changed["voucher"] | {"quota": 40}
+        _, outcome, _ = await campaigns.apply(
+            conn, changed, actor="mira", source="test", scripts_dir=factory.root / "scripts"
+        )
+        assert outcome == "updated"
+        resp = await node.client.get("/api/agent/me", headers=ani_auth)
+        call = (await resp.json())["call"]
+        assert call["voucher"] == call["voucher"] | {"quota": 40, "left": 40}
         # The same batch again adds nothing.
         resp = await node.client.post("/api/payments", json={"payments": [PAYMENT]}, headers=boss)
         assert (await resp.json())["added"] == 0
