@@ -26,6 +26,7 @@ import aiohttp
 from twilio.request_validator import RequestValidator
 
 from dialer.calls.carrier import CarrierRejected, CarrierUnavailable
+from dialer.calls.simulated import post_callback
 from dialer.calls.twilio_carrier import TwilioCarrier
 from dialer.settings import Settings
 
@@ -152,12 +153,7 @@ class SimulatedMessenger:
             }
             if status in ERRORS:
                 params["ErrorCode"] = ERRORS[status]
-            headers = {"X-Twilio-Signature": self.validator.compute_signature(url, params)}
-            try:
-                async with self._session.post(url, data=params, headers=headers) as response:
-                    await response.read()
-            except aiohttp.ClientError as exc:
-                log.warning("simulated WhatsApp callback failed", extra={"error": str(exc)})
+            await post_callback(self._session, self.validator, url, params, message_sid=sid)
 
     async def close(self) -> None:
         for task in list(self._tasks):
