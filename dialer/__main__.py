@@ -180,6 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     penalty.add_argument("--json", action="store_true")
 
+    report = sub.add_parser("report", help="a campaign's voucher redemption report")
+    report.add_argument("campaign")
+    report.add_argument("--zone", default="WIB", choices=("WIB", "WITA", "WIT"))
+    report.add_argument("--customers", type=int, default=100, help="customers listed (JSON)")
+    report.add_argument("--json", action="store_true")
+
     export = sub.add_parser("export", help="CSV exports").add_subparsers(
         dest="action", required=True
     )

@@ -21,6 +21,7 @@ from dialer.clock import Clock, system_clock
 from dialer.db import Pool, create_pool, migrate
 from dialer.dnc import routes as dnc_routes
 from dialer.keys import CLOCK, POOL, SETTINGS
+from dialer.reports import routes as report_routes
 from dialer.settings import Settings
 from dialer.targets import routes as target_routes
 from dialer.vouchers import routes as voucher_routes
@@ -77,6 +78,7 @@ def create_app(
         agent_routes,
         agent_records,
         voucher_routes,
+        report_routes,
         pages,
     ):
         feature.setup(app)

@@ -249,6 +249,38 @@ async def cmd_vouchers_void(args: argparse.Namespace, settings: Settings) -> int
     return 0
 
 
+async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from dialer.reports import vouchers
+
+    async with connection(settings) as conn:
+        campaign = await campaigns.get(conn, args.campaign)
+        report = await vouchers.voucher_report(
+            conn,
+            campaign,
+            now=system_clock(),
+            zone=args.zone,
+            customers=vouchers.Page(limit=max(args.customers, 0)),
+        )
+    if args.json:
+        _json(report)
+        return 0
+    totals, quota = report["totals"], report["quota"]
+    _out(
+        f"{campaign.name}: vouchers {quota['taken']} of {quota['quota']} taken, {quota['left']} left"
+    )
+    _out("  " + ", ".join(f"{step} {totals[step]}" for step in vouchers.STEPS))
+    rate = totals["redemption_rate"]
+    _out(
+        f"  redemption rate {'-' if rate is None else f'{rate:.1%}'},"
+        f" median {totals['median_hours_to_redemption'] or '-'} h from the call to redemption"
+    )
+    for day in report["days"]:
+        _out(f"  {day['day']}: " + ", ".join(f"{s} {day[s]}" for s in vouchers.STEPS if day[s]))
+    if report["flagged"]["total"]:
+        _out(f"  {report['flagged']['total']} redemptions flagged (--json lists them)")
+    return 0
+
+
 async def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
     password = (
         args.password or os.environ.get("DIALER_NEW_PASSWORD") or getpass.getpass("password: ")

@@ -140,7 +140,9 @@ SELECT * FROM outcomes WHERE attempt_id = $1
 -- name: outcome_call
 -- The call agent $1 holds, if it is attempt $2, locked with its target.
 SELECT a.id, a.campaign_id, a.target_id, a.call_sid, a.state AS call_state,
-       c.definition, t.msisdn, t.indihome_number, t.tier, t.zone, t.name, t.bill_amount
+       c.definition, t.msisdn, t.indihome_number, t.tier, t.zone, t.name, t.bill_amount,
+       coalesce((SELECT n.counted FROM voucher_counts n WHERE n.campaign_id = a.campaign_id), 0)
+           AS vouchers_counted
 FROM agent_states s
 JOIN attempts a ON a.id = s.attempt_id
 JOIN campaigns c ON c.id = a.campaign_id
@@ -151,8 +153,8 @@ FOR UPDATE OF s, t
 -- name: insert_outcome
 INSERT INTO outcomes (attempt_id, campaign_id, target_id, agent_id, code, details,
                       hub_penerima, address_valid, new_address, service_working, wa_number,
-                      myindihome, notes, recorded_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                      myindihome, notes, recorded_at, voucher_offered)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 RETURNING *
 
 -- name: target_callback

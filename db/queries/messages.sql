@@ -74,3 +74,18 @@ SELECT count(*) FROM messages WHERE voucher_id = $1
 -- name: voucher_message_data
 SELECT t.name, t.bill_amount, t.zone
 FROM targets t WHERE t.campaign_id = $1 AND t.id = $2
+
+-- name: voucher_reached
+-- Voucher $1 reached WhatsApp step $2 at $3: kept when first seen; a later step implies
+-- the earlier ones (a read message was delivered and sent).
+UPDATE vouchers SET
+    sent_at      = CASE WHEN $2 IN ('sent', 'delivered', 'read')
+                        THEN coalesce(sent_at, $3) ELSE sent_at END,
+    delivered_at = CASE WHEN $2 IN ('delivered', 'read')
+                        THEN coalesce(delivered_at, $3) ELSE delivered_at END,
+    read_at      = CASE WHEN $2 = 'read' THEN coalesce(read_at, $3) ELSE read_at END,
+    failed_at    = CASE WHEN $2 = 'failed' THEN coalesce(failed_at, $3) ELSE failed_at END
+WHERE id = $1
+
+-- name: voucher_redeemed
+UPDATE vouchers SET state = 'redeemed', redeemed_at = $2 WHERE id = $1

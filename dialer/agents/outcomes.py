@@ -82,6 +82,9 @@ CHANNELS = (
     "other",
 )
 LIVE = ("queued", "dialing", "ringing", "in-progress")
+# Outcomes of customers who reached the voucher offer (script step 5): it counts as
+# heard if it was open then (quota left, not expired) — the report's "offered".
+OFFER_HEARD = frozenset({"pays_via_bukalapak", "pays_other_channel"})
 
 
 class NewTicket(BaseModel):
@@ -235,6 +238,9 @@ async def record(
         form.myindihome,
         form.notes,
         now,
+        form.code in OFFER_HEARD
+        and call["vouchers_counted"] < definition.voucher.quota
+        and now < definition.voucher.expires,
     )
     assert row is not None
     issued = await _effects(conn, form, row, call, definition, now, scripts_dir)

@@ -234,6 +234,8 @@ async def _voucher_follows(
     state = VOUCHER_STATE.get(status)
     if state is None:
         return
+    # The report's timestamps: each step when first seen, whatever the order.
+    await conn.execute(q("voucher_reached"), voucher_id, state, now)
     voucher = await conn.fetchrow(q("lock_voucher"), voucher_id)
     assert voucher is not None
     current = voucher["state"]  # redeemed, expired…: the message no longer matters

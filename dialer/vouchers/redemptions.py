@@ -94,7 +94,7 @@ async def redeem(
         assert again is not None
         return dict(again) | {"repeat": True}
     if result == "redeemed" and voucher is not None:
-        await conn.execute(q("set_voucher_state"), voucher["id"], "redeemed")
+        await conn.execute(q("voucher_redeemed"), voucher["id"], redeemed_at)
         await ledger.record_event(
             conn, voucher["id"], "redeemed", "partner", now, {"reference": reference}
         )

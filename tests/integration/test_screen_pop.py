@@ -266,6 +266,10 @@ async def test_the_voucher_offer_leaves_every_console_when_the_last_one_is_taken
             "reason": "quota_used_up",
             "message": "Kuota voucher sudah habis: tidak ada voucher yang diterbitkan.",
         }
+        # The report's "offered": Ani's customer heard the offer, Budi's (quota used up)
+        # did not.
+        offered = await conn.fetch("SELECT voucher_offered FROM outcomes ORDER BY recorded_at, id")
+        assert [o["voucher_offered"] for o in offered] == [True, False]
         for console in consoles:
             await console.ws.close()
         for sid in list(node.carrier.calls):

@@ -1,0 +1,1 @@
+"""What managers read: reports computed from the ledger and the calls."""

@@ -1,0 +1,45 @@
+"""Reports over HTTP, managers only.
+
+``GET /api/campaigns/{c}/reports/vouchers`` (``zone`` WIB|WITA|WIT for the days,
+``limit`` and ``offset`` for the page of customers): the voucher redemption report
+(``reports/vouchers.py``).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from dialer.campaigns import service as campaigns
+from dialer.errors import BadRequest
+from dialer.keys import CLOCK, POOL
+from dialer.reports import vouchers
+from dialer.web import json_response, query_int, requires
+
+routes = web.RouteTableDef()
+
+
+def zone_of(request: web.Request) -> str:
+    zone = request.query.get("zone", "WIB").upper()
+    if zone not in vouchers.ZONES:
+        raise BadRequest(f"zone {zone!r} is not one of WIB, WITA, WIT")
+    return zone
+
+
+@routes.get("/api/campaigns/{name}/reports/vouchers")
+@requires("manager")
+async def voucher_report(request: web.Request) -> web.Response:
+    page = vouchers.Page(
+        limit=query_int(request, "limit", 100, maximum=10_000),
+        offset=query_int(request, "offset", 0),
+    )
+    zone = zone_of(request)
+    async with request.app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, request.match_info["name"])
+        report = await vouchers.voucher_report(
+            conn, campaign, now=request.app[CLOCK](), zone=zone, customers=page
+        )
+    return json_response(report)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_routes(routes)

@@ -1,0 +1,234 @@
+"""The voucher redemption report: each voucher counted at every step it reached, on the
+day (in the zone asked) it reached it; totals, states, rate, median time to
+redemption, the quota left, the customers, the flagged redemptions — from the API and
+the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from aiohttp.test_utils import TestClient, TestServer
+
+from dialer.app import create_app
+from dialer.auth import service as auth
+from dialer.db import Pool
+from dialer.settings import Settings
+from dialer.vouchers import outbox, redemptions
+from tests.factories import Factory, row
+from tests.integration.test_embedded_and_cli import dialer
+from tests.integration.test_vouchers import MESSAGE, VOUCHER, issue
+
+T1 = datetime(2022, 9, 5, 3, 0, tzinfo=UTC)  # Monday 5 September, 10:00 WIB
+T2 = datetime(2022, 9, 6, 16, 30, tzinfo=UTC)  # 23:30 WIB on the 6th; 01:30 WIT on the 7th
+T3 = datetime(2022, 9, 7, 5, 0, tzinfo=UTC)  # 12:00 WIB on the 7th
+
+
+async def outcome(
+    conn: asyncpg.Connection, campaign_id: int, target: int, agent: int, code: str, at: datetime
+) -> int:
+    offered = code in ("pays_via_bukalapak", "pays_other_channel")
+    found: int = await conn.fetchval(
+        "INSERT INTO outcomes (attempt_id, campaign_id, target_id, agent_id, code,"
+        " hub_penerima, wa_number, recorded_at, voucher_offered)"
+        " VALUES ($1, $2, $1, $3, $4, 'YANG BERSANGKUTAN', '+6281200000001', $5, $6)"
+        " RETURNING id",
+        target,
+        campaign_id,
+        agent,
+        code,
+        at,
+        offered,
+    )
+    return found
+
+
+async def status(conn: asyncpg.Connection, voucher_id: int, state: str, at: datetime) -> str:
+    message_id = await conn.fetchval("SELECT id FROM messages WHERE voucher_id = $1", voucher_id)
+    params = {"MessageSid": f"SM{message_id}", "MessageStatus": state}
+    async with conn.transaction():
+        return await outbox.apply_status(conn, message_id, params, at)
+
+
+async def redeem(conn: asyncpg.Connection, reference: str, code: str, at: datetime) -> str:
+    async with conn.transaction():
+        found = await redemptions.redeem(
+            conn,
+            reference=reference,
+            code=code,
+            redeemed_at=at,
+            amount=None,
+            source="callback",
+            now=at,
+        )
+    return str(found["result"])
+
+
+async def test_the_voucher_report_counts_each_step_on_its_day(
+    settings: Settings,
+    db_url: str,
+    pool: Pool,
+    conn: asyncpg.Connection,
+    factory: Factory,
+    tmp_path: Any,
+) -> None:
+    voucher = VOUCHER | {"quota": 3}
+    campaign = await factory.create_campaign(voucher=voucher, name="report")
+    await factory.create_targets(campaign, [row(i) for i in range(1, 5)])
+    targets = [r["id"] for r in await conn.fetch("SELECT id FROM targets ORDER BY id")]
+    agent = await auth.create_user(conn, username="ani", role="agent", password=None)
+    a = await outcome(conn, campaign.id, targets[0], agent.id, "pays_via_bukalapak", T1)
+    await outcome(conn, campaign.id, targets[1], agent.id, "pays_other_channel", T1)
+    await outcome(conn, campaign.id, targets[2], agent.id, "already_paid", T1)
+    d = await outcome(conn, campaign.id, targets[3], agent.id, "pays_via_bukalapak", T2)
+    got_a = await issue(pool, campaign.id, voucher, targets[0], a, agent.id, T1, MESSAGE)
+    got_d = await issue(pool, campaign.id, voucher, targets[3], d, agent.id, T2, MESSAGE)
+    assert got_a.voucher and got_d.voucher
+    va, vd = got_a.voucher, got_d.voucher
+    minute = timedelta(minutes=1)
+    # Read comes first: it was sent and delivered too; delivered, late, changes nothing.
+    assert await status(conn, va["id"], "read", T1 + minute) == "applied"
+    assert await status(conn, va["id"], "delivered", T1 + 2 * minute) == "no_change"
+    assert await status(conn, vd["id"], "delivered", T2 + 10 * minute) == "applied"
+    assert await redeem(conn, "R-1", va["code"], T3) == "redeemed"
+    assert await redeem(conn, "R-2", va["code"], T3) == "second_use"
+    assert await redeem(conn, "R-3", "BLNOSUCHCODE", T3) == "unknown_code"
+
+    boss = await auth.create_user(conn, username="mira", role="manager", password=None)
+    headers = {"Authorization": f"Bearer {(await auth.issue_token(conn, boss.id, kind='api'))[0]}"}
+    url = "/api/campaigns/report/reports/vouchers"
+    # The service starts once the messages are read (its outbox has nothing to send).
+    async with TestClient(TestServer(create_app(settings, pool=pool))) as client:
+        await _through_the_api(client, url, headers, conn, agent.id, va, vd)
+    await _through_the_command_line(db_url, tmp_path)
+
+
+ZERO = dict.fromkeys(
+    (
+        "offered",
+        "accepted",
+        "issued",
+        "sent",
+        "delivered",
+        "read",
+        "failed",
+        "redeemed",
+        "expired",
+        "lapsed",
+    ),
+    0,
+)
+
+
+async def _through_the_api(
+    client: Any,
+    url: str,
+    headers: dict[str, str],
+    conn: asyncpg.Connection,
+    agent_id: int,
+    va: dict[str, Any],
+    vd: dict[str, Any],
+) -> None:
+    zero = ZERO
+    resp = await client.get(url, headers=headers)
+    assert resp.status == 200, await resp.text()
+    report = await resp.json()
+    zero = dict.fromkeys(
+        (
+            "offered",
+            "accepted",
+            "issued",
+            "sent",
+            "delivered",
+            "read",
+            "failed",
+            "redeemed",
+            "expired",
+            "lapsed",
+        ),
+        0,
+    )
+    assert report["days"] == [
+        zero
+        | {
+            "day": "2022-09-05",
+            "offered": 2,
+            "accepted": 1,
+            "issued": 1,
+            "sent": 1,
+            "delivered": 1,
+            "read": 1,
+        },
+        zero
+        | {
+            "day": "2022-09-06",
+            "offered": 1,
+            "accepted": 1,
+            "issued": 1,
+            "sent": 1,
+            "delivered": 1,
+        },
+        zero | {"day": "2022-09-07", "redeemed": 1},
+    ]
+    assert report["totals"] == zero | {
+        "offered": 3,
+        "accepted": 2,
+        "issued": 2,
+        "sent": 2,
+        "delivered": 2,
+        "read": 1,
+        "redeemed": 1,
+        "redemption_rate": 0.5,
+        "median_hours_to_redemption": 50.0,
+    }
+    assert report["states"] == {"redeemed": 1, "delivered": 1}
+    assert report["quota"] == {"quota": 3, "taken": 2, "left": 1}
+    customers = report["customers"]
+    assert customers["total"] == 2
+    assert [c["code"] for c in customers["items"]] == [va["code"], vd["code"]]
+    assert customers["items"][0]["state"] == "redeemed" and customers["items"][0]["agent"] == "ani"
+    assert customers["items"][0]["indihome_number"] == row(1)["indihome_number"]
+    assert report["flagged"]["total"] == 2
+    assert [f["result"] for f in report["flagged"]["items"]] == ["second_use", "unknown_code"]
+
+    # In WIT the 23:30 WIB call falls on the 7th.
+    resp = await client.get(url + "?zone=wit&limit=1&offset=1", headers=headers)
+    wit = await resp.json()
+    assert [d["day"] for d in wit["days"]] == ["2022-09-05", "2022-09-07"]
+    assert wit["days"][1] == zero | {
+        "day": "2022-09-07",
+        "offered": 1,
+        "accepted": 1,
+        "issued": 1,
+        "sent": 1,
+        "delivered": 1,
+        "redeemed": 1,
+    }
+    assert [c["code"] for c in wit["customers"]["items"]] == [vd["code"]]
+    # Bad input is named; agents are refused.
+    resp = await client.get(url + "?zone=PST", headers=headers)
+    assert resp.status == 400 and "zone" in await resp.text()
+    resp = await client.get(url + "?limit=many", headers=headers)
+    assert resp.status == 400 and "limit" in await resp.text()
+    token, _ = await auth.issue_token(conn, agent_id, kind="api")
+    resp = await client.get(url, headers={"Authorization": f"Bearer {token}"})
+    assert resp.status == 403
+    resp = await client.get("/api/campaigns/nope/reports/vouchers", headers=headers)
+    assert resp.status == 404
+
+    return report
+
+
+async def _through_the_command_line(db_url: str, tmp_path: Any) -> None:
+    done = dialer("report", "report", "--json", home=tmp_path, env_db=db_url)
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    assert [d["day"] for d in printed["days"]] == ["2022-09-05", "2022-09-06", "2022-09-07"]
+    assert printed["totals"]["redemption_rate"] == 0.5
+    text = dialer("report", "report", home=tmp_path, env_db=db_url)
+    assert text.returncode == 0, text.stderr
+    assert "vouchers 2 of 3 taken, 1 left" in text.stdout
+    assert "redemption rate 50.0%" in text.stdout and "2 redemptions flagged" in text.stdout
+    assert date(2022, 9, 7).isoformat() in text.stdout
