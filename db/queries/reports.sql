@@ -1,51 +1,26 @@
 -- name: voucher_report_days
--- Campaign $1's voucher activity per day of zone $2: the offer heard and accepted (the
--- outcomes), and each voucher's steps on the day it reached them — one scan of the
--- campaign's vouchers, one of its offered outcomes (a partial index).
-WITH steps AS (
-    SELECT (o.recorded_at AT TIME ZONE $2)::date AS day,
-           'offered' AS step
-    FROM outcomes o WHERE o.campaign_id = $1 AND o.voucher_offered
-    UNION ALL
-    SELECT (o.recorded_at AT TIME ZONE $2)::date, 'accepted'
-    FROM outcomes o
-    WHERE o.campaign_id = $1 AND o.voucher_offered AND o.code = 'pays_via_bukalapak'
-    UNION ALL
-    SELECT (x.at AT TIME ZONE $2)::date, x.step
-    FROM vouchers v,
-         LATERAL (VALUES (v.issued_at, 'issued'), (v.sent_at, 'sent'),
-                         (v.delivered_at, 'delivered'), (v.read_at, 'read'),
-                         (v.failed_at, 'failed'), (v.redeemed_at, 'redeemed'),
-                         (CASE WHEN v.state = 'expired' THEN v.expires_at END, 'expired'),
-                         (CASE WHEN v.state = 'lapsed' THEN v.lapses_at END, 'lapsed')
-         ) AS x (at, step)
-    WHERE v.campaign_id = $1 AND x.at IS NOT NULL
-)
-SELECT day,
-       count(*) FILTER (WHERE step = 'offered')   AS offered,
-       count(*) FILTER (WHERE step = 'accepted')  AS accepted,
-       count(*) FILTER (WHERE step = 'issued')    AS issued,
-       count(*) FILTER (WHERE step = 'sent')      AS sent,
-       count(*) FILTER (WHERE step = 'delivered') AS delivered,
-       count(*) FILTER (WHERE step = 'read')      AS read,
-       count(*) FILTER (WHERE step = 'failed')    AS failed,
-       count(*) FILTER (WHERE step = 'redeemed')  AS redeemed,
-       count(*) FILTER (WHERE step = 'expired')   AS expired,
-       count(*) FILTER (WHERE step = 'lapsed')    AS lapsed
-FROM steps
-GROUP BY day
-ORDER BY day
+-- Campaign $1's voucher activity per day ($2: the zone's offset from UTC in seconds;
+-- Indonesia keeps no summer time, so a day is 24 whole UTC hours): rows of (day number
+-- since 1970-01-01, step, count) from the hourly counts (migration 0013); and the
+-- vouchers by state now (day NULL, step 'state:…').
+SELECT floor((date_part('epoch', hour) + $2) / 86400)::int AS day, step, sum(n)::bigint AS n
+FROM voucher_hours
+WHERE campaign_id = $1
+GROUP BY 1, 2
+UNION ALL
+SELECT NULL, 'state:' || state, count(*)
+FROM vouchers
+WHERE campaign_id = $1
+GROUP BY state
 
 -- name: voucher_report_states
--- Campaign $1's vouchers by state now, the places of the quota taken, and the median
--- time from the call (the voucher was issued with its outcome) to the redemption.
-SELECT coalesce(jsonb_object_agg(state, n), '{}') AS states,
-       coalesce((SELECT counted FROM voucher_counts WHERE campaign_id = $1), 0) AS taken,
+-- The places of campaign $1's quota taken, and the median time from the call (the
+-- voucher was issued with its outcome) to the redemption.
+SELECT coalesce((SELECT counted FROM voucher_counts WHERE campaign_id = $1), 0) AS taken,
        (SELECT percentile_cont(0.5) WITHIN GROUP (
-                   ORDER BY extract(epoch FROM v.redeemed_at - v.issued_at))
+                   ORDER BY date_part('epoch', v.redeemed_at - v.issued_at))
         FROM vouchers v WHERE v.campaign_id = $1 AND v.redeemed_at IS NOT NULL)
            AS median_seconds_to_redemption
-FROM (SELECT state, count(*) AS n FROM vouchers WHERE campaign_id = $1 GROUP BY state) s
 
 -- name: voucher_report_customers
 -- A page of campaign $1's customers with a voucher: $2 rows from row $3, in issue order.
@@ -68,3 +43,28 @@ FROM redemptions r
 WHERE r.result <> 'redeemed' AND (r.campaign_id = $1 OR r.campaign_id IS NULL)
 ORDER BY r.received_at, r.id
 LIMIT $2
+
+-- name: rebuild_voucher_hours
+-- The hourly counts of campaign $1 computed afresh from its vouchers and outcomes (as
+-- migration 0013 first filled them): for data loaded with the triggers off.
+WITH gone AS (DELETE FROM voucher_hours WHERE campaign_id = $1)
+INSERT INTO voucher_hours (campaign_id, hour, step, n)
+SELECT $1, date_trunc('hour', at, 'UTC'), step, count(*)
+FROM (
+    SELECT recorded_at AS at, 'offered' AS step
+    FROM outcomes WHERE campaign_id = $1 AND voucher_offered
+    UNION ALL
+    SELECT recorded_at, 'accepted'
+    FROM outcomes WHERE campaign_id = $1 AND voucher_offered AND code = 'pays_via_bukalapak'
+    UNION ALL
+    SELECT x.at, x.step
+    FROM vouchers v,
+         LATERAL (VALUES (v.issued_at, 'issued'), (v.sent_at, 'sent'),
+                         (v.delivered_at, 'delivered'), (v.read_at, 'read'),
+                         (v.failed_at, 'failed'), (v.redeemed_at, 'redeemed'),
+                         (CASE WHEN v.state = 'expired' THEN v.expires_at END, 'expired'),
+                         (CASE WHEN v.state = 'lapsed' THEN v.lapses_at END, 'lapsed')
+         ) AS x (at, step)
+    WHERE v.campaign_id = $1 AND x.at IS NOT NULL
+) steps
+GROUP BY 2, 3

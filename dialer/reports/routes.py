@@ -20,7 +20,7 @@ routes = web.RouteTableDef()
 
 def zone_of(request: web.Request) -> str:
     zone = request.query.get("zone", "WIB").upper()
-    if zone not in vouchers.ZONES:
+    if zone not in vouchers.OFFSETS:
         raise BadRequest(f"zone {zone!r} is not one of WIB, WITA, WIT")
     return zone
 

@@ -14,7 +14,7 @@ not honoured (unknown code, second use, after the expiry, voided).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from dialer.campaigns.models import Campaign
@@ -32,7 +32,9 @@ STEPS = (
     "expired",
     "lapsed",
 )
-ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+# Indonesia's zones keep no summer time: a day in each is a fixed span of UTC.
+OFFSETS = {"WIB": 7 * 3600, "WITA": 8 * 3600, "WIT": 9 * 3600}
+EPOCH = date(1970, 1, 1)
 FLAGGED_LIMIT = 1000
 
 
@@ -55,18 +57,22 @@ async def voucher_report(
     definition = campaign.definition
     quota = int(definition["voucher"]["quota"])
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        days = [
-            {"day": r["day"]} | {step: r[step] for step in STEPS}
-            for r in await conn.fetch(q("voucher_report_days"), campaign.id, ZONES[zone])
-        ]
+        counted = await conn.fetch(q("voucher_report_days"), campaign.id, OFFSETS[zone])
         states = await conn.fetchrow(q("voucher_report_states"), campaign.id)
         assert states is not None
         page = await conn.fetch(
             q("voucher_report_customers"), campaign.id, customers.limit, customers.offset
         )
         flagged = await conn.fetch(q("voucher_report_flagged"), campaign.id, FLAGGED_LIMIT)
-    totals = {step: sum(d[step] for d in days) for step in STEPS}
-    by_state: dict[str, int] = dict(states["states"])
+    per_day: dict[int, dict[str, int]] = {}
+    by_state: dict[str, int] = {}
+    for day, step, n in counted:
+        if day is None:
+            by_state[step.removeprefix("state:")] = n
+            continue
+        per_day.setdefault(day, dict.fromkeys(STEPS, 0))[step] += n
+    totals = {step: sum(d[step] for d in per_day.values()) for step in STEPS}
+    days = [{"day": EPOCH + timedelta(days=d)} | per_day[d] for d in sorted(per_day)]
     issued = sum(by_state.values())
     median = states["median_seconds_to_redemption"]
     return {

@@ -12,9 +12,9 @@ import argparse
 import os
 from pathlib import Path
 
-from tests.bench import callbacks, claim, ingest, pop, vouchers
+from tests.bench import callbacks, claim, ingest, pop, report, vouchers
 
-BENCHES = ("ingest", "claim", "callbacks", "pop", "vouchers")
+BENCHES = ("ingest", "claim", "callbacks", "pop", "vouchers", "report")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,8 +54,10 @@ def main() -> None:
                 lines = callbacks.bench(admin_url, with_database(bench_url, callbacks.BENCH_DB))
             elif name == "pop":
                 lines = pop.bench(admin_url, with_database(bench_url, pop.BENCH_DB))
-            else:
+            elif name == "vouchers":
                 lines = vouchers.bench(admin_url, with_database(bench_url, vouchers.BENCH_DB))
+            else:
+                lines = report.bench(admin_url, with_database(bench_url, report.BENCH_DB))
             for line in lines:
                 print(line, flush=True)
     finally:

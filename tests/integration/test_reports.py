@@ -14,9 +14,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from dialer.app import create_app
 from dialer.auth import service as auth
+from dialer.campaigns import service as campaigns
 from dialer.db import Pool
+from dialer.reports import vouchers
 from dialer.settings import Settings
-from dialer.vouchers import outbox, redemptions
+from dialer.vouchers import expiry, outbox, redemptions
 from tests.factories import Factory, row
 from tests.integration.test_embedded_and_cli import dialer
 from tests.integration.test_vouchers import MESSAGE, VOUCHER, issue
@@ -103,7 +105,45 @@ async def test_the_voucher_report_counts_each_step_on_its_day(
     async with TestClient(TestServer(create_app(settings, pool=pool))) as client:
         await _through_the_api(client, url, headers, conn, agent.id, va, vd)
     await _through_the_command_line(db_url, tmp_path)
+    # The offer expires at the end of 30 September (WIB): the voucher not redeemed
+    # expires, on that day.
+    assert await expiry.sweep(pool, datetime(2022, 10, 1, 1, 0, tzinfo=UTC)) == {
+        "expired": 1,
+        "lapsed": 0,
+    }
+    async with pool.acquire() as c:
+        campaign = await campaigns.get(c, "report")
+        report = await vouchers.voucher_report(c, campaign, now=T3)
+    assert report["days"][-1] == ZERO | {"day": date(2022, 9, 30), "expired": 1}
+    assert report["states"] == {"redeemed": 1, "expired": 1}
+    # The hourly counts agree with the vouchers and outcomes themselves.
+    assert await conn.fetchval(CONSISTENT) is True
 
+
+CONSISTENT = """
+SELECT count(*) = 0  -- no hour counted in one and not the other, or otherwise
+FROM voucher_hours h
+FULL JOIN (
+    SELECT campaign_id, date_trunc('hour', at, 'UTC') AS hour, step, count(*) AS n
+    FROM (SELECT campaign_id, recorded_at AS at, 'offered' AS step
+          FROM outcomes WHERE voucher_offered
+          UNION ALL
+          SELECT campaign_id, recorded_at, 'accepted'
+          FROM outcomes WHERE voucher_offered AND code = 'pays_via_bukalapak'
+          UNION ALL
+          SELECT v.campaign_id, x.at, x.step
+          FROM vouchers v,
+               LATERAL (VALUES (v.issued_at, 'issued'), (v.sent_at, 'sent'),
+                               (v.delivered_at, 'delivered'), (v.read_at, 'read'),
+                               (v.failed_at, 'failed'), (v.redeemed_at, 'redeemed'),
+                               (CASE WHEN v.state = 'expired' THEN v.expires_at END, 'expired'),
+                               (CASE WHEN v.state = 'lapsed' THEN v.lapses_at END, 'lapsed')
+               ) AS x (at, step)
+          WHERE x.at IS NOT NULL) steps
+    GROUP BY 1, 2, 3
+) s ON (h.campaign_id, h.hour, h.step, h.n) = (s.campaign_id, s.hour, s.step, s.n)
+WHERE h.campaign_id IS NULL OR s.campaign_id IS NULL
+"""
 
 ZERO = dict.fromkeys(
     (

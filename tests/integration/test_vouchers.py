@@ -123,6 +123,8 @@ async def test_no_place_left_writes_nothing_not_even_the_code_or_the_message(
     assert (late.issued, late.reason) == (False, "quota_used_up")
     for table in ("voucher_codes", "vouchers", "voucher_events", "messages"):
         assert await conn.fetchval(f"SELECT count(*) FROM {table}") == 1, table
+    # Nor is it counted for the report (its hour's count is undone with it).
+    assert await conn.fetchval("SELECT sum(n) FROM voucher_hours WHERE step = 'issued'") == 1
     assert await conn.fetchval("SELECT counted FROM voucher_counts") == 1
 
 
