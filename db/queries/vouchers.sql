@@ -29,17 +29,12 @@ UPDATE voucher_counts SET counted = greatest(counted - $2, 0) WHERE campaign_id 
 
 -- name: export_vouchers
 SELECT v.code, v.state, t.indihome_number, t.name AS customer_name, v.wa_number,
-       v.issued_at, v.expires_at, u.username AS agent,
-       max(e.at) FILTER (WHERE e.event = 'sent')      AS sent_at,
-       max(e.at) FILTER (WHERE e.event = 'delivered') AS delivered_at,
-       max(e.at) FILTER (WHERE e.event = 'read')      AS read_at,
-       max(e.at) FILTER (WHERE e.event = 'redeemed')  AS redeemed_at
+       v.issued_at, v.sent_at, v.delivered_at, v.read_at, v.redeemed_at, v.expires_at,
+       u.username AS agent
 FROM vouchers v
 JOIN targets t ON t.campaign_id = v.campaign_id AND t.id = v.target_id
 JOIN users u ON u.id = v.agent_id
-LEFT JOIN voucher_events e ON e.voucher_id = v.id
 WHERE v.campaign_id = $1
-GROUP BY v.id, t.indihome_number, t.name, u.username
 ORDER BY v.id
 
 -- name: redemption_by_reference

@@ -2,7 +2,8 @@
 
 ``GET /api/campaigns/{c}/reports/vouchers`` (``zone`` WIB|WITA|WIT for the days,
 ``limit`` and ``offset`` for the page of customers): the voucher redemption report
-(``reports/vouchers.py``).
+(``reports/vouchers.py``). ``…/reports/vouchers.csv?table=days|customers|flagged`` and
+``…/reports/vouchers.xlsx`` download it (``reports/downloads.py``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from aiohttp import web
 from dialer.campaigns import service as campaigns
 from dialer.errors import BadRequest
 from dialer.keys import CLOCK, POOL
-from dialer.reports import vouchers
+from dialer.reports import downloads, vouchers
 from dialer.web import json_response, query_int, requires
 
 routes = web.RouteTableDef()
@@ -39,6 +40,48 @@ async def voucher_report(request: web.Request) -> web.Response:
             conn, campaign, now=request.app[CLOCK](), zone=zone, customers=page
         )
     return json_response(report)
+
+
+@routes.get("/api/campaigns/{name}/reports/vouchers.csv")
+@requires("manager")
+async def voucher_report_csv(request: web.Request) -> web.StreamResponse:
+    table = request.query.get("table", "days")
+    if table not in downloads.TABLES:
+        raise BadRequest(f"table {table!r} is not one of {', '.join(downloads.TABLES)}")
+    zone = zone_of(request)
+    name = request.match_info["name"]
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}-vouchers-{table}.csv"',
+        }
+    )
+    async with request.app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, name)
+        await response.prepare(request)
+        async for chunk in downloads.voucher_report_csv(
+            conn, campaign, table, now=request.app[CLOCK](), zone=zone
+        ):
+            await response.write(chunk.encode())
+    await response.write_eof()
+    return response
+
+
+@routes.get("/api/campaigns/{name}/reports/vouchers.xlsx")
+@requires("manager")
+async def voucher_report_xlsx(request: web.Request) -> web.Response:
+    zone = zone_of(request)
+    name = request.match_info["name"]
+    async with request.app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, name)
+        body = await downloads.voucher_report_xlsx(
+            conn, campaign, now=request.app[CLOCK](), zone=zone
+        )
+    return web.Response(
+        body=body,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}-vouchers.xlsx"'},
+    )
 
 
 def setup(app: web.Application) -> None:

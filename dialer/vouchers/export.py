@@ -1,6 +1,6 @@
 """Every voucher of a campaign as CSV: code, state, the customer, the WA number it goes
-to, when it was issued, sent, delivered, read and redeemed (from its events), and the
-agent whose call earned it."""
+to, when it was issued, first sent, delivered, read and redeemed, and the agent whose
+call earned it."""
 
 from __future__ import annotations
 

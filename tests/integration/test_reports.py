@@ -5,11 +5,14 @@ the command line."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import openpyxl
 from aiohttp.test_utils import TestClient, TestServer
 
 from dialer.app import create_app
@@ -258,7 +261,36 @@ async def _through_the_api(
     resp = await client.get("/api/campaigns/nope/reports/vouchers", headers=headers)
     assert resp.status == 404
 
+    await _downloads(client, url, headers, report, va)
     return report
+
+
+async def _downloads(
+    client: Any, url: str, headers: dict[str, str], report: dict[str, Any], va: dict[str, Any]
+) -> None:
+    resp = await client.get(url + ".csv", headers=headers)
+    assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/csv")
+    days = list(csv.DictReader(io.StringIO(await resp.text())))
+    assert [d["day"] for d in days] == ["2022-09-05", "2022-09-06", "2022-09-07", "total"]
+    assert days[-1]["offered"] == "3" and days[-1]["redeemed"] == "1"
+    resp = await client.get(url + ".csv?table=customers", headers=headers)
+    customers = list(csv.DictReader(io.StringIO(await resp.text())))
+    assert [c["code"] for c in customers] == [c["code"] for c in report["customers"]["items"]]
+    assert customers[0]["issued_at"] == "2022-09-05T03:00:00+00:00"
+    resp = await client.get(url + ".csv?table=flagged", headers=headers)
+    flagged = list(csv.DictReader(io.StringIO(await resp.text())))
+    assert [f["result"] for f in flagged] == ["second_use", "unknown_code"]
+    resp = await client.get(url + ".csv?table=agents", headers=headers)
+    assert resp.status == 400 and "table" in await resp.text()
+    resp = await client.get(url + ".xlsx?zone=WITA", headers=headers)
+    assert resp.status == 200
+    book = openpyxl.load_workbook(io.BytesIO(await resp.read()), read_only=True)
+    assert book.sheetnames == ["summary", "days", "customers", "flagged"]
+    sheet = list(book["customers"].iter_rows(values_only=True))
+    assert sheet[0][8] == "issued_at (WITA)"
+    assert sheet[1][0] == va["code"] and sheet[1][8] == datetime(2022, 9, 5, 11, 0)
+    summary = dict(book["summary"].iter_rows(values_only=True))
+    assert summary["quota left"] == 1 and summary["redemption rate"] == 0.5
 
 
 async def _through_the_command_line(db_url: str, tmp_path: Any) -> None:

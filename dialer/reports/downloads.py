@@ -1,0 +1,163 @@
+"""Reports as files: CSV (one table) and XLSX (every table, a sheet each).
+
+The voucher redemption report's tables: ``days`` (one row a day, then the totals),
+``customers`` (every customer with a voucher, streamed from a cursor: no page limit)
+and ``flagged`` (the redemptions not honoured). CSV keeps times as ISO 8601 in UTC, for
+machines; XLSX shows them in the report's zone (named in the column's heading), as a
+spreadsheet has no time zones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+
+from dialer.campaigns.models import Campaign
+from dialer.db import Connection, q
+from dialer.reports import vouchers
+
+TABLES = ("days", "customers", "flagged")
+DAY_HEADER = ("day", *vouchers.STEPS)
+CUSTOMER_HEADER = (
+    "code",
+    "state",
+    "indihome_number",
+    "name",
+    "tier",
+    "zone",
+    "wa_number",
+    "agent",
+    "issued_at",
+    "sent_at",
+    "delivered_at",
+    "read_at",
+    "failed_at",
+    "redeemed_at",
+    "expires_at",
+)
+FLAGGED_HEADER = ("reference", "code", "result", "redeemed_at", "received_at", "source", "amount")
+ZONE_NAMES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+CHUNK = 2000
+
+
+def _csv(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _day_rows(report: dict[str, Any]) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = [
+        (day["day"], *(day[step] for step in vouchers.STEPS)) for day in report["days"]
+    ]
+    totals = report["totals"]
+    rows.append(("total", *(totals[step] for step in vouchers.STEPS)))
+    return rows
+
+
+async def _customers(conn: Connection, campaign_id: int) -> AsyncIterator[list[Any]]:
+    """Every customer with a voucher, in chunks (the caller holds a transaction)."""
+    chunk: list[Any] = []
+    async for r in conn.cursor(q("voucher_report_customers"), campaign_id, None, 0, prefetch=CHUNK):
+        chunk.append(r)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+async def voucher_report_csv(
+    conn: Connection, campaign: Campaign, table: str, *, now: datetime, zone: str
+) -> AsyncIterator[str]:
+    """One table of the voucher report as CSV text, in chunks (header first)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if table == "customers":
+        writer.writerow(CUSTOMER_HEADER)
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            async for chunk in _customers(conn, campaign.id):
+                writer.writerows([_csv(r[h]) for h in CUSTOMER_HEADER] for r in chunk)
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+        return
+    report = await vouchers.voucher_report(
+        conn, campaign, now=now, zone=zone, customers=vouchers.Page(limit=0)
+    )
+    if table == "days":
+        writer.writerow(DAY_HEADER)
+        writer.writerows([_csv(v) for v in row] for row in _day_rows(report))
+    else:
+        writer.writerow(FLAGGED_HEADER)
+        writer.writerows(
+            [_csv(item[h]) for h in FLAGGED_HEADER] for item in report["flagged"]["items"]
+        )
+    yield buffer.getvalue()
+
+
+def _local(value: Any, tz: ZoneInfo) -> Any:
+    """A cell: times in the report's zone, without the zone (Excel has none)."""
+    if isinstance(value, datetime):
+        return value.astimezone(tz).replace(tzinfo=None)
+    return value
+
+
+def _heading(header: Sequence[str], zone: str) -> list[str]:
+    return [f"{h} ({zone})" if h.endswith("_at") else h for h in header]
+
+
+async def voucher_report_xlsx(
+    conn: Connection, campaign: Campaign, *, now: datetime, zone: str
+) -> bytes:
+    """The voucher report as a workbook: a sheet for the summary, the days, the
+    customers and the flagged redemptions."""
+    tz = ZoneInfo(ZONE_NAMES[zone])
+    book = Workbook(write_only=True)
+    report = await vouchers.voucher_report(
+        conn, campaign, now=now, zone=zone, customers=vouchers.Page(limit=0)
+    )
+    summary = book.create_sheet("summary")
+    quota, totals = report["quota"], report["totals"]
+    for row in (
+        ("campaign", campaign.name),
+        (f"as of ({zone})", _local(now, tz)),
+        ("quota", quota["quota"]),
+        ("quota taken", quota["taken"]),
+        ("quota left", quota["left"]),
+        ("redemption rate", totals["redemption_rate"]),
+        ("median hours from the call to redemption", totals["median_hours_to_redemption"]),
+        *((f"vouchers {state}", n) for state, n in sorted(report["states"].items())),
+        ("flagged redemptions", report["flagged"]["total"]),
+    ):
+        summary.append(list(row))
+    days = book.create_sheet("days")
+    days.append(list(DAY_HEADER))
+    for row in _day_rows(report):
+        days.append(list(row))
+    customers = book.create_sheet("customers")
+    customers.append(_heading(CUSTOMER_HEADER, zone))
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        async for chunk in _customers(conn, campaign.id):
+            await asyncio.to_thread(_append, customers, chunk, CUSTOMER_HEADER, tz)
+    flagged = book.create_sheet("flagged")
+    flagged.append(_heading(FLAGGED_HEADER, zone))
+    _append(flagged, report["flagged"]["items"], FLAGGED_HEADER, tz)
+    out = io.BytesIO()
+    await asyncio.to_thread(book.save, out)
+    return out.getvalue()
+
+
+def _append(sheet: Any, rows: Iterable[Any], header: Sequence[str], tz: ZoneInfo) -> None:
+    for r in rows:
+        sheet.append([_local(r[h], tz) for h in header])
