@@ -180,7 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     penalty.add_argument("--json", action="store_true")
 
-    report = sub.add_parser("report", help="a campaign's voucher redemption report")
+    report = sub.add_parser(
+        "report", help="a campaign's report: progress, outcomes, agents, vouchers"
+    )
     report.add_argument("campaign")
     report.add_argument("--zone", default="WIB", choices=("WIB", "WITA", "WIT"))
     report.add_argument("--customers", type=int, default=100, help="customers listed (JSON)")

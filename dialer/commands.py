@@ -250,24 +250,46 @@ async def cmd_vouchers_void(args: argparse.Namespace, settings: Settings) -> int
 
 
 async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from dialer.reports import vouchers
+    from datetime import timedelta
 
+    from dialer.calls.progress import campaign_progress
+    from dialer.reports import calls, vouchers
+
+    now = system_clock()
     async with connection(settings) as conn:
         campaign = await campaigns.get(conn, args.campaign)
+        progress = await campaign_progress(
+            conn,
+            campaign,
+            now=now,
+            abandon_window=timedelta(minutes=settings.abandon_window_minutes),
+        )
         report = await vouchers.voucher_report(
             conn,
             campaign,
-            now=system_clock(),
+            now=now,
             zone=args.zone,
             customers=vouchers.Page(limit=max(args.customers, 0)),
         )
+        outcomes = await calls.outcome_report(conn, campaign, now=now)
+        agents = await calls.agent_report(conn, campaign, now=now)
     if args.json:
-        _json(report)
+        _json({"campaign": progress, "vouchers": report, "outcomes": outcomes, "agents": agents})
         return 0
     totals, quota = report["totals"], report["quota"]
+    targets, attempts = progress["targets"], progress["attempts"]
     _out(
-        f"{campaign.name}: vouchers {quota['taken']} of {quota['quota']} taken, {quota['left']} left"
+        f"{campaign.name} ({campaign.state}): {targets['total']} targets, {attempts['total']} calls"
     )
+    rates = (
+        ("contact rate", outcomes["calls"]["contact_rate"]),
+        ("abandon rate", outcomes["calls"]["abandon_rate"]),
+    )
+    _out("  " + ", ".join(f"{n} {'-' if r is None else f'{r:.1%}'}" for n, r in rates))
+    by_code = outcomes["outcomes"]["by_code"]
+    if by_code:
+        _out("  outcomes: " + ", ".join(f"{code} {n}" for code, n in by_code.items()))
+    _out(f"  vouchers {quota['taken']} of {quota['quota']} taken, {quota['left']} left")
     _out("  " + ", ".join(f"{step} {totals[step]}" for step in vouchers.STEPS))
     rate = totals["redemption_rate"]
     _out(
@@ -278,6 +300,12 @@ async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         _out(f"  {day['day']}: " + ", ".join(f"{s} {day[s]}" for s in vouchers.STEPS if day[s]))
     if report["flagged"]["total"]:
         _out(f"  {report['flagged']['total']} redemptions flagged (--json lists them)")
+    for agent in agents["agents"]:
+        _out(
+            f"  agent {agent['username']}: {agent['calls']} calls,"
+            f" {agent['talk_seconds'] // 60} min talking, {agent['outcomes']} outcomes,"
+            f" {agent['vouchers']} vouchers"
+        )
     return 0
 
 

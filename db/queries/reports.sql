@@ -68,3 +68,57 @@ FROM (
     WHERE v.campaign_id = $1 AND x.at IS NOT NULL
 ) steps
 GROUP BY 2, 3
+
+-- name: outcome_report_outcomes
+-- Campaign $1's outcomes counted by code, the customer's tier, zone and province, and
+-- the hour of the customer's local day they were recorded in (a small cube; the report
+-- folds it each way).
+SELECT o.code, t.tier, t.zone, t.province,
+       floor((date_part('epoch', o.recorded_at)
+              + CASE t.zone WHEN 'WITA' THEN 28800 WHEN 'WIT' THEN 32400 ELSE 25200 END)
+             / 3600)::bigint % 24 AS hour,
+       count(*) AS n
+FROM outcomes o
+JOIN targets t ON t.campaign_id = o.campaign_id AND t.id = o.target_id
+WHERE o.campaign_id = $1
+GROUP BY 1, 2, 3, 4, 5
+
+-- name: outcome_report_calls
+-- Campaign $1's placed calls by the hour of the customer's local day and result.
+SELECT floor((date_part('epoch', a.placed_at)
+              + CASE t.zone WHEN 'WITA' THEN 28800 WHEN 'WIT' THEN 32400 ELSE 25200 END)
+             / 3600)::bigint % 24 AS hour,
+       coalesce(a.result, 'live') AS result,
+       count(*) AS n
+FROM attempts a
+JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
+WHERE a.campaign_id = $1 AND a.placed_at IS NOT NULL
+GROUP BY 1, 2
+
+-- name: outcome_report_attempts_per_target
+-- How many of campaign $1's targets were called how many times.
+SELECT attempts, count(*) AS targets FROM targets WHERE campaign_id = $1 GROUP BY 1 ORDER BY 1
+
+-- name: agent_report
+-- Campaign $1's agents: calls bridged to them, talk time (bridged to ended), outcomes,
+-- the time from the call's end to its outcome, vouchers issued on their calls.
+SELECT u.id AS agent_id, u.username, u.display_name,
+       count(a.id) AS calls,
+       coalesce(sum(date_part('epoch', a.ended_at - a.bridged_at))
+                FILTER (WHERE a.ended_at IS NOT NULL AND a.bridged_at IS NOT NULL), 0)::bigint
+           AS talk_seconds,
+       count(o.id) AS outcomes,
+       coalesce(sum(greatest(date_part('epoch', o.recorded_at - a.ended_at), 0))
+                FILTER (WHERE a.ended_at IS NOT NULL), 0)::bigint AS seconds_to_outcome,
+       (SELECT count(*) FROM vouchers v WHERE v.campaign_id = $1 AND v.agent_id = u.id)
+           AS vouchers
+FROM attempts a
+JOIN users u ON u.id = a.agent_id
+LEFT JOIN outcomes o ON o.attempt_id = a.id
+WHERE a.campaign_id = $1 AND a.agent_id IS NOT NULL
+GROUP BY u.id
+ORDER BY u.username
+
+-- name: agent_report_codes
+-- Campaign $1's outcomes per agent and code.
+SELECT agent_id, code, count(*) AS n FROM outcomes WHERE campaign_id = $1 GROUP BY 1, 2

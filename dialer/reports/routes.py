@@ -4,6 +4,8 @@
 ``limit`` and ``offset`` for the page of customers): the voucher redemption report
 (``reports/vouchers.py``). ``…/reports/vouchers.csv?table=days|customers|flagged`` and
 ``…/reports/vouchers.xlsx`` download it (``reports/downloads.py``).
+``GET /api/campaigns/{c}/reports/outcomes`` and ``…/reports/agents``: the outcome and
+agent reports (``reports/calls.py``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from aiohttp import web
 from dialer.campaigns import service as campaigns
 from dialer.errors import BadRequest
 from dialer.keys import CLOCK, POOL
-from dialer.reports import downloads, vouchers
+from dialer.reports import calls, downloads, vouchers
 from dialer.web import json_response, query_int, requires
 
 routes = web.RouteTableDef()
@@ -82,6 +84,24 @@ async def voucher_report_xlsx(request: web.Request) -> web.Response:
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}-vouchers.xlsx"'},
     )
+
+
+@routes.get("/api/campaigns/{name}/reports/outcomes")
+@requires("manager")
+async def outcome_report(request: web.Request) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, request.match_info["name"])
+        report = await calls.outcome_report(conn, campaign, now=request.app[CLOCK]())
+    return json_response(report)
+
+
+@routes.get("/api/campaigns/{name}/reports/agents")
+@requires("manager")
+async def agent_report(request: web.Request) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, request.match_info["name"])
+        report = await calls.agent_report(conn, campaign, now=request.app[CLOCK]())
+    return json_response(report)
 
 
 def setup(app: web.Application) -> None:

@@ -297,10 +297,147 @@ async def _through_the_command_line(db_url: str, tmp_path: Any) -> None:
     done = dialer("report", "report", "--json", home=tmp_path, env_db=db_url)
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout)
-    assert [d["day"] for d in printed["days"]] == ["2022-09-05", "2022-09-06", "2022-09-07"]
-    assert printed["totals"]["redemption_rate"] == 0.5
+    assert set(printed) == {"campaign", "vouchers", "outcomes", "agents"}
+    days = printed["vouchers"]["days"]
+    assert [d["day"] for d in days] == ["2022-09-05", "2022-09-06", "2022-09-07"]
+    assert printed["vouchers"]["totals"]["redemption_rate"] == 0.5
+    assert printed["outcomes"]["outcomes"]["total"] == 4
     text = dialer("report", "report", home=tmp_path, env_db=db_url)
     assert text.returncode == 0, text.stderr
     assert "vouchers 2 of 3 taken, 1 left" in text.stdout
     assert "redemption rate 50.0%" in text.stdout and "2 redemptions flagged" in text.stdout
     assert date(2022, 9, 7).isoformat() in text.stdout
+
+
+async def call(
+    conn: asyncpg.Connection,
+    campaign_id: int,
+    target: int,
+    result: str,
+    placed: datetime,
+    *,
+    agent: int | None = None,
+    talk: int = 0,
+) -> int:
+    bridged = placed + timedelta(seconds=20) if agent else None
+    ended = placed + timedelta(seconds=20 + talk)
+    found: int = await conn.fetchval(
+        "INSERT INTO attempts (campaign_id, target_id, number, carrier, node, state, result,"
+        " created_at, placed_at, answered_at, bridged_at, ended_at, updated_at, agent_id,"
+        " abandoned)"
+        " SELECT $1, $2, msisdn, 'test', 'test', 'completed', $3, $4, $4, $5, $6, $7, $7, $8,"
+        " $3 = 'abandoned' FROM targets WHERE campaign_id = $1 AND id = $2 RETURNING id",
+        campaign_id,
+        target,
+        result,
+        placed,
+        placed + timedelta(seconds=15) if result in ("contacted", "abandoned") else None,
+        bridged,
+        ended,
+        agent,
+    )
+    await conn.execute(
+        "UPDATE targets SET attempts = attempts + 1 WHERE campaign_id = $1 AND id = $2",
+        campaign_id,
+        target,
+    )
+    return found
+
+
+async def test_the_outcome_and_agent_reports(
+    client: Any, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.create_campaign(name="calls", wrap_up_seconds=30)
+    rows = [
+        row(1, province="Jawa Barat"),  # Gold, WIB
+        row(2, province="Bali"),  # Platinum, WITA
+        row(3, province="Papua"),  # Gold, WIT
+        row(4, province="Jawa Timur"),  # Platinum, WIB
+    ]
+    await factory.create_targets(campaign, rows)
+    t = {r["indihome_number"]: r["id"] for r in await conn.fetch("SELECT * FROM targets")}
+    t1, t2, t3, t4 = (t[r["indihome_number"]] for r in rows)
+    ani = await auth.create_user(conn, username="ani", role="agent", password=None)
+    budi = await auth.create_user(conn, username="budi", role="agent", password=None)
+    # 09:00 WIB = 10:00 WITA = 11:00 WIT.
+    nine = datetime(2022, 9, 5, 2, 0, tzinfo=UTC)
+    await call(conn, campaign.id, t1, "busy_line", nine)
+    a1 = await call(
+        conn, campaign.id, t1, "contacted", nine + timedelta(hours=2), agent=ani.id, talk=120
+    )
+    a2 = await call(conn, campaign.id, t2, "contacted", nine, agent=ani.id, talk=60)
+    await call(conn, campaign.id, t3, "abandoned", nine)
+    a3 = await call(conn, campaign.id, t3, "contacted", nine, agent=budi.id, talk=300)
+    await call(conn, campaign.id, t4, "no_answer", nine)
+    for attempt, target, agent_id, code, minutes in (
+        (a1, t1, ani.id, "pays_via_bukalapak", 125),
+        (a2, t2, ani.id, "already_paid", 2),
+        (a3, t3, budi.id, "customer_busy", 6),
+    ):
+        await conn.execute(
+            "INSERT INTO outcomes (attempt_id, campaign_id, target_id, agent_id, code,"
+            " hub_penerima, recorded_at) VALUES ($1, $2, $3, $4, $5, 'YANG BERSANGKUTAN', $6)",
+            attempt,
+            campaign.id,
+            target,
+            agent_id,
+            code,
+            nine + timedelta(minutes=minutes),
+        )
+    boss = await auth.create_user(conn, username="mira", role="manager", password=None)
+    headers = {"Authorization": f"Bearer {(await auth.issue_token(conn, boss.id, kind='api'))[0]}"}
+
+    resp = await client.get("/api/campaigns/calls/reports/outcomes", headers=headers)
+    assert resp.status == 200, await resp.text()
+    report = await resp.json()
+    outcomes = report["outcomes"]
+    assert outcomes["total"] == 3
+    assert outcomes["by_code"] == {"pays_via_bukalapak": 1, "already_paid": 1, "customer_busy": 1}
+    by_zone = {z["key"]: z for z in outcomes["by_zone"]}
+    assert by_zone["WIB"]["codes"] == {"pays_via_bukalapak": 1}
+    assert by_zone["WITA"]["codes"] == {"already_paid": 1}
+    assert by_zone["WIT"]["codes"] == {"customer_busy": 1}
+    by_tier = {z["key"]: z["total"] for z in outcomes["by_tier"]}
+    assert by_tier == {"Gold": 2, "Platinum": 1}
+    assert {p["key"] for p in outcomes["by_province"]} == {"Jawa Barat", "Bali", "Papua"}
+    # Recorded at 11:05 WIB, 10:02 WITA, 11:06 WIT: the customer's own hour.
+    assert {h["key"]: h["total"] for h in outcomes["by_local_hour"]} == {10: 1, 11: 2}
+    calls = report["calls"]
+    assert calls["placed"] == 6
+    assert calls["by_result"] == {
+        "contacted": 3,
+        "busy_line": 1,
+        "abandoned": 1,
+        "no_answer": 1,
+    }
+    assert calls["contact_rate"] == 0.5 and calls["abandon_rate"] == 0.25
+    assert calls["by_local_hour"] == [
+        {"hour": 9, "calls": 2, "contacted": 0, "abandoned": 0},  # t1 busy, t4 no answer
+        {"hour": 10, "calls": 1, "contacted": 1, "abandoned": 0},  # t2 in WITA
+        {"hour": 11, "calls": 3, "contacted": 2, "abandoned": 1},  # t1 again, t3 twice
+    ]
+    assert report["attempts_per_target"] == [
+        {"attempts": 1, "targets": 2},
+        {"attempts": 2, "targets": 2},
+    ]
+
+    resp = await client.get("/api/campaigns/calls/reports/agents", headers=headers)
+    agents = {a["username"]: a for a in (await resp.json())["agents"]}
+    assert agents["ani"] == {
+        "username": "ani",
+        "name": "ani",
+        "calls": 2,
+        "talk_seconds": 180,
+        # Recorded 160 s and 40 s after the calls ended, then the 30 s timer each.
+        "after_call_work_seconds": 160 + 40 + 2 * 30,
+        "outcomes": 2,
+        "by_code": {"pays_via_bukalapak": 1, "already_paid": 1},
+        "vouchers": 0,
+    }
+    assert agents["budi"]["calls"] == 1 and agents["budi"]["talk_seconds"] == 300
+    token, _ = await auth.issue_token(conn, ani.id, kind="api")
+    for path in ("outcomes", "agents"):
+        resp = await client.get(
+            f"/api/campaigns/calls/reports/{path}", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert resp.status == 403
