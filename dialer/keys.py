@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from dialer.calls.carrier import Carrier
     from dialer.calls.inbox import Inbox
     from dialer.calls.pacer import Dialer
+    from dialer.reports.live import Live
     from dialer.vouchers.messenger import Messenger
     from dialer.vouchers.outbox import Sender
 
@@ -43,3 +44,4 @@ HUB: web.AppKey[Hub] = web.AppKey("hub")
 POPS: web.AppKey[Pops] = web.AppKey("pops")
 MESSENGER: web.AppKey[Messenger] = web.AppKey("messenger")
 SENDER: web.AppKey[Sender] = web.AppKey("sender")
+LIVE: web.AppKey[Live] = web.AppKey("live")

@@ -7,6 +7,7 @@ unset the command line starts a private server under ``DIALER_HOME`` (``.dialer/
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,8 @@ class Settings(BaseSettings):
     # Sessions issued by /api/auth/login live this long.
     session_ttl_hours: int = 12
     # Greeting hours (DOMAIN.md): pagi before 11:00, siang to 14:59, sore to 18:29.
+    # The pages' language: Indonesian labels by default, or English.
+    ui_language: Literal["id", "en"] = "id"
     greeting_siang_from: str = "11:00"
     greeting_sore_from: str = "15:00"
     greeting_malam_from: str = "18:30"

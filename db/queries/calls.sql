@@ -385,3 +385,9 @@ FOR UPDATE
 
 -- name: count_unapplied
 SELECT count(*) FROM carrier_events WHERE applied_at IS NULL AND effect IS NULL
+
+-- name: agents_by_state
+-- Campaign $1's agents present, by state (available, paused, on_call, wrap_up).
+SELECT state, count(*) AS n FROM agent_states
+WHERE campaign_id = $1 AND state <> 'offline'
+GROUP BY state

@@ -69,7 +69,10 @@ async def logout(request: web.Request) -> web.Response:
 @routes.get("/api/auth/me")
 @requires("manager", "agent")
 async def me(request: web.Request) -> web.Response:
-    return json_response(current_user(request).to_json())
+    """The caller, and the language the pages speak to them (``DIALER_UI_LANGUAGE``)."""
+    return json_response(
+        current_user(request).to_json() | {"language": request.app[SETTINGS].ui_language}
+    )
 
 
 @routes.post("/api/auth/tokens")

@@ -38,6 +38,15 @@ async def campaign_progress(
         "seats": campaign.definition.get("virtual_seats", 0),
         "contact_rate": round(results.get("contacted", 0) / ended, 4) if ended else None,
         "abandon_rate": round(results.get("abandoned", 0) / answered, 4) if answered else None,
+        "agents": {r["state"]: r["n"] for r in await conn.fetch(q("agents_by_state"), campaign.id)},
+        "vouchers": {
+            "quota": int(campaign.definition["voucher"]["quota"]),
+            "left": max(
+                int(campaign.definition["voucher"]["quota"])
+                - int(await conn.fetchval(q("vouchers_taken"), campaign.id)),
+                0,
+            ),
+        },
         "abandon_guard": {
             "active": bool(pacing["guard_active"]) if pacing else False,
             "since": pacing["changed_at"] if pacing and pacing["guard_active"] else None,

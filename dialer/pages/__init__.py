@@ -1,7 +1,10 @@
 """The web pages the service serves: plain HTML, CSS and JavaScript files, no build
 step and nothing from a CDN (the machines that run this may have no internet).
 
-``/agent`` is the agent console (``agent.html``, ``static/agent.js``); ``/`` leads to it.
+``/agent`` is the agent console (``agent.html``, ``static/agent.js``); ``/manager`` the
+campaign manager's pages (``manager.html``, ``static/manager.js``: campaigns, a
+campaign's live numbers, controls and reports with their charts); ``/`` leads to the
+agent console.
 The pages call the same JSON API as everyone else, with the session cookie that
 ``/api/auth/login`` sets.
 """
@@ -34,6 +37,11 @@ async def index(request: web.Request) -> web.StreamResponse:
 @routes.get("/agent")
 async def agent_console(request: web.Request) -> web.StreamResponse:
     return _page("agent.html")
+
+
+@routes.get("/manager")
+async def manager_pages(request: web.Request) -> web.StreamResponse:
+    return _page("manager.html")
 
 
 def setup(app: web.Application) -> None:

@@ -5,17 +5,21 @@
 (``reports/vouchers.py``). ``…/reports/vouchers.csv?table=days|customers|flagged`` and
 ``…/reports/vouchers.xlsx`` download it (``reports/downloads.py``).
 ``GET /api/campaigns/{c}/reports/outcomes`` and ``…/reports/agents``: the outcome and
-agent reports (``reports/calls.py``).
+agent reports (``reports/calls.py``). ``GET /api/campaigns/{c}/live``: the campaign's
+progress as server-sent events, every second (``reports/live.py``).
 """
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from aiohttp import web
 
 from dialer.campaigns import service as campaigns
 from dialer.errors import BadRequest
-from dialer.keys import CLOCK, POOL
-from dialer.reports import calls, downloads, vouchers
+from dialer.keys import CLOCK, LIVE, POOL, SETTINGS
+from dialer.reports import calls, downloads, live, vouchers
 from dialer.web import json_response, query_int, requires
 
 routes = web.RouteTableDef()
@@ -104,5 +108,23 @@ async def agent_report(request: web.Request) -> web.Response:
     return json_response(report)
 
 
+@routes.get("/api/campaigns/{name}/live")
+@requires("manager")
+async def live_progress(request: web.Request) -> web.StreamResponse:
+    async with request.app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, request.match_info["name"])
+    return await live.stream(request, request.app[LIVE], campaign.id)
+
+
 def setup(app: web.Application) -> None:
+    async def watchers(app: web.Application) -> AsyncIterator[None]:
+        app[LIVE] = live.Live(
+            app[POOL],
+            app[CLOCK],
+            timedelta(minutes=app[SETTINGS].abandon_window_minutes),
+        )
+        yield
+        await app[LIVE].close()
+
+    app.cleanup_ctx.append(watchers)
     app.router.add_routes(routes)

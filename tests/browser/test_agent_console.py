@@ -5,43 +5,19 @@ script, survives a reload, and records an outcome. Screenshots are kept in
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from dialer.auth import service as auth
 from dialer.clock import FrozenClock
 from dialer.db import Pool
 from dialer.settings import Settings
+from tests.browser.conftest import shot
 from tests.dialing import MONDAY_10_WIB, running_node
 from tests.factories import Factory, row
 from tests.integration.test_outcomes import TALKATIVE
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium chromium-driver")
-    async with async_playwright() as p:
-        launched = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-async def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
 async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(

@@ -5,6 +5,7 @@ the command line."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -19,6 +20,7 @@ from dialer.app import create_app
 from dialer.auth import service as auth
 from dialer.campaigns import service as campaigns
 from dialer.db import Pool
+from dialer.keys import LIVE
 from dialer.reports import vouchers
 from dialer.settings import Settings
 from dialer.vouchers import expiry, outbox, redemptions
@@ -441,3 +443,31 @@ async def test_the_outcome_and_agent_reports(
             f"/api/campaigns/calls/reports/{path}", headers={"Authorization": f"Bearer {token}"}
         )
         assert resp.status == 403
+
+
+async def test_live_numbers_stream_once_a_second_to_every_watcher_from_one_reader(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.create_campaign(name="live")
+    await factory.create_targets(campaign, [row(i) for i in range(1, 4)])
+    boss = await auth.create_user(conn, username="mira", role="manager", password=None)
+    headers = {"Authorization": f"Bearer {(await auth.issue_token(conn, boss.id, kind='api'))[0]}"}
+    app = create_app(settings, pool=pool)
+    async with TestClient(TestServer(app)) as client:
+        streams = [await client.get("/api/campaigns/live/live", headers=headers) for _ in range(3)]
+        for resp in streams:
+            assert resp.status == 200
+            assert resp.headers["Content-Type"].startswith("text/event-stream")
+            event = await resp.content.readuntil(b"\n\n")
+            assert event.startswith(b"event: progress\ndata: ")
+            data = json.loads(event.split(b"data: ", 1)[1])
+            assert data["campaign"] == "live" and data["targets"]["total"] == 3
+        # Three managers watching, one reader on this node.
+        assert len(app[LIVE]._tasks) == 1
+        for resp in streams:
+            resp.close()
+        for _ in range(100):
+            if not app[LIVE]._tasks:
+                break
+            await asyncio.sleep(0.05)
+        assert not app[LIVE]._tasks  # the last one gone, the reader stops

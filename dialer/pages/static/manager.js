@@ -1,0 +1,415 @@
+// The campaign manager's pages: the campaigns, and one campaign's live numbers,
+// controls, voucher funnel, outcomes, agents and flagged redemptions. No build step, no
+// dependencies, charts drawn here as SVG. Every value from the server is set as text,
+// never as HTML. Live numbers come as server-sent events (/api/campaigns/{c}/live); the
+// reports are read again every REPORT_SECONDS.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const SVG = "http://www.w3.org/2000/svg";
+const REPORT_SECONDS = 30;
+const T = {
+  id: {
+    title: "Kampanye", offline: "terputus", online: "langsung", logout: "Keluar",
+    login: "Masuk", username: "Nama pengguna", password: "Kata sandi",
+    campaigns: "Daftar kampanye", name: "Nama", state: "Status", version: "Versi",
+    open: "Buka", back: "← Daftar kampanye", start: "Mulai", pause: "Jeda",
+    finish: "Selesai", funnel: "Corong voucher", why_not: "Mengapa belum ditelepon",
+    per_day: "Voucher per hari (WIB)", outcomes: "Hasil panggilan",
+    by_hour: "Panggilan dan kontak per jam (waktu pelanggan)", agents: "Agen",
+    flagged: "Penukaran yang ditandai", dl_days: "Unduh per hari (CSV)",
+    dl_customers: "Pelanggan (CSV)", dl_xlsx: "Laporan (XLSX)",
+    states: { draft: "draf", running: "berjalan", paused: "dijeda", finished: "selesai" },
+    tiles: {
+      targets: "Target", ready: "Siap ditelepon", done: "Selesai", calls: "Panggilan",
+      contact_rate: "Tingkat kontak", abandon_rate: "Tingkat abandon", live: "Panggilan aktif",
+      available: "Agen siap", on_call: "Agen dalam panggilan", wrap_up: "Agen wrap-up",
+      quota_left: "Sisa kuota voucher",
+    },
+    steps: {
+      offered: "Ditawarkan", accepted: "Diterima", issued: "Diterbitkan", sent: "Terkirim",
+      delivered: "Sampai", read: "Dibaca", failed: "Gagal", redeemed: "Ditukar",
+      expired: "Kedaluwarsa", lapsed: "Hangus",
+    },
+    day: "Tanggal", total: "Jumlah", calls: "Panggilan", contacts: "Kontak",
+    agent: "Agen", talk: "Bicara (menit)", acw: "Wrap-up (menit)", vouchers: "Voucher",
+    reference: "Referensi", code: "Kode", result: "Hasil", at: "Waktu",
+    rate: "tingkat penukaran", median: "median jam dari panggilan ke penukaran",
+    nothing: "Tidak ada.", dialable: "dapat ditelepon sekarang",
+    codes: {
+      customer_busy: "Pelanggan sibuk", already_paid: "Sudah lunas", do_not_call: "Tidak mau di-call",
+      not_subscriber: "Tidak merasa pasang", claims_cancelled: "Sudah merasa cabut",
+      wants_cancellation: "Minta cabut", wrong_number: "Salah sambung", has_problem: "Ada kendala",
+      pays_via_bukalapak: "Bayar via Bukalapak", pays_other_channel: "Bayar via moda lain",
+    },
+    reasons: {
+      campaign_draft: "kampanye masih draf", campaign_paused: "kampanye dijeda",
+      campaign_finished: "kampanye selesai", before_period: "sebelum periode kampanye",
+      after_period: "setelah periode kampanye", holiday: "hari libur", closed_day: "hari tanpa panggilan",
+      outside_hours: "di luar jam panggilan", dnc: "daftar jangan ditelepon",
+      wrong_number: "salah sambung", dialing: "sedang ditelepon", callback: "menunggu telepon kembali",
+      retry_later: "menunggu percobaan berikutnya",
+    },
+  },
+  en: {
+    title: "Campaigns", offline: "offline", online: "live", logout: "Log out",
+    login: "Log in", username: "Username", password: "Password",
+    campaigns: "Campaigns", name: "Name", state: "State", version: "Version",
+    open: "Open", back: "← Campaigns", start: "Start", pause: "Pause", finish: "Finish",
+    funnel: "Voucher funnel", why_not: "Why not called yet", per_day: "Vouchers per day (WIB)",
+    outcomes: "Call outcomes", by_hour: "Calls and contacts by hour (customer's time)",
+    agents: "Agents", flagged: "Flagged redemptions", dl_days: "Per day (CSV)",
+    dl_customers: "Customers (CSV)", dl_xlsx: "Report (XLSX)",
+    states: { draft: "draft", running: "running", paused: "paused", finished: "finished" },
+    tiles: {
+      targets: "Targets", ready: "Ready to call", done: "Done", calls: "Calls",
+      contact_rate: "Contact rate", abandon_rate: "Abandon rate", live: "Live calls",
+      available: "Agents free", on_call: "Agents on call", wrap_up: "Agents in wrap-up",
+      quota_left: "Voucher quota left",
+    },
+    steps: {
+      offered: "Offered", accepted: "Accepted", issued: "Issued", sent: "Sent",
+      delivered: "Delivered", read: "Read", failed: "Failed", redeemed: "Redeemed",
+      expired: "Expired", lapsed: "Lapsed",
+    },
+    day: "Day", total: "Total", calls: "Calls", contacts: "Contacts", agent: "Agent",
+    talk: "Talking (min)", acw: "Wrap-up (min)", vouchers: "Vouchers",
+    reference: "Reference", code: "Code", result: "Result", at: "At",
+    rate: "redemption rate", median: "median hours from the call to redemption",
+    nothing: "None.", dialable: "dialable now",
+    codes: {
+      customer_busy: "Customer busy", already_paid: "Already paid", do_not_call: "Do not call",
+      not_subscriber: "Not a subscriber", claims_cancelled: "Says already cancelled",
+      wants_cancellation: "Wants to cancel", wrong_number: "Wrong number", has_problem: "Has a problem",
+      pays_via_bukalapak: "Pays via Bukalapak", pays_other_channel: "Pays another way",
+    },
+    reasons: {
+      campaign_draft: "campaign still a draft", campaign_paused: "campaign paused",
+      campaign_finished: "campaign finished", before_period: "before the campaign's period",
+      after_period: "after the campaign's period", holiday: "public holiday", closed_day: "no calls that day",
+      outside_hours: "outside calling hours", dnc: "on the do-not-call list",
+      wrong_number: "wrong number", dialing: "being dialled", callback: "callback due later",
+      retry_later: "waiting for the next attempt",
+    },
+  },
+};
+const MONTHS = {
+  id: ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+    "September", "Oktober", "November", "Desember"],
+  en: ["January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December"],
+};
+const FUNNEL = ["offered", "accepted", "issued", "sent", "delivered", "read", "redeemed"];
+
+let lang = "id";
+let current = null; // the campaign on screen
+let events = null;
+let reports = null;
+
+const t = (key) => T[lang][key] ?? key;
+
+function el(tag, text, cls) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (cls) node.className = cls;
+  return node;
+}
+
+function number(n) {
+  return n === null || n === undefined ? "—" : Number(n).toLocaleString(lang === "id" ? "id-ID" : "en-GB");
+}
+
+function percent(r) {
+  return r === null || r === undefined ? "—" : (r * 100).toLocaleString(lang === "id" ? "id-ID" : "en-GB", { maximumFractionDigits: 1 }) + "%";
+}
+
+function day(iso) {
+  const [y, m, d] = String(iso).slice(0, 10).split("-").map(Number);
+  return `${d} ${MONTHS[lang][m - 1]} ${y}`;
+}
+
+async function api(path, options = {}) {
+  const init = { credentials: "same-origin", headers: {}, ...options };
+  if (init.body && typeof init.body !== "string") {
+    init.body = JSON.stringify(init.body);
+    init.headers["Content-Type"] = "application/json";
+  }
+  const resp = await fetch(path, init);
+  const body = await resp.json().catch(() => null);
+  if (!resp.ok) {
+    const err = new Error((body && body.error && body.error.message) || `HTTP ${resp.status}`);
+    err.status = resp.status;
+    throw err;
+  }
+  return body;
+}
+
+function translate() {
+  document.documentElement.lang = lang;
+  for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+}
+
+function show(view) {
+  for (const name of ["login", "list", "campaign"]) $(`${name}-view`).hidden = view !== name;
+  $("whoami").hidden = view === "login";
+}
+
+async function boot() {
+  try {
+    const me = await api("/api/auth/me");
+    if (me.role !== "manager") {
+      show("login");
+      $("login-error").textContent = "Halaman ini untuk manajer. / This page is for managers.";
+      return;
+    }
+    lang = new URLSearchParams(location.search).get("lang") || me.language || "id";
+    if (!T[lang]) lang = "id";
+    translate();
+    $("user-name").textContent = me.display_name || me.username;
+    route();
+  } catch (err) {
+    translate();
+    show("login");
+  }
+}
+
+function route() {
+  const name = decodeURIComponent(location.hash.replace(/^#\/?/, ""));
+  if (name) openCampaign(name); else listCampaigns();
+}
+
+async function listCampaigns() {
+  stopWatching();
+  show("list");
+  const body = await api("/api/campaigns");
+  const tbody = $("campaigns").tBodies[0];
+  tbody.replaceChildren();
+  for (const c of body.campaigns) {
+    const tr = el("tr");
+    tr.append(el("td", c.name), el("td", t("states")[c.state] || c.state), el("td", c.version));
+    const open = el("a", t("open"));
+    open.href = `#${encodeURIComponent(c.name)}`;
+    const td = el("td");
+    td.append(open);
+    tr.append(td);
+    tbody.append(tr);
+  }
+}
+
+function stopWatching() {
+  if (events) events.close();
+  events = null;
+  if (reports) clearInterval(reports);
+  reports = null;
+  $("live-badge").textContent = t("offline");
+  $("live-badge").className = "badge off";
+}
+
+async function openCampaign(name) {
+  stopWatching();
+  const campaign = await api(`/api/campaigns/${encodeURIComponent(name)}`).catch((err) => {
+    $("campaign-error").textContent = err.message;
+    return null;
+  });
+  if (!campaign) return;
+  current = campaign;
+  show("campaign");
+  $("campaign-name").textContent = campaign.name;
+  $("campaign-error").textContent = "";
+  setState(campaign.state);
+  const base = `/api/campaigns/${encodeURIComponent(campaign.name)}/reports/vouchers`;
+  $("dl-days").href = `${base}.csv?table=days`;
+  $("dl-customers").href = `${base}.csv?table=customers`;
+  $("dl-xlsx").href = `${base}.xlsx`;
+  events = new EventSource(`/api/campaigns/${encodeURIComponent(campaign.name)}/live`);
+  events.addEventListener("progress", (e) => {
+    $("live-badge").textContent = t("online");
+    $("live-badge").className = "badge on";
+    const progress = JSON.parse(e.data);
+    if (!progress.error) drawTiles(progress);
+  });
+  events.onerror = () => {
+    $("live-badge").textContent = t("offline");
+    $("live-badge").className = "badge off";
+  };
+  await loadReports();
+  reports = setInterval(loadReports, REPORT_SECONDS * 1000);
+}
+
+function setState(state) {
+  current.state = state;
+  $("campaign-state").textContent = t("states")[state] || state;
+  $("start").disabled = !["draft", "paused"].includes(state);
+  $("pause").disabled = state !== "running";
+  $("finish").disabled = state === "finished";
+}
+
+async function act(action) {
+  $("campaign-error").textContent = "";
+  try {
+    const body = await api(`/api/campaigns/${encodeURIComponent(current.name)}/${action}`, { method: "POST" });
+    setState(body.state);
+  } catch (err) {
+    $("campaign-error").textContent = err.message;
+  }
+}
+
+function drawTiles(p) {
+  if (p.state && p.state !== current.state) setState(p.state);
+  const agents = p.agents || {};
+  const tiles = [
+    ["targets", number(p.targets.total)],
+    ["ready", number(p.targets.ready || 0)],
+    ["done", number(p.targets.done || 0)],
+    ["calls", number(p.attempts.total)],
+    ["contact_rate", percent(p.contact_rate)],
+    ["abandon_rate", percent(p.abandon_rate)],
+    ["live", number(p.live.on_seat + p.live.in_flight)],
+    ["available", number(agents.available || 0)],
+    ["on_call", number(agents.on_call || 0)],
+    ["wrap_up", number(agents.wrap_up || 0)],
+    ["quota_left", number(p.vouchers.left)],
+  ];
+  $("tiles").replaceChildren(...tiles.map(([key, value]) => {
+    const tile = el("div", null, "tile");
+    tile.dataset.key = key;
+    tile.append(el("span", value, "value"), el("span", t("tiles")[key], "label"));
+    return tile;
+  }));
+}
+
+async function loadReports() {
+  const name = encodeURIComponent(current.name);
+  const [vouchers, outcomes, agents, why] = await Promise.all([
+    api(`/api/campaigns/${name}/reports/vouchers?limit=0`),
+    api(`/api/campaigns/${name}/reports/outcomes`),
+    api(`/api/campaigns/${name}/reports/agents`),
+    api(`/api/campaigns/${name}/why-not`),
+  ]).catch((err) => {
+    $("campaign-error").textContent = err.message;
+    return [];
+  });
+  if (!vouchers) return;
+  drawBars($("funnel"), FUNNEL.map((s) => [t("steps")[s], vouchers.totals[s]]));
+  $("voucher-summary").textContent =
+    `${t("rate")} ${percent(vouchers.totals.redemption_rate)} · ${t("median")} ${vouchers.totals.median_hours_to_redemption ?? "—"}`;
+  drawDays(vouchers);
+  drawBars($("outcome-chart"), Object.entries(outcomes.outcomes.by_code).map(([code, n]) => [t("codes")[code] || code, n]));
+  drawHours(outcomes.calls.by_local_hour);
+  drawAgents(agents.agents);
+  drawWhy(why);
+  drawFlagged(vouchers.flagged.items);
+}
+
+function table(id, header, rows) {
+  const node = $(id);
+  const head = el("tr");
+  head.append(...header.map((h) => el("th", h)));
+  node.tHead.replaceChildren(head);
+  node.tBodies[0].replaceChildren(...(rows.length ? rows : [[t("nothing")]]).map((r) => {
+    const tr = el("tr");
+    tr.append(...r.map((v) => el("td", v)));
+    return tr;
+  }));
+}
+
+function drawDays(report) {
+  const steps = Object.keys(T[lang].steps);
+  table("days", [t("day"), ...steps.map((s) => t("steps")[s])],
+    report.days.map((d) => [day(d.day), ...steps.map((s) => number(d[s]))]));
+}
+
+function drawAgents(agents) {
+  table("agents", [t("agent"), t("calls"), t("talk"), t("acw"), t("outcomes"), t("vouchers")],
+    agents.map((a) => [a.name || a.username, number(a.calls), number(Math.round(a.talk_seconds / 60)),
+      number(Math.round(a.after_call_work_seconds / 60)), number(a.outcomes), number(a.vouchers)]));
+}
+
+function drawFlagged(items) {
+  table("flagged", [t("reference"), t("code"), t("result"), t("at")],
+    items.map((f) => [f.reference, f.code, f.result, day(f.received_at)]));
+}
+
+function drawWhy(why) {
+  const tbody = $("why-not").tBodies[0];
+  const reasons = why.reasons || {};
+  const rows = Object.entries(reasons).filter(([, n]) => n);
+  tbody.replaceChildren(...rows.map(([reason, n]) => {
+    const tr = el("tr");
+    const label = t("reasons")[reason] || reason.replace(/^done_/, "✓ ").replaceAll("_", " ");
+    tr.append(el("td", label), el("td", number(n)));
+    return tr;
+  }));
+  if (why.dialable_now !== undefined) {
+    const tr = el("tr");
+    tr.append(el("td", t("dialable")), el("td", number(why.dialable_now)));
+    tbody.prepend(tr);
+  }
+}
+
+function svgNode(tag, attrs, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = String(text);
+  return node;
+}
+
+// Horizontal bars, one a row: label, bar, value.
+function drawBars(svg, rows) {
+  svg.replaceChildren();
+  const width = svg.clientWidth || 500;
+  const height = Math.max(rows.length * 26 + 10, 40);
+  svg.setAttribute("height", height);
+  const max = Math.max(1, ...rows.map(([, v]) => v || 0));
+  const left = 170;
+  rows.forEach(([label, value], i) => {
+    const y = 8 + i * 26;
+    const w = Math.max(1, ((value || 0) / max) * (width - left - 70));
+    svg.append(svgNode("text", { x: 0, y: y + 14, class: "chart-label" }, label));
+    svg.append(svgNode("rect", { x: left, y, width: w, height: 18, class: "bar" }));
+    svg.append(svgNode("text", { x: left + w + 6, y: y + 14, class: "chart-value" }, number(value || 0)));
+  });
+}
+
+// Calls and contacts for each hour of the customer's day, side by side.
+function drawHours(hours) {
+  const svg = $("hour-chart");
+  svg.replaceChildren();
+  const width = svg.clientWidth || 500;
+  const height = 240;
+  const byHour = new Map(hours.map((h) => [h.hour, h]));
+  const max = Math.max(1, ...hours.map((h) => h.calls));
+  const step = (width - 30) / 24;
+  for (let hour = 0; hour < 24; hour++) {
+    const h = byHour.get(hour) || { calls: 0, contacted: 0 };
+    const x = 25 + hour * step;
+    const callsH = (h.calls / max) * (height - 40);
+    const contactsH = (h.contacted / max) * (height - 40);
+    svg.append(svgNode("rect", { x, y: height - 20 - callsH, width: step * 0.45, height: callsH, class: "bar calls" },));
+    svg.append(svgNode("rect", { x: x + step * 0.45, y: height - 20 - contactsH, width: step * 0.45, height: contactsH, class: "bar contacts" }));
+    if (hour % 3 === 0) svg.append(svgNode("text", { x, y: height - 4, class: "chart-label" }, `${hour}`));
+  }
+  svg.append(svgNode("text", { x: width - 160, y: 14, class: "chart-label calls" }, `■ ${t("calls")}`));
+  svg.append(svgNode("text", { x: width - 80, y: 14, class: "chart-label contacts" }, `■ ${t("contacts")}`));
+}
+
+$("login-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const form = new FormData(e.target);
+  try {
+    await api("/api/auth/login", { method: "POST", body: { username: form.get("username"), password: form.get("password") } });
+    $("login-error").textContent = "";
+    boot();
+  } catch (err) {
+    $("login-error").textContent = err.message;
+  }
+});
+$("logout").addEventListener("click", async () => {
+  stopWatching();
+  await api("/api/auth/logout", { method: "POST" }).catch(() => null);
+  show("login");
+});
+$("back").addEventListener("click", (e) => { e.preventDefault(); location.hash = ""; });
+for (const action of ["start", "pause", "finish"]) $(action).addEventListener("click", () => act(action));
+window.addEventListener("hashchange", route);
+boot();

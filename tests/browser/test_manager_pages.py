@@ -1,0 +1,97 @@
+"""The campaign manager's pages in a real headless Chromium: the campaigns, one
+campaign's live numbers (server-sent events), its controls, the voucher funnel and the
+other charts drawn by the page, in Indonesian or English. Screenshots are kept in
+``tests/artifacts/``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+from playwright.async_api import Browser, expect
+
+from dialer.auth import service as auth
+from dialer.db import Pool
+from tests.browser.conftest import shot
+from tests.factories import Factory, row
+from tests.integration.test_reports import T1, call, outcome, status
+from tests.integration.test_vouchers import MESSAGE, VOUCHER, issue
+
+
+async def test_a_manager_watches_a_campaign_and_pauses_it(
+    client: Any, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
+) -> None:
+    campaign = await factory.create_campaign(name="laporan", voucher=VOUCHER)
+    await factory.create_targets(campaign, [row(i) for i in range(1, 5)])
+    targets = [r["id"] for r in await conn.fetch("SELECT id FROM targets ORDER BY id")]
+    ani = await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    await auth.create_user(
+        conn, username="mira", role="manager", password="rahasia-mira", display_name="Mira"
+    )
+    for target in targets[:2]:
+        await call(conn, campaign.id, target, "contacted", T1, agent=ani.id, talk=90)
+    await call(conn, campaign.id, targets[2], "busy_line", T1)
+    taken = await outcome(conn, campaign.id, targets[0], ani.id, "pays_via_bukalapak", T1)
+    await outcome(conn, campaign.id, targets[1], ani.id, "pays_other_channel", T1)
+    got = await issue(pool, campaign.id, VOUCHER, targets[0], taken, ani.id, T1, MESSAGE)
+    assert got.voucher is not None
+    assert await status(conn, got.voucher["id"], "delivered", T1 + timedelta(minutes=1)) == (
+        "applied"
+    )
+
+    base = str(client.make_url("")).rstrip("/")
+    page = await browser.new_page(viewport={"width": 1366, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(base + "/manager")
+    await page.fill("input[name=username]", "mira")
+    await page.fill("input[name=password]", "rahasia-mira")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#user-name")).to_have_text("Mira")
+    row_of = page.locator("#campaigns tbody tr", has_text="laporan")
+    await expect(row_of).to_contain_text("draf")
+    await row_of.locator("a").click()
+
+    # Live numbers arrive by themselves; the charts are drawn from the reports.
+    await expect(page.locator("#live-badge")).to_have_text("langsung")
+    await expect(page.locator(".tile[data-key=targets] .value")).to_have_text("4")
+    await expect(page.locator(".tile[data-key=calls] .value")).to_have_text("3")
+    await expect(page.locator(".tile[data-key=quota_left] .value")).to_have_text("49")
+    await expect(page.locator("#funnel rect")).to_have_count(7)
+    await expect(page.locator("#funnel")).to_contain_text("Ditawarkan")
+    await expect(page.locator("#days tbody")).to_contain_text("5 September 2022")
+    await expect(page.locator("#outcome-chart rect")).to_have_count(2)
+    await expect(page.locator("#agents tbody")).to_contain_text("ani")
+    await expect(page.locator("#dl-xlsx")).to_have_attribute(
+        "href", "/api/campaigns/laporan/reports/vouchers.xlsx"
+    )
+    await shot(page, "manager-campaign.png")
+
+    # The controls: start, then pause; the page and the database agree.
+    await page.click("#start")
+    await expect(page.locator("#campaign-state")).to_have_text("berjalan")
+    await page.click("#pause")
+    await expect(page.locator("#campaign-state")).to_have_text("dijeda")
+    assert await conn.fetchval("SELECT state FROM campaigns WHERE name = 'laporan'") == "paused"
+    await expect(page.locator("#pause")).to_be_disabled()
+
+    # In English, as a setting or asked for.
+    await page.goto(base + "/manager?lang=en#laporan")
+    await expect(page.locator("h1")).to_have_text("Campaigns")
+    await expect(page.locator(".tile[data-key=targets] .label")).to_have_text("Targets")
+    await expect(page.locator("#campaign-state")).to_have_text("paused")
+    await shot(page, "manager-campaign-en.png")
+    assert errors == []
+    await page.close()
+
+    # An agent is told the pages are for managers, and the API refuses them.
+    page = await browser.new_page()
+    await page.goto(base + "/manager")
+    await page.fill("input[name=username]", "ani")
+    await page.fill("input[name=password]", "rahasia-ani")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#login-error")).to_contain_text("untuk manajer")
+    resp = await page.request.get(base + "/api/campaigns/laporan/live")
+    assert resp.status == 403
+    await page.close()
