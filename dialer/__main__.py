@@ -197,6 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     vexp = export.add_parser("vouchers", help="every voucher of a campaign as CSV")
     vexp.add_argument("campaign")
     vexp.add_argument("--output", "-o", type=Path, help="a file (default: standard output)")
+    cexp = export.add_parser(
+        "crm", help="every call that reached an agent, with what they recorded, as CSV"
+    )
+    cexp.add_argument("campaign")
+    cexp.add_argument("--output", "-o", type=Path, help="a file (default: standard output)")
     return parser
 
 

@@ -101,6 +101,12 @@ async def cmd_export_vouchers(args: argparse.Namespace, settings: Settings) -> i
     return await _export(args, settings, export_vouchers)
 
 
+async def cmd_export_crm(args: argparse.Namespace, settings: Settings) -> int:
+    from dialer.reports.crm import export_crm
+
+    return await _export(args, settings, export_crm)
+
+
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from dialer.cli_db import database_url
     from dialer.demo import DemoOptions, run_demo

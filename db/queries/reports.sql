@@ -122,3 +122,26 @@ ORDER BY u.username
 -- name: agent_report_codes
 -- Campaign $1's outcomes per agent and code.
 SELECT agent_id, code, count(*) AS n FROM outcomes WHERE campaign_id = $1 GROUP BY 1, 2
+
+-- name: crm_interactions
+-- Campaign $1's calls that reached an agent, one row each, with what the agent
+-- recorded: for the CRM.
+SELECT a.id AS attempt_id, a.call_sid, t.customer_id, t.indihome_number,
+       t.name AS customer_name, a.number AS msisdn, t.tier, t.zone, u.username AS agent,
+       a.answered_at, a.bridged_at, a.ended_at,
+       round(date_part('epoch', a.ended_at - a.bridged_at))::int AS talk_seconds,
+       o.code AS outcome, o.details, o.hub_penerima, o.address_valid, o.new_address,
+       o.service_working, o.wa_number, o.myindihome,
+       coalesce(k.existing_ref, 'T' || k.id) AS ticket, k.guide AS ticket_guide,
+       k.category AS ticket_category, k.due_at AS ticket_due_at,
+       v.code AS voucher_code, x.destination AS transferred_to,
+       x.category AS transfer_category, o.notes, o.recorded_at
+FROM attempts a
+JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
+JOIN users u ON u.id = a.agent_id
+LEFT JOIN outcomes o ON o.attempt_id = a.id
+LEFT JOIN tickets k ON k.outcome_id = o.id
+LEFT JOIN vouchers v ON v.outcome_id = o.id
+LEFT JOIN transfers x ON x.attempt_id = a.id AND x.state = 'done'
+WHERE a.campaign_id = $1 AND a.agent_id IS NOT NULL
+ORDER BY a.id

@@ -7,6 +7,7 @@
 ``GET /api/campaigns/{c}/reports/outcomes`` and ``…/reports/agents``: the outcome and
 agent reports (``reports/calls.py``). ``GET /api/campaigns/{c}/live``: the campaign's
 progress as server-sent events, every second (``reports/live.py``).
+``GET /api/campaigns/{c}/crm.csv``: the CRM interaction export (``reports/crm.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from aiohttp import web
 from dialer.campaigns import service as campaigns
 from dialer.errors import BadRequest
 from dialer.keys import CLOCK, LIVE, POOL, SETTINGS
-from dialer.reports import calls, downloads, live, vouchers
+from dialer.reports import calls, crm, downloads, live, vouchers
 from dialer.web import json_response, query_int, requires
 
 routes = web.RouteTableDef()
@@ -106,6 +107,25 @@ async def agent_report(request: web.Request) -> web.Response:
         campaign = await campaigns.get(conn, request.match_info["name"])
         report = await calls.agent_report(conn, campaign, now=request.app[CLOCK]())
     return json_response(report)
+
+
+@routes.get("/api/campaigns/{name}/crm.csv")
+@requires("manager")
+async def crm_csv(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}-crm.csv"',
+        }
+    )
+    async with request.app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, name)
+        await response.prepare(request)
+        async for chunk in crm.export_crm(conn, campaign.id):
+            await response.write(chunk.encode())
+    await response.write_eof()
+    return response
 
 
 @routes.get("/api/campaigns/{name}/live")

@@ -347,7 +347,7 @@ async def call(
 
 
 async def test_the_outcome_and_agent_reports(
-    client: Any, conn: asyncpg.Connection, factory: Factory
+    client: Any, conn: asyncpg.Connection, factory: Factory, db_url: str, tmp_path: Any
 ) -> None:
     campaign = await factory.create_campaign(name="calls", wrap_up_seconds=30)
     rows = [
@@ -437,7 +437,33 @@ async def test_the_outcome_and_agent_reports(
         "vouchers": 0,
     }
     assert agents["budi"]["calls"] == 1 and agents["budi"]["talk_seconds"] == 300
+    # The CRM export: one row per call that reached an agent, with what they recorded.
+    await conn.execute(
+        "INSERT INTO tickets (outcome_id, campaign_id, target_id, existing_ref, tier, opened_at)"
+        " SELECT id, campaign_id, target_id, 'MYCX-123', 'Gold', recorded_at FROM outcomes"
+        " WHERE attempt_id = $1",
+        a3,
+    )
+    resp = await client.get("/api/campaigns/calls/crm.csv", headers=headers)
+    assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/csv")
+    crm = list(csv.DictReader(io.StringIO(await resp.text())))
+    assert [(r["attempt_id"], r["agent"], r["outcome"]) for r in crm] == [
+        (str(a1), "ani", "pays_via_bukalapak"),
+        (str(a2), "ani", "already_paid"),
+        (str(a3), "budi", "customer_busy"),
+    ]
+    assert crm[0]["talk_seconds"] == "120" and crm[0]["hub_penerima"] == "YANG BERSANGKUTAN"
+    assert crm[0]["indihome_number"] == rows[0]["indihome_number"]
+    assert crm[2]["ticket"] == "MYCX-123" and crm[1]["ticket"] == ""
+    assert crm[0]["recorded_at"] == (nine + timedelta(minutes=125)).isoformat()
+    done = dialer("export", "crm", "calls", home=tmp_path, env_db=db_url)
+    assert done.returncode == 0, done.stderr
+    assert list(csv.DictReader(io.StringIO(done.stdout))) == crm
     token, _ = await auth.issue_token(conn, ani.id, kind="api")
+    resp = await client.get(
+        "/api/campaigns/calls/crm.csv", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert resp.status == 403
     for path in ("outcomes", "agents"):
         resp = await client.get(
             f"/api/campaigns/calls/reports/{path}", headers={"Authorization": f"Bearer {token}"}

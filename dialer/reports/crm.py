@@ -1,0 +1,75 @@
+"""The CRM interaction export: one row per call that reached an agent, with what the
+agent recorded — HUB PENERIMA, the outcome and its details, the WA number, whether the
+address still holds (or the new one), whether the service works, myIndiHome, the
+ticket, the voucher, a transfer, the notes — and the call's times, for upload into the
+CRM. CSV, times in UTC ISO 8601, details as JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from dialer.db import Connection, q
+
+HEADER = (
+    "attempt_id",
+    "call_sid",
+    "customer_id",
+    "indihome_number",
+    "customer_name",
+    "msisdn",
+    "tier",
+    "zone",
+    "agent",
+    "answered_at",
+    "bridged_at",
+    "ended_at",
+    "talk_seconds",
+    "outcome",
+    "details",
+    "hub_penerima",
+    "address_valid",
+    "new_address",
+    "service_working",
+    "wa_number",
+    "myindihome",
+    "ticket",
+    "ticket_guide",
+    "ticket_category",
+    "ticket_due_at",
+    "voucher_code",
+    "transferred_to",
+    "transfer_category",
+    "notes",
+    "recorded_at",
+)
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+async def export_crm(conn: Connection, campaign_id: int) -> AsyncIterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HEADER)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        async for r in conn.cursor(q("crm_interactions"), campaign_id, prefetch=2000):
+            writer.writerow([_cell(r[h]) for h in HEADER])
+            if buffer.tell() > 1 << 16:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue()
