@@ -161,3 +161,88 @@ async def voucher_report_xlsx(
 def _append(sheet: Any, rows: Iterable[Any], header: Sequence[str], tz: ZoneInfo) -> None:
     for r in rows:
         sheet.append([_local(r[h], tz) for h in header])
+
+
+# ------------------------------------------------ the outcome and agent reports as files
+
+Table = tuple[list[str], list[list[Any]]]
+
+
+def outcome_tables(report: dict[str, Any]) -> dict[str, Table]:
+    """The outcome report's tables: each fold of the outcomes (a column a code), the
+    calls by the customer's local hour, and the attempts per target."""
+    codes = list(report["outcomes"]["by_code"])
+    tables: dict[str, Table] = {
+        "by_code": (
+            ["code", "outcomes"],
+            [[c, n] for c, n in report["outcomes"]["by_code"].items()],
+        )
+    }
+    for fold in ("by_tier", "by_zone", "by_province", "by_local_hour"):
+        tables[fold] = (
+            [fold.removeprefix("by_"), "total", *codes],
+            [
+                [row["key"], row["total"], *(row["codes"].get(c, 0) for c in codes)]
+                for row in report["outcomes"][fold]
+            ],
+        )
+    tables["calls_by_local_hour"] = (
+        ["hour", "calls", "contacted", "abandoned"],
+        [
+            [h["hour"], h["calls"], h["contacted"], h["abandoned"]]
+            for h in report["calls"]["by_local_hour"]
+        ],
+    )
+    tables["attempts_per_target"] = (
+        ["attempts", "targets"],
+        [[r["attempts"], r["targets"]] for r in report["attempts_per_target"]],
+    )
+    return tables
+
+
+def agent_tables(report: dict[str, Any]) -> dict[str, Table]:
+    codes = sorted({c for a in report["agents"] for c in a["by_code"]})
+    header = [
+        "username",
+        "name",
+        "calls",
+        "talk_seconds",
+        "after_call_work_seconds",
+        "outcomes",
+        "vouchers",
+        *codes,
+    ]
+    rows = [
+        [
+            a["username"],
+            a["name"],
+            a["calls"],
+            a["talk_seconds"],
+            a["after_call_work_seconds"],
+            a["outcomes"],
+            a["vouchers"],
+            *(a["by_code"].get(c, 0) for c in codes),
+        ]
+        for a in report["agents"]
+    ]
+    return {"agents": (header, rows)}
+
+
+def tables_csv(table: Table) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table[0])
+    writer.writerows([_csv(v) for v in row] for row in table[1])
+    return buffer.getvalue()
+
+
+def tables_xlsx(tables: dict[str, Table]) -> bytes:
+    book = Workbook(write_only=True)
+    for name, (header, rows) in tables.items():
+        sheet = book.create_sheet(name[:31])  # Excel's limit on a sheet's name
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

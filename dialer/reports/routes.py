@@ -5,13 +5,16 @@
 (``reports/vouchers.py``). ``…/reports/vouchers.csv?table=days|customers|flagged`` and
 ``…/reports/vouchers.xlsx`` download it (``reports/downloads.py``).
 ``GET /api/campaigns/{c}/reports/outcomes`` and ``…/reports/agents``: the outcome and
-agent reports (``reports/calls.py``). ``GET /api/campaigns/{c}/live``: the campaign's
+agent reports (``reports/calls.py``); ``…/reports/outcomes.csv?table=…`` (by_code,
+by_tier, by_zone, by_province, by_local_hour, calls_by_local_hour, attempts_per_target),
+``…/reports/agents.csv`` and both as ``.xlsx``. ``GET /api/campaigns/{c}/live``: the campaign's
 progress as server-sent events, every second (``reports/live.py``).
 ``GET /api/campaigns/{c}/crm.csv``: the CRM interaction export (``reports/crm.py``).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -107,6 +110,38 @@ async def agent_report(request: web.Request) -> web.Response:
         campaign = await campaigns.get(conn, request.match_info["name"])
         report = await calls.agent_report(conn, campaign, now=request.app[CLOCK]())
     return json_response(report)
+
+
+@routes.get("/api/campaigns/{name}/reports/{report:outcomes|agents}.{kind:csv|xlsx}")
+@requires("manager")
+async def report_file(request: web.Request) -> web.Response:
+    """The outcome or agent report as CSV (one table: ``table``) or XLSX (a sheet each)."""
+    name, which, kind = (request.match_info[k] for k in ("name", "report", "kind"))
+    async with request.app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, name)
+        if which == "outcomes":
+            tables = downloads.outcome_tables(
+                await calls.outcome_report(conn, campaign, now=request.app[CLOCK]())
+            )
+        else:
+            tables = downloads.agent_tables(
+                await calls.agent_report(conn, campaign, now=request.app[CLOCK]())
+            )
+    if kind == "xlsx":
+        return web.Response(
+            body=await asyncio.to_thread(downloads.tables_xlsx, tables),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}-{which}.xlsx"'},
+        )
+    table = request.query.get("table", next(iter(tables)))
+    if table not in tables:
+        raise BadRequest(f"table {table!r} is not one of {', '.join(tables)}")
+    return web.Response(
+        text=downloads.tables_csv(tables[table]),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}-{which}-{table}.csv"'},
+    )
 
 
 @routes.get("/api/campaigns/{name}/crm.csv")

@@ -68,6 +68,37 @@ async def test_a_manager_watches_a_campaign_and_pauses_it(
     )
     await shot(page, "manager-campaign.png")
 
+    # An overdue ticket from a call is flagged.
+    await conn.execute(
+        "INSERT INTO tickets (outcome_id, campaign_id, target_id, guide, category, tier,"
+        " opened_at, due_at) SELECT id, campaign_id, target_id, '000', 'Gangguan', 'Gold',"
+        " $1, $2 FROM outcomes WHERE id = $3",
+        T1,
+        T1 + timedelta(hours=24),
+        taken,
+    )
+    # A list upload: its progress, what was accepted, and the rejected rows by line.
+    listing = factory.write_csv([row(7), row(8, msisdn="12ab"), row(9)], name="more.csv")
+    await page.set_input_files("#targets-form input[type=file]", str(listing))
+    await page.click("#targets-form button[type=submit]")
+    await expect(page.locator("#targets-result")).to_have_text(
+        "3 baris: 2 diterima, 0 duplikat, 0 DNC, 0 di luar tier, 1 ditolak"
+    )
+    await expect(page.locator("#rejected tbody")).to_contain_text("msisdn")
+    await expect(page.locator("#rejected-csv")).to_be_visible()
+    assert await page.locator("#targets-progress").get_attribute("value") == "100"
+    codes = factory.tmp / "codes.csv"
+    codes.write_text("code\nBLX-0001\nBLX-0002\nbad code\n")
+    await page.set_input_files("#codes-form input[type=file]", str(codes))
+    await page.click("#codes-form button[type=submit]")
+    await expect(page.locator("#codes-result")).to_have_text(
+        "3 baris: 2 kode ditambahkan, 1 ditolak"
+    )
+    await page.reload()
+    await expect(page.locator("#tickets tbody tr.overdue")).to_contain_text("TERLAMBAT")
+    await expect(page.locator(".tile[data-key=targets] .value")).to_have_text("6")
+    await shot(page, "manager-campaign-uploads.png")
+
     # The controls: start, then pause; the page and the database agree.
     await page.click("#start")
     await expect(page.locator("#campaign-state")).to_have_text("berjalan")

@@ -437,6 +437,28 @@ async def test_the_outcome_and_agent_reports(
         "vouchers": 0,
     }
     assert agents["budi"]["calls"] == 1 and agents["budi"]["talk_seconds"] == 300
+    # The same as files.
+    resp = await client.get(
+        "/api/campaigns/calls/reports/outcomes.csv?table=by_zone", headers=headers
+    )
+    assert resp.status == 200, await resp.text()
+    zones = list(csv.DictReader(io.StringIO(await resp.text())))
+    assert [(z["zone"], z["total"], z["already_paid"]) for z in zones] == [
+        ("WIB", "1", "0"),
+        ("WIT", "1", "0"),
+        ("WITA", "1", "1"),
+    ]
+    resp = await client.get("/api/campaigns/calls/reports/outcomes.csv?table=nope", headers=headers)
+    assert resp.status == 400 and "by_code" in await resp.text()
+    resp = await client.get("/api/campaigns/calls/reports/agents.xlsx", headers=headers)
+    book = openpyxl.load_workbook(io.BytesIO(await resp.read()), read_only=True)
+    sheet = list(book["agents"].iter_rows(values_only=True))
+    assert sheet[0][:5] == ("username", "name", "calls", "talk_seconds", "after_call_work_seconds")
+    assert sheet[1][:5] == ("ani", "ani", 2, 180, 260)
+    resp = await client.get("/api/campaigns/calls/reports/outcomes.xlsx", headers=headers)
+    book = openpyxl.load_workbook(io.BytesIO(await resp.read()), read_only=True)
+    assert "calls_by_local_hour" in book.sheetnames and "attempts_per_target" in book.sheetnames
+
     # The CRM export: one row per call that reached an agent, with what they recorded.
     await conn.execute(
         "INSERT INTO tickets (outcome_id, campaign_id, target_id, existing_ref, tier, opened_at)"

@@ -36,6 +36,15 @@ const T = {
     reference: "Referensi", code: "Kode", result: "Hasil", at: "Waktu",
     rate: "tingkat penukaran", median: "median jam dari panggilan ke penukaran",
     nothing: "Tidak ada.", dialable: "dapat ditelepon sekarang",
+    tickets: "Tiket dari panggilan", upload_targets: "Unggah daftar target",
+    upload_codes: "Unggah kode voucher mitra", upload: "Unggah", downloads: "Unduhan",
+    rejected_csv: "Semua baris yang ditolak (CSV)", dl_outcomes: "Hasil panggilan (XLSX)",
+    dl_agents: "Agen (XLSX)", dl_crm: "Ekspor CRM (CSV)", dl_attempts: "Semua panggilan (CSV)",
+    customer: "Pelanggan", tier: "Tier", guide: "Panduan / tiket", due: "Batas waktu",
+    overdue: "TERLAMBAT", open_tickets: "tiket terbuka", overdue_tickets: "terlambat",
+    line: "Baris", field: "Kolom", reason: "Alasan",
+    imported: (r) => `${r.rows} baris: ${r.accepted} diterima, ${r.duplicates} duplikat, ${r.dnc} DNC, ${r.out_of_tier} di luar tier, ${r.rejected_rows} ditolak`,
+    codes_added: (r) => `${r.rows} baris: ${r.added} kode ditambahkan, ${r.rejected_rows} ditolak`,
     codes: {
       customer_busy: "Pelanggan sibuk", already_paid: "Sudah lunas", do_not_call: "Tidak mau di-call",
       not_subscriber: "Tidak merasa pasang", claims_cancelled: "Sudah merasa cabut",
@@ -77,6 +86,15 @@ const T = {
     reference: "Reference", code: "Code", result: "Result", at: "At",
     rate: "redemption rate", median: "median hours from the call to redemption",
     nothing: "None.", dialable: "dialable now",
+    tickets: "Tickets from calls", upload_targets: "Upload a target list",
+    upload_codes: "Upload the partner's voucher codes", upload: "Upload", downloads: "Downloads",
+    rejected_csv: "Every rejected row (CSV)", dl_outcomes: "Outcomes (XLSX)",
+    dl_agents: "Agents (XLSX)", dl_crm: "CRM export (CSV)", dl_attempts: "Every call (CSV)",
+    customer: "Customer", tier: "Tier", guide: "Guide / ticket", due: "Due",
+    overdue: "OVERDUE", open_tickets: "open tickets", overdue_tickets: "overdue",
+    line: "Line", field: "Field", reason: "Reason",
+    imported: (r) => `${r.rows} rows: ${r.accepted} accepted, ${r.duplicates} duplicates, ${r.dnc} DNC, ${r.out_of_tier} out of tier, ${r.rejected_rows} rejected`,
+    codes_added: (r) => `${r.rows} rows: ${r.added} codes added, ${r.rejected_rows} rejected`,
     codes: {
       customer_busy: "Customer busy", already_paid: "Already paid", do_not_call: "Do not call",
       not_subscriber: "Not a subscriber", claims_cancelled: "Says already cancelled",
@@ -221,6 +239,11 @@ async function openCampaign(name) {
   $("dl-days").href = `${base}.csv?table=days`;
   $("dl-customers").href = `${base}.csv?table=customers`;
   $("dl-xlsx").href = `${base}.xlsx`;
+  const reportsBase = `/api/campaigns/${encodeURIComponent(campaign.name)}`;
+  $("dl-outcomes").href = `${reportsBase}/reports/outcomes.xlsx`;
+  $("dl-agents").href = `${reportsBase}/reports/agents.xlsx`;
+  $("dl-crm").href = `${reportsBase}/crm.csv`;
+  $("dl-attempts").href = `${reportsBase}/attempts.csv`;
   events = new EventSource(`/api/campaigns/${encodeURIComponent(campaign.name)}/live`);
   events.addEventListener("progress", (e) => {
     $("live-badge").textContent = t("online");
@@ -280,11 +303,12 @@ function drawTiles(p) {
 
 async function loadReports() {
   const name = encodeURIComponent(current.name);
-  const [vouchers, outcomes, agents, why] = await Promise.all([
+  const [vouchers, outcomes, agents, why, tickets] = await Promise.all([
     api(`/api/campaigns/${name}/reports/vouchers?limit=0`),
     api(`/api/campaigns/${name}/reports/outcomes`),
     api(`/api/campaigns/${name}/reports/agents`),
     api(`/api/campaigns/${name}/why-not`),
+    api(`/api/campaigns/${name}/tickets?state=open`),
   ]).catch((err) => {
     $("campaign-error").textContent = err.message;
     return [];
@@ -299,7 +323,72 @@ async function loadReports() {
   drawAgents(agents.agents);
   drawWhy(why);
   drawFlagged(vouchers.flagged.items);
+  drawTickets(tickets);
 }
+
+function moment(iso) {
+  // A time as the manager reads it: the day and hour in WIB, the zone named.
+  if (!iso) return "—";
+  const at = new Date(new Date(iso).getTime() + 7 * 3600 * 1000).toISOString();
+  return `${day(at)} ${at.slice(11, 16)} WIB`;
+}
+
+function drawTickets(body) {
+  $("tickets-summary").textContent = `${number(body.tickets.length)} ${t("open_tickets")}, ${number(body.overdue)} ${t("overdue_tickets")}`;
+  table("tickets", [t("customer"), t("tier"), t("guide"), t("agent"), t("due"), ""],
+    body.tickets.map((k) => [`${k.customer_name} (${k.indihome_number})`, k.tier,
+      k.existing_ref || `${k.guide}${k.category ? " — " + k.category : ""}`, k.agent,
+      moment(k.due_at), k.overdue ? t("overdue") : ""]));
+  for (const [i, k] of body.tickets.entries()) {
+    if (k.overdue) $("tickets").tBodies[0].rows[i].classList.add("overdue");
+  }
+}
+
+// An upload with its progress (fetch cannot report it), then what the server said.
+function upload(form, url, bar) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.responseType = "json";
+    bar.hidden = false;
+    bar.value = 0;
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = (100 * e.loaded) / e.total; };
+    xhr.onload = () => {
+      bar.value = 100;
+      const body = xhr.response;
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body);
+      else reject(new Error((body && body.error && body.error.message) || `HTTP ${xhr.status}`));
+    };
+    xhr.onerror = () => reject(new Error("network error"));
+    xhr.send(new FormData(form));
+  });
+}
+
+$("targets-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  $("targets-result").textContent = "";
+  try {
+    const r = await upload(e.target, `/api/campaigns/${encodeURIComponent(current.name)}/targets`, $("targets-progress"));
+    $("targets-result").textContent = T[lang].imported(r);
+    table("rejected", [t("line"), t("field"), t("reason")],
+      r.rejected.slice(0, 20).map((x) => [x.line, x.field || "", x.message || x.reason || ""]));
+    $("rejected-csv").hidden = !r.rejected_rows;
+    $("rejected-csv").href = `/api/imports/${r.import_id}/rejected.csv`;
+  } catch (err) {
+    $("targets-result").textContent = err.message;
+  }
+});
+
+$("codes-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  $("codes-result").textContent = "";
+  try {
+    const r = await upload(e.target, `/api/campaigns/${encodeURIComponent(current.name)}/vouchers/import`, $("codes-progress"));
+    $("codes-result").textContent = T[lang].codes_added(r);
+  } catch (err) {
+    $("codes-result").textContent = err.message;
+  }
+});
 
 function table(id, header, rows) {
   const node = $(id);
