@@ -49,6 +49,16 @@ async def test_a_manager_watches_a_campaign_and_pauses_it(
     await page.fill("input[name=password]", "rahasia-mira")
     await page.click("#login-form button[type=submit]")
     await expect(page.locator("#user-name")).to_have_text("Mira")
+    # The do-not-call list: a number added by hand is listed; a bad one is refused.
+    await page.fill("#dnc-form input[name=msisdn]", "0812-9999-0001")
+    await page.fill("#dnc-form input[name=reason]", "minta tidak ditelepon")
+    await page.click("#dnc-form button[type=submit]")
+    await expect(page.locator("#dnc-result")).to_have_text("+6281299990001 ditambahkan")
+    await expect(page.locator("#dnc tbody")).to_contain_text("minta tidak ditelepon")
+    await page.fill("#dnc-form input[name=msisdn]", "12")
+    await page.click("#dnc-form button[type=submit]")
+    await expect(page.locator("#dnc-result")).not_to_contain_text("ditambahkan")
+    assert await conn.fetchval("SELECT count(*) FROM dnc") == 1
     row_of = page.locator("#campaigns tbody tr", has_text="laporan")
     await expect(row_of).to_contain_text("draf")
     await row_of.locator("a").click()

@@ -43,6 +43,9 @@ const T = {
     customer: "Pelanggan", tier: "Tier", guide: "Panduan / tiket", due: "Batas waktu",
     overdue: "TERLAMBAT", open_tickets: "tiket terbuka", overdue_tickets: "terlambat",
     line: "Baris", field: "Kolom", reason: "Alasan",
+    dnc: "Daftar jangan ditelepon (DNC)", number: "Nomor", add: "Tambah", added_by: "Oleh",
+    listed: (n) => `${n} nomor di daftar`, dnc_added: (e) => `${e.msisdn} ${e.new ? "ditambahkan" : "sudah ada"}`,
+    dnc_imported: (r) => `${r.rows} baris: ${r.added} ditambahkan, ${r.already_listed} sudah ada, ${r.rejected_rows} ditolak`,
     imported: (r) => `${r.rows} baris: ${r.accepted} diterima, ${r.duplicates} duplikat, ${r.dnc} DNC, ${r.out_of_tier} di luar tier, ${r.rejected_rows} ditolak`,
     codes_added: (r) => `${r.rows} baris: ${r.added} kode ditambahkan, ${r.rejected_rows} ditolak`,
     codes: {
@@ -93,6 +96,9 @@ const T = {
     customer: "Customer", tier: "Tier", guide: "Guide / ticket", due: "Due",
     overdue: "OVERDUE", open_tickets: "open tickets", overdue_tickets: "overdue",
     line: "Line", field: "Field", reason: "Reason",
+    dnc: "Do-not-call list", number: "Number", add: "Add", added_by: "By",
+    listed: (n) => `${n} numbers listed`, dnc_added: (e) => `${e.msisdn} ${e.new ? "added" : "was listed already"}`,
+    dnc_imported: (r) => `${r.rows} rows: ${r.added} added, ${r.already_listed} listed already, ${r.rejected_rows} rejected`,
     imported: (r) => `${r.rows} rows: ${r.accepted} accepted, ${r.duplicates} duplicates, ${r.dnc} DNC, ${r.out_of_tier} out of tier, ${r.rejected_rows} rejected`,
     codes_added: (r) => `${r.rows} rows: ${r.added} codes added, ${r.rejected_rows} rejected`,
     codes: {
@@ -196,9 +202,17 @@ function route() {
   if (name) openCampaign(name); else listCampaigns();
 }
 
+async function loadDnc() {
+  const body = await api("/api/dnc?limit=50");
+  $("dnc-total").textContent = T[lang].listed(number(body.total));
+  table("dnc", [t("number"), t("reason"), t("added_by")],
+    body.entries.map((e) => [e.msisdn, e.reason || "", e.added_by || e.source || ""]));
+}
+
 async function listCampaigns() {
   stopWatching();
   show("list");
+  loadDnc().catch((err) => { $("dnc-result").textContent = err.message; });
   const body = await api("/api/campaigns");
   const tbody = $("campaigns").tBodies[0];
   tbody.replaceChildren();
@@ -376,6 +390,30 @@ $("targets-form").addEventListener("submit", async (e) => {
     $("rejected-csv").href = `/api/imports/${r.import_id}/rejected.csv`;
   } catch (err) {
     $("targets-result").textContent = err.message;
+  }
+});
+
+$("dnc-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const form = new FormData(e.target);
+  try {
+    const entry = await api("/api/dnc", { method: "POST", body: { msisdn: form.get("msisdn"), reason: form.get("reason") } });
+    $("dnc-result").textContent = T[lang].dnc_added(entry);
+    e.target.reset();
+    await loadDnc();
+  } catch (err) {
+    $("dnc-result").textContent = err.message;
+  }
+});
+
+$("dnc-import").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    const r = await upload(e.target, "/api/dnc/import", $("dnc-progress"));
+    $("dnc-result").textContent = T[lang].dnc_imported(r);
+    await loadDnc();
+  } catch (err) {
+    $("dnc-result").textContent = err.message;
   }
 });
 
