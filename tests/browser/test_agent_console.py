@@ -123,3 +123,26 @@ async def test_a_manager_is_told_the_console_is_for_agents(
     resp = await page.request.get(base + "/api/agent/me")
     assert resp.status == 403
     await page.close()
+
+
+async def test_the_console_speaks_english_when_asked(
+    client: Any, conn: asyncpg.Connection, browser: Browser
+) -> None:
+    await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    base = str(client.make_url("")).rstrip("/")
+    page = await browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(base + "/agent?lang=en")
+    await page.fill("input[name=username]", "ani")
+    await page.fill("input[name=password]", "rahasia-ani")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("h1")).to_have_text("Agent console")
+    await expect(page.locator("#available")).to_have_text("Ready for calls")
+    await expect(page.locator("#conn")).to_have_text("connected")
+    await expect(page.locator("#code option[value=pays_via_bukalapak]")).to_have_text(
+        "Pays via Bukalapak (voucher)"
+    )
+    await expect(page.locator("#idle")).to_contain_text("No call yet")
+    assert errors == []
+    await page.close()

@@ -6,22 +6,143 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const CODES = {
-  customer_busy: "Pelanggan SIBUK — telepon kembali",
-  already_paid: "SUDAH LUNAS",
-  do_not_call: "TIDAK MAU DI CALL",
-  not_subscriber: "TIDAK MERASA PASANG",
-  claims_cancelled: "SUDAH MERASA CABUT",
-  wants_cancellation: "MINTA CABUT",
-  wrong_number: "SALAH SAMBUNG",
-  has_problem: "Ada KENDALA",
-  pays_via_bukalapak: "Bayar via Bukalapak (voucher)",
-  pays_other_channel: "Bayar via moda bayar lain",
+// The console's words: Indonesian, or English (DIALER_UI_LANGUAGE, or ?lang=en). The
+// call script itself is what the agent says to the customer: always Indonesian.
+const LANG = {
+  id: {
+    title: "Konsol Agen", logout: "Keluar", login: "Masuk", username: "Nama pengguna",
+    password: "Kata sandi", campaign: "Kampanye", join: "Gabung", status: "Status",
+    seconds: "dtk", go_available: "Siap menerima panggilan", go_paused: "Istirahat",
+    idle: "Belum ada panggilan. Pilih kampanye, lalu tekan “Siap menerima panggilan”.",
+    customer: "Pelanggan", bill: "Tagihan", paid_on: "Tanggal bayar", penalty: "Denda",
+    script: "Skrip", outcome: "Hasil panggilan", result: "Hasil", choose: "— pilih —",
+    address_valid: "Alamat masih valid?", yes: "Ya", no: "Tidak", new_address: "Alamat baru",
+    service_working: "Layanan berfungsi?", wa_number: "Nomor WA", mih_installed: "Sudah terpasang",
+    mih_guided: "Dipandu instal", mih_web: "Diarahkan ke web", mih_declined: "Tidak berkenan",
+    notes: "Catatan", save: "Simpan hasil", transfer_call: "Transfer panggilan",
+    destination: "Tujuan", transfer: "Transfer",
+    for_agents: (user) => `Halaman ini untuk agen. Akun ${user} adalah manajer.`,
+    connected: "terhubung", reconnecting: "terputus — menyambung ulang…",
+    name: "Nama", indihome: "No IndiHome", tier: "Tier", address: "Alamat", province: "Provinsi",
+    local_time: "Waktu pelanggan", greeting: (g) => `Selamat ${g}`, attempt: "Percobaan ke",
+    bill_month: "Bulan tagihan", amount: "Jumlah", paid: (channel) => `SUDAH DIBAYAR (${channel})`,
+    unpaid: "Belum dibayar", due: "Jatuh tempo", penalty_today: "Denda jika bayar hari ini",
+    total_today: "Total jika bayar hari ini", minipack_today: "Gratis minipack hari ini",
+    channels: "Channel 3 bulan terakhir", from: (d) => `mulai ${d}`, no_penalty: "tanpa denda",
+    sources: { list: "daftar target", "list+payments": "daftar target + pembayaran", billing_api: "API billing" },
+    source: "Sumber: ", as_of: " per ",
+    voucher_left: (v) => `Voucher ${v.partner}: sisa ${v.left} dari ${v.quota}`,
+    voucher_off: (partner, reason) => `Voucher${partner ? " " + partner : ""}: tidak ditawarkan (${reason})`,
+    expired: "kedaluwarsa", used_up: "kuota habis",
+    transferred: (x) => `Panggilan ditransfer ke ${x.number} (${x.category}).`,
+    callback_at: (zone) => `Telepon kembali pada (waktu pelanggan, ${zone})`,
+    arrears_paid: "Tunggakan sudah lunas?", modem_returned: "Modem (CPE) sudah dikembalikan?",
+    retained: "Berhasil dipertahankan", closure_request: "Pengajuan cabut", caring: "Hasil caring",
+    arrears_settled: "Tunggakan sudah diselesaikan?", modem_back: "Modem sudah dikembalikan?",
+    verified: "Sudah dipastikan:", v_msisdn: "Nomor MSISDN", v_owner: "Nama kepemilikan", v_address: "Alamat",
+    pay_channel: "Moda bayar",
+    confirm_wa: "Pastikan nomor WA di bawah; kode voucher dikirim ke nomor itu setelah panggilan.",
+    no_voucher: (reason) => `Voucher TIDAK tersedia (${reason}): hasil tetap dicatat tanpa voucher.`,
+    ticket: "Tiket", ticket_existing: "Sudah ada tiket", ticket_new: "Buat tiket baru",
+    ticket_number: "Nomor tiket", guide: "PanSol",
+    voucher_issued: (v) => ` Voucher ${v.code} diterbitkan untuk WA ${v.wa_number}.`,
+    saved: (code, voucher) => `Hasil tersimpan: ${code}.${voucher} Wrap-up berjalan, lalu Anda siap lagi.`,
+    codes: {
+      customer_busy: "Pelanggan SIBUK — telepon kembali",
+      already_paid: "SUDAH LUNAS",
+      do_not_call: "TIDAK MAU DI CALL",
+      not_subscriber: "TIDAK MERASA PASANG",
+      claims_cancelled: "SUDAH MERASA CABUT",
+      wants_cancellation: "MINTA CABUT",
+      wrong_number: "SALAH SAMBUNG",
+      has_problem: "Ada KENDALA",
+      pays_via_bukalapak: "Bayar via Bukalapak (voucher)",
+      pays_other_channel: "Bayar via moda bayar lain",
+    },
+    states: { offline: "Offline", available: "Siap", paused: "Istirahat",
+      on_call: "Dalam panggilan", wrap_up: "Wrap-up" },
+    months: ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+      "September", "Oktober", "November", "Desember"],
+  },
+  en: {
+    title: "Agent console", logout: "Log out", login: "Log in", username: "Username",
+    password: "Password", campaign: "Campaign", join: "Join", status: "State",
+    seconds: "s", go_available: "Ready for calls", go_paused: "Take a break",
+    idle: "No call yet. Choose a campaign, then press “Ready for calls”.",
+    customer: "Customer", bill: "Bill", paid_on: "Paid on", penalty: "Penalty",
+    script: "Script", outcome: "Call outcome", result: "Outcome", choose: "— choose —",
+    address_valid: "Address still valid?", yes: "Yes", no: "No", new_address: "New address",
+    service_working: "Service working?", wa_number: "WhatsApp number", mih_installed: "Installed",
+    mih_guided: "Guided to install", mih_web: "Sent to the web page", mih_declined: "Declined",
+    notes: "Notes", save: "Save outcome", transfer_call: "Transfer the call",
+    destination: "To", transfer: "Transfer",
+    for_agents: (user) => `This page is for agents. ${user} is a manager.`,
+    connected: "connected", reconnecting: "disconnected — reconnecting…",
+    name: "Name", indihome: "IndiHome number", tier: "Tier", address: "Address", province: "Province",
+    local_time: "Customer's time", greeting: (g) => `Selamat ${g}`, attempt: "Attempt",
+    bill_month: "Bill month", amount: "Amount", paid: (channel) => `PAID (${channel})`,
+    unpaid: "Not paid", due: "Due", penalty_today: "Penalty if paid today",
+    total_today: "Total if paid today", minipack_today: "Free minipack today",
+    channels: "Channels of the last 3 months", from: (d) => `from ${d}`, no_penalty: "no penalty",
+    sources: { list: "target list", "list+payments": "target list + payments", billing_api: "billing API" },
+    source: "Source: ", as_of: " as of ",
+    voucher_left: (v) => `${v.partner} voucher: ${v.left} of ${v.quota} left`,
+    voucher_off: (partner, reason) => `${partner ? partner + " v" : "V"}oucher: not offered (${reason})`,
+    expired: "expired", used_up: "quota used up",
+    transferred: (x) => `Call transferred to ${x.number} (${x.category}).`,
+    callback_at: (zone) => `Call back at (customer's time, ${zone})`,
+    arrears_paid: "Arrears paid?", modem_returned: "Modem (CPE) returned?",
+    retained: "Retained", closure_request: "Closure request", caring: "Caring result",
+    arrears_settled: "Arrears settled?", modem_back: "Modem returned?",
+    verified: "Verified:", v_msisdn: "MSISDN", v_owner: "Owner's name", v_address: "Address",
+    pay_channel: "Payment channel",
+    confirm_wa: "Confirm the WhatsApp number below; the voucher code goes to it after the call.",
+    no_voucher: (reason) => `No voucher available (${reason}): the outcome is recorded without one.`,
+    ticket: "Ticket", ticket_existing: "An open ticket", ticket_new: "A new ticket",
+    ticket_number: "Ticket number", guide: "Solution guide",
+    voucher_issued: (v) => ` Voucher ${v.code} issued for WhatsApp ${v.wa_number}.`,
+    saved: (code, voucher) => `Outcome saved: ${code}.${voucher} Wrap-up runs, then you are ready again.`,
+    codes: {
+      customer_busy: "Customer busy — call back",
+      already_paid: "Already paid",
+      do_not_call: "Do not call",
+      not_subscriber: "Says not a subscriber",
+      claims_cancelled: "Says already cancelled",
+      wants_cancellation: "Wants to cancel",
+      wrong_number: "Wrong number",
+      has_problem: "Has a problem",
+      pays_via_bukalapak: "Pays via Bukalapak (voucher)",
+      pays_other_channel: "Pays another way",
+    },
+    states: { offline: "Offline", available: "Ready", paused: "On a break",
+      on_call: "On a call", wrap_up: "Wrap-up" },
+    months: ["January", "February", "March", "April", "May", "June", "July", "August",
+      "September", "October", "November", "December"],
+  },
 };
+let lang = "id";
+function t(key, ...args) {
+  const value = LANG[lang][key] ?? LANG.id[key] ?? key;
+  return typeof value === "function" ? value(...args) : value;
+}
+
+function translate() {
+  document.documentElement.lang = lang;
+  for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  const code = $("code");
+  const chosen = code.value;
+  code.replaceChildren(code.firstElementChild);
+  code.firstElementChild.textContent = t("choose");
+  for (const [value, label] of Object.entries(t("codes"))) {
+    const o = el("option", label);
+    o.value = value;
+    code.append(o);
+  }
+  code.value = chosen;
+}
+
 const CHANNELS = ["autodebit", "myindihome", "linkaja", "e-commerce", "indomaret", "alfamart",
   "bank", "post office", "plasa telkom", "other"];
-const STATES = { offline: "Offline", available: "Siap", paused: "Istirahat",
-  on_call: "Dalam panggilan", wrap_up: "Wrap-up" };
 const OFFSETS = { WIB: "+07:00", WITA: "+08:00", WIT: "+09:00" };
 const VOUCHER_STEPS = ["voucher_available", "accepted_bukalapak"];
 
@@ -46,12 +167,10 @@ function rupiah(n) {
   return n === null || n === undefined ? "—" : "Rp " + Number(n).toLocaleString("id-ID");
 }
 
-const MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-  "September", "Oktober", "November", "Desember"];
 function tanggal(iso) {
   if (!iso) return "—";
   const [y, m, d] = iso.slice(0, 10).split("-").map(Number);
-  return `${d} ${MONTHS[m - 1]} ${y}`;
+  return `${d} ${t("months")[m - 1]} ${y}`;
 }
 
 async function api(path, options = {}) {
@@ -84,9 +203,12 @@ async function boot() {
     show("login");
     return;
   }
+  lang = new URLSearchParams(location.search).get("lang") || me.language || "id";
+  if (!LANG[lang]) lang = "id";
+  translate();
   if (me.role !== "agent") {
     show("login");
-    $("login-error").textContent = "Halaman ini untuk agen. Akun " + me.username + " adalah manajer.";
+    $("login-error").textContent = t("for_agents", me.username);
     return;
   }
   $("agent-name").textContent = me.display_name || me.username;
@@ -134,7 +256,7 @@ function connect() {
 
 function setConn(on) {
   const badge = $("conn");
-  badge.textContent = on ? "terhubung" : "terputus — menyambung ulang…";
+  badge.textContent = on ? t("connected") : t("reconnecting");
   badge.className = "badge " + (on ? "on" : "off");
 }
 
@@ -152,7 +274,7 @@ function receive(message) {
 
 function renderState(s) {
   $("console-error").textContent = "";
-  $("state").textContent = STATES[s.state] || s.state;
+  $("state").textContent = t("states")[s.state] || s.state;
   document.body.dataset.state = s.state;
   if (s.campaign) $("campaign").value = s.campaign;
   clearInterval(timers.wrapup);
@@ -216,7 +338,7 @@ async function transferCall() {
     for (const input of $("outcome-form").elements) input.disabled = true;
     $("transfer-box").hidden = true;
     $("outcome-done").hidden = false;
-    $("outcome-done").textContent = `Panggilan ditransfer ke ${transfer.number} (${transfer.category}).`;
+    $("outcome-done").textContent = t("transferred", transfer);
   } catch (err) {
     $("transfer-error").textContent = err.message;
   } finally {
@@ -239,15 +361,15 @@ function renderCustomer(pop) {
   const c = pop.customer;
   const local = pop.local_time ? pop.local_time.slice(11, 16) + " " + c.zone : c.zone;
   pairs($("customer"), [
-    ["Nama", c.name],
-    ["No IndiHome", c.indihome_number],
+    [t("name"), c.name],
+    [t("indihome"), c.indihome_number],
     ["MSISDN", c.msisdn],
-    ["Nomor WA", c.wa_number],
-    ["Tier", c.tier],
-    ["Alamat", c.address],
-    ["Provinsi", c.province],
-    ["Waktu pelanggan", local + " (Selamat " + pop.greeting + ")"],
-    ["Percobaan ke", pop.history.attempts + 1],
+    [t("wa_number"), c.wa_number],
+    [t("tier"), c.tier],
+    [t("address"), c.address],
+    [t("province"), c.province],
+    [t("local_time"), local + " (" + t("greeting", pop.greeting) + ")"],
+    [t("attempt"), pop.history.attempts + 1],
   ]);
 }
 
@@ -255,14 +377,14 @@ function renderBill(pop) {
   const b = pop.bill;
   const p = pop.penalty;
   pairs($("bill"), [
-    ["Bulan tagihan", b.month_text],
-    ["Jumlah", b.text],
-    ["Status", b.paid ? "SUDAH DIBAYAR (" + (b.payment.channel || "") + ")" : "Belum dibayar"],
-    ["Jatuh tempo", tanggal(p.due)],
-    ["Denda jika bayar hari ini", p.penalty === null ? p.rule : rupiah(p.penalty)],
-    ["Total jika bayar hari ini", rupiah(p.to_pay)],
-    ["Gratis minipack hari ini", p.minipack ? "Ya" : "Tidak"],
-    ["Channel 3 bulan terakhir", b.channels.join(", ")],
+    [t("bill_month"), b.month_text],
+    [t("amount"), b.text],
+    [t("status"), b.paid ? t("paid", b.payment.channel || "") : t("unpaid")],
+    [t("due"), tanggal(p.due)],
+    [t("penalty_today"), p.penalty === null ? p.rule : rupiah(p.penalty)],
+    [t("total_today"), rupiah(p.to_pay)],
+    [t("minipack_today"), p.minipack ? t("yes") : t("no")],
+    [t("channels"), b.channels.join(", ")],
   ]);
   const body = $("schedule").querySelector("tbody");
   body.replaceChildren();
@@ -270,14 +392,13 @@ function renderBill(pop) {
     const tr = el("tr");
     const today = p.today >= line.from && (line.to === null || p.today <= line.to);
     if (today) tr.className = "today";
-    const dates = line.to ? `${tanggal(line.from)} – ${tanggal(line.to)}` : `mulai ${tanggal(line.from)}`;
-    tr.append(el("td", dates), el("td", line.penalty ? rupiah(line.penalty) : "tanpa denda"));
+    const dates = line.to ? `${tanggal(line.from)} – ${tanggal(line.to)}` : t("from", tanggal(line.from));
+    tr.append(el("td", dates), el("td", line.penalty ? rupiah(line.penalty) : t("no_penalty")));
     body.append(tr);
   }
-  const sources = { list: "daftar target", "list+payments": "daftar target + pembayaran",
-    billing_api: "API billing" };
-  const asOf = b.as_of ? " per " + new Date(b.as_of).toLocaleString("id-ID") : "";
-  $("bill-source").textContent = "Sumber: " + (sources[b.source] || b.source) + asOf +
+  const sources = t("sources");
+  const asOf = b.as_of ? t("as_of") + new Date(b.as_of).toLocaleString(lang === "en" ? "en-GB" : "id-ID") : "";
+  $("bill-source").textContent = t("source") + (sources[b.source] || b.source) + asOf +
     (b.notes.length ? " — " + b.notes.join("; ") : "");
 }
 
@@ -323,14 +444,14 @@ function renderVoucher(pop) {
   const v = pop.voucher;
   const badge = $("voucher-badge");
   badge.textContent = v.available
-    ? `Voucher ${v.partner}: sisa ${v.left} dari ${v.quota}`
-    : `Voucher ${v.partner}: tidak ditawarkan (${v.reason === "expired" ? "kedaluwarsa" : "kuota habis"})`;
+    ? t("voucher_left", v)
+    : t("voucher_off", v.partner, v.reason === "expired" ? t("expired") : t("used_up"));
   badge.className = "badge " + (v.available ? "on" : "off");
   clearTimeout(timers.voucher);
   if (v.available) {
     // Hidden at the expiry instant, by the server's clock, without waiting for news.
     const wait = Date.parse(v.expires_at) - (Date.now() + skew);
-    if (wait < 2 ** 31) timers.voucher = setTimeout(() => hideVoucher("kedaluwarsa"), Math.max(0, wait));
+    if (wait < 2 ** 31) timers.voucher = setTimeout(() => hideVoucher(t("expired")), Math.max(0, wait));
   }
 }
 
@@ -339,7 +460,7 @@ function hideVoucher(reason) {
     if (VOUCHER_STEPS.includes(li.dataset.shownWhen)) li.hidden = true;
   }
   const badge = $("voucher-badge");
-  badge.textContent = "Voucher: tidak ditawarkan (" + reason + ")";
+  badge.textContent = t("voucher_off", "", reason);
   badge.className = "badge off";
 }
 
@@ -377,7 +498,7 @@ function select(name, options) {
   return s;
 }
 
-const YES_NO = [["true", "Ya"], ["false", "Tidak"]];
+const YES_NO = () => [["true", t("yes")], ["false", t("no")]];
 
 function renderDetails() {
   const box = $("details");
@@ -387,25 +508,25 @@ function renderDetails() {
     const input = el("input");
     input.type = "datetime-local";
     input.name = "callback_at";
-    box.append(field(`Telepon kembali pada (waktu pelanggan, ${call.customer.zone})`, input));
+    box.append(field(t("callback_at", call.customer.zone), input));
   } else if (code === "claims_cancelled") {
-    box.append(field("Tunggakan sudah lunas?", select("arrears_paid", YES_NO)));
-    box.append(field("Modem (CPE) sudah dikembalikan?", select("modem_returned", YES_NO)));
+    box.append(field(t("arrears_paid"), select("arrears_paid", YES_NO())));
+    box.append(field(t("modem_returned"), select("modem_returned", YES_NO())));
   } else if (code === "wants_cancellation") {
-    const s = select("cancellation", [["retained", "Berhasil dipertahankan"], ["closure_request", "Pengajuan cabut"]]);
-    box.append(field("Hasil caring", s));
+    const s = select("cancellation", [["retained", t("retained")], ["closure_request", t("closure_request")]]);
+    box.append(field(t("caring"), s));
     const closure = el("div");
     s.onchange = () => {
       closure.replaceChildren();
       if (s.value === "closure_request") {
-        closure.append(field("Tunggakan sudah diselesaikan?", select("arrears_settled", YES_NO)));
-        closure.append(field("Modem sudah dikembalikan?", select("modem_returned", YES_NO)));
+        closure.append(field(t("arrears_settled"), select("arrears_settled", YES_NO())));
+        closure.append(field(t("modem_back"), select("modem_returned", YES_NO())));
       }
     };
     box.append(closure);
   } else if (code === "wrong_number") {
-    box.append(el("div", "Sudah dipastikan:"));
-    for (const [value, label] of [["msisdn", "Nomor MSISDN"], ["owner_name", "Nama kepemilikan"], ["address", "Alamat"]]) {
+    box.append(el("div", t("verified")));
+    for (const [value, label] of [["msisdn", t("v_msisdn")], ["owner_name", t("v_owner")], ["address", t("v_address")]]) {
       const c = el("input");
       c.type = "checkbox";
       c.name = "verified";
@@ -418,18 +539,18 @@ function renderDetails() {
   } else if (code === "has_problem") {
     renderTicket(box);
   } else if (code === "pays_other_channel") {
-    box.append(field("Moda bayar", select("channel", CHANNELS.map((c) => [c, c]))));
+    box.append(field(t("pay_channel"), select("channel", CHANNELS.map((c) => [c, c]))));
   } else if (code === "pays_via_bukalapak") {
     const note = call.voucher.available
-      ? "Pastikan nomor WA di bawah; kode voucher dikirim ke nomor itu setelah panggilan."
-      : "Voucher TIDAK tersedia (" + (call.voucher.reason === "expired" ? "kedaluwarsa" : "kuota habis") + "): hasil tetap dicatat tanpa voucher.";
+      ? t("confirm_wa")
+      : t("no_voucher", call.voucher.reason === "expired" ? t("expired") : t("used_up"));
     box.append(el("p", note, call.voucher.available ? "muted" : "error"));
   }
 }
 
 function renderTicket(box) {
-  const kind = select("ticket_kind", [["existing", "Sudah ada tiket"], ["new", "Buat tiket baru"]]);
-  box.append(field("Tiket", kind));
+  const kind = select("ticket_kind", [["existing", t("ticket_existing")], ["new", t("ticket_new")]]);
+  box.append(field(t("ticket"), kind));
   const more = el("div");
   box.append(more);
   kind.onchange = () => {
@@ -437,10 +558,10 @@ function renderTicket(box) {
     if (kind.value === "existing") {
       const input = el("input");
       input.name = "ticket_existing";
-      more.append(field("Nomor tiket", input));
+      more.append(field(t("ticket_number"), input));
     } else if (kind.value === "new") {
       const guide = select("ticket_guide", guides.map((g) => [g.name, g.title]));
-      more.append(field("PanSol", guide));
+      more.append(field(t("guide"), guide));
       const fields = el("div");
       more.append(fields);
       guide.onchange = () => {
@@ -499,11 +620,10 @@ async function submitOutcome(event) {
     let voucher = "";
     if (result.voucher) {
       voucher = result.voucher.issued
-        ? ` Voucher ${result.voucher.voucher.code} diterbitkan untuk WA ${result.voucher.voucher.wa_number}.`
+        ? t("voucher_issued", result.voucher.voucher)
         : " " + result.voucher.message;
     }
-    $("outcome-done").textContent = "Hasil tersimpan: " + (CODES[result.outcome.code] || result.outcome.code) +
-      "." + voucher + " Wrap-up berjalan, lalu Anda siap lagi.";
+    $("outcome-done").textContent = t("saved", t("codes")[result.outcome.code] || result.outcome.code, voucher);
   } catch (err) {
     button.disabled = false;
     $("outcome-error").textContent = err.message;
@@ -517,11 +637,6 @@ async function submitOutcome(event) {
 
 function wire() {
   const code = $("code");
-  for (const [value, label] of Object.entries(CODES)) {
-    const o = el("option", label);
-    o.value = value;
-    code.append(o);
-  }
   code.onchange = renderDetails;
   $("outcome-form").addEventListener("submit", submitOutcome);
   $("outcome-form").elements.address_valid.onchange = (e) => {
@@ -554,4 +669,5 @@ function wire() {
 }
 
 wire();
+translate();
 boot();
