@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -26,6 +26,24 @@ def _default(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+async def send_csv(
+    request: web.Request, filename: str, chunks: AsyncIterator[str]
+) -> web.StreamResponse:
+    """Stream CSV text as a download, chunk by chunk (call it once nothing can fail but
+    the streaming itself: a 404 must come before the first byte)."""
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        }
+    )
+    await response.prepare(request)
+    async for chunk in chunks:
+        await response.write(chunk.encode())
+    await response.write_eof()
+    return response
 
 
 def json_response(data: Any, *, status: int = 200) -> web.Response:

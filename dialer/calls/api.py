@@ -15,7 +15,7 @@ from dialer.campaigns import service as campaigns
 from dialer.db import Connection, q
 from dialer.keys import CLOCK, POOL, SETTINGS
 from dialer.rules.window import zone_info
-from dialer.web import json_response, requires
+from dialer.web import json_response, requires, send_csv
 
 routes = web.RouteTableDef()
 EXPORT_HEADER = (
@@ -69,19 +69,10 @@ async def why(request: web.Request) -> web.Response:
 @routes.get("/api/campaigns/{name}/attempts.csv")
 @requires("manager")
 async def attempts_csv(request: web.Request) -> web.StreamResponse:
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{request.match_info["name"]}-attempts.csv"',
-        }
-    )
+    name = request.match_info["name"]
     async with request.app[POOL].acquire() as conn:
-        campaign = await campaigns.get(conn, request.match_info["name"])
-        await response.prepare(request)
-        async for chunk in export_attempts(conn, campaign.id):
-            await response.write(chunk.encode())
-    await response.write_eof()
-    return response
+        campaign = await campaigns.get(conn, name)
+        return await send_csv(request, f"{name}-attempts.csv", export_attempts(conn, campaign.id))
 
 
 async def export_attempts(

@@ -24,7 +24,7 @@ from dialer.campaigns import service as campaigns
 from dialer.errors import BadRequest
 from dialer.keys import CLOCK, LIVE, POOL, SETTINGS
 from dialer.reports import calls, crm, downloads, live, vouchers
-from dialer.web import json_response, query_int, requires
+from dialer.web import json_response, query_int, requires, send_csv
 
 routes = web.RouteTableDef()
 
@@ -60,21 +60,12 @@ async def voucher_report_csv(request: web.Request) -> web.StreamResponse:
         raise BadRequest(f"table {table!r} is not one of {', '.join(downloads.TABLES)}")
     zone = zone_of(request)
     name = request.match_info["name"]
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{name}-vouchers-{table}.csv"',
-        }
-    )
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, name)
-        await response.prepare(request)
-        async for chunk in downloads.voucher_report_csv(
+        chunks = downloads.voucher_report_csv(
             conn, campaign, table, now=request.app[CLOCK](), zone=zone
-        ):
-            await response.write(chunk.encode())
-    await response.write_eof()
-    return response
+        )
+        return await send_csv(request, f"{name}-vouchers-{table}.csv", chunks)
 
 
 @routes.get("/api/campaigns/{name}/reports/vouchers.xlsx")
@@ -148,19 +139,9 @@ async def report_file(request: web.Request) -> web.Response:
 @requires("manager")
 async def crm_csv(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{name}-crm.csv"',
-        }
-    )
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, name)
-        await response.prepare(request)
-        async for chunk in crm.export_crm(conn, campaign.id):
-            await response.write(chunk.encode())
-    await response.write_eof()
-    return response
+        return await send_csv(request, f"{name}-crm.csv", crm.export_crm(conn, campaign.id))
 
 
 @routes.get("/api/campaigns/{name}/live")

@@ -150,21 +150,7 @@ FULL JOIN (
 WHERE h.campaign_id IS NULL OR s.campaign_id IS NULL
 """
 
-ZERO = dict.fromkeys(
-    (
-        "offered",
-        "accepted",
-        "issued",
-        "sent",
-        "delivered",
-        "read",
-        "failed",
-        "redeemed",
-        "expired",
-        "lapsed",
-    ),
-    0,
-)
+ZERO = dict.fromkeys(vouchers.STEPS, 0)
 
 
 async def _through_the_api(
@@ -180,21 +166,6 @@ async def _through_the_api(
     resp = await client.get(url, headers=headers)
     assert resp.status == 200, await resp.text()
     report = await resp.json()
-    zero = dict.fromkeys(
-        (
-            "offered",
-            "accepted",
-            "issued",
-            "sent",
-            "delivered",
-            "read",
-            "failed",
-            "redeemed",
-            "expired",
-            "lapsed",
-        ),
-        0,
-    )
     assert report["days"] == [
         zero
         | {
@@ -264,7 +235,6 @@ async def _through_the_api(
     assert resp.status == 404
 
     await _downloads(client, url, headers, report, va)
-    return report
 
 
 async def _downloads(

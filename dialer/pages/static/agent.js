@@ -5,7 +5,6 @@
 // on screen again, so a reload or a network blip restores the call.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 // The console's words: Indonesian, or English (DIALER_UI_LANGUAGE, or ?lang=en). The
 // call script itself is what the agent says to the customer: always Indonesian.
 const LANG = {
@@ -156,13 +155,6 @@ let skew = 0; // server clock minus this browser's, from the last pop
 let guides = [];
 const timers = { wrapup: null, voucher: null };
 
-function el(tag, text, cls) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (cls) node.className = cls;
-  return node;
-}
-
 function rupiah(n) {
   return n === null || n === undefined ? "—" : "Rp " + Number(n).toLocaleString("id-ID");
 }
@@ -171,23 +163,6 @@ function tanggal(iso) {
   if (!iso) return "—";
   const [y, m, d] = iso.slice(0, 10).split("-").map(Number);
   return `${d} ${t("months")[m - 1]} ${y}`;
-}
-
-async function api(path, options = {}) {
-  const init = { credentials: "same-origin", headers: {}, ...options };
-  if (init.body && typeof init.body !== "string") {
-    init.body = JSON.stringify(init.body);
-    init.headers["Content-Type"] = "application/json";
-  }
-  const resp = await fetch(path, init);
-  const body = await resp.json().catch(() => null);
-  if (!resp.ok) {
-    const err = new Error((body && body.error && body.error.message) || `HTTP ${resp.status}`);
-    err.status = resp.status;
-    err.details = body && body.error ? body.error.details : null;
-    throw err;
-  }
-  return body;
 }
 
 function show(view) {

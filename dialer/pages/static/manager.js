@@ -5,7 +5,6 @@
 // reports are read again every REPORT_SECONDS.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
 const REPORT_SECONDS = 30;
 const T = {
@@ -132,13 +131,6 @@ let reports = null;
 
 const t = (key) => T[lang][key] ?? key;
 
-function el(tag, text, cls) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (cls) node.className = cls;
-  return node;
-}
-
 function number(n) {
   return n === null || n === undefined ? "—" : Number(n).toLocaleString(lang === "id" ? "id-ID" : "en-GB");
 }
@@ -150,22 +142,6 @@ function percent(r) {
 function day(iso) {
   const [y, m, d] = String(iso).slice(0, 10).split("-").map(Number);
   return `${d} ${MONTHS[lang][m - 1]} ${y}`;
-}
-
-async function api(path, options = {}) {
-  const init = { credentials: "same-origin", headers: {}, ...options };
-  if (init.body && typeof init.body !== "string") {
-    init.body = JSON.stringify(init.body);
-    init.headers["Content-Type"] = "application/json";
-  }
-  const resp = await fetch(path, init);
-  const body = await resp.json().catch(() => null);
-  if (!resp.ok) {
-    const err = new Error((body && body.error && body.error.message) || `HTTP ${resp.status}`);
-    err.status = resp.status;
-    throw err;
-  }
-  return body;
 }
 
 function translate() {
