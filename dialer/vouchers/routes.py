@@ -99,17 +99,22 @@ class Resend(BaseModel):
         return None if not value else normalize(value, field="wa_number")
 
 
-@routes.post("/api/vouchers/{id}/resend")
-@requires("manager")
-async def resend(request: web.Request) -> web.Response:
+def _voucher_id(request: web.Request) -> int:
     raw = request.match_info["id"]
     if not raw.isdigit():
         raise BadRequest(f"voucher id {raw!r} is not a number")
+    return int(raw)
+
+
+@routes.post("/api/vouchers/{id}/resend")
+@requires("manager")
+async def resend(request: web.Request) -> web.Response:
+    voucher_id = _voucher_id(request)
     body = await read_json(request, Resend)
     async with request.app[POOL].acquire() as conn, conn.transaction():
         message = await outbox.resend(
             conn,
-            int(raw),
+            voucher_id,
             wa_number=body.wa_number,
             actor=current_user(request).username,
             now=request.app[CLOCK](),
@@ -126,14 +131,12 @@ class Void(BaseModel):
 @routes.post("/api/vouchers/{id}/void")
 @requires("manager")
 async def void(request: web.Request) -> web.Response:
-    raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise BadRequest(f"voucher id {raw!r} is not a number")
+    voucher_id = _voucher_id(request)
     body = await read_json(request, Void)
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        voucher = await conn.fetchrow(q("lock_voucher"), int(raw))
+        voucher = await conn.fetchrow(q("lock_voucher"), voucher_id)
         if voucher is None:
-            raise NotFound(f"no voucher {raw}")
+            raise NotFound(f"no voucher {voucher_id}")
         voided = await ledger.void(
             conn,
             voucher,
