@@ -76,6 +76,12 @@ async def test_a_manager_watches_a_campaign_and_pauses_it(
     await expect(page.locator("#dl-xlsx")).to_have_attribute(
         "href", "/api/campaigns/laporan/reports/vouchers.xlsx"
     )
+    customers = page.locator("#customers tbody tr")
+    await expect(customers).to_have_count(1)
+    await expect(customers).to_contain_text(got.voucher["code"])
+    await expect(customers).to_contain_text("sampai")  # delivered
+    await expect(page.locator("#customers-page")).to_have_text("1–1 dari 1")
+    await expect(page.locator("#customers-next")).to_be_disabled()
     await shot(page, "manager-campaign.png")
 
     # An overdue ticket from a call is flagged.

@@ -42,6 +42,10 @@ const T = {
     customer: "Pelanggan", tier: "Tier", guide: "Panduan / tiket", due: "Batas waktu",
     overdue: "TERLAMBAT", open_tickets: "tiket terbuka", overdue_tickets: "terlambat",
     line: "Baris", field: "Kolom", reason: "Alasan",
+    customers: "Pelanggan dengan voucher", prev: "← Sebelumnya", next: "Berikutnya →",
+    voucher_state: { issued: "diterbitkan", sent: "terkirim", delivered: "sampai", read: "dibaca",
+      failed: "gagal", redeemed: "ditukar", expired: "kedaluwarsa", lapsed: "hangus", voided: "dibatalkan" },
+    page_of: (from, to, total) => `${from}–${to} dari ${total}`,
     dnc: "Daftar jangan ditelepon (DNC)", number: "Nomor", add: "Tambah", added_by: "Oleh",
     listed: (n) => `${n} nomor di daftar`, dnc_added: (e) => `${e.msisdn} ${e.new ? "ditambahkan" : "sudah ada"}`,
     dnc_imported: (r) => `${r.rows} baris: ${r.added} ditambahkan, ${r.already_listed} sudah ada, ${r.rejected_rows} ditolak`,
@@ -95,6 +99,10 @@ const T = {
     customer: "Customer", tier: "Tier", guide: "Guide / ticket", due: "Due",
     overdue: "OVERDUE", open_tickets: "open tickets", overdue_tickets: "overdue",
     line: "Line", field: "Field", reason: "Reason",
+    customers: "Customers with a voucher", prev: "← Previous", next: "Next →",
+    voucher_state: { issued: "issued", sent: "sent", delivered: "delivered", read: "read",
+      failed: "failed", redeemed: "redeemed", expired: "expired", lapsed: "lapsed", voided: "voided" },
+    page_of: (from, to, total) => `${from}–${to} of ${total}`,
     dnc: "Do-not-call list", number: "Number", add: "Add", added_by: "By",
     listed: (n) => `${n} numbers listed`, dnc_added: (e) => `${e.msisdn} ${e.new ? "added" : "was listed already"}`,
     dnc_imported: (r) => `${r.rows} rows: ${r.added} added, ${r.already_listed} listed already, ${r.rejected_rows} rejected`,
@@ -128,6 +136,8 @@ let lang = "id";
 let current = null; // the campaign on screen
 let events = null;
 let reports = null;
+let customersFrom = 0;
+const CUSTOMERS_PAGE = 25;
 
 const t = (key) => T[lang][key] ?? key;
 
@@ -215,6 +225,7 @@ function stopWatching() {
 
 async function openCampaign(name) {
   stopWatching();
+  customersFrom = 0;
   const campaign = await api(`/api/campaigns/${encodeURIComponent(name)}`).catch((err) => {
     $("campaign-error").textContent = err.message;
     return null;
@@ -314,6 +325,20 @@ async function loadReports() {
   drawWhy(why);
   drawFlagged(vouchers.flagged.items);
   drawTickets(tickets);
+  await loadCustomers();
+}
+
+async function loadCustomers() {
+  const name = encodeURIComponent(current.name);
+  const body = await api(`/api/campaigns/${name}/reports/vouchers?limit=${CUSTOMERS_PAGE}&offset=${customersFrom}`);
+  const c = body.customers;
+  table("customers", [t("code"), t("customer"), t("state"), "WA", t("agent"), t("at")],
+    c.items.map((v) => [v.code, `${v.name} (${v.indihome_number})`, t("voucher_state")[v.state] || v.state,
+      v.wa_number, v.agent, moment(v.redeemed_at || v.read_at || v.delivered_at || v.sent_at || v.issued_at)]));
+  $("customers-page").textContent = c.total
+    ? T[lang].page_of(number(c.offset + 1), number(c.offset + c.items.length), number(c.total)) : "";
+  $("customers-prev").disabled = c.offset === 0;
+  $("customers-next").disabled = c.offset + c.items.length >= c.total;
 }
 
 function moment(iso) {
@@ -367,6 +392,15 @@ $("targets-form").addEventListener("submit", async (e) => {
   } catch (err) {
     $("targets-result").textContent = err.message;
   }
+});
+
+$("customers-prev").addEventListener("click", () => {
+  customersFrom = Math.max(0, customersFrom - CUSTOMERS_PAGE);
+  loadCustomers();
+});
+$("customers-next").addEventListener("click", () => {
+  customersFrom += CUSTOMERS_PAGE;
+  loadCustomers();
 });
 
 $("dnc-form").addEventListener("submit", async (e) => {
