@@ -437,6 +437,11 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             if args.bots
             else "agents: no bots (--bots 0): calls wait for a person at the console",
             f"  agent console: {base}/agent  (log in as agent1 / agent1-demo to take calls too)",
+            f"manager pages: {base}/manager  (log in as manager / manager-demo: live numbers,"
+            " voucher funnel, outcomes, agents, tickets, uploads, downloads)",
+            f'  reports:   dialer report {seed_name}   (or curl -s -H "Authorization: Bearer'
+            f' $TOKEN" {base}/api/campaigns/{seed_name}/reports/vouchers)',
+            "  vouchers arrive on the simulated WhatsApp; a simulated partner redeems some",
         ]
         if args.no_serve:
             for line in banner:
