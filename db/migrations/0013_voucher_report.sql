@@ -51,26 +51,34 @@ CREATE TABLE voucher_hours (
     PRIMARY KEY (campaign_id, hour, step)
 );
 
-INSERT INTO voucher_hours (campaign_id, hour, step, n)
-SELECT campaign_id, date_trunc('hour', at, 'UTC'), step, count(*)
-FROM (
-    SELECT campaign_id, recorded_at AS at, 'offered' AS step
-    FROM outcomes WHERE voucher_offered
-    UNION ALL
-    SELECT campaign_id, recorded_at, 'accepted'
-    FROM outcomes WHERE voucher_offered AND code = 'pays_via_bukalapak'
-    UNION ALL
-    SELECT v.campaign_id, x.at, x.step
-    FROM vouchers v,
-         LATERAL (VALUES (v.issued_at, 'issued'), (v.sent_at, 'sent'),
-                         (v.delivered_at, 'delivered'), (v.read_at, 'read'),
-                         (v.failed_at, 'failed'), (v.redeemed_at, 'redeemed'),
-                         (CASE WHEN v.state = 'expired' THEN v.expires_at END, 'expired'),
-                         (CASE WHEN v.state = 'lapsed' THEN v.lapses_at END, 'lapsed')
-         ) AS x (at, step)
-    WHERE x.at IS NOT NULL
-) steps
-GROUP BY 1, 2, 3;
+-- A campaign's hourly counts computed afresh from its vouchers and outcomes: the first
+-- fill below, and after rows are loaded in bulk with the triggers off.
+CREATE FUNCTION rebuild_voucher_hours(p_campaign bigint) RETURNS void LANGUAGE sql AS $$
+    DELETE FROM voucher_hours WHERE campaign_id = p_campaign;
+    INSERT INTO voucher_hours (campaign_id, hour, step, n)
+    SELECT p_campaign, date_trunc('hour', at, 'UTC'), step, count(*)
+    FROM (
+        SELECT recorded_at AS at, 'offered' AS step
+        FROM outcomes WHERE campaign_id = p_campaign AND voucher_offered
+        UNION ALL
+        SELECT recorded_at, 'accepted'
+        FROM outcomes
+        WHERE campaign_id = p_campaign AND voucher_offered AND code = 'pays_via_bukalapak'
+        UNION ALL
+        SELECT x.at, x.step
+        FROM vouchers v,
+             LATERAL (VALUES (v.issued_at, 'issued'), (v.sent_at, 'sent'),
+                             (v.delivered_at, 'delivered'), (v.read_at, 'read'),
+                             (v.failed_at, 'failed'), (v.redeemed_at, 'redeemed'),
+                             (CASE WHEN v.state = 'expired' THEN v.expires_at END, 'expired'),
+                             (CASE WHEN v.state = 'lapsed' THEN v.lapses_at END, 'lapsed')
+             ) AS x (at, step)
+        WHERE v.campaign_id = p_campaign AND x.at IS NOT NULL
+    ) steps
+    GROUP BY 2, 3;
+$$;
+
+SELECT rebuild_voucher_hours(id) FROM campaigns;
 
 
 CREATE FUNCTION count_voucher_steps() RETURNS trigger LANGUAGE plpgsql AS $$

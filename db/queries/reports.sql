@@ -45,29 +45,9 @@ ORDER BY r.received_at, r.id
 LIMIT $2
 
 -- name: rebuild_voucher_hours
--- The hourly counts of campaign $1 computed afresh from its vouchers and outcomes (as
--- migration 0013 first filled them): for data loaded with the triggers off.
-WITH gone AS (DELETE FROM voucher_hours WHERE campaign_id = $1)
-INSERT INTO voucher_hours (campaign_id, hour, step, n)
-SELECT $1, date_trunc('hour', at, 'UTC'), step, count(*)
-FROM (
-    SELECT recorded_at AS at, 'offered' AS step
-    FROM outcomes WHERE campaign_id = $1 AND voucher_offered
-    UNION ALL
-    SELECT recorded_at, 'accepted'
-    FROM outcomes WHERE campaign_id = $1 AND voucher_offered AND code = 'pays_via_bukalapak'
-    UNION ALL
-    SELECT x.at, x.step
-    FROM vouchers v,
-         LATERAL (VALUES (v.issued_at, 'issued'), (v.sent_at, 'sent'),
-                         (v.delivered_at, 'delivered'), (v.read_at, 'read'),
-                         (v.failed_at, 'failed'), (v.redeemed_at, 'redeemed'),
-                         (CASE WHEN v.state = 'expired' THEN v.expires_at END, 'expired'),
-                         (CASE WHEN v.state = 'lapsed' THEN v.lapses_at END, 'lapsed')
-         ) AS x (at, step)
-    WHERE v.campaign_id = $1 AND x.at IS NOT NULL
-) steps
-GROUP BY 2, 3
+-- The hourly counts of campaign $1 computed afresh (migration 0013), for rows loaded in
+-- bulk with the triggers off.
+SELECT rebuild_voucher_hours($1)
 
 -- name: outcome_report_outcomes
 -- Campaign $1's outcomes counted by code, the customer's tier, zone and province, and

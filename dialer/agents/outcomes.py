@@ -28,7 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dialer.agents import presence
-from dialer.agents.screen_pop import announce_voucher
+from dialer.agents.screen_pop import VoucherState, announce_voucher
 from dialer.campaigns.schemas import CampaignDefinition
 from dialer.campaigns.scripts import Guide, find_script
 from dialer.db import Connection, q
@@ -239,8 +239,12 @@ async def record(
         form.notes,
         now,
         form.code in OFFER_HEARD
-        and call["vouchers_counted"] < definition.voucher.quota
-        and now < definition.voucher.expires,
+        and VoucherState(
+            quota=definition.voucher.quota,
+            issued=call["vouchers_counted"],
+            expires_at=definition.voucher.expires,
+            partner=definition.voucher.partner,
+        ).available(now),
     )
     assert row is not None
     issued = await _effects(conn, form, row, call, definition, now, scripts_dir)

@@ -26,6 +26,8 @@ async def campaign_progress(
     pacing = await conn.fetchrow(q("get_pacing"), campaign.id)
     assert live is not None and window is not None
     ended = sum(n for r, n in results.items() if r in RESULTS)
+    quota = int(campaign.definition["voucher"]["quota"])
+    taken = int(await conn.fetchval(q("vouchers_taken"), campaign.id))
     answered = results.get("contacted", 0) + results.get("abandoned", 0)
     return {
         "campaign": campaign.name,
@@ -39,14 +41,7 @@ async def campaign_progress(
         "contact_rate": round(results.get("contacted", 0) / ended, 4) if ended else None,
         "abandon_rate": round(results.get("abandoned", 0) / answered, 4) if answered else None,
         "agents": {r["state"]: r["n"] for r in await conn.fetch(q("agents_by_state"), campaign.id)},
-        "vouchers": {
-            "quota": int(campaign.definition["voucher"]["quota"]),
-            "left": max(
-                int(campaign.definition["voucher"]["quota"])
-                - int(await conn.fetchval(q("vouchers_taken"), campaign.id)),
-                0,
-            ),
-        },
+        "vouchers": {"quota": quota, "left": max(quota - taken, 0)},
         "abandon_guard": {
             "active": bool(pacing["guard_active"]) if pacing else False,
             "since": pacing["changed_at"] if pacing and pacing["guard_active"] else None,

@@ -17,10 +17,9 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
+from dialer.calls.states import RESULTS
 from dialer.campaigns.models import Campaign
 from dialer.db import Connection, q
-
-ENDED = ("contacted", "busy_line", "no_answer", "failed", "machine", "abandoned", "canceled")
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -45,7 +44,7 @@ async def outcome_report(conn: Connection, campaign: Campaign, *, now: datetime)
     for r in calls:
         by_result[r["result"]] += r["n"]
         hours[r["hour"]][r["result"]] += r["n"]
-    ended = sum(by_result[r] for r in ENDED)
+    ended = sum(by_result[r] for r in RESULTS)
     human = by_result["contacted"] + by_result["abandoned"]
 
     def folded(fold: defaultdict[Any, Counter[str]]) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from dialer.campaigns.models import Campaign
 from dialer.db import Connection, q
 from dialer.reports import vouchers
+from dialer.rules.window import zone_info
 
 TABLES = ("days", "customers", "flagged")
 DAY_HEADER = ("day", *vouchers.STEPS)
@@ -43,7 +44,6 @@ CUSTOMER_HEADER = (
     "expires_at",
 )
 FLAGGED_HEADER = ("reference", "code", "result", "redeemed_at", "received_at", "source", "amount")
-ZONE_NAMES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 CHUNK = 2000
 
 
@@ -122,7 +122,7 @@ async def voucher_report_xlsx(
 ) -> bytes:
     """The voucher report as a workbook: a sheet for the summary, the days, the
     customers and the flagged redemptions."""
-    tz = ZoneInfo(ZONE_NAMES[zone])
+    tz = zone_info(zone)
     book = Workbook(write_only=True)
     report = await vouchers.voucher_report(
         conn, campaign, now=now, zone=zone, customers=vouchers.Page(limit=0)

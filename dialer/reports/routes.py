@@ -85,22 +85,17 @@ async def voucher_report_xlsx(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/api/campaigns/{name}/reports/outcomes")
-@requires("manager")
-async def outcome_report(request: web.Request) -> web.Response:
-    async with request.app[POOL].acquire() as conn:
-        campaign = await campaigns.get(conn, request.match_info["name"])
-        report = await calls.outcome_report(conn, campaign, now=request.app[CLOCK]())
-    return json_response(report)
+BUILDERS = {"outcomes": calls.outcome_report, "agents": calls.agent_report}
 
 
-@routes.get("/api/campaigns/{name}/reports/agents")
+@routes.get("/api/campaigns/{name}/reports/{report:outcomes|agents}")
 @requires("manager")
-async def agent_report(request: web.Request) -> web.Response:
+async def call_report(request: web.Request) -> web.Response:
+    """The outcome report or the agent report."""
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
-        report = await calls.agent_report(conn, campaign, now=request.app[CLOCK]())
-    return json_response(report)
+        build = BUILDERS[request.match_info["report"]]
+        return json_response(await build(conn, campaign, now=request.app[CLOCK]()))
 
 
 @routes.get("/api/campaigns/{name}/reports/{report:outcomes|agents}.{kind:csv|xlsx}")
@@ -110,14 +105,8 @@ async def report_file(request: web.Request) -> web.Response:
     name, which, kind = (request.match_info[k] for k in ("name", "report", "kind"))
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, name)
-        if which == "outcomes":
-            tables = downloads.outcome_tables(
-                await calls.outcome_report(conn, campaign, now=request.app[CLOCK]())
-            )
-        else:
-            tables = downloads.agent_tables(
-                await calls.agent_report(conn, campaign, now=request.app[CLOCK]())
-            )
+        report = await BUILDERS[which](conn, campaign, now=request.app[CLOCK]())
+    tables = (downloads.outcome_tables if which == "outcomes" else downloads.agent_tables)(report)
     if kind == "xlsx":
         return web.Response(
             body=await asyncio.to_thread(downloads.tables_xlsx, tables),
