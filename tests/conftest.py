@@ -18,6 +18,7 @@ from dialer.app import create_app
 from dialer.db import Pool, connect, create_pool, migrate
 from dialer.settings import Settings
 from tests.factories import Factory
+from tests.oracle import count_mismatches
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,10 +78,24 @@ async def db_url(pg_admin_url: str, template_db: str) -> AsyncIterator[str]:
     admin = await _admin(pg_admin_url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-        yield with_database(pg_admin_url, name)
+        url = with_database(pg_admin_url, name)
+        yield url
+        await _counts_hold(url)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+async def _counts_hold(url: str) -> None:
+    """Whatever the test did, the running counts equal the rows (``tests/oracle.py``)."""
+    check = await asyncpg.connect(url)
+    try:
+        mismatches = await count_mismatches(check)
+    except asyncpg.UndefinedTableError:
+        return  # a test of the migrations themselves
+    finally:
+        await check.close()
+    assert not mismatches, f"running counts differ from the rows: {mismatches}"
 
 
 @pytest.fixture

@@ -299,22 +299,6 @@ LEFT JOIN attempts a
 WHERE t.campaign_id = $1
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 
--- name: targets_by_state
--- A target on a live call of the campaign counts as 'dialing' (it keeps its state).
-SELECT CASE WHEN a.id IS NULL THEN t.state ELSE 'dialing' END AS state,
-       CASE WHEN a.id IS NULL THEN coalesce(t.done_reason, '') ELSE '' END AS reason,
-       count(*) AS n
-FROM targets t
-LEFT JOIN attempts a
-    ON a.campaign_id = t.campaign_id AND a.target_id = t.id
-   AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
-WHERE t.campaign_id = $1
-GROUP BY 1, 2
-
--- name: attempts_by_result
-SELECT coalesce(result, state) AS result, count(*) AS n
-FROM attempts WHERE campaign_id = $1 GROUP BY 1
-
 -- name: export_attempts
 SELECT a.id, t.indihome_number, a.number, t.province, t.zone,
        coalesce(a.placed_at, a.created_at) AS dialled_at, a.state, a.result,
@@ -386,8 +370,3 @@ FOR UPDATE
 -- name: count_unapplied
 SELECT count(*) FROM carrier_events WHERE applied_at IS NULL AND effect IS NULL
 
--- name: agents_by_state
--- Campaign $1's agents present, by state (available, paused, on_call, wrap_up).
-SELECT state, count(*) AS n FROM agent_states
-WHERE campaign_id = $1 AND state <> 'offline'
-GROUP BY state

@@ -52,32 +52,48 @@ SELECT rebuild_voucher_hours($1)
 -- name: outcome_report_outcomes
 -- Campaign $1's outcomes counted by code, the customer's tier, zone and province, and
 -- the hour of the customer's local day they were recorded in (a small cube; the report
--- folds it each way).
-SELECT o.code, t.tier, t.zone, t.province,
-       floor((date_part('epoch', o.recorded_at)
-              + CASE t.zone WHEN 'WITA' THEN 28800 WHEN 'WIT' THEN 32400 ELSE 25200 END)
+-- folds it each way), from the running counts (migration 0014).
+SELECT code, tier, zone, province,
+       floor((date_part('epoch', hour)
+              + CASE zone WHEN 'WITA' THEN 28800 WHEN 'WIT' THEN 32400 ELSE 25200 END)
              / 3600)::bigint % 24 AS hour,
-       count(*) AS n
-FROM outcomes o
-JOIN targets t ON t.campaign_id = o.campaign_id AND t.id = o.target_id
-WHERE o.campaign_id = $1
+       sum(n)::bigint AS n
+FROM outcome_counts
+WHERE campaign_id = $1
 GROUP BY 1, 2, 3, 4, 5
+HAVING sum(n) <> 0
 
 -- name: outcome_report_calls
--- Campaign $1's placed calls by the hour of the customer's local day and result.
+-- Campaign $1's placed calls by the hour of the customer's local day and result: the
+-- ended ones from the running counts (migration 0014), the few still live ('live').
+SELECT floor((date_part('epoch', hour)
+              + CASE zone WHEN 'WITA' THEN 28800 WHEN 'WIT' THEN 32400 ELSE 25200 END)
+             / 3600)::bigint % 24 AS hour,
+       result,
+       sum(n)::bigint AS n
+FROM attempt_counts
+WHERE campaign_id = $1 AND placed
+GROUP BY 1, 2
+HAVING sum(n) <> 0
+UNION ALL
 SELECT floor((date_part('epoch', a.placed_at)
               + CASE t.zone WHEN 'WITA' THEN 28800 WHEN 'WIT' THEN 32400 ELSE 25200 END)
-             / 3600)::bigint % 24 AS hour,
-       coalesce(a.result, 'live') AS result,
-       count(*) AS n
+             / 3600)::bigint % 24,
+       'live',
+       count(*)
 FROM attempts a
 JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
-WHERE a.campaign_id = $1 AND a.placed_at IS NOT NULL
-GROUP BY 1, 2
+WHERE a.campaign_id = $1 AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
+  AND a.placed_at IS NOT NULL AND a.result IS NULL
+GROUP BY 1
 
 -- name: outcome_report_attempts_per_target
--- How many of campaign $1's targets were called how many times.
-SELECT attempts, count(*) AS targets FROM targets WHERE campaign_id = $1 GROUP BY 1 ORDER BY 1
+-- How many of campaign $1's targets were called how many times (running counts).
+SELECT attempts, sum(n)::bigint AS targets FROM target_counts
+WHERE campaign_id = $1
+GROUP BY 1
+HAVING sum(n) <> 0
+ORDER BY 1
 
 -- name: agent_report
 -- Campaign $1's agents: calls bridged to them, talk time (bridged to ended), outcomes,
@@ -125,3 +141,65 @@ LEFT JOIN vouchers v ON v.outcome_id = o.id
 LEFT JOIN transfers x ON x.attempt_id = a.id AND x.state = 'done'
 WHERE a.campaign_id = $1 AND a.agent_id IS NOT NULL
 ORDER BY a.id
+
+-- name: live_numbers
+-- Campaign $1's live numbers as one JSON object, in one statement (the campaign page
+-- reads it once a second, on one node for all its managers): targets by state and
+-- ended calls by result from the running counts (migration 0014), the live calls and
+-- their targets (few: one per line in use), agents by state, the quota's count, the
+-- abandon guard and the answered and abandoned calls in the guard's window $3 up to
+-- now ($2). With $4, the object is also announced on channel 'dialer_live' as
+-- "<campaign> <json>".
+WITH numbers AS (
+    SELECT jsonb_build_object(
+        'campaign_id', c.id,
+        'now', $2::timestamptz,
+        'window_seconds', date_part('epoch', $3::interval),
+        'name', c.name,
+        'state', c.state,
+        'quota', (c.definition -> 'voucher' ->> 'quota')::int,
+        'seats', coalesce((c.definition ->> 'virtual_seats')::int, 0),
+        'abandon_limit_percent', c.definition -> 'abandon_limit_percent',
+        'targets', (
+            SELECT coalesce(jsonb_agg(jsonb_build_array(state, reason, n)), '[]')
+            FROM (SELECT state, reason, sum(n) AS n FROM target_counts
+                  WHERE campaign_id = c.id GROUP BY 1, 2 HAVING sum(n) <> 0) s),
+        'results', (
+            SELECT coalesce(jsonb_agg(jsonb_build_array(result, n)), '[]')
+            FROM (SELECT result, sum(n) AS n FROM attempt_counts
+                  WHERE campaign_id = c.id GROUP BY 1 HAVING sum(n) <> 0) s),
+        'live', (
+            SELECT coalesce(jsonb_agg(jsonb_build_array(a.state, a.result, t.state,
+                                                        coalesce(t.done_reason, ''),
+                                                        a.seat IS NOT NULL OR a.agent_id IS NOT NULL,
+                                                        a.abandoned)), '[]')
+            FROM attempts a
+            LEFT JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
+            WHERE a.campaign_id = c.id
+              AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')),
+        'agents', (
+            SELECT coalesce(jsonb_object_agg(state, n), '{}')
+            FROM (SELECT state, count(*) AS n FROM agent_states
+                  WHERE campaign_id = c.id AND state <> 'offline' GROUP BY 1) s),
+        'taken', coalesce((SELECT counted FROM voucher_counts WHERE campaign_id = c.id), 0),
+        'guard', (SELECT jsonb_build_object('active', p.guard_active, 'since', p.changed_at)
+                  FROM campaign_pacing p WHERE p.campaign_id = c.id),
+        'window', (
+            SELECT jsonb_build_object(
+                'answered', count(*) FILTER (WHERE bridged_at IS NOT NULL OR abandoned),
+                'abandoned', count(*) FILTER (WHERE abandoned))
+            FROM attempts WHERE campaign_id = c.id AND answered_at >= $2 - $3::interval)
+    ) AS numbers
+    FROM campaigns c WHERE c.id = $1
+)
+SELECT numbers,
+       CASE WHEN $4 THEN pg_notify('dialer_live', $1 || ' ' || numbers::text) END
+FROM numbers
+
+-- name: compact_counts
+-- Each key's appended counts folded into one row (migration 0014); the rows folded.
+SELECT compact_counts()
+
+-- name: rebuild_counts
+-- The running counts of campaign $1 computed afresh, for rows loaded with triggers off.
+SELECT rebuild_counts($1)

@@ -25,6 +25,10 @@ SET finished_at = now(), rows_total = $2, accepted = $3, duplicates = $4, dnc = 
 WHERE id = $1
 RETURNING finished_at
 
+-- name: count_imported_targets
+-- The rows an import COPYed into campaign $1's partition, counted (migration 0014).
+SELECT count_imported_targets($1, $2)
+
 -- name: get_import
 SELECT i.id, i.campaign_id, c.name AS campaign, i.filename, i.format, i.sha256, i.mapping, i.header,
        i.uploaded_by, i.started_at, i.finished_at, i.rows_total, i.accepted, i.duplicates,

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from dialer.calls import recovery
+from dialer.calls import progress, recovery
 from dialer.calls.applier import Applier
 from dialer.calls.carrier import Carrier
 from dialer.calls.inbox import Inbox
@@ -107,10 +107,17 @@ def _start_scheduler(app: web.Application) -> AsyncIOScheduler:
         except Exception:
             log.exception("voucher expiry failed")
 
+    async def compact_job() -> None:
+        try:
+            await progress.compact(app[POOL])
+        except Exception:
+            log.exception("folding the running counts failed")
+
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
     jobs.add_job(
         vouchers_job, "interval", seconds=settings.voucher_sweep_seconds, id="vouchers", **common
     )
+    jobs.add_job(compact_job, "interval", seconds=progress.COMPACT_SECONDS, id="compact", **common)
     jobs.add_job(tick, "interval", seconds=settings.tick_seconds, id="tick", **common)
     jobs.add_job(
         reconcile_job, "interval", seconds=settings.reconcile_seconds, id="reconcile", **common

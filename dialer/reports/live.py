@@ -2,10 +2,19 @@
 
 ``GET /api/campaigns/{c}/live`` streams the campaign's progress (``calls/progress.py``:
 targets by state, calls, contact and abandon rates, live calls, agents by state, the
-voucher quota left, the abandon guard) every ``LIVE_SECONDS``. On each node, one task per
-watched campaign reads it once a period and hands it to every manager watching there,
-however many: a slow browser only ever gets the newest figures (its queue holds one).
-The task stops when the last watcher leaves.
+voucher quota left, the abandon guard) every ``LIVE_SECONDS``, to any number of managers
+on any number of nodes, for ONE cheap statement a second per campaign:
+
+- One node reads: each node with managers watching a campaign takes the campaign's
+  session advisory lock (``LIVE_LOCK``) on its live connection when nobody has announced
+  the campaign's numbers for ``2 * LIVE_SECONDS``; the holder runs ``live_numbers``
+  (running counts, never a scan) once a period, and that statement announces the
+  numbers on channel ``dialer_live`` too. The lock is the connection's: a node that
+  dies, or whose connection drops, leaves it to the next node in at most two periods;
+  a node whose last manager leaves lets it go.
+- Every node listens on that connection and hands each announcement to the managers
+  watching there (``shape`` on the node; a slow browser only ever gets the newest
+  figures: its queue holds one). A manager who comes in gets the last figures at once.
 """
 
 from __future__ import annotations
@@ -15,31 +24,40 @@ import contextlib
 import json
 import logging
 from datetime import timedelta
-from typing import Any
 
+import asyncpg
 from aiohttp import web
 
-from dialer.calls.progress import campaign_progress
-from dialer.campaigns import service as campaigns
+from dialer.calls.progress import shape
 from dialer.clock import Clock
-from dialer.db import Pool
+from dialer.db import Connection, Pool, q
 
 log = logging.getLogger(__name__)
 LIVE_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
+CHANNEL = "dialer_live"
+LIVE_LOCK = 0x6C76  # "lv": pg_try_advisory_lock(LIVE_LOCK, campaign id)
 
 
 class Live:
     def __init__(self, pool: Pool, clock: Clock, abandon_window: timedelta) -> None:
         self.pool, self.clock, self.abandon_window = pool, clock, abandon_window
         self._watchers: dict[int, set[asyncio.Queue[str]]] = {}
-        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._last: dict[int, str] = {}  # the newest figures of each campaign watched here
+        self._heard: dict[int, float] = {}  # when they were announced (loop time)
+        self.reading: set[int] = set()  # the campaigns this node reads for everyone
+        self.reads = 0  # live_numbers statements run by this node
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
 
     def watch(self, campaign_id: int) -> asyncio.Queue[str]:
         queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1)
         self._watchers.setdefault(campaign_id, set()).add(queue)
-        if campaign_id not in self._tasks:
-            self._tasks[campaign_id] = asyncio.create_task(self._run(campaign_id))
+        if campaign_id in self._last:
+            queue.put_nowait(self._last[campaign_id])
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+        self._wake.set()
         return queue
 
     def leave(self, campaign_id: int, queue: asyncio.Queue[str]) -> None:
@@ -48,43 +66,92 @@ class Live:
             watchers.discard(queue)
             if not watchers:
                 del self._watchers[campaign_id]
-                task = self._tasks.pop(campaign_id, None)
-                if task is not None:
-                    task.cancel()
+                self._last.pop(campaign_id, None)
+                self._heard.pop(campaign_id, None)
 
-    async def _run(self, campaign_id: int) -> None:
-        while self._watchers.get(campaign_id):
+    @property
+    def watched(self) -> set[int]:
+        return set(self._watchers)
+
+    async def _run(self) -> None:
+        """Hold one pooled connection: listen, and read what this node reads; on loss,
+        again after a pause (its locks went with it)."""
+        while True:
+            lost = asyncio.Event()
             try:
-                payload = json.dumps(await self.read(campaign_id), default=str)
+                async with self.pool.acquire() as conn:
+                    conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                    await conn.add_listener(CHANNEL, self._on_notify)
+                    try:
+                        while not lost.is_set():
+                            await self._round(conn)
+                            self._wake.clear()
+                            with contextlib.suppress(TimeoutError):
+                                await asyncio.wait_for(self._wake.wait(), LIVE_SECONDS)
+                    finally:
+                        self.reading.clear()
+                        if not conn.is_closed():
+                            await conn.remove_listener(CHANNEL, self._on_notify)
+                            # Session locks outlive a release to the pool: let them go.
+                            await conn.execute("SELECT pg_advisory_unlock_all()")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                log.warning("live numbers' connection lost", extra={"error": str(exc)})
+            await asyncio.sleep(LIVE_SECONDS)
+
+    async def _round(self, conn: Connection) -> None:
+        watched = self.watched
+        for campaign_id in sorted(self.reading - watched):
+            await conn.fetchval("SELECT pg_advisory_unlock($1, $2)", LIVE_LOCK, campaign_id)
+            self.reading.discard(campaign_id)
+        now = self.clock()
+        quiet = asyncio.get_running_loop().time() - 2 * LIVE_SECONDS
+        for campaign_id in sorted(watched):
+            if campaign_id not in self.reading:
+                if self._heard.get(campaign_id, float("-inf")) > quiet:
+                    continue  # another node reads it
+                if not await conn.fetchval(
+                    "SELECT pg_try_advisory_lock($1, $2)", LIVE_LOCK, campaign_id
+                ):
+                    continue
+                self.reading.add(campaign_id)
+            try:
+                self.reads += 1
+                await conn.fetchrow(q("live_numbers"), campaign_id, now, self.abandon_window, True)
+            except asyncpg.PostgresError as exc:
                 log.warning(
                     "live numbers failed", extra={"campaign_id": campaign_id, "error": str(exc)}
                 )
-                payload = json.dumps({"error": str(exc)})
-            for queue in list(self._watchers.get(campaign_id, ())):
-                if queue.full():
-                    queue.get_nowait()  # the browser is slow: only the newest matters
-                queue.put_nowait(payload)
-            await asyncio.sleep(LIVE_SECONDS)
+                self._deliver(campaign_id, json.dumps({"error": str(exc)}))
 
-    async def read(self, campaign_id: int) -> dict[str, Any]:
-        async with self.pool.acquire() as conn:
-            campaign = await campaigns.get(conn, campaign_id)
-            return await campaign_progress(
-                conn, campaign, now=self.clock(), abandon_window=self.abandon_window
-            )
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        try:
+            head, numbers = str(payload).split(" ", 1)
+            campaign_id = int(head)
+        except ValueError:
+            log.warning("live channel: a payload that is not ours", extra={"payload": payload})
+            return
+        self._heard[campaign_id] = asyncio.get_running_loop().time()
+        if campaign_id not in self._watchers:
+            return
+        progress = shape(json.loads(numbers))
+        self._deliver(campaign_id, json.dumps(progress, default=str))
+
+    def _deliver(self, campaign_id: int, payload: str) -> None:
+        self._last[campaign_id] = payload
+        for queue in list(self._watchers.get(campaign_id, ())):
+            if queue.full():
+                queue.get_nowait()  # the browser is slow: only the newest matters
+            queue.put_nowait(payload)
 
     async def close(self) -> None:
-        tasks = list(self._tasks.values())
-        self._tasks.clear()
         self._watchers.clear()
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
+        if self._task is not None:
+            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await self._task
+            self._task = None
 
 
 async def stream(request: web.Request, live: Live, campaign_id: int) -> web.StreamResponse:

@@ -158,6 +158,8 @@ async def import_targets(
                 summary.out_of_tier,
                 summary.rejected_rows,
             )
+            # The COPY into the partition fires no counting trigger (migration 0014).
+            await conn.execute(q("count_imported_targets"), campaign_id, summary.accepted)
         # Statistics now, not when autovacuum comes round: the dialer's first claims on
         # the new rows are planned from them.
         await conn.execute(f'ANALYZE "{partition}"')

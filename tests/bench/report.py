@@ -10,12 +10,18 @@ failed, 40% redeemed within four days — 40,000 redemptions honoured and about 
 flagged. Another campaign (20,000 customers, all with vouchers) shares the tables, so
 the report must find its own rows, not scan everything.
 
-The rows are loaded in bulk with the triggers off and the hourly counts then made at
-once (``rebuild_voucher_hours``), as the migration does. ``voucher_report`` is timed as
+The rows are loaded in bulk with the triggers off and the hourly and running counts
+then made at once (``rebuild_voucher_hours``, ``rebuild_counts``), as the migrations
+do, plus ten seconds' worth of unfolded running counts. ``voucher_report`` is timed as
 the API runs it (one read-only transaction: the days from the hourly counts and the
 vouchers by state, the median, the first 100 customers, the flagged redemptions), 30
 times after 3 unmeasured; p50, p99 (of 30: the worst but one) and max. The reference, same run: one
 ``SELECT count(*)`` of the campaign's vouchers — the least a report over them costs.
+
+The live numbers (issue: at most one cheap statement a second per campaign, however
+many managers watch): ``live_numbers`` timed against the targets and attempts scans it
+replaced; then three nodes (``Live``, a pool each) with twenty managers each watching
+the campaign for six seconds, counting the statements run between them.
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from dialer.campaigns import service as campaigns
-from dialer.db import connect, q
+from dialer.clock import system_clock
+from dialer.db import connect, create_pool, q
 from dialer.reports import calls, vouchers
+from dialer.reports.live import Live
 from tests.bench.claim import fresh_database, load_campaign, small_file
 
 BENCH_DB = "dialer_bench_report"
@@ -109,6 +117,38 @@ FROM vouchers WHERE redeemed_at IS NOT NULL AND id % 160 = 0;
 """
 
 
+DELTAS = """
+INSERT INTO target_counts (campaign_id, state, reason, attempts, n)
+SELECT c.id, s.state, '', 8, s.n
+FROM campaigns c, generate_series(1, 2500) g,
+     LATERAL (VALUES ('scheduled', -1), ('done', 1)) AS s (state, n)
+WHERE c.name = 'bench-report';
+INSERT INTO attempt_counts (campaign_id, hour, placed, zone, result, n)
+SELECT c.id, date_trunc('hour', now()), true, 'WIB', 'contacted', 1
+FROM campaigns c, generate_series(1, 2500) g
+WHERE c.name = 'bench-report';
+"""
+
+# What the live numbers cost before the running counts: the campaign's targets and
+# attempts scanned each second (the reference).
+SCAN_TARGETS = """
+SELECT CASE WHEN a.id IS NULL THEN t.state ELSE 'dialing' END AS state,
+       CASE WHEN a.id IS NULL THEN coalesce(t.done_reason, '') ELSE '' END AS reason,
+       count(*) AS n
+FROM targets t
+LEFT JOIN attempts a
+    ON a.campaign_id = t.campaign_id AND a.target_id = t.id
+   AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
+WHERE t.campaign_id = $1
+GROUP BY 1, 2
+"""
+SCAN_ATTEMPTS = """
+SELECT coalesce(result, state) AS result, count(*) AS n
+FROM attempts WHERE campaign_id = $1 GROUP BY 1
+"""
+LIVE_NODES, LIVE_WATCHERS, LIVE_SECONDS = 3, 20, 6.0
+
+
 async def prepare(admin_url: str, url: str) -> dict[str, int]:
     await fresh_database(admin_url, BENCH_DB, url)
     conn = await connect(url)
@@ -123,6 +163,10 @@ async def prepare(admin_url: str, url: str) -> dict[str, int]:
         await conn.execute("SET session_replication_role = origin")
         for (campaign_id,) in await conn.fetch("SELECT id FROM campaigns"):
             await conn.execute(q("rebuild_voucher_hours"), campaign_id)
+            await conn.execute(q("rebuild_counts"), campaign_id)
+        # Ten seconds of a busy campaign's calls not yet folded (compact_counts runs
+        # every ten): 2,500 ended calls, each a target moved and a result counted.
+        await conn.execute(DELTAS)
         await conn.execute("VACUUM ANALYZE")
         counts = await conn.fetchrow(
             "SELECT (SELECT count(*) FROM attempts a JOIN campaigns c ON c.id = a.campaign_id"
@@ -135,6 +179,59 @@ async def prepare(admin_url: str, url: str) -> dict[str, int]:
         return dict(counts)
     finally:
         await conn.close()
+
+
+async def measure_live(url: str) -> dict[str, float]:
+    """The live numbers' one statement against the scans it replaced; then managers on
+    several nodes watching the campaign: the statements the nodes run between them."""
+    conn = await connect(url)
+    try:
+        campaign = await campaigns.get(conn, "bench-report")
+        now, window = datetime.now(UTC), timedelta(minutes=30)
+        live_ms, scan_ms = [], []
+        for n in range(WARMUP + RUNS):
+            started = time.perf_counter()
+            await conn.fetchrow(q("live_numbers"), campaign.id, now, window, False)
+            took = (time.perf_counter() - started) * 1000
+            if n < WARMUP + 5:  # the scans are slow: five of them are enough
+                started = time.perf_counter()
+                await conn.fetch(SCAN_TARGETS, campaign.id)
+                await conn.fetch(SCAN_ATTEMPTS, campaign.id)
+                scanned = (time.perf_counter() - started) * 1000
+                if n >= WARMUP:
+                    scan_ms.append(scanned)
+            if n >= WARMUP:
+                live_ms.append(took)
+    finally:
+        await conn.close()
+    pools = [await create_pool(url, min_size=1, max_size=2) for _ in range(LIVE_NODES)]
+    lives = [Live(p, system_clock, window) for p in pools]
+    try:
+        queues = [live.watch(campaign.id) for live in lives for _ in range(LIVE_WATCHERS)]
+        await asyncio.sleep(2.0)  # settled: one node reads
+        reads = sum(live.reads for live in lives)
+        got = [0] * len(queues)
+        deadline = time.perf_counter() + LIVE_SECONDS
+        while time.perf_counter() < deadline:
+            for i, queue in enumerate(queues):
+                while not queue.empty():
+                    queue.get_nowait()
+                    got[i] += 1
+            await asyncio.sleep(0.05)
+        reads = sum(live.reads for live in lives) - reads
+    finally:
+        for live in lives:
+            await live.close()
+        for p in pools:
+            await p.close()
+    live_ms.sort()
+    return {
+        "p50": statistics.median(live_ms),
+        "p99": live_ms[-2],
+        "scan": statistics.median(scan_ms),
+        "reads_per_s": reads / LIVE_SECONDS,
+        "least_figures": min(got) / LIVE_SECONDS,
+    }
 
 
 async def measure(
@@ -172,6 +269,7 @@ def bench(admin_url: str, url: str) -> list[str]:
     made = time.perf_counter() - started
     others: dict[str, list[float]] = {}
     timings, reference, report = asyncio.run(measure(url, others))
+    live = asyncio.run(measure_live(url))
     timings.sort()
     reference.sort()
     p50, p99 = statistics.median(timings), timings[-2]
@@ -192,4 +290,11 @@ def bench(admin_url: str, url: str) -> list[str]:
             " attempts or outcomes; no target)"
             for name, ms in others.items()
         ),
+        f"live_query_ms_1m: {live['p99']:.1f} ms (p99 of {RUNS}: the campaign page's live"
+        f" numbers, one statement over the running counts; p50 {live['p50']:.1f} ms)",
+        f"live_scan_reference_ms: {live['scan']:.0f} ms (p50: the targets and attempts"
+        f" scans it replaced; ratio {live['scan'] / live['p50']:.0f} x)",
+        f"live_reads_per_s: {live['reads_per_s']:.2f} /s ({LIVE_NODES} nodes,"
+        f" {LIVE_WATCHERS} managers each, one campaign; each manager got"
+        f" >= {live['least_figures']:.2f} figures/s; target <= 1 statement/s a campaign)",
     ]

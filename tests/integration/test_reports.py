@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from dialer.app import create_app
 from dialer.auth import service as auth
 from dialer.campaigns import service as campaigns
-from dialer.db import Pool
+from dialer.db import Pool, create_pool
 from dialer.keys import LIVE
 from dialer.reports import vouchers
 from dialer.settings import Settings
@@ -463,29 +463,87 @@ async def test_the_outcome_and_agent_reports(
         assert resp.status == 403
 
 
-async def test_live_numbers_stream_once_a_second_to_every_watcher_from_one_reader(
-    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+async def test_live_numbers_one_reader_for_every_manager_on_every_node(
+    settings: Settings, db_url: str, conn: asyncpg.Connection, factory: Factory
 ) -> None:
+    """Managers on two nodes watch one campaign: one node reads (one statement a
+    second), every manager gets its figures; when that node's managers leave, or the
+    node goes, the other node reads within two seconds and nobody misses a beat."""
     campaign = await factory.create_campaign(name="live")
     await factory.create_targets(campaign, [row(i) for i in range(1, 4)])
     boss = await auth.create_user(conn, username="mira", role="manager", password=None)
     headers = {"Authorization": f"Bearer {(await auth.issue_token(conn, boss.id, kind='api'))[0]}"}
-    app = create_app(settings, pool=pool)
-    async with TestClient(TestServer(app)) as client:
-        streams = [await client.get("/api/campaigns/live/live", headers=headers) for _ in range(3)]
+    pools = [await create_pool(db_url, min_size=1, max_size=4) for _ in range(2)]
+    apps = [create_app(settings, pool=p) for p in pools]
+    clients = [TestClient(TestServer(app)) for app in apps]
+    for client in clients:
+        await client.start_server()
+
+    async def next_progress(resp: Any) -> dict[str, Any]:
+        while True:
+            event = await asyncio.wait_for(resp.content.readuntil(b"\n\n"), 10)
+            if event.startswith(b"event: progress\ndata: "):
+                data: dict[str, Any] = json.loads(event.split(b"data: ", 1)[1])
+                return data
+
+    try:
+        streams = [
+            await clients[n].get("/api/campaigns/live/live", headers=headers)
+            for n in (0, 0, 0, 1, 1)
+        ]
         for resp in streams:
             assert resp.status == 200
             assert resp.headers["Content-Type"].startswith("text/event-stream")
-            event = await resp.content.readuntil(b"\n\n")
-            assert event.startswith(b"event: progress\ndata: ")
-            data = json.loads(event.split(b"data: ", 1)[1])
-            assert data["campaign"] == "live" and data["targets"]["total"] == 3
-        # Three managers watching, one reader on this node.
-        assert len(app[LIVE]._tasks) == 1
-        for resp in streams:
-            resp.close()
-        for _ in range(100):
-            if not app[LIVE]._tasks:
+            data = await next_progress(resp)
+            assert data["campaign"] == "live" and data["targets"] == {"total": 3, "ready": 3}
+        lives = [app[LIVE] for app in apps]
+        reads = [live.reads for live in lives]
+        await asyncio.sleep(3.2)
+        # One node reads for both, once a second.
+        assert sorted(len(live.reading) for live in lives) == [0, 1]
+        made = sum(live.reads for live in lives) - sum(reads)
+        assert 2 <= made <= 5, made
+        # A change shows on both nodes' streams.
+        await conn.execute(
+            "UPDATE targets SET state = 'done', done_reason = 'already_paid'"
+            " WHERE campaign_id = $1 AND line = 2",
+            campaign.id,
+        )
+        for resp in (streams[0], streams[4]):
+            for _ in range(15):  # past the figures buffered while the test slept
+                data = await next_progress(resp)
+                if data["targets"].get("done"):
+                    break
+            assert data["targets"] == {"total": 3, "ready": 2, "done": 1}
+            assert data["finished"] == {"already_paid": 1}
+        # The reading node's managers leave: the other node takes over.
+        reader = 0 if lives[0].reading else 1
+        other = 1 - reader
+        for n, resp in enumerate(streams):
+            if (n < 3) == (reader == 0):
+                resp.close()
+        for _ in range(60):
+            if lives[other].reading:
                 break
-            await asyncio.sleep(0.05)
-        assert not app[LIVE]._tasks  # the last one gone, the reader stops
+            await asyncio.sleep(0.1)
+        assert lives[other].reading == {campaign.id}
+        assert not lives[reader].reading  # and it let the lock go
+        survivors = [resp for n, resp in enumerate(streams) if (n < 3) != (reader == 0)]
+        for resp in survivors:
+            await next_progress(resp)
+        # Managers come back to the first node; then the reading node goes away.
+        comeback = await clients[reader].get("/api/campaigns/live/live", headers=headers)
+        assert (await next_progress(comeback))["targets"]["done"] == 1  # at once: the last
+        await clients[other].close()
+        for _ in range(60):
+            if lives[reader].reading:
+                break
+            await asyncio.sleep(0.1)
+        assert lives[reader].reading == {campaign.id}
+        await next_progress(comeback)
+        comeback.close()
+    finally:
+        for client in clients:
+            await client.close()
+        for p in pools:
+            await p.close()

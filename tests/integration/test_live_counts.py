@@ -1,0 +1,165 @@
+"""The running counts (migration 0014) behind the live numbers and the outcome report.
+
+Every test's database is also checked against its rows when the test ends
+(``tests/oracle.py``, from ``conftest.db_url``); these tests drive the cases that
+matter on purpose: a result changed, a call placed after it ended, a statement moving
+many targets, rows folded while another transaction is still writing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from dialer.calls.progress import campaign_progress, compact
+from dialer.db import Pool, connect
+from tests.factories import Factory, row
+from tests.oracle import count_mismatches
+
+NINE = datetime(2022, 9, 5, 2, 0, tzinfo=UTC)  # 09:00 WIB
+
+
+async def attempt(
+    conn: asyncpg.Connection,
+    campaign_id: int,
+    line: int,
+    *,
+    state: str = "completed",
+    result: str | None = "contacted",
+    placed: datetime | None = NINE,
+) -> int:
+    attempt_id: int = await conn.fetchval(
+        "INSERT INTO attempts (campaign_id, target_id, number, carrier, node, state, result,"
+        " created_at, placed_at, updated_at)"
+        " SELECT $1, id, msisdn, 'test', 'test', $3, $4, $5, $6, $5 FROM targets"
+        " WHERE campaign_id = $1 AND line = $2 RETURNING id",
+        campaign_id,
+        line,
+        state,
+        result,
+        NINE - timedelta(minutes=1),
+        placed,
+    )
+    return attempt_id
+
+
+KEYS = {
+    "target_counts": "campaign_id, state, reason, attempts",
+    "attempt_counts": "campaign_id, hour, placed, zone, result",
+}
+
+
+async def folded_rows(conn: asyncpg.Connection, table: str) -> tuple[int, int]:
+    """(rows, distinct keys) of a counts table."""
+    total = await conn.fetchval(f"SELECT count(*) FROM {table}")
+    keys = await conn.fetchval(
+        f"SELECT count(*) FROM (SELECT DISTINCT {KEYS[table]} FROM {table}) k"
+    )
+    return int(total), int(keys)
+
+
+async def test_results_moved_and_many_targets_at_once_are_counted_once(
+    conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.create_campaign(name="counts")
+    await factory.create_targets(campaign, [row(i) for i in range(1, 7)])  # lines 2..7
+    # A call that ended before its placing was recorded, then placed; a result changed.
+    early = await attempt(conn, campaign.id, 2, placed=None)
+    await conn.execute(
+        "UPDATE attempts SET placed_at = $2 WHERE id = $1", early, NINE + timedelta(hours=2)
+    )
+    changed = await attempt(conn, campaign.id, 3, result="busy_line")
+    await conn.execute("UPDATE attempts SET result = 'contacted' WHERE id = $1", changed)
+    await attempt(conn, campaign.id, 4, state="ringing", result=None)  # live
+    await attempt(conn, campaign.id, 5, state="canceled", result="canceled", placed=None)
+    # One statement moves several targets; another moves none.
+    await conn.execute(
+        "UPDATE targets SET state = 'scheduled', attempts = attempts + 1"
+        " WHERE campaign_id = $1 AND line IN (2, 3, 5)",
+        campaign.id,
+    )
+    await conn.execute("UPDATE targets SET state = 'done' WHERE campaign_id = $1 AND false", 1)
+    await conn.execute(
+        "UPDATE targets SET state = 'done', done_reason = 'already_paid'"
+        " WHERE campaign_id = $1 AND line = 6",
+        campaign.id,
+    )
+    assert await count_mismatches(conn) == {}
+    progress = await campaign_progress(
+        conn, campaign, now=NINE + timedelta(hours=3), abandon_window=timedelta(minutes=30)
+    )
+    assert progress["targets"] == {
+        "total": 6,
+        "scheduled": 3,
+        "ready": 1,  # line 7
+        "dialing": 1,  # line 4, ready in the table, on a live call
+        "done": 1,
+    }
+    assert progress["finished"] == {"already_paid": 1}
+    assert progress["attempts"] == {"total": 4, "contacted": 2, "ringing": 1, "canceled": 1}
+    assert progress["contact_rate"] == round(2 / 3, 4)
+    # The early call counts in the hour it was placed, not "never placed".
+    hours = await conn.fetch(
+        "SELECT hour, placed, result, sum(n) AS n FROM attempt_counts WHERE campaign_id = $1"
+        " GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3",
+        campaign.id,
+    )
+    assert [(r["hour"], r["placed"], r["result"], r["n"]) for r in hours] == [
+        (NINE - timedelta(hours=1), False, "canceled", 1),  # created 08:59 UTC-hour 01:00
+        (NINE, True, "contacted", 1),
+        (NINE + timedelta(hours=2), True, "contacted", 1),
+    ]
+
+
+async def test_folding_keeps_every_sum_while_others_write(
+    conn: asyncpg.Connection, pool: Pool, factory: Factory, db_url: str
+) -> None:
+    campaign = await factory.create_campaign(name="fold")
+    await factory.create_targets(campaign, [row(i) for i in range(1, 21)])
+    for line in range(2, 12):
+        await attempt(conn, campaign.id, line)
+        await conn.execute(
+            "UPDATE targets SET attempts = attempts + 1, state = 'scheduled'"
+            " WHERE campaign_id = $1 AND line = $2",
+            campaign.id,
+            line,
+        )
+    before = await campaign_progress(conn, campaign, now=NINE, abandon_window=timedelta(minutes=30))
+    rows, keys = await folded_rows(conn, "target_counts")
+    assert rows > keys
+    # Another transaction has moved a target and not committed when the fold runs.
+    other = await connect(db_url)
+    try:
+        writing = other.transaction()
+        await writing.start()
+        await other.execute(
+            "UPDATE targets SET state = 'done', done_reason = 'wrong_number'"
+            " WHERE campaign_id = $1 AND line = 15",
+            campaign.id,
+        )
+        assert await compact(pool) > 0
+        await writing.commit()
+    finally:
+        await other.close()
+    assert await count_mismatches(conn) == {}
+    after = await campaign_progress(conn, campaign, now=NINE, abandon_window=timedelta(minutes=30))
+    assert after["targets"] == {
+        **before["targets"],
+        "ready": before["targets"]["ready"] - 1,
+        "done": 1,
+    }
+    assert after["attempts"] == before["attempts"] == {"total": 10, "contacted": 10}
+    # Folded again, with nothing new: one row a key in every table.
+    await compact(pool)
+    for table in ("target_counts", "attempt_counts"):
+        rows, keys = await folded_rows(conn, table)
+        assert rows == keys, table
+    # One node folds at a time: a second one finds the lock taken and skips.
+    async with pool.acquire() as holder, holder.transaction():
+        await holder.execute("SELECT pg_advisory_xact_lock(25443, 1)")
+        await conn.execute(
+            "UPDATE targets SET state = 'ready' WHERE campaign_id = $1 AND line = 2", campaign.id
+        )
+        assert await compact(pool) == 0
+    assert await compact(pool) > 0
