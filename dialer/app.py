@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from dialer import health, pages
+from dialer import health, openapi, pages
 from dialer.agents import records as agent_records
 from dialer.agents import routes as agent_routes
 from dialer.auth import routes as auth_routes
@@ -79,6 +79,7 @@ def create_app(
         agent_records,
         voucher_routes,
         report_routes,
+        openapi,
         pages,
     ):
         feature.setup(app)

@@ -53,6 +53,17 @@ def queries() -> Mapping[str, str]:
     return found
 
 
+BIGINT_MAX = 2**63 - 1
+
+
+def as_id(raw: str) -> int | None:
+    """``raw`` as a row id (ASCII digits within bigint: ``"²"`` is a digit to Python,
+    ``9223372036854775808`` to nobody), or None."""
+    if raw.isascii() and raw.isdigit() and len(raw) <= 19 and int(raw) <= BIGINT_MAX:
+        return int(raw)
+    return None
+
+
 def q(name: str) -> str:
     """The SQL of one named query."""
     return queries()[name]

@@ -10,18 +10,26 @@ from dialer import __version__
 from dialer.calls.pacer import node_name
 from dialer.db import migration_files
 from dialer.keys import POOL, SETTINGS
-from dialer.web import json_response
+from dialer.web import api, json_response
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/healthz")
+@api("Liveness: the process answers, with its version and node name", tag="health")
 async def healthz(request: web.Request) -> web.Response:
     node = node_name(request.app[SETTINGS])
     return json_response({"status": "ok", "version": __version__, "node": node})
 
 
 @routes.get("/readyz")
+@api(
+    "Readiness: the database answers and its schema is the one this version expects",
+    description="503 with status 'unavailable' when the database does not answer within"
+    " 2 s (database says why) or its latest applied migration is not the one this version"
+    " ships (schema and expected say which).",
+    tag="health",
+)
 async def readyz(request: web.Request) -> web.Response:
     expected = migration_files()[-1][0]
     try:

@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from dialer.errors import BadRequest, PayloadTooLarge
 
@@ -53,8 +54,11 @@ async def receive_upload(request: web.Request, *, max_bytes: int) -> AsyncIterat
     try:
         upload: Upload | None = None
         fields: dict[str, str] = {}
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
+        try:
+            reader = await request.multipart()
+        except ValueError as exc:  # no boundary
+            raise BadRequest(f"the upload is not valid multipart/form-data: {exc}") from exc
+        while (part := await _next_part(reader)) is not None:
             if not isinstance(part, BodyPartReader):
                 continue
             if part.name == "file":
@@ -78,3 +82,11 @@ async def receive_upload(request: web.Request, *, max_bytes: int) -> AsyncIterat
     finally:
         os.close(fd)
         path.unlink(missing_ok=True)
+
+
+async def _next_part(reader: MultipartReader) -> object | None:
+    """The next part, or a 400 when the body is not the multipart it claims to be."""
+    try:
+        return await reader.next()
+    except (ValueError, HttpProcessingError) as exc:
+        raise BadRequest(f"the upload is not valid multipart/form-data: {exc}") from exc

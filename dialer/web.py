@@ -6,13 +6,16 @@ import functools
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from dialer.auth.service import User, user_for_token
+from dialer.db import BIGINT_MAX, as_id
 from dialer.errors import BadRequest, DialerError, Forbidden, Unauthorized, ValidationFailed
 from dialer.keys import CLOCK, POOL, TOKEN_ID, USER
 
@@ -69,6 +72,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         )
         body = {"error": {"id": error_id, "message": exc.reason, "details": None}}
         return json_response(body, status=exc.status)
+    except asyncpg.DataError as exc:
+        # A value the database cannot take (a number beyond bigint, a NUL character, text
+        # that is not Unicode): the request's fault, and nothing was changed.
+        log.warning("request refused by the database", extra={"path": request.path})
+        message = f"a value in the request cannot be stored or looked up: {exc}"
+        return json_response(BadRequest(message).to_json(), status=400)
     except Exception:
         log.exception("unhandled error", extra={"path": request.path})
         body = {"error": {"id": "internal_error", "message": "internal error", "details": None}}
@@ -90,6 +99,53 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
+@dataclass(frozen=True)
+class Param:
+    """A query parameter of an API operation, for the OpenAPI document."""
+
+    name: str
+    description: str
+    type: str = "string"  # "string", "integer" or "boolean"
+    enum: tuple[str, ...] = ()
+    default: str | int | bool | None = None
+    format: str | None = None  # e.g. "date"
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What the OpenAPI document (``dialer/openapi.py``) says of one operation.
+
+    ``body``: the pydantic model its JSON body is read as (``read_json``); ``upload``:
+    what the multipart part ``file`` holds, for uploads; ``raw``: the media type of a
+    body read as is (e.g. ``text/csv``); ``response``: the pydantic model of the JSON it
+    answers, if it has one; ``produces``: the media type of a success (``text/csv``
+    for downloads, ``text/event-stream`` for the live stream)."""
+
+    summary: str
+    description: str = ""
+    body: type[BaseModel] | None = None
+    upload: str | None = None
+    raw: str | None = None
+    query: tuple[Param, ...] = ()
+    response: type[BaseModel] | None = None
+    produces: str = "application/json"
+    status: int = 200
+    tag: str | None = None
+
+
+def api(summary: str, **details: Any) -> Callable[[Handler], Handler]:
+    """Describe a handler for the OpenAPI document (``Doc``'s fields); put it below
+    ``@requires`` (which keeps it) or above, either way."""
+    doc = Doc(summary, **details)
+
+    def mark(handler: Handler) -> Handler:
+        handler.__dict__["openapi"] = doc
+        return handler
+
+    return mark
+
+
 def requires(*roles: str) -> Callable[[Handler], Handler]:
     """Allow the handler to users of ``roles``: 401 when anonymous, 403 otherwise."""
 
@@ -103,6 +159,7 @@ def requires(*roles: str) -> Callable[[Handler], Handler]:
                 raise Forbidden(f"this needs the {' or '.join(roles)} role; you are {user.role}")
             return await handler(request)
 
+        checked.__dict__["roles"] = roles
         return checked
 
     return wrap
@@ -116,11 +173,24 @@ def current_user(request: web.Request) -> User:
 
 async def read_json(request: web.Request, model: type[M]) -> M:
     """The request body validated as ``model``; a clear 400/422 otherwise."""
+    return validate(model, await json_body(request))
+
+
+async def json_body(request: web.Request) -> Any:
+    """The request's JSON body; a 400 that says why when it is not JSON, or holds text
+    no database column can take (a NUL character, half a UTF-16 surrogate pair)."""
     try:
         data = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from exc
-    return validate(model, data)
+    try:
+        text = json.dumps(data, ensure_ascii=False)
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadRequest(f"the body has text that is not Unicode: {exc.reason}") from exc
+    if "\\u0000" in text or "\x00" in text:
+        raise BadRequest("the body has a NUL character (\\u0000) in its text")
+    return data
 
 
 def validate(model: type[M], data: Any) -> M:
@@ -134,15 +204,32 @@ def validate(model: type[M], data: Any) -> M:
         raise ValidationFailed("the request is invalid", details=details) from exc
 
 
-def query_int(request: web.Request, name: str, default: int, *, maximum: int | None = None) -> int:
-    """An integer query parameter, or a 400 that names it."""
+def path_id(request: web.Request, name: str = "id", *, what: str = "record") -> int:
+    """A path parameter that is an id; a 400 that names it otherwise."""
+    raw = request.match_info[name]
+    value = as_id(raw)
+    if value is None:
+        raise BadRequest(f"{what} id {raw!r} is not a number (1 to {BIGINT_MAX})")
+    return value
+
+
+def query_int(
+    request: web.Request,
+    name: str,
+    default: int,
+    *,
+    minimum: int = 0,
+    maximum: int | None = None,
+) -> int:
+    """An integer query parameter, or a 400 that names it (a ``maximum`` caps it)."""
     raw = request.query.get(name, "")
     if not raw:
         return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise BadRequest(f"query parameter {name!r} must be an integer, not {raw!r}") from exc
-    if value < 0:
-        raise BadRequest(f"query parameter {name!r} must not be negative")
+    if not (raw.isascii() and raw.removeprefix("-").isdigit()):
+        raise BadRequest(f"query parameter {name!r} must be an integer, not {raw!r}")
+    if len(raw) > 19 or int(raw) > BIGINT_MAX:
+        raise BadRequest(f"query parameter {name!r} is too large: {raw!r}")
+    value = int(raw)
+    if value < minimum:
+        raise BadRequest(f"query parameter {name!r} must be at least {minimum}, not {raw!r}")
     return min(value, maximum) if maximum is not None else value

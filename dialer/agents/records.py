@@ -15,7 +15,7 @@ from aiohttp import web
 from dialer.campaigns import service as campaigns
 from dialer.errors import BadRequest, Conflict, NotFound
 from dialer.keys import CLOCK, POOL
-from dialer.web import json_response, query_int, requires
+from dialer.web import Param, api, json_response, path_id, query_int, requires
 
 routes = web.RouteTableDef()
 TICKET_STATES = ("open", "overdue", "closed", "all")
@@ -45,6 +45,21 @@ def _rows(records: list[Any]) -> list[dict[str, Any]]:
 
 @routes.get("/api/campaigns/{name}/tickets")
 @requires("manager")
+@api(
+    "A campaign's tickets with their deadlines, overdue ones flagged",
+    description="Ordered by deadline (none last), then id. overdue counts every open ticket"
+    " past its deadline, whatever the state filter.",
+    query=(
+        Param(
+            "state",
+            "which tickets: open, overdue (open past their deadline), closed or all",
+            enum=TICKET_STATES,
+            default="open",
+        ),
+        Param("limit", "tickets at most (at most 5,000)", "integer", default=500),
+    ),
+    tag="agents",
+)
 async def list_tickets(request: web.Request) -> web.Response:
     state = request.query.get("state", "open")
     if state not in TICKET_STATES:
@@ -67,21 +82,24 @@ async def list_tickets(request: web.Request) -> web.Response:
 
 @routes.post("/api/tickets/{id}/close")
 @requires("manager")
+@api(
+    "Close an open ticket",
+    description="404 when there is no such ticket; 409 when it is closed already.",
+    tag="agents",
+)
 async def close_ticket(request: web.Request) -> web.Response:
-    raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise BadRequest(f"ticket id {raw!r} is not a number")
+    ticket_id = path_id(request, what="ticket")
     async with request.app[POOL].acquire() as conn:
         row = await conn.fetchrow(
             "UPDATE tickets SET closed_at = $2 WHERE id = $1 AND closed_at IS NULL RETURNING *",
-            int(raw),
+            ticket_id,
             request.app[CLOCK](),
         )
         if row is None:
-            exists = await conn.fetchval("SELECT 1 FROM tickets WHERE id = $1", int(raw))
+            exists = await conn.fetchval("SELECT 1 FROM tickets WHERE id = $1", ticket_id)
             if exists is None:
-                raise NotFound(f"no ticket {raw}")
-            raise Conflict(f"ticket {raw} is closed already")
+                raise NotFound(f"no ticket {ticket_id}")
+            raise Conflict(f"ticket {ticket_id} is closed already")
     return json_response({"ticket": dict(row)})
 
 
@@ -107,12 +125,22 @@ async def _listing(request: web.Request, sql: str, key: str) -> web.Response:
 
 @routes.get("/api/campaigns/{name}/transfers")
 @requires("manager")
+@api(
+    "A campaign's call transfers, with the agent and the customer's IndiHome number",
+    tag="agents",
+)
 async def list_transfers(request: web.Request) -> web.Response:
     return await _listing(request, TRANSFERS, "transfers")
 
 
 @routes.get("/api/campaigns/{name}/closure-requests")
 @requires("manager")
+@api(
+    "A campaign's closure requests, with the customer's IndiHome number",
+    description="A customer who wants the service closed: whether the arrears are settled"
+    " and the modem returned.",
+    tag="agents",
+)
 async def list_closures(request: web.Request) -> web.Response:
     return await _listing(request, CLOSURES, "closure_requests")
 

@@ -36,7 +36,7 @@ from dialer.db import Connection
 from dialer.errors import BadRequest, DialerError
 from dialer.keys import BACKGROUND, CARRIER, CLOCK, HUB, POOL, POPS, SETTINGS
 from dialer.rules.bahasa import GreetingHours
-from dialer.web import current_user, json_response, read_json, requires, validate
+from dialer.web import api, current_user, json_response, read_json, requires, validate
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -105,6 +105,7 @@ def _bridge(app: web.Application, sid: str, agent_id: int) -> None:
 
 @routes.get("/api/agent/me")
 @requires("agent")
+@api("The calling agent, their state and the call they hold, if any", tag="agents")
 async def me(request: web.Request) -> web.Response:
     user = current_user(request)
     async with request.app[POOL].acquire() as conn:
@@ -115,6 +116,7 @@ async def me(request: web.Request) -> web.Response:
 
 @routes.get("/api/agent/campaigns")
 @requires("agent")
+@api("The campaigns an agent may join: running or paused, with their titles", tag="agents")
 async def joinable(request: web.Request) -> web.Response:
     """The campaigns an agent may join: running or paused, with their titles."""
     async with request.app[POOL].acquire() as conn:
@@ -127,6 +129,10 @@ async def joinable(request: web.Request) -> web.Response:
 
 @routes.get("/api/agent/guides")
 @requires("agent")
+@api(
+    "The solution guides a new ticket follows, with the fields each one asks for",
+    tag="agents",
+)
 async def guides(request: web.Request) -> web.Response:
     """The solution guides a new ticket follows, with the fields each one asks for."""
     found = await asyncio.to_thread(list_guides, request.app[SETTINGS].scripts_dir)
@@ -135,6 +141,14 @@ async def guides(request: web.Request) -> web.Response:
 
 @routes.post("/api/agent/state")
 @requires("agent")
+@api(
+    "Join a campaign and/or say available, paused or offline",
+    description="Answers with the agent's state. 400 when neither a campaign nor a state is"
+    " given, or the campaign is finished; 404 for no such campaign. Going available may hand"
+    " the agent a waiting call at once (it is bridged to them).",
+    body=Change,
+    tag="agents",
+)
 async def set_state(request: web.Request) -> web.Response:
     body = await read_json(request, Change)
     return json_response(await change(request.app, current_user(request), body))
@@ -142,6 +156,15 @@ async def set_state(request: web.Request) -> web.Response:
 
 @routes.post("/api/agent/outcome")
 @requires("agent")
+@api(
+    "Record the outcome of the agent's call, with its effects",
+    description="201 when recorded (with the voucher issued, if any); 200 with the first"
+    " outcome when the call's outcome was recorded already (a double submit). 403 when the"
+    " call is not the agent's. Some outcomes hang the call up.",
+    body=OutcomeForm,
+    status=201,
+    tag="agents",
+)
 async def record_outcome(request: web.Request) -> web.Response:
     """The outcome of the agent's call, with its effects; 201, or 200 with the first
     outcome when it was recorded already (a double submit)."""
@@ -159,6 +182,15 @@ async def record_outcome(request: web.Request) -> web.Response:
 
 @routes.post("/api/agent/transfer")
 @requires("agent")
+@api(
+    "Transfer the agent's live call to one of the campaign's destinations",
+    description="201 once the carrier has redirected it. 502 (carrier_failed), and the agent"
+    " still on the call, if the carrier refused. 403 when the call is not the agent's; 409"
+    " when it is not live or is being transferred already; 422 for an unknown destination.",
+    body=transfers.TransferForm,
+    status=201,
+    tag="agents",
+)
 async def transfer_call(request: web.Request) -> web.Response:
     """Transfer the agent's live call to one of the campaign's destinations (seed 003):
     201 once the carrier has redirected it; 502, and the agent still on the call, if the
@@ -197,6 +229,16 @@ def _hang_up(app: web.Application, sid: str) -> None:
 
 @routes.get("/api/agent/ws")
 @requires("agent")
+@api(
+    "The agent console's WebSocket: state and screen-pop messages, pushed as they happen",
+    description="A WebSocket (GET with Upgrade). It answers at once with hello, the agent's"
+    " state and, if they hold one, their call, then pushes state and pop messages. It takes"
+    ' {"type": "join", "campaign": C}, {"type": "state", "state": "available" | "paused" |'
+    ' "offline"} and {"type": "ping"} (at least every 15 s, or the console counts as gone'
+    " after 45 s); errors come back as messages of type error.",
+    produces="application/json",
+    tag="agents",
+)
 async def socket(request: web.Request) -> web.WebSocketResponse:
     app, user = request.app, current_user(request)
     ws = web.WebSocketResponse(heartbeat=15.0)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from dialer.auth import service
 from dialer.db import q
 from dialer.keys import CLOCK, POOL, SETTINGS, TOKEN_ID
-from dialer.web import SESSION_COOKIE, current_user, json_response, read_json, requires
+from dialer.web import SESSION_COOKIE, api, current_user, json_response, read_json, requires
 
 routes = web.RouteTableDef()
 
@@ -33,6 +33,13 @@ class UserBody(BaseModel):
 
 
 @routes.post("/api/auth/login")
+@api(
+    "Log in with a username and password: a session token",
+    description="The token is also set as the HttpOnly session cookie; it lasts"
+    " DIALER_SESSION_TTL_HOURS. 401 for a wrong username or password.",
+    body=LoginBody,
+    tag="auth",
+)
 async def login(request: web.Request) -> web.Response:
     body = await read_json(request, LoginBody)
     settings = request.app[SETTINGS]
@@ -58,6 +65,11 @@ async def login(request: web.Request) -> web.Response:
 
 @routes.post("/api/auth/logout")
 @requires("manager", "agent")
+@api(
+    "Log out: revoke the token this request used and clear the session cookie",
+    description="Sent with an API token, it is that token that is revoked.",
+    tag="auth",
+)
 async def logout(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         await conn.execute(q("revoke_token"), request[TOKEN_ID])
@@ -68,6 +80,7 @@ async def logout(request: web.Request) -> web.Response:
 
 @routes.get("/api/auth/me")
 @requires("manager", "agent")
+@api("The caller, and the language the pages speak to them", tag="auth")
 async def me(request: web.Request) -> web.Response:
     """The caller, and the language the pages speak to them (``DIALER_UI_LANGUAGE``)."""
     return json_response(
@@ -77,6 +90,12 @@ async def me(request: web.Request) -> web.Response:
 
 @routes.post("/api/auth/tokens")
 @requires("manager", "agent")
+@api(
+    "A long-lived API token for the caller (shown once; only its hash is kept)",
+    body=TokenBody,
+    status=201,
+    tag="auth",
+)
 async def create_token(request: web.Request) -> web.Response:
     """A long-lived API token for the caller (shown once; only its hash is kept)."""
     body = await read_json(request, TokenBody)
@@ -89,6 +108,7 @@ async def create_token(request: web.Request) -> web.Response:
 
 @routes.get("/api/users")
 @requires("manager")
+@api("Every user", tag="auth")
 async def list_users(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         records = await conn.fetch(q("list_users"))
@@ -97,6 +117,13 @@ async def list_users(request: web.Request) -> web.Response:
 
 @routes.post("/api/users")
 @requires("manager")
+@api(
+    "Create a user: a manager or an agent",
+    description="409 when the username is taken.",
+    body=UserBody,
+    status=201,
+    tag="auth",
+)
 async def create_user(request: web.Request) -> web.Response:
     body = await read_json(request, UserBody)
     async with request.app[POOL].acquire() as conn:

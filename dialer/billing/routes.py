@@ -23,12 +23,22 @@ from dialer.campaigns.schemas import Penalty
 from dialer.errors import BadRequest
 from dialer.keys import CLOCK, POOL, SETTINGS
 from dialer.rules.money import AmountError, parse_rupiah
-from dialer.rules.penalty import SEED_PENALTY, lines, parse_bill_month, quote
+from dialer.rules.penalty import PRODUCTS, SEED_PENALTY, lines, parse_bill_month, quote
 from dialer.rules.window import ZONE_NAMES, zone_info
 from dialer.uploads import receive_upload
-from dialer.web import current_user, json_response, requires
+from dialer.web import Param, api, current_user, json_response, requires
 
 routes = web.RouteTableDef()
+QUOTE = (
+    Param("total", "the bill's total in rupiah: 350000, 350.000 or Rp 350.000", required=True),
+    Param("bill_month", "the bill's month, like 2022-09", required=True),
+    Param("paid_on", "the day of payment, local; today in the zone unless given", format="date"),
+    Param("zone", "the customer's zone, for today", enum=ZONE_NAMES, default="WIB"),
+)
+QUOTE_DESCRIPTION = (
+    "The quote (penalty, the rule that gives it, minipack, payable from, due) and the whole"
+    " schedule for that bill by date. 422 when the schedule defines nothing for that day."
+)
 
 
 def _param(request: web.Request, name: str, default: str | None = None) -> str:
@@ -65,12 +75,27 @@ def _answer(request: web.Request, schedule: Penalty, product: str) -> dict[str, 
 
 @routes.get("/api/penalty")
 @requires("manager", "agent")
+@api(
+    "The late-payment penalty for a bill, on the seed's schedule",
+    description=QUOTE_DESCRIPTION,
+    query=(Param("product", "the bill's product", enum=PRODUCTS, required=True), *QUOTE),
+    tag="billing",
+)
 async def seed_penalty(request: web.Request) -> web.Response:
     return json_response(_answer(request, SEED_PENALTY, _param(request, "product")))
 
 
 @routes.get("/api/campaigns/{name}/penalty")
 @requires("manager", "agent")
+@api(
+    "The late-payment penalty for a bill, on the campaign's schedule",
+    description=QUOTE_DESCRIPTION,
+    query=(
+        Param("product", "the bill's product; the campaign's unless given", enum=PRODUCTS),
+        *QUOTE,
+    ),
+    tag="billing",
+)
 async def campaign_penalty(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
@@ -81,6 +106,15 @@ async def campaign_penalty(request: web.Request) -> web.Response:
 
 @routes.post("/api/payments")
 @requires("manager")
+@api(
+    "Record payments: all of them, or none",
+    description='The body: {"payments": [{reference, indihome_number, bill_month'
+    " (2022-09), amount (350000, 350.000 or Rp 350.000), channel, paid_at (ISO 8601 with"
+    " its offset)}, …]}. One bad item refuses them all (422, every problem by item and"
+    " field); a reference already stored is skipped.",
+    status=201,
+    tag="billing",
+)
 async def add_payments(request: web.Request) -> web.Response:
     """``{"payments": [{reference, indihome_number, bill_month, amount, channel,
     paid_at}, ...]}``: all recorded, or none with every problem by item and field."""
@@ -101,6 +135,15 @@ async def add_payments(request: web.Request) -> web.Response:
 
 @routes.post("/api/payments/import")
 @requires("manager")
+@api(
+    "Record a CSV file of payments, whole or not at all",
+    description="One bad line refuses the file (422, every problem by line and field); a"
+    " reference already stored is skipped. 413 when the file is over the upload limit.",
+    upload="the payments: CSV (comma or semicolon) with the columns reference,"
+    " indihome_number, bill_month, amount, channel and paid_at",
+    status=201,
+    tag="billing",
+)
 async def import_payments(request: web.Request) -> web.Response:
     """A CSV file of payments (see ``payments.py``), recorded whole or refused whole."""
     async with (

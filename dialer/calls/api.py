@@ -15,7 +15,7 @@ from dialer.campaigns import service as campaigns
 from dialer.db import Connection, q
 from dialer.keys import CLOCK, POOL, SETTINGS
 from dialer.rules.window import zone_info
-from dialer.web import json_response, requires, send_csv
+from dialer.web import api, json_response, requires, send_csv
 
 routes = web.RouteTableDef()
 EXPORT_HEADER = (
@@ -33,6 +33,10 @@ EXPORT_HEADER = (
 
 @routes.get("/api/campaigns/{name}/progress")
 @requires("manager")
+@api(
+    "The campaign's dialling progress: targets by state, call results, live calls, quota",
+    tag="calls",
+)
 async def progress(request: web.Request) -> web.Response:
     app = request.app
     async with app[POOL].acquire() as conn:
@@ -48,6 +52,7 @@ async def progress(request: web.Request) -> web.Response:
 
 @routes.get("/api/campaigns/{name}/why-not")
 @requires("manager")
+@api("Why the campaign's targets are not being dialled now, counted by reason", tag="calls")
 async def why_not(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
@@ -57,6 +62,11 @@ async def why_not(request: web.Request) -> web.Response:
 
 @routes.get("/api/campaigns/{name}/targets/{indihome}/why")
 @requires("manager")
+@api(
+    "Whether one target may be dialled now, and otherwise every reason why not",
+    description="404 when the campaign has no target with that IndiHome number.",
+    tag="calls",
+)
 async def why(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
@@ -68,6 +78,13 @@ async def why(request: web.Request) -> web.Response:
 
 @routes.get("/api/campaigns/{name}/attempts.csv")
 @requires("manager")
+@api(
+    "Every call attempt of the campaign, as CSV",
+    description="Columns: attempt_id, indihome_number, msisdn, province, zone,"
+    " dialled_at_utc, dialled_at_local, result, outcome.",
+    produces="text/csv",
+    tag="calls",
+)
 async def attempts_csv(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     async with request.app[POOL].acquire() as conn:

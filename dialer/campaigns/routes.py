@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
 from dialer.campaigns import service
+from dialer.campaigns.schemas import CampaignDefinition
 from dialer.db import q
 from dialer.errors import BadRequest, Conflict
 from dialer.keys import POOL, SETTINGS
-from dialer.web import current_user, json_response, requires
+from dialer.web import api, current_user, json_body, json_response, requires
 
 routes = web.RouteTableDef()
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+    data = await json_body(request)
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object: a campaign definition")
     return data
@@ -28,6 +25,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 @routes.get("/api/campaigns")
 @requires("manager")
+@api("Every campaign with its state, version, title and number of targets", tag="campaigns")
 async def list_campaigns(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         records = await conn.fetch(q("list_campaigns"))
@@ -52,6 +50,14 @@ async def list_campaigns(request: web.Request) -> web.Response:
 
 @routes.post("/api/campaigns")
 @requires("manager")
+@api(
+    "Create a campaign from its definition",
+    description="409 when a campaign of that name exists (PUT changes it); 422 when the"
+    " definition, or the call script it names, is invalid.",
+    body=CampaignDefinition,
+    status=201,
+    tag="campaigns",
+)
 async def create_campaign(request: web.Request) -> web.Response:
     data = await _body(request)
     async with request.app[POOL].acquire() as conn:
@@ -72,6 +78,7 @@ async def create_campaign(request: web.Request) -> web.Response:
 
 @routes.get("/api/campaigns/{ref}")
 @requires("manager")
+@api("One campaign, by name or id, with its definition and number of targets", tag="campaigns")
 async def get_campaign(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await service.get(conn, request.match_info["ref"])
@@ -81,6 +88,14 @@ async def get_campaign(request: web.Request) -> web.Response:
 
 @routes.put("/api/campaigns/{ref}")
 @requires("manager")
+@api(
+    "Change a campaign's definition: a new version when anything changed",
+    description="Answers with the campaign, the outcome (updated or unchanged) and the"
+    " changes. 422 when the definition is invalid or names another campaign (a campaign"
+    " cannot be renamed); 409 when the campaign is finished.",
+    body=CampaignDefinition,
+    tag="campaigns",
+)
 async def update_campaign(request: web.Request) -> web.Response:
     data = await _body(request)
     async with request.app[POOL].acquire() as conn:
@@ -98,6 +113,7 @@ async def update_campaign(request: web.Request) -> web.Response:
 
 @routes.get("/api/campaigns/{ref}/versions")
 @requires("manager")
+@api("A campaign's versions and its events", tag="campaigns")
 async def list_versions(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await service.get(conn, request.match_info["ref"])
@@ -118,18 +134,33 @@ async def _transition(request: web.Request, action: str) -> web.Response:
 
 @routes.post("/api/campaigns/{ref}/start")
 @requires("manager")
+@api(
+    "Start the campaign (from draft or paused)",
+    description="409 when its state does not allow it.",
+    tag="campaigns",
+)
 async def start(request: web.Request) -> web.Response:
     return await _transition(request, "start")
 
 
 @routes.post("/api/campaigns/{ref}/pause")
 @requires("manager")
+@api(
+    "Pause the running campaign",
+    description="409 when its state does not allow it.",
+    tag="campaigns",
+)
 async def pause(request: web.Request) -> web.Response:
     return await _transition(request, "pause")
 
 
 @routes.post("/api/campaigns/{ref}/finish")
 @requires("manager")
+@api(
+    "Finish the campaign for good (from draft, running or paused)",
+    description="409 when its state does not allow it.",
+    tag="campaigns",
+)
 async def finish(request: web.Request) -> web.Response:
     return await _transition(request, "finish")
 

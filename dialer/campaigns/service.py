@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from dialer.campaigns.models import TRANSITIONS, Campaign
 from dialer.campaigns.schemas import CampaignDefinition
 from dialer.campaigns.scripts import find_script
-from dialer.db import Connection, q
+from dialer.db import Connection, as_id, q
 from dialer.errors import Conflict, NotFound, ValidationFailed
 
 
@@ -127,9 +127,10 @@ async def apply(
 async def get(conn: Connection, ref: str | int) -> Campaign:
     """A campaign by id (digits) or by name."""
     text = str(ref)
+    number = as_id(text)
     record = await conn.fetchrow(
-        q("get_campaign_by_id") if text.isdigit() else q("get_campaign_by_name"),
-        int(text) if text.isdigit() else text,
+        q("get_campaign_by_id") if number is not None else q("get_campaign_by_name"),
+        number if number is not None else text,
     )
     if record is None:
         raise NotFound(f"no campaign {text!r}")

@@ -9,7 +9,7 @@ from dialer.db import q
 from dialer.dnc import service
 from dialer.keys import POOL, SETTINGS
 from dialer.uploads import receive_upload
-from dialer.web import current_user, json_response, query_int, read_json, requires
+from dialer.web import Param, api, current_user, json_response, query_int, read_json, requires
 
 routes = web.RouteTableDef()
 
@@ -21,9 +21,18 @@ class DncEntry(BaseModel):
 
 @routes.get("/api/dnc")
 @requires("manager")
+@api(
+    "A page of the do-not-call list, in number order, and how many numbers it holds",
+    description="next_after is the after of the next page; null on the last page.",
+    query=(
+        Param("after", "the number to start after (the previous page's next_after)"),
+        Param("limit", "entries in the page (at most 1,000)", "integer", default=100),
+    ),
+    tag="dnc",
+)
 async def list_dnc(request: web.Request) -> web.Response:
     after = request.query.get("after", "")
-    limit = query_int(request, "limit", 100, maximum=1000)
+    limit = query_int(request, "limit", 100, minimum=1, maximum=1000)
     async with request.app[POOL].acquire() as conn:
         records = await conn.fetch(q("list_dnc"), after, limit)
         total = await conn.fetchval(q("count_dnc"))
@@ -39,6 +48,14 @@ async def list_dnc(request: web.Request) -> web.Response:
 
 @routes.post("/api/dnc")
 @requires("manager")
+@api(
+    "Put a number on the do-not-call list",
+    description="201 when added; 200 with the entry as it was when it was listed already"
+    " (new says which). 422 when it is not a valid Indonesian mobile number.",
+    body=DncEntry,
+    status=201,
+    tag="dnc",
+)
 async def add_dnc(request: web.Request) -> web.Response:
     entry = await read_json(request, DncEntry)
     async with request.app[POOL].acquire() as conn:
@@ -56,6 +73,11 @@ async def add_dnc(request: web.Request) -> web.Response:
 
 @routes.get("/api/dnc/{msisdn}")
 @requires("manager")
+@api(
+    "Whether a number is on the do-not-call list, and its entry",
+    description="422 when it is not a valid Indonesian mobile number.",
+    tag="dnc",
+)
 async def get_dnc(request: web.Request) -> web.Response:
     number = service.normalize(request.match_info["msisdn"])
     async with request.app[POOL].acquire() as conn:
@@ -67,6 +89,11 @@ async def get_dnc(request: web.Request) -> web.Response:
 
 @routes.delete("/api/dnc/{msisdn}")
 @requires("manager")
+@api(
+    "Take a number off the do-not-call list",
+    description="404 when it is not on the list.",
+    tag="dnc",
+)
 async def remove_dnc(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         number = await service.remove(conn, request.match_info["msisdn"])
@@ -75,6 +102,16 @@ async def remove_dnc(request: web.Request) -> web.Response:
 
 @routes.post("/api/dnc/import")
 @requires("manager")
+@api(
+    "Add a file of numbers to the do-not-call list",
+    description="The valid numbers are added in one transaction; bad lines are reported by"
+    " line. 422 when no line holds a valid number; 413 when the file is over the upload"
+    " limit.",
+    upload="the numbers: CSV (comma or semicolon) with an msisdn column (or no_hp,"
+    " nomor_hp, …) and an optional reason column, or one number a line",
+    status=201,
+    tag="dnc",
+)
 async def import_dnc(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     async with (

@@ -24,9 +24,16 @@ from dialer.campaigns import service as campaigns
 from dialer.errors import BadRequest
 from dialer.keys import CLOCK, LIVE, POOL, SETTINGS
 from dialer.reports import calls, crm, downloads, live, vouchers
-from dialer.web import json_response, query_int, requires, send_csv
+from dialer.web import Param, api, json_response, query_int, requires, send_csv
 
 routes = web.RouteTableDef()
+ZONE = Param(
+    "zone",
+    "the zone whose days the report is counted in",
+    enum=("WIB", "WITA", "WIT"),
+    default="WIB",
+)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def zone_of(request: web.Request) -> str:
@@ -38,6 +45,18 @@ def zone_of(request: web.Request) -> str:
 
 @routes.get("/api/campaigns/{name}/reports/vouchers")
 @requires("manager")
+@api(
+    "The voucher redemption report",
+    description="Per day offered, accepted, issued, WhatsApp sent/delivered/read/failed,"
+    " redeemed, expired, lapsed; totals, redemption rate, median time from call to"
+    " redemption, quota left; a page of customers with their voucher; flagged redemptions.",
+    query=(
+        ZONE,
+        Param("limit", "customers in the page (at most 10,000)", "integer", default=100),
+        Param("offset", "customers skipped before the page", "integer", default=0),
+    ),
+    tag="reports",
+)
 async def voucher_report(request: web.Request) -> web.Response:
     page = vouchers.Page(
         limit=query_int(request, "limit", 100, maximum=10_000),
@@ -54,6 +73,15 @@ async def voucher_report(request: web.Request) -> web.Response:
 
 @routes.get("/api/campaigns/{name}/reports/vouchers.csv")
 @requires("manager")
+@api(
+    "One table of the voucher redemption report, as CSV",
+    query=(
+        Param("table", "which table", enum=tuple(downloads.TABLES), default="days"),
+        ZONE,
+    ),
+    produces="text/csv",
+    tag="reports",
+)
 async def voucher_report_csv(request: web.Request) -> web.StreamResponse:
     table = request.query.get("table", "days")
     if table not in downloads.TABLES:
@@ -70,6 +98,12 @@ async def voucher_report_csv(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/api/campaigns/{name}/reports/vouchers.xlsx")
 @requires("manager")
+@api(
+    "The voucher redemption report as an XLSX workbook (a sheet a table)",
+    query=(ZONE,),
+    produces=XLSX,
+    tag="reports",
+)
 async def voucher_report_xlsx(request: web.Request) -> web.Response:
     zone = zone_of(request)
     name = request.match_info["name"]
@@ -80,7 +114,7 @@ async def voucher_report_xlsx(request: web.Request) -> web.Response:
         )
     return web.Response(
         body=body,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{name}-vouchers.xlsx"'},
     )
 
@@ -90,6 +124,13 @@ BUILDERS = {"outcomes": calls.outcome_report, "agents": calls.agent_report}
 
 @routes.get("/api/campaigns/{name}/reports/{report:outcomes|agents}")
 @requires("manager")
+@api(
+    "The outcome report or the agent report",
+    description="outcomes: by code, tier, zone, province and the customer's local hour;"
+    " calls by local hour and result; attempts per target; contact and abandon rates."
+    " agents: calls, talk time, after-call work, outcomes by code, vouchers issued.",
+    tag="reports",
+)
 async def call_report(request: web.Request) -> web.Response:
     """The outcome report or the agent report."""
     async with request.app[POOL].acquire() as conn:
@@ -100,6 +141,18 @@ async def call_report(request: web.Request) -> web.Response:
 
 @routes.get("/api/campaigns/{name}/reports/{report:outcomes|agents}.{kind:csv|xlsx}")
 @requires("manager")
+@api(
+    "The outcome or agent report as CSV (one table) or XLSX (a sheet a table)",
+    query=(
+        Param(
+            "table",
+            "CSV only: by_code, by_tier, by_zone, by_province, by_local_hour,"
+            " calls_by_local_hour, attempts_per_target (outcomes) or agents",
+        ),
+    ),
+    produces="text/csv",
+    tag="reports",
+)
 async def report_file(request: web.Request) -> web.Response:
     """The outcome or agent report as CSV (one table: ``table``) or XLSX (a sheet each)."""
     name, which, kind = (request.match_info[k] for k in ("name", "report", "kind"))
@@ -110,7 +163,7 @@ async def report_file(request: web.Request) -> web.Response:
     if kind == "xlsx":
         return web.Response(
             body=await asyncio.to_thread(downloads.tables_xlsx, tables),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="{name}-{which}.xlsx"'},
         )
     table = request.query.get("table", next(iter(tables)))
@@ -126,6 +179,11 @@ async def report_file(request: web.Request) -> web.Response:
 
 @routes.get("/api/campaigns/{name}/crm.csv")
 @requires("manager")
+@api(
+    "The CRM interaction export: one row per call that reached an agent",
+    produces="text/csv",
+    tag="reports",
+)
 async def crm_csv(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     async with request.app[POOL].acquire() as conn:
@@ -135,6 +193,11 @@ async def crm_csv(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/api/campaigns/{name}/live")
 @requires("manager")
+@api(
+    "The campaign's live progress as server-sent events (event 'progress', every second)",
+    produces="text/event-stream",
+    tag="reports",
+)
 async def live_progress(request: web.Request) -> web.StreamResponse:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])

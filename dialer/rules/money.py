@@ -25,8 +25,10 @@ def parse_rupiah(raw: str) -> int:
     with a reason that says which form is expected.
     """
     text = raw.strip()
+    if len(text) > 40:
+        raise AmountError(f"is too long to be an amount ({len(text)} characters)")
     if text.isdigit() and text.isascii():
-        return int(text)
+        return _bounded(int(text))
     if text.startswith("-") or _NEGATIVE.match(text):
         raise AmountError("must not be negative")
     match = _AMOUNT.match(text)
@@ -35,7 +37,16 @@ def parse_rupiah(raw: str) -> int:
     dec = match.group("dec")
     if dec is not None and int(dec) != 0:
         raise AmountError("must be whole rupiah (no sen)")
-    return int(match.group("int").replace(".", ""))
+    return _bounded(int(match.group("int").replace(".", "")))
+
+
+MAX_RUPIAH = 10**15  # a thousand trillion: far beyond any bill, well inside bigint
+
+
+def _bounded(amount: int) -> int:
+    if amount > MAX_RUPIAH:
+        raise AmountError(f"is too large (at most {format_rupiah(MAX_RUPIAH)})")
+    return amount
 
 
 def format_rupiah(amount: int) -> str:

@@ -73,6 +73,8 @@ def parse_bill_month(text: str) -> date:
     match = _BILL_MONTH.match(text.strip())
     if match is None or not 1 <= int(match.group(2)) <= 12:
         raise BadRequest(f"bill month {text!r} is not a month like 2022-09")
+    if not 1900 <= int(match.group(1)) <= 9000:
+        raise BadRequest(f"bill month {text!r} is not a month between 1900 and 9000")
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 

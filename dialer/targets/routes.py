@@ -14,7 +14,7 @@ from dialer.errors import NotFound
 from dialer.keys import POOL, SETTINGS
 from dialer.targets.service import import_targets
 from dialer.uploads import receive_upload
-from dialer.web import current_user, json_response, query_int, requires
+from dialer.web import Param, api, current_user, json_response, path_id, query_int, requires
 
 routes = web.RouteTableDef()
 PAGE = 1000
@@ -22,6 +22,16 @@ PAGE = 1000
 
 @routes.post("/api/campaigns/{ref}/targets")
 @requires("manager")
+@api(
+    "Upload a target list; answers with the import summary",
+    description="Optional form field mapping: a JSON object from the file's headers to the"
+    ' target fields ({"Header": "field"}). Rows are rejected, out of tier, on the DNC list,'
+    " duplicates or accepted; rejected_csv links to the rejected rows. 413 when the file"
+    " is over the upload limit.",
+    upload="the target list: CSV or XLSX, one customer a row",
+    status=201,
+    tag="targets",
+)
 async def upload_targets(request: web.Request) -> web.Response:
     """Upload a CSV or XLSX list; answers with the import summary."""
     settings = request.app[SETTINGS]
@@ -46,6 +56,7 @@ async def upload_targets(request: web.Request) -> web.Response:
 
 @routes.get("/api/campaigns/{ref}/imports")
 @requires("manager")
+@api("The campaign's target list imports", tag="targets")
 async def list_imports(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["ref"])
@@ -62,8 +73,12 @@ async def _import_or_404(conn: Connection, import_id: int) -> Record:
 
 @routes.get("/api/imports/{id:\\d+}")
 @requires("manager")
+@api(
+    "One import: its summary and its first 1,000 rejected lines with their reasons",
+    tag="targets",
+)
 async def get_import(request: web.Request) -> web.Response:
-    import_id = int(request.match_info["id"])
+    import_id = path_id(request, what="import")
     async with request.app[POOL].acquire() as conn:
         record = await _import_or_404(conn, import_id)
         rejected = await conn.fetch(q("import_rejections"), import_id, 0, PAGE)
@@ -80,9 +95,14 @@ async def get_import(request: web.Request) -> web.Response:
 
 @routes.get("/api/imports/{id:\\d+}/rejected.csv")
 @requires("manager")
+@api(
+    "Every rejected row of an import as it came, with its line and reasons, as CSV",
+    produces="text/csv",
+    tag="targets",
+)
 async def rejected_csv(request: web.Request) -> web.StreamResponse:
     """Every rejected row as it came, with its line and reasons, streamed."""
-    import_id = int(request.match_info["id"])
+    import_id = path_id(request, what="import")
     async with request.app[POOL].acquire() as conn:
         record = await _import_or_404(conn, import_id)
         response = web.StreamResponse(
@@ -111,9 +131,20 @@ async def rejected_csv(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/api/campaigns/{ref}/targets")
 @requires("manager")
+@api(
+    "A page of the campaign's targets, in id order",
+    description="next_after is the after of the next page; null on the last page.",
+    query=(
+        Param(
+            "after", "the id to start after (the previous page's next_after)", "integer", default=0
+        ),
+        Param("limit", "targets in the page (at most 1,000)", "integer", default=100),
+    ),
+    tag="targets",
+)
 async def list_targets(request: web.Request) -> web.Response:
     after = query_int(request, "after", 0)
-    limit = query_int(request, "limit", 100, maximum=PAGE)
+    limit = query_int(request, "limit", 100, minimum=1, maximum=PAGE)
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["ref"])
         records = await conn.fetch(q("list_targets"), campaign.id, after, limit)

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dialer.calls.routes import auth_token, signed_form
 from dialer.campaigns import service as campaigns
-from dialer.db import q
+from dialer.db import as_id, q
 from dialer.dnc.service import normalize
 from dialer.errors import BadRequest, Forbidden, NotFound
 from dialer.keys import CLOCK, MESSENGER, POOL, SENDER, SETTINGS
@@ -35,7 +35,7 @@ from dialer.uploads import receive_upload
 from dialer.vouchers import ledger, outbox, redemptions
 from dialer.vouchers.messenger import make_messenger
 from dialer.vouchers.partner import SimulatedPartner
-from dialer.web import current_user, json_response, read_json, requires, validate
+from dialer.web import api, current_user, json_response, path_id, read_json, requires, validate
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,15 @@ routes = web.RouteTableDef()
 
 @routes.post("/api/campaigns/{name}/vouchers/import")
 @requires("manager")
+@api(
+    "Add the partner's voucher codes to the campaign's pool",
+    description="The valid codes are added in one transaction; malformed, repeated and"
+    " already known codes are reported by line and not added. 422 when no valid code is"
+    " left; 413 when the file is over the upload limit.",
+    upload="the voucher codes: CSV, one code a line or a code column",
+    status=201,
+    tag="vouchers",
+)
 async def import_codes(request: web.Request) -> web.Response:
     async with (
         receive_upload(request, max_bytes=request.app[SETTINGS].max_upload_bytes) as upload,
@@ -63,6 +72,11 @@ async def import_codes(request: web.Request) -> web.Response:
 
 @routes.get("/api/campaigns/{name}/vouchers")
 @requires("manager")
+@api(
+    "The campaign's voucher quota, how much of it is issued, the code pool, and every"
+    " voucher with its state",
+    tag="vouchers",
+)
 async def list_vouchers(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
@@ -100,14 +114,18 @@ class Resend(BaseModel):
 
 
 def _voucher_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise BadRequest(f"voucher id {raw!r} is not a number")
-    return int(raw)
+    return path_id(request, what="voucher")
 
 
 @routes.post("/api/vouchers/{id}/resend")
 @requires("manager")
+@api(
+    "Send a voucher's WhatsApp message again, optionally to another number",
+    description="404 for no such voucher; 409 when its state leaves nothing to resend.",
+    body=Resend,
+    status=201,
+    tag="vouchers",
+)
 async def resend(request: web.Request) -> web.Response:
     voucher_id = _voucher_id(request)
     body = await read_json(request, Resend)
@@ -130,6 +148,13 @@ class Void(BaseModel):
 
 @routes.post("/api/vouchers/{id}/void")
 @requires("manager")
+@api(
+    "Void a voucher: it can no longer be redeemed and its place returns to the quota",
+    description="Its unsent message is held. Voiding twice is one voiding. 404 for no such"
+    " voucher; 409 when it is redeemed, expired or lapsed.",
+    body=Void,
+    tag="vouchers",
+)
 async def void(request: web.Request) -> web.Response:
     voucher_id = _voucher_id(request)
     body = await read_json(request, Void)
@@ -152,9 +177,7 @@ async def message_status(request: web.Request) -> web.Response:
     params = await signed_form(request)
     raw = request.query.get("message", "")
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        await outbox.apply_status(
-            conn, int(raw) if raw.isdigit() else None, params, request.app[CLOCK]()
-        )
+        await outbox.apply_status(conn, as_id(raw), params, request.app[CLOCK]())
     return web.Response(text="<Response/>", content_type="text/xml")
 
 
@@ -209,6 +232,16 @@ async def partner_redemption(request: web.Request) -> web.Response:
 
 @routes.post("/api/redemptions/import")
 @requires("manager")
+@api(
+    "Record the partner's redemption report",
+    description="Refused whole (422) with every bad line named. Each reference counts once;"
+    " unknown codes, codes redeemed under another reference and redemptions after expiry"
+    " are stored flagged. 413 when the file is over the upload limit.",
+    upload="the redemption report: CSV with the columns reference, code, redeemed_at"
+    " (ISO 8601 with its offset) and optionally amount",
+    status=201,
+    tag="vouchers",
+)
 async def import_redemptions(request: web.Request) -> web.Response:
     async with (
         receive_upload(request, max_bytes=request.app[SETTINGS].max_upload_bytes) as upload,
@@ -222,6 +255,10 @@ async def import_redemptions(request: web.Request) -> web.Response:
 
 @routes.get("/api/campaigns/{name}/redemptions")
 @requires("manager")
+@api(
+    "The campaign's redemptions, and the flagged ones (including those of no campaign)",
+    tag="vouchers",
+)
 async def list_redemptions(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])

@@ -5,6 +5,7 @@ script, survives a reload, and records an outcome. Screenshots are kept in
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import asyncpg
@@ -66,6 +67,14 @@ async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(
             "tagihan bulan September 2022 sejumlah Rp 350.000"
         )
         await expect(page.locator("#bill")).to_contain_text("Gratis minipack hari ini")
+        await expect(page.locator("#customer")).to_contain_text("10.00 WIB")
+        # When the figures were true, in the customer's zone, named, the Indonesian way.
+        await expect(page.locator("#bill-source")).to_contain_text(
+            re.compile(
+                r" per \d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus"
+                r"|September|Oktober|November|Desember) \d{4} \d{2}\.\d{2} WIB"
+            )
+        )
         await expect(page.locator("#step-voucher_offer")).to_be_visible()
         await expect(page.locator("#voucher-badge")).to_have_text(
             "Voucher Bukalapak: sisa 50 dari 50"

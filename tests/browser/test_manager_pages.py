@@ -15,7 +15,7 @@ from dialer.auth import service as auth
 from dialer.db import Pool
 from tests.browser.conftest import shot
 from tests.factories import Factory, row
-from tests.integration.test_reports import T1, call, outcome, status
+from tests.integration.test_reports import T1, T2, call, outcome, status
 from tests.integration.test_vouchers import MESSAGE, VOUCHER, issue
 
 
@@ -38,6 +38,12 @@ async def test_a_manager_watches_a_campaign_and_pauses_it(
     assert got.voucher is not None
     assert await status(conn, got.voucher["id"], "delivered", T1 + timedelta(minutes=1)) == (
         "applied"
+    )
+    # The partner reported a code nobody was given, late on the 6th (WIB).
+    await conn.execute(
+        "INSERT INTO redemptions (reference, code, redeemed_at, amount, source, result,"
+        " received_at) VALUES ('R-9', 'NOPE-1', $1, 150000, 'callback', 'unknown_code', $1)",
+        T2,
     )
 
     base = str(client.make_url("")).rstrip("/")
@@ -74,8 +80,22 @@ async def test_a_manager_watches_a_campaign_and_pauses_it(
     await expect(page.locator("#outcome-chart rect")).to_have_count(2)
     await expect(page.locator("#agents tbody")).to_contain_text("ani")
     await expect(page.locator("#dl-xlsx")).to_have_attribute(
-        "href", "/api/campaigns/laporan/reports/vouchers.xlsx"
+        "href", "/api/campaigns/laporan/reports/vouchers.xlsx?zone=WIB"
     )
+    # Amounts as Rp 1.250.000, times in the Indonesian form with the zone named.
+    flagged = page.locator("#flagged tbody tr")
+    await expect(flagged).to_have_count(1)
+    await expect(flagged).to_contain_text("kode tidak dikenal")
+    await expect(flagged).to_contain_text("Rp 150.000")
+    await expect(flagged).to_contain_text("6 September 2022 23.30 WIB")
+    # Read in another zone: the times, the days and the downloads follow.
+    await page.select_option("#zone", "WIT")
+    await expect(flagged).to_contain_text("7 September 2022 01.30 WIT")
+    await expect(page.locator("#dl-xlsx")).to_have_attribute(
+        "href", "/api/campaigns/laporan/reports/vouchers.xlsx?zone=WIT"
+    )
+    await page.select_option("#zone", "WIB")
+    await expect(flagged).to_contain_text("6 September 2022 23.30 WIB")
     customers = page.locator("#customers tbody tr")
     await expect(customers).to_have_count(1)
     await expect(customers).to_contain_text(got.voucher["code"])

@@ -34,6 +34,10 @@ def test_amount_forms(raw: str, amount: int) -> None:
         ("abc", "not an amount"),
         ("", "not an amount"),
         ("3.5e5", "not an amount"),
+        # Found by schemathesis: a 5,000-digit amount made int() raise a plain ValueError.
+        ("9" * 5000, "too long"),
+        ("1" + "0" * 16, "too large"),
+        ("Rp 10.000.000.000.000.001", "too large"),
     ],
 )
 def test_bad_amounts_say_why(raw: str, why: str) -> None:

@@ -60,8 +60,6 @@ const LANG = {
     },
     states: { offline: "Offline", available: "Siap", paused: "Istirahat",
       on_call: "Dalam panggilan", wrap_up: "Wrap-up" },
-    months: ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-      "September", "Oktober", "November", "Desember"],
   },
   en: {
     title: "Agent console", logout: "Log out", login: "Log in", username: "Username",
@@ -115,8 +113,6 @@ const LANG = {
     },
     states: { offline: "Offline", available: "Ready", paused: "On a break",
       on_call: "On a call", wrap_up: "Wrap-up" },
-    months: ["January", "February", "March", "April", "May", "June", "July", "August",
-      "September", "October", "November", "December"],
   },
 };
 let lang = "id";
@@ -155,15 +151,8 @@ let skew = 0; // server clock minus this browser's, from the last pop
 let guides = [];
 const timers = { wrapup: null, voucher: null };
 
-function rupiah(n) {
-  return n === null || n === undefined ? "—" : "Rp " + Number(n).toLocaleString("id-ID");
-}
-
-function tanggal(iso) {
-  if (!iso) return "—";
-  const [y, m, d] = iso.slice(0, 10).split("-").map(Number);
-  return `${d} ${t("months")[m - 1]} ${y}`;
-}
+// rupiah(), tanggal() and waktu() come from common.js.
+const day = (iso) => tanggal(iso, lang);
 
 function show(view) {
   $("login-view").hidden = view !== "login";
@@ -334,7 +323,9 @@ function pairs(target, rows) {
 
 function renderCustomer(pop) {
   const c = pop.customer;
-  const local = pop.local_time ? pop.local_time.slice(11, 16) + " " + c.zone : c.zone;
+  // The customer's clock, written as they would (09.30 WIB; 09:30 WIB in English).
+  const hm = pop.local_time ? pop.local_time.slice(11, 16) : "";
+  const local = hm ? `${lang === "en" ? hm : hm.replace(":", ".")} ${c.zone}` : c.zone;
   pairs($("customer"), [
     [t("name"), c.name],
     [t("indihome"), c.indihome_number],
@@ -355,7 +346,7 @@ function renderBill(pop) {
     [t("bill_month"), b.month_text],
     [t("amount"), b.text],
     [t("status"), b.paid ? t("paid", b.payment.channel || "") : t("unpaid")],
-    [t("due"), tanggal(p.due)],
+    [t("due"), day(p.due)],
     [t("penalty_today"), p.penalty === null ? p.rule : rupiah(p.penalty)],
     [t("total_today"), rupiah(p.to_pay)],
     [t("minipack_today"), p.minipack ? t("yes") : t("no")],
@@ -367,12 +358,13 @@ function renderBill(pop) {
     const tr = el("tr");
     const today = p.today >= line.from && (line.to === null || p.today <= line.to);
     if (today) tr.className = "today";
-    const dates = line.to ? `${tanggal(line.from)} – ${tanggal(line.to)}` : t("from", tanggal(line.from));
+    const dates = line.to ? `${day(line.from)} – ${day(line.to)}` : t("from", day(line.from));
     tr.append(el("td", dates), el("td", line.penalty ? rupiah(line.penalty) : t("no_penalty")));
     body.append(tr);
   }
   const sources = t("sources");
-  const asOf = b.as_of ? t("as_of") + new Date(b.as_of).toLocaleString(lang === "en" ? "en-GB" : "id-ID") : "";
+  // The billing data's time in the customer's zone, named (as the call script speaks).
+  const asOf = b.as_of ? t("as_of") + waktu(b.as_of, pop.customer.zone, lang) : "";
   $("bill-source").textContent = t("source") + (sources[b.source] || b.source) + asOf +
     (b.notes.length ? " — " + b.notes.join("; ") : "");
 }

@@ -1,6 +1,6 @@
-// What both pages use: an element by id, an element with text (never HTML), and the
-// JSON API with the session cookie (an error carries the server's message, status and
-// details).
+// What both pages use: an element by id, an element with text (never HTML), the JSON
+// API with the session cookie (an error carries the server's message, status and
+// details), and amounts, days and times as Indonesians write them.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -27,4 +27,38 @@ async function api(path, options = {}) {
     throw err;
   }
   return body;
+}
+
+// Indonesia's zones are whole hours from UTC, with no summer time.
+const ZONE_HOURS = { WIB: 7, WITA: 8, WIT: 9 };
+const BULAN = {
+  id: ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+    "September", "Oktober", "November", "Desember"],
+  en: ["January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December"],
+};
+
+// 1250000 → "Rp 1.250.000" (whatever the browser's locale).
+function rupiah(n) {
+  if (n === null || n === undefined || n === "") return "—";
+  const whole = String(Math.round(Number(n)));
+  const sign = whole.startsWith("-") ? "-" : "";
+  return `${sign}Rp ${whole.replace("-", "").replace(/\B(?=(\d{3})+(?!\d))/g, ".")}`;
+}
+
+// "2022-09-05" (or a timestamp's date part) → "5 September 2022".
+function tanggal(iso, lang) {
+  if (!iso) return "—";
+  const [y, m, d] = String(iso).slice(0, 10).split("-").map(Number);
+  return `${d} ${BULAN[lang === "en" ? "en" : "id"][m - 1]} ${y}`;
+}
+
+// An instant in a zone, the zone named: "5 September 2022 09.30 WIB" (Indonesian
+// writes the hour with a dot), "5 September 2022 09:30 WIB" in English.
+function waktu(iso, zone, lang) {
+  if (!iso) return "—";
+  const named = zone in ZONE_HOURS ? zone : "WIB";
+  const at = new Date(Date.parse(iso) + ZONE_HOURS[named] * 3600 * 1000).toISOString();
+  const hm = at.slice(11, 16);
+  return `${tanggal(at, lang)} ${lang === "en" ? hm : hm.replace(":", ".")} ${named}`;
 }

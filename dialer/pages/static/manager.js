@@ -14,13 +14,14 @@ const T = {
     campaigns: "Daftar kampanye", name: "Nama", state: "Status", version: "Versi",
     open: "Buka", back: "← Daftar kampanye", start: "Mulai", pause: "Jeda",
     finish: "Selesai", funnel: "Corong voucher", why_not: "Mengapa belum ditelepon",
-    per_day: "Voucher per hari (WIB)", outcomes: "Hasil panggilan",
+    per_day: "Voucher per hari", outcomes: "Hasil panggilan",
     by_hour: "Panggilan dan kontak per jam (waktu pelanggan)", agents: "Agen",
     flagged: "Penukaran yang ditandai", dl_days: "Unduh per hari (CSV)",
     dl_customers: "Pelanggan (CSV)", dl_xlsx: "Laporan (XLSX)",
     states: { draft: "draf", running: "berjalan", paused: "dijeda", finished: "selesai" },
     tiles: {
-      targets: "Target", ready: "Siap ditelepon", done: "Selesai", calls: "Panggilan",
+      targets: "Target", ready: "Siap ditelepon", dialing: "Sedang ditelepon",
+      scheduled: "Menunggu jadwal", done: "Selesai", calls: "Panggilan",
       contact_rate: "Tingkat kontak", abandon_rate: "Tingkat abandon", live: "Panggilan aktif",
       available: "Agen siap", on_call: "Agen dalam panggilan", wrap_up: "Agen wrap-up",
       quota_left: "Sisa kuota voucher",
@@ -33,6 +34,11 @@ const T = {
     day: "Tanggal", total: "Jumlah", calls: "Panggilan", contacts: "Kontak",
     agent: "Agen", talk: "Bicara (menit)", acw: "Wrap-up (menit)", vouchers: "Voucher",
     reference: "Referensi", code: "Kode", result: "Hasil", at: "Waktu",
+    amount: "Nilai", redeemed_at: "Ditukar pada",
+    flag: {
+      unknown_code: "kode tidak dikenal", second_use: "dipakai kedua kali",
+      after_expiry: "setelah kedaluwarsa", voided: "voucher dibatalkan",
+    },
     rate: "tingkat penukaran", median: "median jam dari panggilan ke penukaran",
     nothing: "Tidak ada.", dialable: "dapat ditelepon sekarang",
     tickets: "Tiket dari panggilan", upload_targets: "Unggah daftar target",
@@ -71,13 +77,14 @@ const T = {
     login: "Log in", username: "Username", password: "Password",
     campaigns: "Campaigns", name: "Name", state: "State", version: "Version",
     open: "Open", back: "← Campaigns", start: "Start", pause: "Pause", finish: "Finish",
-    funnel: "Voucher funnel", why_not: "Why not called yet", per_day: "Vouchers per day (WIB)",
+    funnel: "Voucher funnel", why_not: "Why not called yet", per_day: "Vouchers per day",
     outcomes: "Call outcomes", by_hour: "Calls and contacts by hour (customer's time)",
     agents: "Agents", flagged: "Flagged redemptions", dl_days: "Per day (CSV)",
     dl_customers: "Customers (CSV)", dl_xlsx: "Report (XLSX)",
     states: { draft: "draft", running: "running", paused: "paused", finished: "finished" },
     tiles: {
-      targets: "Targets", ready: "Ready to call", done: "Done", calls: "Calls",
+      targets: "Targets", ready: "Ready to call", dialing: "Being called",
+      scheduled: "Scheduled later", done: "Done", calls: "Calls",
       contact_rate: "Contact rate", abandon_rate: "Abandon rate", live: "Live calls",
       available: "Agents free", on_call: "Agents on call", wrap_up: "Agents in wrap-up",
       quota_left: "Voucher quota left",
@@ -90,6 +97,11 @@ const T = {
     day: "Day", total: "Total", calls: "Calls", contacts: "Contacts", agent: "Agent",
     talk: "Talking (min)", acw: "Wrap-up (min)", vouchers: "Vouchers",
     reference: "Reference", code: "Code", result: "Result", at: "At",
+    amount: "Amount", redeemed_at: "Redeemed at",
+    flag: {
+      unknown_code: "unknown code", second_use: "second use", after_expiry: "after expiry",
+      voided: "voucher voided",
+    },
     rate: "redemption rate", median: "median hours from the call to redemption",
     nothing: "None.", dialable: "dialable now",
     tickets: "Tickets from calls", upload_targets: "Upload a target list",
@@ -124,15 +136,11 @@ const T = {
     },
   },
 };
-const MONTHS = {
-  id: ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-    "September", "Oktober", "November", "Desember"],
-  en: ["January", "February", "March", "April", "May", "June", "July", "August",
-    "September", "October", "November", "December"],
-};
 const FUNNEL = ["offered", "accepted", "issued", "sent", "delivered", "read", "redeemed"];
 
 let lang = "id";
+// The zone the manager reads days and times in (the per-day table, every time shown).
+let zone = ZONE_HOURS[localStorage.getItem("dialer.zone")] ? localStorage.getItem("dialer.zone") : "WIB";
 let current = null; // the campaign on screen
 let events = null;
 let reports = null;
@@ -150,8 +158,7 @@ function percent(r) {
 }
 
 function day(iso) {
-  const [y, m, d] = String(iso).slice(0, 10).split("-").map(Number);
-  return `${d} ${MONTHS[lang][m - 1]} ${y}`;
+  return tanggal(iso, lang);
 }
 
 function translate() {
@@ -237,9 +244,9 @@ async function openCampaign(name) {
   $("campaign-error").textContent = "";
   setState(campaign.state);
   const base = `/api/campaigns/${encodeURIComponent(campaign.name)}/reports/vouchers`;
-  $("dl-days").href = `${base}.csv?table=days`;
+  $("dl-days").href = `${base}.csv?table=days&zone=${zone}`;
   $("dl-customers").href = `${base}.csv?table=customers`;
-  $("dl-xlsx").href = `${base}.xlsx`;
+  $("dl-xlsx").href = `${base}.xlsx?zone=${zone}`;
   const reportsBase = `/api/campaigns/${encodeURIComponent(campaign.name)}`;
   $("dl-outcomes").href = `${reportsBase}/reports/outcomes.xlsx`;
   $("dl-agents").href = `${reportsBase}/reports/agents.xlsx`;
@@ -284,6 +291,8 @@ function drawTiles(p) {
   const tiles = [
     ["targets", number(p.targets.total)],
     ["ready", number(p.targets.ready || 0)],
+    ["dialing", number(p.targets.dialing || 0)],
+    ["scheduled", number(p.targets.scheduled || 0)],
     ["done", number(p.targets.done || 0)],
     ["calls", number(p.attempts.total)],
     ["contact_rate", percent(p.contact_rate)],
@@ -305,7 +314,7 @@ function drawTiles(p) {
 async function loadReports() {
   const name = encodeURIComponent(current.name);
   const [vouchers, outcomes, agents, why, tickets] = await Promise.all([
-    api(`/api/campaigns/${name}/reports/vouchers?limit=0`),
+    api(`/api/campaigns/${name}/reports/vouchers?limit=0&zone=${zone}`),
     api(`/api/campaigns/${name}/reports/outcomes`),
     api(`/api/campaigns/${name}/reports/agents`),
     api(`/api/campaigns/${name}/why-not`),
@@ -342,10 +351,8 @@ async function loadCustomers() {
 }
 
 function moment(iso) {
-  // A time as the manager reads it: the day and hour in WIB, the zone named.
-  if (!iso) return "—";
-  const at = new Date(new Date(iso).getTime() + 7 * 3600 * 1000).toISOString();
-  return `${day(at)} ${at.slice(11, 16)} WIB`;
+  // A time as the manager reads it: the day and hour in the chosen zone, named.
+  return waktu(iso, zone, lang);
 }
 
 function drawTickets(body) {
@@ -463,8 +470,9 @@ function drawAgents(agents) {
 }
 
 function drawFlagged(items) {
-  table("flagged", [t("reference"), t("code"), t("result"), t("at")],
-    items.map((f) => [f.reference, f.code, f.result, day(f.received_at)]));
+  table("flagged", [t("reference"), t("code"), t("result"), t("amount"), t("redeemed_at"), t("at")],
+    items.map((f) => [f.reference, f.code, t("flag")[f.result] || f.result, rupiah(f.amount),
+      moment(f.redeemed_at), moment(f.received_at)]));
 }
 
 function drawWhy(why) {
@@ -550,3 +558,14 @@ $("back").addEventListener("click", (e) => { e.preventDefault(); location.hash =
 for (const action of ["start", "pause", "finish"]) $(action).addEventListener("click", () => act(action));
 window.addEventListener("hashchange", route);
 boot();
+
+$("zone").value = zone;
+$("zone").addEventListener("change", async () => {
+  zone = $("zone").value;
+  localStorage.setItem("dialer.zone", zone);
+  if (!current) return;
+  const base = `/api/campaigns/${encodeURIComponent(current.name)}/reports/vouchers`;
+  $("dl-days").href = `${base}.csv?table=days&zone=${zone}`;
+  $("dl-xlsx").href = `${base}.xlsx?zone=${zone}`;
+  await loadReports();
+});
