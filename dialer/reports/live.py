@@ -54,10 +54,11 @@ class Live:
         queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1)
         self._watchers.setdefault(campaign_id, set()).add(queue)
         if campaign_id in self._last:
-            queue.put_nowait(self._last[campaign_id])
+            queue.put_nowait(self._last[campaign_id])  # at once, and no extra read
+        else:
+            self._wake.set()  # a campaign new here: its figures now, not in a second
         if self._task is None:
             self._task = asyncio.create_task(self._run())
-        self._wake.set()
         return queue
 
     def leave(self, campaign_id: int, queue: asyncio.Queue[str]) -> None:
