@@ -15,6 +15,8 @@ on any number of nodes, for ONE cheap statement a second per campaign:
 - Every node listens on that connection and hands each announcement to the managers
   watching there (``shape`` on the node; a slow browser only ever gets the newest
   figures: its queue holds one). A manager who comes in gets the last figures at once.
+- The connection is held while someone watches, and given back to the pool once nobody
+  has for ``IDLE_SECONDS``; the next manager takes one again.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from dialer.db import Connection, Pool, q
 log = logging.getLogger(__name__)
 LIVE_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
+IDLE_SECONDS = 30.0
 CHANNEL = "dialer_live"
 LIVE_LOCK = 0x6C76  # "lv": pg_try_advisory_lock(LIVE_LOCK, campaign id)
 
@@ -47,7 +50,8 @@ class Live:
         self._heard: dict[int, float] = {}  # when they were announced (loop time)
         self.reading: set[int] = set()  # the campaigns this node reads for everyone
         self.reads = 0  # live_numbers statements run by this node
-        self._task: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[None] | None = None  # the one that serves new managers
+        self._tasks: set[asyncio.Task[None]] = set()  # and one going idle, for a moment
         self._wake = asyncio.Event()
 
     def watch(self, campaign_id: int) -> asyncio.Queue[str]:
@@ -59,6 +63,8 @@ class Live:
             self._wake.set()  # a campaign new here: its figures now, not in a second
         if self._task is None:
             self._task = asyncio.create_task(self._run())
+            self._tasks.add(self._task)
+            self._task.add_done_callback(self._tasks.discard)
         return queue
 
     def leave(self, campaign_id: int, queue: asyncio.Queue[str]) -> None:
@@ -84,8 +90,17 @@ class Live:
                     conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                     await conn.add_listener(CHANNEL, self._on_notify)
                     try:
+                        idle_since: float | None = None
                         while not lost.is_set():
                             await self._round(conn)
+                            if self._watchers:
+                                idle_since = None
+                            else:
+                                now = asyncio.get_running_loop().time()
+                                idle_since = now if idle_since is None else idle_since
+                                if now - idle_since >= IDLE_SECONDS:
+                                    self._task = None  # the next manager starts another
+                                    return
                             self._wake.clear()
                             with contextlib.suppress(TimeoutError):
                                 await asyncio.wait_for(self._wake.wait(), LIVE_SECONDS)
@@ -148,11 +163,13 @@ class Live:
 
     async def close(self) -> None:
         self._watchers.clear()
-        if self._task is not None:
-            self._task.cancel()
+        tasks = list(self._tasks)
+        self._task = None
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
 
 
 async def stream(request: web.Request, live: Live, campaign_id: int) -> web.StreamResponse:

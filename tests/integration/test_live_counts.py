@@ -8,12 +8,16 @@ many targets, rows folded while another transaction is still writing.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import pytest
 
 from dialer.calls.progress import campaign_progress, compact
 from dialer.db import Pool, connect
+from dialer.reports import live
 from tests.factories import Factory, row
 from tests.oracle import count_mismatches
 
@@ -163,3 +167,37 @@ async def test_folding_keeps_every_sum_while_others_write(
         )
         assert await compact(pool) == 0
     assert await compact(pool) > 0
+
+
+async def test_the_live_connection_goes_back_to_the_pool_when_nobody_watches(
+    pool: Pool, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    campaign = await factory.create_campaign(name="idle")
+    await factory.create_targets(campaign, [row(1)])
+    monkeypatch.setattr(live, "IDLE_SECONDS", 0.5)
+    watching = live.Live(pool, lambda: NINE, timedelta(minutes=30))
+    try:
+        queue = watching.watch(campaign.id)
+        first = json.loads(await asyncio.wait_for(queue.get(), 5))
+        assert first["targets"] == {"total": 1, "ready": 1}
+        held = pool.get_size() - pool.get_idle_size()
+        assert held >= 1
+        watching.leave(campaign.id, queue)
+        for _ in range(60):
+            if not watching._tasks:
+                break
+            await asyncio.sleep(0.1)
+        assert not watching._tasks and watching.reading == set()
+        assert pool.get_size() - pool.get_idle_size() == held - 1  # given back
+        # The campaign's lock went with it: another node could read it now.
+        async with pool.acquire() as other:
+            assert await other.fetchval(
+                "SELECT pg_try_advisory_lock($1, $2)", live.LIVE_LOCK, campaign.id
+            )
+            await other.execute("SELECT pg_advisory_unlock_all()")
+        # The next manager is served again.
+        queue = watching.watch(campaign.id)
+        again = json.loads(await asyncio.wait_for(queue.get(), 5))
+        assert again["targets"] == first["targets"]
+    finally:
+        await watching.close()
