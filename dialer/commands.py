@@ -442,6 +442,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             f'  reports:   dialer report {seed_name}   (or curl -s -H "Authorization: Bearer'
             f' $TOKEN" {base}/api/campaigns/{seed_name}/reports/vouchers)',
             "  vouchers arrive on the simulated WhatsApp; a simulated partner redeems some",
+            f"the whole JSON API, described: {base}/api/openapi.json  (OpenAPI 3.1)",
         ]
         if args.no_serve:
             for line in banner:
