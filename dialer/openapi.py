@@ -172,7 +172,7 @@ def _path_parameter(match: re.Match[str]) -> dict[str, Any]:
 def _query_parameter(param: Param) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": param.type}
     if param.type == "integer":
-        schema["minimum"] = 0
+        schema["minimum"] = param.minimum
     if param.enum:
         schema["enum"] = list(param.enum)
     if param.default is not None:

@@ -62,6 +62,8 @@ async def receive_upload(request: web.Request, *, max_bytes: int) -> AsyncIterat
             if not isinstance(part, BodyPartReader):
                 continue
             if part.name == "file":
+                if upload is not None:
+                    raise BadRequest("the upload has two parts named 'file'; send one file")
                 size = 0
                 with os.fdopen(fd, "wb", closefd=False) as out:
                     while chunk := await part.read_chunk(CHUNK):
@@ -74,7 +76,11 @@ async def receive_upload(request: web.Request, *, max_bytes: int) -> AsyncIterat
                         out.write(chunk)
                 upload = Upload(path, part.filename or "upload", size)
             elif part.name:
-                fields[part.name] = (await part.read(decode=True)).decode("utf-8", "replace")
+                try:
+                    raw = await part.read(decode=True)
+                except (RuntimeError, ValueError) as exc:  # an encoding aiohttp cannot undo
+                    raise BadRequest(f"form field {part.name!r} cannot be read: {exc}") from exc
+                fields[part.name] = raw.decode("utf-8", "replace")
         if upload is None:
             raise BadRequest("the upload has no part named 'file'")
         upload.fields = fields

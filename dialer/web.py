@@ -110,6 +110,7 @@ class Param:
     default: str | int | bool | None = None
     format: str | None = None  # e.g. "date"
     required: bool = False
+    minimum: int = 0  # integers only
 
 
 @dataclass(frozen=True)
@@ -183,14 +184,32 @@ async def json_body(request: web.Request) -> Any:
         data = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from exc
-    try:
-        text = json.dumps(data, ensure_ascii=False)
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise BadRequest(f"the body has text that is not Unicode: {exc.reason}") from exc
-    if "\\u0000" in text or "\x00" in text:
-        raise BadRequest("the body has a NUL character (\\u0000) in its text")
+    except RecursionError as exc:
+        raise BadRequest("the body's JSON is nested too deeply") from exc
+    problem = _text_problem(data)
+    if problem is not None:
+        raise BadRequest(f"the body has {problem} in its text")
     return data
+
+
+def _text_problem(data: Any) -> str | None:
+    """What no text column can take in ``data`` (walked without recursion), or None."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "a NUL character (\\u0000)"
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "half a UTF-16 surrogate pair (not Unicode)"
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def validate(model: type[M], data: Any) -> M:

@@ -145,12 +145,20 @@ ORDER BY a.id
 -- name: live_numbers
 -- Campaign $1's live numbers as one JSON object, in one statement (the campaign page
 -- reads it once a second, on one node for all its managers): targets by state and
--- ended calls by result from the running counts (migration 0014), the live calls and
--- their targets (few: one per line in use), agents by state, the quota's count, the
--- abandon guard and the answered and abandoned calls in the guard's window $3 up to
--- now ($2). With $4, the object is also announced on channel 'dialer_live' as
--- "<campaign> <json>".
-WITH numbers AS (
+-- ended calls by result from the running counts (migration 0014), the live calls
+-- counted by their targets' states and by their own (a few hundred rows at most: one a
+-- line in use), agents by state, the quota's count, the abandon guard and the answered
+-- and abandoned calls in the guard's window $3 up to now ($2). Every part is a count
+-- by some state or reason, so the object stays small whatever the campaign's size.
+-- With $4 it is also announced on channel 'dialer_live' as "<campaign> <json>" (a
+-- NOTIFY carries at most 8,000 bytes: beyond that, an error is announced instead).
+WITH live AS MATERIALIZED (
+    SELECT a.state, a.result, t.state AS target_state, coalesce(t.done_reason, '') AS reason,
+           a.seat IS NOT NULL OR a.agent_id IS NOT NULL AS bridged, a.abandoned
+    FROM attempts a
+    LEFT JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
+    WHERE a.campaign_id = $1 AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
+), numbers AS (
     SELECT jsonb_build_object(
         'campaign_id', c.id,
         'now', $2::timestamptz,
@@ -168,15 +176,15 @@ WITH numbers AS (
             SELECT coalesce(jsonb_agg(jsonb_build_array(result, n)), '[]')
             FROM (SELECT result, sum(n) AS n FROM attempt_counts
                   WHERE campaign_id = c.id GROUP BY 1 HAVING sum(n) <> 0) s),
-        'live', (
-            SELECT coalesce(jsonb_agg(jsonb_build_array(a.state, a.result, t.state,
-                                                        coalesce(t.done_reason, ''),
-                                                        a.seat IS NOT NULL OR a.agent_id IS NOT NULL,
-                                                        a.abandoned)), '[]')
-            FROM attempts a
-            LEFT JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
-            WHERE a.campaign_id = c.id
-              AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')),
+        'live_targets', (
+            SELECT coalesce(jsonb_agg(jsonb_build_array(target_state, reason, n)), '[]')
+            FROM (SELECT target_state, reason, count(*) AS n FROM live
+                  WHERE target_state IS NOT NULL GROUP BY 1, 2) s),
+        'live_calls', (
+            SELECT coalesce(jsonb_object_agg(state, n), '{}')
+            FROM (SELECT state, count(*) AS n FROM live WHERE result IS NULL GROUP BY 1) s),
+        'on_seat', (SELECT count(*) FROM live WHERE bridged),
+        'in_flight', (SELECT count(*) FROM live WHERE NOT bridged AND NOT abandoned),
         'agents', (
             SELECT coalesce(jsonb_object_agg(state, n), '{}')
             FROM (SELECT state, count(*) AS n FROM agent_states
@@ -193,7 +201,9 @@ WITH numbers AS (
     FROM campaigns c WHERE c.id = $1
 )
 SELECT numbers,
-       CASE WHEN $4 THEN pg_notify('dialer_live', $1 || ' ' || numbers::text) END
+       CASE WHEN $4 THEN pg_notify('dialer_live', $1 || ' ' || CASE
+           WHEN octet_length(numbers::text) < 7900 THEN numbers::text
+           ELSE '{"error": "the live numbers are too large to announce"}' END) END
 FROM numbers
 
 -- name: compact_counts

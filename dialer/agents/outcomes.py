@@ -151,6 +151,8 @@ class OutcomeForm(BaseModel):
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("needs a zone, e.g. 2022-09-06T10:00:00+08:00")
+        if value is not None and not 2000 <= value.year <= 2999:
+            raise ValueError("is not a day a customer can be called back on")
         return value
 
     @field_validator("channel")

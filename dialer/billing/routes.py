@@ -26,7 +26,7 @@ from dialer.rules.money import AmountError, parse_rupiah
 from dialer.rules.penalty import PRODUCTS, SEED_PENALTY, lines, parse_bill_month, quote
 from dialer.rules.window import ZONE_NAMES, zone_info
 from dialer.uploads import receive_upload
-from dialer.web import Param, api, current_user, json_response, requires
+from dialer.web import Param, api, current_user, json_body, json_response, requires
 
 routes = web.RouteTableDef()
 QUOTE = (
@@ -118,10 +118,7 @@ async def campaign_penalty(request: web.Request) -> web.Response:
 async def add_payments(request: web.Request) -> web.Response:
     """``{"payments": [{reference, indihome_number, bill_month, amount, channel,
     paid_at}, ...]}``: all recorded, or none with every problem by item and field."""
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+    body = await json_body(request)
     items = body.get("payments") if isinstance(body, dict) else None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise BadRequest('the body must be {"payments": [{...}, ...]}')

@@ -49,19 +49,13 @@ def shape(numbers: dict[str, Any]) -> dict[str, Any]:
         if state == "done":
             done[reason] += n
     results: Counter[str] = Counter({result: n for result, n in numbers["results"]})
-    on_seat = in_flight = 0
-    for call_state, result, target_state, reason, bridged, abandoned in numbers["live"]:
-        if target_state is not None:
-            targets[target_state] -= 1
-            targets["dialing"] += 1
-            if target_state == "done":
-                done[reason] -= 1
-        if result is None:  # an ended call is in the counts already
-            results[call_state] += 1
-        if bridged:
-            on_seat += 1
-        elif not abandoned:
-            in_flight += 1
+    for target_state, reason, n in numbers["live_targets"]:
+        targets[target_state] -= n
+        targets["dialing"] += n
+        if target_state == "done":
+            done[reason] -= n
+    # A live call whose result is set (rare) is in the counts already.
+    results.update(numbers["live_calls"])
     ended = sum(n for r, n in results.items() if r in RESULTS)
     answered = results["contacted"] + results["abandoned"]
     quota = int(numbers["quota"])
@@ -74,7 +68,7 @@ def shape(numbers: dict[str, Any]) -> dict[str, Any]:
         "targets": {"total": sum(targets.values()), **{k: v for k, v in targets.items() if v}},
         "finished": {k: v for k, v in done.items() if v},
         "attempts": {"total": sum(results.values()), **{k: v for k, v in results.items() if v}},
-        "live": {"on_seat": on_seat, "in_flight": in_flight},
+        "live": {"on_seat": numbers["on_seat"], "in_flight": numbers["in_flight"]},
         "seats": numbers["seats"],
         "contact_rate": round(results["contacted"] / ended, 4) if ended else None,
         "abandon_rate": round(results["abandoned"] / answered, 4) if answered else None,

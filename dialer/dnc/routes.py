@@ -26,7 +26,7 @@ class DncEntry(BaseModel):
     description="next_after is the after of the next page; null on the last page.",
     query=(
         Param("after", "the number to start after (the previous page's next_after)"),
-        Param("limit", "entries in the page (at most 1,000)", "integer", default=100),
+        Param("limit", "entries in the page (at most 1,000)", "integer", default=100, minimum=1),
     ),
     tag="dnc",
 )

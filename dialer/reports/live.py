@@ -40,6 +40,15 @@ HEARTBEAT_SECONDS = 15.0
 IDLE_SECONDS = 30.0
 CHANNEL = "dialer_live"
 LIVE_LOCK = 0x6C76  # "lv": pg_try_advisory_lock(LIVE_LOCK, campaign id)
+# The reading node's lock is its connection's: if its host dies without closing it, the
+# server notices within ~25 s (not TCP's default two hours) and the lock is free again.
+KEEPALIVE = (
+    "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3"
+)
+LET_GO = (
+    "SELECT pg_advisory_unlock_all(); RESET tcp_keepalives_idle;"
+    " RESET tcp_keepalives_interval; RESET tcp_keepalives_count"
+)
 
 
 class Live:
@@ -82,56 +91,83 @@ class Live:
 
     async def _run(self) -> None:
         """Hold one pooled connection: listen, and read what this node reads; on loss,
-        again after a pause (its locks went with it)."""
+        again after a pause (its locks went with it); once idle, give it back and end."""
         while True:
             lost = asyncio.Event()
+
+            def on_lost(_conn: object, lost: asyncio.Event = lost) -> None:
+                lost.set()
+
+            reading: set[int] = set()  # this task's: one going idle keeps its own
+            self.reading = reading
+            idle = False
             try:
                 async with self.pool.acquire() as conn:
-                    conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                    conn.add_termination_listener(on_lost)
                     await conn.add_listener(CHANNEL, self._on_notify)
                     try:
-                        idle_since: float | None = None
-                        while not lost.is_set():
-                            await self._round(conn)
-                            if self._watchers:
-                                idle_since = None
-                            else:
-                                now = asyncio.get_running_loop().time()
-                                idle_since = now if idle_since is None else idle_since
-                                if now - idle_since >= IDLE_SECONDS:
-                                    self._task = None  # the next manager starts another
-                                    return
-                            self._wake.clear()
-                            with contextlib.suppress(TimeoutError):
-                                await asyncio.wait_for(self._wake.wait(), LIVE_SECONDS)
+                        await conn.execute(KEEPALIVE)
+                        idle = await self._serve(conn, reading, lost)
                     finally:
-                        self.reading.clear()
-                        if not conn.is_closed():
-                            await conn.remove_listener(CHANNEL, self._on_notify)
-                            # Session locks outlive a release to the pool: let them go.
-                            await conn.execute("SELECT pg_advisory_unlock_all()")
+                        reading.clear()
+                        conn.remove_termination_listener(on_lost)
+                        await self._let_go(conn)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("live numbers' connection lost", extra={"error": str(exc)})
+            if idle:
+                return
             await asyncio.sleep(LIVE_SECONDS)
 
-    async def _round(self, conn: Connection) -> None:
+    async def _serve(self, conn: Connection, reading: set[int], lost: asyncio.Event) -> bool:
+        """Rounds once a period until the connection is lost (False) or nobody has
+        watched for ``IDLE_SECONDS`` (True)."""
+        idle_since: float | None = None
+        while not lost.is_set():
+            await self._round(conn, reading)
+            if self._watchers:
+                idle_since = None
+            else:
+                now = asyncio.get_running_loop().time()
+                idle_since = now if idle_since is None else idle_since
+                if now - idle_since >= IDLE_SECONDS:
+                    if self._task is asyncio.current_task():
+                        self._task = None  # the next manager starts another
+                    return True
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), LIVE_SECONDS)
+        return False
+
+    async def _let_go(self, conn: Connection) -> None:
+        """Before the pool has it back (it resets nothing): no LISTEN, no session lock,
+        no keepalive settings. A connection that cannot say so is closed instead."""
+        if conn.is_closed():
+            return
+        try:
+            await conn.remove_listener(CHANNEL, self._on_notify)
+            await conn.execute(LET_GO)
+        except BaseException:
+            conn.terminate()
+            raise
+
+    async def _round(self, conn: Connection, reading: set[int]) -> None:
         watched = self.watched
-        for campaign_id in sorted(self.reading - watched):
+        for campaign_id in sorted(reading - watched):
             await conn.fetchval("SELECT pg_advisory_unlock($1, $2)", LIVE_LOCK, campaign_id)
-            self.reading.discard(campaign_id)
+            reading.discard(campaign_id)
         now = self.clock()
         quiet = asyncio.get_running_loop().time() - 2 * LIVE_SECONDS
         for campaign_id in sorted(watched):
-            if campaign_id not in self.reading:
+            if campaign_id not in reading:
                 if self._heard.get(campaign_id, float("-inf")) > quiet:
                     continue  # another node reads it
                 if not await conn.fetchval(
                     "SELECT pg_try_advisory_lock($1, $2)", LIVE_LOCK, campaign_id
                 ):
                     continue
-                self.reading.add(campaign_id)
+                reading.add(campaign_id)
             try:
                 self.reads += 1
                 await conn.fetchrow(q("live_numbers"), campaign_id, now, self.abandon_window, True)
@@ -151,8 +187,11 @@ class Live:
         self._heard[campaign_id] = asyncio.get_running_loop().time()
         if campaign_id not in self._watchers:
             return
-        progress = shape(json.loads(numbers))
-        self._deliver(campaign_id, json.dumps(progress, default=str))
+        figures = json.loads(numbers)
+        if "error" in figures:  # the reading node could not announce them
+            self._deliver(campaign_id, numbers)
+            return
+        self._deliver(campaign_id, json.dumps(shape(figures), default=str))
 
     def _deliver(self, campaign_id: int, payload: str) -> None:
         self._last[campaign_id] = payload

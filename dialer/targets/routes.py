@@ -138,7 +138,7 @@ async def rejected_csv(request: web.Request) -> web.StreamResponse:
         Param(
             "after", "the id to start after (the previous page's next_after)", "integer", default=0
         ),
-        Param("limit", "targets in the page (at most 1,000)", "integer", default=100),
+        Param("limit", "targets in the page (at most 1,000)", "integer", default=100, minimum=1),
     ),
     tag="targets",
 )

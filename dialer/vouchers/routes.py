@@ -216,6 +216,8 @@ async def partner_redemption(request: web.Request) -> web.Response:
         data = json.loads(body)
     except ValueError as exc:
         raise BadRequest(f"the body is not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise BadRequest("the body's JSON is nested too deeply") from exc
     item = validate(Redemption, data)
     async with app[POOL].acquire() as conn, conn.transaction():
         done = await redemptions.redeem(

@@ -4,13 +4,19 @@ what is wrong, never a server error."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from aiohttp.test_utils import make_mocked_request
+from pydantic import ValidationError
 
+from dialer.agents.bots import form_for
+from dialer.agents.outcomes import OutcomeForm
 from dialer.db import as_id
 from dialer.errors import BadRequest
 from dialer.rules.penalty import parse_bill_month
 from dialer.web import query_int
+from tests.unit.test_bots import CALL, NOW
 
 
 @pytest.mark.parametrize(
@@ -55,3 +61,11 @@ def test_query_int_caps_at_its_maximum() -> None:
 def test_bill_months_out_of_any_calendar_are_refused(month: str) -> None:
     with pytest.raises(BadRequest, match="between 1900 and 9000"):
         parse_bill_month(month)
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+07:00"])
+def test_a_callback_time_off_any_calendar_is_refused_by_the_form(when: str) -> None:
+    # Found in review: the window check's astimezone() overflowed on year 9999 (a 500).
+    form = form_for("customer_busy", CALL, NOW, random.Random(1)) | {"callback_at": when}
+    with pytest.raises(ValidationError, match="callback_at"):
+        OutcomeForm.model_validate(form)

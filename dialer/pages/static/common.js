@@ -41,7 +41,8 @@ const BULAN = {
 // 1250000 → "Rp 1.250.000" (whatever the browser's locale).
 function rupiah(n) {
   if (n === null || n === undefined || n === "") return "—";
-  const whole = String(Math.round(Number(n)));
+  if (!Number.isFinite(Number(n))) return String(n);
+  const whole = BigInt(Math.round(Number(n))).toString();
   const sign = whole.startsWith("-") ? "-" : "";
   return `${sign}Rp ${whole.replace("-", "").replace(/\B(?=(\d{3})+(?!\d))/g, ".")}`;
 }
@@ -49,7 +50,9 @@ function rupiah(n) {
 // "2022-09-05" (or a timestamp's date part) → "5 September 2022".
 function tanggal(iso, lang) {
   if (!iso) return "—";
-  const [y, m, d] = String(iso).slice(0, 10).split("-").map(Number);
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(iso));
+  if (!match) return String(iso);
+  const [y, m, d] = match.slice(1).map(Number);
   return `${d} ${BULAN[lang === "en" ? "en" : "id"][m - 1]} ${y}`;
 }
 
@@ -58,7 +61,9 @@ function tanggal(iso, lang) {
 function waktu(iso, zone, lang) {
   if (!iso) return "—";
   const named = zone in ZONE_HOURS ? zone : "WIB";
-  const at = new Date(Date.parse(iso) + ZONE_HOURS[named] * 3600 * 1000).toISOString();
+  const instant = Date.parse(iso);
+  if (Number.isNaN(instant)) return String(iso);
+  const at = new Date(instant + ZONE_HOURS[named] * 3600 * 1000).toISOString();
   const hm = at.slice(11, 16);
   return `${tanggal(at, lang)} ${lang === "en" ? hm : hm.replace(":", ".")} ${named}`;
 }

@@ -254,9 +254,11 @@ async function openCampaign(name) {
   $("dl-attempts").href = `${reportsBase}/attempts.csv`;
   events = new EventSource(`/api/campaigns/${encodeURIComponent(campaign.name)}/live`);
   events.addEventListener("progress", (e) => {
-    $("live-badge").textContent = t("online");
-    $("live-badge").className = "badge on";
     const progress = JSON.parse(e.data);
+    // The server could not read or announce the figures: say so, keep the last ones.
+    $("live-badge").textContent = progress.error ? t("offline") : t("online");
+    $("live-badge").className = progress.error ? "badge off" : "badge on";
+    $("live-badge").title = progress.error || "";
     if (!progress.error) drawTiles(progress);
   });
   events.onerror = () => {
