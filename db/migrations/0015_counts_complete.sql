@@ -51,30 +51,11 @@ CREATE TRIGGER outcomes_uncount_deletes
     AFTER DELETE ON outcomes
     FOR EACH ROW EXECUTE FUNCTION uncount_deleted_outcome();
 
-CREATE OR REPLACE FUNCTION rebuild_counts(p_campaign bigint) RETURNS void LANGUAGE sql AS $$
+-- The recount itself stays 0014's function, renamed; the name callers use now locks
+-- first, then recounts.
+ALTER FUNCTION rebuild_counts(bigint) RENAME TO recount_unlocked;
+
+CREATE FUNCTION rebuild_counts(p_campaign bigint) RETURNS void LANGUAGE sql AS $$
     LOCK TABLE target_counts, attempt_counts, outcome_counts IN EXCLUSIVE MODE;
-
-    DELETE FROM target_counts WHERE campaign_id = p_campaign;
-    INSERT INTO target_counts (campaign_id, state, reason, attempts, n)
-    SELECT p_campaign, state, coalesce(done_reason, ''), attempts, count(*)
-    FROM targets WHERE campaign_id = p_campaign
-    GROUP BY 2, 3, 4;
-
-    DELETE FROM attempt_counts WHERE campaign_id = p_campaign;
-    INSERT INTO attempt_counts (campaign_id, hour, placed, zone, result, n)
-    SELECT p_campaign, date_trunc('hour', coalesce(a.placed_at, a.created_at), 'UTC'),
-           a.placed_at IS NOT NULL, coalesce(t.zone, 'WIB'), a.result, count(*)
-    FROM attempts a
-    LEFT JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
-    WHERE a.campaign_id = p_campaign AND a.result IS NOT NULL
-    GROUP BY 2, 3, 4, 5;
-
-    DELETE FROM outcome_counts WHERE campaign_id = p_campaign;
-    INSERT INTO outcome_counts (campaign_id, hour, code, tier, zone, province, n)
-    SELECT p_campaign, date_trunc('hour', o.recorded_at, 'UTC'), o.code,
-           t.tier, t.zone, t.province, count(*)
-    FROM outcomes o
-    JOIN targets t ON t.campaign_id = o.campaign_id AND t.id = o.target_id
-    WHERE o.campaign_id = p_campaign
-    GROUP BY 2, 3, 4, 5, 6;
+    SELECT recount_unlocked(p_campaign);
 $$;
