@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from dialer.calls.progress import campaign_progress, compact, shape
-from dialer.db import Pool, connect, q
+from dialer.db import Pool, connect, create_pool, q
 from dialer.reports import live
 from tests.factories import Factory, row
 from tests.oracle import count_mismatches
@@ -285,3 +285,53 @@ async def test_the_live_figures_stay_small_with_hundreds_of_calls_in_flight(
         "in-progress": 100,
     }
     assert progress["live"] == {"on_seat": 100, "in_flight": 300}
+
+
+async def test_when_the_reading_connection_dies_a_node_reads_again_for_everyone(
+    db_url: str, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    """The reader's connection is killed (a node whose network went): its lock goes with
+    it, one node reads again within seconds, and every manager keeps getting figures."""
+    campaign = await factory.create_campaign(name="cut")
+    await factory.create_targets(campaign, [row(1)])
+    pools = [await create_pool(db_url, min_size=1, max_size=3) for _ in range(2)]
+    nodes = [live.Live(p, lambda: NINE, timedelta(minutes=30)) for p in pools]
+    try:
+        queues = [node.watch(campaign.id) for node in nodes]
+        for queue in queues:
+            await asyncio.wait_for(queue.get(), 5)
+        reader = 0 if nodes[0].reading else 1
+        assert nodes[reader].reading == {campaign.id} and not nodes[1 - reader].reading
+        holder = await conn.fetchval(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2",
+            live.LIVE_LOCK,
+            campaign.id,
+        )
+        assert await conn.fetchval("SELECT pg_terminate_backend($1)", holder)
+        # Within a few seconds one node reads again — either: the cut one is back
+        # after a second and may win the lock — on a new connection.
+        readers: list[int] = []
+        for _ in range(50):
+            readers = [n for n, node in enumerate(nodes) if node.reading == {campaign.id}]
+            now_holder = await conn.fetchval(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1"
+                " AND objid = $2",
+                live.LIVE_LOCK,
+                campaign.id,
+            )
+            if len(readers) == 1 and now_holder not in (None, holder):
+                break
+            await asyncio.sleep(0.1)
+        assert len(readers) == 1 and now_holder not in (None, holder)
+        # Both nodes' managers go on getting figures, the cut one's too once it is back.
+        for queue in queues:
+            while not queue.empty():
+                queue.get_nowait()
+        for queue in queues:
+            figures = json.loads(await asyncio.wait_for(queue.get(), 5))
+            assert figures["targets"] == {"total": 1, "ready": 1}
+    finally:
+        for node in nodes:
+            await node.close()
+        for p in pools:
+            await p.close()
