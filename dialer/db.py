@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -149,6 +151,32 @@ async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> Poo
     )
     assert pool is not None
     return pool
+
+
+Listener = Callable[[Any, int, str, Any], None]
+
+
+@asynccontextmanager
+async def listening(
+    pool: Pool, channel: str, on_notify: Listener
+) -> AsyncIterator[tuple[Connection, asyncio.Event]]:
+    """A pooled connection LISTENing on ``channel``, and an event set if the connection
+    is lost. On the way out the LISTEN and the loss callback are removed (the pool
+    resets nothing, :func:`_keep_session`)."""
+    lost = asyncio.Event()
+
+    def on_lost(_conn: object) -> None:
+        lost.set()
+
+    async with pool.acquire() as conn:
+        conn.add_termination_listener(on_lost)
+        await conn.add_listener(channel, on_notify)
+        try:
+            yield conn, lost
+        finally:
+            conn.remove_termination_listener(on_lost)
+            if not conn.is_closed():
+                await conn.remove_listener(channel, on_notify)
 
 
 async def connect(dsn: str) -> asyncpg.Connection[asyncpg.Record]:

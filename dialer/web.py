@@ -118,18 +118,15 @@ class Doc:
     """What the OpenAPI document (``dialer/openapi.py``) says of one operation.
 
     ``body``: the pydantic model its JSON body is read as (``read_json``); ``upload``:
-    what the multipart part ``file`` holds, for uploads; ``raw``: the media type of a
-    body read as is (e.g. ``text/csv``); ``response``: the pydantic model of the JSON it
-    answers, if it has one; ``produces``: the media type of a success (``text/csv``
-    for downloads, ``text/event-stream`` for the live stream)."""
+    what the multipart part ``file`` holds, for uploads; ``produces``: the media type
+    of a success (``text/csv`` for downloads, ``text/event-stream`` for the live
+    stream)."""
 
     summary: str
     description: str = ""
     body: type[BaseModel] | None = None
     upload: str | None = None
-    raw: str | None = None
     query: tuple[Param, ...] = ()
-    response: type[BaseModel] | None = None
     produces: str = "application/json"
     status: int = 200
     tag: str | None = None

@@ -14,8 +14,9 @@
 -- end every minute, and a single total row per key would make every one of them queue
 -- on its lock until the one before committed. `compact_counts()` (a scheduled job, one
 -- node at a time) folds each key's rows into one, in one statement: a reader sees the
--- rows before or after, never half. No foreign key to campaigns: each insert would
--- key-share lock the campaign's row (multixacts; see 0012).
+-- rows before or after, never half. Rows deleted are uncounted (the product deletes
+-- none; a hand-made DELETE must not leave the counts behind). No foreign key to
+-- campaigns: each insert would key-share lock the campaign's row (multixacts; see 0012).
 
 CREATE TABLE target_counts (
     campaign_id bigint NOT NULL,
@@ -57,6 +58,11 @@ BEGIN
         SELECT campaign_id, state, coalesce(done_reason, ''), attempts, count(*)
         FROM new_targets GROUP BY 1, 2, 3, 4;
         RETURN NULL;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO target_counts (campaign_id, state, reason, attempts, n)
+        SELECT campaign_id, state, coalesce(done_reason, ''), attempts, -count(*)
+        FROM old_targets GROUP BY 1, 2, 3, 4;
+        RETURN NULL;
     END IF;
     INSERT INTO target_counts (campaign_id, state, reason, attempts, n)
     SELECT campaign_id, state, reason, attempts, sum(n)
@@ -83,6 +89,11 @@ CREATE TRIGGER targets_count_changes
     REFERENCING OLD TABLE AS old_targets NEW TABLE AS new_targets
     FOR EACH STATEMENT EXECUTE FUNCTION count_target_changes();
 
+CREATE TRIGGER targets_count_deletes
+    AFTER DELETE ON targets
+    REFERENCING OLD TABLE AS old_targets
+    FOR EACH STATEMENT EXECUTE FUNCTION count_target_changes();
+
 -- Rows an import COPYed into campaign $1's partition: all new, ready, never called.
 CREATE FUNCTION count_imported_targets(p_campaign bigint, p_rows bigint) RETURNS void
 LANGUAGE sql AS $$
@@ -92,21 +103,26 @@ $$;
 
 
 -- Calls: counted when their result is set (a call's end), moved if the result or the
--- time it was placed changes afterwards. The claim's INSERT (no result yet) and every
--- callback that changes neither pass the WHEN clause without calling the function.
+-- time it was placed changes afterwards, uncounted if deleted. The claim's INSERT (no
+-- result yet) and every callback that changes neither pass the WHEN clause without
+-- calling the function.
 CREATE FUNCTION count_attempt_results() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     target_zone text;
 BEGIN
     SELECT t.zone INTO target_zone
-    FROM targets t WHERE t.campaign_id = NEW.campaign_id AND t.id = NEW.target_id;
+    FROM targets t
+    WHERE (t.campaign_id, t.id) = (CASE TG_OP WHEN 'DELETE' THEN OLD.campaign_id
+                                              ELSE NEW.campaign_id END,
+                                   CASE TG_OP WHEN 'DELETE' THEN OLD.target_id
+                                              ELSE NEW.target_id END);
     target_zone := coalesce(target_zone, 'WIB');
-    IF TG_OP = 'UPDATE' AND OLD.result IS NOT NULL THEN
+    IF TG_OP <> 'INSERT' AND OLD.result IS NOT NULL THEN
         INSERT INTO attempt_counts (campaign_id, hour, placed, zone, result, n)
         VALUES (OLD.campaign_id, date_trunc('hour', coalesce(OLD.placed_at, OLD.created_at), 'UTC'),
                 OLD.placed_at IS NOT NULL, target_zone, OLD.result, -1);
     END IF;
-    IF NEW.result IS NOT NULL THEN
+    IF TG_OP <> 'DELETE' AND NEW.result IS NOT NULL THEN
         INSERT INTO attempt_counts (campaign_id, hour, placed, zone, result, n)
         VALUES (NEW.campaign_id, date_trunc('hour', coalesce(NEW.placed_at, NEW.created_at), 'UTC'),
                 NEW.placed_at IS NOT NULL, target_zone, NEW.result, 1);
@@ -127,20 +143,28 @@ CREATE TRIGGER attempts_count_results
                             OR OLD.placed_at IS DISTINCT FROM NEW.placed_at))
     EXECUTE FUNCTION count_attempt_results();
 
+CREATE TRIGGER attempts_count_deletes
+    AFTER DELETE ON attempts
+    FOR EACH ROW WHEN (OLD.result IS NOT NULL)
+    EXECUTE FUNCTION count_attempt_results();
 
--- Outcomes are written once (never updated or deleted).
+
+-- Outcomes are written once (never updated); a deleted one is uncounted.
 CREATE FUNCTION count_outcome() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    o outcomes;
 BEGIN
+    o := CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
     INSERT INTO outcome_counts (campaign_id, hour, code, tier, zone, province, n)
-    SELECT NEW.campaign_id, date_trunc('hour', NEW.recorded_at, 'UTC'), NEW.code,
-           t.tier, t.zone, t.province, 1
-    FROM targets t WHERE t.campaign_id = NEW.campaign_id AND t.id = NEW.target_id;
+    SELECT o.campaign_id, date_trunc('hour', o.recorded_at, 'UTC'), o.code,
+           t.tier, t.zone, t.province, CASE TG_OP WHEN 'DELETE' THEN -1 ELSE 1 END
+    FROM targets t WHERE t.campaign_id = o.campaign_id AND t.id = o.target_id;
     RETURN NULL;
 END;
 $$;
 
 CREATE TRIGGER outcomes_count
-    AFTER INSERT ON outcomes
+    AFTER INSERT OR DELETE ON outcomes
     FOR EACH ROW EXECUTE FUNCTION count_outcome();
 
 
@@ -202,8 +226,12 @@ $$;
 
 
 -- A campaign's counts computed afresh from its rows: the first fill below, and after
--- rows are loaded in bulk with the triggers off.
+-- rows are loaded in bulk with the triggers off. The counts tables are locked first
+-- (EXCLUSIVE: readers go on): a call ending, or the fold committing, between a DELETE
+-- and its INSERT would be counted twice.
 CREATE FUNCTION rebuild_counts(p_campaign bigint) RETURNS void LANGUAGE sql AS $$
+    LOCK TABLE target_counts, attempt_counts, outcome_counts IN EXCLUSIVE MODE;
+
     DELETE FROM target_counts WHERE campaign_id = p_campaign;
     INSERT INTO target_counts (campaign_id, state, reason, attempts, n)
     SELECT p_campaign, state, coalesce(done_reason, ''), attempts, count(*)

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from dialer.agents.presence import CHANNEL
 from dialer.clock import Clock
-from dialer.db import Pool, q
+from dialer.db import Pool, listening, q
 
 log = logging.getLogger(__name__)
 Build = Callable[[int, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
@@ -38,7 +38,6 @@ class Hub:
         self.clock = clock
         self.sockets: dict[int, set[web.WebSocketResponse]] = {}
         self._task: asyncio.Task[None] | None = None
-        self._lost = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._order: dict[int, asyncio.Lock] = {}  # an agent's messages in order
         self.listening = asyncio.Event()
@@ -78,21 +77,14 @@ class Hub:
         first = True
         while True:
             try:
-                async with self.pool.acquire() as conn:
-                    self._lost.clear()
-                    conn.add_termination_listener(lambda _c: self._lost.set())
-                    await conn.add_listener(CHANNEL, self._on_notify)
+                async with listening(self.pool, CHANNEL, self._on_notify) as (_conn, lost):
                     self.listening.set()
                     if not first:
                         log.info("agents' channel listening again")
                         for user_id in list(self.sockets):
                             self._deliver(user_id, {"user": user_id, "kind": "state"})
                     first = False
-                    try:
-                        await self._lost.wait()
-                    finally:
-                        if not conn.is_closed():
-                            await conn.remove_listener(CHANNEL, self._on_notify)
+                    await lost.wait()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -32,7 +32,7 @@ from aiohttp import web
 
 from dialer.calls.progress import shape
 from dialer.clock import Clock
-from dialer.db import Connection, Pool, q
+from dialer.db import Connection, Pool, listening, q
 
 log = logging.getLogger(__name__)
 LIVE_SECONDS = 1.0
@@ -93,25 +93,17 @@ class Live:
         """Hold one pooled connection: listen, and read what this node reads; on loss,
         again after a pause (its locks went with it); once idle, give it back and end."""
         while True:
-            lost = asyncio.Event()
-
-            def on_lost(_conn: object, lost: asyncio.Event = lost) -> None:
-                lost.set()
-
             reading: set[int] = set()  # this task's: one going idle keeps its own
             self.reading = reading
             idle = False
             try:
-                async with self.pool.acquire() as conn:
-                    conn.add_termination_listener(on_lost)
-                    await conn.add_listener(CHANNEL, self._on_notify)
+                async with listening(self.pool, CHANNEL, self._on_notify) as (conn, lost):
                     try:
                         await conn.execute(KEEPALIVE)
                         idle = await self._serve(conn, reading, lost)
                     finally:
                         reading.clear()
-                        conn.remove_termination_listener(on_lost)
-                        await self._let_go(conn)
+                        await _let_go(conn)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -139,18 +131,6 @@ class Live:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), LIVE_SECONDS)
         return False
-
-    async def _let_go(self, conn: Connection) -> None:
-        """Before the pool has it back (it resets nothing): no LISTEN, no session lock,
-        no keepalive settings. A connection that cannot say so is closed instead."""
-        if conn.is_closed():
-            return
-        try:
-            await conn.remove_listener(CHANNEL, self._on_notify)
-            await conn.execute(LET_GO)
-        except BaseException:
-            conn.terminate()
-            raise
 
     async def _round(self, conn: Connection, reading: set[int]) -> None:
         watched = self.watched
@@ -209,6 +189,18 @@ class Live:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+async def _let_go(conn: Connection) -> None:
+    """Before the pool has it back (it resets nothing): no session lock, no keepalive
+    settings. A connection that cannot say so is closed instead."""
+    if conn.is_closed():
+        return
+    try:
+        await conn.execute(LET_GO)
+    except BaseException:
+        conn.terminate()
+        raise
 
 
 async def stream(request: web.Request, live: Live, campaign_id: int) -> web.StreamResponse:

@@ -25,7 +25,7 @@ from tests.integration.test_quota_two_nodes import serving
 ROOT = Path(__file__).resolve().parents[2]
 READS_BODY = re.compile(r"(?:read_json\(request|validate\()\s*,?\s*([\w.]+)")
 READS_QUERY = re.compile(
-    r"""(?:query_int\(request,\s*|request\.query\.get\(|request\.query\[|_query\(request,\s*)"""
+    r"""(?:query_int\(request,\s*|request\.query\.get\(|request\.query\[|_param\(request,\s*)"""
     r"""["'](\w+)["']"""
 )
 
