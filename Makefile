@@ -19,16 +19,23 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/dialer run
 
-## test: lint, type-check and run the whole test suite
+## test: lint, type-check, the layers contract, the whole test suite with its coverage
 test: $(STAMP)
-	$(BIN)/ruff check dialer tests
+	tools/ensure-chromium
+	$(BIN)/ruff check dialer tests tools
 	$(BIN)/ruff format --check dialer tests
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/lint-imports
+	rm -f .coverage .coverage.*
+	$(BIN)/pytest --cov --cov-report=
+	$(BIN)/python tools/coverage-floor 85
 
+## lint: the static checks alone (seconds)
 lint: $(STAMP)
-	$(BIN)/ruff check dialer tests
+	$(BIN)/ruff check dialer tests tools
+	$(BIN)/ruff format --check dialer tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## bench: the speed and memory benchmarks (figures, not pass/fail)
 bench: $(STAMP)

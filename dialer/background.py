@@ -1,11 +1,15 @@
-"""One way to run a node's background work: a task that runs a step when woken or every
-``poll`` seconds, and again at once while the step says there is more.
+"""A node's background work, in two shapes.
 
-Used by the callback applier, the WhatsApp sender, the bot agents and the simulated
-partner. ``stop()`` cancels the task and waits for it. The wait uses
-``asyncio.timeout``, not ``asyncio.wait_for``: on Python 3.11 ``wait_for`` swallows a
-cancel that arrives as the event is set (a ``stop()`` right after a last ``wake()``),
-and ``stop()`` never returned.
+:class:`Loop`: a task that runs a step when woken or every ``poll`` seconds, and again
+at once while the step says there is more (the callback applier, the WhatsApp sender,
+the bot agents, the simulated partner). ``stop()`` cancels the task and waits for it.
+The wait uses ``asyncio.timeout``, not ``asyncio.wait_for``: on Python 3.11
+``wait_for`` swallows a cancel that arrives as the event is set (a ``stop()`` right
+after a last ``wake()``), and ``stop()`` never returned.
+
+:func:`spawn`: one piece of work after a response (a hang-up, a bridge: a provider's
+request must not hold the provider's callback or the agent's click). The node keeps
+each such task until it ends, cancels what is left when it stops, and logs a failure.
 """
 
 from __future__ import annotations
@@ -13,9 +17,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from aiohttp import web
 
 log = logging.getLogger(__name__)
+
+Tasks = set[asyncio.Task[None]]
+TASKS: web.AppKey[Tasks] = web.AppKey("tasks")
+
+
+def spawn(app: web.Application, work: Coroutine[Any, Any, None], *, what: str) -> None:
+    """Run ``work`` beside the request; if it fails, log ``what`` and why."""
+    task = asyncio.create_task(work, name=what)
+    tasks = app[TASKS]
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    task.add_done_callback(_log_failure)
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.error(f"{task.get_name()} failed", extra={"error": str(exc)})
+
+
+async def cancel_all(tasks: Tasks) -> None:
+    """Cancel what is still running and wait for it (a node stopping)."""
+    pending = list(tasks)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
 
 
 class Loop:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 Clock = Callable[[], datetime]
 
@@ -25,8 +26,6 @@ class FrozenClock:
         return self.now
 
     def advance(self, **delta: float) -> None:
-        from datetime import timedelta
-
         self.now += timedelta(**delta)
 
 
@@ -37,8 +36,6 @@ class ScaledClock:
     def __init__(self, start: datetime, speed: float = 1.0) -> None:
         if start.tzinfo is None:
             raise ValueError("ScaledClock needs an aware datetime")
-        import time
-
         self._monotonic = time.monotonic
         self.start = start
         self.speed = speed
@@ -46,8 +43,6 @@ class ScaledClock:
         self._offset = 0.0
 
     def __call__(self) -> datetime:
-        from datetime import timedelta
-
         elapsed = (self._monotonic() - self._origin) * self.speed + self._offset
         return self.start + timedelta(seconds=elapsed)
 

@@ -89,29 +89,27 @@ async def migrate(conn: Connection) -> list[str]:
     advisory lock and the later ones find nothing left to do.
     """
     applied_now: list[str] = []
-    await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+    await conn.execute(q("session_lock"), MIGRATION_LOCK_KEY)
     try:
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version text PRIMARY KEY, name text NOT NULL,"
-            " applied_at timestamptz NOT NULL DEFAULT now())"
-        )
-        done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+        await conn.execute(q("create_migrations_table"))
+        done = {r["version"] for r in await conn.fetch(q("applied_migrations"))}
         for version, path in migration_files():
             if version in done:
                 continue
             async with conn.transaction():
                 await conn.execute(path.read_text())
-                await conn.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-                    version,
-                    path.name,
-                )
+                await conn.execute(q("record_migration"), version, path.name)
             log.info("migration applied", extra={"migration": path.name})
             applied_now.append(version)
     finally:
-        await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+        await conn.execute(q("session_unlock_one"), MIGRATION_LOCK_KEY)
     return applied_now
+
+
+async def schema_version(conn: Connection) -> str | None:
+    """The latest migration applied to the database (None before the first)."""
+    found: str | None = await conn.fetchval(q("schema_version"))
+    return found
 
 
 async def init_connection(conn: Connection) -> None:
@@ -131,7 +129,7 @@ async def init_connection(conn: Connection) -> None:
         encoder=lambda v: json.dumps(v, ensure_ascii=False).encode(),
         decoder=json.loads,
     )
-    await conn.execute("SET TIME ZONE 'UTC'")
+    await conn.execute(q("use_utc"))
 
 
 async def _keep_session(conn: asyncpg.Connection[asyncpg.Record]) -> None:
@@ -158,11 +156,11 @@ Listener = Callable[[Any, int, str, Any], None]
 
 @asynccontextmanager
 async def listening(
-    pool: Pool, channel: str, on_notify: Listener
+    pool: Pool, channels: Mapping[str, Listener]
 ) -> AsyncIterator[tuple[Connection, asyncio.Event]]:
-    """A pooled connection LISTENing on ``channel``, and an event set if the connection
-    is lost. On the way out the LISTEN and the loss callback are removed (the pool
-    resets nothing, :func:`_keep_session`)."""
+    """A pooled connection LISTENing on each of ``channels`` (channel → callback), and
+    an event set if the connection is lost. On the way out the LISTENs and the loss
+    callback are removed (the pool resets nothing, :func:`_keep_session`)."""
     lost = asyncio.Event()
 
     def on_lost(_conn: object) -> None:
@@ -170,13 +168,15 @@ async def listening(
 
     async with pool.acquire() as conn:
         conn.add_termination_listener(on_lost)
-        await conn.add_listener(channel, on_notify)
         try:
+            for channel, on_notify in channels.items():
+                await conn.add_listener(channel, on_notify)
             yield conn, lost
         finally:
             conn.remove_termination_listener(on_lost)
             if not conn.is_closed():
-                await conn.remove_listener(channel, on_notify)
+                for channel, on_notify in channels.items():
+                    await conn.remove_listener(channel, on_notify)
 
 
 async def connect(dsn: str) -> asyncpg.Connection[asyncpg.Record]:
@@ -184,7 +184,3 @@ async def connect(dsn: str) -> asyncpg.Connection[asyncpg.Record]:
     conn: asyncpg.Connection[asyncpg.Record] = await asyncpg.connect(dsn)
     await init_connection(conn)
     return conn
-
-
-def record_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
-    return dict(record) if record is not None else None

@@ -26,16 +26,18 @@ from urllib.parse import quote
 import asyncpg
 import psutil
 
+from dialer.db import q
+
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "dialer"
-TUNING = {
-    "wal_level": "minimal",
-    "max_wal_senders": "0",
-    "shared_buffers": "256MB",
-    "max_wal_size": "2GB",
-    "maintenance_work_mem": "256MB",
-}
+TUNING = (
+    "tune_wal_minimal",
+    "tune_no_wal_senders",
+    "tune_shared_buffers",
+    "tune_max_wal_size",
+    "tune_maintenance_work_mem",
+)
 
 
 class EmbeddedPostgres:
@@ -59,7 +61,8 @@ class EmbeddedPostgres:
         return str(self._server.get_uri())
 
     def _tune(self, postgres_server: Any) -> None:
-        """Apply :data:`TUNING` once, restarting the server if no other process uses it."""
+        """Tune the server once (the named queries in :data:`TUNING`: a private single
+        node, bulk loads without WAL), restarting it if no other process uses it."""
         marker = self.pgdata / ".dialer-tuned"
         if marker.exists():
             return
@@ -72,15 +75,15 @@ class EmbeddedPostgres:
             if others:
                 log.info("embedded postgresql in use by another process; tuning later")
                 return
-            for name, value in TUNING.items():
-                self._server.psql(f"ALTER SYSTEM SET {name} = '{value}';")
+            for name in TUNING:
+                self._server.psql(q(name) + ";")
             commands: Any = importlib.import_module("pgserver._commands")
             commands.pg_ctl(["-w", "restart"], pgdata=self.pgdata, user=self._server.system_user)
             # The restarted postmaster has a new pid: pgserver must stop *that* one on exit.
             utils: Any = importlib.import_module("pgserver.utils")
             self._server._postmaster_info = utils.PostmasterInfo.read_from_pgdata(self.pgdata)
             marker.touch()
-        log.info("embedded postgresql tuned", extra={"settings": TUNING})
+        log.info("embedded postgresql tuned")
 
     @property
     def socket_dir(self) -> str:
@@ -97,16 +100,11 @@ class EmbeddedPostgres:
             self._server = None
 
 
-async def ensure_database(admin_url: str, name: str) -> None:
-    """Create database ``name`` if it does not exist yet."""
+async def ensure_database(admin_url: str) -> None:
+    """Create the embedded server's database (``DATABASE_NAME``) if it does not exist."""
     conn = await asyncpg.connect(admin_url)
     try:
-        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if not exists:
-            await conn.execute(f'CREATE DATABASE "{name}"')  # name is ours, never input
+        if not await conn.fetchval(q("database_exists"), DATABASE_NAME):
+            await conn.execute(q("create_dialer_database"))
     finally:
         await conn.close()
-
-
-def running_as_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0

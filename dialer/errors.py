@@ -1,4 +1,12 @@
-"""One error family, rendered by one middleware as ``{"error": {id, message, details}}``."""
+"""One error family for everything the product reports to a caller.
+
+Each error says what went wrong (``message``), where (``details``: the fields or lines
+at fault) and which kind of failure it is (``error_id``, and its class). It knows
+nothing of HTTP: the web middleware maps each kind to a status (``web.STATUS``) and
+renders ``{"error": {id, message, details}}``; the command line prints the message and
+exits 2. The rules raise these too (a month that is not a month is an
+:class:`InvalidValue`), so a rule never needs to know who asked.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +16,6 @@ from typing import Any
 class DialerError(Exception):
     """Base of every error the service reports to a caller."""
 
-    status = 500
     error_id = "internal_error"
 
     def __init__(self, message: str, *, details: Any = None) -> None:
@@ -21,35 +28,48 @@ class DialerError(Exception):
 
 
 class BadRequest(DialerError):
-    status = 400
+    """The request is malformed: not JSON, a parameter missing or of the wrong form."""
+
     error_id = "bad_request"
 
 
+class InvalidValue(BadRequest):
+    """A value breaks a domain rule: a month that is not a month, a negative amount."""
+
+
 class ValidationFailed(DialerError):
-    status = 422
+    """Well-formed, but not acceptable: a field that fails its rule, a file's bad lines."""
+
     error_id = "validation_failed"
 
 
+class NotApplicable(ValidationFailed):
+    """A rule has no answer for these inputs (and will not invent one)."""
+
+
 class Unauthorized(DialerError):
-    status = 401
     error_id = "unauthorized"
 
 
 class Forbidden(DialerError):
-    status = 403
     error_id = "forbidden"
 
 
 class NotFound(DialerError):
-    status = 404
     error_id = "not_found"
 
 
 class Conflict(DialerError):
-    status = 409
+    """The record is in a state that does not allow it."""
+
     error_id = "conflict"
 
 
 class PayloadTooLarge(DialerError):
-    status = 413
     error_id = "payload_too_large"
+
+
+class UpstreamFailed(DialerError):
+    """A provider (the carrier, WhatsApp) refused or failed what was asked of it."""
+
+    error_id = "upstream_failed"

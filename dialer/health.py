@@ -7,9 +7,8 @@ import asyncio
 from aiohttp import web
 
 from dialer import __version__
-from dialer.calls.pacer import node_name
-from dialer.db import migration_files
-from dialer.keys import POOL, SETTINGS
+from dialer.db import migration_files, schema_version
+from dialer.keys import NODE, POOL
 from dialer.web import api, json_response
 
 routes = web.RouteTableDef()
@@ -18,8 +17,7 @@ routes = web.RouteTableDef()
 @routes.get("/healthz")
 @api("Liveness: the process answers, with its version and node name", tag="health")
 async def healthz(request: web.Request) -> web.Response:
-    node = node_name(request.app[SETTINGS])
-    return json_response({"status": "ok", "version": __version__, "node": node})
+    return json_response({"status": "ok", "version": __version__, "node": request.app[NODE]})
 
 
 @routes.get("/readyz")
@@ -35,7 +33,7 @@ async def readyz(request: web.Request) -> web.Response:
     try:
         async with asyncio.timeout(2):
             async with request.app[POOL].acquire() as conn:
-                applied = await conn.fetchval("SELECT max(version) FROM schema_migrations")
+                applied = await schema_version(conn)
     except (TimeoutError, OSError, Exception) as exc:  # any failure means not ready
         return json_response(
             {"status": "unavailable", "database": f"unreachable: {type(exc).__name__}"}, status=503
@@ -46,7 +44,3 @@ async def readyz(request: web.Request) -> web.Response:
             status=503,
         )
     return json_response({"status": "ready", "database": "ok", "schema": applied})
-
-
-def setup(app: web.Application) -> None:
-    app.add_routes(routes)

@@ -214,18 +214,9 @@ def _model(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, Any]:
 
 
 routes = web.RouteTableDef()
-DOCUMENT: web.AppKey[dict[str, Any]] = web.AppKey("openapi")
 
 
 @routes.get("/api/openapi.json")
 @api("This document: the JSON API, generated from its routes and pydantic models", tag="meta")
 async def openapi_json(request: web.Request) -> web.Response:
-    built = request.app[DOCUMENT]
-    if not built:  # once, when first asked: every route is added by then
-        built.update(document(request.app))
-    return json_response(built)
-
-
-def setup(app: web.Application) -> None:
-    app[DOCUMENT] = {}
-    app.router.add_routes(routes)
+    return json_response(document(request.app))

@@ -1,110 +1,394 @@
 """Settings, read once at the entry point from ``DIALER_*`` environment variables.
 
-``DATABASE_URL`` (no prefix, the usual name) selects a PostgreSQL server; when it is
-unset the command line starts a private server under ``DIALER_HOME`` (``.dialer/``).
+Settings come in sections, one per part of the product, and each component is handed
+only its section (the pacer its ``pacing``, the WhatsApp sender its ``whatsapp`` …).
+A section's variable is ``DIALER_<SECTION>__<NAME>``: ``DIALER_TWILIO__ACCOUNT_SID``,
+``DIALER_PACING__TICK_SECONDS``. ``DATABASE_URL`` (no prefix, the usual name) selects a
+PostgreSQL server; when it is unset the command line starts a private server under
+``DIALER_HOME`` (``.dialer/``).
+
+:meth:`Settings.from_environment` refuses a ``DIALER_`` variable it does not know — a
+misspelt or old-style name (``DIALER_TWILIO_ACCOUNT_SID``) would otherwise be ignored,
+and a deployment meant for Twilio would quietly dial the simulator. ``dialer config``
+prints every variable with its default and meaning (the README's list is that output).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+PREFIX = "DIALER_"
+NESTED = "__"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(Section):
+    """The PostgreSQL server every node shares."""
+
+    url: str | None = Field(
+        default=None, description="a PostgreSQL URL; unset: the command line starts its own server"
+    )
+    pool_min_size: int = Field(default=2, ge=1, description="connections each node keeps open")
+    pool_max_size: int = Field(default=10, ge=1, description="connections each node opens at most")
+
+
+class ServerSettings(Section):
+    """The HTTP service of one node."""
+
+    host: str = Field(default="127.0.0.1", description="the address `dialer serve` listens on")
+    port: int = Field(default=8080, ge=1, le=65535, description="the port it listens on")
+    workers: int = Field(
+        default=1, ge=1, description="processes `dialer serve` runs on its port, each a node"
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="the URL the providers reach this service at (callbacks are signed over it)",
+    )
+    node_name: str | None = Field(
+        default=None, description="this node's name in the attempts it places (default: host:pid)"
+    )
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
+    log_format: Literal["json", "console"] = Field(
+        default="json", description="json (one object a line) or console; numbers always masked"
+    )
+    max_upload_bytes: int = Field(default=2 * 1024**3, ge=1, description="the largest upload taken")
+    import_chunk_rows: int = Field(
+        default=5000, ge=1, description="rows a target list is validated and stored in at a time"
+    )
+    session_ttl_hours: int = Field(default=12, ge=1, description="how long a login session lasts")
+
+
+class UiSettings(Section):
+    """What people read: the pages' language and the script's greeting hours."""
+
+    language: Literal["id", "en"] = Field(
+        default="id", description="the pages' language: id (Indonesian) or en (English)"
+    )
+    greeting_siang_from: str = Field(
+        default="11:00", description="the customer's local time 'Selamat siang' starts"
+    )
+    greeting_sore_from: str = Field(default="15:00", description="… 'Selamat sore' starts")
+    greeting_malam_from: str = Field(default="18:30", description="… 'Selamat malam' starts")
+
+
+class BillingSettings(Section):
+    """Where the screen-pop's bill figures come from."""
+
+    url: str | None = Field(
+        default=None,
+        description="a billing API (GET {url}/bills/{indihome}?bill_month=YYYY-MM);"
+        " unset: the list's bill columns and the payments billing reported",
+    )
+    timeout_seconds: float = Field(
+        default=1.0, gt=0, description="how long a pop waits for the billing API"
+    )
+
+
+class PacingSettings(Section):
+    """The dialer's tick, the abandon guard and the reconciler."""
+
+    tick_seconds: float = Field(default=1.0, gt=0, description="how often each node paces")
+    place_concurrency: int = Field(default=10, ge=1, description="calls one node places at once")
+    reconcile_seconds: float = Field(
+        default=30.0, gt=0, description="how often a node reconciles what a crash left behind"
+    )
+    stale_attempt_seconds: int = Field(
+        default=180, ge=1, description="a live call with no news this long is asked about"
+    )
+    abandon_window_minutes: int = Field(
+        default=30, ge=1, description="the abandon guard looks back this far"
+    )
+    abandon_min_answered: int = Field(
+        default=20, ge=0, description="… and judges only once this many calls were answered"
+    )
+
+
+class TwilioSettings(Section):
+    """A Twilio account: calls and WhatsApp go through it when both credentials are set."""
+
+    account_sid: str | None = Field(default=None, description="the account's SID (AC…)")
+    auth_token: SecretStr | None = Field(default=None, description="the account's auth token")
+    from_number: str | None = Field(default=None, description="the caller id, E.164")
+    api_base: str = Field(default="https://api.twilio.com", description="Twilio's REST API")
+    timeout_seconds: float = Field(default=15.0, gt=0, description="one request to Twilio's API")
+    max_retries: int = Field(
+        default=4, ge=0, description="tries again after a 429/5xx/network error"
+    )
+    backoff_seconds: float = Field(
+        default=0.5, gt=0, description="first wait between tries (doubles)"
+    )
+    backoff_max_seconds: float = Field(default=8.0, gt=0, description="longest wait between tries")
+    calls_per_second: float = Field(
+        default=1.0, gt=0, description="the account's calls per second, shared by every node"
+    )
+
+    @property
+    def configured(self) -> bool:
+        """Whether calls and messages go through Twilio (else through the simulators)."""
+        return bool(self.account_sid and self.auth_token)
+
+
+class WhatsAppSettings(Section):
+    """The voucher's WhatsApp messages."""
+
+    messages_per_second: float = Field(
+        default=20.0, gt=0, description="the account's messages per second, shared by every node"
+    )
+    max_tries: int = Field(default=5, ge=1, description="sends before a message is given up")
+    backoff_seconds: float = Field(
+        default=0.5, gt=0, description="first wait before a resend (doubles)"
+    )
+    stuck_seconds: float = Field(
+        default=300.0, gt=0, description="a send no node reported back is tried again after this"
+    )
+
+
+class VoucherSettings(Section):
+    sweep_seconds: float = Field(
+        default=60.0, gt=0, description="how often vouchers past their expiry or hold are closed"
+    )
+
+
+class PartnerSettings(Section):
+    """The voucher partner's redemption callbacks."""
+
+    secret: SecretStr = Field(
+        default=SecretStr("partner-demo-secret"),
+        description="the shared secret they are signed with",
+    )
+    tolerance_seconds: float = Field(
+        default=300.0, gt=0, description="how far their timestamp may be from now"
+    )
+
+
+class SimulatorSettings(Section):
+    """The simulated carrier, WhatsApp and partner (no Twilio credentials)."""
+
+    auth_token: SecretStr = Field(
+        default=SecretStr("simulator-auth-token"), description="what the simulators sign with"
+    )
+    calls_per_second: float = Field(default=50.0, gt=0, description="the simulated account's limit")
+    odds: str | None = Field(
+        default=None,
+        description="call fates, e.g. human=45,machine=10,busy=15,no_answer=20,failed=10",
+    )
+    speed: float = Field(default=1.0, gt=0, description="how much faster than real time calls run")
+    caller_id: str = Field(default="+622150000000", description="the simulated caller id")
+    partner_odds: float = Field(
+        default=0.0, ge=0, le=1, description="share of delivered vouchers the partner redeems"
+    )
+
+
+class BotSettings(Section):
+    """Bot agents (`make run`, `dialer demo`) that take calls beside people."""
+
+    agents: int = Field(default=0, ge=0, description="how many")
+    campaign: str | None = Field(default=None, description="the campaign they work")
+    outcomes: str | None = Field(
+        default=None, description="outcome odds, e.g. pays_via_bukalapak=30,already_paid=12"
+    )
+    talk_seconds: tuple[float, float] = Field(
+        default=(40.0, 150.0), description="how long a bot talks, by the node's clock"
+    )
+
+
+SECTIONS: dict[str, type[Section]] = {
+    "database": DatabaseSettings,
+    "server": ServerSettings,
+    "ui": UiSettings,
+    "billing": BillingSettings,
+    "pacing": PacingSettings,
+    "twilio": TwilioSettings,
+    "whatsapp": WhatsAppSettings,
+    "vouchers": VoucherSettings,
+    "partner": PartnerSettings,
+    "simulator": SimulatorSettings,
+    "bots": BotSettings,
+}
+
+
+class _DatabaseUrl(PydanticBaseSettingsSource):
+    """``DATABASE_URL``, the name every PostgreSQL tool uses, as ``database.url``."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        url = os.environ.get("DATABASE_URL")
+        return {"database": {"url": url}} if url else {}
 
 
 class Settings(BaseSettings):
     """Everything configurable; nothing else reads ``os.environ``."""
 
-    model_config = SettingsConfigDict(env_prefix="DIALER_", extra="ignore")
-
-    database_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("DATABASE_URL", "DIALER_DATABASE_URL")
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, env_nested_delimiter=NESTED, extra="forbid", frozen=True
     )
-    home: Path = Path(".dialer")
-    host: str = "127.0.0.1"
-    port: int = 8080
-    # `dialer serve` runs this many processes on the port (SO_REUSEPORT), each a node
-    # of its own: one event loop uses one core.
-    workers: int = 1
-    public_url: str = "http://127.0.0.1:8080"
-    log_level: str = "INFO"
-    log_format: str = "json"  # json | console
-    pool_min_size: int = 2
-    pool_max_size: int = 10
-    # Upload limits: a list may be millions of rows, so the cap is generous.
-    max_upload_bytes: int = 2 * 1024**3
-    import_chunk_rows: int = 5000
-    # Sessions issued by /api/auth/login live this long.
-    session_ttl_hours: int = 12
-    # Greeting hours (DOMAIN.md): pagi before 11:00, siang to 14:59, sore to 18:29.
-    # The pages' language: Indonesian labels by default, or English.
-    ui_language: Literal["id", "en"] = "id"
-    greeting_siang_from: str = "11:00"
-    greeting_sore_from: str = "15:00"
-    greeting_malam_from: str = "18:30"
-    # Bill figures: the list and the payments table, or this billing API when set
-    # (GET {url}/bills/{indihome_number}?bill_month=YYYY-MM; see dialer/billing/source.py).
-    billing_url: str | None = None
-    billing_timeout_seconds: float = 1.0
-    # How often a node expires vouchers past their expiry and lapses held ones.
-    voucher_sweep_seconds: float = 60.0
-    # WhatsApp: messages a second for the account (shared by every node), tries before a
-    # send is given up, and when a send a node never reported back is tried again.
-    messages_per_second: float = 20.0
-    message_max_tries: int = 5
-    message_stuck_seconds: float = 300.0
-    # The partner's redemption callbacks: the shared secret they are signed with, and
-    # how far their timestamp may be from now.
-    partner_secret: SecretStr = SecretStr("partner-demo-secret")
-    partner_tolerance_seconds: float = 300.0
-    # make run / dialer demo: a simulated partner redeems this share of the vouchers
-    # that reached WhatsApp (0: none).
-    simulated_partner_odds: float = 0.0
-    # Bot agents (make run, dialer demo): this many take the calls of bot_campaign,
-    # recording outcomes by these odds ("pays_via_bukalapak=30,already_paid=12,...")
-    # after talking a random time in this range (seconds of the node's clock).
-    bot_agents: int = 0
-    bot_campaign: str | None = None
-    bot_outcomes: str | None = None
-    bot_talk_seconds: tuple[float, float] = (40.0, 150.0)
-    # Twilio: with both set, calls go through Twilio; otherwise through the simulator.
-    twilio_account_sid: str | None = None
-    twilio_auth_token: SecretStr | None = None
-    twilio_from_number: str | None = None  # the caller id, E.164
-    twilio_api_base: str = "https://api.twilio.com"  # tests point it at a local fake
-    twilio_timeout_seconds: float = 15.0  # one request to Twilio's REST API
-    # A provider's 429/5xx is retried this many times, waiting base × 2^n (jittered).
-    carrier_max_retries: int = 4
-    carrier_backoff_seconds: float = 0.5
-    carrier_backoff_max_seconds: float = 8.0
-    # Calls per second for the whole account, shared by every node (token bucket in
-    # PostgreSQL). Twilio's default is 1; raise it to match the account.
-    calls_per_second: float = 1.0
-    # The simulated carrier signs its callbacks with this token (no Twilio account).
-    simulator_auth_token: SecretStr = SecretStr("simulator-auth-token")
-    simulator_calls_per_second: float = 50.0
-    # The simulator's odds ("human=45,machine=10,busy=15,no_answer=20,failed=10") and
-    # how much faster than real time its calls run.
-    simulator_odds: str | None = None
-    simulator_speed: float = 1.0
-    # The dialer's tick, and when a live attempt with no news is reconciled.
-    tick_seconds: float = 1.0
-    reconcile_seconds: float = 30.0
-    stale_attempt_seconds: int = 180
-    # The abandon guard looks at answered calls over this rolling window.
-    abandon_window_minutes: int = 30
-    # ... and judges the rate only once this many calls were answered in the window.
-    abandon_min_answered: int = 20
-    # This node's name in the attempts it places (default: host and process id).
-    node_name: str | None = None
-    # Calls placed at once by one node, and the caller id when Twilio has none set.
-    place_concurrency: int = 10
-    simulator_caller_id: str = "+622150000000"
-    campaigns_dir: Path = Path("campaigns")
-    scripts_dir: Path = Path("scripts")
+
+    home: Path = Field(
+        default=Path(".dialer"), description="the embedded server's and demo's files"
+    )
+    campaigns_dir: Path = Field(
+        default=Path("campaigns"), description="campaign definitions (TOML)"
+    )
+    scripts_dir: Path = Field(default=Path("scripts"), description="call scripts and guides (YAML)")
+    new_password: SecretStr | None = Field(
+        default=None, description="the password `dialer users create` gives (asked when unset)"
+    )
+    database: DatabaseSettings = DatabaseSettings()
+    server: ServerSettings = ServerSettings()
+    ui: UiSettings = UiSettings()
+    billing: BillingSettings = BillingSettings()
+    pacing: PacingSettings = PacingSettings()
+    twilio: TwilioSettings = TwilioSettings()
+    whatsapp: WhatsAppSettings = WhatsAppSettings()
+    vouchers: VoucherSettings = VoucherSettings()
+    partner: PartnerSettings = PartnerSettings()
+    simulator: SimulatorSettings = SimulatorSettings()
+    bots: BotSettings = BotSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _DatabaseUrl(settings_cls)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings of this process; a ``DIALER_`` variable it does not know is an
+        error that names it (and the variable meant, when it can tell)."""
+        names = os.environ if environ is None else environ
+        unknown = sorted(n for n in names if n.startswith(PREFIX) and n not in KNOWN)
+        if unknown:
+            raise ValueError("; ".join(_unknown(name) for name in unknown))
+        return cls()
 
     @property
     def embedded(self) -> bool:
         """True when no server was named, so the command line runs its own."""
-        return not self.database_url
+        return not self.database.url
+
+    def amend(self, **sections: Mapping[str, Any]) -> Settings:
+        """A copy with some fields of some sections changed:
+        ``settings.amend(server={"port": 8081}, simulator={"speed": 10})``."""
+        update: dict[str, Any] = {}
+        for name, fields in sections.items():
+            current = getattr(self, name)
+            update[name] = current.model_copy(update=dict(fields))
+        return self.model_copy(update=update)
+
+
+def variables() -> Iterator[tuple[str, str, str]]:
+    """Every environment variable: (name, default, what it is), in the model's order."""
+    yield "DATABASE_URL", "", "a PostgreSQL URL (same as DIALER_DATABASE__URL)"
+    for name, field in Settings.model_fields.items():
+        section = SECTIONS.get(name)
+        if section is None:
+            yield PREFIX + name.upper(), _default(field), field.description or ""
+            continue
+        for inner, spec in section.model_fields.items():
+            env = f"{PREFIX}{name.upper()}{NESTED}{inner.upper()}"
+            yield env, _default(spec), spec.description or ""
+
+
+def _default(field: FieldInfo) -> str:
+    value = field.default
+    if value is None:
+        return ""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+KNOWN = frozenset(name for name, _, _ in variables() if name.startswith(PREFIX))
+
+
+def child_environment(**overrides: str) -> dict[str, str]:
+    """This process's environment with ``overrides``: for a worker process of its own
+    (``dialer serve --workers N``), which reads its settings from it."""
+    return dict(os.environ) | overrides
+
+
+# The flat names of earlier versions, and where each setting went.
+RENAMED: dict[str, str] = {
+    "DIALER_DATABASE_URL": "DATABASE_URL",
+    "DIALER_HOST": "DIALER_SERVER__HOST",
+    "DIALER_PORT": "DIALER_SERVER__PORT",
+    "DIALER_WORKERS": "DIALER_SERVER__WORKERS",
+    "DIALER_PUBLIC_URL": "DIALER_SERVER__PUBLIC_URL",
+    "DIALER_LOG_LEVEL": "DIALER_SERVER__LOG_LEVEL",
+    "DIALER_LOG_FORMAT": "DIALER_SERVER__LOG_FORMAT",
+    "DIALER_POOL_MIN_SIZE": "DIALER_DATABASE__POOL_MIN_SIZE",
+    "DIALER_POOL_MAX_SIZE": "DIALER_DATABASE__POOL_MAX_SIZE",
+    "DIALER_MAX_UPLOAD_BYTES": "DIALER_SERVER__MAX_UPLOAD_BYTES",
+    "DIALER_IMPORT_CHUNK_ROWS": "DIALER_SERVER__IMPORT_CHUNK_ROWS",
+    "DIALER_SESSION_TTL_HOURS": "DIALER_SERVER__SESSION_TTL_HOURS",
+    "DIALER_UI_LANGUAGE": "DIALER_UI__LANGUAGE",
+    "DIALER_GREETING_SIANG_FROM": "DIALER_UI__GREETING_SIANG_FROM",
+    "DIALER_GREETING_SORE_FROM": "DIALER_UI__GREETING_SORE_FROM",
+    "DIALER_GREETING_MALAM_FROM": "DIALER_UI__GREETING_MALAM_FROM",
+    "DIALER_BILLING_URL": "DIALER_BILLING__URL",
+    "DIALER_BILLING_TIMEOUT_SECONDS": "DIALER_BILLING__TIMEOUT_SECONDS",
+    "DIALER_VOUCHER_SWEEP_SECONDS": "DIALER_VOUCHERS__SWEEP_SECONDS",
+    "DIALER_MESSAGES_PER_SECOND": "DIALER_WHATSAPP__MESSAGES_PER_SECOND",
+    "DIALER_MESSAGE_MAX_TRIES": "DIALER_WHATSAPP__MAX_TRIES",
+    "DIALER_MESSAGE_STUCK_SECONDS": "DIALER_WHATSAPP__STUCK_SECONDS",
+    "DIALER_PARTNER_SECRET": "DIALER_PARTNER__SECRET",
+    "DIALER_PARTNER_TOLERANCE_SECONDS": "DIALER_PARTNER__TOLERANCE_SECONDS",
+    "DIALER_SIMULATED_PARTNER_ODDS": "DIALER_SIMULATOR__PARTNER_ODDS",
+    "DIALER_BOT_AGENTS": "DIALER_BOTS__AGENTS",
+    "DIALER_BOT_CAMPAIGN": "DIALER_BOTS__CAMPAIGN",
+    "DIALER_BOT_OUTCOMES": "DIALER_BOTS__OUTCOMES",
+    "DIALER_BOT_TALK_SECONDS": "DIALER_BOTS__TALK_SECONDS",
+    "DIALER_TWILIO_ACCOUNT_SID": "DIALER_TWILIO__ACCOUNT_SID",
+    "DIALER_TWILIO_AUTH_TOKEN": "DIALER_TWILIO__AUTH_TOKEN",
+    "DIALER_TWILIO_FROM_NUMBER": "DIALER_TWILIO__FROM_NUMBER",
+    "DIALER_TWILIO_API_BASE": "DIALER_TWILIO__API_BASE",
+    "DIALER_TWILIO_TIMEOUT_SECONDS": "DIALER_TWILIO__TIMEOUT_SECONDS",
+    "DIALER_CARRIER_MAX_RETRIES": "DIALER_TWILIO__MAX_RETRIES",
+    "DIALER_CARRIER_BACKOFF_SECONDS": "DIALER_TWILIO__BACKOFF_SECONDS",
+    "DIALER_CARRIER_BACKOFF_MAX_SECONDS": "DIALER_TWILIO__BACKOFF_MAX_SECONDS",
+    "DIALER_CALLS_PER_SECOND": "DIALER_TWILIO__CALLS_PER_SECOND",
+    "DIALER_SIMULATOR_AUTH_TOKEN": "DIALER_SIMULATOR__AUTH_TOKEN",
+    "DIALER_SIMULATOR_CALLS_PER_SECOND": "DIALER_SIMULATOR__CALLS_PER_SECOND",
+    "DIALER_SIMULATOR_ODDS": "DIALER_SIMULATOR__ODDS",
+    "DIALER_SIMULATOR_SPEED": "DIALER_SIMULATOR__SPEED",
+    "DIALER_SIMULATOR_CALLER_ID": "DIALER_SIMULATOR__CALLER_ID",
+    "DIALER_TICK_SECONDS": "DIALER_PACING__TICK_SECONDS",
+    "DIALER_RECONCILE_SECONDS": "DIALER_PACING__RECONCILE_SECONDS",
+    "DIALER_STALE_ATTEMPT_SECONDS": "DIALER_PACING__STALE_ATTEMPT_SECONDS",
+    "DIALER_ABANDON_WINDOW_MINUTES": "DIALER_PACING__ABANDON_WINDOW_MINUTES",
+    "DIALER_ABANDON_MIN_ANSWERED": "DIALER_PACING__ABANDON_MIN_ANSWERED",
+    "DIALER_NODE_NAME": "DIALER_SERVER__NODE_NAME",
+    "DIALER_PLACE_CONCURRENCY": "DIALER_PACING__PLACE_CONCURRENCY",
+}
+
+
+def _unknown(name: str) -> str:
+    renamed = RENAMED.get(name)
+    if renamed is not None:
+        return f"{name} is now {renamed}"
+    return f"{name} is not a setting (`dialer config` lists them)"

@@ -1,14 +1,19 @@
-"""Receiving an uploaded file: streamed from the multipart body to a temporary file."""
+"""Receiving an uploaded file (streamed from the multipart body to a temporary file) and
+reading the header of a CSV file as every import does (a target list, the DNC list,
+payments, voucher codes, redemption reports)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import re
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -16,6 +21,22 @@ from aiohttp.http_exceptions import HttpProcessingError
 from dialer.errors import BadRequest, PayloadTooLarge
 
 CHUNK = 1 << 16
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def header_key(name: str) -> str:
+    """``" No. IndiHome "`` → ``"no_indihome"``: headers compare case- and
+    space-insensitively; a BOM or odd spacing is ignored."""
+    return _NON_WORD.sub("_", name.replace("\ufeff", "").strip().lower()).strip("_")
+
+
+def read_head(f: TextIO) -> tuple[str, str, list[str]]:
+    """The first line of an open CSV file, its delimiter (``;`` when it has more
+    semicolons than commas, else ``,``) and that line's cells as header keys."""
+    first = f.readline()
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    header = [header_key(h) for h in next(csv.reader([first], delimiter=delimiter), [])]
+    return first, delimiter, header
 
 
 @dataclass

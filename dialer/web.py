@@ -1,8 +1,10 @@
-"""HTTP plumbing shared by every feature: JSON errors, authentication, role checks."""
+"""HTTP plumbing shared by every room: the error middleware (each kind of error to its
+status), JSON in and out, strict parameters, CSV downloads, and ``@api`` (what the
+OpenAPI document says of an operation). Who is calling is the ``auth`` room's business
+(``auth/http.py``)."""
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -14,15 +16,42 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from dialer.auth.service import User, user_for_token
 from dialer.db import BIGINT_MAX, as_id
-from dialer.errors import BadRequest, DialerError, Forbidden, Unauthorized, ValidationFailed
-from dialer.keys import CLOCK, POOL, TOKEN_ID, USER
+from dialer.errors import (
+    BadRequest,
+    Conflict,
+    DialerError,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    UpstreamFailed,
+    ValidationFailed,
+)
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-SESSION_COOKIE = "dialer_session"
 M = TypeVar("M", bound=BaseModel)
+# Each kind of error (``dialer.errors``) and the HTTP status it answers with; a subclass
+# answers as its nearest kind here, anything else as 500.
+STATUS: dict[type[DialerError], int] = {
+    BadRequest: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    PayloadTooLarge: 413,
+    ValidationFailed: 422,
+    UpstreamFailed: 502,
+}
+
+
+def status_of(error: DialerError) -> int:
+    """The HTTP status of ``error``: its nearest kind's in :data:`STATUS`."""
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 500
 
 
 def _default(value: Any) -> Any:
@@ -61,9 +90,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except DialerError as exc:
-        if exc.status >= 500:
+        status = status_of(exc)
+        if status >= 500:
             log.exception("request failed", extra={"path": request.path})
-        return json_response(exc.to_json(), status=exc.status)
+        return json_response(exc.to_json(), status=status)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -82,21 +112,6 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         log.exception("unhandled error", extra={"path": request.path})
         body = {"error": {"id": "internal_error", "message": "internal error", "details": None}}
         return json_response(body, status=500)
-
-
-@web.middleware
-async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Resolve ``Authorization: Bearer <token>`` (or the session cookie) to a user."""
-    request[USER] = None
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    token = token or request.cookies.get(SESSION_COOKIE, "")
-    if token:
-        async with request.app[POOL].acquire() as conn:
-            found = await user_for_token(conn, token, now=request.app[CLOCK]())
-        if found is not None:
-            request[USER], request[TOKEN_ID] = found
-    return await handler(request)
 
 
 @dataclass(frozen=True)
@@ -142,31 +157,6 @@ def api(summary: str, **details: Any) -> Callable[[Handler], Handler]:
         return handler
 
     return mark
-
-
-def requires(*roles: str) -> Callable[[Handler], Handler]:
-    """Allow the handler to users of ``roles``: 401 when anonymous, 403 otherwise."""
-
-    def wrap(handler: Handler) -> Handler:
-        @functools.wraps(handler)
-        async def checked(request: web.Request) -> web.StreamResponse:
-            user = request[USER]
-            if not isinstance(user, User):
-                raise Unauthorized("log in or send an API token (Authorization: Bearer …)")
-            if user.role not in roles:
-                raise Forbidden(f"this needs the {' or '.join(roles)} role; you are {user.role}")
-            return await handler(request)
-
-        checked.__dict__["roles"] = roles
-        return checked
-
-    return wrap
-
-
-def current_user(request: web.Request) -> User:
-    user = request[USER]
-    assert isinstance(user, User)
-    return user
 
 
 async def read_json(request: web.Request, model: type[M]) -> M:

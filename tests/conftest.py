@@ -1,9 +1,18 @@
 """Fixtures: a real PostgreSQL (DATABASE_URL, or the embedded one), a template database
-built from the migrations once per run, a fresh database per test, factories."""
+built from the migrations once per run, a fresh database per test, factories.
+
+And what holds for the whole suite: each run has a base temporary directory of its own
+(two runs at once on one machine — two checkouts, CI beside a developer — never touch
+each other's files, as they did under pytest's shared ``/tmp/pytest-of-<user>``);
+Hypothesis never times an example (no test depends on the machine's speed); and under
+CI (``CI`` set, as ``.ci/run`` does) a skipped test is a failed one: a hole is not a pass.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -13,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from hypothesis import settings as hypothesis_settings
 
 from dialer.app import create_app
 from dialer.db import Pool, connect, create_pool, migrate
@@ -21,6 +31,35 @@ from tests.factories import Factory
 from tests.oracle import count_mismatches
 
 ROOT = Path(__file__).resolve().parent.parent
+
+hypothesis_settings.register_profile("dialer", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("dialer")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.option.basetemp is None:
+        base = Path(tempfile.mkdtemp(prefix="dialer-pytest-"))
+        config.option.basetemp = str(base)
+        config.stash[_OWN_BASETEMP] = base
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    base = config.stash.get(_OWN_BASETEMP, None)
+    if base is not None:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+_OWN_BASETEMP = pytest.StashKey[Path]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.skipped and os.environ.get("CI") and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"skipped under CI, which counts as a failure: {reason}"
+    return report
 
 
 def with_database(url: str, name: str) -> str:
@@ -115,11 +154,11 @@ async def pool(db_url: str) -> AsyncIterator[Pool]:
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(
-        database_url=db_url,
+        database={"url": db_url},
         home=tmp_path / "home",
         campaigns_dir=ROOT / "campaigns",
         scripts_dir=ROOT / "scripts",
-        log_format="console",
+        server={"log_format": "console"},
     )
 
 

@@ -16,14 +16,14 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer, unused_port
 
+from dialer import runtime
 from dialer.app import create_app
-from dialer.calls import engine
-from dialer.calls.carrier import OutboundCall
-from dialer.calls.pacer import Dialer
-from dialer.calls.simulated import SimProfile, SimulatedCarrier
+from dialer.calls.applier import APPLIER
+from dialer.calls.pacer import DIALER, Dialer
 from dialer.clock import FrozenClock
 from dialer.db import Pool
-from dialer.keys import APPLIER, DIALER
+from dialer.providers.carrier import OutboundCall
+from dialer.providers.simulated_carrier import SimProfile, SimulatedCarrier
 from dialer.settings import Settings
 
 # Monday 5 September 2022, 10:00 WIB: inside the seed campaign's period and window.
@@ -60,7 +60,7 @@ class Node:
         await self.app[APPLIER].drain()
 
     async def reconcile(self) -> Any:
-        return await engine.reconcile(self.app)
+        return await runtime.reconcile(self.app)
 
 
 @asynccontextmanager
@@ -73,15 +73,15 @@ async def running_node(
     name: str = "node-1",
     speed: float = 50.0,
     profile: SimProfile = FAST,
-    **overrides: Any,
+    **sections: dict[str, Any],
 ) -> AsyncIterator[Node]:
     port = unused_port()
-    settings = settings.model_copy(
-        update={"public_url": f"http://127.0.0.1:{port}", "node_name": name} | overrides
-    )
+    server = {"public_url": f"http://127.0.0.1:{port}", "node_name": name}
+    settings = settings.amend(**(sections | {"server": sections.get("server", {}) | server}))
     carrier = SimulatedCarrier(
-        auth_token=settings.simulator_auth_token.get_secret_value(),
+        auth_token=settings.simulator.auth_token.get_secret_value(),
         clock=clock,
+        calls_per_second=settings.simulator.calls_per_second,
         profile=profile,
         speed=speed,
         seed=7,
@@ -105,6 +105,9 @@ class RecordingCarrier:
     """A carrier that places nothing and posts nothing: tests post the callbacks."""
 
     name = "simulated"
+    calls_per_second = 1000.0
+    caller_id = "+622150000000"
+    calls_visible_to_all_nodes = False
 
     def __init__(self) -> None:
         self.sids: dict[int, str] = {}
@@ -137,6 +140,6 @@ def signed(settings: Settings, path_qs: str, params: dict[str, str]) -> dict[str
     """Headers with the X-Twilio-Signature the service expects for this request."""
     from twilio.request_validator import RequestValidator
 
-    url = settings.public_url.rstrip("/") + path_qs
-    validator = RequestValidator(settings.simulator_auth_token.get_secret_value())
+    url = settings.server.public_url.rstrip("/") + path_qs
+    validator = RequestValidator(settings.simulator.auth_token.get_secret_value())
     return {"X-Twilio-Signature": validator.compute_signature(url, params)}

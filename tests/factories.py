@@ -13,7 +13,7 @@ import asyncpg
 from dialer.auth import service as auth
 from dialer.campaigns import service as campaigns
 from dialer.campaigns.models import Campaign
-from dialer.targets.columns import FIELDS
+from dialer.rules.vocabulary import CUSTOMER_COLUMNS as FIELDS
 
 HEADER = list(FIELDS)
 

@@ -1,10 +1,12 @@
 -- name: agent_state
+-- Agent $1's state, with the campaign they work (and its name), call, node and last sighting.
 SELECT s.user_id, s.campaign_id, c.name AS campaign, s.state, s.since, s.attempt_id,
        s.wrap_up_until, s.node, s.seen_at
 FROM agent_states s LEFT JOIN campaigns c ON c.id = s.campaign_id
 WHERE s.user_id = $1
 
 -- name: agent_state_for_update
+-- Agent $1's state, locked for the rest of the transaction, as the agent changes it.
 SELECT user_id, campaign_id, state, since, attempt_id, wrap_up_until
 FROM agent_states WHERE user_id = $1 FOR UPDATE
 
@@ -27,6 +29,7 @@ WHERE user_id = $1 AND state IN ('offline', 'available', 'paused', 'wrap_up')
 RETURNING campaign_id
 
 -- name: agent_seen
+-- Agent $1's console connected to node $3: seen there at $2.
 UPDATE agent_states SET seen_at = $2, node = $3 WHERE user_id = $1
 
 -- name: reserve_agent
@@ -56,6 +59,7 @@ WHERE user_id = $1 AND state = 'available'
 RETURNING user_id
 
 -- name: bridge_attempt
+-- Call $1 goes to agent $2, bridged at $3; its call SID and campaign.
 UPDATE attempts
 SET agent_id = $2, bridged_at = $3, updated_at = $3
 WHERE id = $1
@@ -72,6 +76,7 @@ LIMIT 1
 FOR UPDATE SKIP LOCKED
 
 -- name: start_waiting
+-- Call $1 waits on hold for a free agent from $2.
 UPDATE attempts SET waiting_since = $2, updated_at = $2 WHERE id = $1
 
 -- name: abandon_overdue
@@ -132,9 +137,11 @@ LEFT JOIN target_imports i ON i.id = t.import_id
 WHERE s.user_id = $1 AND s.state IN ('on_call', 'wrap_up')
 
 -- name: campaign_version
+-- The campaign $1's definition (JSON) and version.
 SELECT version, definition FROM campaigns WHERE id = $1
 
 -- name: outcome_of_attempt
+-- The outcome recorded for call $1, if any (a repeated submit finds the first).
 SELECT * FROM outcomes WHERE attempt_id = $1
 
 -- name: outcome_call
@@ -151,6 +158,7 @@ WHERE s.user_id = $1 AND s.attempt_id = $2 AND s.state = 'on_call'
 FOR UPDATE OF s, t
 
 -- name: insert_outcome
+-- Agent $4's outcome of call $1 (target $3 of campaign $2): code $5, answers, at $14; its row.
 INSERT INTO outcomes (attempt_id, campaign_id, target_id, agent_id, code, details,
                       hub_penerima, address_valid, new_address, service_working, wa_number,
                       myindihome, notes, recorded_at, voucher_offered)
@@ -164,37 +172,41 @@ SET state = 'scheduled', callback = true, next_attempt_at = $3, done_reason = NU
 WHERE campaign_id = $1 AND id = $2
 
 -- name: target_finished
+-- Target $2 of campaign $1 is done, for reason $3 (the outcome's code, or 'transferred').
 UPDATE targets
 SET state = 'done', done_reason = $3, callback = false, next_attempt_at = NULL
 WHERE campaign_id = $1 AND id = $2
 
 -- name: add_wrong_number
+-- Mobile number $1 does not belong to IndiHome customer $2: found by outcome $3 at $4.
 INSERT INTO wrong_numbers (msisdn, indihome_number, outcome_id, added_at)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT DO NOTHING
 
 -- name: insert_ticket
+-- Outcome $1's ticket, opened $9: existing reference $4, or a new one by guide $5, due $10.
 INSERT INTO tickets (outcome_id, campaign_id, target_id, existing_ref, guide, category,
                      fields, tier, opened_at, due_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 
 -- name: insert_closure_request
+-- Outcome $1's request to close the service (arrears settled $4, modem returned $5) at $6.
 INSERT INTO closure_requests (outcome_id, campaign_id, target_id, arrears_settled,
                               modem_returned, requested_at)
 VALUES ($1, $2, $3, $4, $5, $6)
 
 -- name: lock_agent
+-- Lock agent $1's row: one outcome or transfer submit at a time per agent.
 SELECT 1 FROM agent_states WHERE user_id = $1 FOR UPDATE
 
 -- name: vouchers_taken
 -- Customers of campaign $1 given the voucher so far (the ledger's count).
 SELECT coalesce((SELECT counted FROM voucher_counts WHERE campaign_id = $1), 0)
 
--- name: announce_voucher
--- Tell every console of campaign $1 (on channel $2, as presence.notify) that its voucher
--- offer changed.
-SELECT count(pg_notify($2, json_build_object('user', user_id, 'kind', 'voucher')::text))
-FROM agent_states WHERE campaign_id = $1 AND state <> 'offline'
+-- name: agents_in_campaign
+-- Of the agents $2 (those whose consoles one node holds), the ones working campaign $1.
+SELECT user_id FROM agent_states
+WHERE campaign_id = $1 AND state <> 'offline' AND user_id = ANY($2::bigint[])
 
 -- name: bots_state
 -- The bot agents $1 at $2: each marked present (at most every 15 s of the node's
@@ -213,18 +225,22 @@ LEFT JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
 WHERE u.id = ANY($1)
 
 -- name: transfer_of_attempt
+-- The transfer of call $1 under way or done (a failed one does not count), if any.
 SELECT id FROM transfers WHERE attempt_id = $1 AND state <> 'failed'
 
 -- name: insert_transfer
+-- Agent $4 asks at $9 to transfer call $1 to destination $5 (number $6): requested; its id.
 INSERT INTO transfers (attempt_id, campaign_id, target_id, agent_id, destination, number,
                        category, notes, state, requested_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'requested', $9)
 RETURNING id
 
 -- name: transfer_done
+-- Transfer $1 is done at $2; its row.
 UPDATE transfers SET state = 'done', done_at = $2 WHERE id = $1 RETURNING *
 
 -- name: transfer_failed
+-- Transfer $1 failed at $3 with error $2 (the carrier refused it); its row.
 UPDATE transfers SET state = 'failed', error = $2, done_at = $3 WHERE id = $1 RETURNING *
 
 -- name: waiting_calls
@@ -250,3 +266,57 @@ WITH due AS MATERIALIZED (
 )
 UPDATE agent_states s SET seen_at = $2
 FROM due WHERE s.user_id = due.user_id
+
+-- name: agent_ping
+-- Agent $1's console says it is still there at $2.
+UPDATE agent_states SET seen_at = $2 WHERE user_id = $1
+
+-- name: joinable_campaigns
+-- The campaigns an agent may join: running or paused, with their titles.
+SELECT name, state, definition->>'title' AS title FROM campaigns
+WHERE state IN ('running', 'paused') ORDER BY name
+
+-- name: campaign_tickets
+-- Campaign $1's tickets in state $3 (open, overdue: open past their deadline at $2,
+-- closed, all), by deadline (none last), at most $4.
+SELECT k.id, k.campaign_id, t.indihome_number, t.name AS customer_name, k.tier,
+       k.existing_ref, k.guide, k.category, k.fields, k.opened_at, k.due_at, k.closed_at,
+       o.agent_id, u.username AS agent,
+       (k.closed_at IS NULL AND k.due_at IS NOT NULL AND k.due_at < $2) AS overdue
+FROM tickets k
+JOIN outcomes o ON o.id = k.outcome_id
+JOIN users u ON u.id = o.agent_id
+JOIN targets t ON t.campaign_id = k.campaign_id AND t.id = k.target_id
+WHERE k.campaign_id = $1
+  AND CASE $3::text
+        WHEN 'open' THEN k.closed_at IS NULL
+        WHEN 'overdue' THEN k.closed_at IS NULL AND k.due_at < $2
+        WHEN 'closed' THEN k.closed_at IS NOT NULL
+        ELSE true END
+ORDER BY k.due_at NULLS LAST, k.id
+LIMIT $4
+
+-- name: overdue_tickets
+-- How many of campaign $1's open tickets are past their deadline at $2.
+SELECT count(*) FROM tickets WHERE campaign_id = $1 AND closed_at IS NULL AND due_at < $2
+
+-- name: close_ticket
+-- Close ticket $1 at $2 if it is open; nothing when it is not (or does not exist).
+UPDATE tickets SET closed_at = $2 WHERE id = $1 AND closed_at IS NULL RETURNING *
+
+-- name: ticket_exists
+-- Whether ticket $1 exists.
+SELECT 1 FROM tickets WHERE id = $1
+
+-- name: campaign_transfers
+-- Campaign $1's transfers, with the agent and the customer's IndiHome number.
+SELECT x.*, u.username AS agent, t.indihome_number FROM transfers x
+JOIN users u ON u.id = x.agent_id
+JOIN targets t ON t.campaign_id = x.campaign_id AND t.id = x.target_id
+WHERE x.campaign_id = $1 ORDER BY x.id
+
+-- name: campaign_closure_requests
+-- Campaign $1's closure requests, with the customer's IndiHome number.
+SELECT c.*, t.indihome_number FROM closure_requests c
+JOIN targets t ON t.campaign_id = c.campaign_id AND t.id = c.target_id
+WHERE c.campaign_id = $1 ORDER BY c.id

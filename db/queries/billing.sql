@@ -1,4 +1,5 @@
 -- name: create_payments_stage
+-- A temporary table for a payments file's rows (filled by COPY), dropped at commit.
 CREATE TEMP TABLE payments_stage (
     reference text, indihome_number text, bill_month date, amount bigint, channel text,
     paid_at timestamptz

@@ -1,9 +1,7 @@
 -- name: running_campaigns
+-- The running campaigns, in id order, for the pacer's tick.
 SELECT id, name, state, version, definition, created_at, created_by, updated_at, updated_by
 FROM campaigns WHERE state = 'running' ORDER BY id
-
--- name: try_campaign_lock
-SELECT pg_try_advisory_xact_lock($1::int, $2::int)
 
 -- name: live_counts
 -- For the pacer: calls with someone on them (a seat or an agent), calls still ringing
@@ -91,12 +89,14 @@ SELECT $1, picked.id, picked.msisdn, $5, $6, $4, $4 FROM picked
 RETURNING id, target_id, number
 
 -- name: mark_placed
+-- The carrier took call $1 as SID $2 at $3: placed (queued becomes dialing), one more try.
 UPDATE attempts
 SET call_sid = $2, placed_at = $3, place_tries = place_tries + 1, updated_at = $3,
     state = CASE WHEN state = 'queued' THEN 'dialing' ELSE state END
 WHERE id = $1
 
 -- name: insert_carrier_event
+-- A callback stored as it came, not applied (applying it failed): received $1, kind $2; its id.
 INSERT INTO carrier_events (received_at, kind, attempt_id, call_sid, params)
 VALUES ($1, $2, $3, $4, $5)
 RETURNING id
@@ -114,28 +114,30 @@ INSERT INTO carrier_events (received_at, kind, attempt_id, call_sid, params, app
 VALUES ($10, $11, $1, $12, $13, $10, $14)
 
 -- name: insert_applied_event
+-- A callback stored as applied at $1 with effect $6 (nothing of the attempt to save).
 INSERT INTO carrier_events (received_at, kind, attempt_id, call_sid, params, applied_at, effect)
 VALUES ($1, $2, $3, $4, $5, $1, $6)
 
--- name: mark_event_applied
-UPDATE carrier_events SET applied_at = $2, effect = $3 WHERE id = $1
-
 -- name: lock_attempt
+-- Lock attempt $1 for the rest of the transaction, as callbacks apply to it.
 SELECT id, campaign_id, target_id, number, carrier, node, state, result, call_sid,
        answered_by, seat, agent_id, waiting_since, abandoned, created_at, placed_at,
        ringing_at, answered_at, bridged_at, ended_at, duration_seconds, updated_at
 FROM attempts WHERE id = $1 FOR UPDATE
 
 -- name: attempt_by_sid
+-- The attempt of call SID $1 (for a callback that names no attempt).
 SELECT id FROM attempts WHERE call_sid = $1
 
 -- name: save_progress
+-- Attempt $1's progress as merged from its callbacks ($2 to $9), updated at $10.
 UPDATE attempts
 SET state = $2, answered_by = $3, ringing_at = $4, answered_at = $5, ended_at = $6,
     duration_seconds = $7, call_sid = COALESCE(call_sid, $8), result = $9, updated_at = $10
 WHERE id = $1
 
 -- name: lock_target
+-- Lock target $2 of campaign $1 to settle it after an attempt; with the campaign's definition.
 SELECT t.id, t.state, t.attempts, t.result_counts, t.next_attempt_at, t.callback,
        t.done_reason, c.definition
 FROM targets t JOIN campaigns c ON c.id = t.campaign_id
@@ -166,9 +168,11 @@ WHERE attempts.id = $1
 RETURNING attempts.seat
 
 -- name: seat_lock
+-- Lock campaign $2's virtual seats (lock namespace $1) until the transaction ends.
 SELECT pg_advisory_xact_lock($1::int, $2::int)
 
 -- name: mark_abandoned
+-- Call $1 abandoned at $2: a person answered, and no seat or agent took the call.
 UPDATE attempts SET abandoned = true, updated_at = $2 WHERE id = $1
 
 -- name: abandon_stats
@@ -179,6 +183,7 @@ FROM attempts
 WHERE campaign_id = $1 AND answered_at >= $2
 
 -- name: get_pacing
+-- Campaign $1's abandon guard as last set: on or off, since when, the window's counts then.
 SELECT campaign_id, guard_active, changed_at, answered, abandoned
 FROM campaign_pacing WHERE campaign_id = $1
 
@@ -191,10 +196,12 @@ SET guard_active = EXCLUDED.guard_active, changed_at = EXCLUDED.changed_at,
     answered = EXCLUDED.answered, abandoned = EXCLUDED.abandoned
 
 -- name: insert_dialer_event
+-- Action $2 of the dialer on running campaign $1 at $3 (the abandon guard on or off), details $4.
 INSERT INTO campaign_events (campaign_id, action, from_state, to_state, actor, at, details)
 VALUES ($1, $2, 'running', 'running', 'dialer', $3, $4)
 
 -- name: ensure_bucket
+-- Rate bucket $1, created full ($2 tokens) at $3 unless it exists.
 INSERT INTO rate_buckets (name, tokens, refilled_at) VALUES ($1, $2, $3)
 ON CONFLICT (name) DO NOTHING
 
@@ -213,9 +220,11 @@ FROM b WHERE r.name = b.name
 RETURNING least(floor(b.available), $4::int)::int AS granted
 
 -- name: return_tokens
+-- Give $2 tokens taken but not used back to bucket $1.
 UPDATE rate_buckets SET tokens = tokens + $2 WHERE name = $1
 
 -- name: stale_attempts
+-- Up to $2 live attempts with no news since $1, oldest first, for the reconciler.
 SELECT id, campaign_id, target_id, call_sid, carrier, node, state, updated_at
 FROM attempts
 WHERE state IN ('queued', 'dialing', 'ringing', 'in-progress') AND updated_at < $1
@@ -223,9 +232,11 @@ ORDER BY updated_at
 LIMIT $2
 
 -- name: touch_attempt
+-- The carrier says attempt $1 is still live: updated at $2, so not stale yet.
 UPDATE attempts SET updated_at = $2 WHERE id = $1
 
 -- name: unapplied_events
+-- Up to $2 stored callbacks not applied yet, received before $1, oldest first (reconciler).
 SELECT id, received_at, kind, attempt_id, call_sid, params
 FROM carrier_events
 WHERE applied_at IS NULL AND received_at < $1
@@ -247,22 +258,20 @@ SET state = 'scheduled', next_attempt_at = $3
 WHERE campaign_id = $1 AND id = $2 AND state = 'ready'
 
 -- name: campaign_definition
+-- Campaign $1's definition (JSON).
 SELECT definition FROM campaigns WHERE id = $1
 
 -- name: node_seen
+-- Node $1 (placing calls through carrier $2) is alive at $3; its first sighting is its start.
 INSERT INTO nodes (name, carrier, started_at, seen_at) VALUES ($1, $2, $3, $3)
 ON CONFLICT (name) DO UPDATE SET seen_at = EXCLUDED.seen_at, carrier = EXCLUDED.carrier
 
 -- name: node_alive
+-- Whether node $1 was last seen at or after $2 (no row: a node never seen).
 SELECT seen_at >= $2 FROM nodes WHERE name = $1
 
--- name: try_session_lock
-SELECT pg_try_advisory_lock($1, $2)
-
--- name: session_unlock
-SELECT pg_advisory_unlock($1, $2)
-
 -- name: target_for_why
+-- Campaign $1's target of IndiHome number $2, with all that may keep it from being dialled.
 SELECT t.id, t.name, t.indihome_number, t.msisdn, t.tier, t.zone, t.province, t.state,
        t.attempts, t.result_counts, t.next_attempt_at, t.callback, t.last_result,
        t.last_attempt_at, t.done_reason,
@@ -300,6 +309,7 @@ WHERE t.campaign_id = $1
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 
 -- name: export_attempts
+-- Every attempt of campaign $1 with its customer, in id order, for the CSV export.
 SELECT a.id, t.indihome_number, a.number, t.province, t.zone,
        coalesce(a.placed_at, a.created_at) AS dialled_at, a.state, a.result,
        NULL::text AS outcome
@@ -326,6 +336,7 @@ WHERE t.campaign_id = $1
 GROUP BY t.zone
 
 -- name: last_attempt_at
+-- When campaign $1's latest attempt was created (NULL before its first).
 SELECT max(created_at) FROM attempts WHERE campaign_id = $1
 
 -- name: store_callbacks
@@ -345,28 +356,34 @@ LIMIT $1
 FOR UPDATE SKIP LOCKED
 
 -- name: lock_attempts
+-- Lock attempts $1 (ids), in id order, for a batch of callbacks.
 SELECT id, campaign_id, target_id, number, carrier, node, state, result, call_sid,
        answered_by, seat, agent_id, waiting_since, abandoned, created_at, placed_at,
        ringing_at, answered_at, bridged_at, ended_at, duration_seconds, updated_at
 FROM attempts WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE
 
 -- name: attempts_by_sids
+-- The attempts of call SIDs $1 (for callbacks that name no attempt), by SID.
 SELECT call_sid, id FROM attempts WHERE call_sid = ANY($1::text[])
 
 -- name: mark_events_applied
+-- Stored callbacks $1 applied at $2, each with its effect in $3 (in the same order).
 UPDATE carrier_events e
 SET applied_at = $2, effect = x.effect
 FROM unnest($1::bigint[], $3::text[]) AS x (id, effect)
 WHERE e.id = x.id
 
 -- name: mark_event_failed
+-- Stored callback $1 failed to apply: its effect $2 (the error) leaves it to the reconciler.
 UPDATE carrier_events SET effect = $2 WHERE id = $1
 
 -- name: lock_event
+-- Lock stored callback $1 if it is not applied yet, to apply it alone.
 SELECT id, received_at, kind, attempt_id, call_sid, params
 FROM carrier_events WHERE id = $1 AND applied_at IS NULL
 FOR UPDATE
 
 -- name: count_unapplied
+-- How many stored callbacks wait to be applied (those that failed aside).
 SELECT count(*) FROM carrier_events WHERE applied_at IS NULL AND effect IS NULL
 

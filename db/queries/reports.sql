@@ -213,3 +213,8 @@ SELECT compact_counts()
 -- name: rebuild_counts
 -- The running counts of campaign $1 computed afresh, for rows loaded with triggers off.
 SELECT rebuild_counts($1)
+
+-- name: outcomes_by_code
+-- Campaign $1's outcomes counted by code, most frequent first.
+SELECT code, count(*) AS n FROM outcomes WHERE campaign_id = $1
+GROUP BY code ORDER BY n DESC, code

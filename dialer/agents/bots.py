@@ -21,13 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from dialer.agents import outcomes, presence
-from dialer.agents.outcomes import CHANNELS, OutcomeForm
+from dialer.agents.outcomes import OutcomeForm
 from dialer.auth import service as auth
 from dialer.background import Loop
-from dialer.calls.carrier import Carrier
+from dialer.campaigns import service as campaigns
 from dialer.clock import Clock
 from dialer.db import Connection, Pool, q
-from dialer.errors import DialerError
+from dialer.errors import DialerError, NotFound
+from dialer.providers.carrier import Carrier
+from dialer.rules.vocabulary import CHANNEL_CODES, OUTCOME_CODES
 
 log = logging.getLogger(__name__)
 POLL = 0.1  # real seconds
@@ -54,8 +56,8 @@ def parse_odds(text: str | None) -> dict[str, int]:
     odds: dict[str, int] = {}
     for part in text.split(","):
         name, _, weight = part.strip().partition("=")
-        if name not in outcomes.CODES:
-            raise ValueError(f"bot outcome {name!r} is not one of {', '.join(outcomes.CODES)}")
+        if name not in OUTCOME_CODES:
+            raise ValueError(f"bot outcome {name!r} is not one of {', '.join(OUTCOME_CODES)}")
         if not weight.isdigit():
             raise ValueError(f"bot outcome {name}: weight {weight!r} is not a whole number")
         odds[name] = int(weight)
@@ -98,7 +100,7 @@ def form_for(code: str, call: Any, now: datetime, rnd: random.Random) -> dict[st
     elif code == "has_problem":
         form["ticket"] = {"existing": f"IN{rnd.randrange(10**7, 10**8)}"}
     elif code == "pays_other_channel":
-        form["channel"] = rnd.choice(CHANNELS[:-1])
+        form["channel"] = rnd.choice(CHANNEL_CODES[:-1])
     return form
 
 
@@ -125,11 +127,10 @@ class Bots:
 
     async def start(self) -> None:
         async with self.pool.acquire() as conn:
-            self.campaign_id = await conn.fetchval(
-                "SELECT id FROM campaigns WHERE name = $1", self.plan.campaign
-            )
-            if self.campaign_id is None:
-                raise ValueError(f"bot agents: no campaign {self.plan.campaign!r}")
+            try:
+                self.campaign_id = (await campaigns.get(conn, self.plan.campaign)).id
+            except NotFound:
+                raise ValueError(f"bot agents: no campaign {self.plan.campaign!r}") from None
             for n in range(1, self.plan.count + 1):
                 self.ids.append(await _bot_user(conn, n))
         self._loop.start()
@@ -199,9 +200,9 @@ class Bots:
 
 async def _bot_user(conn: Connection, n: int) -> int:
     name = f"bot-{n}"
-    found = await conn.fetchval("SELECT id FROM users WHERE username = $1", name)
+    found = await auth.user_id(conn, name)
     if found is not None:
-        return int(found)
+        return found
     user = await auth.create_user(
         conn, username=name, role="agent", password=None, display_name=f"Bot {n}"
     )

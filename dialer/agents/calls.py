@@ -7,22 +7,10 @@ from typing import Any
 
 from dialer.agents.screen_pop import Pops
 from dialer.db import Connection, q
+from dialer.rules.vocabulary import CUSTOMER_COLUMNS
 
-CUSTOMER = (
-    "customer_id",
-    "name",
-    "indihome_number",
-    "msisdn",
-    "wa_number",
-    "tier",
-    "product",
-    "address",
-    "province",
-    "zone",
-    "bill_month",
-    "bill_amount",
-    "payment_channels",
-)
+# What the console shows of the customer: their record, and the zone of their province.
+CUSTOMER = (*CUSTOMER_COLUMNS, "zone")
 
 
 async def current_call(conn: Connection, user_id: int, pops: Pops) -> dict[str, Any] | None:

@@ -1,7 +1,9 @@
 """The agents' WebSockets on this node, fed by PostgreSQL's LISTEN/NOTIFY.
 
 A change an agent must see (a call handed to them, their state) is announced with
-``pg_notify`` in the transaction that makes it (``presence.notify``). Every node
+``pg_notify`` in the transaction that makes it (``presence.notify``); so is a change of
+a campaign's voucher offer (``vouchers.ledger.announce``), which every console of the
+campaign shows. Every node
 listens on one connection of its own; the node that holds the agent's socket builds the
 message from the database — so a pop reaches an agent whose socket lives on another
 node than the call's callbacks, and a rolled-back change is never announced. If the
@@ -22,6 +24,7 @@ from aiohttp import web
 from dialer.agents.presence import CHANNEL
 from dialer.clock import Clock
 from dialer.db import Pool, listening, q
+from dialer.vouchers import ledger
 
 log = logging.getLogger(__name__)
 Build = Callable[[int, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
@@ -77,7 +80,8 @@ class Hub:
         first = True
         while True:
             try:
-                async with listening(self.pool, CHANNEL, self._on_notify) as (_conn, lost):
+                channels = {CHANNEL: self._on_notify, ledger.CHANNEL: self._on_voucher}
+                async with listening(self.pool, channels) as (_conn, lost):
                     self.listening.set()
                     if not first:
                         log.info("agents' channel listening again")
@@ -121,6 +125,29 @@ class Hub:
         if user_id in self.sockets:
             self._deliver(user_id, event)
 
+    def _on_voucher(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        """A campaign's voucher offer changed: its agents here are sent their call again
+        (its voucher steps shown or hidden)."""
+        try:
+            campaign_id = int(str(payload))
+        except ValueError:
+            log.warning("vouchers' channel: a payload that is not ours", extra={"payload": payload})
+            return
+        if self.sockets:
+            task = asyncio.create_task(self._voucher_changed(campaign_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _voucher_changed(self, campaign_id: int) -> None:
+        try:
+            async with self.pool.acquire() as conn:
+                rows = await conn.fetch(q("agents_in_campaign"), campaign_id, list(self.sockets))
+        except Exception as exc:
+            log.warning("voucher news not passed on", extra={"error": str(exc)})
+            return
+        for row in rows:
+            self._deliver(row["user_id"], {"user": row["user_id"], "kind": "voucher"})
+
     def _deliver(self, user_id: int, event: dict[str, Any]) -> None:
         task = asyncio.create_task(self._send(user_id, event))
         self._tasks.add(task)
@@ -153,3 +180,6 @@ class Hub:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, default=str, ensure_ascii=False)
+
+
+HUB = web.AppKey("hub", Hub)

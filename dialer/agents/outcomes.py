@@ -28,27 +28,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dialer.agents import presence
-from dialer.agents.screen_pop import VoucherState, announce_voucher
+from dialer.agents.screen_pop import VoucherState
+from dialer.campaigns.models import calendar_of, definition_of
 from dialer.campaigns.schemas import CampaignDefinition
 from dialer.campaigns.scripts import Guide, find_script
 from dialer.db import Connection, q
-from dialer.dnc.service import normalize
-from dialer.errors import Forbidden, ValidationFailed
-from dialer.rules.window import Calendar, window_state
+from dialer.errors import Forbidden, NotFound, ValidationFailed
+from dialer.rules.phones import mobile_number
+from dialer.rules.vocabulary import CHANNEL_CODES, OUTCOME_CODES
+from dialer.rules.window import window_state
 from dialer.vouchers import ledger, outbox
 
-CODES = (
-    "customer_busy",
-    "already_paid",
-    "do_not_call",
-    "not_subscriber",
-    "claims_cancelled",
-    "wants_cancellation",
-    "wrong_number",
-    "has_problem",
-    "pays_via_bukalapak",
-    "pays_other_channel",
-)
 # The details each code needs; any other detail is refused for it.
 NEEDS: dict[str, tuple[str, ...]] = {
     "customer_busy": ("callback_at",),
@@ -68,18 +58,6 @@ DETAILS = (
     "verified",
     "ticket",
     "channel",
-)
-CHANNELS = (
-    "autodebit",
-    "myindihome",
-    "linkaja",
-    "e-commerce",
-    "indomaret",
-    "alfamart",
-    "bank",
-    "post office",
-    "plasa telkom",
-    "other",
 )
 LIVE = ("queued", "dialing", "ringing", "in-progress")
 # Outcomes of customers who reached the voucher offer (script step 5): it counts as
@@ -112,18 +90,7 @@ class OutcomeForm(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     attempt_id: int
-    code: Literal[
-        "customer_busy",
-        "already_paid",
-        "do_not_call",
-        "not_subscriber",
-        "claims_cancelled",
-        "wants_cancellation",
-        "wrong_number",
-        "has_problem",
-        "pays_via_bukalapak",
-        "pays_other_channel",
-    ]
+    code: str = Field(json_schema_extra={"enum": list(OUTCOME_CODES)})
     hub_penerima: str = Field(min_length=1, max_length=100)
     address_valid: bool | None = None
     new_address: str | None = Field(None, min_length=5, max_length=500)
@@ -141,10 +108,17 @@ class OutcomeForm(BaseModel):
     ticket: TicketForm | None = None
     channel: str | None = None
 
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if value not in OUTCOME_CODES:
+            raise ValueError(f"is not one of {', '.join(OUTCOME_CODES)}")
+        return value
+
     @field_validator("wa_number")
     @classmethod
     def _wa(cls, value: str | None) -> str | None:
-        return None if value is None or value == "" else normalize(value, field="wa_number")
+        return None if value is None or value == "" else mobile_number(value, field="wa_number")
 
     @field_validator("callback_at")
     @classmethod
@@ -158,8 +132,8 @@ class OutcomeForm(BaseModel):
     @field_validator("channel")
     @classmethod
     def _channel(cls, value: str | None) -> str | None:
-        if value is not None and value.lower() not in CHANNELS:
-            raise ValueError(f"is not one of {', '.join(CHANNELS)}")
+        if value is not None and value.lower() not in CHANNEL_CODES:
+            raise ValueError(f"is not one of {', '.join(CHANNEL_CODES)}")
         return None if value is None else value.lower()
 
     @model_validator(mode="after")
@@ -220,7 +194,7 @@ async def record(
     call = await conn.fetchrow(q("outcome_call"), agent_id, form.attempt_id)
     if call is None:
         raise Forbidden("you can record an outcome only for the call you hold")
-    definition = CampaignDefinition.model_validate(_spec(call["definition"]))
+    definition = definition_of(call["definition"])
     details = _details(form)
     if form.code == "customer_busy":
         details |= _callback(form, definition, call, now)
@@ -272,12 +246,6 @@ async def _voucher_of(conn: Connection, outcome: Any) -> dict[str, Any] | None:
     return {"issued": True, "new": False, "voucher": dict(found)}
 
 
-def _spec(stored: dict[str, Any]) -> dict[str, Any]:
-    from dialer.campaigns.models import STORED_EXTRAS
-
-    return {k: v for k, v in stored.items() if k not in STORED_EXTRAS}
-
-
 def _details(form: OutcomeForm) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in DETAILS:
@@ -301,7 +269,7 @@ def _callback(
             "the callback time has passed",
             details=[{"field": "callback_at", "reason": "must be in the future"}],
         )
-    calendar = Calendar.from_definition(definition)
+    calendar = calendar_of(definition)
     window = window_state(calendar, call["zone"], at)
     if not window.open and (window.reason == "after_period" or window.next_open is None):
         raise ValidationFailed(
@@ -367,7 +335,7 @@ async def _effects(
         if issued.new:
             # The quota left changed: every console of the campaign shows it (and hides
             # the offer when none is left).
-            await announce_voucher(conn, campaign_id)
+            await ledger.announce(conn, campaign_id)
         return issued
     elif form.code == "wants_cancellation" and form.cancellation == "closure_request":
         await conn.execute(
@@ -428,14 +396,14 @@ def _guide(directory: Path, name: str) -> Guide:
 
 
 def load_guide(directory: Path, name: str) -> Guide:
+    """The solution guide ``name``; a 422 on the ticket's guide field when there is none
+    (a broken guide file says what is broken in it)."""
     try:
         return _guide(directory, name)
-    except Exception as exc:
-        if isinstance(exc, ValidationFailed):
-            raise
+    except NotFound as exc:
         raise ValidationFailed(
             f"no solution guide named {name!r}",
-            details=[{"field": "ticket.new.guide", "reason": str(exc)}],
+            details=[{"field": "ticket.new.guide", "reason": exc.message}],
         ) from exc
 
 

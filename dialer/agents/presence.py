@@ -45,12 +45,12 @@ def identity(agent_id: int) -> str:
 async def notify(conn: Connection, user_id: int, kind: str, **data: Any) -> None:
     """Tell the agent's console, on whichever node holds it, once this commits."""
     payload = json.dumps({"user": user_id, "kind": kind} | data, default=str)
-    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
+    await conn.execute(q("notify"), CHANNEL, payload)
 
 
 async def hold_of(conn: Connection, campaign_id: int) -> timedelta:
     """How long an answered call of the campaign may wait on hold for a free agent."""
-    definition = await conn.fetchval("SELECT definition FROM campaigns WHERE id = $1", campaign_id)
+    definition = await conn.fetchval(q("campaign_definition"), campaign_id)
     return timedelta(seconds=float((definition or {}).get("max_hold_seconds", 2.0)))
 
 

@@ -8,39 +8,16 @@ overdue), transfers and closure requests of a campaign.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
+from dialer.agents import tickets, transfers
+from dialer.auth.http import requires
 from dialer.campaigns import service as campaigns
-from dialer.errors import BadRequest, Conflict, NotFound
+from dialer.errors import BadRequest
 from dialer.keys import CLOCK, POOL
-from dialer.web import Param, api, json_response, path_id, query_int, requires
+from dialer.web import Param, api, json_response, path_id, query_int
 
 routes = web.RouteTableDef()
-TICKET_STATES = ("open", "overdue", "closed", "all")
-TICKETS = """
-SELECT k.id, k.campaign_id, t.indihome_number, t.name AS customer_name, k.tier,
-       k.existing_ref, k.guide, k.category, k.fields, k.opened_at, k.due_at, k.closed_at,
-       o.agent_id, u.username AS agent,
-       (k.closed_at IS NULL AND k.due_at IS NOT NULL AND k.due_at < $2) AS overdue
-FROM tickets k
-JOIN outcomes o ON o.id = k.outcome_id
-JOIN users u ON u.id = o.agent_id
-JOIN targets t ON t.campaign_id = k.campaign_id AND t.id = k.target_id
-WHERE k.campaign_id = $1
-  AND CASE $3::text
-        WHEN 'open' THEN k.closed_at IS NULL
-        WHEN 'overdue' THEN k.closed_at IS NULL AND k.due_at < $2
-        WHEN 'closed' THEN k.closed_at IS NOT NULL
-        ELSE true END
-ORDER BY k.due_at NULLS LAST, k.id
-LIMIT $4
-"""
-
-
-def _rows(records: list[Any]) -> list[dict[str, Any]]:
-    return [dict(r) for r in records]
 
 
 @routes.get("/api/campaigns/{name}/tickets")
@@ -53,7 +30,7 @@ def _rows(records: list[Any]) -> list[dict[str, Any]]:
         Param(
             "state",
             "which tickets: open, overdue (open past their deadline), closed or all",
-            enum=TICKET_STATES,
+            enum=tickets.STATES,
             default="open",
         ),
         Param("limit", "tickets at most (at most 5,000)", "integer", default=500),
@@ -62,22 +39,14 @@ def _rows(records: list[Any]) -> list[dict[str, Any]]:
 )
 async def list_tickets(request: web.Request) -> web.Response:
     state = request.query.get("state", "open")
-    if state not in TICKET_STATES:
-        raise BadRequest(f"state {state!r} is not one of {', '.join(TICKET_STATES)}")
+    if state not in tickets.STATES:
+        raise BadRequest(f"state {state!r} is not one of {', '.join(tickets.STATES)}")
     limit = query_int(request, "limit", 500, maximum=5000)
     now = request.app[CLOCK]()
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
-        rows = _rows(await conn.fetch(TICKETS, campaign.id, now, state, limit))
-        overdue = await conn.fetchval(
-            "SELECT count(*) FROM tickets WHERE campaign_id = $1 AND closed_at IS NULL"
-            " AND due_at < $2",
-            campaign.id,
-            now,
-        )
-    return json_response(
-        {"campaign": campaign.name, "now": now, "overdue": overdue, "tickets": rows}
-    )
+        found = await tickets.of_campaign(conn, campaign.id, state=state, limit=limit, now=now)
+    return json_response({"campaign": campaign.name, "now": now} | found)
 
 
 @routes.post("/api/tickets/{id}/close")
@@ -90,37 +59,18 @@ async def list_tickets(request: web.Request) -> web.Response:
 async def close_ticket(request: web.Request) -> web.Response:
     ticket_id = path_id(request, what="ticket")
     async with request.app[POOL].acquire() as conn:
-        row = await conn.fetchrow(
-            "UPDATE tickets SET closed_at = $2 WHERE id = $1 AND closed_at IS NULL RETURNING *",
-            ticket_id,
-            request.app[CLOCK](),
-        )
-        if row is None:
-            exists = await conn.fetchval("SELECT 1 FROM tickets WHERE id = $1", ticket_id)
-            if exists is None:
-                raise NotFound(f"no ticket {ticket_id}")
-            raise Conflict(f"ticket {ticket_id} is closed already")
-    return json_response({"ticket": dict(row)})
+        closed = await tickets.close(conn, ticket_id, now=request.app[CLOCK]())
+    return json_response({"ticket": closed})
 
 
-TRANSFERS = (
-    "SELECT x.*, u.username AS agent, t.indihome_number FROM transfers x"
-    " JOIN users u ON u.id = x.agent_id"
-    " JOIN targets t ON t.campaign_id = x.campaign_id AND t.id = x.target_id"
-    " WHERE x.campaign_id = $1 ORDER BY x.id"
-)
-CLOSURES = (
-    "SELECT c.*, t.indihome_number FROM closure_requests c"
-    " JOIN targets t ON t.campaign_id = c.campaign_id AND t.id = c.target_id"
-    " WHERE c.campaign_id = $1 ORDER BY c.id"
-)
-
-
-async def _listing(request: web.Request, sql: str, key: str) -> web.Response:
+async def _listing(request: web.Request, key: str) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
-        rows = await conn.fetch(sql, campaign.id)
-    return json_response({"campaign": campaign.name, key: _rows(rows)})
+        rows = await LISTINGS[key](conn, campaign.id)
+    return json_response({"campaign": campaign.name, key: rows})
+
+
+LISTINGS = {"transfers": transfers.of_campaign, "closure_requests": tickets.closure_requests}
 
 
 @routes.get("/api/campaigns/{name}/transfers")
@@ -130,7 +80,7 @@ async def _listing(request: web.Request, sql: str, key: str) -> web.Response:
     tag="agents",
 )
 async def list_transfers(request: web.Request) -> web.Response:
-    return await _listing(request, TRANSFERS, "transfers")
+    return await _listing(request, "transfers")
 
 
 @routes.get("/api/campaigns/{name}/closure-requests")
@@ -142,8 +92,4 @@ async def list_transfers(request: web.Request) -> web.Response:
     tag="agents",
 )
 async def list_closures(request: web.Request) -> web.Response:
-    return await _listing(request, CLOSURES, "closure_requests")
-
-
-def setup(app: web.Application) -> None:
-    app.add_routes(routes)
+    return await _listing(request, "closure_requests")

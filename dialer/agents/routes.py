@@ -14,93 +14,37 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Any
 
 from aiohttp import WSMsgType, web
-from pydantic import BaseModel, ConfigDict
 
-from dialer.agents import outcomes, presence, transfers
-from dialer.agents.bots import BotPlan, Bots, parse_odds
-from dialer.agents.calls import call_and_state, current_call
-from dialer.agents.hub import Hub
+from dialer.agents import console, outcomes, presence, transfers
+from dialer.agents.calls import current_call
+from dialer.agents.console import Change
+from dialer.agents.hub import HUB
 from dialer.agents.outcomes import OutcomeForm
-from dialer.agents.screen_pop import Pops
+from dialer.agents.screen_pop import POPS
+from dialer.auth.http import current_user, requires
 from dialer.auth.service import User
-from dialer.billing.source import make_source
-from dialer.calls.carrier import CarrierError
-from dialer.calls.pacer import node_name
-from dialer.campaigns import service as campaigns
+from dialer.background import spawn
 from dialer.campaigns.scripts import list_guides
-from dialer.db import Connection
 from dialer.errors import BadRequest, DialerError
-from dialer.keys import BACKGROUND, CARRIER, CLOCK, HUB, POOL, POPS, SETTINGS
-from dialer.rules.bahasa import GreetingHours
-from dialer.web import api, current_user, json_response, read_json, requires, validate
+from dialer.keys import CLOCK, NODE, POOL, SETTINGS
+from dialer.providers.carrier import CARRIER
+from dialer.providers.errors import ProviderError
+from dialer.web import api, json_response, read_json, validate
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 
-class Change(BaseModel):
-    """A console's request: join a campaign, change state, or both."""
-
-    model_config = ConfigDict(extra="forbid")
-    campaign: str | None = None
-    state: Literal["available", "paused", "offline"] | None = None
-
-
-async def messages_for(
-    conn: Connection, user_id: int, kind: str, pops: Pops
-) -> list[dict[str, Any]]:
-    """What the agent's console is sent for an event: the state, and the call (whose
-    voucher step shows or hides with the campaign's quota and expiry)."""
-    if kind == "state":
-        state = await presence.state_of(conn, user_id)
-        if state["attempt_id"] is None:
-            return [{"type": "state"} | state]
-    found = await call_and_state(conn, user_id, pops)  # the state read with the call
-    if found is None:
-        return [{"type": "state"} | await presence.state_of(conn, user_id)]
-    call, state = found
-    return [{"type": "state"} | state, call]
-
-
-async def change(app: web.Application, user: User, body: Change) -> dict[str, Any]:
-    """A console's request: join a campaign and/or change state. Returns the state."""
-    if body.campaign is None and body.state is None:
-        raise BadRequest("say a campaign to join, a state (available, paused, offline), or both")
-    now = app[CLOCK]()
-    taken = None
+async def _change(app: web.Application, user: User, body: Change) -> dict[str, Any]:
     async with app[POOL].acquire() as conn, conn.transaction():
-        if body.campaign is not None:
-            campaign = await campaigns.get(conn, body.campaign)
-            if campaign.state == "finished":
-                raise BadRequest(f"campaign {campaign.name} is finished")
-            await presence.join(conn, user.id, campaign.id, node_name(app[SETTINGS]), now)
-        if body.state is not None:
-            current = await presence.state_of(conn, user.id)
-            hold = None
-            if current.get("campaign"):
-                campaign = await campaigns.get(conn, current["campaign"])
-                hold = await presence.hold_of(conn, campaign.id)
-            taken = await presence.set_state(conn, user.id, body.state, now=now, hold=hold)
-        state = await presence.state_of(conn, user.id)
-    if taken is not None and taken[1]:
-        _bridge(app, taken[1], user.id)
-    return state
-
-
-def _bridge(app: web.Application, sid: str, agent_id: int) -> None:
-    async def bridge() -> None:
-        try:
-            await app[CARRIER].bridge(sid, presence.identity(agent_id))
-        except Exception as exc:
-            log.error("bridge failed", extra={"error": str(exc), "agent_id": agent_id})
-
-    task = asyncio.create_task(bridge())
-    app[BACKGROUND].add(task)
-    task.add_done_callback(app[BACKGROUND].discard)
+        changed = await console.change(conn, user.id, body, node=app[NODE], now=app[CLOCK]())
+    if changed.bridge:
+        bridge = app[CARRIER].bridge(changed.bridge, presence.identity(user.id))
+        spawn(app, bridge, what="bridge")
+    return changed.state
 
 
 @routes.get("/api/agent/me")
@@ -120,11 +64,8 @@ async def me(request: web.Request) -> web.Response:
 async def joinable(request: web.Request) -> web.Response:
     """The campaigns an agent may join: running or paused, with their titles."""
     async with request.app[POOL].acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT name, state, definition->>'title' AS title FROM campaigns"
-            " WHERE state IN ('running', 'paused') ORDER BY name"
-        )
-    return json_response({"campaigns": [dict(r) for r in rows]})
+        found = await console.joinable(conn)
+    return json_response({"campaigns": found})
 
 
 @routes.get("/api/agent/guides")
@@ -151,7 +92,7 @@ async def guides(request: web.Request) -> web.Response:
 )
 async def set_state(request: web.Request) -> web.Response:
     body = await read_json(request, Change)
-    return json_response(await change(request.app, current_user(request), body))
+    return json_response(await _change(request.app, current_user(request), body))
 
 
 @routes.post("/api/agent/outcome")
@@ -175,7 +116,7 @@ async def record_outcome(request: web.Request) -> web.Response:
             conn, form, agent_id=user.id, now=app[CLOCK](), scripts_dir=app[SETTINGS].scripts_dir
         )
     if recorded.hangup:
-        _hang_up(app, recorded.hangup)
+        spawn(app, app[CARRIER].hangup(recorded.hangup), what="hang-up")
     body = {"outcome": recorded.outcome, "recorded": recorded.new, "voucher": recorded.voucher}
     return json_response(body, status=201 if recorded.new else 200)
 
@@ -202,7 +143,7 @@ async def transfer_call(request: web.Request) -> web.Response:
     error = None
     try:
         await app[CARRIER].transfer(requested.call_sid, requested.number)
-    except CarrierError as exc:
+    except ProviderError as exc:
         error = str(exc) or type(exc).__name__
     async with app[POOL].acquire() as conn, conn.transaction():
         record = await transfers.finish(
@@ -213,18 +154,6 @@ async def transfer_call(request: web.Request) -> web.Response:
             f"the carrier could not transfer the call: {error}", details={"transfer": record}
         )
     return json_response({"transfer": record}, status=201)
-
-
-def _hang_up(app: web.Application, sid: str) -> None:
-    async def hang_up() -> None:
-        try:
-            await app[CARRIER].hangup(sid)
-        except Exception as exc:
-            log.error("hang-up failed", extra={"error": str(exc)})
-
-    task = asyncio.create_task(hang_up())
-    app[BACKGROUND].add(task)
-    task.add_done_callback(app[BACKGROUND].discard)
 
 
 @routes.get("/api/agent/ws")
@@ -247,13 +176,9 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
     hub.add(user.id, ws)
     try:
         async with app[POOL].acquire() as conn:
-            await conn.execute(
-                "UPDATE agent_states SET seen_at = $2, node = $3 WHERE user_id = $1",
-                user.id,
-                app[CLOCK](),
-                node_name(app[SETTINGS]),
+            hello = await console.connected(
+                conn, user.id, app[POPS], node=app[NODE], now=app[CLOCK]()
             )
-            hello = await messages_for(conn, user.id, "pop", app[POPS])
         await ws.send_json({"type": "hello", "agent": user.to_json()})
         for message in hello:
             await ws.send_json(message, dumps=_dumps)
@@ -276,13 +201,11 @@ async def _on_message(
         kind = body.get("type")
         if kind == "ping":
             async with app[POOL].acquire() as conn:
-                await conn.execute(
-                    "UPDATE agent_states SET seen_at = $2 WHERE user_id = $1", user.id, app[CLOCK]()
-                )
+                await console.seen(conn, user.id, app[CLOCK]())
             await ws.send_json({"type": "pong"})
         elif kind in ("join", "state"):
             fields = {k: body[k] for k in ("campaign", "state") if k in body}
-            await change(app, user, validate(Change, fields))  # the news comes via the hub
+            await _change(app, user, validate(Change, fields))  # the news comes via the hub
         else:
             raise BadRequest(f"unknown message type {kind!r}: join, state or ping")
     except json.JSONDecodeError:
@@ -293,50 +216,3 @@ async def _on_message(
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, default=str, ensure_ascii=False)
-
-
-def setup(app: web.Application) -> None:
-    async def hub(app: web.Application) -> AsyncIterator[None]:
-        async def build(user_id: int, event: dict[str, Any]) -> list[dict[str, Any]]:
-            async with app[POOL].acquire() as conn:
-                return await messages_for(conn, user_id, str(event.get("kind")), app[POPS])
-
-        settings = app[SETTINGS]
-        app[POPS] = Pops(
-            make_source(settings.billing_url, settings.billing_timeout_seconds),
-            GreetingHours.parse(
-                settings.greeting_siang_from,
-                settings.greeting_sore_from,
-                settings.greeting_malam_from,
-            ),
-            app[CLOCK],
-        )
-        app[HUB] = Hub(app[POOL], build, app[CLOCK])
-        await app[HUB].start()
-        bots = None
-        if settings.bot_agents and settings.bot_campaign:
-            plan = BotPlan(
-                settings.bot_campaign,
-                settings.bot_agents,
-                parse_odds(settings.bot_outcomes),
-                settings.bot_talk_seconds,
-            )
-            bots = Bots(
-                app[POOL],
-                app[CLOCK],
-                app[CARRIER],
-                plan,
-                settings.scripts_dir,
-                node_name(settings),
-            )
-            await bots.start()
-        try:
-            yield
-        finally:
-            if bots is not None:
-                await bots.stop()
-            await app[HUB].stop()
-            await app[POPS].billing.close()
-
-    app.cleanup_ctx.append(hub)
-    app.add_routes(routes)

@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from dialer.agents import presence
+from aiohttp import web
+
 from dialer.billing.source import Bill, BillingSource, Customer
-from dialer.campaigns.schemas import Penalty
 from dialer.clock import Clock
 from dialer.db import Connection, q
 from dialer.rules import bahasa
 from dialer.rules.money import format_rupiah
-from dialer.rules.penalty import Line, NoPenaltyRule, lines, minipack, quote
+from dialer.rules.penalty import Line, NoPenaltyRule, Penalty, lines, minipack, quote
 from dialer.rules.window import zone_info
 
 # Steps that exist only while a voucher can be offered.
@@ -61,12 +61,6 @@ class VoucherState:
             if self.available(now)
             else ("expired" if now >= self.expires_at else "quota_used_up"),
         }
-
-
-async def announce_voucher(conn: Connection, campaign_id: int) -> None:
-    """Tell every console of the campaign that the voucher offer changed (in the
-    caller's transaction: only if it commits)."""
-    await conn.execute(q("announce_voucher"), campaign_id, presence.CHANNEL)
 
 
 # ------------------------------------------------------------------------- the text
@@ -342,3 +336,6 @@ class Pops:
             now=now,
         )
         return render(facts) | {"now": now, "transfers": campaign.transfers}
+
+
+POPS = web.AppKey("pops", Pops)

@@ -18,11 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dialer.agents import presence
 from dialer.db import Connection, q
-from dialer.errors import Conflict, DialerError, Forbidden, ValidationFailed
+from dialer.errors import Conflict, Forbidden, UpstreamFailed, ValidationFailed
 
 
-class CarrierFailed(DialerError):
-    status = 502
+class CarrierFailed(UpstreamFailed):
     error_id = "carrier_failed"
 
 
@@ -92,3 +91,8 @@ async def finish(
     await conn.execute(q("target_finished"), row["campaign_id"], row["target_id"], "transferred")
     await presence.wrap_up(conn, agent_id, now=now, seconds=requested.wrap_up_seconds)
     return dict(row)
+
+
+async def of_campaign(conn: Connection, campaign_id: int) -> list[dict[str, Any]]:
+    """The campaign's transfers, with the agent and the customer's IndiHome number."""
+    return [dict(r) for r in await conn.fetch(q("campaign_transfers"), campaign_id)]

@@ -9,9 +9,9 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from dialer.auth import service
-from dialer.db import q
-from dialer.keys import CLOCK, POOL, SETTINGS, TOKEN_ID
-from dialer.web import SESSION_COOKIE, api, current_user, json_response, read_json, requires
+from dialer.auth.http import SESSION_COOKIE, TOKEN_ID, current_user, requires
+from dialer.keys import CLOCK, POOL, SETTINGS
+from dialer.web import api, json_response, read_json
 
 routes = web.RouteTableDef()
 
@@ -36,7 +36,7 @@ class UserBody(BaseModel):
 @api(
     "Log in with a username and password: a session token",
     description="The token is also set as the HttpOnly session cookie; it lasts"
-    " DIALER_SESSION_TTL_HOURS. 401 for a wrong username or password.",
+    " DIALER_SERVER__SESSION_TTL_HOURS. 401 for a wrong username or password.",
     body=LoginBody,
     tag="auth",
 )
@@ -49,7 +49,7 @@ async def login(request: web.Request) -> web.Response:
             body.username,
             body.password,
             now=request.app[CLOCK](),
-            ttl=timedelta(hours=settings.session_ttl_hours),
+            ttl=timedelta(hours=settings.server.session_ttl_hours),
         )
     response = json_response({"token": token, "expires_at": expires, "user": user.to_json()})
     response.set_cookie(
@@ -57,8 +57,8 @@ async def login(request: web.Request) -> web.Response:
         token,
         httponly=True,
         samesite="Strict",
-        max_age=settings.session_ttl_hours * 3600,
-        secure=settings.public_url.startswith("https://"),
+        max_age=settings.server.session_ttl_hours * 3600,
+        secure=settings.server.public_url.startswith("https://"),
     )
     return response
 
@@ -72,7 +72,7 @@ async def login(request: web.Request) -> web.Response:
 )
 async def logout(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
-        await conn.execute(q("revoke_token"), request[TOKEN_ID])
+        await service.revoke_token(conn, request[TOKEN_ID])
     response = json_response({"logged_out": True})
     response.del_cookie(SESSION_COOKIE)
     return response
@@ -82,9 +82,9 @@ async def logout(request: web.Request) -> web.Response:
 @requires("manager", "agent")
 @api("The caller, and the language the pages speak to them", tag="auth")
 async def me(request: web.Request) -> web.Response:
-    """The caller, and the language the pages speak to them (``DIALER_UI_LANGUAGE``)."""
+    """The caller, and the language the pages speak to them (``DIALER_UI__LANGUAGE``)."""
     return json_response(
-        current_user(request).to_json() | {"language": request.app[SETTINGS].ui_language}
+        current_user(request).to_json() | {"language": request.app[SETTINGS].ui.language}
     )
 
 
@@ -111,8 +111,8 @@ async def create_token(request: web.Request) -> web.Response:
 @api("Every user", tag="auth")
 async def list_users(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
-        records = await conn.fetch(q("list_users"))
-    return json_response({"users": [dict(r) for r in records]})
+        users = await service.list_users(conn)
+    return json_response({"users": users})
 
 
 @routes.post("/api/users")
@@ -135,7 +135,3 @@ async def create_user(request: web.Request) -> web.Response:
             display_name=body.display_name,
         )
     return json_response(user.to_json(), status=201)
-
-
-def setup(app: web.Application) -> None:
-    app.add_routes(routes)

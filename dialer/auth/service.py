@@ -11,7 +11,7 @@ import asyncpg
 
 from dialer.auth.passwords import MIN_LENGTH, hash_password, new_token, token_hash, verify_password
 from dialer.db import Connection, q
-from dialer.errors import Conflict, Unauthorized, ValidationFailed
+from dialer.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 
 ROLES = ("manager", "agent")
 # Verified against when the user does not exist, so both paths take as long.
@@ -56,6 +56,12 @@ async def create_user(
     return User(record["id"], record["username"], record["display_name"], record["role"])
 
 
+async def user_id(conn: Connection, username: str) -> int | None:
+    """The id of user ``username``, or None."""
+    found = await conn.fetchval(q("user_id"), username)
+    return None if found is None else int(found)
+
+
 async def login(
     conn: Connection, username: str, password: str, *, now: datetime, ttl: timedelta
 ) -> tuple[str, datetime, User]:
@@ -93,3 +99,26 @@ async def user_for_token(conn: Connection, token: str, *, now: datetime) -> tupl
         return None
     user = User(record["id"], record["username"], record["display_name"], record["role"])
     return user, record["token_id"]
+
+
+async def revoke_token(conn: Connection, token_id: int) -> None:
+    await conn.execute(q("revoke_token"), token_id)
+
+
+async def list_users(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in await conn.fetch(q("list_users"))]
+
+
+async def set_password(conn: Connection, username: str, password: str) -> None:
+    """Set ``username``'s password (the demo's users get theirs back on every run)."""
+    hashed = await asyncio.to_thread(hash_password, password)
+    await conn.execute(q("set_user_password"), username, hashed)
+
+
+async def token_for(conn: Connection, username: str, *, label: str) -> str:
+    """A new API token for ``username``; :class:`NotFound` when there is no such user."""
+    found = await user_id(conn, username)
+    if found is None:
+        raise NotFound(f"no user {username!r}")
+    token, _ = await issue_token(conn, found, kind="api", label=label)
+    return token

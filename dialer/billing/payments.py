@@ -21,7 +21,7 @@ from dialer.db import Connection, q
 from dialer.errors import BadRequest, ValidationFailed
 from dialer.rules.money import AmountError, parse_rupiah
 from dialer.rules.penalty import parse_bill_month
-from dialer.targets.columns import header_key
+from dialer.uploads import read_head
 
 COLUMNS = ("reference", "indihome_number", "bill_month", "amount", "channel", "paid_at")
 MAX_PROBLEMS = 1000
@@ -116,9 +116,7 @@ def parse_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], where: str) -> lis
 def read_csv(path: Path) -> list[Row]:
     """The payments of a CSV file (comma or semicolon), refused whole if a line is bad."""
     with path.open(encoding="utf-8-sig", newline="") as f:
-        first = f.readline()
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        header = [header_key(h) for h in next(csv.reader([first], delimiter=delimiter), [])]
+        _, delimiter, header = read_head(f)
         missing = [c for c in COLUMNS if c not in header]
         if missing:
             raise ValidationFailed(

@@ -17,16 +17,17 @@ from typing import Any
 
 from aiohttp import web
 
+from dialer.auth.http import current_user, requires
 from dialer.billing import payments
 from dialer.campaigns import service as campaigns
-from dialer.campaigns.schemas import Penalty
 from dialer.errors import BadRequest
 from dialer.keys import CLOCK, POOL, SETTINGS
 from dialer.rules.money import AmountError, parse_rupiah
-from dialer.rules.penalty import PRODUCTS, SEED_PENALTY, lines, parse_bill_month, quote
+from dialer.rules.penalty import SEED_PENALTY, Penalty, lines, parse_bill_month, quote
+from dialer.rules.vocabulary import PRODUCTS
 from dialer.rules.window import ZONE_NAMES, zone_info
 from dialer.uploads import receive_upload
-from dialer.web import Param, api, current_user, json_body, json_response, requires
+from dialer.web import Param, api, json_body, json_response
 
 routes = web.RouteTableDef()
 QUOTE = (
@@ -144,7 +145,7 @@ async def add_payments(request: web.Request) -> web.Response:
 async def import_payments(request: web.Request) -> web.Response:
     """A CSV file of payments (see ``payments.py``), recorded whole or refused whole."""
     async with (
-        receive_upload(request, max_bytes=request.app[SETTINGS].max_upload_bytes) as upload,
+        receive_upload(request, max_bytes=request.app[SETTINGS].server.max_upload_bytes) as upload,
         request.app[POOL].acquire() as conn,
     ):
         summary = await payments.import_file(
@@ -155,7 +156,3 @@ async def import_payments(request: web.Request) -> web.Response:
             now=request.app[CLOCK](),
         )
     return json_response(summary, status=201)
-
-
-def setup(app: web.Application) -> None:
-    app.add_routes(routes)

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from aiohttp import web
 
+from dialer.auth.http import requires
+from dialer.calls.export import export_attempts
 from dialer.calls.progress import campaign_progress
 from dialer.calls.why import why_not_summary, why_target
 from dialer.campaigns import service as campaigns
-from dialer.db import Connection, q
 from dialer.keys import CLOCK, POOL, SETTINGS
-from dialer.rules.window import zone_info
-from dialer.web import api, json_response, requires, send_csv
+from dialer.web import api, json_response, send_csv
 
 routes = web.RouteTableDef()
-EXPORT_HEADER = (
-    "attempt_id",
-    "indihome_number",
-    "msisdn",
-    "province",
-    "zone",
-    "dialled_at_utc",
-    "dialled_at_local",
-    "result",
-    "outcome",
-)
 
 
 @routes.get("/api/campaigns/{name}/progress")
@@ -45,7 +31,7 @@ async def progress(request: web.Request) -> web.Response:
             conn,
             campaign,
             now=app[CLOCK](),
-            abandon_window=timedelta(minutes=app[SETTINGS].abandon_window_minutes),
+            abandon_window=timedelta(minutes=app[SETTINGS].pacing.abandon_window_minutes),
         )
     return json_response(body)
 
@@ -90,37 +76,3 @@ async def attempts_csv(request: web.Request) -> web.StreamResponse:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, name)
         return await send_csv(request, f"{name}-attempts.csv", export_attempts(conn, campaign.id))
-
-
-async def export_attempts(
-    conn: Connection, campaign_id: int, *, batch: int = 5000
-) -> AsyncIterator[str]:
-    """The campaign's attempts as CSV text, in chunks (header first)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EXPORT_HEADER)
-    async with conn.transaction():
-        async for r in conn.cursor(q("export_attempts"), campaign_id, prefetch=batch):
-            at = r["dialled_at"]
-            writer.writerow(
-                (
-                    r["id"],
-                    r["indihome_number"],
-                    r["number"],
-                    r["province"],
-                    r["zone"],
-                    at.isoformat(),
-                    at.astimezone(zone_info(r["zone"])).isoformat(),
-                    r["result"] or r["state"],
-                    r["outcome"] or "",
-                )
-            )
-            if buffer.tell() > 64 * 1024:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-    yield buffer.getvalue()
-
-
-def setup(app: web.Application) -> None:
-    app.router.add_routes(routes)

@@ -17,6 +17,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from aiohttp import web
 from asyncpg import Record
 
 from dialer.background import Loop
@@ -170,3 +171,6 @@ class Applier:
                     if not await conn.fetchval(q("count_unapplied")):
                         return total
                 await asyncio.sleep(0.01)  # another node's applier holds some
+
+
+APPLIER = web.AppKey("applier", Applier)

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from aiohttp import web
+
 from dialer.db import Pool, q
 
 log = logging.getLogger(__name__)
@@ -90,3 +92,6 @@ class Inbox:
             if not done.done():
                 done.set_result(None)
         self.stored()
+
+
+INBOX = web.AppKey("inbox", Inbox)

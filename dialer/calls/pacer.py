@@ -14,33 +14,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import os
-import socket
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from aiohttp import web
 from asyncpg import Record, UniqueViolationError
 
 from dialer.agents import housekeeping, presence
 from dialer.calls import apply as applying
-from dialer.calls import guard, ratelimit
-from dialer.calls.carrier import Carrier, CarrierRejected, CarrierUnavailable, OutboundCall
-from dialer.campaigns.models import Campaign
+from dialer.calls import guard
+from dialer.campaigns.models import Campaign, calendar_of
 from dialer.campaigns.schemas import CampaignDefinition
 from dialer.clock import Clock
 from dialer.db import Pool, q
+from dialer.providers import ratelimit
+from dialer.providers.carrier import Carrier, OutboundCall
+from dialer.providers.errors import ProviderRejected, ProviderUnavailable
 from dialer.rules.window import Calendar, open_zones
-from dialer.settings import Settings
+from dialer.settings import PacingSettings
 
 log = logging.getLogger(__name__)
 PACER_LOCK_NAMESPACE = 0x7063  # "pc": pg_try_advisory_xact_lock(namespace, campaign id)
 BATCH_MAX = 100
 REQUEUE_AFTER_OUTAGE = timedelta(minutes=2)
-
-
-def node_name(settings: Settings) -> str:
-    return settings.node_name or f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass
@@ -56,27 +53,19 @@ class Dialer:
     """The dialling engine of one node."""
 
     pool: Pool
-    settings: Settings
+    settings: PacingSettings
     clock: Clock
     carrier: Carrier
-    node: str = ""
+    node: str
+    public_url: str
     _plans: dict[tuple[int, int], CampaignPlan] = field(default_factory=dict)
     _carrier_down_until: datetime | None = None
-
-    def __post_init__(self) -> None:
-        self.node = self.node or node_name(self.settings)
-
-    @property
-    def calls_per_second(self) -> float:
-        if self.carrier.name == "simulated":
-            return self.settings.simulator_calls_per_second
-        return self.settings.calls_per_second
 
     def plan(self, campaign: Campaign) -> CampaignPlan:
         key = (campaign.id, campaign.version)
         if key not in self._plans:
             definition = campaign.spec()
-            self._plans[key] = CampaignPlan(definition, Calendar.from_definition(definition))
+            self._plans[key] = CampaignPlan(definition, calendar_of(definition))
         return self._plans[key]
 
     async def tick(self) -> dict[str, int]:
@@ -135,7 +124,7 @@ class Dialer:
         zones = sorted(open_zones(plan.calendar, now))
         bucket = f"calls:{self.carrier.name}"
         async with self.pool.acquire() as conn, conn.transaction():
-            if not await conn.fetchval(q("try_campaign_lock"), PACER_LOCK_NAMESPACE, campaign.id):
+            if not await conn.fetchval(q("try_xact_lock"), PACER_LOCK_NAMESPACE, campaign.id):
                 return []  # another node paces this campaign right now
             await conn.execute(q("promote_due"), campaign.id, now)
             if not zones:
@@ -159,7 +148,7 @@ class Dialer:
             if want <= 0:
                 return []
             granted = await ratelimit.take(
-                conn, bucket, rate=self.calls_per_second, want=want, now=now
+                conn, bucket, rate=self.carrier.calls_per_second, want=want, now=now
             )
             if granted == 0:
                 return []
@@ -172,8 +161,8 @@ class Dialer:
     async def place(self, rows: list[Record], definition: CampaignDefinition) -> None:
         """Place the claimed attempts' calls, a few at a time."""
         limit = asyncio.Semaphore(self.settings.place_concurrency)
-        caller_id = self.settings.twilio_from_number or self.settings.simulator_caller_id
-        base = self.settings.public_url.rstrip("/")
+        caller_id = self.carrier.caller_id
+        base = self.public_url.rstrip("/")
 
         async def one(row: Record) -> None:
             attempt_id = row["id"]
@@ -193,13 +182,13 @@ class Dialer:
     async def _place_one(self, call: OutboundCall) -> None:
         try:
             sid = await self.carrier.place_call(call)
-        except CarrierRejected as exc:
+        except ProviderRejected as exc:
             log.warning(
                 "call refused by the carrier",
                 extra={"attempt_id": call.attempt_id, "error": str(exc), "code": exc.code},
             )
             await self._fail(call.attempt_id, str(exc), exc.code)
-        except CarrierUnavailable as exc:
+        except ProviderUnavailable as exc:
             now = self.clock()
             self._carrier_down_until = now + timedelta(seconds=self.settings.reconcile_seconds)
             log.error(
@@ -232,3 +221,6 @@ async def requeue_lost(pool: Pool, attempt_id: int, why: str, now: datetime) -> 
             q("requeue_target"), row["campaign_id"], row["target_id"], now + REQUEUE_AFTER_OUTAGE
         )
     return True
+
+
+DIALER = web.AppKey("dialer", Dialer)

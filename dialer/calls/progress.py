@@ -14,9 +14,9 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from dialer.calls.states import RESULTS
 from dialer.campaigns.models import Campaign
 from dialer.db import Connection, Pool, q
+from dialer.rules.vocabulary import RESULT_CODES
 
 COMPACT_LOCK = (0x6363, 1)  # "cc"
 COMPACT_SECONDS = 10
@@ -26,7 +26,7 @@ async def compact(pool: Pool) -> int:
     """Fold the running counts' appended rows (migration 0014); one node at a time (a
     node that finds the lock taken skips the round). How many rows were folded."""
     async with pool.acquire() as conn, conn.transaction():
-        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1, $2)", *COMPACT_LOCK):
+        if not await conn.fetchval(q("try_xact_lock"), *COMPACT_LOCK):
             return 0
         return int(await conn.fetchval(q("compact_counts")))
 
@@ -56,7 +56,7 @@ def shape(numbers: dict[str, Any]) -> dict[str, Any]:
             done[reason] -= n
     # A live call whose result is set (rare) is in the counts already.
     results.update(numbers["live_calls"])
-    ended = sum(n for r, n in results.items() if r in RESULTS)
+    ended = sum(n for r, n in results.items() if r in RESULT_CODES)
     answered = results["contacted"] + results["abandoned"]
     quota = int(numbers["quota"])
     guard = numbers["guard"] or {}

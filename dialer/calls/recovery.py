@@ -3,7 +3,7 @@
 On start and periodically, one node at a time (a session advisory lock):
 - callbacks stored but never applied are applied;
 - live attempts with no news for ``stale_attempt_seconds`` are settled: asked of the
-  provider when it can answer (Twilio; the simulator of this very node) and closed by
+  provider when it can (Twilio knows every call; the simulator only its own node's) and closed by
   the answer, or — never placed, unknown to the provider, or simulated by a node that
   stopped ticking — closed and their targets requeued without counting the attempt.
 
@@ -18,12 +18,12 @@ from datetime import datetime, timedelta
 
 from dialer.calls import apply as applying
 from dialer.calls.applier import apply_one
-from dialer.calls.carrier import Carrier, CarrierError
 from dialer.calls.pacer import requeue_lost
 from dialer.calls.states import CALL_STATUS, FINAL
 from dialer.clock import Clock
 from dialer.db import Pool, q
-from dialer.settings import Settings
+from dialer.providers.carrier import Carrier
+from dialer.providers.errors import ProviderError
 
 log = logging.getLogger(__name__)
 RECONCILE_LOCK = (0x7263, 1)  # "rc"
@@ -50,7 +50,7 @@ class Reconciled:
 
 
 async def reconcile(
-    pool: Pool, carrier: Carrier, clock: Clock, settings: Settings, *, node: str
+    pool: Pool, carrier: Carrier, clock: Clock, *, stale_after: timedelta, node: str
 ) -> Reconciled:
     """One reconciliation pass; see the module doc."""
     done = Reconciled()
@@ -59,7 +59,7 @@ async def reconcile(
             return done
         try:
             await _apply_stored(pool, clock(), done)
-            await _settle_stale(pool, carrier, clock, settings, node, done)
+            await _settle_stale(pool, carrier, clock, stale_after, node, done)
         finally:
             await lock_conn.fetchval(q("session_unlock"), *RECONCILE_LOCK)
     if done.events_applied or done.closed or done.requeued:
@@ -76,13 +76,11 @@ async def _apply_stored(pool: Pool, now: datetime, done: Reconciled) -> None:
 
 
 async def _settle_stale(
-    pool: Pool, carrier: Carrier, clock: Clock, settings: Settings, node: str, done: Reconciled
+    pool: Pool, carrier: Carrier, clock: Clock, stale_after: timedelta, node: str, done: Reconciled
 ) -> None:
     now = clock()
     async with pool.acquire() as conn:
-        stale = await conn.fetch(
-            q("stale_attempts"), now - timedelta(seconds=settings.stale_attempt_seconds), BATCH
-        )
+        stale = await conn.fetch(q("stale_attempts"), now - stale_after, BATCH)
     for attempt in stale:
         attempt_id, sid = attempt["id"], attempt["call_sid"]
         if sid is None:
@@ -91,7 +89,7 @@ async def _settle_stale(
             continue
         if attempt["carrier"] != carrier.name:
             continue  # placed through another carrier; its nodes will see to it
-        if carrier.name == "simulated" and attempt["node"] != node:
+        if not carrier.calls_visible_to_all_nodes and attempt["node"] != node:
             async with pool.acquire() as conn:
                 alive = await conn.fetchval(q("node_alive"), attempt["node"], now - NODE_DEAD_AFTER)
             if alive:
@@ -101,7 +99,7 @@ async def _settle_stale(
             continue
         try:
             status = await carrier.fetch_call(sid)
-        except CarrierError as exc:
+        except ProviderError as exc:
             log.warning(
                 "could not ask the carrier", extra={"attempt_id": attempt_id, "error": str(exc)}
             )

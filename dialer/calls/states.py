@@ -31,8 +31,6 @@ CALL_STATUS = {
     "failed": "failed",
     "canceled": "canceled",
 }
-# The dialer's result for a final state; it drives the retry policy.
-RESULTS = ("contacted", "busy_line", "no_answer", "failed", "machine", "abandoned", "canceled")
 _RESULT = {
     "busy": "busy_line",
     "no-answer": "no_answer",

@@ -13,10 +13,10 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from dialer.campaigns.models import Campaign
+from dialer.campaigns.models import Campaign, calendar_of
 from dialer.db import Connection, q
 from dialer.errors import NotFound
-from dialer.rules.window import ZONE_NAMES, Calendar, window_state, zone_info
+from dialer.rules.window import ZONE_NAMES, window_state, zone_info
 
 DONE = {
     "contacted": "already reached: the customer answered",
@@ -55,7 +55,7 @@ async def why_target(
 
     if campaign.state != "running":
         reason(f"campaign_{campaign.state}", f"the campaign is {campaign.state}, not running")
-    window = window_state(Calendar.from_definition(definition), t["zone"], now)
+    window = window_state(calendar_of(definition), t["zone"], now)
     if not window.open:
         reason(window.reason or "outside_window", window.message, window.next_open)
     if t["dnc_reason"] is not None:
@@ -117,7 +117,7 @@ async def why_not_summary(conn: Connection, campaign: Campaign, *, now: datetime
     A target counts once under every reason that holds for it (a finished target in a
     closed zone counts under both); ``dialable_now`` counts those with none."""
     definition = campaign.spec()
-    calendar = Calendar.from_definition(definition)
+    calendar = calendar_of(definition)
     zones = {z: window_state(calendar, z, now) for z in ZONE_NAMES}
     reasons: Counter[str] = Counter()
     total = dialable = 0

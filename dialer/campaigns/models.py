@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from asyncpg import Record
 
-if TYPE_CHECKING:
-    from dialer.campaigns.schemas import CampaignDefinition
+from dialer.campaigns.schemas import CampaignDefinition
+from dialer.rules.window import WEEKDAYS, Calendar
 
 STATES = ("draft", "running", "paused", "finished")
 # Keys the service adds to a stored definition (the script version it was checked with).
@@ -40,10 +40,7 @@ class Campaign:
 
     def spec(self) -> CampaignDefinition:
         """The stored definition, parsed (without what the service added to it)."""
-        from dialer.campaigns.schemas import CampaignDefinition
-
-        fields = {k: v for k, v in self.definition.items() if k not in STORED_EXTRAS}
-        return CampaignDefinition.model_validate(fields)
+        return definition_of(self.definition)
 
     @property
     def tiers(self) -> list[str]:
@@ -62,3 +59,22 @@ class Campaign:
             "updated_at": self.updated_at.isoformat(),
             "updated_by": self.updated_by,
         }
+
+
+def definition_of(stored: dict[str, Any]) -> CampaignDefinition:
+    """A stored definition, parsed (without what the service added to it)."""
+    return CampaignDefinition.model_validate(
+        {k: v for k, v in stored.items() if k not in STORED_EXTRAS}
+    )
+
+
+def calendar_of(definition: CampaignDefinition) -> Calendar:
+    """The calling calendar of a validated campaign definition."""
+    return Calendar(
+        windows={
+            WEEKDAYS.index(day): (w.start, w.end) for day, w in definition.calling_window.items()
+        },
+        period_start=definition.period.starts,
+        period_end=definition.period.ends,
+        skip_holidays=definition.holidays == "skip",
+    )

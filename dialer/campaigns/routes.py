@@ -6,12 +6,12 @@ from typing import Any
 
 from aiohttp import web
 
+from dialer.auth.http import current_user, requires
 from dialer.campaigns import service
 from dialer.campaigns.schemas import CampaignDefinition
-from dialer.db import q
 from dialer.errors import BadRequest, Conflict
 from dialer.keys import POOL, SETTINGS
-from dialer.web import api, current_user, json_body, json_response, requires
+from dialer.web import api, json_body, json_response
 
 routes = web.RouteTableDef()
 
@@ -28,24 +28,8 @@ async def _body(request: web.Request) -> dict[str, Any]:
 @api("Every campaign with its state, version, title and number of targets", tag="campaigns")
 async def list_campaigns(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
-        records = await conn.fetch(q("list_campaigns"))
-    return json_response(
-        {
-            "campaigns": [
-                {
-                    "id": r["id"],
-                    "name": r["name"],
-                    "state": r["state"],
-                    "version": r["version"],
-                    "title": r["definition"].get("title", ""),
-                    "targets": r["targets"],
-                    "updated_at": r["updated_at"],
-                    "updated_by": r["updated_by"],
-                }
-                for r in records
-            ]
-        }
-    )
+        found = await service.listing(conn)
+    return json_response({"campaigns": found})
 
 
 @routes.post("/api/campaigns")
@@ -62,7 +46,7 @@ async def create_campaign(request: web.Request) -> web.Response:
     data = await _body(request)
     async with request.app[POOL].acquire() as conn:
         name = data.get("name")
-        if isinstance(name, str) and await conn.fetchrow(q("get_campaign_by_name"), name):
+        if isinstance(name, str) and await service.exists(conn, name):
             raise Conflict(
                 f"campaign {name!r} exists already; PUT /api/campaigns/{name} changes it"
             )
@@ -82,7 +66,7 @@ async def create_campaign(request: web.Request) -> web.Response:
 async def get_campaign(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await service.get(conn, request.match_info["ref"])
-        targets = await conn.fetchval(q("count_targets"), campaign.id)
+        targets = await service.count_targets(conn, campaign.id)
     return json_response(campaign.to_json() | {"targets": targets})
 
 
@@ -117,11 +101,8 @@ async def update_campaign(request: web.Request) -> web.Response:
 async def list_versions(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await service.get(conn, request.match_info["ref"])
-        versions = await conn.fetch(q("list_campaign_versions"), campaign.id)
-        events = await conn.fetch(q("list_campaign_events"), campaign.id)
-    return json_response(
-        {"versions": [dict(r) for r in versions], "events": [dict(r) for r in events]}
-    )
+        history = await service.history(conn, campaign.id)
+    return json_response(history)
 
 
 async def _transition(request: web.Request, action: str) -> web.Response:
@@ -163,7 +144,3 @@ async def pause(request: web.Request) -> web.Response:
 )
 async def finish(request: web.Request) -> web.Response:
     return await _transition(request, "finish")
-
-
-def setup(app: web.Application) -> None:
-    app.add_routes(routes)

@@ -13,12 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from dialer.targets.rows import TIERS
+from dialer.rules.penalty import Penalty
+from dialer.rules.vocabulary import PRODUCTS, TIERS
+from dialer.rules.window import WEEKDAYS
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-CALL_RESULTS = ("busy_line", "no_answer", "failed", "machine", "abandoned", "canceled")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-_OFFSET = re.compile(r"^N(?:\+([0-9]))?/(\d{1,2}|last)$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]{2,79}$")
 
 
@@ -78,73 +77,6 @@ class RetryPolicy(Strict):
     machine: Retry = Retry(delay="4h", max_attempts=2)
     abandoned: Retry = Retry(delay="10m", max_attempts=3)
     canceled: Retry = Retry(delay="30m", max_attempts=2)
-
-
-class PenaltyRow(Strict):
-    """From day ``start`` to ``end`` (``N/21``, ``N+1/last``; no end = open), the
-    penalty is ``max(percent of the total, minimum)``."""
-
-    start: str
-    end: str | None = None
-    percent: Annotated[int, Field(ge=0, le=100)]
-    minimum: Annotated[int, Field(ge=0)]
-
-    @field_validator("start", "end")
-    @classmethod
-    def _offset(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_offset(value)
-        return value
-
-
-def parse_offset(text: str) -> tuple[int, int | None]:
-    """``"N+1/05"`` → ``(1, 5)``; ``"N/last"`` → ``(0, None)``."""
-    match = _OFFSET.match(text)
-    if match is None:
-        raise ValueError(f"{text!r} is not a bill-relative day like N/05, N/last or N+1/01")
-    months = int(match.group(1) or 0)
-    day = None if match.group(2) == "last" else int(match.group(2))
-    if day is not None and not 1 <= day <= 31:
-        raise ValueError(f"{text!r}: day {day} is not a day of a month")
-    return months, day
-
-
-def _next_day(offset: tuple[int, int | None]) -> tuple[int, int]:
-    months, day = offset
-    return (months + 1, 1) if day is None else (months, day + 1)
-
-
-class Penalty(Strict):
-    """The penalty schedule per product (DOMAIN.md, seed 001 step 2)."""
-
-    payable_from_day: Annotated[int, Field(ge=1, le=28)] = 5
-    due_day: Annotated[int, Field(ge=1, le=28)] = 20
-    minipack_before_day: Annotated[int, Field(ge=1, le=28)] | None = 15
-    rounding: Literal["half_up"] = "half_up"
-    internet: list[PenaltyRow] = Field(default_factory=list)
-    telephone: list[PenaltyRow] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _contiguous(self) -> Penalty:
-        for product in ("internet", "telephone"):
-            rows: list[PenaltyRow] = getattr(self, product)
-            expected: tuple[int, int] = (0, self.payable_from_day)
-            for i, row in enumerate(rows):
-                start = parse_offset(row.start)
-                if (start[0], start[1]) != expected:
-                    raise ValueError(
-                        f"{product}[{i}] starts at {row.start}; the schedule must run without"
-                        f" gaps from N/{self.payable_from_day:02d}"
-                    )
-                if row.end is None:
-                    if i != len(rows) - 1:
-                        raise ValueError(f"{product}[{i}] has no end but is not the last row")
-                    break
-                end = parse_offset(row.end)
-                if (end[0], end[1] if end[1] is not None else 99) < (start[0], start[1] or 0):
-                    raise ValueError(f"{product}[{i}] ends at {row.end}, before it starts")
-                expected = _next_day(end)
-        return self
 
 
 class Voucher(Strict):
@@ -210,7 +142,7 @@ class CampaignDefinition(Strict):
 
     name: str
     title: str = ""
-    product: Literal["internet", "telephone"]
+    product: str = Field(json_schema_extra={"enum": list(PRODUCTS)})
     tiers: list[str]
     script: str
     period: Period
@@ -230,6 +162,13 @@ class CampaignDefinition(Strict):
     whatsapp: WhatsApp
     # Where an agent may transfer a live call (seed 003); none: no transfers.
     transfers: list[TransferDestination] = Field(default_factory=list)
+
+    @field_validator("product")
+    @classmethod
+    def _product(cls, value: str) -> str:
+        if value not in PRODUCTS:
+            raise ValueError(f"{value!r} is not a product ({', '.join(PRODUCTS)})")
+        return value
 
     @field_validator("name")
     @classmethod

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from asyncpg import Record
 from pydantic import ValidationError
 
 from dialer.campaigns.models import TRANSITIONS, Campaign
@@ -155,3 +157,47 @@ async def transition(conn: Connection, ref: str | int, action: str, *, actor: st
             q("insert_campaign_event"), current.id, action, current.state, target, actor
         )
     return Campaign.from_record(record)
+
+
+async def exists(conn: Connection, name: str) -> bool:
+    return await conn.fetchrow(q("get_campaign_by_name"), name) is not None
+
+
+async def count_targets(conn: Connection, campaign_id: int) -> int:
+    return int(await conn.fetchval(q("count_targets"), campaign_id))
+
+
+async def listing(conn: Connection) -> list[dict[str, Any]]:
+    """Every campaign: state, version, title, number of targets, last change."""
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "state": r["state"],
+            "version": r["version"],
+            "title": r["definition"].get("title", ""),
+            "targets": r["targets"],
+            "updated_at": r["updated_at"],
+            "updated_by": r["updated_by"],
+        }
+        for r in await conn.fetch(q("list_campaigns"))
+    ]
+
+
+async def history(conn: Connection, campaign_id: int) -> dict[str, list[dict[str, Any]]]:
+    """A campaign's versions (each definition, what changed, who, when) and events."""
+    versions = await conn.fetch(q("list_campaign_versions"), campaign_id)
+    events = await conn.fetch(q("list_campaign_events"), campaign_id)
+    return {"versions": [dict(r) for r in versions], "events": [dict(r) for r in events]}
+
+
+async def last_attempt_at(conn: Connection, campaign_id: int) -> datetime | None:
+    """When the campaign's latest attempt was made (None before its first)."""
+    found: datetime | None = await conn.fetchval(q("last_attempt_at"), campaign_id)
+    return found
+
+
+async def zones_now(conn: Connection, campaign_id: int) -> list[Record]:
+    """Per zone: targets ready, live calls, the next retry due, targets not finished
+    (how ``dialer demo`` knows when to move its clock on)."""
+    return list(await conn.fetch(q("demo_state"), campaign_id))

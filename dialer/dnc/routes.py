@@ -5,11 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from dialer.db import q
+from dialer.auth.http import current_user, requires
 from dialer.dnc import service
 from dialer.keys import POOL, SETTINGS
+from dialer.rules.phones import mobile_number
 from dialer.uploads import receive_upload
-from dialer.web import Param, api, current_user, json_response, query_int, read_json, requires
+from dialer.web import Param, api, json_response, query_int, read_json
 
 routes = web.RouteTableDef()
 
@@ -34,16 +35,8 @@ async def list_dnc(request: web.Request) -> web.Response:
     after = request.query.get("after", "")
     limit = query_int(request, "limit", 100, minimum=1, maximum=1000)
     async with request.app[POOL].acquire() as conn:
-        records = await conn.fetch(q("list_dnc"), after, limit)
-        total = await conn.fetchval(q("count_dnc"))
-    items = [dict(r) for r in records]
-    return json_response(
-        {
-            "total": total,
-            "entries": items,
-            "next_after": items[-1]["msisdn"] if len(items) == limit else None,
-        }
-    )
+        page = await service.page(conn, after=after, limit=limit)
+    return json_response(page)
 
 
 @routes.post("/api/dnc")
@@ -66,9 +59,9 @@ async def add_dnc(request: web.Request) -> web.Response:
             source="api",
             actor=current_user(request).username,
         )
-        record = await conn.fetchrow(q("get_dnc"), number)
-    assert record is not None
-    return json_response(dict(record) | {"new": new}, status=201 if new else 200)
+        listed = await service.entry(conn, number)
+    assert listed is not None
+    return json_response(listed | {"new": new}, status=201 if new else 200)
 
 
 @routes.get("/api/dnc/{msisdn}")
@@ -79,12 +72,10 @@ async def add_dnc(request: web.Request) -> web.Response:
     tag="dnc",
 )
 async def get_dnc(request: web.Request) -> web.Response:
-    number = service.normalize(request.match_info["msisdn"])
+    number = mobile_number(request.match_info["msisdn"])
     async with request.app[POOL].acquire() as conn:
-        record = await conn.fetchrow(q("get_dnc"), number)
-    return json_response(
-        {"msisdn": number, "listed": record is not None, "entry": dict(record) if record else None}
-    )
+        listed = await service.entry(conn, number)
+    return json_response({"msisdn": number, "listed": listed is not None, "entry": listed})
 
 
 @routes.delete("/api/dnc/{msisdn}")
@@ -115,7 +106,7 @@ async def remove_dnc(request: web.Request) -> web.Response:
 async def import_dnc(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     async with (
-        receive_upload(request, max_bytes=settings.max_upload_bytes) as upload,
+        receive_upload(request, max_bytes=settings.server.max_upload_bytes) as upload,
         request.app[POOL].acquire() as conn,
     ):
         summary = await service.import_file(
@@ -125,7 +116,3 @@ async def import_dnc(request: web.Request) -> web.Response:
             actor=current_user(request).username,
         )
     return json_response(summary, status=201)
-
-
-def setup(app: web.Application) -> None:
-    app.add_routes(routes)

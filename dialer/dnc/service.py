@@ -2,40 +2,49 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 from pathlib import Path
 from typing import Any
 
 from dialer.db import Connection, q
 from dialer.errors import NotFound, ValidationFailed
-from dialer.rules.phones import normalize_mobile
-from dialer.targets.columns import ALIASES, header_key
+from dialer.rules.phones import mobile_number, normalize_mobile
+from dialer.rules.vocabulary import COLUMN_ALIASES
+from dialer.uploads import header_key, read_head
 
-_MSISDN_HEADERS = {header_key(h) for h in ("msisdn", *ALIASES["msisdn"], "number", "nomor")}
+_MSISDN_HEADERS = {header_key(h) for h in ("msisdn", *COLUMN_ALIASES["msisdn"], "number", "nomor")}
 _REASON_HEADERS = {"reason", "alasan", "keterangan", "note", "notes"}
-
-
-def normalize(raw: str, *, field: str = "msisdn") -> str:
-    number = normalize_mobile(raw)
-    if number is None:
-        raise ValidationFailed(
-            f"{raw!r} is not a valid Indonesian mobile number",
-            details=[{"field": field, "reason": "is not a valid Indonesian mobile number"}],
-        )
-    return number
 
 
 async def add(
     conn: Connection, raw: str, *, reason: str, source: str, actor: str
 ) -> tuple[str, bool]:
     """Put a number on the list; returns (E.164, whether it was new)."""
-    number = normalize(raw)
+    number = mobile_number(raw)
     added = await conn.fetchval(q("add_dnc"), number, reason, source, actor)
     return number, added is not None
 
 
+async def entry(conn: Connection, number: str) -> dict[str, Any] | None:
+    """The list's entry for an E.164 ``number``, or None when it is not listed."""
+    found = await conn.fetchrow(q("get_dnc"), number)
+    return dict(found) if found is not None else None
+
+
+async def page(conn: Connection, *, after: str, limit: int) -> dict[str, Any]:
+    """A page of the list in number order after ``after``; how many numbers it holds;
+    where the next page starts (None on the last)."""
+    items = [dict(r) for r in await conn.fetch(q("list_dnc"), after, limit)]
+    return {
+        "total": await conn.fetchval(q("count_dnc")),
+        "entries": items,
+        "next_after": items[-1]["msisdn"] if len(items) == limit else None,
+    }
+
+
 async def remove(conn: Connection, raw: str) -> str:
-    number = normalize(raw)
+    number = mobile_number(raw)
     if await conn.fetchval(q("remove_dnc"), number) is None:
         raise NotFound(f"{number} is not on the do-not-call list")
     return number
@@ -45,9 +54,7 @@ def _read(path: Path) -> tuple[list[tuple[str, str]], list[dict[str, Any]], int]
     entries: list[tuple[str, str]] = []
     rejected: list[dict[str, Any]] = []
     with path.open(encoding="utf-8-sig", newline="") as f:
-        first = f.readline()
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        header = [header_key(h) for h in next(csv.reader([first], delimiter=delimiter), [])]
+        first, delimiter, header = read_head(f)
         number_col = next((i for i, h in enumerate(header) if h in _MSISDN_HEADERS), None)
         reason_col = next((i for i, h in enumerate(header) if h in _REASON_HEADERS), None)
         start = 2
@@ -88,8 +95,6 @@ def _read(path: Path) -> tuple[list[tuple[str, str]], list[dict[str, Any]], int]
 
 async def import_file(conn: Connection, path: Path, *, source: str, actor: str) -> dict[str, Any]:
     """Add every number of a CSV file, atomically; bad lines are reported by line."""
-    import asyncio
-
     entries, rejected, rows = await asyncio.to_thread(_read, path)
     if not entries:
         raise ValidationFailed(

@@ -6,7 +6,9 @@ campaign manager's pages (``manager.html``, ``static/manager.js``: campaigns, a
 campaign's live numbers, controls and reports with their charts); ``/`` leads to the
 agent console.
 The pages call the same JSON API as everyone else, with the session cookie that
-``/api/auth/login`` sets.
+``/api/auth/login`` sets; the lists they build their forms and charts from (outcome
+codes, payment channels …) come from ``GET /api/vocabulary``, defined once on the server
+(``rules/vocabulary.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiohttp import web
+
+from dialer.auth.http import requires
+from dialer.errors import BadRequest
+from dialer.keys import SETTINGS
+from dialer.rules.vocabulary import vocabulary
+from dialer.web import Param, api, json_response
 
 HERE = Path(__file__).parent
 routes = web.RouteTableDef()
@@ -44,6 +52,21 @@ async def manager_pages(request: web.Request) -> web.StreamResponse:
     return _page("manager.html")
 
 
-def setup(app: web.Application) -> None:
-    app.add_routes(routes)
+@routes.get("/api/vocabulary")
+@requires("manager", "agent")
+@api(
+    "The product's lists — tiers, products, customer columns, outcome codes, call results,"
+    " payment channels — with labels in the page's language",
+    query=(Param("lang", "the labels' language (default: the service's)", enum=("id", "en")),),
+    tag="meta",
+)
+async def vocabulary_json(request: web.Request) -> web.Response:
+    language = request.query.get("lang") or request.app[SETTINGS].ui.language
+    if language not in ("id", "en"):
+        raise BadRequest(f"lang {language!r} is not one of id, en")
+    return json_response(vocabulary(language))
+
+
+def add_static(app: web.Application) -> None:
+    """The pages' scripts and styles under ``/static``."""
     app.router.add_static("/static", HERE / "static", append_version=False)

@@ -17,9 +17,9 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
-from dialer.calls.states import RESULTS
 from dialer.campaigns.models import Campaign
 from dialer.db import Connection, q
+from dialer.rules.vocabulary import RESULT_CODES
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -44,7 +44,7 @@ async def outcome_report(conn: Connection, campaign: Campaign, *, now: datetime)
     for r in calls:
         by_result[r["result"]] += r["n"]
         hours[r["hour"]][r["result"]] += r["n"]
-    ended = sum(by_result[r] for r in RESULTS)
+    ended = sum(by_result[r] for r in RESULT_CODES)
     human = by_result["contacted"] + by_result["abandoned"]
 
     def folded(fold: defaultdict[Any, Counter[str]]) -> list[dict[str, Any]]:
@@ -111,3 +111,8 @@ async def agent_report(conn: Connection, campaign: Campaign, *, now: datetime) -
             for r in rows
         ],
     }
+
+
+async def outcome_counts(conn: Connection, campaign_id: int) -> dict[str, int]:
+    """The outcomes recorded for the campaign, by code, most frequent first."""
+    return {r["code"]: r["n"] for r in await conn.fetch(q("outcomes_by_code"), campaign_id)}

@@ -40,15 +40,6 @@ HEARTBEAT_SECONDS = 15.0
 IDLE_SECONDS = 30.0
 CHANNEL = "dialer_live"
 LIVE_LOCK = 0x6C76  # "lv": pg_try_advisory_lock(LIVE_LOCK, campaign id)
-# The reading node's lock is its connection's: if its host dies without closing it, the
-# server notices within ~25 s (not TCP's default two hours) and the lock is free again.
-KEEPALIVE = (
-    "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3"
-)
-LET_GO = (
-    "SELECT pg_advisory_unlock_all(); RESET tcp_keepalives_idle;"
-    " RESET tcp_keepalives_interval; RESET tcp_keepalives_count"
-)
 
 
 class Live:
@@ -97,9 +88,11 @@ class Live:
             self.reading = reading
             idle = False
             try:
-                async with listening(self.pool, CHANNEL, self._on_notify) as (conn, lost):
+                async with listening(self.pool, {CHANNEL: self._on_notify}) as (conn, lost):
                     try:
-                        await conn.execute(KEEPALIVE)
+                        # The reading node's lock is its connection's: if its host dies without
+                        # closing it, the server frees the lock in ~25 s.
+                        await conn.execute(q("keep_alive"))
                         idle = await self._serve(conn, reading, lost)
                     finally:
                         reading.clear()
@@ -135,7 +128,7 @@ class Live:
     async def _round(self, conn: Connection, reading: set[int]) -> None:
         watched = self.watched
         for campaign_id in sorted(reading - watched):
-            await conn.fetchval("SELECT pg_advisory_unlock($1, $2)", LIVE_LOCK, campaign_id)
+            await conn.fetchval(q("session_unlock"), LIVE_LOCK, campaign_id)
             reading.discard(campaign_id)
         now = self.clock()
         quiet = asyncio.get_running_loop().time() - 2 * LIVE_SECONDS
@@ -143,9 +136,7 @@ class Live:
             if campaign_id not in reading:
                 if self._heard.get(campaign_id, float("-inf")) > quiet:
                     continue  # another node reads it
-                if not await conn.fetchval(
-                    "SELECT pg_try_advisory_lock($1, $2)", LIVE_LOCK, campaign_id
-                ):
+                if not await conn.fetchval(q("try_session_lock"), LIVE_LOCK, campaign_id):
                     continue
                 reading.add(campaign_id)
             try:
@@ -197,7 +188,7 @@ async def _let_go(conn: Connection) -> None:
     if conn.is_closed():
         return
     try:
-        await conn.execute(LET_GO)
+        await conn.execute(q("let_go"))
     except BaseException:
         conn.terminate()
         raise
@@ -227,3 +218,6 @@ async def stream(request: web.Request, live: Live, campaign_id: int) -> web.Stre
     finally:
         live.leave(campaign_id, queue)
     return response
+
+
+LIVE = web.AppKey("live", Live)

@@ -15,16 +15,16 @@ progress as server-sent events, every second (``reports/live.py``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from datetime import timedelta
 
 from aiohttp import web
 
+from dialer.auth.http import requires
 from dialer.campaigns import service as campaigns
 from dialer.errors import BadRequest
-from dialer.keys import CLOCK, LIVE, POOL, SETTINGS
+from dialer.keys import CLOCK, POOL
 from dialer.reports import calls, crm, downloads, live, vouchers
-from dialer.web import Param, api, json_response, query_int, requires, send_csv
+from dialer.reports.live import LIVE
+from dialer.web import Param, api, json_response, query_int, send_csv
 
 routes = web.RouteTableDef()
 ZONE = Param(
@@ -202,17 +202,3 @@ async def live_progress(request: web.Request) -> web.StreamResponse:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
     return await live.stream(request, request.app[LIVE], campaign.id)
-
-
-def setup(app: web.Application) -> None:
-    async def watchers(app: web.Application) -> AsyncIterator[None]:
-        app[LIVE] = live.Live(
-            app[POOL],
-            app[CLOCK],
-            timedelta(minutes=app[SETTINGS].abandon_window_minutes),
-        )
-        yield
-        await app[LIVE].close()
-
-    app.cleanup_ctx.append(watchers)
-    app.router.add_routes(routes)

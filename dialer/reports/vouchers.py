@@ -103,3 +103,10 @@ async def voucher_report(
             "items": [{k: v for k, v in dict(r).items() if k != "total"} for r in flagged],
         },
     }
+
+
+async def voucher_funnel(conn: Connection, campaign_id: int) -> dict[str, int]:
+    """Vouchers issued, then how far each got: the campaign's bottom line."""
+    row = await conn.fetchrow(q("voucher_funnel"), campaign_id)
+    assert row is not None
+    return dict(row)

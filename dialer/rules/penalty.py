@@ -16,13 +16,15 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from dialer.campaigns.schemas import Penalty, PenaltyRow, parse_offset
-from dialer.errors import BadRequest, DialerError
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from dialer.errors import InvalidValue, NotApplicable
 from dialer.rules.money import format_rupiah
+from dialer.rules.vocabulary import PRODUCTS
 
-PRODUCTS = ("internet", "telephone")
+_OFFSET = re.compile(r"^N(?:\+([0-9]))?/(\d{1,2}|last)$")
 MONTHS = (
     "January",
     "February",
@@ -38,6 +40,78 @@ MONTHS = (
     "December",
 )
 _BILL_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PenaltyRow(_Strict):
+    """From day ``start`` to ``end`` (``N/21``, ``N+1/last``; no end = open), the
+    penalty is ``max(percent of the total, minimum)``."""
+
+    start: str
+    end: str | None = None
+    percent: Annotated[int, Field(ge=0, le=100)]
+    minimum: Annotated[int, Field(ge=0)]
+
+    @field_validator("start", "end")
+    @classmethod
+    def _offset(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_offset(value)
+        return value
+
+
+def parse_offset(text: str) -> tuple[int, int | None]:
+    """``"N+1/05"`` → ``(1, 5)``; ``"N/last"`` → ``(0, None)``."""
+    match = _OFFSET.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a bill-relative day like N/05, N/last or N+1/01")
+    months = int(match.group(1) or 0)
+    day = None if match.group(2) == "last" else int(match.group(2))
+    if day is not None and not 1 <= day <= 31:
+        raise ValueError(f"{text!r}: day {day} is not a day of a month")
+    return months, day
+
+
+def _next_day(offset: tuple[int, int | None]) -> tuple[int, int]:
+    months, day = offset
+    return (months + 1, 1) if day is None else (months, day + 1)
+
+
+class Penalty(_Strict):
+    """The penalty schedule per product (DOMAIN.md, seed 001 step 2)."""
+
+    payable_from_day: Annotated[int, Field(ge=1, le=28)] = 5
+    due_day: Annotated[int, Field(ge=1, le=28)] = 20
+    minipack_before_day: Annotated[int, Field(ge=1, le=28)] | None = 15
+    rounding: Literal["half_up"] = "half_up"
+    internet: list[PenaltyRow] = Field(default_factory=list)
+    telephone: list[PenaltyRow] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _contiguous(self) -> Penalty:
+        for product in ("internet", "telephone"):
+            rows: list[PenaltyRow] = getattr(self, product)
+            expected: tuple[int, int] = (0, self.payable_from_day)
+            for i, row in enumerate(rows):
+                start = parse_offset(row.start)
+                if (start[0], start[1]) != expected:
+                    raise ValueError(
+                        f"{product}[{i}] starts at {row.start}; the schedule must run without"
+                        f" gaps from N/{self.payable_from_day:02d}"
+                    )
+                if row.end is None:
+                    if i != len(rows) - 1:
+                        raise ValueError(f"{product}[{i}] has no end but is not the last row")
+                    break
+                end = parse_offset(row.end)
+                if (end[0], end[1] if end[1] is not None else 99) < (start[0], start[1] or 0):
+                    raise ValueError(f"{product}[{i}] ends at {row.end}, before it starts")
+                expected = _next_day(end)
+        return self
+
 
 # The seed's schedule (DOMAIN.md, "Money and penalties"): the default where no campaign
 # is named. The seed campaign's TOML carries the same rows (a test keeps them equal).
@@ -61,10 +135,9 @@ SEED_PENALTY = Penalty.model_validate(
 )
 
 
-class NoPenaltyRule(DialerError):
+class NoPenaltyRule(NotApplicable):
     """The schedule defines no penalty for that payment date."""
 
-    status = 422
     error_id = "no_penalty_rule"
 
 
@@ -72,9 +145,9 @@ def parse_bill_month(text: str) -> date:
     """``"2022-09"`` → 1 September 2022."""
     match = _BILL_MONTH.match(text.strip())
     if match is None or not 1 <= int(match.group(2)) <= 12:
-        raise BadRequest(f"bill month {text!r} is not a month like 2022-09")
+        raise InvalidValue(f"bill month {text!r} is not a month like 2022-09")
     if not 1900 <= int(match.group(1)) <= 9000:
-        raise BadRequest(f"bill month {text!r} is not a month between 1900 and 9000")
+        raise InvalidValue(f"bill month {text!r} is not a month between 1900 and 9000")
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 
@@ -149,14 +222,14 @@ class Line:
 
 def _rows(schedule: Penalty, product: str) -> list[PenaltyRow]:
     if product not in PRODUCTS:
-        raise BadRequest(f"product {product!r} is not one of {', '.join(PRODUCTS)}")
+        raise InvalidValue(f"product {product!r} is not one of {', '.join(PRODUCTS)}")
     rows: list[PenaltyRow] = getattr(schedule, product)
     return rows
 
 
 def _check_total(total: int) -> None:
     if total < 0:
-        raise BadRequest(f"the bill total {total} is negative: amounts are whole rupiah, ≥ 0")
+        raise InvalidValue(f"the bill total {total} is negative: amounts are whole rupiah, ≥ 0")
 
 
 def lines(schedule: Penalty, product: str, total: int, bill_month: date) -> list[Line]:

@@ -14,6 +14,8 @@ import re
 import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumberType
 
+from dialer.errors import ValidationFailed
+
 _ID = PhoneMetadata.metadata_for_region("ID")
 assert _ID is not None and _ID.mobile is not None
 assert _ID.mobile.national_number_pattern is not None
@@ -93,6 +95,18 @@ def normalize_mobile(raw: str) -> str | None:
     ):
         return "+62" + national
     return None
+
+
+def mobile_number(raw: str, *, field: str = "msisdn") -> str:
+    """An Indonesian mobile number as E.164, or :class:`ValidationFailed` naming
+    ``field`` (a number a person typed: the DNC list, the WA number confirmed)."""
+    number = normalize_mobile(raw)
+    if number is None:
+        raise ValidationFailed(
+            f"{raw!r} is not a valid Indonesian mobile number",
+            details=[{"field": field, "reason": "is not a valid Indonesian mobile number"}],
+        )
+    return number
 
 
 def mask(e164: str) -> str:

@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from dialer.campaigns.schemas import WEEKDAYS, CampaignDefinition
 from dialer.rules.zones import ZONES
 
 ZONE_NAMES: tuple[str, ...] = ("WIB", "WITA", "WIT")
+# A campaign's calling days, as its definition names them (0 = Monday).
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REASONS: tuple[str, ...] = (
     "before_period",
     "after_period",
@@ -79,19 +80,6 @@ class Calendar:
                 raise ValueError(f"{_DAY_NAMES[weekday]}: the calling hours end before they start")
         if self.period_end < self.period_start:
             raise ValueError("the period ends before it starts")
-
-    @classmethod
-    def from_definition(cls, definition: CampaignDefinition) -> Calendar:
-        """The calendar of a validated campaign definition."""
-        return cls(
-            windows={
-                WEEKDAYS.index(day): (w.start, w.end)
-                for day, w in definition.calling_window.items()
-            },
-            period_start=definition.period.starts,
-            period_end=definition.period.ends,
-            skip_holidays=definition.holidays == "skip",
-        )
 
     @property
     def begins(self) -> datetime:

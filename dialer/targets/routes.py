@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from aiohttp import web
-from asyncpg import Record
 
+from dialer.auth.http import current_user, requires
 from dialer.campaigns import service as campaigns
-from dialer.db import Connection, q
-from dialer.errors import NotFound
 from dialer.keys import POOL, SETTINGS
+from dialer.targets import imports
 from dialer.targets.service import import_targets
 from dialer.uploads import receive_upload
-from dialer.web import Param, api, current_user, json_response, path_id, query_int, requires
+from dialer.web import Param, api, json_response, path_id, query_int, send_csv
 
 routes = web.RouteTableDef()
-PAGE = 1000
 
 
 @routes.post("/api/campaigns/{ref}/targets")
@@ -37,7 +32,7 @@ async def upload_targets(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["ref"])
-        async with receive_upload(request, max_bytes=settings.max_upload_bytes) as upload:
+        async with receive_upload(request, max_bytes=settings.server.max_upload_bytes) as upload:
             summary = await import_targets(
                 conn,
                 campaign_id=campaign.id,
@@ -46,7 +41,7 @@ async def upload_targets(request: web.Request) -> web.Response:
                 filename=upload.filename,
                 actor=current_user(request).username,
                 mapping=upload.json_field("mapping"),
-                chunk_rows=settings.import_chunk_rows,
+                chunk_rows=settings.server.import_chunk_rows,
             )
     body = summary.to_json() | {
         "rejected_csv": f"/api/imports/{summary.import_id}/rejected.csv",
@@ -60,15 +55,8 @@ async def upload_targets(request: web.Request) -> web.Response:
 async def list_imports(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["ref"])
-        records = await conn.fetch(q("list_imports"), campaign.id)
-    return json_response({"imports": [dict(r) for r in records]})
-
-
-async def _import_or_404(conn: Connection, import_id: int) -> Record:
-    record = await conn.fetchrow(q("get_import"), import_id)
-    if record is None:
-        raise NotFound(f"no import {import_id}")
-    return record
+        found = await imports.of_campaign(conn, campaign.id)
+    return json_response({"imports": found})
 
 
 @routes.get("/api/imports/{id:\\d+}")
@@ -80,17 +68,8 @@ async def _import_or_404(conn: Connection, import_id: int) -> Record:
 async def get_import(request: web.Request) -> web.Response:
     import_id = path_id(request, what="import")
     async with request.app[POOL].acquire() as conn:
-        record = await _import_or_404(conn, import_id)
-        rejected = await conn.fetch(q("import_rejections"), import_id, 0, PAGE)
-    return json_response(
-        dict(record)
-        | {
-            "rejected": [
-                {"line": r["line"], **reason} for r in rejected for reason in r["reasons"]
-            ],
-            "rejected_csv": f"/api/imports/{import_id}/rejected.csv",
-        }
-    )
+        found = await imports.summary(conn, import_id)
+    return json_response(found)
 
 
 @routes.get("/api/imports/{id:\\d+}/rejected.csv")
@@ -104,29 +83,9 @@ async def rejected_csv(request: web.Request) -> web.StreamResponse:
     """Every rejected row as it came, with its line and reasons, streamed."""
     import_id = path_id(request, what="import")
     async with request.app[POOL].acquire() as conn:
-        record = await _import_or_404(conn, import_id)
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": "text/csv; charset=utf-8",
-                "Content-Disposition": f'attachment; filename="rejected-{import_id}.csv"',
-            }
-        )
-        await response.prepare(request)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["line", "errors", *record["header"]])
-        after = 0
-        while rows := await conn.fetch(q("import_rejections"), import_id, after, PAGE):
-            for row in rows:
-                errors = "; ".join(f"{r['field']}: {r['reason']}" for r in row["reasons"])
-                writer.writerow([row["line"], errors, *row["raw"]])
-            after = rows[-1]["line"]
-            await response.write(buffer.getvalue().encode())
-            buffer.seek(0)
-            buffer.truncate()
-        await response.write(buffer.getvalue().encode())
-    await response.write_eof()
-    return response
+        found = await imports.get(conn, import_id)
+        chunks = imports.rejected_csv(conn, found["header"], import_id)
+        return await send_csv(request, f"rejected-{import_id}.csv", chunks)
 
 
 @routes.get("/api/campaigns/{ref}/targets")
@@ -144,15 +103,8 @@ async def rejected_csv(request: web.Request) -> web.StreamResponse:
 )
 async def list_targets(request: web.Request) -> web.Response:
     after = query_int(request, "after", 0)
-    limit = query_int(request, "limit", 100, minimum=1, maximum=PAGE)
+    limit = query_int(request, "limit", 100, minimum=1, maximum=imports.PAGE)
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["ref"])
-        records = await conn.fetch(q("list_targets"), campaign.id, after, limit)
-    items = [dict(r) for r in records]
-    return json_response(
-        {"targets": items, "next_after": items[-1]["id"] if len(items) == limit else None}
-    )
-
-
-def setup(app: web.Application) -> None:
-    app.add_routes(routes)
+        page = await imports.targets_page(conn, campaign.id, after=after, limit=limit)
+    return json_response(page)

@@ -17,10 +17,10 @@ from typing import Any
 
 from dialer.rules.money import AmountError, parse_rupiah
 from dialer.rules.phones import normalize_mobile
+from dialer.rules.vocabulary import CUSTOMER_COLUMNS, TIERS
 from dialer.rules.zones import province_zone
-from dialer.targets.columns import FIELDS, HeaderMap
+from dialer.targets.columns import HeaderMap
 
-TIERS = ("Diamond", "Platinum", "Gold", "Silver")
 _TIER = {t.lower(): t for t in TIERS}
 PRODUCT_ALIASES = {
     "internet": "internet",
@@ -64,7 +64,6 @@ Staged = tuple[
     list[str],
 ]
 Reason = tuple[str, str]
-COLUMNS = FIELDS  # the order validate() reads the cells in
 
 
 def _tier(text: str) -> str | None:
@@ -128,11 +127,13 @@ class RowValidator:
         ix = self.header.index
         self._width = self.header.width
         # An absent column reads the empty cell appended after the last one.
-        self._ix: tuple[int, ...] = tuple(ix.get(name, self._width) for name in COLUMNS)
+        self._ix: tuple[int, ...] = tuple(ix.get(name, self._width) for name in CUSTOMER_COLUMNS)
         self._pad = any(i == self._width for i in self._ix)
         self._cells = itemgetter(*self._ix)
         # The usual layout, every column in its place: the cells are the row itself.
-        self._in_order = self._ix == tuple(range(len(COLUMNS))) == tuple(range(self._width))
+        self._in_order = (
+            self._ix == tuple(range(len(CUSTOMER_COLUMNS))) == tuple(range(self._width))
+        )
 
     def validate(self, line: int, values: list[str]) -> tuple[Staged | None, list[Reason]]:
         """``(staged row, [])`` for a valid row, ``(None, reasons)`` otherwise.

@@ -25,26 +25,20 @@ from typing import IO, Any
 
 from dialer.db import Connection, q
 from dialer.errors import ValidationFailed
+from dialer.rules.vocabulary import CUSTOMER_COLUMNS
 from dialer.targets.feed import Feed, Rejection
 from dialer.targets.reader import sha256_file
 
+# The targets table's columns a COPY fills, in the order of a staged row (``rows.py``):
+# the customer's columns with the zone worked out from the province after it.
+_ZONE_AFTER = CUSTOMER_COLUMNS.index("province") + 1
 TARGET_COLUMNS = (
     "campaign_id",
     "import_id",
     "line",
-    "customer_id",
-    "name",
-    "indihome_number",
-    "msisdn",
-    "wa_number",
-    "tier",
-    "product",
-    "address",
-    "province",
+    *CUSTOMER_COLUMNS[:_ZONE_AFTER],
     "zone",
-    "bill_month",
-    "bill_amount",
-    "payment_channels",
+    *CUSTOMER_COLUMNS[_ZONE_AFTER:],
 )
 log = logging.getLogger(__name__)
 REJECTED_IN_SUMMARY = 1000
@@ -113,9 +107,7 @@ async def import_targets(
     await feed.start()
     try:
         async with conn.transaction():
-            await conn.execute(
-                "SELECT pg_advisory_xact_lock($1, $2)", IMPORT_LOCK_NAMESPACE, campaign_id
-            )
+            await conn.execute(q("import_lock"), IMPORT_LOCK_NAMESPACE, campaign_id)
             digest = sha256_file(path)
             record = await conn.fetchrow(
                 q("insert_import"),
@@ -160,9 +152,7 @@ async def import_targets(
             )
             # The COPY into the partition fires no counting trigger (migration 0014).
             await conn.execute(q("count_imported_targets"), campaign_id, summary.accepted)
-        # Statistics now, not when autovacuum comes round: the dialer's first claims on
-        # the new rows are planned from them.
-        await conn.execute(f'ANALYZE "{partition}"')
+        await conn.execute(q("analyze_targets"), campaign_id)
         log.info(
             "targets imported",
             extra={"campaign_id": campaign_id, "file": filename, "actor": actor}

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from dialer.agents.screen_pop import announce_voucher
 from dialer.db import Pool, q
+from dialer.vouchers.ledger import announce
 
 log = logging.getLogger(__name__)
 EXPIRY_LOCK = (0x7663, 1)  # "vc"
@@ -21,7 +21,7 @@ EXPIRY_LOCK = (0x7663, 1)  # "vc"
 async def sweep(pool: Pool, now: datetime) -> dict[str, int]:
     """Expire and lapse what is due; how many of each (zeros when another node runs)."""
     async with pool.acquire() as conn, conn.transaction():
-        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1, $2)", *EXPIRY_LOCK):
+        if not await conn.fetchval(q("try_xact_lock"), *EXPIRY_LOCK):
             return {"expired": 0, "lapsed": 0}
         expired = await conn.fetch(q("expire_vouchers"), now)
         lapsed = await conn.fetch(q("lapse_vouchers"), now)
@@ -34,7 +34,7 @@ async def sweep(pool: Pool, now: datetime) -> dict[str, int]:
         for campaign_id in sorted({r["campaign_id"] for r in lapsed}):
             returned = sum(1 for r in lapsed if r["campaign_id"] == campaign_id)
             await conn.execute(q("return_voucher_places"), campaign_id, returned)
-            await announce_voucher(conn, campaign_id)
+            await announce(conn, campaign_id)
     if events:
         log.info(
             "vouchers expired or lapsed", extra={"expired": len(expired), "lapsed": len(lapsed)}

@@ -14,6 +14,7 @@ again). Every change is a ``voucher_events`` row with its actor.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import re
 import secrets
@@ -24,10 +25,15 @@ from typing import Any
 
 import asyncpg
 
+from dialer.campaigns.models import Campaign
 from dialer.db import Connection, q
-from dialer.errors import Conflict, ValidationFailed
-from dialer.targets.columns import header_key
+from dialer.errors import Conflict, NotFound, ValidationFailed
+from dialer.uploads import read_head
 
+# Announced on (``announce``) when a campaign's voucher offer may have changed: a
+# voucher issued, voided or lapsed. The agents' hub listens, so every console of the
+# campaign shows the quota left or hides the offer.
+CHANNEL = "dialer_vouchers"
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,39}$")
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 HEADERS = {"code", "kode", "voucher", "kode_voucher", "voucher_code"}
@@ -107,6 +113,12 @@ async def issue(
     return Issue(False, reason=result)
 
 
+async def announce(conn: Connection, campaign_id: int) -> None:
+    """Say that campaign ``campaign_id``'s voucher offer changed, once the caller's
+    transaction commits (and only if it does)."""
+    await conn.execute(q("notify"), CHANNEL, str(campaign_id))
+
+
 async def record_event(
     conn: Connection,
     voucher_id: int,
@@ -116,6 +128,25 @@ async def record_event(
     details: dict[str, Any] | None = None,
 ) -> None:
     await conn.execute(q("insert_voucher_event"), voucher_id, event, actor, at, details or {})
+
+
+async def of_campaign(conn: Connection, campaign: Campaign) -> dict[str, Any]:
+    """The campaign's quota, how much of it is taken, its code pool, and every voucher
+    with its state and the customer's IndiHome number."""
+    pool = await conn.fetchrow(q("voucher_pool"), campaign.id)
+    taken = await conn.fetchval(q("vouchers_taken"), campaign.id)
+    rows = await conn.fetch(q("campaign_vouchers"), campaign.id)
+    spec = campaign.spec().voucher
+    return {
+        "campaign": campaign.name,
+        "quota": spec.quota,
+        "issued": taken,
+        "left": max(spec.quota - taken, 0),
+        "expires": spec.expires,
+        "codes": spec.codes,
+        "pool": dict(pool) if pool else None,
+        "vouchers": [dict(r) for r in rows],
+    }
 
 
 # ----------------------------------------------------------------------- the pool
@@ -129,9 +160,7 @@ def read_codes(path: Path) -> tuple[list[tuple[int, str]], list[dict[str, Any]],
     seen: dict[str, int] = {}
     rows = 0
     with path.open(encoding="utf-8-sig", newline="") as f:
-        first = f.readline()
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        header = [header_key(h) for h in next(csv.reader([first], delimiter=delimiter), [])]
+        first, delimiter, header = read_head(f)
         column = next((i for i, h in enumerate(header) if h in HEADERS), None)
         start = 2
         if column is None:
@@ -167,8 +196,6 @@ async def import_codes(
 ) -> dict[str, Any]:
     """Add a file's codes to the campaign's pool in one transaction; codes known already
     (in any campaign) and bad lines are reported by line, never added."""
-    import asyncio
-
     good, problems, rows = await asyncio.to_thread(read_codes, path)
     if not good:
         raise ValidationFailed(
@@ -204,6 +231,26 @@ async def import_codes(
 COUNTED = ("issued", "sent", "delivered", "read", "failed")  # hold a place of the quota
 
 
+async def void_voucher(
+    conn: Connection, voucher_id: int, *, reason: str, actor: str, now: datetime
+) -> dict[str, Any]:
+    """Void voucher ``voucher_id`` (the caller owns the transaction); see :func:`void`."""
+    voucher = await conn.fetchrow(q("lock_voucher"), voucher_id)
+    if voucher is None:
+        raise NotFound(f"no voucher {voucher_id}")
+    return await void(conn, voucher, reason=reason, actor=actor, now=now)
+
+
+async def void_code(
+    conn: Connection, code: str, *, reason: str, actor: str, now: datetime
+) -> dict[str, Any]:
+    """Void the voucher with ``code`` (the caller owns the transaction); see :func:`void`."""
+    voucher = await conn.fetchrow(q("lock_voucher_by_code"), code.strip().upper())
+    if voucher is None:
+        raise NotFound(f"no voucher with the code {code!r}")
+    return await void(conn, voucher, reason=reason, actor=actor, now=now)
+
+
 async def void(
     conn: Connection, voucher: Any, *, reason: str, actor: str, now: datetime
 ) -> dict[str, Any]:
@@ -211,8 +258,6 @@ async def void(
     its message is not sent if it has not been yet, and its place returns to the quota
     (the consoles of the campaign are told: the offer may come back). Voiding twice is
     one voiding; a redeemed, expired or lapsed voucher can't be voided."""
-    from dialer.agents.screen_pop import announce_voucher
-
     if voucher["state"] == "voided":
         return dict(voucher)
     if voucher["state"] not in COUNTED:
@@ -224,5 +269,5 @@ async def void(
         conn, voucher["id"], "voided", actor, now, {"reason": reason, "messages_held": held}
     )
     await conn.execute(q("return_voucher_places"), voucher["campaign_id"], 1)
-    await announce_voucher(conn, voucher["campaign_id"])
+    await announce(conn, voucher["campaign_id"])
     return dict(row)

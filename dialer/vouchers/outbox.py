@@ -23,22 +23,20 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
+from aiohttp import web
+
 from dialer.background import Loop
-from dialer.calls import ratelimit
 from dialer.clock import Clock
 from dialer.db import Connection, Pool, q
 from dialer.errors import Conflict, NotFound
+from dialer.providers import ratelimit
+from dialer.providers.errors import ProviderRejected, ProviderUnavailable
+from dialer.providers.messenger import Messenger, OutboundMessage
 from dialer.rules import bahasa
 from dialer.rules.money import format_rupiah
 from dialer.rules.window import zone_info
-from dialer.settings import Settings
+from dialer.settings import WhatsAppSettings
 from dialer.vouchers import ledger
-from dialer.vouchers.messenger import (
-    Messenger,
-    MessengerRejected,
-    MessengerUnavailable,
-    OutboundMessage,
-)
 
 log = logging.getLogger(__name__)
 BUCKET = "whatsapp"
@@ -127,9 +125,7 @@ async def resend(
         raise NotFound(f"no voucher {voucher_id}")
     if voucher["state"] in ("redeemed", "expired", "lapsed", "voided"):
         raise Conflict(f"voucher {voucher_id} is {voucher['state']}: nothing to resend")
-    definition = await conn.fetchval(
-        "SELECT definition FROM campaigns WHERE id = $1", voucher["campaign_id"]
-    )
+    definition = await conn.fetchval(q("campaign_definition"), voucher["campaign_id"])
     found = dict(voucher)
     details: dict[str, Any] = {}
     if wa_number and wa_number != voucher["wa_number"]:
@@ -149,7 +145,7 @@ class Sender:
         pool: Pool,
         clock: Clock,
         messenger: Messenger,
-        settings: Settings,
+        settings: WhatsAppSettings,
         *,
         poll: float = 0.5,
     ) -> None:
@@ -172,11 +168,11 @@ class Sender:
         """Send the messages due now (within the rate limit); how many were tried."""
         now = self.clock()
         async with self.pool.acquire() as conn:
-            stuck = now - timedelta(seconds=self.settings.message_stuck_seconds)
+            stuck = now - timedelta(seconds=self.settings.stuck_seconds)
             await conn.execute(q("requeue_stuck_messages"), now, stuck)
             async with conn.transaction():
                 granted = await ratelimit.take(
-                    conn, BUCKET, rate=self.settings.messages_per_second, want=limit, now=now
+                    conn, BUCKET, rate=self.messenger.messages_per_second, want=limit, now=now
                 )
                 claimed = await conn.fetch(q("claim_messages"), now, granted) if granted else []
                 await ratelimit.give_back(conn, BUCKET, granted - len(claimed))
@@ -190,20 +186,20 @@ class Sender:
         )
         try:
             sid = await self.messenger.send(message)
-        except MessengerRejected as exc:
+        except ProviderRejected as exc:
             await self._fail(row, str(exc))
             return
-        except MessengerUnavailable as exc:
+        except ProviderUnavailable as exc:
             await self._retry(row, str(exc))
             return
         async with self.pool.acquire() as conn:
             await conn.execute(q("message_sent"), row["id"], sid, self.clock())
 
     async def _retry(self, row: Any, error: str) -> None:
-        if row["tries"] >= self.settings.message_max_tries:
+        if row["tries"] >= self.settings.max_tries:
             await self._fail(row, f"gave up after {row['tries']} tries: {error}")
             return
-        base = self.settings.carrier_backoff_seconds * 2 ** (row["tries"] - 1)
+        base = self.settings.backoff_seconds * 2 ** (row["tries"] - 1)
         delay = random.uniform(base / 2, base)
         async with self.pool.acquire() as conn:
             await conn.execute(
@@ -270,3 +266,11 @@ async def apply_status(
         effect = "applied"
     await conn.execute(q("mark_message_event"), event_id, effect)
     return effect
+
+
+SENDER = web.AppKey("sender", Sender)
+
+
+async def messages_moving(conn: Connection, campaign_id: int) -> int:
+    """The campaign's messages not yet with WhatsApp (pending, sending, queued)."""
+    return int(await conn.fetchval(q("messages_moving"), campaign_id))

@@ -1,11 +1,9 @@
 """Redemptions from the partner: matched to issued codes, once each, flagged otherwise.
 
 By callback — ``POST /partner/redemptions``, a JSON body ``{"reference", "code",
-"redeemed_at", "amount"?}`` signed with the shared secret: ``X-Partner-Timestamp``
-(Unix seconds) and ``X-Partner-Signature``, the hex HMAC-SHA256 of
-``"{timestamp}.{body}"``; a timestamp more than ``partner_tolerance_seconds`` from now
-is refused (a replayed request), and so is a wrong signature (403, nothing stored) —
-or by the partner's report file (CSV: reference, code, redeemed_at[, amount]).
+"redeemed_at", "amount"?}`` signed with the shared secret (``providers/signing.py``;
+a stale timestamp or a wrong signature is a 403, nothing stored) — or by the partner's
+report file (CSV: reference, code, redeemed_at[, amount]).
 
 Each reference counts once (a repeat answers as the first did). A code that was never
 issued, a code redeemed already under another reference, and a redemption after the
@@ -15,9 +13,8 @@ voucher's expiry are stored, flagged, and change no voucher; otherwise the vouch
 
 from __future__ import annotations
 
+import asyncio
 import csv
-import hashlib
-import hmac
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,30 +22,10 @@ from typing import Any
 from dialer.db import Connection, q
 from dialer.errors import ValidationFailed
 from dialer.rules.money import AmountError, parse_rupiah
-from dialer.targets.columns import header_key
+from dialer.uploads import read_head
 from dialer.vouchers import ledger
 
 OPEN = ("issued", "sent", "delivered", "read", "failed")
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    message = timestamp.encode() + b"." + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def verify(
-    secret: str, timestamp: str, body: bytes, signature: str, now: datetime, tolerance: float
-) -> str | None:
-    """Why a callback is refused, or None when it is the partner's and fresh."""
-    if not timestamp or not signature:
-        return "unsigned"
-    if not timestamp.isdigit():
-        return "the timestamp is not Unix seconds"
-    if abs(now.timestamp() - int(timestamp)) > tolerance:
-        return "the timestamp is too old or in the future (a replay?)"
-    if not hmac.compare_digest(sign(secret, timestamp, body), signature):
-        return "the signature does not match"
-    return None
 
 
 async def redeem(
@@ -117,9 +94,7 @@ def read_report(path: Path) -> list[tuple[int, str, str, datetime, int | None]]:
     """The partner's report, refused whole with every bad line named."""
     rows, problems = [], []
     with path.open(encoding="utf-8-sig", newline="") as f:
-        first = f.readline()
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        header = [header_key(h) for h in next(csv.reader([first], delimiter=delimiter), [])]
+        _, delimiter, header = read_head(f)
         missing = [c for c in ("reference", "code", "redeemed_at") if c not in header]
         if missing:
             raise ValidationFailed(f"the report lacks the column(s) {', '.join(missing)}")
@@ -144,11 +119,16 @@ def read_report(path: Path) -> list[tuple[int, str, str, datetime, int | None]]:
     return rows
 
 
+async def of_campaign(conn: Connection, campaign_id: int) -> dict[str, Any]:
+    """The campaign's redemptions, and the flagged ones (those of no campaign too)."""
+    rows = await conn.fetch(q("campaign_redemptions"), campaign_id)
+    flagged = await conn.fetch(q("flagged_redemptions"), campaign_id)
+    return {"redemptions": [dict(r) for r in rows], "flagged": [dict(r) for r in flagged]}
+
+
 async def import_report(
     conn: Connection, path: Path, *, source: str, now: datetime
 ) -> dict[str, int]:
-    import asyncio
-
     rows = await asyncio.to_thread(read_report, path)
     counts: dict[str, int] = {"lines": len(rows), "repeats": 0}
     async with conn.transaction():

@@ -11,31 +11,29 @@ redeemed, its unsent message is held, its place returns to the quota.
 ``POST /messaging/status?message=ID``: WhatsApp status callbacks, signed like the
 voice ones (403 otherwise), stored and applied (``outbox.apply_status``).
 
-The node's messenger (Twilio with credentials, else the simulator) and its outbox
-sender live with the app.
+The node's messenger and outbox sender are built by the node (``runtime.py``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from dialer.calls.routes import auth_token, signed_form
+from dialer.auth.http import current_user, requires
 from dialer.campaigns import service as campaigns
-from dialer.db import as_id, q
-from dialer.dnc.service import normalize
-from dialer.errors import BadRequest, Forbidden, NotFound
-from dialer.keys import CLOCK, MESSENGER, POOL, SENDER, SETTINGS
+from dialer.db import as_id
+from dialer.errors import BadRequest, Forbidden
+from dialer.keys import CLOCK, POOL, SETTINGS
+from dialer.providers.signing import CALLBACK_CHECK, partner_refusal
+from dialer.rules.phones import mobile_number
 from dialer.uploads import receive_upload
 from dialer.vouchers import ledger, outbox, redemptions
-from dialer.vouchers.messenger import make_messenger
-from dialer.vouchers.partner import SimulatedPartner
-from dialer.web import api, current_user, json_response, path_id, read_json, requires, validate
+from dialer.vouchers.outbox import SENDER
+from dialer.web import api, json_response, path_id, read_json, validate
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +53,7 @@ routes = web.RouteTableDef()
 )
 async def import_codes(request: web.Request) -> web.Response:
     async with (
-        receive_upload(request, max_bytes=request.app[SETTINGS].max_upload_bytes) as upload,
+        receive_upload(request, max_bytes=request.app[SETTINGS].server.max_upload_bytes) as upload,
         request.app[POOL].acquire() as conn,
     ):
         campaign = await campaigns.get(conn, request.match_info["name"])
@@ -80,27 +78,8 @@ async def import_codes(request: web.Request) -> web.Response:
 async def list_vouchers(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
-        pool = await conn.fetchrow(q("voucher_pool"), campaign.id)
-        issued = await conn.fetchval(q("vouchers_taken"), campaign.id)
-        rows = await conn.fetch(
-            "SELECT v.*, t.indihome_number FROM vouchers v"
-            " JOIN targets t ON t.campaign_id = v.campaign_id AND t.id = v.target_id"
-            " WHERE v.campaign_id = $1 ORDER BY v.id",
-            campaign.id,
-        )
-    spec = campaign.spec().voucher
-    return json_response(
-        {
-            "campaign": campaign.name,
-            "quota": spec.quota,
-            "issued": issued,
-            "left": max(spec.quota - issued, 0),
-            "expires": spec.expires,
-            "codes": spec.codes,
-            "pool": dict(pool) if pool else None,
-            "vouchers": [dict(r) for r in rows],
-        }
-    )
+        found = await ledger.of_campaign(conn, campaign)
+    return json_response(found)
 
 
 class Resend(BaseModel):
@@ -110,7 +89,7 @@ class Resend(BaseModel):
     @field_validator("wa_number")
     @classmethod
     def _wa(cls, value: str | None) -> str | None:
-        return None if not value else normalize(value, field="wa_number")
+        return None if not value else mobile_number(value, field="wa_number")
 
 
 def _voucher_id(request: web.Request) -> int:
@@ -159,12 +138,9 @@ async def void(request: web.Request) -> web.Response:
     voucher_id = _voucher_id(request)
     body = await read_json(request, Void)
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        voucher = await conn.fetchrow(q("lock_voucher"), voucher_id)
-        if voucher is None:
-            raise NotFound(f"no voucher {voucher_id}")
-        voided = await ledger.void(
+        voided = await ledger.void_voucher(
             conn,
-            voucher,
+            voucher_id,
             reason=body.reason,
             actor=current_user(request).username,
             now=request.app[CLOCK](),
@@ -174,7 +150,7 @@ async def void(request: web.Request) -> web.Response:
 
 @routes.post("/messaging/status")
 async def message_status(request: web.Request) -> web.Response:
-    params = await signed_form(request)
+    params = await request.app[CALLBACK_CHECK].form(request)
     raw = request.query.get("message", "")
     async with request.app[POOL].acquire() as conn, conn.transaction():
         await outbox.apply_status(conn, as_id(raw), params, request.app[CLOCK]())
@@ -201,13 +177,13 @@ async def partner_redemption(request: web.Request) -> web.Response:
     """The partner's redemption, signed with the shared secret (403 otherwise)."""
     app, body = request.app, await request.read()
     settings = app[SETTINGS]
-    refused = redemptions.verify(
-        settings.partner_secret.get_secret_value(),
+    refused = partner_refusal(
+        settings.partner.secret.get_secret_value(),
         request.headers.get("X-Partner-Timestamp", ""),
         body,
         request.headers.get("X-Partner-Signature", ""),
         datetime.now(UTC),
-        settings.partner_tolerance_seconds,
+        settings.partner.tolerance_seconds,
     )
     if refused is not None:
         log.warning("redemption refused", extra={"reason": refused, "remote": request.remote})
@@ -246,7 +222,7 @@ async def partner_redemption(request: web.Request) -> web.Response:
 )
 async def import_redemptions(request: web.Request) -> web.Response:
     async with (
-        receive_upload(request, max_bytes=request.app[SETTINGS].max_upload_bytes) as upload,
+        receive_upload(request, max_bytes=request.app[SETTINGS].server.max_upload_bytes) as upload,
         request.app[POOL].acquire() as conn,
     ):
         counts = await redemptions.import_report(
@@ -264,47 +240,5 @@ async def import_redemptions(request: web.Request) -> web.Response:
 async def list_redemptions(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
-        rows = await conn.fetch(
-            "SELECT * FROM redemptions WHERE campaign_id = $1 ORDER BY id", campaign.id
-        )
-        flagged = await conn.fetch(
-            "SELECT * FROM redemptions WHERE result <> 'redeemed'"
-            " AND (campaign_id = $1 OR campaign_id IS NULL) ORDER BY id",
-            campaign.id,
-        )
-    return json_response(
-        {
-            "campaign": campaign.name,
-            "redemptions": [dict(r) for r in rows],
-            "flagged": [dict(r) for r in flagged],
-        }
-    )
-
-
-def setup(app: web.Application) -> None:
-    async def sender(app: web.Application) -> AsyncIterator[None]:
-        settings = app[SETTINGS]
-        if MESSENGER not in app:
-            app[MESSENGER] = make_messenger(settings, auth_token(settings))
-        app[SENDER] = outbox.Sender(app[POOL], app[CLOCK], app[MESSENGER], settings)
-        app[SENDER].start()
-        partner = None
-        if settings.simulated_partner_odds > 0:
-            partner = SimulatedPartner(
-                app[POOL],
-                app[CLOCK],
-                settings.public_url,
-                settings.partner_secret.get_secret_value(),
-                odds=settings.simulated_partner_odds,
-            )
-            partner.start()
-        try:
-            yield
-        finally:
-            if partner is not None:
-                await partner.stop()
-            await app[SENDER].stop()
-            await app[MESSENGER].close()
-
-    app.cleanup_ctx.append(sender)
-    app.add_routes(routes)
+        found = await redemptions.of_campaign(conn, campaign.id)
+    return json_response({"campaign": campaign.name} | found)

@@ -328,11 +328,11 @@ async def test_an_upload_over_the_limit_or_cut_off_changes_nothing(
 ) -> None:
     await factory.create_campaign(name="obc-limit")
     content = factory.write_csv([row(i) for i in range(200)]).read_bytes()
-    settings.__dict__["max_upload_bytes"] = 1000  # the app holds this very object
+    settings.server.__dict__["max_upload_bytes"] = 1000  # the app holds this very object
     resp = await upload(client, manager, "obc-limit", content)
     assert resp.status == 413
     assert "nothing was imported" in (await resp.json())["error"]["message"]
-    settings.__dict__["max_upload_bytes"] = 10**9
+    settings.server.__dict__["max_upload_bytes"] = 10**9
 
     async def cut_off() -> Any:
         yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="l.csv"\r\n\r\n'

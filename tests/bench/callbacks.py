@@ -27,7 +27,7 @@ INSERT through an asyncpg pool of the same size. Beside the figures: the CPU the
 server, the load generator and the whole machine used (PostgreSQL, the server and the
 load generator share its cores).
 
-``DIALER_BENCH_PROFILE=path`` runs the service under cProfile and writes its stats
+``BENCH_PROFILE=path`` runs the service under cProfile and writes its stats
 there (the figures are then slower than without).
 """
 
@@ -70,7 +70,7 @@ REQUESTS = 20_000  # a phase
 WARMUP = 2_000
 LIGHT = 0.5  # the light-load phase's rate, of the target's
 LIGHT_REQUESTS = 5_000
-POOL_SIZE = 10  # the service's default DIALER_POOL_MAX_SIZE
+POOL_SIZE = 10  # the service's default DIALER_DATABASE__POOL_MAX_SIZE
 WORKERS = 2  # processes of the service (dialer serve --workers), and of the bare app
 GROUP = 500  # calls whose callbacks interleave
 ACCOUNT_SID = "AC" + "be" * 16
@@ -250,13 +250,13 @@ def start_service(url: str, profile: Path | None) -> Server:
     base = f"http://127.0.0.1:{port}"
     env = child_env(
         DATABASE_URL=url,
-        DIALER_PUBLIC_URL=base,
-        DIALER_SIMULATOR_AUTH_TOKEN=TOKEN,
-        DIALER_TICK_SECONDS="3600",
-        DIALER_RECONCILE_SECONDS="3600",
-        DIALER_LOG_LEVEL="WARNING",
-        DIALER_POOL_MAX_SIZE=str(POOL_SIZE),
-        DIALER_WORKERS=str(WORKERS),
+        DIALER_SERVER__PUBLIC_URL=base,
+        DIALER_SIMULATOR__AUTH_TOKEN=TOKEN,
+        DIALER_PACING__TICK_SECONDS="3600",
+        DIALER_PACING__RECONCILE_SECONDS="3600",
+        DIALER_SERVER__LOG_LEVEL="WARNING",
+        DIALER_DATABASE__POOL_MAX_SIZE=str(POOL_SIZE),
+        DIALER_SERVER__WORKERS=str(WORKERS),
     )
     command = [sys.executable]
     if profile is not None:
@@ -527,7 +527,7 @@ def bench(admin_url: str, url: str) -> list[str]:
     WORK.mkdir(parents=True, exist_ok=True)
     sizes = {"warmup": WARMUP, "closed": REQUESTS, "open": REQUESTS, "light": LIGHT_REQUESTS}
     calls = asyncio.run(prepare(admin_url, url, sum(calls_for(s) for s in sizes.values())))
-    profile_env = os.environ.get("DIALER_BENCH_PROFILE")
+    profile_env = os.environ.get("BENCH_PROFILE")
     profile = Path(profile_env).resolve() if profile_env else None
     service = start_service(url, profile)
     try:

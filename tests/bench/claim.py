@@ -28,8 +28,9 @@ from pathlib import Path
 import asyncpg
 
 from dialer.campaigns import service as campaigns
+from dialer.campaigns.models import calendar_of
 from dialer.db import Connection, connect, migrate, q
-from dialer.rules.window import Calendar, open_zones
+from dialer.rules.window import open_zones
 from dialer.targets.service import import_targets
 from tests.bench.gen import HEADER, rows
 from tests.bench.ingest import sample_file
@@ -112,7 +113,7 @@ def zones_open(definition: dict[str, object]) -> list[str]:
     spec = CampaignDefinition.model_validate(
         {k: v for k, v in definition.items() if k not in STORED_EXTRAS}
     )
-    return sorted(open_zones(Calendar.from_definition(spec), NOW))
+    return sorted(open_zones(calendar_of(spec), NOW))
 
 
 @dataclass

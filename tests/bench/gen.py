@@ -7,8 +7,8 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-from dialer.sample import CHANNELS, FIRST, LAST, PROVINCES, TIERS
-from dialer.targets.columns import FIELDS
+from dialer.cli.sample import CHANNELS, FIRST, LAST, PROVINCES, TIERS
+from dialer.rules.vocabulary import CUSTOMER_COLUMNS as FIELDS
 
 HEADER = list(FIELDS)
 

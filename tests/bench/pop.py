@@ -65,7 +65,7 @@ are printed beside it): on a machine whose two cores PostgreSQL, the nodes and t
 process share, p99s move more from run to run than medians do.
 
 Beside the figures: the CPU the nodes used per pop, and the machine's (PostgreSQL, the
-nodes and this process share its cores). ``DIALER_BENCH_PROFILE=path`` runs node A
+nodes and this process share its cores). ``BENCH_PROFILE=path`` runs node A
 under cProfile and writes its stats there (the figures are then slower).
 """
 
@@ -670,13 +670,13 @@ async def start_node(name: str, url: str, profile: Path | None = None) -> Server
     port = free_port()
     env = child_env(
         DATABASE_URL=url,
-        DIALER_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        DIALER_SIMULATOR_AUTH_TOKEN=TOKEN,
-        DIALER_TICK_SECONDS="3600",
-        DIALER_RECONCILE_SECONDS="3600",
-        DIALER_LOG_LEVEL="WARNING",
-        DIALER_WORKERS="1",
-        DIALER_NODE_NAME=f"bench-pop-{name}",
+        DIALER_SERVER__PUBLIC_URL=f"http://127.0.0.1:{port}",
+        DIALER_SIMULATOR__AUTH_TOKEN=TOKEN,
+        DIALER_PACING__TICK_SECONDS="3600",
+        DIALER_PACING__RECONCILE_SECONDS="3600",
+        DIALER_SERVER__LOG_LEVEL="WARNING",
+        DIALER_SERVER__WORKERS="1",
+        DIALER_SERVER__NODE_NAME=f"bench-pop-{name}",
     )
     command = [sys.executable]
     if profile is not None:
@@ -733,7 +733,7 @@ async def warm_up(
 
 async def service_cases(url: str, prepared: Prepared, arrivals: Arrivals) -> Measured:
     agents, calls = prepared.agents, prepared.calls
-    profile = os.environ.get("DIALER_BENCH_PROFILE")
+    profile = os.environ.get("BENCH_PROFILE")
     a = await start_node("a", url, Path(profile).resolve() if profile else None)
     b: Server | None = None
     sockets = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
@@ -922,9 +922,5 @@ def report(m: Measured) -> list[str]:
         f" {ratio(m.one.p(99), m.ref_one.p(99))} x, two nodes"
         f" {ratio(m.two.p(99), m.ref_two.p(99))} x)",
         cpu_line("bare_pop_cpu_1node", m.ref_one, "bare process"),
-        *(
-            profile_lines(Path(profile))
-            if (profile := os.environ.get("DIALER_BENCH_PROFILE"))
-            else []
-        ),
+        *(profile_lines(Path(profile)) if (profile := os.environ.get("BENCH_PROFILE")) else []),
     ]

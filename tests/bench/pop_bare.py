@@ -35,7 +35,7 @@ import uvloop
 from aiohttp import WSMsgType, web
 
 CHANNEL = "bench_pops"
-POOL_SIZE = 10  # the service's DIALER_POOL_MAX_SIZE default
+POOL_SIZE = 10  # the service's DIALER_DATABASE__POOL_MAX_SIZE default
 TABLE = """
 CREATE TABLE IF NOT EXISTS bare_pops (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -18,6 +18,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     if shutil.which(CHROMIUM) is None:
+        # `make test` installs it first (scripts/ensure-chromium); under CI a skip fails.
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium chromium-driver")
     async with async_playwright() as p:
         launched = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)

@@ -12,9 +12,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from dialer.app import create_app
+from dialer.calls.applier import APPLIER
+from dialer.calls.pacer import DIALER
 from dialer.clock import FrozenClock
 from dialer.db import Pool
-from dialer.keys import APPLIER, CLOCK, DIALER
+from dialer.keys import CLOCK
 from dialer.settings import Settings
 from tests.dialing import MONDAY_10_WIB, RecordingCarrier, signed
 from tests.factories import Factory, row
@@ -96,9 +98,7 @@ async def _service(
     from aiohttp.test_utils import unused_port
 
     port = unused_port()
-    settings = settings.model_copy(
-        update={"public_url": f"http://127.0.0.1:{port}", "simulator_calls_per_second": 1000.0}
-    )
+    settings = settings.amend(server={"public_url": f"http://127.0.0.1:{port}"})
     carrier = RecordingCarrier()
     app = create_app(settings, pool=pool, clock=FrozenClock(T0), carrier=carrier)
     client = TestClient(TestServer(app, host="127.0.0.1", port=port))
@@ -260,8 +260,8 @@ async def test_a_callback_that_fails_to_apply_is_kept_raw_and_applied_later(
     factory: Factory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from dialer import runtime
     from dialer.calls import apply as applying
-    from dialer.calls import engine
 
     await factory.running_campaign([row(1)], virtual_seats=1)
     client, settings, carrier = await _service(settings, pool)
@@ -282,7 +282,7 @@ async def test_a_callback_that_fails_to_apply_is_kept_raw_and_applied_later(
         assert await conn.fetchval("SELECT state FROM attempts") == "dialing"
         monkeypatch.setattr(applying, "apply", real_apply)
         client.app[CLOCK].advance(seconds=11)  # type: ignore[index]
-        done = await engine.reconcile(client.app)  # type: ignore[arg-type]
+        done = await runtime.reconcile(client.app)  # type: ignore[arg-type]
         assert done.events_applied == 1
     finally:
         await client.close()

@@ -9,11 +9,12 @@ from datetime import timedelta
 
 import asyncpg
 
+from dialer.calls.applier import APPLIER
+from dialer.calls.pacer import DIALER
 from dialer.calls.progress import campaign_progress
 from dialer.calls.why import why_not_summary, why_target
 from dialer.campaigns import service as campaigns
 from dialer.db import Pool
-from dialer.keys import APPLIER, DIALER
 from dialer.settings import Settings
 from tests.dialing import MONDAY_10_WIB
 from tests.factories import Factory, row

@@ -148,7 +148,7 @@ async def test_the_abandon_guard_falls_back_to_progressive(
     )
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(
-        settings, pool, clock, choose=lambda c: "human", abandon_min_answered=4
+        settings, pool, clock, choose=lambda c: "human", pacing={"abandon_min_answered": 4}
     ) as node:
         assert await node.tick() == {campaign.name: 6}  # 2 seats × 3.0
         await node.settle()  # most abandoned: far above 3 %
@@ -295,7 +295,7 @@ async def test_calls_per_second_are_shared_by_all_nodes(
     await factory.start(first)
     await factory.start(second)
     clock = FrozenClock(MONDAY_10_WIB)
-    cps = {"simulator_calls_per_second": 3.0}
+    cps = {"simulator": {"calls_per_second": 3.0}}
     async with (
         running_node(settings, pool, clock, choose=lambda c: "busy", name="a", **cps) as a,
         running_node(settings, pool, clock, choose=lambda c: "busy", name="b", **cps) as b,

@@ -45,7 +45,7 @@ def test_the_cli_runs_on_an_embedded_server_it_starts_and_stops(tmp_path: Path) 
     assert applied.returncode == 0, applied.stderr
     assert "obc-bukalapak-2022-09: created (version 1, draft)" in applied.stdout
     assert (home / "pgdata" / "PG_VERSION").exists()
-    # Tuned for a private single node on its first start (see embedded_pg.TUNING).
+    # Tuned for a private single node on its first start (embedded_pg.TUNING).
     assert "wal_level = 'minimal'" in (home / "pgdata" / "postgresql.auto.conf").read_text()
     # Stopped on exit: no postmaster.pid left behind.
     assert not (home / "pgdata" / "postmaster.pid").exists()
@@ -173,8 +173,8 @@ async def test_run_dials_the_sample_list_on_the_simulator(tmp_path: Path, db_url
     env |= {
         "DIALER_HOME": str(tmp_path),
         "DATABASE_URL": db_url,
-        "DIALER_PORT": str(port),
-        "DIALER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "DIALER_SERVER__PORT": str(port),
+        "DIALER_SERVER__PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -253,7 +253,7 @@ async def test_serve_with_workers_runs_that_many_nodes_on_one_port(
 
     port = unused_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {"DIALER_HOME": str(tmp_path), "DATABASE_URL": db_url, "DIALER_NODE_NAME": "web"}
+    env |= {"DIALER_HOME": str(tmp_path), "DATABASE_URL": db_url, "DIALER_SERVER__NODE_NAME": "web"}
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "dialer", "serve", "--port", str(port), "--workers", "2"),
         cwd=ROOT,

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from dialer.calls.inbox import Inbox
+from dialer.calls.applier import APPLIER
+from dialer.calls.inbox import INBOX, Inbox
+from dialer.calls.pacer import DIALER
 from dialer.db import Pool
-from dialer.keys import APPLIER, DIALER, INBOX
 from dialer.settings import Settings
 from tests.factories import Factory, row
 from tests.integration.test_callbacks import _service, post

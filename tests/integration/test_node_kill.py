@@ -31,12 +31,12 @@ async def start_node(name: str, home: Path, db_url: str) -> asyncio.subprocess.P
     env |= {
         "DIALER_HOME": str(home),
         "DATABASE_URL": db_url,
-        "DIALER_PORT": str(port),
-        "DIALER_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "DIALER_NODE_NAME": name,
-        "DIALER_RECONCILE_SECONDS": "0.5",
-        "DIALER_STALE_ATTEMPT_SECONDS": "120",  # virtual seconds: 1.2 s at 100x
-        "DIALER_SIMULATOR_ODDS": "human=60,busy=20,no_answer=20",
+        "DIALER_SERVER__PORT": str(port),
+        "DIALER_SERVER__PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "DIALER_SERVER__NODE_NAME": name,
+        "DIALER_PACING__RECONCILE_SECONDS": "0.5",
+        "DIALER_PACING__STALE_ATTEMPT_SECONDS": "120",  # virtual seconds: 1.2 s at 100x
+        "DIALER_SIMULATOR__ODDS": "human=60,busy=20,no_answer=20",
     }
     return await asyncio.create_subprocess_exec(
         sys.executable,

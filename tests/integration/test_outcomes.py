@@ -355,7 +355,7 @@ async def test_a_closure_request_says_what_is_still_missing(
 async def test_a_live_call_is_transferred_and_recorded_with_its_category(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
-    from dialer.calls.carrier import CarrierUnavailable
+    from dialer.providers.errors import ProviderUnavailable
 
     async with on_a_call(settings, pool, conn, factory) as call:
         client = call.node.client
@@ -379,7 +379,7 @@ async def test_a_live_call_is_transferred_and_recorded_with_its_category(
         real = call.node.carrier.transfer
 
         async def down(sid: str, number: str) -> None:
-            raise CarrierUnavailable("Twilio answered 503 four times")
+            raise ProviderUnavailable("Twilio answered 503 four times")
 
         call.node.carrier.transfer = down  # type: ignore[method-assign]
         status, body = await transfer("cc-147")

@@ -49,11 +49,11 @@ async def serving(name: str, home: Path, db_url: str) -> AsyncIterator[str]:
     env |= {
         "DATABASE_URL": db_url,
         "DIALER_HOME": str(home),
-        "DIALER_PUBLIC_URL": base,
-        "DIALER_NODE_NAME": name,
-        "DIALER_TICK_SECONDS": "3600",
-        "DIALER_RECONCILE_SECONDS": "3600",
-        "DIALER_LOG_LEVEL": "WARNING",
+        "DIALER_SERVER__PUBLIC_URL": base,
+        "DIALER_SERVER__NODE_NAME": name,
+        "DIALER_PACING__TICK_SECONDS": "3600",
+        "DIALER_PACING__RECONCILE_SECONDS": "3600",
+        "DIALER_SERVER__LOG_LEVEL": "WARNING",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -33,7 +33,7 @@ async def test_a_dead_nodes_calls_are_closed_and_their_targets_dialled_again_onc
     async with running_node(settings, pool, clock, name="b", choose=lambda c: "busy") as b:
         assert await b.tick() == {campaign.name: 0}  # the targets are still dialling
         assert (await b.reconcile()).requeued == 0  # not stale yet, node a seen just now
-        clock.advance(seconds=settings.stale_attempt_seconds + 1)
+        clock.advance(seconds=settings.pacing.stale_attempt_seconds + 1)
         await b.tick()  # b is alive; a has not ticked since
         done = await b.reconcile()
         assert done.requeued == 5
@@ -71,7 +71,7 @@ async def test_an_attempt_never_placed_is_requeued(
         dialer.place = original  # type: ignore[method-assign]
         attempt = await conn.fetchrow("SELECT * FROM attempts")
         assert (attempt["state"], attempt["call_sid"]) == ("queued", None)
-        clock.advance(seconds=settings.stale_attempt_seconds + 1)
+        clock.advance(seconds=settings.pacing.stale_attempt_seconds + 1)
         assert (await node.reconcile()).requeued == 1
     attempt = await conn.fetchrow("SELECT * FROM attempts")
     assert (attempt["state"], attempt["error"]) == ("canceled", "never placed")
@@ -135,14 +135,14 @@ async def test_the_carrier_down_requeues_the_attempt_and_pauses_this_node(
 async def test_a_refused_call_fails_through_the_retry_policy(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
-    from dialer.calls.carrier import CarrierRejected
+    from dialer.providers.errors import ProviderRejected
 
     campaign = await factory.running_campaign([row(1)], virtual_seats=1)
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(settings, pool, clock) as node:
 
         async def refuse(call):  # type: ignore[no-untyped-def]
-            raise CarrierRejected("The 'To' number is not a valid phone number.", code=21211)
+            raise ProviderRejected("The 'To' number is not a valid phone number.", code=21211)
 
         node.carrier.place_call = refuse  # type: ignore[method-assign]
         assert await node.tick() == {campaign.name: 1}

@@ -12,8 +12,8 @@ from aiohttp import FormData
 
 from dialer.auth import service as auth
 from dialer.db import Pool
+from dialer.providers.signing import partner_signature as sign
 from dialer.settings import Settings
-from dialer.vouchers.redemptions import sign
 from tests.factories import Factory
 from tests.integration.test_vouchers import VOUCHER, issue, outcomes_for
 
@@ -32,7 +32,7 @@ async def two_vouchers(pool: Pool, conn: asyncpg.Connection, factory: Factory) -
 async def post(client: Any, settings: Settings, item: dict[str, Any], **headers: str) -> Any:
     body = json.dumps(item).encode()
     stamp = str(int(time.time()))
-    secret = settings.partner_secret.get_secret_value()
+    secret = settings.partner.secret.get_secret_value()
     signed = {
         "X-Partner-Timestamp": stamp,
         "X-Partner-Signature": sign(secret, stamp, body),

@@ -20,8 +20,8 @@ from dialer.app import create_app
 from dialer.auth import service as auth
 from dialer.campaigns import service as campaigns
 from dialer.db import Pool, create_pool
-from dialer.keys import LIVE
 from dialer.reports import vouchers
+from dialer.reports.live import LIVE
 from dialer.settings import Settings
 from dialer.vouchers import expiry, outbox, redemptions
 from tests.factories import Factory, row

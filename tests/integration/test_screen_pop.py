@@ -187,7 +187,7 @@ async def test_a_billing_api_gives_the_figures(
         "channels": ["LinkAja"],
     }
     async with billing_api(answer) as (url, asked):
-        patched = settings.model_copy(update={"billing_url": url})
+        patched = settings.amend(billing={"url": url})
         async with on_a_call(patched, pool, conn, factory) as call:
             resp = await call.node.client.get("/api/agent/me", headers=call.headers)
             pop = (await resp.json())["call"]
@@ -201,7 +201,7 @@ async def test_when_the_billing_api_fails_the_pop_shows_the_list_and_says_so(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
     async with billing_api({"error": "down"}, status=503) as (url, asked):
-        patched = settings.model_copy(update={"billing_url": url})
+        patched = settings.amend(billing={"url": url})
         async with on_a_call(patched, pool, conn, factory) as call:
             resp = await call.node.client.get("/api/agent/me", headers=call.headers)
             pop = (await resp.json())["call"]

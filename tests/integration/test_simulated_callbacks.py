@@ -10,8 +10,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from twilio.request_validator import RequestValidator
 
-from dialer.calls.signature import Signer
-from dialer.calls.simulated import post_callback
+from dialer.providers.callbacks import post_callback
+from dialer.providers.signing import Signer
 
 TOKEN = "simulator-token"
 

@@ -14,10 +14,12 @@ import pytest
 from aiohttp.test_utils import TestServer, unused_port
 from pydantic import SecretStr
 
-from dialer.calls.carrier import CarrierRejected, CarrierUnavailable, OutboundCall
 from dialer.calls.states import CALL_STATUS, FINAL
-from dialer.calls.twilio_carrier import TwilioCarrier, twiml_hold
-from dialer.settings import Settings
+from dialer.providers.carrier import OutboundCall
+from dialer.providers.errors import ProviderRejected, ProviderUnavailable
+from dialer.providers.twilio import TwilioApi
+from dialer.providers.twilio_carrier import TwilioCarrier, twiml_hold
+from dialer.settings import Settings, TwilioSettings
 from tests.fakes.twilio_api import FakeTwilio
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
@@ -34,17 +36,22 @@ CALL = OutboundCall(
 )
 
 
-def twilio_settings(api_base: str, **overrides: Any) -> Settings:
-    return Settings(
-        twilio_account_sid=ACCOUNT,
-        twilio_auth_token=SecretStr(TOKEN),
-        twilio_from_number="+622150000000",
-        twilio_api_base=api_base,
-        carrier_max_retries=3,
-        carrier_backoff_seconds=0.001,
-        carrier_backoff_max_seconds=0.01,
+def twilio_settings(api_base: str, **overrides: Any) -> TwilioSettings:
+    return TwilioSettings(
+        account_sid=ACCOUNT,
+        auth_token=SecretStr(TOKEN),
+        from_number="+622150000000",
+        api_base=api_base,
+        max_retries=3,
+        backoff_seconds=0.001,
+        backoff_max_seconds=0.01,
         **overrides,
     )
+
+
+def twilio_carrier(settings: TwilioSettings) -> TwilioCarrier:
+    """A carrier with a Twilio client of its own (a node shares one with WhatsApp)."""
+    return TwilioCarrier(TwilioApi(settings), settings)
 
 
 @dataclass
@@ -54,8 +61,9 @@ class Rig:
     base_url: str
 
     def tune(self, **settings: Any) -> None:
-        """Change the carrier's settings (read on every request)."""
+        """Change the carrier's and its client's settings (read on every request)."""
         self.carrier.settings = self.carrier.settings.model_copy(update=settings)
+        self.carrier.api.settings = self.carrier.settings
 
 
 @pytest.fixture
@@ -64,11 +72,11 @@ async def rig() -> AsyncIterator[Rig]:
     server = TestServer(fake.app())
     await server.start_server()
     base_url = str(server.make_url("")).rstrip("/")
-    carrier = TwilioCarrier(twilio_settings(base_url))
+    carrier = twilio_carrier(twilio_settings(base_url))
     try:
         yield Rig(fake, carrier, base_url)
     finally:
-        await carrier.close()
+        await carrier.api.close()
         await server.close()
 
 
@@ -104,7 +112,7 @@ async def test_429_is_retried_with_back_off(rig: Rig) -> None:
 
 
 async def test_a_retry_after_is_waited_for(rig: Rig) -> None:
-    rig.tune(carrier_backoff_max_seconds=1.0)
+    rig.tune(backoff_max_seconds=1.0)
     rig.fake.fail_next(429, retry_after="0.2")
     started = time.monotonic()
     sid = await rig.carrier.place_call(CALL)
@@ -114,14 +122,14 @@ async def test_a_retry_after_is_waited_for(rig: Rig) -> None:
 
 async def test_a_retry_after_beyond_the_back_off_cap_gives_up_at_once(rig: Rig) -> None:
     rig.fake.fail_next(429, retry_after="60")
-    with pytest.raises(CarrierUnavailable, match="retry after 60 s"):
+    with pytest.raises(ProviderUnavailable, match="retry after 60 s"):
         await rig.carrier.place_call(CALL)
     assert len(rig.fake.requests) == 1 and rig.fake.calls == {}
 
 
 async def test_a_5xx_on_create_is_not_retried_lest_the_customer_ring_twice(rig: Rig) -> None:
     rig.fake.fail_next(503, times=10)
-    with pytest.raises(CarrierUnavailable, match="may have been done") as failed:
+    with pytest.raises(ProviderUnavailable, match="may have been done") as failed:
         await rig.carrier.place_call(CALL)
     assert "\033[" not in str(failed.value)  # the SDK's tty colours stay out
     assert len(rig.fake.requests) == 1
@@ -129,30 +137,30 @@ async def test_a_5xx_on_create_is_not_retried_lest_the_customer_ring_twice(rig: 
 
 
 async def test_an_unreachable_twilio_makes_the_carrier_unavailable() -> None:
-    carrier = TwilioCarrier(twilio_settings(f"http://127.0.0.1:{unused_port()}"))
+    carrier = twilio_carrier(twilio_settings(f"http://127.0.0.1:{unused_port()}"))
     try:
-        with pytest.raises(CarrierUnavailable, match="failed 4 times") as failed:
+        with pytest.raises(ProviderUnavailable, match="failed 4 times") as failed:
             await carrier.place_call(CALL)
         assert isinstance(failed.value.__cause__, aiohttp.ClientError)
     finally:
-        await carrier.close()
+        await carrier.api.close()
 
 
 async def test_a_stalled_create_times_out_and_is_not_retried(rig: Rig) -> None:
-    carrier = TwilioCarrier(rig.carrier.settings, request_timeout=0.05)
+    carrier = twilio_carrier(rig.carrier.settings.model_copy(update={"timeout_seconds": 0.05}))
     rig.fake.stall_next(0.3)
     try:
-        with pytest.raises(CarrierUnavailable, match="may have been done"):
+        with pytest.raises(ProviderUnavailable, match="may have been done"):
             await carrier.place_call(CALL)
         rig.fake.stall_next(0.3)
         await carrier.hangup("CA" + "1" * 32)  # idempotent: retried after the stall
     finally:
-        await carrier.close()
+        await carrier.api.close()
     assert len(rig.fake.requests) == 3
 
 
 async def test_a_4xx_is_refused_at_once_with_twilios_code(rig: Rig) -> None:
-    with pytest.raises(CarrierRejected) as refused:
+    with pytest.raises(ProviderRejected) as refused:
         await rig.carrier.place_call(replace(CALL, to="0812"))  # not E.164
     assert (refused.value.code, refused.value.status) == (21211, 400)
     assert "not a valid phone number" in str(refused.value)
@@ -160,8 +168,8 @@ async def test_a_4xx_is_refused_at_once_with_twilios_code(rig: Rig) -> None:
 
 
 async def test_wrong_credentials_are_refused_not_retried(rig: Rig) -> None:
-    rig.tune(twilio_auth_token=SecretStr("wrong"))  # the client is built on first use
-    with pytest.raises(CarrierRejected) as refused:
+    rig.tune(auth_token=SecretStr("wrong"))  # the client is built on first use
+    with pytest.raises(ProviderRejected) as refused:
         await rig.carrier.place_call(CALL)
     assert (refused.value.code, refused.value.status) == (20003, 401)
     assert len(rig.fake.requests) == 1
@@ -192,7 +200,7 @@ async def test_hangup_retries_429_and_5xx(rig: Rig) -> None:
     assert rig.fake.calls[sid]["status"] == "completed"
     assert len(rig.fake.requests) == 4
     rig.fake.fail_next(503, times=10)
-    with pytest.raises(CarrierUnavailable):
+    with pytest.raises(ProviderUnavailable):
         await rig.carrier.hangup(sid)
 
 
@@ -226,21 +234,22 @@ async def test_every_final_status_fetched_is_final_for_the_service(rig: Rig, sta
 
 async def test_fetch_call_retries_then_gives_up(rig: Rig) -> None:
     rig.fake.fail_next(503, times=10)
-    with pytest.raises(CarrierUnavailable):
+    with pytest.raises(ProviderUnavailable):
         await rig.carrier.fetch_call(UNKNOWN_SID)
 
 
 async def test_close_is_safe_before_use_and_twice(rig: Rig) -> None:
-    carrier = TwilioCarrier(rig.carrier.settings)
-    await carrier.close()
+    carrier = twilio_carrier(rig.carrier.settings)
+    await carrier.api.close()
     await carrier.place_call(CALL)
     await carrier.close()
-    await carrier.close()
+    await carrier.api.close()
+    await carrier.api.close()
 
 
 def test_twilio_needs_its_credentials() -> None:
     with pytest.raises(ValueError, match="TWILIO"):
-        TwilioCarrier(Settings(twilio_account_sid=None, twilio_auth_token=None))
+        TwilioApi(TwilioSettings(account_sid=None, auth_token=None))
 
 
 def test_twiml_holds_in_indonesian_then_hangs_up() -> None:
@@ -259,27 +268,17 @@ async def test_the_service_dials_through_twilio_and_takes_its_signed_callbacks(
     from twilio.request_validator import RequestValidator
 
     from dialer.app import create_app
+    from dialer.calls.applier import APPLIER
+    from dialer.calls.pacer import DIALER
     from dialer.clock import FrozenClock
-    from dialer.keys import APPLIER, DIALER
     from tests.dialing import MONDAY_10_WIB
     from tests.factories import row
 
     campaign = await factory.running_campaign([row(1)], virtual_seats=1)
     port = unused_port()
-    service_settings = settings.model_copy(
-        update={
-            "public_url": f"http://127.0.0.1:{port}",
-            "calls_per_second": 5.0,
-            **{
-                k: getattr(rig.carrier.settings, k)
-                for k in (
-                    "twilio_account_sid",
-                    "twilio_auth_token",
-                    "twilio_from_number",
-                    "twilio_api_base",
-                )
-            },
-        }
+    service_settings = settings.amend(
+        server={"public_url": f"http://127.0.0.1:{port}"},
+        twilio=rig.carrier.settings.model_dump() | {"calls_per_second": 5.0},
     )
     app = create_app(service_settings, pool=pool, clock=FrozenClock(MONDAY_10_WIB))
     async with TestClient(TestServer(app, host="127.0.0.1", port=port)) as client:
@@ -295,7 +294,7 @@ async def test_the_service_dials_through_twilio_and_takes_its_signed_callbacks(
         params = {"CallSid": sid, "CallStatus": "busy", "AccountSid": ACCOUNT}
         url = f"http://127.0.0.1:{port}{path}"
         # The simulator's token is not Twilio's: refused once Twilio is configured.
-        simulator = RequestValidator(settings.simulator_auth_token.get_secret_value())
+        simulator = RequestValidator(settings.simulator.auth_token.get_secret_value())
         forged = await client.post(
             path,
             data=params,
@@ -325,7 +324,7 @@ async def test_transfer_dials_the_destination_into_the_live_call(rig: Rig) -> No
     twiml = rig.fake.requests[-1].form["Twiml"][0]
     assert "<Number>+62807147147</Number></Dial>" in twiml
     rig.fake.set_call(sid, status="completed")
-    with pytest.raises(CarrierRejected):  # ended meanwhile: the agent is told
+    with pytest.raises(ProviderRejected):  # ended meanwhile: the agent is told
         await rig.carrier.transfer(sid, "+62807147147")
 
 
@@ -337,5 +336,5 @@ async def test_bridge_dials_the_agents_client_into_the_answered_call(rig: Rig) -
     assert rig.fake.requests[-1].path.endswith(f"/Calls/{sid}.json")
     assert '<Dial answerOnBridge="true"><Client>agent-7</Client></Dial>' in twiml
     rig.fake.set_call(sid, status="completed")
-    with pytest.raises(CarrierRejected):  # ended meanwhile: the caller logs it
+    with pytest.raises(ProviderRejected):  # ended meanwhile: the caller logs it
         await rig.carrier.bridge(sid, "agent-7")

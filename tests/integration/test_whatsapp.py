@@ -13,10 +13,12 @@ from aiohttp.test_utils import TestServer
 
 from dialer.auth import service as auth
 from dialer.db import Pool
-from dialer.keys import SENDER
-from dialer.settings import Settings
-from dialer.vouchers.messenger import OutboundMessage, SimulatedMessenger, TwilioMessenger
-from dialer.vouchers.outbox import HOW_TO_PAY
+from dialer.providers.messenger import OutboundMessage
+from dialer.providers.simulated_messenger import SimulatedMessenger
+from dialer.providers.twilio import TwilioApi
+from dialer.providers.twilio_messenger import TwilioMessenger
+from dialer.settings import Settings, TwilioSettings
+from dialer.vouchers.outbox import HOW_TO_PAY, SENDER
 from tests.dialing import signed
 from tests.factories import Factory
 from tests.fakes.twilio_api import FakeTwilio
@@ -41,8 +43,8 @@ def messenger(call: OnCall, statuses: tuple[str, ...] | None = None) -> Simulate
     """A simulated WhatsApp posting ``statuses`` quickly, in place of the node's."""
     settings = call.node.settings
     sim = SimulatedMessenger(
-        settings,
-        auth_token=settings.simulator_auth_token.get_secret_value(),
+        public_url=settings.server.public_url,
+        auth_token=settings.simulator.auth_token.get_secret_value(),
         delay_seconds=0.02,
         statuses=statuses,
     )
@@ -190,14 +192,14 @@ async def test_twilio_messenger_sends_the_content_template_with_its_callback() -
     fake = FakeTwilio(account, token)
     server = TestServer(fake.app())
     await server.start_server()
-    settings = Settings(
-        twilio_account_sid=account,
-        twilio_auth_token=token,
-        twilio_api_base=str(server.make_url("")).rstrip("/"),
-        public_url="https://dialer.example.id",
-        carrier_backoff_seconds=0.01,
+    twilio = TwilioSettings(
+        account_sid=account,
+        auth_token=token,
+        api_base=str(server.make_url("")).rstrip("/"),
+        backoff_seconds=0.01,
     )
-    sender = TwilioMessenger(settings)
+    api = TwilioApi(twilio)
+    sender = TwilioMessenger(api, public_url="https://dialer.example.id", messages_per_second=20)
     try:
         message = OutboundMessage(
             7, "+6281200000002", "whatsapp:+6281100000001", "HX" + "0" * 31 + "1", {"1": "Siti"}
@@ -215,14 +217,14 @@ async def test_twilio_messenger_sends_the_content_template_with_its_callback() -
         fake.fail_next(429)
         assert (await sender.send(message)).startswith("SM")
         fake.fail_next(400, code=63007)
-        from dialer.vouchers.messenger import MessengerRejected
+        from dialer.providers.errors import ProviderRejected
 
         try:
             await sender.send(message)
-        except MessengerRejected as exc:
+        except ProviderRejected as exc:
             assert "63007" in str(exc)
         else:
             raise AssertionError("a 400 must be refused")
     finally:
-        await sender.close()
+        await api.close()
         await server.close()

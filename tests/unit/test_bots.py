@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from dialer.agents.bots import DEFAULT_ODDS, form_for, parse_odds
-from dialer.agents.outcomes import CODES, OutcomeForm
+from dialer.agents.outcomes import OutcomeForm
+from dialer.rules.vocabulary import OUTCOME_CODES as CODES
 
 CALL = {"attempt_id": 7, "msisdn": "+6281200000002", "wa_number": None}
 NOW = datetime(2022, 9, 5, 3, 0, tzinfo=UTC)

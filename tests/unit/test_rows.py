@@ -3,8 +3,9 @@ from datetime import date
 import pytest
 
 from dialer.errors import ValidationFailed
-from dialer.targets.columns import header_key, map_header
+from dialer.targets.columns import map_header
 from dialer.targets.rows import RowValidator
+from dialer.uploads import header_key
 from tests.factories import HEADER, row
 
 

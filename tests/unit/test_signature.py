@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from dialer.calls.signature import Signer
+from dialer.providers.signing import Signer
 
 TOKEN = "12345678901234567890123456789012"
 URL = "https://dialer.example.id/carrier/voice/status?attempt=42"

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dialer.campaigns.models import calendar_of
 from dialer.campaigns.service import load_toml, parse_definition
 from dialer.rules.window import (
     REASONS,
@@ -35,7 +36,7 @@ EVERY_DAY = dict.fromkeys(range(7), ALL_DAY)
 
 
 def seed_calendar(**changes: Any) -> Calendar:
-    return Calendar.from_definition(parse_definition(SEED | changes))
+    return calendar_of(parse_definition(SEED | changes))
 
 
 CAL = seed_calendar()  # Mon–Sat 08:00–18:00 local, 1–30 Sep 2022, holidays skipped

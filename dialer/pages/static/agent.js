@@ -46,18 +46,6 @@ const LANG = {
     ticket_number: "Nomor tiket", guide: "PanSol",
     voucher_issued: (v) => ` Voucher ${v.code} diterbitkan untuk WA ${v.wa_number}.`,
     saved: (code, voucher) => `Hasil tersimpan: ${code}.${voucher} Wrap-up berjalan, lalu Anda siap lagi.`,
-    codes: {
-      customer_busy: "Pelanggan SIBUK — telepon kembali",
-      already_paid: "SUDAH LUNAS",
-      do_not_call: "TIDAK MAU DI CALL",
-      not_subscriber: "TIDAK MERASA PASANG",
-      claims_cancelled: "SUDAH MERASA CABUT",
-      wants_cancellation: "MINTA CABUT",
-      wrong_number: "SALAH SAMBUNG",
-      has_problem: "Ada KENDALA",
-      pays_via_bukalapak: "Bayar via Bukalapak (voucher)",
-      pays_other_channel: "Bayar via moda bayar lain",
-    },
     states: { offline: "Offline", available: "Siap", paused: "Istirahat",
       on_call: "Dalam panggilan", wrap_up: "Wrap-up" },
   },
@@ -99,18 +87,6 @@ const LANG = {
     ticket_number: "Ticket number", guide: "Solution guide",
     voucher_issued: (v) => ` Voucher ${v.code} issued for WhatsApp ${v.wa_number}.`,
     saved: (code, voucher) => `Outcome saved: ${code}.${voucher} Wrap-up runs, then you are ready again.`,
-    codes: {
-      customer_busy: "Customer busy — call back",
-      already_paid: "Already paid",
-      do_not_call: "Do not call",
-      not_subscriber: "Says not a subscriber",
-      claims_cancelled: "Says already cancelled",
-      wants_cancellation: "Wants to cancel",
-      wrong_number: "Wrong number",
-      has_problem: "Has a problem",
-      pays_via_bukalapak: "Pays via Bukalapak (voucher)",
-      pays_other_channel: "Pays another way",
-    },
     states: { offline: "Offline", available: "Ready", paused: "On a break",
       on_call: "On a call", wrap_up: "Wrap-up" },
   },
@@ -128,7 +104,7 @@ function translate() {
   const chosen = code.value;
   code.replaceChildren(code.firstElementChild);
   code.firstElementChild.textContent = t("choose");
-  for (const [value, label] of Object.entries(t("codes"))) {
+  for (const { code: value, label } of vocabulary.outcomes) {
     const o = el("option", label);
     o.value = value;
     code.append(o);
@@ -136,8 +112,10 @@ function translate() {
   code.value = chosen;
 }
 
-const CHANNELS = ["autodebit", "myindihome", "linkaja", "e-commerce", "indomaret", "alfamart",
-  "bank", "post office", "plasa telkom", "other"];
+// The product's lists (outcome codes, payment channels …) with labels in the page's
+// language, from GET /api/vocabulary: defined once, on the server.
+let vocabulary = { outcomes: [], payment_channels: [] };
+const labelOf = (list, code) => (list.find((item) => item.code === code) || { label: code }).label;
 const OFFSETS = { WIB: "+07:00", WITA: "+08:00", WIT: "+09:00" };
 const VOUCHER_STEPS = ["voucher_available", "accepted_bukalapak"];
 
@@ -169,6 +147,7 @@ async function boot() {
   }
   lang = new URLSearchParams(location.search).get("lang") || me.language || "id";
   if (!LANG[lang]) lang = "id";
+  vocabulary = await api(`/api/vocabulary?lang=${lang}`);
   translate();
   if (me.role !== "agent") {
     show("login");
@@ -506,7 +485,7 @@ function renderDetails() {
   } else if (code === "has_problem") {
     renderTicket(box);
   } else if (code === "pays_other_channel") {
-    box.append(field(t("pay_channel"), select("channel", CHANNELS.map((c) => [c, c]))));
+    box.append(field(t("pay_channel"), select("channel", vocabulary.payment_channels.map((c) => [c.code, c.label]))));
   } else if (code === "pays_via_bukalapak") {
     const note = call.voucher.available
       ? t("confirm_wa")
@@ -590,7 +569,7 @@ async function submitOutcome(event) {
         ? t("voucher_issued", result.voucher.voucher)
         : " " + result.voucher.message;
     }
-    $("outcome-done").textContent = t("saved", t("codes")[result.outcome.code] || result.outcome.code, voucher);
+    $("outcome-done").textContent = t("saved", labelOf(vocabulary.outcomes, result.outcome.code), voucher);
   } catch (err) {
     button.disabled = false;
     $("outcome-error").textContent = err.message;

@@ -57,12 +57,6 @@ const T = {
     dnc_imported: (r) => `${number(r.rows)} baris: ${number(r.added)} ditambahkan, ${number(r.already_listed)} sudah ada, ${number(r.rejected_rows)} ditolak`,
     imported: (r) => `${number(r.rows)} baris: ${number(r.accepted)} diterima, ${number(r.duplicates)} duplikat, ${number(r.dnc)} DNC, ${number(r.out_of_tier)} di luar tier, ${number(r.rejected_rows)} ditolak`,
     codes_added: (r) => `${r.rows} baris: ${r.added} kode ditambahkan, ${r.rejected_rows} ditolak`,
-    codes: {
-      customer_busy: "Pelanggan sibuk", already_paid: "Sudah lunas", do_not_call: "Tidak mau di-call",
-      not_subscriber: "Tidak merasa pasang", claims_cancelled: "Sudah merasa cabut",
-      wants_cancellation: "Minta cabut", wrong_number: "Salah sambung", has_problem: "Ada kendala",
-      pays_via_bukalapak: "Bayar via Bukalapak", pays_other_channel: "Bayar via moda lain",
-    },
     reasons: {
       campaign_draft: "kampanye masih draf", campaign_paused: "kampanye dijeda",
       campaign_finished: "kampanye selesai", before_period: "sebelum periode kampanye",
@@ -120,12 +114,6 @@ const T = {
     dnc_imported: (r) => `${number(r.rows)} rows: ${number(r.added)} added, ${number(r.already_listed)} listed already, ${number(r.rejected_rows)} rejected`,
     imported: (r) => `${number(r.rows)} rows: ${number(r.accepted)} accepted, ${number(r.duplicates)} duplicates, ${number(r.dnc)} DNC, ${number(r.out_of_tier)} out of tier, ${number(r.rejected_rows)} rejected`,
     codes_added: (r) => `${r.rows} rows: ${r.added} codes added, ${r.rejected_rows} rejected`,
-    codes: {
-      customer_busy: "Customer busy", already_paid: "Already paid", do_not_call: "Do not call",
-      not_subscriber: "Not a subscriber", claims_cancelled: "Says already cancelled",
-      wants_cancellation: "Wants to cancel", wrong_number: "Wrong number", has_problem: "Has a problem",
-      pays_via_bukalapak: "Pays via Bukalapak", pays_other_channel: "Pays another way",
-    },
     reasons: {
       campaign_draft: "campaign still a draft", campaign_paused: "campaign paused",
       campaign_finished: "campaign finished", before_period: "before the campaign's period",
@@ -139,6 +127,10 @@ const T = {
 const FUNNEL = ["offered", "accepted", "issued", "sent", "delivered", "read", "redeemed"];
 
 let lang = "id";
+// The product's lists (outcome codes …) with labels in the page's language, from
+// GET /api/vocabulary: defined once, on the server.
+let vocabulary = { outcomes: [] };
+const labelOf = (list, code) => (list.find((item) => item.code === code) || { label: code }).label;
 // The zone the manager reads days and times in (the per-day table, every time shown).
 let zone = ZONE_HOURS[localStorage.getItem("dialer.zone")] ? localStorage.getItem("dialer.zone") : "WIB";
 let current = null; // the campaign on screen
@@ -181,6 +173,7 @@ async function boot() {
     }
     lang = new URLSearchParams(location.search).get("lang") || me.language || "id";
     if (!T[lang]) lang = "id";
+    vocabulary = await api(`/api/vocabulary?lang=${lang}`);
     translate();
     $("user-name").textContent = me.display_name || me.username;
     route();
@@ -330,7 +323,7 @@ async function loadReports() {
   $("voucher-summary").textContent =
     `${t("rate")} ${percent(vouchers.totals.redemption_rate)} · ${t("median")} ${vouchers.totals.median_hours_to_redemption ?? "—"}`;
   drawDays(vouchers);
-  drawBars($("outcome-chart"), Object.entries(outcomes.outcomes.by_code).map(([code, n]) => [t("codes")[code] || code, n]));
+  drawBars($("outcome-chart"), Object.entries(outcomes.outcomes.by_code).map(([code, n]) => [labelOf(vocabulary.outcomes, code), n]));
   drawHours(outcomes.calls.by_local_hour);
   drawAgents(agents.agents);
   drawWhy(why);

@@ -10,6 +10,7 @@ voucher's expiry) by whole days, and the summary says so.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import time as monotonic_time
@@ -25,16 +26,74 @@ from asyncpg import Record
 from dialer.app import create_app
 from dialer.calls.progress import campaign_progress
 from dialer.campaigns import service as campaigns
-from dialer.campaigns.models import Campaign
+from dialer.campaigns.models import Campaign, calendar_of
+from dialer.cli.database import database_url
+from dialer.cli.output import moment, out, out_json
+from dialer.cli.sample import write_sample
 from dialer.clock import ScaledClock, system_clock
-from dialer.db import Connection, Pool, create_pool, q
+from dialer.db import Connection, Pool, create_pool
+from dialer.errors import BadRequest
+from dialer.reports.calls import outcome_counts
+from dialer.reports.vouchers import voucher_funnel
 from dialer.rules.window import Calendar, earliest_opening, next_opening
-from dialer.sample import write_sample
 from dialer.settings import Settings
 from dialer.targets.service import import_targets
+from dialer.vouchers.outbox import messages_moving
 
 log = logging.getLogger(__name__)
 SEED = "001_obc_bukalapak_voucher.toml"
+
+
+def add(sub: Any) -> None:
+    demo = sub.add_parser(
+        "demo", help="the seed campaign on generated targets and the simulators, headless"
+    )
+    demo.add_argument("--targets", type=int, default=200, help="generated targets")
+    demo.add_argument("--seats", type=int, default=10, help="agent seats, staffed by bot agents")
+    demo.add_argument("--speed", type=float, default=60.0, help="times faster than real time")
+    demo.add_argument(
+        "--until-done", action="store_true", help="run until every target is finished"
+    )
+    demo.add_argument(
+        "--hours", type=float, default=10.0, help="virtual hours without --until-done"
+    )
+    demo.add_argument(
+        "--start", help="virtual start (ISO 8601 with zone); default: the period's first opening"
+    )
+    demo.add_argument("--max-seconds", type=float, default=600.0, help="real seconds at most")
+    demo.add_argument("--json", action="store_true", help="print only the JSON summary")
+    demo.set_defaults(func=cmd_demo)
+
+
+async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    options = DemoOptions(
+        targets=args.targets,
+        seats=args.seats,
+        speed=args.speed,
+        until_done=args.until_done,
+        hours=args.hours,
+        start=moment(args.start, "--start") if args.start else None,
+        max_seconds=args.max_seconds,
+    )
+    if options.targets < 1 or options.seats < 1 or options.speed <= 0:
+        raise BadRequest("--targets and --seats must be at least 1, --speed above 0")
+    async with database_url(settings) as url:
+        result = await run_demo(settings, url, options)
+    if args.json:
+        out_json(result)
+        return 0
+    demo, summary = result["demo"], result["summary"]
+    out(
+        f"{demo['campaign']}: {demo['virtual_hours']} virtual hours in {demo['real_seconds']} s"
+        f" ({demo['finished_because']})"
+    )
+    if demo["shifted"]:
+        out(f"  shifted: {demo['shifted']['why']}")
+    out(f"  targets:  {summary['targets']}")
+    out(f"  finished: {summary['finished']}")
+    out(f"  attempts: {summary['attempts']}")
+    out(f"  contact rate {summary['contact_rate']}, abandon rate {summary['abandon_rate']}")
+    return 0
 
 
 @dataclass(frozen=True)
@@ -68,7 +127,7 @@ def plan_start(
     """The definition to run (shifted if needed), the virtual start, and what shifted."""
     spec = campaigns.parse_definition(definition)
     if start is None:
-        opening = earliest_opening(Calendar.from_definition(spec))
+        opening = earliest_opening(calendar_of(spec))
         if opening is None:
             raise ValueError("the campaign's period has no calling hours")
         return definition, opening, None
@@ -137,32 +196,24 @@ async def _run(
 ) -> dict[str, Any]:
     clock = ScaledClock(start, options.speed)
     port = unused_port()
-    settings = settings.model_copy(
-        update={
-            "host": "127.0.0.1",
-            "port": port,
-            "public_url": f"http://127.0.0.1:{port}",
-            "simulator_speed": options.speed,
-            "tick_seconds": 0.25,
-            "reconcile_seconds": 5.0,
-            "simulator_calls_per_second": 1000.0,
-            "bot_agents": options.seats,
-            "bot_campaign": campaign.name,
-            "simulated_partner_odds": 0.6,
-        }
+    settings = settings.amend(
+        server={"host": "127.0.0.1", "port": port, "public_url": f"http://127.0.0.1:{port}"},
+        simulator={"speed": options.speed, "calls_per_second": 1000.0, "partner_odds": 0.6},
+        pacing={"tick_seconds": 0.25, "reconcile_seconds": 5.0},
+        bots={"agents": options.seats, "campaign": campaign.name},
     )
     app = create_app(settings, pool=pool, clock=clock, scheduler=True)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     began = monotonic_time.monotonic()
-    calendar = Calendar.from_definition(campaign.spec())
+    calendar = calendar_of(campaign.spec())
     finished_because = "time limit"
     try:
         while monotonic_time.monotonic() - began < options.max_seconds:
             await asyncio.sleep(0.2)
             async with pool.acquire() as conn:
-                zones = await conn.fetch(q("demo_state"), campaign.id)
+                zones = await campaigns.zones_now(conn, campaign.id)
             now = clock()
             live = sum(z["live"] for z in zones)
             if options.until_done and sum(z["open"] for z in zones) == 0 and not live:
@@ -186,7 +237,7 @@ async def _run(
             conn,
             await campaigns.get(conn, campaign.id),
             now=clock(),
-            abandon_window=timedelta(minutes=settings.abandon_window_minutes),
+            abandon_window=timedelta(minutes=settings.pacing.abandon_window_minutes),
         )
     return {
         "demo": {
@@ -203,27 +254,19 @@ async def _run(
         },
         "summary": progress,
         "outcomes": await _outcomes(pool, campaign.id),
-        "vouchers": await voucher_funnel(pool, campaign.id),
+        "vouchers": await _funnel(pool, campaign.id),
     }
 
 
-async def voucher_funnel(pool: Pool, campaign_id: int) -> dict[str, int]:
-    """Issued, then how far each got: the campaign's bottom line."""
+async def _funnel(pool: Pool, campaign_id: int) -> dict[str, int]:
     async with pool.acquire() as conn:
-        row = await conn.fetchrow(q("voucher_funnel"), campaign_id)
-    assert row is not None
-    return dict(row)
+        return await voucher_funnel(conn, campaign_id)
 
 
 async def _outcomes(pool: Pool, campaign_id: int) -> dict[str, int]:
     """The outcomes the (bot) agents recorded, by code."""
     async with pool.acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT code, count(*) AS n FROM outcomes WHERE campaign_id = $1"
-            " GROUP BY code ORDER BY n DESC, code",
-            campaign_id,
-        )
-    return {r["code"]: r["n"] for r in rows}
+        return await outcome_counts(conn, campaign_id)
 
 
 async def _let_messages_land(pool: Pool, campaign_id: int, *, within: float = 20.0) -> None:
@@ -232,11 +275,7 @@ async def _let_messages_land(pool: Pool, campaign_id: int, *, within: float = 20
     began = monotonic_time.monotonic()
     while monotonic_time.monotonic() - began < within:
         async with pool.acquire() as conn:
-            moving = await conn.fetchval(
-                "SELECT count(*) FROM messages WHERE campaign_id = $1"
-                " AND state IN ('pending', 'sending', 'queued')",
-                campaign_id,
-            )
+            moving = await messages_moving(conn, campaign_id)
         if not moving:
             break
         await asyncio.sleep(0.2)

@@ -24,8 +24,10 @@ from email.utils import format_datetime
 import aiohttp
 from twilio.request_validator import RequestValidator
 
-from dialer.calls.carrier import CarrierRejected, CarrierUnavailable, OutboundCall
 from dialer.clock import Clock
+from dialer.providers.callbacks import post_callback
+from dialer.providers.carrier import OutboundCall
+from dialer.providers.errors import ProviderRejected, ProviderUnavailable
 
 log = logging.getLogger(__name__)
 FATES = ("human", "machine", "busy", "no_answer", "failed")
@@ -83,12 +85,16 @@ class SimulatedCarrier:
     """The Twilio stand-in; see the module doc."""
 
     name = "simulated"
+    # Its calls live in the memory of the node that placed them.
+    calls_visible_to_all_nodes = False
 
     def __init__(
         self,
         *,
         auth_token: str,
         clock: Clock,
+        calls_per_second: float = 50.0,
+        caller_id: str = "+622150000000",
         profile: SimProfile | None = None,
         speed: float = 1.0,
         seed: int | None = None,
@@ -96,6 +102,8 @@ class SimulatedCarrier:
     ) -> None:
         self.validator = RequestValidator(auth_token)
         self.clock = clock
+        self.calls_per_second = calls_per_second
+        self.caller_id = caller_id
         self.profile = profile or SimProfile()
         self.speed = speed
         self.random = random.Random(seed)
@@ -110,7 +118,7 @@ class SimulatedCarrier:
 
     async def place_call(self, call: OutboundCall) -> str:
         if not self.available:
-            raise CarrierUnavailable("simulated carrier unavailable")
+            raise ProviderUnavailable("simulated carrier unavailable")
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         sid = "CA" + secrets.token_hex(16)
@@ -135,7 +143,7 @@ class SimulatedCarrier:
         """The simulated customer goes to ``number``: this side's call ends."""
         state = self.calls.get(sid)
         if state is None:
-            raise CarrierRejected(f"call {sid} is not in progress", status=404)
+            raise ProviderRejected(f"call {sid} is not in progress", status=404)
         self.transferred[sid] = number
         state.hangup.set()
 
@@ -263,33 +271,3 @@ class SimulatedCarrier:
     async def _post(self, state: _Call, url: str, params: dict[str, str]) -> None:
         assert self._session is not None
         await post_callback(self._session, self.validator, url, params, call_sid=state.sid)
-
-
-async def post_callback(
-    session: aiohttp.ClientSession,
-    validator: RequestValidator,
-    url: str,
-    params: dict[str, str],
-    **context: str,
-) -> None:
-    """POST a callback signed as Twilio signs it, form-encoded, retrying a refused
-    connection, a timeout or a 5xx a few times with back-off, as Twilio does; a 4xx is
-    the service's answer, logged. For the simulated carrier and WhatsApp alike."""
-    headers = {"X-Twilio-Signature": validator.compute_signature(url, params)}
-    for attempt in range(4):
-        try:
-            async with session.post(url, data=params, headers=headers) as response:
-                await response.read()
-                if response.status < 500:
-                    if response.status >= 400:
-                        log.warning(
-                            "simulated callback refused",
-                            extra={"status": response.status, "url": url} | context,
-                        )
-                    return
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning(
-                "simulated callback failed",
-                extra={"error": str(exc), "url": url, "try": attempt + 1} | context,
-            )
-        await asyncio.sleep(0.2 * 2**attempt)

@@ -18,8 +18,8 @@ import aiohttp
 
 from dialer.background import Loop
 from dialer.clock import Clock
-from dialer.db import Pool
-from dialer.vouchers.redemptions import sign
+from dialer.db import Pool, q
+from dialer.providers.signing import partner_signature
 
 log = logging.getLogger(__name__)
 POLL = 0.5
@@ -64,11 +64,7 @@ class SimulatedPartner:
 
     async def step(self, session: aiohttp.ClientSession) -> int:
         async with self.pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT id, code FROM vouchers WHERE state IN ('delivered', 'read')"
-                " AND id <> ALL($1::bigint[]) ORDER BY id LIMIT 100",
-                list(self.decided),
-            )
+            rows = await conn.fetch(q("vouchers_on_whatsapp"), list(self.decided))
         redeemed = 0
         for row in rows:
             self.decided.add(row["id"])
@@ -85,7 +81,7 @@ class SimulatedPartner:
             headers = {
                 "Content-Type": "application/json",
                 "X-Partner-Timestamp": stamp,
-                "X-Partner-Signature": sign(self.secret, stamp, body),
+                "X-Partner-Signature": partner_signature(self.secret, stamp, body),
             }
             async with session.post(
                 self.base_url + "/partner/redemptions", data=body, headers=headers

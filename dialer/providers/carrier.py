@@ -1,18 +1,22 @@
 """What the dialer needs of a telephony provider, and the errors a provider raises.
 
-Two implementations: :class:`dialer.calls.twilio_carrier.TwilioCarrier` (the twilio
-SDK's async client) and :class:`dialer.calls.simulated.SimulatedCarrier` (the default
-without credentials), which posts the same signed, form-encoded callbacks as Twilio to
-the service's own endpoints — so the service cannot tell them apart.
+Two implementations: :class:`dialer.providers.twilio_carrier.TwilioCarrier` (the twilio
+SDK's async client) and :class:`dialer.providers.simulated_carrier.SimulatedCarrier` (the
+default without credentials), which posts the same signed, form-encoded callbacks as
+Twilio to the service's own endpoints — so the service cannot tell them apart.
 
-Rate limits (calls per second) are the pacer's business, through a token bucket shared
-by all nodes in PostgreSQL; a carrier only backs off and retries on 429 and 5xx.
+A carrier reports its own limits (its calls per second, its caller id, whether any node
+may ask about a call another node placed); nobody branches on its name. Keeping to the
+calls per second is the pacer's business, through a token bucket shared by all nodes in
+PostgreSQL (``ratelimit.py``); a carrier only backs off and retries on 429 and 5xx.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
+
+from aiohttp import web
 
 
 @dataclass(frozen=True)
@@ -29,34 +33,30 @@ class OutboundCall:
     timeout_seconds: int = 30  # ring this long before "no-answer"
 
 
-class CarrierError(Exception):
-    """A provider refused or failed a request."""
-
-
-class CarrierUnavailable(CarrierError):
-    """429 or 5xx (or the network) still failing after the carrier's own retries.
-
-    Nothing was placed: the attempt stays queued and is tried again later."""
-
-
-class CarrierRejected(CarrierError):
-    """A permanent refusal (4xx other than 429): the attempt fails with this reason."""
-
-    def __init__(self, message: str, *, code: int | None = None, status: int | None = None):
-        super().__init__(message)
-        self.code = code
-        self.status = status
-
-
 class Carrier(Protocol):
     """A telephony provider, as the dialer uses it."""
 
     name: str
 
+    @property
+    def calls_per_second(self) -> float:
+        """The account's calls per second, shared by every node."""
+        ...
+
+    @property
+    def calls_visible_to_all_nodes(self) -> bool:
+        """Whether a node may ask (``fetch_call``) about a call another node placed."""
+        ...
+
+    @property
+    def caller_id(self) -> str:
+        """The number the customer sees, E.164."""
+        ...
+
     async def place_call(self, call: OutboundCall) -> str:
         """Place the call; return the provider's call id (Twilio's ``CallSid``).
 
-        Raises :class:`CarrierUnavailable` or :class:`CarrierRejected`."""
+        Raises :class:`ProviderUnavailable` or :class:`ProviderRejected`."""
         ...
 
     async def hangup(self, sid: str) -> None:
@@ -78,3 +78,6 @@ class Carrier(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+CARRIER: web.AppKey[Carrier] = web.AppKey("carrier")

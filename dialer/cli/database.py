@@ -13,13 +13,13 @@ from dialer.settings import Settings
 @asynccontextmanager
 async def database_url(settings: Settings) -> AsyncIterator[str]:
     """Yield a URL with the schema migrated; an embedded server stops on exit."""
-    if settings.database_url:
-        url = settings.database_url
+    if settings.database.url:
+        url = settings.database.url
         embedded = None
     else:
         embedded = EmbeddedPostgres(settings.home)
         admin = embedded.start()
-        await ensure_database(admin, DATABASE_NAME)
+        await ensure_database(admin)
         url = embedded.url(DATABASE_NAME)
     try:
         conn = await connect(url)

@@ -1,0 +1,94 @@
+"""What an agent's console asks and is told, whichever way it asks (HTTP or its
+WebSocket): join a campaign and say available, paused or offline; the messages its
+socket gets for an event (its state, and the call it holds with the screen-pop).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from dialer.agents import presence
+from dialer.agents.calls import call_and_state
+from dialer.agents.screen_pop import Pops
+from dialer.campaigns import service as campaigns
+from dialer.db import Connection, q
+from dialer.errors import BadRequest
+
+
+class Change(BaseModel):
+    """A console's request: join a campaign, change state, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+    campaign: str | None = None
+    state: Literal["available", "paused", "offline"] | None = None
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The agent's state after a change, and a waiting call it took (its call SID), to
+    bridge to the agent after the commit."""
+
+    state: dict[str, Any]
+    bridge: str | None = None
+
+
+async def change(
+    conn: Connection, user_id: int, body: Change, *, node: str, now: datetime
+) -> Changed:
+    """Join a campaign and/or change state (the caller owns the transaction)."""
+    if body.campaign is None and body.state is None:
+        raise BadRequest("say a campaign to join, a state (available, paused, offline), or both")
+    taken = None
+    if body.campaign is not None:
+        campaign = await campaigns.get(conn, body.campaign)
+        if campaign.state == "finished":
+            raise BadRequest(f"campaign {campaign.name} is finished")
+        await presence.join(conn, user_id, campaign.id, node, now)
+    if body.state is not None:
+        current = await presence.state_of(conn, user_id)
+        hold = None
+        if current.get("campaign"):
+            campaign = await campaigns.get(conn, current["campaign"])
+            hold = await presence.hold_of(conn, campaign.id)
+        taken = await presence.set_state(conn, user_id, body.state, now=now, hold=hold)
+    state = await presence.state_of(conn, user_id)
+    return Changed(state, taken[1] if taken is not None else None)
+
+
+async def messages_for(
+    conn: Connection, user_id: int, kind: str, pops: Pops
+) -> list[dict[str, Any]]:
+    """What the agent's console is sent for an event: the state, and the call (whose
+    voucher step shows or hides with the campaign's quota and expiry)."""
+    if kind == "state":
+        state = await presence.state_of(conn, user_id)
+        if state["attempt_id"] is None:
+            return [{"type": "state"} | state]
+    found = await call_and_state(conn, user_id, pops)  # the state read with the call
+    if found is None:
+        return [{"type": "state"} | await presence.state_of(conn, user_id)]
+    call, state = found
+    return [{"type": "state"} | state, call]
+
+
+async def connected(
+    conn: Connection, user_id: int, pops: Pops, *, node: str, now: datetime
+) -> list[dict[str, Any]]:
+    """A console connected to ``node``: it is seen there now, and gets its state and
+    call at once (a reload restores the screen)."""
+    await conn.execute(q("agent_seen"), user_id, now, node)
+    return await messages_for(conn, user_id, "pop", pops)
+
+
+async def seen(conn: Connection, user_id: int, now: datetime) -> None:
+    """The console said it is still there (its ping)."""
+    await conn.execute(q("agent_ping"), user_id, now)
+
+
+async def joinable(conn: Connection) -> list[dict[str, Any]]:
+    """The campaigns an agent may join: running or paused, with their titles."""
+    return [dict(r) for r in await conn.fetch(q("joinable_campaigns"))]

@@ -1,0 +1,172 @@
+"""What the command line reads out: ``dialer report``, ``dialer export attempts |
+vouchers | crm`` and ``dialer penalty``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import AsyncIterator, Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from dialer.calls.export import export_attempts
+from dialer.calls.progress import campaign_progress
+from dialer.campaigns import service as campaigns
+from dialer.cli.database import connection
+from dialer.cli.output import out, out_json
+from dialer.clock import system_clock
+from dialer.db import Connection
+from dialer.errors import BadRequest
+from dialer.reports import calls, crm, vouchers
+from dialer.rules.money import AmountError, format_rupiah, parse_rupiah
+from dialer.rules.penalty import SEED_PENALTY, parse_bill_month, quote
+from dialer.rules.window import ZONE_NAMES
+from dialer.settings import Settings
+from dialer.vouchers.export import export_vouchers
+
+Export = Callable[[Connection, int], AsyncIterator[str]]
+EXPORTS: dict[str, tuple[str, Export]] = {
+    "attempts": ("every attempt of a campaign as CSV", export_attempts),
+    "vouchers": ("every voucher of a campaign as CSV", export_vouchers),
+    "crm": ("every call that reached an agent, with what they recorded, as CSV", crm.export_crm),
+}
+
+
+def add(sub: Any) -> None:
+    report = sub.add_parser(
+        "report", help="a campaign's report: progress, outcomes, agents, vouchers"
+    )
+    report.add_argument("campaign")
+    report.add_argument("--zone", default="WIB", choices=ZONE_NAMES)
+    report.add_argument("--customers", type=int, default=100, help="customers listed (JSON)")
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(func=cmd_report)
+
+    export = sub.add_parser("export", help="CSV exports").add_subparsers(
+        dest="action", required=True
+    )
+    for name, (what, chunks) in EXPORTS.items():
+        p = export.add_parser(name, help=what)
+        p.add_argument("campaign")
+        p.add_argument("--output", "-o", type=Path, help="a file (default: standard output)")
+        p.set_defaults(func=cmd_export, chunks=chunks)
+
+    penalty = sub.add_parser(
+        "penalty", help="the late-payment penalty for paying a bill on a given day"
+    )
+    penalty.add_argument("--product", required=True, help="internet or telephone")
+    penalty.add_argument("--total", required=True, help="the bill total in rupiah: 350000")
+    penalty.add_argument("--bill-month", required=True, help="the bill's month: 2022-09")
+    penalty.add_argument("--paid-on", required=True, help="the local payment date: 2022-09-21")
+    penalty.add_argument(
+        "--campaign", help="use this campaign's schedule (default: the seed's, no database)"
+    )
+    penalty.add_argument("--json", action="store_true")
+    penalty.set_defaults(func=cmd_penalty)
+
+
+async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    now = system_clock()
+    async with connection(settings) as conn:
+        campaign = await campaigns.get(conn, args.campaign)
+        progress = await campaign_progress(
+            conn,
+            campaign,
+            now=now,
+            abandon_window=timedelta(minutes=settings.pacing.abandon_window_minutes),
+        )
+        report = await vouchers.voucher_report(
+            conn,
+            campaign,
+            now=now,
+            zone=args.zone,
+            customers=vouchers.Page(limit=max(args.customers, 0)),
+        )
+        outcomes = await calls.outcome_report(conn, campaign, now=now)
+        agents = await calls.agent_report(conn, campaign, now=now)
+    if args.json:
+        out_json({"campaign": progress, "vouchers": report, "outcomes": outcomes, "agents": agents})
+        return 0
+    _print_report(campaign.name, campaign.state, progress, report, outcomes, agents)
+    return 0
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _print_report(
+    name: str,
+    state: str,
+    progress: dict[str, Any],
+    report: dict[str, Any],
+    outcomes: dict[str, Any],
+    agents: dict[str, Any],
+) -> None:
+    totals, quota = report["totals"], report["quota"]
+    targets, attempts = progress["targets"], progress["attempts"]
+    out(f"{name} ({state}): {targets['total']} targets, {attempts['total']} calls")
+    rates = (
+        ("contact rate", outcomes["calls"]["contact_rate"]),
+        ("abandon rate", outcomes["calls"]["abandon_rate"]),
+    )
+    out("  " + ", ".join(f"{n} {_rate(r)}" for n, r in rates))
+    by_code = outcomes["outcomes"]["by_code"]
+    if by_code:
+        out("  outcomes: " + ", ".join(f"{code} {n}" for code, n in by_code.items()))
+    out(f"  vouchers {quota['taken']} of {quota['quota']} taken, {quota['left']} left")
+    out("  " + ", ".join(f"{step} {totals[step]}" for step in vouchers.STEPS))
+    out(
+        f"  redemption rate {_rate(totals['redemption_rate'])},"
+        f" median {totals['median_hours_to_redemption'] or '-'} h from the call to redemption"
+    )
+    for day in report["days"]:
+        out(f"  {day['day']}: " + ", ".join(f"{s} {day[s]}" for s in vouchers.STEPS if day[s]))
+    if report["flagged"]["total"]:
+        out(f"  {report['flagged']['total']} redemptions flagged (--json lists them)")
+    for agent in agents["agents"]:
+        out(
+            f"  agent {agent['username']}: {agent['calls']} calls,"
+            f" {agent['talk_seconds'] // 60} min talking, {agent['outcomes']} outcomes,"
+            f" {agent['vouchers']} vouchers"
+        )
+
+
+async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write a campaign's CSV export to ``--output`` or standard output."""
+    chunks: Export = args.chunks
+    async with connection(settings) as conn:
+        campaign = await campaigns.get(conn, args.campaign)
+        output = args.output.open("w", encoding="utf-8", newline="") if args.output else sys.stdout
+        try:
+            async for chunk in chunks(conn, campaign.id):
+                output.write(chunk)
+        finally:
+            if args.output:
+                output.close()
+    return 0
+
+
+async def cmd_penalty(args: argparse.Namespace, settings: Settings) -> int:
+    """The penalty for paying a bill on a day, by the seed's schedule or a campaign's."""
+    try:
+        total = parse_rupiah(args.total)
+    except AmountError as exc:
+        raise BadRequest(f"--total {args.total!r} {exc}") from exc
+    try:
+        paid_on = date.fromisoformat(args.paid_on)
+    except ValueError as exc:
+        raise BadRequest(f"--paid-on {args.paid_on!r} is not a date like 2022-09-21") from exc
+    schedule = SEED_PENALTY
+    if args.campaign:
+        async with connection(settings) as conn:
+            schedule = (await campaigns.get(conn, args.campaign)).spec().penalty
+    found = quote(schedule, args.product, total, parse_bill_month(args.bill_month), paid_on)
+    if args.json:
+        out_json({"penalty": found.penalty, "rule": found.rule, "minipack": found.minipack})
+    else:
+        out(f"penalty: {format_rupiah(found.penalty)} ({found.rule})")
+        out(f"to pay: {format_rupiah(found.total + found.penalty)}")
+        out(f"free minipack: {'yes' if found.minipack else 'no'}")
+    return 0

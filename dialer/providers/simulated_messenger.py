@@ -1,0 +1,97 @@
+"""Twilio's WhatsApp as seen from here, without an account: a message SID at once, then
+the statuses Twilio would post — queued, sent, delivered, read, or failed / undelivered
+with an error code — as signed, form-encoded callbacks to the service's own
+``/messaging/status`` endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+
+import aiohttp
+from twilio.request_validator import RequestValidator
+
+from dialer.providers.callbacks import post_callback
+from dialer.providers.errors import ProviderUnavailable
+from dialer.providers.messenger import OutboundMessage, status_url
+
+# The simulator's statuses: (weight, the statuses it posts after queued).
+FATES: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (70, ("sent", "delivered", "read")),
+    (20, ("sent", "delivered")),
+    (5, ("sent",)),
+    (3, ("failed",)),
+    (2, ("sent", "undelivered")),
+)
+ERRORS = {"failed": "63016", "undelivered": "63024"}
+
+
+class SimulatedMessenger:
+    """Twilio's WhatsApp as seen from here: a SID now, signed status callbacks later."""
+
+    name = "simulated"
+
+    def __init__(
+        self,
+        *,
+        public_url: str,
+        auth_token: str,
+        messages_per_second: float = 20.0,
+        speed: float = 1.0,
+        seed: int | None = None,
+        delay_seconds: float = 2.0,
+        statuses: tuple[str, ...] | None = None,
+    ) -> None:
+        self.public_url = public_url
+        self.messages_per_second = messages_per_second
+        self.validator = RequestValidator(auth_token)
+        self.speed = speed
+        self.rnd = random.Random(seed)
+        self.delay_seconds = delay_seconds
+        self.statuses = statuses  # always these after queued (tests), else by FATES
+        self.sent: list[OutboundMessage] = []
+        self.available = True
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._session: aiohttp.ClientSession | None = None
+
+    async def send(self, message: OutboundMessage) -> str:
+        if not self.available:
+            raise ProviderUnavailable("simulated WhatsApp unavailable")
+        sid = "SM" + secrets.token_hex(16)
+        self.sent.append(message)
+        weights = [w for w, _ in FATES]
+        statuses = self.statuses or self.rnd.choices([f for _, f in FATES], weights=weights)[0]
+        task = asyncio.create_task(self._report(message, sid, ("queued", *statuses)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return sid
+
+    async def _report(self, message: OutboundMessage, sid: str, statuses: tuple[str, ...]) -> None:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        url = status_url(self.public_url, message.message_id)
+        for status in statuses:
+            await asyncio.sleep(self.delay_seconds * self.rnd.uniform(0.5, 1.5) / self.speed)
+            params = {
+                "AccountSid": "AC" + "0" * 32,
+                "MessageSid": sid,
+                "SmsSid": sid,
+                "MessageStatus": status,
+                "SmsStatus": status,
+                "To": f"whatsapp:{message.to}",
+                "From": message.sender,
+                "ChannelPrefix": "whatsapp",
+                "ApiVersion": "2010-04-01",
+            }
+            if status in ERRORS:
+                params["ErrorCode"] = ERRORS[status]
+            await post_callback(self._session, self.validator, url, params, message_sid=sid)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

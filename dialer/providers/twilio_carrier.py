@@ -1,0 +1,176 @@
+"""The :class:`~dialer.providers.carrier.Carrier` of a Twilio account.
+
+Calls are created with the answer URL (TwiML), status callbacks for every event
+(initiated, ringing, answered, completed) and *asynchronous* answering-machine
+detection, all pointing at this service's public URL with the attempt id in the query.
+Requests go through the node's shared :class:`~dialer.providers.twilio.TwilioApi`
+(its retries, back-off and timeout).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from dialer.providers.carrier import OutboundCall
+from dialer.providers.errors import ProviderRejected
+from dialer.providers.twilio import TwilioApi
+from dialer.settings import TwilioSettings
+
+log = logging.getLogger(__name__)
+STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
+HOLD_PAUSE_SECONDS = 60
+
+
+def twiml_hold(message: str) -> str:
+    """TwiML for an answered call: say ``message`` in Indonesian, then hold (silence)
+    while answering-machine detection decides and an agent is connected."""
+    return _hold(message)
+
+
+@functools.lru_cache(maxsize=16)
+def _hold(message: str) -> str:
+    # Cached: building the document through ElementTree is slow on every callback.
+    response = VoiceResponse()
+    response.say(message, language="id-ID")
+    response.pause(length=HOLD_PAUSE_SECONDS)
+    return str(response)
+
+
+class TwilioCarrier:
+    """Calls through a Twilio account; it knows every call of the account, whichever
+    node placed it."""
+
+    name = "twilio"
+    calls_visible_to_all_nodes = True
+
+    def __init__(self, api: TwilioApi, settings: TwilioSettings) -> None:
+        self.api = api
+        self.settings = settings
+
+    @property
+    def calls_per_second(self) -> float:
+        return self.settings.calls_per_second
+
+    @property
+    def caller_id(self) -> str:
+        return self.settings.from_number or ""
+
+    async def place_call(self, call: OutboundCall) -> str:
+        """Create the call; Twilio's ``CallSid``.
+
+        Twilio's Calls API has no idempotency key, and a 5xx or a timeout may come
+        *after* Twilio created the call: those are not retried (a retry could ring the
+        customer twice). 429 and refused connections are. A call created despite the
+        error still reports to this attempt's URLs; the attempt was closed and its
+        target requeued minutes later, after such a call has ended."""
+        client = self.api.client()
+
+        async def create() -> Any:
+            return await client.calls.create_async(
+                to=call.to,
+                from_=call.from_ or self.settings.from_number,
+                url=call.answer_url,
+                method="POST",
+                status_callback=call.status_url,
+                status_callback_method="POST",
+                status_callback_event=list(STATUS_EVENTS),
+                machine_detection="Enable",
+                async_amd="true",  # a string: the SDK would send a bool as "True"
+                async_amd_status_callback=call.amd_url,
+                async_amd_status_callback_method="POST",
+                timeout=call.timeout_seconds,
+            )
+
+        created = await self.api.request("create call", create, idempotent=False)
+        return str(created.sid)
+
+    async def hangup(self, sid: str) -> None:
+        """End the call. Already ended or unknown (404, "not in progress") is done;
+        429, 5xx and the network are retried, then :class:`ProviderUnavailable`."""
+        client = self.api.client()
+
+        async def update() -> Any:
+            return await client.calls(sid).update_async(status="completed")
+
+        try:
+            await self.api.request("hang up", update)
+        except ProviderRejected as exc:
+            log.info(
+                "hang-up not needed",
+                extra={"call_sid": sid, "status": exc.status, "code": exc.code},
+            )
+
+    async def bridge(self, sid: str, agent: str) -> None:
+        """Take the call off hold into the agent's Twilio Client (``<Dial><Client>``)."""
+        client = self.api.client()
+        response = VoiceResponse()
+        dial = response.dial(answer_on_bridge=True)
+        dial.client(agent)
+        twiml = str(response)
+
+        async def update() -> Any:
+            return await client.calls(sid).update_async(twiml=twiml)
+
+        await self.api.request("bridge", update)
+
+    async def transfer(self, sid: str, number: str) -> None:
+        """Redirect the call to ``number`` (``<Dial>``, the campaign's caller id): the
+        customer is connected there and the agent's leg ends."""
+        client = self.api.client()
+        response = VoiceResponse()
+        caller = self.settings.from_number
+        dial = response.dial(caller_id=caller) if caller else response.dial()
+        dial.number(number)
+        twiml = str(response)
+
+        async def update() -> Any:
+            return await client.calls(sid).update_async(twiml=twiml)
+
+        await self.api.request("transfer", update)
+
+    async def fetch_call(self, sid: str) -> dict[str, str] | None:
+        """The call as the fields of a status callback, or None if Twilio does not know
+        it (404). Other refusals raise :class:`ProviderRejected`."""
+        client = self.api.client()
+
+        async def fetch() -> Any:
+            return await client.calls(sid).fetch_async()
+
+        try:
+            found = await self.api.request("fetch call", fetch)
+        except ProviderRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return _callback_fields(found)
+
+    async def close(self) -> None:
+        """Nothing of its own: the node closes the shared :class:`TwilioApi`."""
+
+
+def _callback_fields(found: Any) -> dict[str, str]:
+    """A call resource (the SDK's ``CallInstance``) shaped like Twilio's callbacks."""
+    fields = {
+        "CallSid": str(found.sid),
+        "CallStatus": str(found.status or ""),
+        "AccountSid": str(found.account_sid or ""),
+        "To": str(found.to or ""),
+        "From": str(getattr(found, "_from", None) or ""),
+        "Direction": str(found.direction or ""),
+        "ApiVersion": str(found.api_version or ""),
+    }
+    if found.duration is not None:
+        fields["CallDuration"] = str(found.duration)
+    if found.answered_by:
+        fields["AnsweredBy"] = str(found.answered_by)
+    # The callback's Timestamp is when its event happened: the end, else the last change.
+    stamp = found.end_time or found.date_updated
+    if isinstance(stamp, datetime):
+        fields["Timestamp"] = format_datetime(stamp.astimezone(UTC), usegmt=True)
+    return {key: value for key, value in fields.items() if value}

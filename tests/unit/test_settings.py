@@ -1,0 +1,67 @@
+"""Settings in sections, read from the environment strictly, and listed in the README
+exactly as the model has them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dialer.cli.server import config_table
+from dialer.settings import RENAMED, Settings, variables
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+BEGIN, END = "<!-- settings: begin -->", "<!-- settings: end -->"
+
+
+def test_the_readme_lists_every_setting_as_the_model_has_it() -> None:
+    text = README.read_text()
+    listed = text[text.index(BEGIN) + len(BEGIN) : text.index(END)].strip().splitlines()
+    assert listed == config_table(), "regenerate it: .venv/bin/dialer config"
+
+
+def test_a_section_is_read_from_its_nested_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIALER_TWILIO__ACCOUNT_SID", "AC123")
+    monkeypatch.setenv("DIALER_TWILIO__AUTH_TOKEN", "secret")
+    monkeypatch.setenv("DIALER_PACING__TICK_SECONDS", "0.5")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/dialer")
+    settings = Settings.from_environment()
+    assert settings.twilio.configured and settings.twilio.account_sid == "AC123"
+    assert settings.pacing.tick_seconds == 0.5
+    assert settings.database.url == "postgresql://db/dialer" and not settings.embedded
+    # The section's own variable wins over the usual name.
+    monkeypatch.setenv("DIALER_DATABASE__URL", "postgresql://other/dialer")
+    assert Settings.from_environment().database.url == "postgresql://other/dialer"
+
+
+def test_an_unknown_or_old_variable_is_refused_with_what_was_meant(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DIALER_TWILIO_ACCOUNT_SID", "AC123")  # the flat name of old
+    monkeypatch.setenv("DIALER_TICK_SECONDS", "1")
+    monkeypatch.setenv("DIALER_NO_SUCH_THING", "1")
+    with pytest.raises(ValueError) as refused:
+        Settings.from_environment()
+    message = str(refused.value)
+    assert "DIALER_TWILIO_ACCOUNT_SID is now DIALER_TWILIO__ACCOUNT_SID" in message
+    assert "DIALER_TICK_SECONDS is now DIALER_PACING__TICK_SECONDS" in message
+    assert "DIALER_NO_SUCH_THING is not a setting" in message
+
+
+def test_a_bad_value_is_refused_naming_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIALER_SERVER__PORT", "eighty")
+    with pytest.raises(ValueError, match="port"):
+        Settings.from_environment()
+
+
+def test_every_old_name_points_at_a_setting_that_exists() -> None:
+    known = {name for name, _, _ in variables()}
+    assert set(RENAMED.values()) <= known
+
+
+def test_amend_changes_only_what_it_names() -> None:
+    settings = Settings()
+    changed = settings.amend(server={"port": 9090}, simulator={"speed": 4.0})
+    assert (changed.server.port, changed.simulator.speed) == (9090, 4.0)
+    assert changed.server.host == settings.server.host
+    assert (settings.server.port, settings.simulator.speed) == (8080, 1.0)
