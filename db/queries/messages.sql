@@ -1,8 +1,11 @@
 -- name: enqueue_message
--- Queue voucher $1's WhatsApp message to $3 (template $5, values $6, key $7), due $8; its row.
+-- Queue voucher $1's next WhatsApp message to $3 (template $5, values $6), due $7, by $8;
+-- its key says it is the voucher's n-th (message_key, migration 0016). Its row.
 INSERT INTO messages (voucher_id, campaign_id, to_number, sender, content_sid, variables,
                       idempotency_key, state, next_try_at, actor, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $8, $8)
+VALUES ($1, $2, $3, $4, $5, $6,
+        message_key($1, (SELECT count(*) + 1 FROM messages WHERE voucher_id = $1)),
+        'pending', $7, $8, $7, $7)
 RETURNING *
 
 -- name: claim_messages
@@ -78,10 +81,6 @@ UPDATE vouchers SET state = $2 WHERE id = $1
 -- name: set_voucher_wa
 -- Voucher $1's messages go to WhatsApp number $2 from now on.
 UPDATE vouchers SET wa_number = $2 WHERE id = $1
-
--- name: messages_of_voucher
--- How many messages voucher $1 has had queued so far.
-SELECT count(*) FROM messages WHERE voucher_id = $1
 
 -- name: voucher_message_data
 -- What a voucher's message tells of its customer (target $2 of campaign $1).

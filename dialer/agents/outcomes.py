@@ -19,21 +19,20 @@ after-call work, and a call still live is hung up after the commit.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from dialer.agents import presence
+from dialer.agents import presence, tickets
 from dialer.agents.screen_pop import VoucherState
+from dialer.agents.tickets import TicketForm
 from dialer.campaigns.models import calendar_of, definition_of
 from dialer.campaigns.schemas import CampaignDefinition
-from dialer.campaigns.scripts import Guide, find_script
 from dialer.db import Connection, q
-from dialer.errors import Forbidden, NotFound, ValidationFailed
+from dialer.errors import Forbidden, ValidationFailed
 from dialer.rules.phones import mobile_number
 from dialer.rules.vocabulary import CHANNEL_CODES, OUTCOME_CODES
 from dialer.rules.window import window_state
@@ -63,26 +62,6 @@ LIVE = ("queued", "dialing", "ringing", "in-progress")
 # Outcomes of customers who reached the voucher offer (script step 5): it counts as
 # heard if it was open then (quota left, not expired) — the report's "offered".
 OFFER_HEARD = frozenset({"pays_via_bukalapak", "pays_other_channel"})
-
-
-class NewTicket(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    guide: str = Field(min_length=1, max_length=100)
-    fields: dict[str, str]
-
-
-class TicketForm(BaseModel):
-    """An open ticket the agent found (its number), or a new one after a guide."""
-
-    model_config = ConfigDict(extra="forbid")
-    existing: str | None = Field(None, min_length=1, max_length=100)
-    new: NewTicket | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> TicketForm:
-        if (self.existing is None) == (self.new is None):
-            raise ValueError("either the existing ticket's number or a new ticket, not both")
-        return self
 
 
 class OutcomeForm(BaseModel):
@@ -311,7 +290,7 @@ async def _effects(
         )
     elif form.code == "has_problem":
         assert form.ticket is not None
-        await _ticket(conn, form.ticket, outcome, call, now, scripts_dir)
+        await tickets.open_ticket(conn, form.ticket, outcome, call, now, scripts_dir)
     elif form.code == "pays_via_bukalapak":
         assert form.wa_number is not None
         voucher = definition.voucher.model_dump(mode="json")
@@ -348,89 +327,6 @@ async def _effects(
             now,
         )
     return None
-
-
-async def _ticket(
-    conn: Connection,
-    ticket: TicketForm,
-    outcome: Any,
-    call: Any,
-    now: datetime,
-    scripts_dir: Path,
-) -> None:
-    args = (outcome["id"], call["campaign_id"], call["target_id"])
-    if ticket.existing is not None:
-        await conn.execute(
-            q("insert_ticket"), *args, ticket.existing, None, None, {}, call["tier"], now, None
-        )
-        return
-    assert ticket.new is not None
-    guide = load_guide(scripts_dir, ticket.new.guide)
-    fields = check_ticket_fields(guide, ticket.new.fields)
-    hours = guide.sla.fixed_hours
-    if hours is None and guide.sla.by_tier is not None:
-        hours = guide.sla.by_tier.get(call["tier"])
-    due = now + timedelta(hours=hours) if hours is not None else None
-    await conn.execute(
-        q("insert_ticket"),
-        *args,
-        None,
-        guide.name,
-        guide.category,
-        fields,
-        call["tier"],
-        now,
-        due,
-    )
-
-
-@functools.lru_cache(maxsize=32)
-def _guide(directory: Path, name: str) -> Guide:
-    loaded = find_script(directory, name)
-    if loaded.kind != "guide":
-        raise ValidationFailed(
-            f"{name!r} is a call script, not a solution guide",
-            details=[{"field": "ticket.new.guide", "reason": "is not a guide"}],
-        )
-    return Guide.model_validate(loaded.definition)
-
-
-def load_guide(directory: Path, name: str) -> Guide:
-    """The solution guide ``name``; a 422 on the ticket's guide field when there is none
-    (a broken guide file says what is broken in it)."""
-    try:
-        return _guide(directory, name)
-    except NotFound as exc:
-        raise ValidationFailed(
-            f"no solution guide named {name!r}",
-            details=[{"field": "ticket.new.guide", "reason": exc.message}],
-        ) from exc
-
-
-def check_ticket_fields(guide: Guide, given: dict[str, str]) -> dict[str, str]:
-    """The guide's mandatory fields: each required one filled, choices respected,
-    nothing the guide does not ask for."""
-    problems = []
-    known = {f.key: f for f in guide.mandatory_fields}
-    for key in given:
-        if key not in known:
-            problems.append({"field": f"ticket.new.fields.{key}", "reason": "not in the guide"})
-    out = {}
-    for field in guide.mandatory_fields:
-        value = (given.get(field.key) or "").strip()
-        where = f"ticket.new.fields.{field.key}"
-        if not value:
-            if field.required:
-                problems.append({"field": where, "reason": f"{field.label}: required"})
-            continue
-        if field.choices is not None and value not in field.choices:
-            problems.append(
-                {"field": where, "reason": f"one of {', '.join(field.choices)}, not {value!r}"}
-            )
-        out[field.key] = value
-    if problems:
-        raise ValidationFailed(f"the ticket misses what guide {guide.name} asks", details=problems)
-    return out
 
 
 def _to_json(row: Any) -> dict[str, Any]:

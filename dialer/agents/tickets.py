@@ -1,15 +1,130 @@
-"""What calls set in motion and managers follow up: tickets (with their deadlines,
-flagged when overdue) and closure requests."""
+"""Tickets and closure requests: what calls set in motion and managers follow up.
+
+A ``has_problem`` outcome records the open ticket the agent found, or opens one after a
+solution guide (its mandatory fields checked: each required one filled, choices
+respected, nothing the guide does not ask for), due by the guide's SLA. Managers list
+them (overdue ones flagged) and close them.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import functools
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dialer.campaigns.scripts import Guide, find_script
 from dialer.db import Connection, q
-from dialer.errors import Conflict, NotFound
+from dialer.errors import Conflict, NotFound, ValidationFailed
 
 STATES = ("open", "overdue", "closed", "all")
+
+
+class NewTicket(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    guide: str = Field(min_length=1, max_length=100)
+    fields: dict[str, str]
+
+
+class TicketForm(BaseModel):
+    """An open ticket the agent found (its number), or a new one after a guide."""
+
+    model_config = ConfigDict(extra="forbid")
+    existing: str | None = Field(None, min_length=1, max_length=100)
+    new: NewTicket | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> TicketForm:
+        if (self.existing is None) == (self.new is None):
+            raise ValueError("either the existing ticket's number or a new ticket, not both")
+        return self
+
+
+async def open_ticket(
+    conn: Connection,
+    ticket: TicketForm,
+    outcome: Any,
+    call: Any,
+    now: datetime,
+    scripts_dir: Path,
+) -> None:
+    """The ticket of a ``has_problem`` outcome: the open one the agent found, or a new
+    one with the fields its guide asks for, due by the guide's SLA (per tier, or fixed)."""
+    args = (outcome["id"], call["campaign_id"], call["target_id"])
+    if ticket.existing is not None:
+        await conn.execute(
+            q("insert_ticket"), *args, ticket.existing, None, None, {}, call["tier"], now, None
+        )
+        return
+    assert ticket.new is not None
+    guide = load_guide(scripts_dir, ticket.new.guide)
+    fields = check_ticket_fields(guide, ticket.new.fields)
+    hours = guide.sla.fixed_hours
+    if hours is None and guide.sla.by_tier is not None:
+        hours = guide.sla.by_tier.get(call["tier"])
+    due = now + timedelta(hours=hours) if hours is not None else None
+    await conn.execute(
+        q("insert_ticket"),
+        *args,
+        None,
+        guide.name,
+        guide.category,
+        fields,
+        call["tier"],
+        now,
+        due,
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _guide(directory: Path, name: str) -> Guide:
+    loaded = find_script(directory, name)
+    if loaded.kind != "guide":
+        raise ValidationFailed(
+            f"{name!r} is a call script, not a solution guide",
+            details=[{"field": "ticket.new.guide", "reason": "is not a guide"}],
+        )
+    return Guide.model_validate(loaded.definition)
+
+
+def load_guide(directory: Path, name: str) -> Guide:
+    """The solution guide ``name``; a 422 on the ticket's guide field when there is none
+    (a broken guide file says what is broken in it)."""
+    try:
+        return _guide(directory, name)
+    except NotFound as exc:
+        raise ValidationFailed(
+            f"no solution guide named {name!r}",
+            details=[{"field": "ticket.new.guide", "reason": exc.message}],
+        ) from exc
+
+
+def check_ticket_fields(guide: Guide, given: dict[str, str]) -> dict[str, str]:
+    """The guide's mandatory fields: each required one filled, choices respected,
+    nothing the guide does not ask for."""
+    problems = []
+    known = {f.key: f for f in guide.mandatory_fields}
+    for key in given:
+        if key not in known:
+            problems.append({"field": f"ticket.new.fields.{key}", "reason": "not in the guide"})
+    out = {}
+    for field in guide.mandatory_fields:
+        value = (given.get(field.key) or "").strip()
+        where = f"ticket.new.fields.{field.key}"
+        if not value:
+            if field.required:
+                problems.append({"field": where, "reason": f"{field.label}: required"})
+            continue
+        if field.choices is not None and value not in field.choices:
+            problems.append(
+                {"field": where, "reason": f"one of {', '.join(field.choices)}, not {value!r}"}
+            )
+        out[field.key] = value
+    if problems:
+        raise ValidationFailed(f"the ticket misses what guide {guide.name} asks", details=problems)
+    return out
 
 
 async def of_campaign(

@@ -24,9 +24,10 @@ HEADER = (
 
 
 async def export_attempts(
-    conn: Connection, campaign_id: int, *, batch: int = 5000
+    conn: Connection, campaign_id: int, *, batch: int = 5000, chunk_bytes: int = 1 << 16
 ) -> AsyncIterator[str]:
-    """The campaign's attempts as CSV text, in chunks (header first)."""
+    """The campaign's attempts as CSV text, header first, in chunks of about
+    ``chunk_bytes`` (a campaign's million attempts never sit in memory at once)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
@@ -46,7 +47,7 @@ async def export_attempts(
                     r["outcome"] or "",
                 )
             )
-            if buffer.tell() > 64 * 1024:
+            if buffer.tell() > chunk_bytes:
                 yield buffer.getvalue()
                 buffer.seek(0)
                 buffer.truncate()

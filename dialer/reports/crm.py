@@ -61,14 +61,18 @@ def _cell(value: Any) -> Any:
     return value
 
 
-async def export_crm(conn: Connection, campaign_id: int) -> AsyncIterator[str]:
+async def export_crm(
+    conn: Connection, campaign_id: int, *, chunk_bytes: int = 1 << 16
+) -> AsyncIterator[str]:
+    """One row per call that reached an agent, as CSV text, header first, in chunks of
+    about ``chunk_bytes``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         async for r in conn.cursor(q("crm_interactions"), campaign_id, prefetch=2000):
             writer.writerow([_cell(r[h]) for h in HEADER])
-            if buffer.tell() > 1 << 16:
+            if buffer.tell() > chunk_bytes:
                 yield buffer.getvalue()
                 buffer.seek(0)
                 buffer.truncate()

@@ -26,7 +26,11 @@ HEADER = (
 )
 
 
-async def export_vouchers(conn: Connection, campaign_id: int) -> AsyncIterator[str]:
+async def export_vouchers(
+    conn: Connection, campaign_id: int, *, chunk_bytes: int = 1 << 16
+) -> AsyncIterator[str]:
+    """The campaign's vouchers as CSV text, header first, in chunks of about
+    ``chunk_bytes``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
@@ -40,7 +44,7 @@ async def export_vouchers(conn: Connection, campaign_id: int) -> AsyncIterator[s
                     for h in HEADER
                 ]
             )
-            if buffer.tell() > 1 << 16:
+            if buffer.tell() > chunk_bytes:
                 yield buffer.getvalue()
                 buffer.seek(0)
                 buffer.truncate()

@@ -99,7 +99,6 @@ async def enqueue(
     assert customer is not None
     message = draft(whatsapp, customer, voucher["expires_at"])
     variables = message["variables"] | {key: voucher["code"] for key in message["code_keys"]}
-    n = int(await conn.fetchval(q("messages_of_voucher"), voucher["id"])) + 1
     row = await conn.fetchrow(
         q("enqueue_message"),
         voucher["id"],
@@ -108,7 +107,6 @@ async def enqueue(
         message["sender"],
         message["content_sid"],
         variables,
-        f"voucher-{voucher['id']}-{n}",
         now,
         actor,
     )
