@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/ruff check dialer tests tools
 	$(BIN)/ruff format --check dialer tests
 	$(BIN)/mypy
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-logo
 	rm -f .coverage .coverage.*
 	$(BIN)/pytest --cov --cov-report=
 	$(BIN)/python tools/coverage-floor 85
@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check dialer tests tools
 	$(BIN)/ruff format --check dialer tests
 	$(BIN)/mypy
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-logo
 
 ## bench: the speed and memory benchmarks (figures, not pass/fail)
 bench: $(STAMP)

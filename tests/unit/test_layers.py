@@ -16,7 +16,7 @@ LINT = Path(sys.executable).with_name("lint-imports")
 def lint(tree: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(tree))
     return subprocess.run(
-        [str(LINT), "--config", str(tree / "pyproject.toml"), "--no-cache"],
+        [str(LINT), str(tree / "pyproject.toml"), "--no-cache", "--no-logo"],
         cwd=tree,
         env=env,
         capture_output=True,
