@@ -1,9 +1,12 @@
-"""How the simulators call the service back: as Twilio does."""
+"""How the simulators call the service back: as Twilio does, form-encoded and signed,
+from tasks of their own over one HTTP session (:class:`Caller`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 import aiohttp
 from twilio.request_validator import RequestValidator
@@ -39,3 +42,40 @@ async def post_callback(
                 extra={"error": str(exc), "url": url, "try": attempt + 1} | context,
             )
         await asyncio.sleep(0.2 * 2**attempt)
+
+
+class Caller:
+    """A simulator's side of the wire: the work it runs in the background (a call's
+    progress, a message's statuses), and the signed callbacks that work posts."""
+
+    def __init__(self, auth_token: str) -> None:
+        self.validator = RequestValidator(auth_token)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._session: aiohttp.ClientSession | None = None
+
+    def start(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def post(self, url: str, params: dict[str, str], **context: str) -> None:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        await post_callback(self._session, self.validator, url, params, **context)
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self) -> None:
+        """Wait until every piece of work has ended."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -21,11 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 
-import aiohttp
-from twilio.request_validator import RequestValidator
-
 from dialer.clock import Clock
-from dialer.providers.callbacks import post_callback
+from dialer.providers.callbacks import Caller
 from dialer.providers.carrier import OutboundCall
 from dialer.providers.errors import ProviderRejected, ProviderUnavailable
 
@@ -100,7 +97,7 @@ class SimulatedCarrier:
         seed: int | None = None,
         choose: Callable[[OutboundCall], str] | None = None,
     ) -> None:
-        self.validator = RequestValidator(auth_token)
+        self.caller = Caller(auth_token)
         self.clock = clock
         self.calls_per_second = calls_per_second
         self.caller_id = caller_id
@@ -110,8 +107,6 @@ class SimulatedCarrier:
         self.choose = choose
         self.calls: dict[str, _Call] = {}
         self.ended: OrderedDict[str, _Call] = OrderedDict()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._session: aiohttp.ClientSession | None = None
         self.available = True  # tests turn this off to play an outage
         self.bridged: dict[str, str] = {}  # call SID → the agent it was bridged to
         self.transferred: dict[str, str] = {}  # call SID → the number it went to
@@ -119,15 +114,11 @@ class SimulatedCarrier:
     async def place_call(self, call: OutboundCall) -> str:
         if not self.available:
             raise ProviderUnavailable("simulated carrier unavailable")
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         sid = "CA" + secrets.token_hex(16)
         fate = self.choose(call) if self.choose else self._pick_fate()
         state = _Call(sid, call, fate)
         self.calls[sid] = state
-        task = asyncio.create_task(self._run(state), name=f"simulated call {sid}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.caller.start(self._run(state), name=f"simulated call {sid}")
         return sid
 
     async def hangup(self, sid: str) -> None:
@@ -154,21 +145,15 @@ class SimulatedCarrier:
         return self._params(state, state.status)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self.caller.close()
 
     async def drain(self) -> None:
         """Wait until every simulated call has ended (tests and the demo)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.caller.drain()
 
     @property
     def live(self) -> int:
-        return len(self._tasks)
+        return self.caller.running
 
     def _pick_fate(self) -> str:
         odds = self.profile.odds
@@ -269,5 +254,4 @@ class SimulatedCarrier:
         return params
 
     async def _post(self, state: _Call, url: str, params: dict[str, str]) -> None:
-        assert self._session is not None
-        await post_callback(self._session, self.validator, url, params, call_sid=state.sid)
+        await self.caller.post(url, params, call_sid=state.sid)

@@ -9,10 +9,7 @@ import asyncio
 import random
 import secrets
 
-import aiohttp
-from twilio.request_validator import RequestValidator
-
-from dialer.providers.callbacks import post_callback
+from dialer.providers.callbacks import Caller
 from dialer.providers.errors import ProviderUnavailable
 from dialer.providers.messenger import OutboundMessage, status_url
 
@@ -45,15 +42,13 @@ class SimulatedMessenger:
     ) -> None:
         self.public_url = public_url
         self.messages_per_second = messages_per_second
-        self.validator = RequestValidator(auth_token)
+        self.caller = Caller(auth_token)
         self.speed = speed
         self.rnd = random.Random(seed)
         self.delay_seconds = delay_seconds
         self.statuses = statuses  # always these after queued (tests), else by FATES
         self.sent: list[OutboundMessage] = []
         self.available = True
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._session: aiohttp.ClientSession | None = None
 
     async def send(self, message: OutboundMessage) -> str:
         if not self.available:
@@ -62,14 +57,10 @@ class SimulatedMessenger:
         self.sent.append(message)
         weights = [w for w, _ in FATES]
         statuses = self.statuses or self.rnd.choices([f for _, f in FATES], weights=weights)[0]
-        task = asyncio.create_task(self._report(message, sid, ("queued", *statuses)))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.caller.start(self._report(message, sid, ("queued", *statuses)), name=sid)
         return sid
 
     async def _report(self, message: OutboundMessage, sid: str, statuses: tuple[str, ...]) -> None:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         url = status_url(self.public_url, message.message_id)
         for status in statuses:
             await asyncio.sleep(self.delay_seconds * self.rnd.uniform(0.5, 1.5) / self.speed)
@@ -86,12 +77,7 @@ class SimulatedMessenger:
             }
             if status in ERRORS:
                 params["ErrorCode"] = ERRORS[status]
-            await post_callback(self._session, self.validator, url, params, message_sid=sid)
+            await self.caller.post(url, params, message_sid=sid)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self.caller.close()

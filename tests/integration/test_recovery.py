@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from datetime import timedelta
 
 import asyncpg
@@ -10,7 +11,7 @@ import asyncpg
 from dialer.clock import FrozenClock
 from dialer.db import Pool
 from dialer.settings import Settings
-from tests.dialing import MONDAY_10_WIB, running_node
+from tests.dialing import FAST, MONDAY_10_WIB, running_node
 from tests.factories import Factory, row
 
 LIVE = "('queued', 'dialing', 'ringing', 'in-progress')"
@@ -25,7 +26,11 @@ async def test_a_dead_nodes_calls_are_closed_and_their_targets_dialled_again_onc
 ) -> None:
     campaign = await factory.running_campaign([row(i) for i in range(1, 6)], virtual_seats=5)
     clock = FrozenClock(MONDAY_10_WIB)
-    async with running_node(settings, pool, clock, name="a", choose=lambda c: "no_answer") as a:
+    # Node a's calls ring until it dies, however slow this machine is today.
+    ringing = replace(FAST, no_answer_seconds=10_000.0)
+    async with running_node(
+        settings, pool, clock, name="a", choose=lambda c: "no_answer", profile=ringing
+    ) as a:
         assert await a.tick() == {campaign.name: 5}
         # Node a dies: its simulated calls vanish with it, no callback will come.
         await a.carrier.close()
