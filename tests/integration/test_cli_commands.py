@@ -1,0 +1,319 @@
+"""The command line in a subprocess, each answer checked in the database: campaigns
+listed, moved and counted afresh; users and API tokens created; a target list imported
+with its rejected lines printed; why targets are not dialled, as text; the settings'
+table, an old variable name refused, and a reader that goes away."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient
+
+from dialer.auth import service as auth
+from dialer.auth.passwords import token_hash
+from dialer.db import Pool
+from dialer.dnc import service as dnc
+from dialer.errors import Unauthorized
+from tests.factories import HEADER, Factory, row
+from tests.integration.test_embedded_and_cli import ROOT, dialer
+from tests.integration.test_reports import call, outcome
+from tests.integration.test_vouchers import VOUCHER, issue
+from tests.oracle import count_mismatches
+
+MONDAY_10_05_WIB = "2022-09-05T10:05:00+07:00"
+
+
+async def state_of(conn: asyncpg.Connection, name: str) -> str:
+    found: str = await conn.fetchval("SELECT state FROM campaigns WHERE name = $1", name)
+    return found
+
+
+async def test_campaigns_are_listed_and_moved_and_an_illegal_move_is_refused(
+    conn: asyncpg.Connection, factory: Factory, db_url: str, tmp_path: Path
+) -> None:
+    alpha = await factory.create_campaign(name="alpha")
+    await factory.create_targets(alpha, [row(1), row(2)])
+    beta = await factory.create_campaign(name="beta")
+
+    listed = dialer("campaign", "list", home=tmp_path, env_db=db_url)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert [line.split() for line in lines] == [
+        [str(alpha.id), "alpha", "draft", "v1", "2", "targets"],
+        [str(beta.id), "beta", "draft", "v1", "0", "targets"],
+    ]
+
+    for action, state in (("start", "running"), ("pause", "paused")):
+        moved = dialer("campaign", action, "alpha", "--actor", "mira", home=tmp_path, env_db=db_url)
+        assert (moved.returncode, moved.stdout) == (0, f"alpha: {state}\n"), moved.stderr
+        assert await state_of(conn, "alpha") == state
+
+    # Pausing a paused campaign: refused, with why, and nothing changes.
+    again = dialer("campaign", "pause", "alpha", home=tmp_path, env_db=db_url)
+    assert (again.returncode, again.stdout) == (2, "")
+    assert again.stderr == (
+        "error: cannot pause campaign 'alpha': it is paused (pause applies to running)\n"
+    )
+    assert await state_of(conn, "alpha") == "paused"
+
+    finished = dialer("campaign", "finish", "beta", home=tmp_path, env_db=db_url)
+    assert (finished.returncode, finished.stdout) == (0, "beta: finished\n"), finished.stderr
+    assert await state_of(conn, "beta") == "finished"
+    events = await conn.fetch(
+        "SELECT action, from_state, to_state, actor FROM campaign_events"
+        " WHERE campaign_id = $1 AND action IN ('start', 'pause') ORDER BY id",
+        alpha.id,
+    )
+    assert [tuple(e) for e in events] == [
+        ("start", "draft", "running", "mira"),
+        ("pause", "running", "paused", "mira"),
+    ]
+
+
+async def test_recount_counts_a_campaign_afresh_from_its_rows(
+    pool: Pool, conn: asyncpg.Connection, factory: Factory, db_url: str, tmp_path: Path
+) -> None:
+    campaign = await factory.create_campaign(name="counted", voucher=VOUCHER)
+    await factory.create_targets(campaign, [row(i) for i in range(1, 5)])
+    targets = [r["id"] for r in await conn.fetch("SELECT id FROM targets ORDER BY id")]
+    agent = await auth.create_user(conn, username="ani", role="agent", password=None)
+    placed = datetime(2022, 9, 5, 3, 0, tzinfo=UTC)
+    for i, target in enumerate(targets):
+        reached = i < 2
+        await call(
+            conn,
+            campaign.id,
+            target,
+            "contacted" if reached else "no_answer",
+            placed + timedelta(hours=i),
+            agent=agent.id if reached else None,
+        )
+    for target in targets[:2]:
+        found = await outcome(conn, campaign.id, target, agent.id, "pays_via_bukalapak", placed)
+        assert (await issue(pool, campaign.id, VOUCHER, target, found, agent.id)).issued
+    assert await count_mismatches(conn) == {}
+    hours_sql = "SELECT hour, step, n FROM voucher_hours WHERE campaign_id = $1 ORDER BY 1, 2"
+    hours = [tuple(r) for r in await conn.fetch(hours_sql, campaign.id)]
+    assert {step for _, step, _ in hours} == {"offered", "accepted", "issued"}
+
+    # The counts go wrong, as after a bulk load with the triggers off.
+    await conn.execute("DELETE FROM target_counts WHERE campaign_id = $1", campaign.id)
+    await conn.execute("UPDATE attempt_counts SET n = n + 3 WHERE campaign_id = $1", campaign.id)
+    await conn.execute("DELETE FROM outcome_counts WHERE campaign_id = $1", campaign.id)
+    await conn.execute("UPDATE voucher_hours SET n = n * 10 WHERE campaign_id = $1", campaign.id)
+    assert set(await count_mismatches(conn)) == {"targets", "attempts", "outcomes"}
+
+    done = dialer("campaign", "recount", "counted", home=tmp_path, env_db=db_url)
+    assert (done.returncode, done.stdout) == (0, "counted: counted afresh\n"), done.stderr
+    assert await count_mismatches(conn) == {}
+    assert [tuple(r) for r in await conn.fetch(hours_sql, campaign.id)] == hours
+
+    unknown = dialer("campaign", "recount", "nothing-here", home=tmp_path, env_db=db_url)
+    assert (unknown.returncode, unknown.stdout) == (2, "")
+    assert "no campaign 'nothing-here'" in unknown.stderr
+
+
+async def test_users_are_created_with_a_password_given_or_from_the_environment(
+    conn: asyncpg.Connection, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = dialer(
+        "users",
+        "create",
+        "ani",
+        "--role",
+        "agent",
+        "--name",
+        "Ani Susanti",
+        "--password",
+        "ani-secret-1",
+        home=tmp_path,
+        env_db=db_url,
+    )
+    assert (made.returncode, made.stdout) == (0, "ani: agent created\n"), made.stderr
+    monkeypatch.setenv("DIALER_NEW_PASSWORD", "mira-from-env")
+    made = dialer("users", "create", "mira", "--role", "manager", home=tmp_path, env_db=db_url)
+    assert (made.returncode, made.stdout) == (0, "mira: manager created\n"), made.stderr
+    monkeypatch.delenv("DIALER_NEW_PASSWORD")
+    short = dialer(
+        "users",
+        "create",
+        "budi",
+        "--role",
+        "agent",
+        "--password",
+        "short",
+        home=tmp_path,
+        env_db=db_url,
+    )
+    assert (short.returncode, short.stdout) == (2, "")
+    assert short.stderr == "error: the password needs at least 8 characters\n"
+
+    users = await conn.fetch("SELECT username, display_name, role FROM users ORDER BY username")
+    assert [tuple(u) for u in users] == [
+        ("ani", "Ani Susanti", "agent"),
+        ("mira", "mira", "manager"),
+    ]
+    # Each password is the one given: it logs in; another does not.
+    for username, password in (("ani", "ani-secret-1"), ("mira", "mira-from-env")):
+        _, _, user = await auth.login(
+            conn, username, password, now=datetime.now(UTC), ttl=timedelta(hours=1)
+        )
+        assert user.username == username
+    with pytest.raises(Unauthorized):
+        await auth.login(conn, "mira", "ani-secret-1", now=datetime.now(UTC), ttl=timedelta(1))
+
+
+async def test_a_token_from_the_command_line_opens_the_api(
+    client: TestClient[Any, Any],
+    conn: asyncpg.Connection,
+    factory: Factory,
+    db_url: str,
+    tmp_path: Path,
+) -> None:
+    await factory.create_user("mira", "manager")
+    made = dialer("tokens", "create", "mira", "--label", "reports", home=tmp_path, env_db=db_url)
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+    assert made.stdout == token + "\n" and len(token) >= 32
+    stored = await conn.fetchrow("SELECT kind, label, token_hash FROM auth_tokens")
+    assert (stored["kind"], stored["label"]) == ("api", "reports")
+    assert stored["token_hash"] == token_hash(token)  # only the hash is kept
+
+    resp = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["username"] == "mira"
+    wrong = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}x"})
+    assert wrong.status == 401
+
+    nobody = dialer("tokens", "create", "nobody", home=tmp_path, env_db=db_url)
+    assert (nobody.returncode, nobody.stdout) == (2, "")
+    assert nobody.stderr == "error: no user 'nobody'\n"
+    assert await conn.fetchval("SELECT count(*) FROM auth_tokens") == 1
+
+
+async def test_a_text_import_prints_twenty_rejected_lines_and_how_many_more(
+    conn: asyncpg.Connection, factory: Factory, db_url: str, tmp_path: Path
+) -> None:
+    campaign = await factory.create_campaign(name="imported")
+    header = ["Kontak Utama" if h == "msisdn" else h for h in HEADER]
+    rows = [list(row(0).values())] + [list(row(i, msisdn="x").values()) for i in range(1, 26)]
+    path = factory.write_csv(rows, header=header, name="list.csv")
+    done = dialer(
+        "targets",
+        "import",
+        "imported",
+        str(path),
+        "--map",
+        "Kontak Utama=msisdn",
+        "--actor",
+        "mira",
+        home=tmp_path,
+        env_db=db_url,
+    )
+    assert done.returncode == 0, done.stderr
+    import_id = await conn.fetchval("SELECT id FROM target_imports")
+    lines = done.stdout.splitlines()
+    assert lines[0] == (
+        "list.csv: 26 rows — accepted 1, duplicates 0, dnc 0, out of tier 0, rejected 25"
+    )
+    reason = "is not a valid Indonesian mobile number"
+    assert lines[1:21] == [f"  line {n}: msisdn {reason}" for n in range(3, 23)]
+    assert lines[21:] == [f"  … 5 more; GET /api/imports/{import_id}/rejected.csv"]
+    stored = await conn.fetch("SELECT msisdn FROM targets WHERE campaign_id = $1", campaign.id)
+    assert [r["msisdn"] for r in stored] == ["+6281200000000"]
+    assert await conn.fetchval("SELECT uploaded_by FROM target_imports") == "mira"
+
+    bad_map = dialer(
+        "targets", "import", "imported", str(path), "--map", "Bad", home=tmp_path, env_db=db_url
+    )
+    assert (bad_map.returncode, bad_map.stdout) == (2, "")
+    assert bad_map.stderr == ("error: --map 'Bad': write HEADER=FIELD, e.g. 'No Pel=customer_id'\n")
+    missing = tmp_path / "not-there.csv"
+    gone = dialer("targets", "import", "imported", str(missing), home=tmp_path, env_db=db_url)
+    assert (gone.returncode, gone.stdout) == (2, "")
+    assert gone.stderr == f"error: {missing}: no such file\n"
+    assert await conn.fetchval("SELECT count(*) FROM target_imports") == 1
+
+
+async def test_why_in_text_for_a_campaign_and_for_one_target(
+    conn: asyncpg.Connection, factory: Factory, db_url: str, tmp_path: Path
+) -> None:
+    await factory.running_campaign(
+        [row(1), row(2, province="Papua"), row(3, tier="Gold")], name="asked"
+    )
+    await dnc.add(conn, row(3)["msisdn"], reason="minta berhenti", source="test", actor="t")
+    await conn.execute("UPDATE dnc SET added_at = '2022-09-01T02:00:00Z'")
+
+    summary = dialer(
+        "targets", "why", "asked", "--at", MONDAY_10_05_WIB, home=tmp_path, env_db=db_url
+    )
+    assert summary.returncode == 0, summary.stderr
+    assert summary.stdout.splitlines() == [
+        "asked (running): 3 targets, 2 dialable now",
+        "  WIB: inside the calling window until 18:00 WIB",
+        "  WITA: inside the calling window until 18:00 WITA",
+        "  WIT: inside the calling window until 18:00 WIT",
+        "          1  dnc",
+    ]
+
+    one = dialer(
+        "targets",
+        "why",
+        "asked",
+        "1220 0000 0003",
+        "--at",
+        MONDAY_10_05_WIB,
+        home=tmp_path,
+        env_db=db_url,
+    )
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.splitlines() == [
+        "122000000003 (Pelanggan 3, Gold, Jawa Barat, Mon 05 Sep 2022 10:05 WIB):"
+        " ready, 0/6 attempts",
+        "  not now — the number is on the do-not-call list since Thu 01 Sep 2022 09:00 WIB"
+        " (minta berhenti)",
+    ]
+
+
+def test_config_prints_every_setting_as_a_table(tmp_path: Path) -> None:
+    shown = dialer("config", home=tmp_path, env_db=None)
+    assert (shown.returncode, shown.stderr) == (0, "")
+    lines = shown.stdout.splitlines()
+    assert lines[:2] == ["| variable | default | what it is |", "|---|---|---|"]
+    names = [line.split("|")[1].strip(" `") for line in lines[2:]]
+    assert "DIALER_TWILIO__ACCOUNT_SID" in names and "DIALER_PACING__TICK_SECONDS" in names
+    assert all(line.startswith("| `") and line.endswith(" |") for line in lines[2:])
+
+
+def test_an_old_variable_name_is_refused_with_the_name_it_has_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIALER_TICK_SECONDS", "1")
+    refused = dialer("config", home=tmp_path, env_db=None)
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr == "error: DIALER_TICK_SECONDS is now DIALER_PACING__TICK_SECONDS\n"
+
+
+def test_config_into_a_pipe_whose_reader_has_gone_ends_quietly(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["DIALER_HOME"] = str(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dialer", "config"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    # The reader goes before the first line is written (`dialer config | head -0`):
+    # every write meets a broken pipe.
+    assert process.stdout is not None
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr.decode()) == (0, "")
