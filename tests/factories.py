@@ -14,8 +14,24 @@ from dialer.auth import service as auth
 from dialer.campaigns import service as campaigns
 from dialer.campaigns.models import Campaign
 from dialer.rules.vocabulary import CUSTOMER_COLUMNS as FIELDS
+from dialer.targets.service import ImportSummary, import_targets
 
 HEADER = list(FIELDS)
+
+
+async def import_file(
+    conn: asyncpg.Connection, campaign: Campaign, path: Path, **options: Any
+) -> ImportSummary:
+    """Import ``path`` into ``campaign`` as the tests do (actor "test")."""
+    return await import_targets(
+        conn,
+        campaign_id=campaign.id,
+        tiers=campaign.tiers,
+        path=path,
+        filename=path.name,
+        actor="test",
+        **options,
+    )
 
 
 def _iso(value: Any) -> str:

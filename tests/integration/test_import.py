@@ -11,20 +11,9 @@ import pytest
 
 from dialer.dnc import service as dnc
 from dialer.errors import ValidationFailed
-from dialer.targets.service import import_targets
-from tests.factories import HEADER, Factory, row
+from tests.factories import HEADER, Factory, import_file, row
 
-
-async def run(conn: asyncpg.Connection, campaign, path: Path, **kw):  # type: ignore[no-untyped-def]
-    return await import_targets(
-        conn,
-        campaign_id=campaign.id,
-        tiers=campaign.tiers,
-        path=path,
-        filename=path.name,
-        actor="test",
-        **kw,
-    )
+run = import_file
 
 
 async def count(conn: asyncpg.Connection, campaign_id: int) -> int:

@@ -21,8 +21,7 @@ import pytest
 from dialer.dnc import service as dnc
 from dialer.targets import feed
 from dialer.targets.reader import find_split
-from dialer.targets.service import import_targets
-from tests.factories import HEADER, Factory, row
+from tests.factories import HEADER, Factory, import_file, row
 
 ROWS = 600
 PROVINCE = "Jawa Barat"
@@ -146,16 +145,8 @@ def _build(tmp: Path) -> tuple[Path, list[Record], tuple[int, int], dict[str, An
 
 
 async def _import(conn: asyncpg.Connection, campaign: Any, path: Path, **kw: Any) -> Any:
-    return await import_targets(
-        conn,
-        campaign_id=campaign.id,
-        tiers=campaign.tiers,
-        path=path,
-        filename=path.name,
-        actor="test",
-        chunk_rows=37,  # several chunks per half, none ending at the cut
-        **kw,
-    )
+    # Several chunks per half, none ending at the cut.
+    return await import_file(conn, campaign, path, chunk_rows=37, **kw)
 
 
 async def _stored(conn: asyncpg.Connection, campaign_id: int, import_id: int) -> Any:

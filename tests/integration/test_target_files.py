@@ -22,23 +22,15 @@ from aiohttp.test_utils import TestClient
 from dialer.campaigns.models import Campaign
 from dialer.errors import ValidationFailed
 from dialer.targets import reader
-from dialer.targets.service import ImportSummary, import_targets
+from dialer.targets.service import ImportSummary
 from tests.api.test_api import login
-from tests.factories import HEADER, Factory, row
+from tests.factories import HEADER, Factory, import_file, row
 
 SHEET = "xl/worksheets/sheet1.xml"
 
 
 async def run(conn: asyncpg.Connection, campaign: Campaign, path: Path) -> ImportSummary:
-    return await import_targets(
-        conn,
-        campaign_id=campaign.id,
-        tiers=campaign.tiers,
-        path=path,
-        filename=path.name,
-        actor="test",
-        use_process=False,
-    )
+    return await import_file(conn, campaign, path, use_process=False)
 
 
 async def nothing_imported(conn: asyncpg.Connection) -> bool:
