@@ -15,10 +15,13 @@ prints every variable with its default and meaning (the README's list is that ou
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic.fields import FieldInfo
@@ -287,6 +290,47 @@ class Settings(BaseSettings):
         """True when no server was named, so the command line runs its own."""
         return not self.database.url
 
+    def deployment_problems(self) -> list[str]:
+        """What keeps this configuration from working with a real provider, each said
+        plainly (``dialer serve`` and ``dialer run`` refuse to start on any): half a
+        Twilio account, no caller id, a public URL Twilio cannot call back."""
+        twilio, problems = self.twilio, []
+        if bool(twilio.account_sid) != bool(twilio.auth_token):
+            given, missing = (
+                ("ACCOUNT_SID", "AUTH_TOKEN")
+                if twilio.account_sid
+                else ("AUTH_TOKEN", "ACCOUNT_SID")
+            )
+            problems.append(
+                f"DIALER_TWILIO__{given} is set but DIALER_TWILIO__{missing} is not: set both"
+                " to call through Twilio, or neither for the simulator"
+            )
+        if not twilio.configured:
+            return problems
+        if not twilio.from_number:
+            problems.append(
+                "DIALER_TWILIO__FROM_NUMBER is unset: Twilio calls need the account's number"
+                " as their caller id (E.164, +62…)"
+            )
+        elif not _E164.match(twilio.from_number):
+            problems.append(
+                f"DIALER_TWILIO__FROM_NUMBER {twilio.from_number!r} is not an E.164 number"
+                " (+ and 8 to 15 digits)"
+            )
+        url = urlsplit(self.server.public_url)
+        if url.scheme != "https":
+            problems.append(
+                f"DIALER_SERVER__PUBLIC_URL {self.server.public_url!r} is not https://: Twilio"
+                " calls this service back there, and its callbacks must be encrypted"
+            )
+        if _unreachable(url.hostname or ""):
+            problems.append(
+                f"DIALER_SERVER__PUBLIC_URL {self.server.public_url!r} names this machine or a"
+                " private address: Twilio cannot reach it (give the public name, e.g. behind"
+                " the load balancer)"
+            )
+        return problems
+
     def amend(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some fields of some sections changed:
         ``settings.amend(server={"port": 8081}, simulator={"speed": 10})``."""
@@ -295,6 +339,21 @@ class Settings(BaseSettings):
             current = getattr(self, name)
             update[name] = current.model_copy(update=dict(fields))
         return self.model_copy(update=update)
+
+
+_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+
+
+def _unreachable(host: str) -> bool:
+    """Whether ``host`` is one the internet cannot reach: this machine or a private
+    network's address (a name other than localhost is taken as public)."""
+    if host in ("", "localhost") or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def variables() -> Iterator[tuple[str, str, str]]:

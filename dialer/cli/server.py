@@ -21,7 +21,7 @@ from dialer.cli.database import database_url
 from dialer.cli.output import out
 from dialer.clock import Clock, system_clock
 from dialer.db import connect
-from dialer.errors import BadRequest
+from dialer.errors import BadRequest, ValidationFailed
 from dialer.settings import Settings, child_environment, variables
 
 
@@ -113,9 +113,19 @@ async def serve(
         await runner.cleanup()
 
 
+def _refuse_misconfiguration(settings: Settings) -> None:
+    problems = settings.deployment_problems()
+    if problems:
+        raise ValidationFailed(
+            "this configuration cannot work; nothing was started",
+            details=[{"setting": p.split(" ", 1)[0], "reason": p} for p in problems],
+        )
+
+
 async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     update = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = settings.amend(server=update)
+    _refuse_misconfiguration(settings)
     workers = args.workers if args.workers is not None else settings.server.workers
     if workers < 1:
         raise BadRequest("--workers must be 1 or more")
@@ -155,6 +165,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         raise BadRequest("--speed must be above 0")
     if args.bots < 0:
         raise BadRequest("--bots must be 0 or more")
+    _refuse_misconfiguration(settings)
     seed_name = seed.seed_campaign_name(settings)
     settings = settings.amend(
         simulator={"speed": args.speed, "partner_odds": 0.6},

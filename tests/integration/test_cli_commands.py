@@ -317,3 +317,19 @@ def test_config_into_a_pipe_whose_reader_has_gone_ends_quietly(tmp_path: Path) -
     process.stdout.close()
     _, stderr = process.communicate(timeout=60)
     assert (process.returncode, stderr.decode()) == (0, "")
+
+
+def test_serve_refuses_a_twilio_configuration_that_cannot_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIALER_TWILIO__ACCOUNT_SID", "AC" + "1" * 32)
+    monkeypatch.setenv("DIALER_TWILIO__AUTH_TOKEN", "token")
+    monkeypatch.setenv("DIALER_SERVER__PUBLIC_URL", "http://127.0.0.1:8080")
+    for command in (("serve",), ("run", "--no-serve")):
+        done = dialer(*command, home=tmp_path, env_db=None)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "this configuration cannot work; nothing was started" in done.stderr
+        assert "DIALER_TWILIO__FROM_NUMBER is unset" in done.stderr
+        assert "is not https://" in done.stderr and "private address" in done.stderr
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "pgdata").exists()  # refused before any database was started

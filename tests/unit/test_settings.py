@@ -65,3 +65,42 @@ def test_amend_changes_only_what_it_names() -> None:
     assert (changed.server.port, changed.simulator.speed) == (9090, 4.0)
     assert changed.server.host == settings.server.host
     assert (settings.server.port, settings.simulator.speed) == (8080, 1.0)
+
+
+TWILIO = {"account_sid": "AC" + "1" * 32, "auth_token": "token", "from_number": "+622150000000"}
+
+
+def test_a_twilio_deployment_that_cannot_work_is_named() -> None:
+    public = {"public_url": "https://dialer.example.co.id"}
+    assert Settings().deployment_problems() == []  # the simulators: nothing to check
+    assert Settings(twilio=TWILIO, server=public).deployment_problems() == []
+    problems = " | ".join(
+        Settings(twilio=TWILIO | {"from_number": None}, server=public).deployment_problems()
+    )
+    assert "DIALER_TWILIO__FROM_NUMBER is unset" in problems
+    problems = " | ".join(
+        Settings(twilio=TWILIO | {"from_number": "021-5000"}, server=public).deployment_problems()
+    )
+    assert "is not an E.164 number" in problems
+    half = Settings(twilio={"account_sid": TWILIO["account_sid"]}).deployment_problems()
+    assert half == [
+        "DIALER_TWILIO__ACCOUNT_SID is set but DIALER_TWILIO__AUTH_TOKEN is not: set both to"
+        " call through Twilio, or neither for the simulator"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://127.0.0.1:8080", "is not https://"),
+        ("https://127.0.0.1:8443", "names this machine or a private address"),
+        ("https://localhost", "names this machine or a private address"),
+        ("https://10.0.0.5", "names this machine or a private address"),
+        ("https://192.168.1.20", "names this machine or a private address"),
+        ("http://dialer.example.co.id", "is not https://"),
+    ],
+)
+def test_a_public_url_twilio_cannot_call_back_is_refused(url: str, says: str) -> None:
+    problems = Settings(twilio=TWILIO, server={"public_url": url}).deployment_problems()
+    assert any(says in p for p in problems), problems
+    assert all(p.startswith("DIALER_SERVER__PUBLIC_URL") for p in problems)
