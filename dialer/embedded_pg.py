@@ -75,8 +75,7 @@ class EmbeddedPostgres:
             if others:
                 log.info("embedded postgresql in use by another process; tuning later")
                 return
-            for name in TUNING:
-                self._server.psql(q(name) + ";")
+            self._server.psql("".join(q(name) + ";\n" for name in TUNING))
             commands: Any = importlib.import_module("pgserver._commands")
             commands.pg_ctl(["-w", "restart"], pgdata=self.pgdata, user=self._server.system_user)
             # The restarted postmaster has a new pid: pgserver must stop *that* one on exit.

@@ -1,19 +1,21 @@
-"""Receiving an uploaded file (streamed from the multipart body to a temporary file) and
-reading the header of a CSV file as every import does (a target list, the DNC list,
-payments, voucher codes, redemption reports)."""
+"""Files in and out: an uploaded file (streamed from the multipart body to a temporary
+file), the header of a CSV file read as every import reads it (a target list, the DNC
+list, payments, voucher codes, redemption reports), and CSV written in chunks as every
+export writes it (attempts, vouchers, the CRM, rejected rows)."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -28,6 +30,27 @@ def header_key(name: str) -> str:
     """``" No. IndiHome "`` → ``"no_indihome"``: headers compare case- and
     space-insensitively; a BOM or odd spacing is ignored."""
     return _NON_WORD.sub("_", name.replace("\ufeff", "").strip().lower()).strip("_")
+
+
+async def csv_chunks(
+    header: Sequence[str],
+    rows: AsyncIterable[Iterable[Any]],
+    *,
+    chunk_bytes: int,
+    line_end: str = "\n",
+) -> AsyncIterator[str]:
+    """``header`` and then ``rows`` as CSV text, in chunks of about ``chunk_bytes`` (a
+    campaign's million rows never sit in memory at once)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=line_end)
+    writer.writerow(header)
+    async for row in rows:
+        writer.writerow(row)
+        if buffer.tell() > chunk_bytes:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def read_head(f: TextIO) -> tuple[str, str, list[str]]:

@@ -3,8 +3,7 @@
 A change an agent must see (a call handed to them, their state) is announced with
 ``pg_notify`` in the transaction that makes it (``presence.notify``); so is a change of
 a campaign's voucher offer (``vouchers.ledger.announce``), which every console of the
-campaign shows. Every node
-listens on one connection of its own; the node that holds the agent's socket builds the
+campaign shows. Every node listens on one connection of its own; the node that holds the agent's socket builds the
 message from the database — so a pop reaches an agent whose socket lives on another
 node than the call's callbacks, and a rolled-back change is never announced. If the
 listening connection is lost, the hub connects again and every console here gets its
@@ -16,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from aiohttp import web
@@ -134,9 +133,7 @@ class Hub:
             log.warning("vouchers' channel: a payload that is not ours", extra={"payload": payload})
             return
         if self.sockets:
-            task = asyncio.create_task(self._voucher_changed(campaign_id))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._keep(self._voucher_changed(campaign_id))
 
     async def _voucher_changed(self, campaign_id: int) -> None:
         try:
@@ -149,7 +146,11 @@ class Hub:
             self._deliver(row["user_id"], {"user": row["user_id"], "kind": "voucher"})
 
     def _deliver(self, user_id: int, event: dict[str, Any]) -> None:
-        task = asyncio.create_task(self._send(user_id, event))
+        self._keep(self._send(user_id, event))
+
+    def _keep(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` now; :meth:`stop` cancels it if it has not ended."""
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

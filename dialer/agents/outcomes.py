@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -34,7 +34,7 @@ from dialer.campaigns.schemas import CampaignDefinition
 from dialer.db import Connection, q
 from dialer.errors import Forbidden, ValidationFailed
 from dialer.rules.phones import mobile_number
-from dialer.rules.vocabulary import CHANNEL_CODES, OUTCOME_CODES
+from dialer.rules.vocabulary import CHANNEL_CODES, OUTCOME_CODES, OneOf
 from dialer.rules.window import window_state
 from dialer.vouchers import ledger, outbox
 
@@ -69,7 +69,7 @@ class OutcomeForm(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     attempt_id: int
-    code: str = Field(json_schema_extra={"enum": list(OUTCOME_CODES)})
+    code: Annotated[str, OneOf(OUTCOME_CODES, "an outcome code")]
     hub_penerima: str = Field(min_length=1, max_length=100)
     address_valid: bool | None = None
     new_address: str | None = Field(None, min_length=5, max_length=500)
@@ -86,13 +86,6 @@ class OutcomeForm(BaseModel):
     verified: list[Literal["msisdn", "owner_name", "address"]] | None = None
     ticket: TicketForm | None = None
     channel: str | None = None
-
-    @field_validator("code")
-    @classmethod
-    def _code(cls, value: str) -> str:
-        if value not in OUTCOME_CODES:
-            raise ValueError(f"is not one of {', '.join(OUTCOME_CODES)}")
-        return value
 
     @field_validator("wa_number")
     @classmethod

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dialer.rules.penalty import Penalty
-from dialer.rules.vocabulary import PRODUCTS, TIERS
+from dialer.rules.vocabulary import PRODUCTS, TIERS, OneOf
 from dialer.rules.window import WEEKDAYS
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -142,7 +142,7 @@ class CampaignDefinition(Strict):
 
     name: str
     title: str = ""
-    product: str = Field(json_schema_extra={"enum": list(PRODUCTS)})
+    product: Annotated[str, OneOf(PRODUCTS, "a product")]
     tiers: list[str]
     script: str
     period: Period
@@ -162,13 +162,6 @@ class CampaignDefinition(Strict):
     whatsapp: WhatsApp
     # Where an agent may transfer a live call (seed 003); none: no transfers.
     transfers: list[TransferDestination] = Field(default_factory=list)
-
-    @field_validator("product")
-    @classmethod
-    def _product(cls, value: str) -> str:
-        if value not in PRODUCTS:
-            raise ValueError(f"{value!r} is not a product ({', '.join(PRODUCTS)})")
-        return value
 
     @field_validator("name")
     @classmethod

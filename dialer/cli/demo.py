@@ -29,7 +29,7 @@ from dialer.campaigns import service as campaigns
 from dialer.campaigns.models import Campaign, calendar_of
 from dialer.cli.database import database_url
 from dialer.cli.output import moment, out, out_json
-from dialer.cli.sample import write_sample
+from dialer.cli.sample import import_sample
 from dialer.clock import ScaledClock, system_clock
 from dialer.db import Connection, Pool, create_pool
 from dialer.errors import BadRequest
@@ -37,7 +37,6 @@ from dialer.reports.calls import outcome_counts
 from dialer.reports.vouchers import voucher_funnel
 from dialer.rules.window import Calendar, earliest_opening, next_opening
 from dialer.settings import Settings
-from dialer.targets.service import import_targets
 from dialer.vouchers.outbox import messages_moving
 
 log = logging.getLogger(__name__)
@@ -160,15 +159,7 @@ async def _setup(
     campaign, _, _ = await campaigns.apply(
         conn, definition, actor="demo", source="demo", scripts_dir=settings.scripts_dir
     )
-    sample = write_sample(workdir / f"demo-{stamp}.csv", options.targets)
-    await import_targets(
-        conn,
-        campaign_id=campaign.id,
-        tiers=campaign.tiers,
-        path=sample,
-        filename=sample.name,
-        actor="demo",
-    )
+    await import_sample(conn, campaign, workdir / f"demo-{stamp}.csv", options.targets)
     campaign = await campaigns.transition(conn, campaign.id, "start", actor="demo")
     return campaign, start, shifted
 

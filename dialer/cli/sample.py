@@ -6,6 +6,10 @@ import csv
 import random
 from pathlib import Path
 
+from dialer.campaigns.models import Campaign
+from dialer.db import Connection
+from dialer.targets.service import ImportSummary, import_targets
+
 FIRST = (
     "Budi",
     "Siti",
@@ -94,3 +98,20 @@ def write_sample(path: Path, n: int) -> Path:
         writer.writerow(HEADER)
         writer.writerows(sample_rows(n))
     return path
+
+
+async def import_sample(
+    conn: Connection, campaign: Campaign, path: Path, rows: int
+) -> tuple[Path, ImportSummary]:
+    """Write a sample list of ``rows`` customers at ``path`` and import it into
+    ``campaign`` (``dialer run`` and ``dialer demo``)."""
+    sample = write_sample(path, rows)
+    summary = await import_targets(
+        conn,
+        campaign_id=campaign.id,
+        tiers=campaign.tiers,
+        path=sample,
+        filename=sample.name,
+        actor="demo",
+    )
+    return sample, summary

@@ -10,14 +10,13 @@ from dialer.auth import service as auth
 from dialer.calls.why import why_not_summary
 from dialer.campaigns import service as campaigns
 from dialer.campaigns.models import calendar_of
-from dialer.cli.sample import SAMPLE_DNC, write_sample
+from dialer.cli.sample import SAMPLE_DNC, import_sample
 from dialer.clock import Clock, ScaledClock, system_clock
 from dialer.db import Connection
 from dialer.dnc import service as dnc
 from dialer.errors import BadRequest, Conflict
 from dialer.rules.window import earliest_opening, zone_info
 from dialer.settings import Settings
-from dialer.targets.service import import_targets
 
 DEMO_USERS = (
     ("manager", "manager", "manager-demo", "Manajer Kampanye"),
@@ -78,14 +77,8 @@ async def prepare(conn: Connection, settings: Settings, rows: int) -> list[str]:
     if not applied:
         return lines
     seed = applied[0]
-    sample = write_sample(settings.home / "sample" / "targets-sample.csv", rows)
-    s = await import_targets(
-        conn,
-        campaign_id=seed.id,
-        tiers=seed.tiers,
-        path=sample,
-        filename=sample.name,
-        actor="demo",
+    sample, s = await import_sample(
+        conn, seed, settings.home / "sample" / "targets-sample.csv", rows
     )
     lines.append(
         f"sample list {sample}: {s.rows} rows — accepted {s.accepted}, duplicates"

@@ -6,14 +6,13 @@ CRM. CSV, times in UTC ISO 8601, details as JSON."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
 from dialer.db import Connection, q
+from dialer.uploads import csv_chunks
 
 HEADER = (
     "attempt_id",
@@ -66,14 +65,10 @@ async def export_crm(
 ) -> AsyncIterator[str]:
     """One row per call that reached an agent, as CSV text, header first, in chunks of
     about ``chunk_bytes``."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HEADER)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        async for r in conn.cursor(q("crm_interactions"), campaign_id, prefetch=2000):
-            writer.writerow([_cell(r[h]) for h in HEADER])
-            if buffer.tell() > chunk_bytes:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-    yield buffer.getvalue()
+        rows = (
+            [_cell(r[h]) for h in HEADER]
+            async for r in conn.cursor(q("crm_interactions"), campaign_id, prefetch=2000)
+        )
+        async for chunk in csv_chunks(HEADER, rows, chunk_bytes=chunk_bytes):
+            yield chunk

@@ -13,6 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
 
 @dataclass(frozen=True)
 class Term:
@@ -151,6 +155,30 @@ PAYMENT_CHANNELS: tuple[Term, ...] = (
     Term("other", "Lainnya", "Other"),
 )
 CHANNEL_CODES: tuple[str, ...] = tuple(t.code for t in PAYMENT_CHANNELS)
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A field's value must be one of ``codes`` (``Annotated[str, OneOf(PRODUCTS,
+    "a product")]``); the OpenAPI schema lists them as its enum."""
+
+    codes: tuple[str, ...]
+    what: str
+
+    def check(self, value: str) -> str:
+        if value not in self.codes:
+            raise ValueError(f"{value!r} is not {self.what} ({', '.join(self.codes)})")
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(schema) | {"enum": list(self.codes)}
 
 
 def vocabulary(language: str) -> dict[str, Any]:

@@ -3,13 +3,12 @@ one import's summary with its first rejected lines, and every rejected row as CS
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator
 from typing import Any
 
 from dialer.db import Connection, q
 from dialer.errors import NotFound
+from dialer.uploads import csv_chunks
 
 PAGE = 1000
 
@@ -37,22 +36,24 @@ async def summary(conn: Connection, import_id: int) -> dict[str, Any]:
     }
 
 
-async def rejected_csv(conn: Connection, header: list[str], import_id: int) -> AsyncIterator[str]:
+async def rejected_csv(
+    conn: Connection, header: list[str], import_id: int, *, chunk_bytes: int = 1 << 16
+) -> AsyncIterator[str]:
     """Every rejected row as it came (under the file's ``header``), with its line and
     reasons, as CSV text in chunks."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["line", "errors", *header])
-    after = 0
-    while rows := await conn.fetch(q("import_rejections"), import_id, after, PAGE):
-        for row in rows:
-            errors = "; ".join(f"{r['field']}: {r['reason']}" for r in row["reasons"])
-            writer.writerow([row["line"], errors, *row["raw"]])
-        after = rows[-1]["line"]
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+
+    async def rows() -> AsyncIterator[list[Any]]:
+        after = 0
+        while page := await conn.fetch(q("import_rejections"), import_id, after, PAGE):
+            for row in page:
+                errors = "; ".join(f"{r['field']}: {r['reason']}" for r in row["reasons"])
+                yield [row["line"], errors, *row["raw"]]
+            after = page[-1]["line"]
+
+    # The rows as the list had them, so with the line ends spreadsheets write.
+    columns = ["line", "errors", *header]
+    async for chunk in csv_chunks(columns, rows(), chunk_bytes=chunk_bytes, line_end="\r\n"):
+        yield chunk
 
 
 async def targets_page(

@@ -4,11 +4,11 @@ call earned it."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator
+from typing import Any
 
 from dialer.db import Connection, q
+from dialer.uploads import csv_chunks
 
 HEADER = (
     "code",
@@ -31,21 +31,15 @@ async def export_vouchers(
 ) -> AsyncIterator[str]:
     """The campaign's vouchers as CSV text, header first, in chunks of about
     ``chunk_bytes``."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HEADER)
     async with conn.transaction():
-        async for r in conn.cursor(q("export_vouchers"), campaign_id, prefetch=2000):
-            writer.writerow(
-                [
-                    ""
-                    if r[h] is None
-                    else (r[h].isoformat() if hasattr(r[h], "isoformat") else r[h])
-                    for h in HEADER
-                ]
-            )
-            if buffer.tell() > chunk_bytes:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-    yield buffer.getvalue()
+        rows = (
+            ["" if r[h] is None else _text(r[h]) for h in HEADER]
+            async for r in conn.cursor(q("export_vouchers"), campaign_id, prefetch=2000)
+        )
+        async for chunk in csv_chunks(HEADER, rows, chunk_bytes=chunk_bytes):
+            yield chunk
+
+
+def _text(value: Any) -> Any:
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if callable(isoformat) else value

@@ -236,9 +236,7 @@ async def void_voucher(
 ) -> dict[str, Any]:
     """Void voucher ``voucher_id`` (the caller owns the transaction); see :func:`void`."""
     voucher = await conn.fetchrow(q("lock_voucher"), voucher_id)
-    if voucher is None:
-        raise NotFound(f"no voucher {voucher_id}")
-    return await void(conn, voucher, reason=reason, actor=actor, now=now)
+    return await _void_found(conn, voucher, f"no voucher {voucher_id}", reason, actor, now)
 
 
 async def void_code(
@@ -246,8 +244,16 @@ async def void_code(
 ) -> dict[str, Any]:
     """Void the voucher with ``code`` (the caller owns the transaction); see :func:`void`."""
     voucher = await conn.fetchrow(q("lock_voucher_by_code"), code.strip().upper())
+    return await _void_found(
+        conn, voucher, f"no voucher with the code {code!r}", reason, actor, now
+    )
+
+
+async def _void_found(
+    conn: Connection, voucher: Any, missing: str, reason: str, actor: str, now: datetime
+) -> dict[str, Any]:
     if voucher is None:
-        raise NotFound(f"no voucher with the code {code!r}")
+        raise NotFound(missing)
     return await void(conn, voucher, reason=reason, actor=actor, now=now)
 
 
