@@ -213,7 +213,9 @@ def _components(settings: Settings, scheduler: bool) -> Context:
                 parse_odds(settings.bots.outcomes),
                 settings.bots.talk_seconds,
             )
-            bots = Bots(pool, clock, carrier, plan, settings.scripts_dir, node)
+            bots = Bots(
+                pool, clock, carrier, plan, settings.scripts_dir, node, settings.server.public_url
+            )
             await bots.start()
         jobs = _start_scheduler(app, settings) if scheduler else None
         log.info("node ready", extra={"node": node, "scheduler": scheduler})

@@ -138,6 +138,21 @@ class TwilioSettings(Section):
     calls_per_second: float = Field(
         default=1.0, gt=0, description="the account's calls per second, shared by every node"
     )
+    softphones: bool = Field(
+        default=True,
+        description="agents may use the browser softphone (needs the API key and TwiML App)",
+    )
+    api_key: str | None = Field(
+        default=None, description="an API key's SID (SK…), to sign the softphones' tokens"
+    )
+    api_secret: SecretStr | None = Field(default=None, description="that API key's secret")
+    twiml_app_sid: str | None = Field(
+        default=None,
+        description="the TwiML App (AP…) whose voice URL is <public URL>/carrier/voice/agent",
+    )
+    token_seconds: int = Field(
+        default=3600, ge=60, le=86400, description="a softphone's token lasts this long"
+    )
 
     @property
     def configured(self) -> bool:
@@ -317,6 +332,27 @@ class Settings(BaseSettings):
                 f"DIALER_TWILIO__FROM_NUMBER {twilio.from_number!r} is not an E.164 number"
                 " (+ and 8 to 15 digits)"
             )
+        if twilio.softphones:
+            unset = [
+                f"DIALER_TWILIO__{name.upper()}"
+                for name in ("api_key", "api_secret", "twiml_app_sid")
+                if not getattr(twilio, name)
+            ]
+            if unset:
+                problems.append(
+                    f"{', '.join(unset)} unset: the agents' browser softphones need an API"
+                    " key and secret (to sign their tokens) and a TwiML App whose voice URL is"
+                    " <public URL>/carrier/voice/agent; or set DIALER_TWILIO__SOFTPHONES=false"
+                    " when every agent uses a SIP address or a phone number"
+                )
+            if twilio.api_key and not re.match(r"^SK[0-9a-fA-F]{32}$", twilio.api_key):
+                problems.append(
+                    f"DIALER_TWILIO__API_KEY {twilio.api_key!r} is not an API key SID (SK…)"
+                )
+            if twilio.twiml_app_sid and not re.match(r"^AP[0-9a-fA-F]{32}$", twilio.twiml_app_sid):
+                problems.append(
+                    f"DIALER_TWILIO__TWIML_APP_SID {twilio.twiml_app_sid!r} is not a TwiML App SID (AP…)"
+                )
         url = urlsplit(self.server.public_url)
         if url.scheme != "https":
             problems.append(

@@ -33,17 +33,19 @@ RETURNING campaign_id
 UPDATE agent_states SET seen_at = $2, node = $3 WHERE user_id = $1
 
 -- name: reserve_agent
--- The campaign's longest-waiting free agent takes call $2: never two agents on one
+-- The campaign's longest-waiting free agent whose leg is connected (they can hear the
+-- customer) takes call $2: never two agents on one
 -- call (agent_states_attempt), never an agent who is not free (locked, state checked).
 -- The choice is made once (MATERIALIZED): as a sub-select in UPDATE … FROM it could be
 -- planned inside a loop over the agents' rows, and each run after the first skipped
 -- the agent just taken (updated by this very statement) and chose the next one.
 WITH free AS MATERIALIZED (
-    SELECT user_id FROM agent_states
-    WHERE campaign_id = $1 AND state = 'available'
-    ORDER BY since, user_id
+    SELECT s.user_id FROM agent_states s
+    JOIN agent_legs l ON l.user_id = s.user_id AND l.state = 'connected'
+    WHERE s.campaign_id = $1 AND s.state = 'available'
+    ORDER BY s.since, s.user_id
     LIMIT 1
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF s SKIP LOCKED
 )
 UPDATE agent_states s
 SET state = 'on_call', attempt_id = $2, since = $3
@@ -52,10 +54,11 @@ WHERE s.user_id = free.user_id AND s.state = 'available'
 RETURNING s.user_id
 
 -- name: take_call
--- A free agent takes a given call (one waiting on hold).
+-- A free agent whose leg is connected takes a given call (one waiting on hold).
 UPDATE agent_states
 SET state = 'on_call', attempt_id = $2, since = $3
 WHERE user_id = $1 AND state = 'available'
+  AND EXISTS (SELECT 1 FROM agent_legs l WHERE l.user_id = $1 AND l.state = 'connected')
 RETURNING user_id
 
 -- name: bridge_attempt
@@ -68,7 +71,8 @@ RETURNING call_sid, campaign_id
 -- name: oldest_waiting
 -- The call waiting longest on hold in campaign $1, answered no earlier than $2.
 SELECT id, call_sid FROM attempts
-WHERE campaign_id = $1 AND waiting_since IS NOT NULL AND waiting_since >= $2
+WHERE campaign_id = $1 AND waiting_since IS NOT NULL
+  AND coalesce(answered_at, waiting_since) >= $2
   AND agent_id IS NULL AND NOT abandoned
   AND state IN ('queued', 'dialing', 'ringing', 'in-progress')
 ORDER BY waiting_since, id
@@ -80,16 +84,17 @@ FOR UPDATE SKIP LOCKED
 UPDATE attempts SET waiting_since = $2, updated_at = $2 WHERE id = $1
 
 -- name: abandon_overdue
--- Answered calls that waited on hold past their campaign's limit: abandoned.
+-- Answered calls that waited on hold past their campaign's limit (counted from the
+-- answer): abandoned; each hears the apology.
 UPDATE attempts a
 SET abandoned = true, updated_at = $1::timestamptz
 FROM campaigns c
 WHERE c.id = a.campaign_id
   AND a.waiting_since IS NOT NULL AND a.agent_id IS NULL AND NOT a.abandoned
   AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
-  AND a.waiting_since
-      < $1::timestamptz - make_interval(secs => coalesce((c.definition->>'max_hold_seconds')::float8, 2))
-RETURNING a.id, a.call_sid
+  AND coalesce(a.answered_at, a.waiting_since)
+      < $1::timestamptz - make_interval(secs => coalesce((c.definition->>'max_hold_seconds')::float8, 20))
+RETURNING a.id, a.call_sid, c.definition->'voice' AS voice
 
 -- name: end_wrap_ups
 -- After-call work over: available again, waiting since the moment it ended.
@@ -98,7 +103,7 @@ SET state = 'available', since = s.wrap_up_until, attempt_id = NULL, wrap_up_unt
 FROM campaigns c
 WHERE c.id = s.campaign_id AND s.state = 'wrap_up' AND s.wrap_up_until <= $1
 RETURNING s.user_id, s.campaign_id,
-          coalesce((c.definition->>'max_hold_seconds')::float8, 2) AS max_hold_seconds
+          coalesce((c.definition->>'max_hold_seconds')::float8, 20) AS max_hold_seconds
 
 -- name: agents_gone_silent
 -- Consoles not heard from since $1: offline (an agent on a call keeps it).
@@ -121,6 +126,10 @@ RETURNING attempt_id
 -- voucher quota taken and when the customer's row came with the list are.
 SELECT s.state AS agent_state, s.since, s.wrap_up_until, a.id AS attempt_id,
        a.state AS call_state, a.call_sid, a.answered_at, a.bridged_at, a.ended_at,
+       a.joined_at, a.left_at,
+       (SELECT json_build_object('state', x.state, 'number', x.number, 'category', x.category,
+                                 'destination', x.destination, 'error', x.error)
+        FROM transfers x WHERE x.attempt_id = a.id ORDER BY x.id DESC LIMIT 1) AS transfer,
        a.campaign_id, c.name AS campaign, c.version, u.display_name AS agent_name,
        t.id AS target_id, t.customer_id, t.name, t.indihome_number, t.msisdn, t.wa_number,
        t.tier, t.product, t.address, t.province, t.zone, t.bill_month, t.bill_amount,
@@ -210,16 +219,17 @@ WHERE campaign_id = $1 AND state <> 'offline' AND user_id = ANY($2::bigint[])
 
 -- name: bots_state
 -- The bot agents $1 at $2: each marked present (at most every 15 s of the node's
--- clock, so their rows are seldom locked), with their state and call.
+-- clock, so their rows are seldom locked), with their state, call and leg.
 WITH seen AS (
     UPDATE agent_states SET seen_at = $2
     WHERE user_id = ANY($1) AND state <> 'offline' AND seen_at < $2::timestamptz - interval '15 seconds'
     RETURNING user_id
 )
 SELECT u.id AS user_id, coalesce(s.state, 'offline') AS state, s.campaign_id, s.attempt_id,
-       t.msisdn, t.wa_number
+       t.msisdn, t.wa_number, l.state AS leg_state, l.since AS leg_since
 FROM users u
 LEFT JOIN agent_states s ON s.user_id = u.id
+LEFT JOIN agent_legs l ON l.user_id = u.id
 LEFT JOIN attempts a ON a.id = s.attempt_id
 LEFT JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
 WHERE u.id = ANY($1)
@@ -238,6 +248,10 @@ RETURNING id
 -- name: transfer_done
 -- Transfer $1 is done at $2; its row.
 UPDATE transfers SET state = 'done', done_at = $2 WHERE id = $1 RETURNING *
+
+-- name: transfer
+-- Transfer $1.
+SELECT * FROM transfers WHERE id = $1
 
 -- name: transfer_failed
 -- Transfer $1 failed at $3 with error $2 (the carrier refused it); its row.

@@ -5,11 +5,12 @@ FROM campaigns WHERE state = 'running' ORDER BY id
 
 -- name: live_counts
 -- For the pacer: calls with someone on them (a seat or an agent), calls still ringing
--- or waiting for someone; and the campaign's free agents.
+-- or waiting for someone; and the campaign's free agents (whose legs are connected).
 SELECT count(*) FILTER (WHERE seat IS NOT NULL OR agent_id IS NOT NULL)     AS bridged,
        count(*) FILTER (WHERE seat IS NULL AND agent_id IS NULL AND NOT abandoned)
                                                                             AS in_flight,
        (SELECT count(*) FROM agent_states s
+        JOIN agent_legs l ON l.user_id = s.user_id AND l.state = 'connected'
         WHERE s.campaign_id = $1 AND s.state = 'available')                 AS free_agents
 FROM attempts
 WHERE campaign_id = $1 AND state IN ('queued', 'dialing', 'ringing', 'in-progress')

@@ -4,6 +4,11 @@ drawn by configurable odds — through the same presence and outcome code a pers
 console uses, so the pacer, the hand-over, after-call work and the outcome effects are
 the production ones. A person can log in at ``/agent`` beside them and take calls too.
 
+Each bot connects a softphone leg first, as a person's console does (on the simulator
+it dials in to the agent's conference like a browser), so the calls reach them by the
+production voice path; on Twilio a bot has no browser, so its leg never connects and
+it takes no calls.
+
 Bots are ``bot-1`` … ``bot-N`` (no password: they cannot log in). One node drives them:
 every ``POLL`` real seconds it marks them present, puts back those the node's clock
 sent offline (a virtual clock jumps over nights), and records the outcome of each call
@@ -20,7 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dialer.agents import outcomes, presence
+from dialer.agents import legs, outcomes, presence
 from dialer.agents.outcomes import OutcomeForm
 from dialer.auth import service as auth
 from dialer.background import Loop
@@ -28,11 +33,14 @@ from dialer.campaigns import service as campaigns
 from dialer.clock import Clock
 from dialer.db import Connection, Pool, q
 from dialer.errors import DialerError, NotFound
+from dialer.providers import twiml
 from dialer.providers.carrier import Carrier
+from dialer.providers.errors import ProviderError
 from dialer.rules.vocabulary import CHANNEL_CODES, OUTCOME_CODES
 
 log = logging.getLogger(__name__)
 POLL = 0.1  # real seconds
+LEG_PATIENCE = timedelta(seconds=30)  # a leg still connecting after this is tried again
 # The odds of each outcome (weights), unless DIALER_BOT_OUTCOMES says otherwise.
 DEFAULT_ODDS = {
     "pays_via_bukalapak": 30,
@@ -115,8 +123,10 @@ class Bots:
         plan: BotPlan,
         scripts_dir: Path,
         node: str,
+        public_url: str,
     ) -> None:
         self.pool, self.clock, self.carrier = pool, clock, carrier
+        self.public_url = public_url
         self.plan, self.scripts_dir, self.node = plan, scripts_dir, node
         self.rnd = random.Random(plan.seed)
         self.ids: list[int] = []
@@ -151,6 +161,11 @@ class Bots:
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(q("bots_state"), self.ids, now)
         for row in rows:
+            stuck = row["leg_since"] is not None and now - row["leg_since"] > LEG_PATIENCE
+            if row["leg_state"] in (None, "dropped") or (
+                row["leg_state"] == "connecting" and stuck
+            ):
+                await self._connect(row["user_id"], now)
             if row["state"] == "offline" or row["campaign_id"] != self.campaign_id:
                 if row["state"] in ("on_call", "wrap_up"):
                     continue  # a call of another campaign first
@@ -174,7 +189,15 @@ class Bots:
             hold = await presence.hold_of(conn, self.campaign_id)
             taken = await presence.set_state(conn, user_id, "available", now=now, hold=hold)
         if taken is not None and taken[1]:
-            await self.carrier.bridge(taken[1], presence.identity(user_id))
+            await self.carrier.update(taken[1], twiml.to_agent(self.public_url, taken[0], user_id))
+
+    async def _connect(self, user_id: int, now: datetime) -> None:
+        """The bot's softphone connects (on the simulator: it dials in, as a browser)."""
+        try:
+            endpoint = legs.Endpoint(endpoint="softphone")
+            await legs.connect(self.pool, self.carrier, self.public_url, user_id, endpoint, now)
+        except ProviderError as exc:
+            log.info("bot's phone not connected", extra={"error": str(exc)})
 
     async def _finish(self, row: Any, now: datetime) -> None:
         codes, weights = zip(*self.plan.odds.items(), strict=True)

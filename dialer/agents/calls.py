@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialer.agents import presence
 from dialer.agents.screen_pop import Pops
 from dialer.db import Connection, q
 from dialer.rules.vocabulary import CUSTOMER_COLUMNS
@@ -34,6 +35,7 @@ async def call_and_state(
         "since": row["since"],
         "attempt_id": row["attempt_id"],
         "wrap_up_until": row["wrap_up_until"],
+        "phone": await presence.phone_of(conn, user_id),
     }
     return await pops.build(conn, row) | {
         "type": "pop",
@@ -44,7 +46,10 @@ async def call_and_state(
             "state": row["call_state"],
             "answered_at": row["answered_at"],
             "bridged_at": row["bridged_at"],
+            "joined_at": row["joined_at"],  # the customer is with the agent from then
+            "left_at": row["left_at"],  # the customer hung up
             "ended_at": row["ended_at"],
+            "transfer": row["transfer"],  # the last transfer asked: its state, or None
         },
         "customer": {key: row[key] for key in CUSTOMER},
         "history": {"attempts": row["attempts"], "last_result": row["last_result"]},

@@ -29,11 +29,11 @@ class Change(BaseModel):
 
 @dataclass(frozen=True)
 class Changed:
-    """The agent's state after a change, and a waiting call it took (its call SID), to
-    bridge to the agent after the commit."""
+    """The agent's state after a change, and a waiting call it took (attempt, call
+    SID), to bridge to the agent after the commit."""
 
     state: dict[str, Any]
-    bridge: str | None = None
+    bridge: tuple[int, str] | None = None  # (attempt, call SID)
 
 
 async def change(
@@ -56,7 +56,7 @@ async def change(
             hold = await presence.hold_of(conn, campaign.id)
         taken = await presence.set_state(conn, user_id, body.state, now=now, hold=hold)
     state = await presence.state_of(conn, user_id)
-    return Changed(state, taken[1] if taken is not None else None)
+    return Changed(state, (taken[0], taken[1]) if taken is not None and taken[1] else None)
 
 
 async def messages_for(

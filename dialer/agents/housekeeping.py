@@ -1,5 +1,6 @@
 """The agents' side of every tick, on every node (each row changes once, whoever runs
-it first): calls that waited on hold too long are abandoned, agents whose after-call
+it first): calls that waited on hold too long (from their answer) are abandoned and hear the
+apology, agents whose after-call
 work is over become available (and take a call waiting on hold), calls still on hold
 go to any agent free now, consoles that went silent go offline. The hang-ups and bridges run after the commit."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from dialer.agents import presence
 from dialer.db import Pool, q
@@ -18,8 +20,10 @@ SILENT_AFTER = timedelta(seconds=45)  # consoles say they are there every 15 s
 class Chores:
     """Provider requests to make once the sweep has committed."""
 
-    hangups: list[str] = field(default_factory=list)
-    bridges: list[tuple[str, int]] = field(default_factory=list)  # (call SID, agent id)
+    # Calls past their hold limit, to hear the apology: (call SID, the campaign's voice).
+    apologies: list[tuple[str, Any]] = field(default_factory=list)
+    # Calls handed to an agent: (call SID, attempt, agent).
+    bridges: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 async def sweep(pool: Pool, now: datetime) -> Chores:
@@ -27,7 +31,7 @@ async def sweep(pool: Pool, now: datetime) -> Chores:
     async with pool.acquire() as conn, conn.transaction():
         for row in await conn.fetch(q("abandon_overdue"), now):
             if row["call_sid"]:
-                chores.hangups.append(row["call_sid"])
+                chores.apologies.append((row["call_sid"], row["voice"]))
         for row in await conn.fetch(q("end_wrap_ups"), now):
             await presence.notify(conn, row["user_id"], "state")
             hold = timedelta(seconds=row["max_hold_seconds"])
@@ -35,7 +39,7 @@ async def sweep(pool: Pool, now: datetime) -> Chores:
                 conn, row["user_id"], row["campaign_id"], now=now, hold=hold
             )
             if taken is not None and taken[1]:
-                chores.bridges.append((taken[1], row["user_id"]))
+                chores.bridges.append((taken[1], taken[0], row["user_id"]))
         # Calls on hold while an agent is free (that agent was locked for a moment when
         # the call came, say): handed over now, not left to be abandoned.
         for row in await conn.fetch(q("waiting_calls")):
@@ -45,7 +49,7 @@ async def sweep(pool: Pool, now: datetime) -> Chores:
             await conn.execute(q("bridge_attempt"), row["id"], agent_id, now)
             await presence.notify(conn, agent_id, "pop", attempt=row["id"])
             if row["call_sid"]:
-                chores.bridges.append((row["call_sid"], agent_id))
+                chores.bridges.append((row["call_sid"], row["id"], agent_id))
         for row in await conn.fetch(q("agents_gone_silent"), now - SILENT_AFTER, now):
             await presence.notify(conn, row["user_id"], "state")
     return chores

@@ -1,7 +1,8 @@
 """Agents' presence and the calls they hold, in ``agent_states``.
 
 An agent joins a campaign from the console (paused), says available or paused, and a
-human-answered call of that campaign goes to its longest-waiting free agent —
+human-answered call of that campaign goes to its longest-waiting free agent whose
+leg is connected (``legs.py``) —
 atomically, on any node: the agent's row is locked and its state checked in the same
 UPDATE, and a unique index allows one agent per call. With no agent free, the call
 waits on hold up to the campaign's ``max_hold_seconds`` (an agent who becomes free
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dialer.campaigns.schemas import MAX_HOLD_SECONDS
 from dialer.db import Connection, q
 from dialer.errors import Conflict, NotFound
 
@@ -38,7 +40,8 @@ class Handed:
 
 
 def identity(agent_id: int) -> str:
-    """The agent's Twilio Client identity (the console registers under the same)."""
+    """The agent's Twilio Client identity (their softphone registers under it) and the
+    name of their conference."""
     return f"agent-{agent_id}"
 
 
@@ -51,7 +54,8 @@ async def notify(conn: Connection, user_id: int, kind: str, **data: Any) -> None
 async def hold_of(conn: Connection, campaign_id: int) -> timedelta:
     """How long an answered call of the campaign may wait on hold for a free agent."""
     definition = await conn.fetchval(q("campaign_definition"), campaign_id)
-    return timedelta(seconds=float((definition or {}).get("max_hold_seconds", 2.0)))
+    limit = (definition or {}).get("max_hold_seconds", MAX_HOLD_SECONDS)
+    return timedelta(seconds=float(limit))
 
 
 async def join(conn: Connection, user_id: int, campaign_id: int, node: str, now: datetime) -> None:
@@ -124,13 +128,32 @@ async def wrap_up(conn: Connection, user_id: int, *, now: datetime, seconds: int
 
 
 async def state_of(conn: Connection, user_id: int) -> dict[str, Any]:
+    """The agent's state, campaign and call, and their phone: the leg they hear
+    customers through (``legs.py``), or None before they connect one."""
     record = await conn.fetchrow(q("agent_state"), user_id)
+    phone = await phone_of(conn, user_id)
     if record is None:
-        return {"state": "offline", "campaign": None, "attempt_id": None}
+        return {"state": "offline", "campaign": None, "attempt_id": None, "phone": phone}
     return {
         "state": record["state"],
         "campaign": record["campaign"],
         "since": record["since"],
         "attempt_id": record["attempt_id"],
         "wrap_up_until": record["wrap_up_until"],
+        "phone": phone,
+    }
+
+
+async def phone_of(conn: Connection, user_id: int) -> dict[str, Any] | None:
+    """The agent's leg as the console shows it: endpoint, address, state
+    (connecting, connected, dropped), why it dropped, since when."""
+    row = await conn.fetchrow(q("agent_leg"), user_id)
+    if row is None:
+        return None
+    return {
+        "endpoint": row["endpoint"],
+        "address": row["address"],
+        "state": row["state"],
+        "reason": row["reason"],
+        "since": row["since"],
     }

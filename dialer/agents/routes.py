@@ -18,20 +18,23 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from dialer.agents import console, outcomes, presence, transfers
+from dialer.agents import console, legs, outcomes, presence, transfers
 from dialer.agents.calls import current_call
 from dialer.agents.console import Change
 from dialer.agents.hub import HUB
 from dialer.agents.outcomes import OutcomeForm
 from dialer.agents.screen_pop import POPS
+from dialer.agents.transfers import CarrierFailed
 from dialer.auth.http import current_user, requires
 from dialer.auth.service import User
 from dialer.background import spawn
 from dialer.campaigns.scripts import list_guides
-from dialer.errors import BadRequest, DialerError
+from dialer.errors import BadRequest, Conflict, DialerError
 from dialer.keys import CLOCK, NODE, POOL, SETTINGS
+from dialer.providers import twiml
 from dialer.providers.carrier import CARRIER
 from dialer.providers.errors import ProviderError
+from dialer.providers.twilio import voice_token
 from dialer.web import api, json_response, read_json, validate
 
 log = logging.getLogger(__name__)
@@ -42,8 +45,9 @@ async def _change(app: web.Application, user: User, body: Change) -> dict[str, A
     async with app[POOL].acquire() as conn, conn.transaction():
         changed = await console.change(conn, user.id, body, node=app[NODE], now=app[CLOCK]())
     if changed.bridge:
-        bridge = app[CARRIER].bridge(changed.bridge, presence.identity(user.id))
-        spawn(app, bridge, what="bridge")
+        attempt_id, sid = changed.bridge
+        document = twiml.to_agent(app[SETTINGS].server.public_url, attempt_id, user.id)
+        spawn(app, app[CARRIER].update(sid, document), what="bridge")
     return changed.state
 
 
@@ -56,6 +60,95 @@ async def me(request: web.Request) -> web.Response:
         state = await presence.state_of(conn, user.id)
         call = await current_call(conn, user.id, request.app[POPS])
     return json_response({"agent": user.to_json(), "state": state, "call": call})
+
+
+@routes.get("/api/agent/phone")
+@requires("agent")
+@api(
+    "The agent's phone: the endpoint they hear customers through and its state",
+    description="phone is null before the agent connects one; state is connecting,"
+    " connected or dropped (with the reason). softphone says how the browser's softphone"
+    " works here: simulated (no microphone; the service plays it) or twilio (the Voice"
+    " SDK, with a token from POST /api/agent/phone).",
+    tag="agents",
+)
+async def phone(request: web.Request) -> web.Response:
+    user = current_user(request)
+    async with request.app[POOL].acquire() as conn:
+        found = await presence.phone_of(conn, user.id)
+    return json_response({"phone": found, "softphone": _softphone_kind(request.app)})
+
+
+@routes.post("/api/agent/phone")
+@requires("agent")
+@api(
+    "Connect the agent's phone: a softphone, a SIP address or a phone number",
+    description="The leg joins the agent's own conference and stays there while they"
+    " work; a call is handed only to an agent whose leg is connected. A SIP address or"
+    " number is called by the service; a softphone dials in itself (on Twilio: the"
+    " browser's Voice SDK with the short-lived token answered here, bound to this agent)."
+    " Answers 202 with the phone (connecting). 422 for a bad endpoint; 502 when the"
+    " carrier refused.",
+    body=legs.Endpoint,
+    status=202,
+    tag="agents",
+)
+async def connect_phone(request: web.Request) -> web.Response:
+    app, user = request.app, current_user(request)
+    endpoint = await read_json(request, legs.Endpoint)
+    body: dict[str, Any] = {"softphone": _softphone_kind(app)}
+    if endpoint.endpoint == "softphone" and body["softphone"] == "twilio":
+        body["token"] = voice_token(app[SETTINGS].twilio, presence.identity(user.id))
+    try:
+        await legs.connect(
+            app[POOL],
+            app[CARRIER],
+            app[SETTINGS].server.public_url,
+            user.id,
+            endpoint,
+            app[CLOCK](),
+        )
+    except ProviderError as exc:
+        raise CarrierFailed(f"the carrier could not connect your phone: {exc}") from None
+    async with app[POOL].acquire() as conn:
+        body["phone"] = await presence.phone_of(conn, user.id)
+    return json_response(body, status=202)
+
+
+@routes.post("/api/agent/phone/token")
+@requires("agent")
+@api(
+    "A fresh token for the agent's browser softphone (Twilio's Voice SDK)",
+    description="Short-lived, bound to the calling agent's identity, good only to dial"
+    " the TwiML App (the agent's own conference). 409 when the softphone is simulated.",
+    tag="agents",
+)
+async def phone_token(request: web.Request) -> web.Response:
+    app, user = request.app, current_user(request)
+    if _softphone_kind(app) != "twilio":
+        raise Conflict("the softphone is simulated here: it needs no token")
+    return json_response({"token": voice_token(app[SETTINGS].twilio, presence.identity(user.id))})
+
+
+@routes.delete("/api/agent/phone")
+@requires("agent")
+@api(
+    "Hang the agent's phone up: no call is handed to them until they connect again",
+    tag="agents",
+)
+async def hang_up_phone(request: web.Request) -> web.Response:
+    app, user = request.app, current_user(request)
+    async with app[POOL].acquire() as conn, conn.transaction():
+        sid = await legs.drop(conn, user.id, app[CLOCK]())
+    if sid:
+        spawn(app, app[CARRIER].hangup(sid), what="hang-up")
+    async with app[POOL].acquire() as conn:
+        found = await presence.phone_of(conn, user.id)
+    return json_response({"phone": found})
+
+
+def _softphone_kind(app: web.Application) -> str:
+    return "twilio" if app[SETTINGS].twilio.configured else "simulated"
 
 
 @routes.get("/api/agent/campaigns")
@@ -125,35 +218,39 @@ async def record_outcome(request: web.Request) -> web.Response:
 @requires("agent")
 @api(
     "Transfer the agent's live call to one of the campaign's destinations",
-    description="201 once the carrier has redirected it. 502 (carrier_failed), and the agent"
-    " still on the call, if the carrier refused. 403 when the call is not the agent's; 409"
-    " when it is not live or is being transferred already; 422 for an unknown destination.",
+    description="202 once the carrier is dialling the destination: the transfer is done"
+    " when the destination answers (the agent goes to after-call work), or failed when it"
+    " is busy or does not answer (the customer is back with the agent); the console is"
+    " told either way. 502 (carrier_failed), and the agent still on the call, if the"
+    " carrier refused. 403 when the call is not the agent's; 409 when it is not live or is"
+    " being transferred already; 422 for an unknown destination.",
     body=transfers.TransferForm,
-    status=201,
+    status=202,
     tag="agents",
 )
 async def transfer_call(request: web.Request) -> web.Response:
     """Transfer the agent's live call to one of the campaign's destinations (seed 003):
-    201 once the carrier has redirected it; 502, and the agent still on the call, if the
+    202 while the carrier dials it; 502, and the agent still on the call, if the
     carrier refused."""
     app, user = request.app, current_user(request)
     form = await read_json(request, transfers.TransferForm)
     async with app[POOL].acquire() as conn, conn.transaction():
         requested = await transfers.request(conn, form, agent_id=user.id, now=app[CLOCK]())
-    error = None
+    carrier = app[CARRIER]
+    base = app[SETTINGS].server.public_url
+    document = twiml.transfer_to(base, requested.transfer_id, requested.number, carrier.caller_id)
     try:
-        await app[CARRIER].transfer(requested.call_sid, requested.number)
+        await carrier.update(requested.call_sid, document)
     except ProviderError as exc:
         error = str(exc) or type(exc).__name__
-    async with app[POOL].acquire() as conn, conn.transaction():
-        record = await transfers.finish(
-            conn, requested, agent_id=user.id, now=app[CLOCK](), error=error
-        )
-    if error is not None:
+        async with app[POOL].acquire() as conn, conn.transaction():
+            record = await transfers.refused(conn, requested, now=app[CLOCK](), error=error)
         raise transfers.CarrierFailed(
             f"the carrier could not transfer the call: {error}", details={"transfer": record}
-        )
-    return json_response({"transfer": record}, status=201)
+        ) from None
+    async with app[POOL].acquire() as conn:
+        record = await transfers.get(conn, requested.transfer_id)
+    return json_response({"transfer": record}, status=202)
 
 
 @routes.get("/api/agent/ws")

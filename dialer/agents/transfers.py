@@ -2,10 +2,13 @@
 
 The destinations are the campaign's (``transfers`` in its definition: key, label,
 number, category). The agent holding the call asks; the transfer is recorded as
-requested, the carrier redirects the call, and then — in one transaction — the transfer
-is done, the target finished as ``transferred`` and the agent in after-call work. A
-carrier refusal is recorded as failed with its reason and leaves the agent on the call,
-free to try again or record an outcome.
+requested and the carrier dials the destination for the customer. It is done only
+when the carrier says the destination answered (``answered``): then, in one
+transaction, the target is finished as ``transferred`` and the agent goes to
+after-call work. Busy, no answer or a failure (``ended`` before an answer) records the
+transfer as failed with the carrier's status, puts the customer back in the agent's
+conference and tells the agent. A carrier that refuses the request leaves the agent on
+the call, free to try again or record an outcome.
 """
 
 from __future__ import annotations
@@ -78,18 +81,56 @@ async def request(
     return Requested(transfer_id, call["call_sid"], destination["number"], wrap)
 
 
-async def finish(
-    conn: Connection, requested: Requested, *, agent_id: int, now: datetime, error: str | None
+async def refused(
+    conn: Connection, requested: Requested, *, now: datetime, error: str
 ) -> dict[str, Any]:
-    """The carrier's answer: done (target finished, agent to after-call work) or failed."""
-    if error is not None:
-        row = await conn.fetchrow(q("transfer_failed"), requested.transfer_id, error[:500], now)
-        assert row is not None
-        return dict(row)
-    row = await conn.fetchrow(q("transfer_done"), requested.transfer_id, now)
+    """The carrier refused to dial the destination: failed, the agent still on the call."""
+    row = await conn.fetchrow(q("transfer_failed"), requested.transfer_id, error[:500], now)
     assert row is not None
+    return dict(row)
+
+
+async def answered(conn: Connection, transfer_id: int | None, *, now: datetime) -> str:
+    """The destination answered: done — the target finished as transferred, the agent in
+    after-call work. Returns the effect."""
+    row = await conn.fetchrow(q("transfer_for_voice"), transfer_id) if transfer_id else None
+    if row is None:
+        return "unknown_transfer"
+    if row["state"] != "requested":
+        return "no_change"
+    await conn.execute(q("transfer_done"), transfer_id, now)
     await conn.execute(q("target_finished"), row["campaign_id"], row["target_id"], "transferred")
-    await presence.wrap_up(conn, agent_id, now=now, seconds=requested.wrap_up_seconds)
+    await presence.wrap_up(conn, row["agent_id"], now=now, seconds=row["wrap_up_seconds"])
+    return "transfer_done"
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How a transfer's dial ended: the effect, and whether the customer goes back to
+    their agent (the destination never answered)."""
+
+    effect: str
+    back_to: tuple[int, int] | None = None  # (attempt, agent)
+
+
+async def ended(conn: Connection, transfer_id: int | None, status: str, *, now: datetime) -> Ended:
+    """The carrier's dial of the destination ended with ``status`` (DialCallStatus)."""
+    row = await conn.fetchrow(q("transfer_for_voice"), transfer_id) if transfer_id else None
+    if row is None:
+        return Ended("unknown_transfer")
+    if row["state"] == "done":
+        return Ended("transfer_over")
+    if row["state"] == "requested":
+        await conn.execute(
+            q("transfer_failed"), transfer_id, f"the destination did not answer: {status}", now
+        )
+        await presence.notify(conn, row["agent_id"], "pop", attempt=row["attempt_id"])
+    return Ended("transfer_failed", (row["attempt_id"], row["agent_id"]))
+
+
+async def get(conn: Connection, transfer_id: int) -> dict[str, Any]:
+    row = await conn.fetchrow(q("transfer"), transfer_id)
+    assert row is not None
     return dict(row)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from dialer.agents import presence
 from dialer.calls.retry import after_result
 from dialer.calls.states import Progress, is_machine, merge, result_of
-from dialer.campaigns.schemas import RetryPolicy
+from dialer.campaigns.schemas import MAX_HOLD_SECONDS, RetryPolicy
 from dialer.db import Connection, Pool, q
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ class Applied:
     hangup: str | None = None
     # A call to bridge to this agent after the commit: (call SID, agent's user id).
     bridge: tuple[str, int] | None = None
+    # A person no agent could take: (call SID, the campaign's voice) hears the apology.
+    apology: tuple[str, Any] | None = None
     # The attempt's new progress, for the caller to save with (or without) the event.
     save: tuple[Any, ...] | None = None
 
@@ -115,7 +117,7 @@ async def apply(
     before = _progress(row)
     after = merge(before, kind, params, received_at)
     abandoned = bool(row["abandoned"])
-    hangup = bridge = None
+    hangup = bridge = apology = None
     taken = (
         row["seat"] is not None or row["agent_id"] is not None or row["waiting_since"] is not None
     )
@@ -123,8 +125,9 @@ async def apply(
         if is_machine(after.answered_by):
             hangup = after.call_sid
         else:
-            abandoned, agent_id = await _hand_over(conn, row, now)
-            hangup = after.call_sid if abandoned else None
+            abandoned, agent_id, voice = await _hand_over(conn, row, now)
+            if abandoned and after.call_sid:
+                apology = (after.call_sid, voice)
             if agent_id is not None and after.call_sid:
                 bridge = (after.call_sid, agent_id)
     result = row["result"]
@@ -150,7 +153,7 @@ async def apply(
         now,
     )
     effect = "finalised" if result != row["result"] else "applied"
-    return Applied(effect, row["id"], after.state, result, hangup, bridge, save)
+    return Applied(effect, row["id"], after.state, result, hangup, bridge, apology, save)
 
 
 def _progress(row: Mapping[str, Any]) -> Progress:
@@ -167,24 +170,27 @@ def _progress(row: Mapping[str, Any]) -> Progress:
 
 async def _hand_over(
     conn: Connection, row: Mapping[str, Any], now: datetime
-) -> tuple[bool, int | None]:
+) -> tuple[bool, int | None, Any]:
     """A human answered: a virtual seat or, without seats, the campaign's agents. Returns
-    (abandoned, the agent it went to)."""
+    (abandoned, the agent it went to, the campaign's voice)."""
     campaign_id = row["campaign_id"]
     definition = await conn.fetchval(q("campaign_definition"), campaign_id)
+    voice = definition.get("voice")
     seats = int(definition.get("virtual_seats", 0))
     if seats:
         await conn.execute(q("seat_lock"), SEAT_LOCK_NAMESPACE, campaign_id)
         if await conn.fetchval(q("take_seat"), row["id"], campaign_id, seats, now) is not None:
-            return False, None
+            return False, None, voice
     else:
-        hold = timedelta(seconds=float(definition.get("max_hold_seconds", 2.0)))
+        limit = float(definition.get("max_hold_seconds", MAX_HOLD_SECONDS))
+        answered = row["answered_at"] or now
+        hold = max(timedelta(0), answered + timedelta(seconds=limit) - now)
         handed = await presence.hand_over(conn, row["id"], campaign_id, now=now, hold=hold)
         if not handed.abandoned:
-            return False, handed.agent_id
+            return False, handed.agent_id, voice
     await conn.execute(q("mark_abandoned"), row["id"], now)
     log.info("answered call abandoned: no one free", extra={"attempt_id": row["id"]})
-    return True, None
+    return True, None, voice
 
 
 @functools.lru_cache(maxsize=256)

@@ -21,14 +21,14 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from asyncpg import Record, UniqueViolationError
 
-from dialer.agents import housekeeping, presence
+from dialer.agents import housekeeping
 from dialer.calls import apply as applying
-from dialer.calls import guard
+from dialer.calls import guard, voice
 from dialer.campaigns.models import Campaign, calendar_of
 from dialer.campaigns.schemas import CampaignDefinition
 from dialer.clock import Clock
 from dialer.db import Pool, q
-from dialer.providers import ratelimit
+from dialer.providers import ratelimit, twiml
 from dialer.providers.carrier import Carrier, OutboundCall
 from dialer.providers.errors import ProviderRejected, ProviderUnavailable
 from dialer.rules.window import Calendar, open_zones
@@ -87,17 +87,24 @@ class Dialer:
         return placed
 
     async def agents_sweep(self, now: datetime) -> None:
-        """Abandon calls held too long, end after-call work, offline silent consoles."""
+        """Abandon calls held too long (they hear the apology), fail bridges that never
+        joined, end after-call work, hand waiting calls to free agents, offline silent
+        consoles."""
         try:
             chores = await housekeeping.sweep(self.pool, now)
+            async with self.pool.acquire() as conn, conn.transaction():
+                overdue = await voice.bridges_overdue(conn, self.public_url, now)
         except Exception:
             log.exception("the agents' sweep failed")
             return
-        for sid in chores.hangups:
+        for sid, campaign_voice in chores.apologies:
             log.info("answered call abandoned: no agent within the hold limit")
-            await self._carrier_request(self.carrier.hangup(sid))
-        for sid, agent_id in chores.bridges:
-            await self._carrier_request(self.carrier.bridge(sid, presence.identity(agent_id)))
+            await self._carrier_request(self.carrier.update(sid, voice.apology(campaign_voice)))
+        for sid, attempt_id, agent_id in chores.bridges:
+            document = twiml.to_agent(self.public_url, attempt_id, agent_id)
+            await self._carrier_request(self.carrier.update(sid, document))
+        for sid, document in overdue:
+            await self._carrier_request(self.carrier.update(sid, document))
 
     async def _carrier_request(self, request: Awaitable[None]) -> None:
         try:

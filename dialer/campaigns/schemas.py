@@ -19,6 +19,8 @@ from dialer.rules.window import WEEKDAYS
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]{2,79}$")
+# How long an answered customer may wait for an agent, from the answer, by default.
+MAX_HOLD_SECONDS = 20.0
 
 
 class Strict(BaseModel):
@@ -117,6 +119,45 @@ class WhatsApp(Strict):
         return value
 
 
+class Voice(Strict):
+    """What a customer hears from the service: on hold while an agent is found, and the
+    apology when none can be. ``say_voice`` is named explicitly: Twilio's default voice
+    does not speak Indonesian. ``hold_audio_url`` (an https MP3/WAV) replaces the spoken
+    hold message when set."""
+
+    say_voice: str = Field(
+        default="Google.id-ID-Standard-A",
+        pattern=r"^(Google\.[a-z]{2}-[A-Z]{2}-[A-Za-z0-9-]+|Polly\.[A-Za-z-]+)$",
+    )
+    language: str = Field(default="id-ID", pattern=r"^[a-z]{2}-[A-Z]{2}$")
+    hold_message: str = Field(
+        default="Mohon tunggu sebentar, Anda akan segera terhubung dengan petugas kami.",
+        min_length=1,
+        max_length=500,
+    )
+    hold_audio_url: str | None = Field(
+        default=None, pattern=r"^https://[^\s<>\"]+$", max_length=500
+    )
+    # Between two hold messages; the hold is re-asked of the service after each.
+    hold_pause_seconds: Annotated[int, Field(ge=2, le=60)] = 8
+    apology_message: str = Field(
+        default="Mohon maaf, semua petugas kami sedang sibuk. Kami akan menghubungi Anda kembali."
+        " Terima kasih.",
+        min_length=1,
+        max_length=500,
+    )
+    # A customer not in their agent's conference this long after the bridge: failed.
+    bridge_timeout_seconds: Annotated[int, Field(ge=5, le=60)] = 10
+
+    @model_validator(mode="after")
+    def _voice_speaks_language(self) -> Voice:
+        if self.say_voice.startswith("Google.") and not self.say_voice.startswith(
+            f"Google.{self.language}-"
+        ):
+            raise ValueError(f"say_voice {self.say_voice} does not speak {self.language}")
+        return self
+
+
 class TransferDestination(Strict):
     """Another contact center a live call may be handed to (seed 003)."""
 
@@ -153,8 +194,9 @@ class CampaignDefinition(Strict):
     abandon_limit_percent: Annotated[float, Field(ge=0.0, le=100.0)] = 3.0
     # Virtual seats stand in for agents (tests, benchmarks); 0: the campaign's agents.
     virtual_seats: Annotated[int, Field(ge=0, le=10_000)] = 0
-    # An answered call waits this long on hold for a free agent, then is abandoned.
-    max_hold_seconds: Annotated[float, Field(ge=0.0, le=60.0)] = 2.0
+    # An answered call waits at most this long for an agent, counted from the answer
+    # (answering-machine detection included), then hears the apology and is abandoned.
+    max_hold_seconds: Annotated[float, Field(ge=0.0, le=300.0)] = MAX_HOLD_SECONDS
     # After the outcome, the agent's after-call work before the next call.
     wrap_up_seconds: Annotated[int, Field(ge=0, le=600)] = 15
     voucher: Voucher
@@ -162,6 +204,7 @@ class CampaignDefinition(Strict):
     whatsapp: WhatsApp
     # Where an agent may transfer a live call (seed 003); none: no transfers.
     transfers: list[TransferDestination] = Field(default_factory=list)
+    voice: Voice = Field(default_factory=Voice)
 
     @field_validator("name")
     @classmethod

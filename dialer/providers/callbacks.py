@@ -20,28 +20,31 @@ async def post_callback(
     url: str,
     params: dict[str, str],
     **context: str,
-) -> None:
+) -> str | None:
     """POST a callback signed as Twilio signs it, form-encoded, retrying a refused
     connection, a timeout or a 5xx a few times with back-off, as Twilio does; a 4xx is
-    the service's answer, logged. For the simulated carrier and WhatsApp alike."""
+    the service's answer, logged. Returns the body of a 2xx answer (a TwiML document,
+    for a voice webhook), else None. For the simulated carrier and WhatsApp alike."""
     headers = {"X-Twilio-Signature": validator.compute_signature(url, params)}
     for attempt in range(4):
         try:
             async with session.post(url, data=params, headers=headers) as response:
-                await response.read()
+                body = await response.text()
                 if response.status < 500:
                     if response.status >= 400:
                         log.warning(
                             "simulated callback refused",
                             extra={"status": response.status, "url": url} | context,
                         )
-                    return
+                        return None
+                    return body
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning(
                 "simulated callback failed",
                 extra={"error": str(exc), "url": url, "try": attempt + 1} | context,
             )
         await asyncio.sleep(0.2 * 2**attempt)
+    return None
 
 
 class Caller:
@@ -51,31 +54,37 @@ class Caller:
     def __init__(self, auth_token: str) -> None:
         self.validator = RequestValidator(auth_token)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._lasting: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
 
-    def start(self, work: Coroutine[Any, Any, None], name: str) -> None:
+    def start(self, work: Coroutine[Any, Any, None], name: str, *, lasting: bool = False) -> None:
+        """Run ``work`` in the background; ``lasting`` work (an agent's leg, which stays
+        up while they work) is not waited for by :meth:`drain`."""
+        tasks = self._lasting if lasting else self._tasks
         task = asyncio.create_task(work, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
-    async def post(self, url: str, params: dict[str, str], **context: str) -> None:
+    async def post(self, url: str, params: dict[str, str], **context: str) -> str | None:
+        """POST a signed callback; the body of a 2xx answer, else None."""
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-        await post_callback(self._session, self.validator, url, params, **context)
+        return await post_callback(self._session, self.validator, url, params, **context)
 
     @property
     def running(self) -> int:
         return len(self._tasks)
 
     async def drain(self) -> None:
-        """Wait until every piece of work has ended."""
+        """Wait until every piece of work has ended (but lasting work)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
+        every = self._tasks | self._lasting
+        for task in every:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*every, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -33,6 +33,19 @@ class OutboundCall:
     timeout_seconds: int = 30  # ring this long before "no-answer"
 
 
+@dataclass(frozen=True)
+class AgentLeg:
+    """An agent's own leg to connect: their endpoint, and the service's URLs for it."""
+
+    agent_id: int
+    endpoint: str  # softphone, sip or phone
+    address: str | None  # sip:… or +62…; None for a softphone
+    from_: str  # the caller id the agent's phone shows
+    answer_url: str  # TwiML: into the agent's conference
+    status_url: str  # the leg's call progress
+    timeout_seconds: int = 30
+
+
 class Carrier(Protocol):
     """A telephony provider, as the dialer uses it."""
 
@@ -63,13 +76,18 @@ class Carrier(Protocol):
         """End a call in any state (a machine reached, no agent free, paused)."""
         ...
 
-    async def bridge(self, sid: str, agent: str) -> None:
-        """Connect a human-answered call to the agent's client (identity ``agent``)."""
+    async def update(self, sid: str, twiml: str) -> None:
+        """Give a live call new instructions (a TwiML document, ``twiml.py``): what it
+        was doing stops (a conference is left, a ``<Dial>`` ends without its action)
+        and the document runs. Raises :class:`ProviderRejected` when the call is not in
+        progress."""
         ...
 
-    async def transfer(self, sid: str, number: str) -> None:
-        """Hand a live call to another number (another contact center): the customer
-        leaves this campaign's call, which then ends as completed on this side."""
+    async def connect(self, leg: AgentLeg) -> str | None:
+        """Connect an agent's leg: call their SIP address or phone number with
+        ``leg.answer_url`` (the agent's conference). A softphone dials in itself (the
+        browser's Voice SDK): None, unless the carrier plays the softphone too (the
+        simulator). Returns the leg's call id."""
         ...
 
     async def fetch_call(self, sid: str) -> dict[str, str] | None:

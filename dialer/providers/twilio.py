@@ -29,6 +29,8 @@ from twilio.base import exceptions as twilio_errors
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import VoiceGrant
 from twilio.rest import Client
 
 from dialer.providers.errors import ProviderRejected, ProviderUnavailable
@@ -217,3 +219,23 @@ class TwilioApi:
         if self._http is not None:
             http, self._http, self._client = self._http, None, None
             await http.close()
+
+
+def voice_token(settings: TwilioSettings, identity: str) -> str:
+    """A short-lived access token for the browser's Voice SDK, signed with the API key:
+    it may dial the TwiML App (the agent's leg into their conference) as ``identity``
+    only, and receives no calls (customers are joined to the agent's conference, not
+    rung). ``settings.deployment_problems`` refuses to start without what it needs."""
+    if not (settings.account_sid and settings.api_key and settings.api_secret):
+        raise ProviderRejected("the softphone is not configured (API key and secret)")
+    token = AccessToken(
+        settings.account_sid,
+        settings.api_key,
+        settings.api_secret.get_secret_value(),
+        identity=identity,
+        ttl=settings.token_seconds,
+    )
+    token.add_grant(
+        VoiceGrant(outgoing_application_sid=settings.twiml_app_sid, incoming_allow=False)
+    )
+    return str(token.to_jwt())

@@ -3,43 +3,27 @@
 Calls are created with the answer URL (TwiML), status callbacks for every event
 (initiated, ringing, answered, completed) and *asynchronous* answering-machine
 detection, all pointing at this service's public URL with the attempt id in the query.
+A live call gets new TwiML (``twiml.py``) through the Calls resource: into the agent's
+conference, back on hold, the apology, a transfer. Agents' SIP and phone legs are
+calls too; a softphone's leg is dialled by the browser.
 Requests go through the node's shared :class:`~dialer.providers.twilio.TwilioApi`
 (its retries, back-off and timeout).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
-from twilio.twiml.voice_response import VoiceResponse
-
-from dialer.providers.carrier import OutboundCall
+from dialer.providers.carrier import AgentLeg, OutboundCall
 from dialer.providers.errors import ProviderRejected
 from dialer.providers.twilio import TwilioApi
 from dialer.settings import TwilioSettings
 
 log = logging.getLogger(__name__)
 STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
-HOLD_PAUSE_SECONDS = 60
-
-
-def twiml_hold(message: str) -> str:
-    """TwiML for an answered call: say ``message`` in Indonesian, then hold (silence)
-    while answering-machine detection decides and an agent is connected."""
-    return _hold(message)
-
-
-@functools.lru_cache(maxsize=16)
-def _hold(message: str) -> str:
-    # Cached: building the document through ElementTree is slow on every callback.
-    response = VoiceResponse()
-    response.say(message, language="id-ID")
-    response.pause(length=HOLD_PAUSE_SECONDS)
-    return str(response)
 
 
 class TwilioCarrier:
@@ -106,33 +90,37 @@ class TwilioCarrier:
                 extra={"call_sid": sid, "status": exc.status, "code": exc.code},
             )
 
-    async def bridge(self, sid: str, agent: str) -> None:
-        """Take the call off hold into the agent's Twilio Client (``<Dial><Client>``)."""
+    async def update(self, sid: str, twiml: str) -> None:
+        """Replace what the live call is doing by ``twiml`` (the Calls resource's
+        ``Twiml``); a call no longer in progress is :class:`ProviderRejected`."""
         client = self.api.client()
-        response = VoiceResponse()
-        dial = response.dial(answer_on_bridge=True)
-        dial.client(agent)
-        twiml = str(response)
 
         async def update() -> Any:
             return await client.calls(sid).update_async(twiml=twiml)
 
-        await self.api.request("bridge", update)
+        await self.api.request("update call", update)
 
-    async def transfer(self, sid: str, number: str) -> None:
-        """Redirect the call to ``number`` (``<Dial>``, the campaign's caller id): the
-        customer is connected there and the agent's leg ends."""
+    async def connect(self, leg: AgentLeg) -> str | None:
+        """Call the agent's SIP address or phone number into their conference. A
+        softphone dials in from the browser (Voice SDK): nothing to place."""
+        if leg.endpoint == "softphone" or not leg.address:
+            return None
         client = self.api.client()
-        response = VoiceResponse()
-        caller = self.settings.from_number
-        dial = response.dial(caller_id=caller) if caller else response.dial()
-        dial.number(number)
-        twiml = str(response)
 
-        async def update() -> Any:
-            return await client.calls(sid).update_async(twiml=twiml)
+        async def create() -> Any:
+            return await client.calls.create_async(
+                to=leg.address,
+                from_=leg.from_ or self.settings.from_number,
+                url=leg.answer_url,
+                method="POST",
+                status_callback=leg.status_url,
+                status_callback_method="POST",
+                status_callback_event=list(STATUS_EVENTS),
+                timeout=leg.timeout_seconds,
+            )
 
-        await self.api.request("transfer", update)
+        created = await self.api.request("connect agent", create, idempotent=False)
+        return str(created.sid)
 
     async def fetch_call(self, sid: str) -> dict[str, str] | None:
         """The call as the fields of a status callback, or None if Twilio does not know

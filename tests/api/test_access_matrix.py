@@ -56,6 +56,13 @@ SIGNED: set[Key] = {
     ("POST", "/carrier/voice/status"),
     ("POST", "/carrier/voice/amd"),
     ("POST", "/carrier/voice/answer"),
+    ("POST", "/carrier/voice/hold"),
+    ("POST", "/carrier/voice/bridged"),
+    ("POST", "/carrier/voice/conference"),
+    ("POST", "/carrier/voice/agent"),
+    ("POST", "/carrier/voice/agent-status"),
+    ("POST", "/carrier/voice/transfer"),
+    ("POST", "/carrier/voice/transfer-answered"),
     ("POST", "/messaging/status"),
     ("POST", "/partner/redemptions"),
 }
@@ -259,6 +266,13 @@ async def floor(settings: Any, pool: Any, factory: Factory) -> AsyncIterator[Flo
         status, summary = await send(client, mira, "POST", path, data=form)
         assert status == 201 and summary["accepted"] == 7, summary
         assert (await send(client, mira, "POST", f"/api/campaigns/{CAMPAIGN}/start"))[0] == 200
+        status, body = await send(client, tokens["agent"], "POST", "/api/agent/phone", json={})
+        assert status == 202, body
+        for _ in range(500):  # A's softphone (the simulator's) joins A's conference
+            _, body = await send(client, tokens["agent"], "GET", "/api/agent/phone")
+            if body["phone"]["state"] == "connected":
+                break
+            await asyncio.sleep(0.02)
         for caller, state in (("agent", "available"), ("another agent", "paused")):
             join = {"campaign": CAMPAIGN, "state": state}
             status, body = await send(client, tokens[caller], "POST", "/api/agent/state", json=join)
@@ -289,8 +303,8 @@ async def records(f: Floor) -> int:
     call = await f.next_call()
     transfer = {"attempt_id": call["attempt_id"], "destination": "cc-147"}
     status, body = await f.as_("agent", "POST", "/api/agent/transfer", json=transfer)
-    assert status == 201, body
-    await f.node.settle()
+    assert status == 202, body
+    await f.node.settle()  # the destination answered (done), then the call ended
     held = await f.next_call()
 
     dnc = {"msisdn": "081299990001", "reason": "asked"}
@@ -375,6 +389,8 @@ def samples(f: Floor, held: int) -> dict[Key, dict[str, Any]]:
             | {"callback_at": "2022-09-01T10:00:00+07:00"}
         },
         ("POST", "/api/agent/transfer"): {"json": {"attempt_id": held, "destination": "nowhere"}},
+        # A bad endpoint: refused whole (422), A's phone stays as it is.
+        ("POST", "/api/agent/phone"): {"json": {"endpoint": "sip", "address": "not a SIP URI"}},
         ("POST", "/api/campaigns/{name}/vouchers/import"): {"file": "code\nBLMATRIX0001\n"},
         ("POST", "/api/vouchers/{id}/resend"): {"json": {}},
         ("POST", "/api/vouchers/{id}/void"): {"json": {"reason": "sent to the wrong number"}},

@@ -2,8 +2,8 @@
 
 Uses DATABASE_URL when set (it only creates and drops its own ``dialer_bench*``
 databases there), the embedded server otherwise. Figures, never pass/fail. Runs the
-ingest benchmark, then the claim, the status-callback, the screen-pop and the voucher ones; ``--only``
-runs one.
+ingest benchmark, then the claim, the status-callback, the screen-pop, the bridge and
+the voucher ones; ``--only`` runs one.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import argparse
 import os
 from pathlib import Path
 
-from tests.bench import callbacks, claim, ingest, pop, report, vouchers
+from tests.bench import bridge, callbacks, claim, ingest, pop, report, vouchers
 
-BENCHES = ("ingest", "claim", "callbacks", "pop", "vouchers", "report")
+BENCHES = ("ingest", "claim", "callbacks", "pop", "bridge", "vouchers", "report")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,6 +54,8 @@ def main() -> None:
                 lines = callbacks.bench(admin_url, with_database(bench_url, callbacks.BENCH_DB))
             elif name == "pop":
                 lines = pop.bench(admin_url, with_database(bench_url, pop.BENCH_DB))
+            elif name == "bridge":
+                lines = bridge.bench(admin_url, with_database(bench_url, bridge.BENCH_DB))
             elif name == "vouchers":
                 lines = vouchers.bench(admin_url, with_database(bench_url, vouchers.BENCH_DB))
             else:

@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import secrets
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
 from aiohttp import web
+
+from tests.twiml_vocabulary import problems
 
 FINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
 DEFAULT_CODES = {401: 20003, 404: 20404, 429: 20429, 500: 20500, 503: 20503}
@@ -48,6 +51,10 @@ class FakeTwilio:
     requests: list[Recorded] = field(default_factory=list)
     calls: dict[str, dict[str, Any]] = field(default_factory=dict)
     script: list[Failure] = field(default_factory=list)
+    # The softphone identities registered (a browser's Voice SDK); a <Dial><Client> to
+    # any other rings nobody and ends the call, as on Twilio.
+    clients: set[str] = field(default_factory=set)
+    unanswered: list[tuple[str, str]] = field(default_factory=list)  # (call SID, who)
 
     def fail_next(
         self,
@@ -175,7 +182,7 @@ class FakeTwilio:
         if (refused := await self._check(request)) is not None:
             return refused
         form = self.requests[-1].form
-        if not form.get("To", [""])[0].startswith("+"):
+        if not form.get("To", [""])[0].startswith(("+", "sip:")):
             return self._error(400, 21211, "The 'To' number is not a valid phone number.")
         sid = "CA" + secrets.token_hex(16)
         self.calls[sid] = {
@@ -195,8 +202,20 @@ class FakeTwilio:
             return self._error(404, 20404, "The requested resource was not found")
         if call["status"] in FINAL:
             return self._error(400, 21220, "Call is not in-progress. Cannot redirect.")
-        if self.requests[-1].form.get("Status") == ["completed"]:
+        form = self.requests[-1].form
+        if form.get("Status") == ["completed"]:
             self.set_call(call["sid"], status="completed", duration="0")
+        if "Twiml" in form:
+            document = form["Twiml"][0]
+            if problems(document):
+                return self._error(
+                    400, 12100, "Document parse failure: " + "; ".join(problems(document))
+                )
+            for client in ET.fromstring(document).iterfind("Dial/Client"):
+                identity = (client.text or "").strip()
+                if identity not in self.clients:
+                    self.unanswered.append((call["sid"], f"client:{identity}"))
+                    self.set_call(call["sid"], status="completed", duration="0")
         return web.json_response(self._resource(call))
 
     async def _fetch(self, request: web.Request) -> web.Response:

@@ -14,8 +14,9 @@ import asyncpg
 from dialer.auth import service as auth
 from dialer.clock import FrozenClock
 from dialer.db import Pool
+from dialer.providers.simulated_carrier import SimulatedSwitch
 from dialer.settings import Settings
-from tests.dialing import FAST, MONDAY_10_WIB, Node, running_node
+from tests.dialing import FAST, MONDAY_10_WIB, Node, in_conference, phone_up, running_node
 from tests.factories import Factory, row
 
 LIVE = "('queued', 'dialing', 'ringing', 'in-progress')"
@@ -82,6 +83,10 @@ async def test_a_human_answered_call_pops_on_the_free_agents_socket(
         assert await node.tick() == {campaign.name: 0}  # paused is not free
         await console.say(type="state", state="available")
         await console.state("available")
+        # Available without a phone: nobody could hear the customer, nothing is dialled.
+        assert await node.tick() == {campaign.name: 0}
+        phone = await phone_up(node, ani_auth)
+        assert phone["endpoint"] == "softphone"
         # One free agent, ratio 1: one call.
         assert await node.tick() == {campaign.name: 1}
         pop = await console.next("pop")
@@ -90,7 +95,9 @@ async def test_a_human_answered_call_pops_on_the_free_agents_socket(
         assert pop["campaign"] == campaign.name
         attempt = await conn.fetchrow("SELECT * FROM attempts WHERE id = $1", pop["attempt_id"])
         assert attempt["agent_id"] == ani and attempt["bridged_at"] is not None
-        assert node.carrier.bridged == {attempt["call_sid"]: f"agent-{ani}"}
+        # The customer is in the agent's conference, with the agent's leg.
+        members = await in_conference(node.carrier, ani, attempt["call_sid"])
+        assert len(members) == 2
         on_call = await conn.fetchrow("SELECT * FROM agent_states WHERE user_id = $1", ani)
         assert (on_call["state"], on_call["attempt_id"]) == ("on_call", pop["attempt_id"])
         # The agent holds the call: no one is free, nothing more is dialled.
@@ -121,6 +128,7 @@ async def test_no_free_agent_the_call_waits_on_hold_then_is_abandoned(
         consoles = []
         for headers in (ani_auth, budi_auth):
             console = await Console.open(node, headers)
+            await phone_up(node, headers)
             await console.say(type="join", campaign=campaign.name)
             await console.say(type="state", state="available")
             await console.state("available")
@@ -137,7 +145,8 @@ async def test_no_free_agent_the_call_waits_on_hold_then_is_abandoned(
         waiting = [r for r in rows_ if r["agent_id"] is None]
         assert len(waiting) == 2 and all(r["waiting_since"] is not None for r in waiting)
         assert not any(r["abandoned"] for r in rows_)
-        # Within the hold limit nothing is abandoned; past it, both are, and hung up.
+        # Within the hold limit (from the answer) nothing is abandoned; past it, both
+        # are, and hear the apology before the line goes down.
         clock.advance(seconds=4)
         await node.tick()
         assert await conn.fetchval("SELECT count(*) FROM attempts WHERE abandoned") == 0
@@ -145,6 +154,13 @@ async def test_no_free_agent_the_call_waits_on_hold_then_is_abandoned(
         await node.tick()
         abandoned = await conn.fetch("SELECT call_sid FROM attempts WHERE abandoned")
         assert len(abandoned) == 2
+        for sid in (r["call_sid"] for r in abandoned):
+            for _ in range(500):
+                said = [d for s, d in node.carrier.documents if s == sid and "Hangup" in d]
+                if said:
+                    break
+                await asyncio.sleep(0.02)
+            assert "Mohon maaf" in said[-1] and 'voice="Google.id-ID-Standard-A"' in said[-1]
         for sid in list(node.carrier.calls):  # the agents' customers hang up too
             await node.carrier.hangup(sid)
         await node.settle()
@@ -165,6 +181,7 @@ async def test_an_agent_who_becomes_free_takes_the_call_waiting_on_hold(
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(settings, pool, clock, choose=lambda c: "human", speed=5) as node:
         first = await Console.open(node, ani_auth)
+        await phone_up(node, ani_auth)
         await first.say(type="join", campaign=campaign.name)
         await first.say(type="state", state="available")
         await first.state("available")
@@ -180,11 +197,14 @@ async def test_an_agent_who_becomes_free_takes_the_call_waiting_on_hold(
         assert waiting is not None
         clock.advance(seconds=10)
         second = await Console.open(node, budi_auth)
+        await phone_up(node, budi_auth)
         await second.say(type="join", campaign=campaign.name)
         await second.say(type="state", state="available")
         pop = await second.next("pop")
         assert pop["attempt_id"] == waiting
         assert await conn.fetchval("SELECT agent_id FROM attempts WHERE id = $1", waiting) == budi
+        sid = await conn.fetchval("SELECT call_sid FROM attempts WHERE id = $1", waiting)
+        assert len(await in_conference(node.carrier, budi, sid)) == 2
         await first.ws.close()
         await second.ws.close()
         await node.settle()
@@ -198,12 +218,16 @@ async def test_the_pop_reaches_an_agent_whose_socket_is_on_another_node(
     _ani, ani_auth = await agent(conn, "ani")
     _, budi_auth = await agent(conn, "budi")
     clock = FrozenClock(MONDAY_10_WIB)
+    switch = SimulatedSwitch()  # one simulated network for both nodes, as Twilio is
+    human = {"choose": lambda c: "human", "speed": 5, "switch": switch}
     async with (
-        running_node(settings, pool, clock, choose=lambda c: "human", name="a", speed=5) as a,
-        running_node(settings, pool, clock, choose=lambda c: "human", name="b", speed=5) as b,
+        running_node(settings, pool, clock, name="a", **human) as a,  # type: ignore[arg-type]
+        running_node(settings, pool, clock, name="b", **human) as b,  # type: ignore[arg-type]
     ):
-        # Ani's console is on node a; another agent watches on node a too, never free.
+        # Ani's console and phone are on node a; another agent watches on node a too,
+        # never free.
         console = await Console.open(a, ani_auth)
+        await phone_up(a, ani_auth)
         other = await Console.open(a, budi_auth)
         await console.say(type="join", campaign=campaign.name)
         await console.say(type="state", state="available")
@@ -212,7 +236,9 @@ async def test_the_pop_reaches_an_agent_whose_socket_is_on_another_node(
         assert await b.tick() == {campaign.name: 1}
         pop = await console.next("pop")
         assert pop["customer"]["indihome_number"] == "122000000001"
-        assert b.carrier.bridged  # bridged by the node that took the callback
+        # Bridged by the node that took the callback, into ani's conference.
+        sid = await conn.fetchval("SELECT call_sid FROM attempts WHERE id = $1", pop["attempt_id"])
+        assert len(await in_conference(b.carrier, _ani, sid)) == 2
         # The other agent saw nothing of it.
         await other.say(type="ping")
         await other.next("pong")
@@ -289,6 +315,8 @@ async def test_an_open_console_stays_present_whatever_the_clock(
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(settings, pool, clock) as node:
         console = await Console.open(node, ani_auth)
+        await phone_up(node, ani_auth)
+        await phone_up(node, budi_auth)
         await console.say(type="join", campaign=campaign.name, state="available")
         await console.state("available")
         resp = await node.client.post(
@@ -323,21 +351,23 @@ async def test_a_call_put_on_hold_while_the_free_agent_was_busy_in_the_database_
         settings, pool, clock, choose=lambda c: "human", speed=5, profile=talkative
     ) as node:
         console = await Console.open(node, ani_auth)
+        await phone_up(node, ani_auth)
         await console.say(type="join", campaign=campaign.name, state="available")
         await console.state("available")
         # Ani's row is held by another transaction while her call is answered.
-        locker = await pool.acquire()
-        lock = locker.transaction()
-        await lock.start()
-        await locker.execute("SELECT 1 FROM agent_states WHERE user_id = $1 FOR UPDATE", ani)
-        assert await node.tick() == {campaign.name: 1}
-        for _ in range(200):
-            if await conn.fetchval("SELECT waiting_since FROM attempts") is not None:
-                break
-            await asyncio.sleep(0.02)
-        assert await conn.fetchval("SELECT agent_id FROM attempts") is None  # on hold
-        await lock.rollback()
-        await pool.release(locker)
+        async with pool.acquire() as locker:
+            lock = locker.transaction()
+            await lock.start()
+            await locker.execute("SELECT 1 FROM agent_states WHERE user_id = $1 FOR UPDATE", ani)
+            try:
+                assert await node.tick() == {campaign.name: 1}
+                for _ in range(200):
+                    if await conn.fetchval("SELECT waiting_since FROM attempts") is not None:
+                        break
+                    await asyncio.sleep(0.02)
+                assert await conn.fetchval("SELECT agent_id FROM attempts") is None  # on hold
+            finally:
+                await lock.rollback()
         # The next tick gives the call to the agent who is free.
         clock.advance(seconds=1)
         await node.tick()
@@ -345,7 +375,7 @@ async def test_a_call_put_on_hold_while_the_free_agent_was_busy_in_the_database_
         attempt = await conn.fetchrow("SELECT * FROM attempts")
         assert (pop["attempt_id"], attempt["agent_id"]) == (attempt["id"], ani)
         assert not attempt["abandoned"]
-        assert node.carrier.bridged == {attempt["call_sid"]: f"agent-{ani}"}
+        assert len(await in_conference(node.carrier, ani, attempt["call_sid"])) == 2
         await console.ws.close()
         for sid in list(node.carrier.calls):
             await node.carrier.hangup(sid)

@@ -20,6 +20,7 @@ from dialer.keys import CLOCK
 from dialer.settings import Settings
 from tests.dialing import MONDAY_10_WIB, RecordingCarrier, signed
 from tests.factories import Factory, row
+from tests.twiml_vocabulary import check
 
 T0 = MONDAY_10_WIB
 
@@ -241,7 +242,13 @@ async def test_the_answer_url_holds_the_call_while_machine_detection_decides(
         assert response.status == 200
         assert response.content_type == "text/xml"
         twiml = await response.text()
-        assert '<Say language="id-ID">Mohon tunggu' in twiml and '<Pause length="60"' in twiml
+        check(twiml)
+        # The hold message in Indonesian, by a voice that speaks it, a pause, then the
+        # service is asked again: the hold never ends by itself.
+        assert '<Say language="id-ID" voice="Google.id-ID-Standard-A">Mohon tunggu' in twiml
+        assert '<Pause length="8" />' in twiml
+        redirect = f"{settings.server.public_url}/carrier/voice/hold?attempt={attempt_id}"
+        assert f'<Redirect method="POST">{redirect}</Redirect>' in twiml
         unsigned = await client.post(path, data=params)
         assert unsigned.status == 403
     finally:

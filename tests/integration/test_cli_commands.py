@@ -331,5 +331,6 @@ def test_serve_refuses_a_twilio_configuration_that_cannot_work(
         assert "this configuration cannot work; nothing was started" in done.stderr
         assert "DIALER_TWILIO__FROM_NUMBER is unset" in done.stderr
         assert "is not https://" in done.stderr and "private address" in done.stderr
+        assert "the agents' browser softphones need an API key" in done.stderr
         assert "Traceback" not in done.stderr
     assert not (tmp_path / "pgdata").exists()  # refused before any database was started

@@ -16,7 +16,7 @@ from dialer.auth import service as auth
 from dialer.clock import FrozenClock
 from dialer.db import Pool
 from dialer.settings import Settings
-from tests.dialing import FAST, MONDAY_10_WIB, Node, running_node
+from tests.dialing import FAST, MONDAY_10_WIB, Node, in_conference, phone_up, running_node
 from tests.factories import Factory, row
 from tests.integration.test_agents import agent
 
@@ -68,6 +68,7 @@ async def on_a_call(
     async with running_node(
         settings, pool, clock, choose=lambda c: "human", speed=10, profile=TALKATIVE
     ) as node:
+        await phone_up(node, headers)
         resp = await node.client.post(
             "/api/agent/state",
             json={"campaign": created.name, "state": "available"},
@@ -89,6 +90,42 @@ async def on_a_call(
         for sid in list(node.carrier.calls):
             await node.carrier.hangup(sid)
         await node.settle()
+
+
+async def transfer_state(conn: asyncpg.Connection, transfer_id: int, want: str) -> Any:
+    """Transfer ``transfer_id`` once it is in state ``want`` (the carrier's word)."""
+    for _ in range(500):
+        found = await conn.fetchrow("SELECT * FROM transfers WHERE id = $1", transfer_id)
+        if found["state"] == want:
+            return found
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"transfer {transfer_id} never {want}: {dict(found)}")
+
+
+async def test_a_transfer_to_a_busy_destination_brings_the_customer_back_to_the_agent(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    async with on_a_call(settings, pool, conn, factory) as call:
+        sid = await conn.fetchval("SELECT call_sid FROM attempts WHERE id = $1", call.attempt_id)
+        await in_conference(call.node.carrier, call.agent_id, sid)
+        call.node.carrier.switch.number("+62807147147", "busy")
+        body = {"attempt_id": call.attempt_id, "destination": "cc-147"}
+        resp = await call.node.client.post("/api/agent/transfer", json=body, headers=call.headers)
+        assert resp.status == 202
+        asked = (await resp.json())["transfer"]
+        failed = await transfer_state(conn, asked["id"], "failed")
+        assert "busy" in failed["error"]
+        # The customer is back in the agent's conference, the agent still on the call,
+        # the target not finished; the agent's screen says why.
+        assert len(await in_conference(call.node.carrier, call.agent_id, sid)) == 2
+        state = await conn.fetchval(
+            "SELECT state FROM agent_states WHERE user_id = $1", call.agent_id
+        )
+        assert state == "on_call"
+        assert (await target_of(conn))["state"] != "done"
+        me = await call.node.client.get("/api/agent/me", headers=call.headers)
+        shown = (await me.json())["call"]["call"]["transfer"]
+        assert shown["state"] == "failed" and "busy" in shown["error"]
 
 
 async def target_of(conn: asyncpg.Connection, msisdn: str = "+6281200000002") -> Any:
@@ -376,12 +413,12 @@ async def test_a_live_call_is_transferred_and_recorded_with_its_category(
         assert (await transfer("cc-147", budi))[0] == 403  # not Budi's call
 
         # The carrier fails: recorded as failed, the agent still holds the call.
-        real = call.node.carrier.transfer
+        real = call.node.carrier.update
 
-        async def down(sid: str, number: str) -> None:
+        async def down(sid: str, twiml: str) -> None:
             raise ProviderUnavailable("Twilio answered 503 four times")
 
-        call.node.carrier.transfer = down  # type: ignore[method-assign]
+        call.node.carrier.update = down  # type: ignore[method-assign]
         status, body = await transfer("cc-147")
         assert status == 502 and "503 four times" in body["error"]["message"]
         assert body["error"]["details"]["transfer"]["state"] == "failed"
@@ -390,17 +427,18 @@ async def test_a_live_call_is_transferred_and_recorded_with_its_category(
         )
         assert state == "on_call"
 
-        call.node.carrier.transfer = real  # type: ignore[method-assign]
+        call.node.carrier.update = real  # type: ignore[method-assign]
         status, body = await transfer("cc-147")
-        assert status == 201, body
-        done = body["transfer"]
-        assert (done["state"], done["category"], done["number"]) == (
-            "done",
+        assert status == 202, body
+        asked = body["transfer"]
+        # Asked, not done: done only when the destination answers.
+        assert (asked["state"], asked["category"], asked["number"]) == (
+            "requested",
             "gangguan teknis",
             "+62807147147",
         )
-        sid = await conn.fetchval("SELECT call_sid FROM attempts WHERE id = $1", call.attempt_id)
-        assert call.node.carrier.transferred == {sid: "+62807147147"}
+        done = await transfer_state(conn, asked["id"], "done")
+        assert done["done_at"] is not None
         target = await target_of(conn)
         assert (target["state"], target["done_reason"]) == ("done", "transferred")
         assert (

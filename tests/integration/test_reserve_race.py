@@ -19,6 +19,7 @@ import asyncpg
 
 from dialer.auth import service as auth
 from dialer.db import Pool, create_pool, q
+from tests.dialing import leg_up
 from tests.factories import Factory, row
 
 AGENTS = 5
@@ -42,6 +43,7 @@ async def _race(pool: Pool, conn: asyncpg.Connection, factory: Factory) -> None:
     for n in range(AGENTS):
         user = await auth.create_user(conn, username=f"a{n}", role="agent", password=None)
         ids.append(user.id)
+        await leg_up(conn, user.id)  # each can hear a customer
         await conn.execute(
             "INSERT INTO agent_states (user_id, campaign_id, state, since, seen_at)"
             " VALUES ($1, $2, 'paused', $3, $3)",

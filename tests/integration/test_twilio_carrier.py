@@ -15,10 +15,11 @@ from aiohttp.test_utils import TestServer, unused_port
 from pydantic import SecretStr
 
 from dialer.calls.states import CALL_STATUS, FINAL
-from dialer.providers.carrier import OutboundCall
+from dialer.providers import twiml
+from dialer.providers.carrier import AgentLeg, OutboundCall
 from dialer.providers.errors import ProviderRejected, ProviderUnavailable
 from dialer.providers.twilio import TwilioApi
-from dialer.providers.twilio_carrier import TwilioCarrier, twiml_hold
+from dialer.providers.twilio_carrier import TwilioCarrier
 from dialer.settings import Settings, TwilioSettings
 from tests.fakes.twilio_api import FakeTwilio
 
@@ -252,15 +253,6 @@ def test_twilio_needs_its_credentials() -> None:
         TwilioApi(TwilioSettings(account_sid=None, auth_token=None))
 
 
-def test_twiml_holds_in_indonesian_then_hangs_up() -> None:
-    hold = twiml_hold("Mohon tunggu sebentar")
-    assert hold.endswith(
-        '<Response><Say language="id-ID">Mohon tunggu sebentar</Say>'
-        '<Pause length="60" /></Response>'
-    )
-    assert twiml_hold("A & B").count("A &amp; B") == 1  # escaped, not raw XML
-
-
 async def test_the_service_dials_through_twilio_and_takes_its_signed_callbacks(
     rig: Rig, settings: Settings, pool: Any, conn: Any, factory: Any
 ) -> None:
@@ -316,25 +308,57 @@ async def test_the_service_dials_through_twilio_and_takes_its_signed_callbacks(
     )
 
 
-async def test_transfer_dials_the_destination_into_the_live_call(rig: Rig) -> None:
+async def test_a_live_call_gets_new_twiml_through_the_calls_resource(rig: Rig) -> None:
     sid = await rig.carrier.place_call(CALL)
     rig.fake.set_call(sid, status="in-progress")
-    await rig.carrier.transfer(sid, "+62807147147")
+    document = twiml.to_agent("https://dialer.example", 41, 7)
+    await rig.carrier.update(sid, document)
     assert rig.fake.requests[-1].path.endswith(f"/Calls/{sid}.json")
-    twiml = rig.fake.requests[-1].form["Twiml"][0]
-    assert "<Number>+62807147147</Number></Dial>" in twiml
-    rig.fake.set_call(sid, status="completed")
-    with pytest.raises(ProviderRejected):  # ended meanwhile: the agent is told
-        await rig.carrier.transfer(sid, "+62807147147")
-
-
-async def test_bridge_dials_the_agents_client_into_the_answered_call(rig: Rig) -> None:
-    sid = await rig.carrier.place_call(CALL)
-    rig.fake.set_call(sid, status="in-progress")
-    await rig.carrier.bridge(sid, "agent-7")
-    twiml = rig.fake.requests[-1].form["Twiml"][0]
-    assert rig.fake.requests[-1].path.endswith(f"/Calls/{sid}.json")
-    assert '<Dial answerOnBridge="true"><Client>agent-7</Client></Dial>' in twiml
+    assert rig.fake.requests[-1].form["Twiml"] == [document]
+    assert rig.fake.calls[sid]["status"] == "in-progress"
     rig.fake.set_call(sid, status="completed")
     with pytest.raises(ProviderRejected):  # ended meanwhile: the caller logs it
-        await rig.carrier.bridge(sid, "agent-7")
+        await rig.carrier.update(sid, document)
+
+
+async def test_a_dial_to_a_softphone_nobody_registered_fails_the_call(rig: Rig) -> None:
+    """What hid the missing voice path: a <Dial><Client> rings nobody unless a Voice SDK
+    registered that identity. The fake, like Twilio, ends such a call."""
+    sid = await rig.carrier.place_call(CALL)
+    rig.fake.set_call(sid, status="in-progress")
+    await rig.carrier.update(sid, "<Response><Dial><Client>agent-7</Client></Dial></Response>")
+    assert rig.fake.calls[sid]["status"] == "completed"
+    assert rig.fake.unanswered == [(sid, "client:agent-7")]
+    other = await rig.carrier.place_call(CALL)
+    rig.fake.set_call(other, status="in-progress")
+    rig.fake.clients.add("agent-7")
+    await rig.carrier.update(other, "<Response><Dial><Client>agent-7</Client></Dial></Response>")
+    assert rig.fake.calls[other]["status"] == "in-progress"
+
+
+async def test_twilio_refuses_a_document_that_is_not_twiml(rig: Rig) -> None:
+    sid = await rig.carrier.place_call(CALL)
+    rig.fake.set_call(sid, status="in-progress")
+    with pytest.raises(ProviderRejected):
+        await rig.carrier.update(
+            sid, "<Response><Dial><Confrence>agent-7</Confrence></Dial></Response>"
+        )
+
+
+async def test_an_agents_sip_or_phone_leg_is_a_call_into_their_conference(rig: Rig) -> None:
+    leg = AgentLeg(
+        agent_id=7,
+        endpoint="sip",
+        address="sip:desk7@pbx.example.com",
+        from_="+6221555000",
+        answer_url="https://dialer.example/carrier/voice/agent?agent=7",
+        status_url="https://dialer.example/carrier/voice/agent-status?agent=7",
+    )
+    sid = await rig.carrier.connect(leg)
+    assert sid is not None and sid in rig.fake.calls
+    form = rig.fake.requests[-1].form
+    assert form["To"] == ["sip:desk7@pbx.example.com"]
+    assert form["Url"] == [leg.answer_url] and form["StatusCallback"] == [leg.status_url]
+    assert "MachineDetection" not in form  # an agent is no answering machine
+    # A softphone dials in from the browser: nothing to place.
+    assert await rig.carrier.connect(replace(leg, endpoint="softphone", address=None)) is None

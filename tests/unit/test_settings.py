@@ -67,7 +67,14 @@ def test_amend_changes_only_what_it_names() -> None:
     assert (settings.server.port, settings.simulator.speed) == (8080, 1.0)
 
 
-TWILIO = {"account_sid": "AC" + "1" * 32, "auth_token": "token", "from_number": "+622150000000"}
+TWILIO = {
+    "account_sid": "AC" + "1" * 32,
+    "auth_token": "token",
+    "from_number": "+622150000000",
+    "api_key": "SK" + "2" * 32,
+    "api_secret": "secret",
+    "twiml_app_sid": "AP" + "3" * 32,
+}
 
 
 def test_a_twilio_deployment_that_cannot_work_is_named() -> None:
@@ -82,6 +89,18 @@ def test_a_twilio_deployment_that_cannot_work_is_named() -> None:
         Settings(twilio=TWILIO | {"from_number": "021-5000"}, server=public).deployment_problems()
     )
     assert "is not an E.164 number" in problems
+    # Browser softphones need an API key, its secret and the TwiML App; not when every
+    # agent uses a SIP address or a phone number.
+    bare = {k: TWILIO[k] for k in ("account_sid", "auth_token", "from_number")}
+    problems = " | ".join(Settings(twilio=bare, server=public).deployment_problems())
+    assert (
+        "DIALER_TWILIO__API_KEY, DIALER_TWILIO__API_SECRET, DIALER_TWILIO__TWIML_APP_SID unset"
+        in problems
+    )
+    assert Settings(twilio=bare | {"softphones": False}, server=public).deployment_problems() == []
+    wrong = TWILIO | {"api_key": "AC" + "2" * 32, "twiml_app_sid": "PN" + "3" * 32}
+    problems = " | ".join(Settings(twilio=wrong, server=public).deployment_problems())
+    assert "is not an API key SID (SK…)" in problems and "is not a TwiML App SID (AP…)" in problems
     half = Settings(twilio={"account_sid": TWILIO["account_sid"]}).deployment_problems()
     assert half == [
         "DIALER_TWILIO__ACCOUNT_SID is set but DIALER_TWILIO__AUTH_TOKEN is not: set both to"

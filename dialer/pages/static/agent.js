@@ -48,6 +48,14 @@ const LANG = {
     saved: (code, voucher) => `Hasil tersimpan: ${code}.${voucher} Wrap-up berjalan, lalu Anda siap lagi.`,
     states: { offline: "Offline", available: "Siap", paused: "Istirahat",
       on_call: "Dalam panggilan", wrap_up: "Wrap-up" },
+    phone: "Telepon", phone_connect: "Sambungkan telepon", phone_hangup: "Putuskan telepon",
+    phone_none: "belum tersambung",
+    phone_states: { connecting: "menyambungkan…", connected: "tersambung", dropped: "terputus" },
+    phone_simulated: " (simulasi)",
+    call_connecting: "Menyambungkan pelanggan…", call_talking: (d) => `Berbicara ${d}`,
+    call_left: "Pelanggan menutup telepon.",
+    transfer_dialling: (x) => `Menghubungi ${x.number} untuk transfer…`,
+    transfer_failed: (x) => `Transfer ke ${x.number} gagal (${x.error}); pelanggan kembali tersambung dengan Anda.`,
   },
   en: {
     title: "Agent console", logout: "Log out", login: "Log in", username: "Username",
@@ -89,6 +97,14 @@ const LANG = {
     saved: (code, voucher) => `Outcome saved: ${code}.${voucher} Wrap-up runs, then you are ready again.`,
     states: { offline: "Offline", available: "Ready", paused: "On a break",
       on_call: "On a call", wrap_up: "Wrap-up" },
+    phone: "Phone", phone_connect: "Connect phone", phone_hangup: "Hang up phone",
+    phone_none: "not connected",
+    phone_states: { connecting: "connecting…", connected: "connected", dropped: "dropped" },
+    phone_simulated: " (simulated)",
+    call_connecting: "Connecting the customer…", call_talking: (d) => `Talking ${d}`,
+    call_left: "The customer hung up.",
+    transfer_dialling: (x) => `Calling ${x.number} for the transfer…`,
+    transfer_failed: (x) => `Transfer to ${x.number} failed (${x.error}); the customer is back with you.`,
   },
 };
 let lang = "id";
@@ -127,7 +143,12 @@ let pinger = null;
 let call = null;
 let skew = 0; // server clock minus this browser's, from the last pop
 let guides = [];
-const timers = { wrapup: null, voucher: null };
+const timers = { wrapup: null, voucher: null, talk: null };
+// The agent's phone: the leg they hear customers through. "simulated" (the service plays
+// the softphone: no microphone) or "twilio" (the Voice SDK in this page).
+let phoneKind = "simulated";
+let phone = null;
+let softphone = null; // { device, call } on Twilio
 
 // rupiah(), tanggal() and waktu() come from common.js.
 const day = (iso) => tanggal(iso, lang);
@@ -157,8 +178,80 @@ async function boot() {
   $("agent-name").textContent = me.display_name || me.username;
   show("console");
   stopped = false;
-  await Promise.all([loadCampaigns(), loadGuides()]);
+  await Promise.all([loadCampaigns(), loadGuides(), loadPhone()]);
   connect();
+}
+
+// ------------------------------------------------------------------ the phone
+
+async function loadPhone() {
+  const found = await api("/api/agent/phone");
+  phoneKind = found.softphone;
+  renderPhone(found.phone);
+}
+
+function renderPhone(p) {
+  phone = p;
+  const state = p ? p.state : "none";
+  let text = p ? t("phone_states")[p.state] || p.state : t("phone_none");
+  if (p && p.state === "dropped" && p.reason) text += ` (${p.reason})`;
+  if (p && p.endpoint !== "softphone") text += ` — ${p.address}`;
+  else if (phoneKind === "simulated") text += t("phone_simulated");
+  $("phone-state").textContent = text;
+  document.body.dataset.phone = state;
+  const up = state === "connecting" || state === "connected";
+  $("phone-connect").hidden = up;
+  $("phone-hangup").hidden = !up;
+}
+
+async function connectPhone() {
+  $("console-error").textContent = "";
+  try {
+    const found = await api("/api/agent/phone", { method: "POST", body: { endpoint: "softphone" } });
+    phoneKind = found.softphone;
+    if (found.token) await startSoftphone(found.token);
+    renderPhone(found.phone);
+  } catch (err) {
+    $("console-error").textContent = err.message;
+  }
+}
+
+async function hangUpPhone() {
+  if (softphone) softphone.device.disconnectAll();
+  const found = await api("/api/agent/phone", { method: "DELETE" });
+  renderPhone(found.phone);
+}
+
+// On Twilio: the browser's Voice SDK (served by this service) dials the TwiML App with
+// a short-lived token bound to this agent; the service puts the call into the agent's
+// conference. The token is renewed before it lapses.
+async function startSoftphone(token) {
+  if (!window.Twilio) await loadScript("/static/vendor/twilio-voice-sdk.min.js");
+  if (softphone) softphone.device.destroy();
+  const device = new window.Twilio.Device(token, { closeProtection: true });
+  device.on("tokenWillExpire", async () => {
+    const renewed = await api("/api/agent/phone/token", { method: "POST" });
+    device.updateToken(renewed.token);
+  });
+  const leg = await device.connect();
+  leg.on("disconnect", () => loadPhone());
+  softphone = { device, call: leg };
+}
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const tag = document.createElement("script");
+    tag.src = src;
+    tag.onload = resolve;
+    tag.onerror = () => reject(new Error(src));
+    document.head.append(tag);
+  });
+}
+
+async function goAvailable() {
+  // Nobody is handed a call without a phone: connect it first.
+  if (!phone || phone.state === "dropped") await connectPhone();
+  send({ type: "state", state: "available" });
 }
 
 async function loadCampaigns() {
@@ -217,6 +310,7 @@ function receive(message) {
 
 function renderState(s) {
   $("console-error").textContent = "";
+  if ("phone" in s) renderPhone(s.phone);
   $("state").textContent = t("states")[s.state] || s.state;
   document.body.dataset.state = s.state;
   if (s.campaign) $("campaign").value = s.campaign;
@@ -236,6 +330,7 @@ function renderState(s) {
 
 function clearCall() {
   call = null;
+  clearInterval(timers.talk);
   $("call").hidden = true;
   $("idle").hidden = false;
   clearTimeout(timers.voucher);
@@ -257,11 +352,41 @@ function renderPop(pop) {
   renderVoucher(pop);
   if (fresh) resetForm(pop);
   renderTransfers(pop);
+  renderCallState(pop);
+}
+
+// The call's live state: connecting, talking (with its time), the customer gone, a
+// transfer under way or failed.
+function renderCallState(pop) {
+  clearInterval(timers.talk);
+  const c = pop.call;
+  const status = $("call-status");
+  const x = c.transfer;
+  document.body.dataset.call = c.left_at || c.ended_at ? "ended" : c.joined_at ? "talking" : "connecting";
+  if (c.left_at || c.ended_at) status.textContent = t("call_left");
+  else if (x && x.state === "requested") status.textContent = t("transfer_dialling", x);
+  else if (c.joined_at) {
+    const since = Date.parse(c.joined_at);
+    const tick = () => {
+      const seconds = Math.max(0, Math.floor((Date.now() + skew - since) / 1000));
+      const mm = String(Math.floor(seconds / 60)).padStart(2, "0");
+      status.textContent = t("call_talking", `${mm}:${String(seconds % 60).padStart(2, "0")}`);
+    };
+    tick();
+    timers.talk = setInterval(tick, 1000);
+  } else status.textContent = t("call_connecting");
+  $("transfer-status").textContent = x && x.state === "failed" ? t("transfer_failed", x) : "";
+  if (x && x.state === "done") {
+    for (const input of $("outcome-form").elements) input.disabled = true;
+    $("outcome-done").hidden = false;
+    $("outcome-done").textContent = t("transferred", x);
+  }
 }
 
 function renderTransfers(pop) {
   const box = $("transfer-box");
-  box.hidden = !pop.transfers.length || pop.call.state !== "in-progress";
+  const busy = pop.call.transfer && ["requested", "done"].includes(pop.call.transfer.state);
+  box.hidden = !pop.transfers.length || pop.call.state !== "in-progress" || busy || !!pop.call.left_at;
   const select = $("transfer-to");
   const chosen = select.value;
   select.replaceChildren(...pop.transfers.map((t) => {
@@ -278,10 +403,8 @@ async function transferCall() {
   try {
     const { transfer } = await api("/api/agent/transfer", { method: "POST", body: {
       attempt_id: call.attempt_id, destination: $("transfer-to").value, notes: $("transfer-notes").value } });
-    for (const input of $("outcome-form").elements) input.disabled = true;
-    $("transfer-box").hidden = true;
-    $("outcome-done").hidden = false;
-    $("outcome-done").textContent = t("transferred", transfer);
+    // Done only when the destination answers: the pop says so (or that it failed).
+    $("call-status").textContent = t("transfer_dialling", transfer);
   } catch (err) {
     $("transfer-error").textContent = err.message;
   } finally {
@@ -602,11 +725,14 @@ function wire() {
   });
   $("transfer").onclick = transferCall;
   $("join").onclick = () => send({ type: "join", campaign: $("campaign").value });
-  $("available").onclick = () => send({ type: "state", state: "available" });
+  $("available").onclick = goAvailable;
+  $("phone-connect").onclick = connectPhone;
+  $("phone-hangup").onclick = hangUpPhone;
   $("paused").onclick = () => send({ type: "state", state: "paused" });
   $("logout").onclick = async () => {
     stopped = true;
     send({ type: "state", state: "offline" });
+    if (phone && phone.state !== "dropped") await hangUpPhone().catch(() => null);
     await api("/api/auth/logout", { method: "POST" }).catch(() => null);
     if (ws) ws.close();
     clearCall();

@@ -1,0 +1,34 @@
+-- The voice path: each agent's own leg (a browser softphone, a SIP address or a phone
+-- number) stays connected to the agent's conference while they work, and an answered
+-- customer is joined to it. A call is handed only to an agent whose leg is connected.
+--   connecting  the leg is being set up (the service placed it, or the softphone dials in)
+--   connected   the leg is in the agent's conference (the conference said so)
+--   dropped     the leg left it (hung up, the network, a failed call); reason says why
+CREATE TABLE agent_legs (
+    user_id        bigint PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    endpoint       text NOT NULL CHECK (endpoint IN ('softphone', 'sip', 'phone')),
+    address        text,
+    state          text NOT NULL CHECK (state IN ('connecting', 'connected', 'dropped')),
+    call_sid       text,
+    conference_sid text,
+    reason         text,
+    since          timestamptz NOT NULL,
+    CHECK ((endpoint = 'softphone') = (address IS NULL)),
+    CHECK (state <> 'connected' OR (call_sid IS NOT NULL AND conference_sid IS NOT NULL))
+);
+CREATE UNIQUE INDEX agent_legs_call ON agent_legs (call_sid) WHERE call_sid IS NOT NULL;
+
+-- When the customer joined their agent's conference (which one), and left it: a call
+-- is heard only then. A bridge that failed (the agent's leg gone, the conference not the agent's)
+-- is counted; the customer goes back on hold for the next agent or hears the apology.
+ALTER TABLE attempts
+    ADD COLUMN joined_at       timestamptz,
+    ADD COLUMN conference_sid  text,
+    ADD COLUMN left_at         timestamptz,
+    ADD COLUMN bridge_failures smallint NOT NULL DEFAULT 0;
+
+-- The voice callbacks are stored like the status callbacks, with what they did.
+ALTER TABLE carrier_events DROP CONSTRAINT carrier_events_kind_check;
+ALTER TABLE carrier_events ADD CONSTRAINT carrier_events_kind_check CHECK (kind IN (
+    'status', 'amd', 'answer', 'reconcile', 'hold', 'agent', 'agent_status', 'conference',
+    'bridged', 'transfer', 'transfer_answered'));

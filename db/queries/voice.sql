@@ -1,0 +1,132 @@
+-- name: agent_leg
+-- Agent $1's leg (their softphone, SIP address or phone number) and its state.
+SELECT user_id, endpoint, address, state, call_sid, conference_sid, reason, since
+FROM agent_legs WHERE user_id = $1
+
+-- name: choose_leg
+-- Agent $1 connects endpoint $2 (address $3) from $4: connecting, no call yet. Returns
+-- the call of the leg it replaces, if that one was still up (to hang it up).
+WITH old AS (SELECT call_sid, state FROM agent_legs WHERE user_id = $1 FOR UPDATE)
+INSERT INTO agent_legs (user_id, endpoint, address, state, since)
+VALUES ($1, $2, $3, 'connecting', $4)
+ON CONFLICT (user_id) DO UPDATE
+SET endpoint = EXCLUDED.endpoint, address = EXCLUDED.address, state = 'connecting',
+    call_sid = NULL, conference_sid = NULL, reason = NULL, since = EXCLUDED.since
+RETURNING (SELECT call_sid FROM old WHERE old.state <> 'dropped') AS replaced
+
+-- name: leg_placed
+-- Agent $1's connecting leg is call $2 (placed by the service, or dialled in by the
+-- softphone); false when the agent is connecting no leg (then the call is not theirs).
+UPDATE agent_legs SET call_sid = $2
+WHERE user_id = $1 AND state = 'connecting' AND call_sid IS NULL
+RETURNING true
+
+-- name: leg_dialled_in
+-- Agent $1's softphone dialled in as call $2 at $3: their leg, connecting (a softphone
+-- may connect without asking first: it registers under the agent's identity). The
+-- same call again (a repeated request) changes nothing. Returns the call of the leg it
+-- replaces, if that one was still up.
+WITH old AS (SELECT call_sid, state FROM agent_legs WHERE user_id = $1 FOR UPDATE)
+INSERT INTO agent_legs (user_id, endpoint, state, call_sid, since)
+VALUES ($1, 'softphone', 'connecting', $2, $3)
+ON CONFLICT (user_id) DO UPDATE
+SET endpoint = 'softphone', address = NULL, state = 'connecting', call_sid = $2,
+    conference_sid = NULL, reason = NULL, since = $3
+WHERE agent_legs.call_sid IS DISTINCT FROM $2
+RETURNING (SELECT call_sid FROM old WHERE old.state <> 'dropped' AND old.call_sid <> $2)
+    AS replaced
+
+-- name: leg_joined
+-- Call $1 joined conference $2 (named $3) at $4: if it is an agent's leg into their own
+-- conference, the leg is connected. Returns the agent.
+UPDATE agent_legs SET state = 'connected', conference_sid = $2, since = $4, reason = NULL
+WHERE call_sid = $1 AND state = 'connecting' AND 'agent-' || user_id = $3
+RETURNING user_id
+
+-- name: leg_left
+-- Call $1 (an agent's leg) is gone at $3, for reason $2: dropped. Returns the agent.
+UPDATE agent_legs SET state = 'dropped', reason = $2, since = $3
+WHERE call_sid = $1 AND state <> 'dropped'
+RETURNING user_id
+
+-- name: leg_of_call
+-- The agent whose leg is (or was) call $1.
+SELECT user_id, state, conference_sid FROM agent_legs WHERE call_sid = $1
+
+-- name: drop_leg
+-- Agent $1 hangs their leg up at $2 (or the console closed): dropped; the call to end.
+UPDATE agent_legs SET state = 'dropped', reason = 'hung_up', since = $2
+WHERE user_id = $1 AND state <> 'dropped'
+RETURNING call_sid
+
+-- name: attempt_voice
+-- Call $1 as the voice path needs it, locked: its progress, who has it, and its
+-- campaign's voice and hold limit.
+SELECT a.id, a.campaign_id, a.state, a.call_sid, a.answered_at, a.agent_id, a.seat,
+       a.waiting_since, a.abandoned, a.joined_at, a.conference_sid, a.left_at,
+       a.bridge_failures, a.ended_at,
+       c.definition->'voice' AS voice,
+       coalesce((c.definition->>'max_hold_seconds')::float8, 20) AS max_hold_seconds,
+       coalesce((c.definition->>'wrap_up_seconds')::int, 15) AS wrap_up_seconds
+FROM attempts a JOIN campaigns c ON c.id = a.campaign_id
+WHERE a.id = $1
+FOR UPDATE OF a
+
+-- name: attempt_joined
+-- Call $1 joined conference $2 at $3.
+UPDATE attempts SET joined_at = coalesce(joined_at, $3), conference_sid = $2, updated_at = $3
+WHERE id = $1
+
+-- name: attempt_left
+-- Call $1 left its conference at $2.
+UPDATE attempts SET left_at = $2, updated_at = $2 WHERE id = $1 AND left_at IS NULL
+
+-- name: bridge_failed
+-- The bridge of call $1 failed at $2: no agent holds it any more, and it waits on hold
+-- again (since its answer); counted.
+UPDATE attempts
+SET agent_id = NULL, bridged_at = NULL, joined_at = NULL, conference_sid = NULL,
+    waiting_since = coalesce(waiting_since, answered_at, $2),
+    bridge_failures = bridge_failures + 1, updated_at = $2
+WHERE id = $1
+
+-- name: release_agent
+-- Agent $1 never got call $2 (its bridge failed): free again at $3, or paused when
+-- their leg is not connected.
+UPDATE agent_states s
+SET state = CASE WHEN EXISTS (SELECT 1 FROM agent_legs l
+                              WHERE l.user_id = s.user_id AND l.state = 'connected')
+                 THEN 'available' ELSE 'paused' END,
+    attempt_id = NULL, since = $3, wrap_up_until = NULL
+WHERE user_id = $1 AND attempt_id = $2 AND state = 'on_call'
+RETURNING user_id
+
+-- name: bridges_overdue
+-- Calls handed to an agent whose customer is still not in the agent's conference after
+-- the campaign's bridge timeout, at $1: each locked by one node's sweep.
+SELECT a.id FROM attempts a JOIN campaigns c ON c.id = a.campaign_id
+WHERE a.agent_id IS NOT NULL AND a.joined_at IS NULL AND a.bridged_at IS NOT NULL
+  AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
+  AND a.bridged_at < $1::timestamptz - make_interval(
+        secs => coalesce((c.definition->'voice'->>'bridge_timeout_seconds')::int, 10))
+FOR UPDATE OF a SKIP LOCKED
+
+-- name: transfer_for_voice
+-- Transfer $1 with its call and the agent, locked.
+SELECT x.id, x.attempt_id, x.agent_id, x.state, x.number, x.campaign_id, x.target_id,
+       a.call_sid, coalesce((c.definition->>'wrap_up_seconds')::int, 15) AS wrap_up_seconds,
+       c.definition->'voice' AS voice
+FROM transfers x
+JOIN attempts a ON a.id = x.attempt_id
+JOIN campaigns c ON c.id = x.campaign_id
+WHERE x.id = $1
+FOR UPDATE OF x
+
+-- name: is_agent
+-- Whether user $1 exists and is not disabled (an agent's leg, or a supervisor's).
+SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND NOT disabled)
+
+-- name: leg_refused
+-- The carrier refused to connect agent $1's leg (reason $2) at $3: dropped.
+UPDATE agent_legs SET state = 'dropped', reason = $2, since = $3
+WHERE user_id = $1 AND state = 'connecting' AND call_sid IS NULL

@@ -1,0 +1,304 @@
+"""The voice path's decisions: what an answered customer hears, when they join their
+agent, what happens when that fails, and the agents' own legs.
+
+The carrier asks the service at every step (a webhook, answered with TwiML from
+``providers/twiml.py``) and reports the conference's events; each of those is stored
+with what it did, in the transaction that does it (``carrier_events``). Requests to the
+carrier that follow (a REST update of another call, a hang-up) are returned in
+:class:`Voiced` and made after the commit.
+
+- **Hold**: an answered customer hears the campaign's hold message, a pause, and the
+  carrier asks again (``/carrier/voice/hold``): handed to an agent meanwhile → into the
+  agent's conference; past the campaign's hold limit, counted from the answer → the
+  apology and hang-up, abandoned; else hold again, never past the limit.
+- **Bridge**: a customer handed to an agent joins the agent's conference (a REST
+  update, or the next hold request if that update was lost). The conference's
+  ``participant-join`` proves it: the customer is in the very conference the agent's
+  leg is in. Otherwise — the agent's leg gone, another conference, no join within the
+  campaign's bridge timeout, or the ``<Dial>`` over before the customer joined — the
+  bridge failed: the agent is released, the customer goes to the next free agent or
+  back on hold, or hears the apology (abandoned) past the limit.
+- **Agent legs**: ``/carrier/voice/agent`` puts an agent's leg into their conference;
+  its ``participant-join`` makes the leg connected, its ``participant-leave`` (or the
+  leg's call ending) dropped. When an agent's leg leaves while a customer is with
+  them, the conference ends, and the customer hears that the line dropped.
+- **Transfers**: the customer is dialled to the destination; done when the destination
+  answered (``<Number url>``), else back to the agent's conference and the agent told.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from dialer.agents import legs, presence
+from dialer.campaigns.schemas import Voice
+from dialer.db import Connection, Pool, q
+from dialer.providers import twiml
+from dialer.providers.twiml import Spoken
+
+log = logging.getLogger(__name__)
+LIVE = ("queued", "dialing", "ringing", "in-progress")
+SEATED_PAUSE = 30  # a call on a virtual seat has nobody to join: silence, asked again
+# A customer's line dropped with their agent (the agent's leg left mid-call).
+DROPPED_MESSAGE = (
+    "Mohon maaf, sambungan dengan petugas kami terputus. Kami akan menghubungi Anda kembali."
+)
+# What an agent's leg hears when the service does not know it as an agent's.
+NOT_AN_AGENT = "Sambungan ini tidak terdaftar sebagai petugas."
+
+
+@dataclass
+class Voiced:
+    """What a voice callback did: the document for the carrier, the effect stored with
+    the callback, and carrier requests to make after the commit."""
+
+    document: str
+    effect: str
+    attempt_id: int | None = None
+    updates: list[tuple[str, str]] = field(default_factory=list)  # (call SID, TwiML)
+    hangups: list[str] = field(default_factory=list)
+
+
+Handler = Callable[[Connection, dict[str, str]], Awaitable["Voiced"]]
+
+
+async def record(
+    pool: Pool,
+    kind: str,
+    attempt_id: int | None,
+    params: dict[str, str],
+    now: datetime,
+    handler: Handler,
+) -> Voiced:
+    """Apply a voice callback with ``handler`` and store it with its effect, in one
+    transaction. One that fails to apply is stored alone (for a look, and the
+    reconciler's logs) and the call is told nothing new (an empty document)."""
+    sid = params.get("CallSid")
+    async with pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                voiced = await handler(conn, params)
+                await conn.execute(
+                    q("insert_applied_event"),
+                    now,
+                    kind,
+                    voiced.attempt_id,
+                    sid,
+                    params,
+                    voiced.effect,
+                )
+        except Exception:
+            log.exception("voice callback stored but not applied", extra={"kind": kind})
+            await conn.execute(q("insert_carrier_event"), now, kind, attempt_id, sid, params)
+            return Voiced(twiml.EMPTY, "stored")
+    return voiced
+
+
+@functools.lru_cache(maxsize=256)
+def _voice_of(text: str) -> Voice:
+    return Voice.model_validate_json(text)
+
+
+def voice_of(value: Any) -> Voice:
+    """A campaign's voice from its stored definition (JSON text, a dict or None)."""
+    if value is None:
+        return _voice_of("{}")
+    if isinstance(value, str):
+        return _voice_of(value)
+    return _voice_of(json.dumps(value, sort_keys=True))
+
+
+def spoken(voice: Voice, text: str, *, audio: bool = False) -> Spoken:
+    return Spoken(text, voice.say_voice, voice.language, voice.hold_audio_url if audio else None)
+
+
+def apology(voice: Any) -> str:
+    """The apology, then hang up: no agent could take the customer."""
+    found = voice_of(voice)
+    return twiml.farewell(spoken(found, found.apology_message))
+
+
+def _hold(base: str, attempt_id: int, voice: Voice, pause: float) -> str:
+    redirect = twiml.url(base, "/carrier/voice/hold", attempt=attempt_id)
+    whole = max(1, min(voice.hold_pause_seconds, int(pause + 0.999)))
+    return twiml.hold(spoken(voice, voice.hold_message, audio=True), whole, redirect)
+
+
+async def on_hold(conn: Connection, attempt_id: int | None, base: str, now: datetime) -> Voiced:
+    """The carrier asks what an answered customer hears now (the answer, then every
+    hold pause)."""
+    row = await conn.fetchrow(q("attempt_voice"), attempt_id) if attempt_id else None
+    if row is None or row["state"] not in LIVE:
+        return Voiced(twiml.HANGUP, "not_live", attempt_id)
+    voice = voice_of(row["voice"])
+    if row["agent_id"] is not None:
+        return Voiced(twiml.to_agent(base, row["id"], row["agent_id"]), "to_agent", row["id"])
+    if row["seat"] is not None:
+        redirect = twiml.url(base, "/carrier/voice/hold", attempt=row["id"])
+        return Voiced(twiml.wait(SEATED_PAUSE, redirect), "seated", row["id"])
+    if row["abandoned"]:
+        return Voiced(apology(row["voice"]), "apology", row["id"])
+    answered = row["answered_at"] or now
+    left = (answered + timedelta(seconds=row["max_hold_seconds"]) - now).total_seconds()
+    if left <= 0:
+        await conn.execute(q("mark_abandoned"), row["id"], now)
+        log.info("hold limit reached: apology", extra={"attempt_id": row["id"]})
+        return Voiced(apology(row["voice"]), "hold_limit", row["id"])
+    return Voiced(_hold(base, row["id"], voice, left), "hold", row["id"])
+
+
+async def bridge_failed(conn: Connection, row: Any, base: str, now: datetime, why: str) -> Voiced:
+    """The customer of ``row`` (``attempt_voice``) did not reach their agent: the agent
+    is released, and the customer goes to the next free agent, waits, or hears the
+    apology past the hold limit."""
+    attempt_id, agent_id = row["id"], row["agent_id"]
+    log.warning("bridge failed", extra={"attempt_id": attempt_id, "agent_id": agent_id, "why": why})
+    await conn.execute(q("bridge_failed"), attempt_id, now)
+    if agent_id is not None and await conn.fetchval(q("release_agent"), agent_id, attempt_id, now):
+        await presence.notify(conn, agent_id, "state")
+    answered = row["answered_at"] or now
+    if now >= answered + timedelta(seconds=row["max_hold_seconds"]):
+        await conn.execute(q("mark_abandoned"), attempt_id, now)
+        return Voiced(apology(row["voice"]), f"bridge_failed:{why}:apology", attempt_id)
+    hold = timedelta(seconds=row["max_hold_seconds"])
+    handed = await presence.hand_over(conn, attempt_id, row["campaign_id"], now=now, hold=hold)
+    if handed.agent_id is not None:
+        document = twiml.to_agent(base, attempt_id, handed.agent_id)
+        return Voiced(document, f"bridge_failed:{why}:agent", attempt_id)
+    voice = voice_of(row["voice"])
+    left = (answered + hold - now).total_seconds()
+    return Voiced(_hold(base, attempt_id, voice, left), f"bridge_failed:{why}:hold", attempt_id)
+
+
+async def on_bridged(
+    conn: Connection,
+    attempt_id: int | None,
+    agent_id: int | None,
+    params: dict[str, str],
+    base: str,
+    now: datetime,
+) -> Voiced:
+    """The customer's ``<Dial>`` into the agent's conference is over (the ``action``)."""
+    row = await conn.fetchrow(q("attempt_voice"), attempt_id) if attempt_id else None
+    if row is None or row["state"] not in LIVE or row["left_at"] is not None:
+        return Voiced(twiml.HANGUP, "not_live", attempt_id)
+    if row["agent_id"] is None or row["agent_id"] != agent_id:
+        # Handed to someone else meanwhile (an old bridge's end): what holds now.
+        return await on_hold(conn, row["id"], base, now)
+    if row["joined_at"] is not None:
+        # The customer was with the agent and the conference ended under them: the
+        # agent's leg left. They hear why; the agent keeps the call to record it.
+        voice = voice_of(row["voice"])
+        await presence.notify(conn, row["agent_id"], "pop", attempt=row["id"])
+        return Voiced(twiml.farewell(spoken(voice, DROPPED_MESSAGE)), "agent_dropped", row["id"])
+    status = params.get("DialCallStatus", "")
+    return await bridge_failed(conn, row, base, now, f"dial_{status or 'ended'}")
+
+
+async def on_conference(
+    conn: Connection, params: dict[str, str], base: str, now: datetime
+) -> Voiced:
+    """A conference's event: an agent's leg joined (connected) or left (dropped); a
+    customer joined their agent (heard from now), or a conference that is not their
+    agent's (the bridge failed); a customer left."""
+    event = params.get("StatusCallbackEvent", "")
+    sid = params.get("CallSid", "")
+    conference, name = params.get("ConferenceSid", ""), params.get("FriendlyName", "")
+    if event not in ("participant-join", "participant-leave") or not sid:
+        return Voiced(twiml.EMPTY, event or "ignored")
+    attempt_id = await conn.fetchval(q("attempt_by_sid"), sid)
+    if attempt_id is None:
+        if event == "participant-join":
+            agent = await legs.joined(conn, sid, conference, name, now)
+            return Voiced(twiml.EMPTY, "leg_connected" if agent else "unknown_participant")
+        reason = params.get("ReasonParticipantLeft") or "left"
+        agent = await legs.left(conn, sid, reason, now)
+        return Voiced(twiml.EMPTY, "leg_dropped" if agent else "unknown_participant")
+    row = await conn.fetchrow(q("attempt_voice"), attempt_id)
+    if event == "participant-leave":
+        if params.get("ReasonParticipantLeft", "participant_hung_up") == "participant_hung_up":
+            await conn.execute(q("attempt_left"), attempt_id, now)
+            if row is not None and row["agent_id"] is not None:
+                await presence.notify(conn, row["agent_id"], "pop", attempt=attempt_id)
+        return Voiced(twiml.EMPTY, "customer_left", attempt_id)
+    if row is None or row["state"] not in LIVE:
+        return Voiced(twiml.EMPTY, "not_live", attempt_id)
+    agent_id = row["agent_id"]
+    leg = await conn.fetchrow(q("agent_leg"), agent_id) if agent_id is not None else None
+    if (
+        leg is not None
+        and leg["state"] == "connected"
+        and leg["conference_sid"] == conference
+        and name == twiml.room(agent_id)
+    ):
+        await conn.execute(q("attempt_joined"), attempt_id, conference, now)
+        await presence.notify(conn, agent_id, "pop", attempt=attempt_id)
+        return Voiced(twiml.EMPTY, "customer_joined", attempt_id)
+    if leg is not None and leg["state"] == "connected" and leg["call_sid"]:
+        # The agent's leg is not where it said it was: its conference is gone.
+        await legs.left(conn, leg["call_sid"], "not_in_conference", now)
+    failed = await bridge_failed(conn, row, base, now, "not_agents_conference")
+    if row["call_sid"]:
+        failed.updates.append((row["call_sid"], failed.document))
+    failed.document = twiml.EMPTY
+    return failed
+
+
+async def on_agent(
+    conn: Connection, agent_id: int | None, params: dict[str, str], base: str, now: datetime
+) -> Voiced:
+    """An agent's leg asks what to do: into their conference. ``agent_id`` is the
+    service's own leg (its URL names the agent); a softphone names itself
+    (``From=client:agent-N``)."""
+    sid = params.get("CallSid", "")
+    softphone = legs.agent_of_client(params.get("From", ""))
+    agent = agent_id if agent_id is not None else softphone
+    voice = voice_of(None)
+    if agent is None or not sid or not await conn.fetchval(q("is_agent"), agent):
+        return Voiced(twiml.farewell(spoken(voice, NOT_AN_AGENT)), "not_an_agent")
+    hangups: list[str] = []
+    if agent_id is None:
+        replaced = await legs.dialled_in(conn, agent, sid, now)
+        if replaced:
+            hangups.append(replaced)
+    elif not await legs.placed(conn, agent, sid):
+        leg = await conn.fetchrow(q("agent_leg"), agent)
+        if leg is None or leg["call_sid"] != sid:
+            return Voiced(twiml.farewell(spoken(voice, NOT_AN_AGENT)), "not_this_leg")
+    callback = twiml.url(base, "/carrier/voice/conference")
+    document = twiml.agent_room(twiml.room(agent), callback)
+    return Voiced(document, "agent_room", hangups=hangups)
+
+
+async def on_agent_status(
+    conn: Connection, agent_id: int | None, params: dict[str, str], now: datetime
+) -> Voiced:
+    """The progress of an agent's SIP or phone leg: a leg that did not connect, or whose
+    call ended, is dropped (with the carrier's status as the reason)."""
+    sid, status = params.get("CallSid", ""), params.get("CallStatus", "")
+    if agent_id is not None and sid:
+        await legs.placed(conn, agent_id, sid)  # the status may come before the answer
+    if status in ("busy", "no-answer", "failed", "canceled", "completed") and sid:
+        agent = await legs.left(conn, sid, status, now)
+        return Voiced(twiml.EMPTY, "leg_dropped" if agent else "no_change")
+    return Voiced(twiml.EMPTY, "no_change")
+
+
+async def bridges_overdue(conn: Connection, base: str, now: datetime) -> list[tuple[str, str]]:
+    """Customers handed to an agent and still not in the agent's conference after the
+    campaign's bridge timeout: failed bridges; the documents to give them."""
+    updates: list[tuple[str, str]] = []
+    for found in await conn.fetch(q("bridges_overdue"), now):
+        row = await conn.fetchrow(q("attempt_voice"), found["id"])
+        if row is None or row["agent_id"] is None or row["joined_at"] is not None:
+            continue
+        failed = await bridge_failed(conn, row, base, now, "timeout")
+        if row["call_sid"]:
+            updates.append((row["call_sid"], failed.document))
+    return updates

@@ -1,0 +1,222 @@
+"""The voice path end to end on the simulator, which follows the TwiML the service
+sends as Twilio would: agents' legs in their own conferences, customers joined to them,
+bridges that fail, hold limits, transfers confirmed by the carrier."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+import asyncpg
+
+from dialer.clock import FrozenClock
+from dialer.db import Pool
+from dialer.settings import Settings
+from tests.dialing import FAST, MONDAY_10_WIB, Node, in_conference, leg_up, phone_up, running_node
+from tests.factories import Factory, row
+from tests.integration.test_agents import Console, agent
+from tests.twiml_vocabulary import check
+
+TALKATIVE = replace(FAST, talk_seconds=(600.0, 600.0))  # customers stay until told
+
+
+async def until(probe: Any, what: str, seconds: float = 10) -> Any:
+    """Wait until ``probe()`` (awaited) is truthy; its value."""
+    for _ in range(int(seconds / 0.02)):
+        if value := await probe():
+            return value
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def ready(
+    node: Node, campaign: str, headers: dict[str, str], *, phone: bool = True
+) -> Console:
+    console = await Console.open(node, headers)
+    if phone:
+        await phone_up(node, headers)
+    await console.say(type="join", campaign=campaign, state="available")
+    await console.state("available")
+    return console
+
+
+def documents_valid(node: Node) -> None:
+    """Every document the simulated calls ran is TwiML Twilio would run."""
+    assert node.carrier.documents
+    for _, document in node.carrier.documents:
+        check(document)
+
+
+async def test_a_customer_talks_with_their_agent_in_the_agents_conference(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign([row(1)], virtual_seats=0)
+    ani, ani_auth = await agent(conn, "ani")
+    async with running_node(
+        settings,
+        pool,
+        FrozenClock(MONDAY_10_WIB),
+        choose=lambda c: "human",
+        speed=5,
+        profile=TALKATIVE,
+    ) as node:
+        console = await ready(node, campaign.name, ani_auth)
+        leg = await conn.fetchrow("SELECT * FROM agent_legs WHERE user_id = $1", ani)
+        assert (leg["state"], leg["endpoint"]) == ("connected", "softphone")
+        assert node.carrier.switch.members(f"agent-{ani}") == [leg["call_sid"]]
+        assert await node.tick() == {campaign.name: 1}
+        pop = await console.next("pop")
+        sid = await conn.fetchval("SELECT call_sid FROM attempts WHERE id = $1", pop["attempt_id"])
+        # Both legs in the agent's conference, and the service knows the customer joined
+        # the very conference the agent's leg is in.
+        assert sorted(await in_conference(node.carrier, ani, sid)) == sorted([sid, leg["call_sid"]])
+        joined = await until(
+            lambda: conn.fetchrow(
+                "SELECT joined_at, conference_sid FROM attempts WHERE joined_at IS NOT NULL"
+            ),
+            "joined",
+        )
+        assert joined["conference_sid"] == leg["conference_sid"]
+        talking = await until(lambda: _pop_with(console, "joined_at"), "the console shows talking")
+        assert talking["call"]["left_at"] is None
+        # The agent records the outcome and hangs up; the customer leaves, the agent's
+        # leg stays in the conference for the next customer.
+        await node.carrier.hangup(sid)
+        await node.settle()
+        assert node.carrier.switch.members(f"agent-{ani}") == [leg["call_sid"]]
+        attempt = await conn.fetchrow("SELECT result, left_at FROM attempts")
+        assert attempt["result"] == "contacted" and attempt["left_at"] is not None
+        events = await conn.fetch(
+            "SELECT kind, effect FROM carrier_events WHERE kind IN ('agent', 'conference', 'hold')"
+        )
+        effects = {(e["kind"], e["effect"]) for e in events}
+        assert {("agent", "agent_room"), ("conference", "leg_connected")} <= effects
+        assert {("conference", "customer_joined"), ("conference", "customer_left")} <= effects
+        documents_valid(node)
+        await console.ws.close()
+
+
+async def _pop_with(console: Console, field: str) -> dict[str, Any] | None:
+    message = await console.next("pop")
+    return message if message["call"][field] else None
+
+
+async def test_an_agent_whose_leg_is_gone_loses_the_call_to_one_who_can_hear(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    """Ani's leg is connected as far as the database knows, but her conference is gone
+    (its leave never arrived). The customer handed to her joins an empty conference: the
+    bridge failed; her leg is dropped and the customer goes to Budi, who can hear."""
+    campaign = await factory.running_campaign([row(1)], virtual_seats=0, max_hold_seconds=30)
+    ani, ani_auth = await agent(conn, "ani")
+    budi, budi_auth = await agent(conn, "budi")
+    async with running_node(
+        settings,
+        pool,
+        FrozenClock(MONDAY_10_WIB),
+        choose=lambda c: "human",
+        speed=5,
+        profile=TALKATIVE,
+    ) as node:
+        await leg_up(conn, ani)  # a stale leg: nothing on the simulated network
+        first = await ready(node, campaign.name, ani_auth, phone=False)
+        await asyncio.sleep(0.05)  # Ani has waited longest: she is chosen first
+        second = await ready(node, campaign.name, budi_auth)
+        assert await node.tick() == {campaign.name: 1}
+        await first.next("pop")
+        pop = await second.next("pop")
+        attempt = await until(
+            lambda: conn.fetchrow(
+                "SELECT * FROM attempts WHERE agent_id = $1 AND joined_at IS NOT NULL", budi
+            ),
+            "the customer reaches Budi",
+        )
+        assert attempt["id"] == pop["attempt_id"] and attempt["bridge_failures"] == 1
+        assert len(await in_conference(node.carrier, budi, attempt["call_sid"])) == 2
+        leg = await conn.fetchrow("SELECT state, reason FROM agent_legs WHERE user_id = $1", ani)
+        assert (leg["state"], leg["reason"]) == ("dropped", "not_in_conference")
+        assert (
+            await conn.fetchval("SELECT state FROM agent_states WHERE user_id = $1", ani)
+            == "paused"
+        )
+        effects = await conn.fetch("SELECT effect FROM carrier_events WHERE kind = 'conference'")
+        assert "bridge_failed:not_agents_conference:agent" in {e["effect"] for e in effects}
+        for sid in list(node.carrier.calls):
+            await node.carrier.hangup(sid)
+        await node.settle()
+        documents_valid(node)
+        await first.ws.close()
+        await second.ws.close()
+
+
+async def test_with_nobody_who_can_hear_the_customer_hears_the_apology_and_is_abandoned(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign([row(1)], virtual_seats=0, max_hold_seconds=5)
+    ani, ani_auth = await agent(conn, "ani")
+    clock = FrozenClock(MONDAY_10_WIB)
+    async with running_node(
+        settings, pool, clock, choose=lambda c: "human", speed=5, profile=TALKATIVE
+    ) as node:
+        await leg_up(conn, ani)
+        console = await ready(node, campaign.name, ani_auth, phone=False)
+        assert await node.tick() == {campaign.name: 1}
+        await console.next("pop")
+        await until(
+            lambda: conn.fetchval(
+                "SELECT bridge_failures FROM attempts WHERE waiting_since IS NOT NULL"
+            ),
+            "back on hold",
+        )
+        clock.advance(seconds=6)  # past the hold limit, from the answer
+        await node.tick()
+        await node.settle()
+        attempt = await conn.fetchrow("SELECT result, abandoned, joined_at FROM attempts")
+        assert (attempt["result"], attempt["abandoned"], attempt["joined_at"]) == (
+            "abandoned",
+            True,
+            None,
+        )
+        said = [d for _, d in node.carrier.documents if "Hangup" in d]
+        assert said and "Mohon maaf" in said[-1]
+        assert (
+            await conn.fetchval("SELECT count(*) FROM targets WHERE done_reason = 'contacted'") == 0
+        )
+        documents_valid(node)
+        await console.ws.close()
+
+
+async def test_an_agent_whose_leg_drops_mid_call_leaves_the_customer_a_message(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign([row(1)], virtual_seats=0)
+    ani, ani_auth = await agent(conn, "ani")
+    async with running_node(
+        settings,
+        pool,
+        FrozenClock(MONDAY_10_WIB),
+        choose=lambda c: "human",
+        speed=5,
+        profile=TALKATIVE,
+    ) as node:
+        console = await ready(node, campaign.name, ani_auth)
+        assert await node.tick() == {campaign.name: 1}
+        pop = await console.next("pop")
+        sid = await conn.fetchval("SELECT call_sid FROM attempts WHERE id = $1", pop["attempt_id"])
+        await in_conference(node.carrier, ani, sid)
+        await until(lambda: conn.fetchval("SELECT joined_at FROM attempts"), "joined")
+        node.carrier.switch.unregister(f"agent-{ani}")  # the browser closed
+        await node.settle()
+        leg = await conn.fetchrow("SELECT state, reason FROM agent_legs WHERE user_id = $1", ani)
+        assert leg["state"] == "dropped"
+        said = [d for s, d in node.carrier.documents if s == sid and "Hangup" in d]
+        assert said and "terputus" in said[-1]
+        # The customer was heard: contacted; the agent still holds the call to record it.
+        assert await conn.fetchval("SELECT result FROM attempts") == "contacted"
+        assert (
+            await conn.fetchval("SELECT state FROM agent_states WHERE user_id = $1", ani)
+            == "on_call"
+        )
+        documents_valid(node)
+        await console.ws.close()
