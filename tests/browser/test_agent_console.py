@@ -155,3 +155,58 @@ async def test_the_console_speaks_english_when_asked(
     await expect(page.locator("#idle")).to_contain_text("No call yet")
     assert errors == []
     await page.close()
+
+
+async def test_the_console_connects_its_softphone_and_shows_the_call_live(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
+) -> None:
+    """On the simulator the console's softphone is the simulator's (no microphone): it
+    dials in to the agent's conference like the Voice SDK would. The console shows the
+    phone's state, the customer joining (talking, with a timer) and hanging up, and its
+    buttons hang the phone up and connect it again."""
+    created = await factory.running_campaign([row(2, name="Siti Rahayu")], virtual_seats=0)
+    ani = await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    clock = FrozenClock(MONDAY_10_WIB)
+    async with running_node(
+        settings, pool, clock, choose=lambda c: "human", speed=10, profile=TALKATIVE
+    ) as node:
+        base = str(node.client.make_url("")).rstrip("/")
+        page = await browser.new_page(viewport={"width": 1366, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(base + "/agent")
+        await page.fill("input[name=username]", "ani")
+        await page.fill("input[name=password]", "rahasia-ani")
+        await page.click("#login-form button[type=submit]")
+        await expect(page.locator("#phone-state")).to_have_text("belum tersambung (simulasi)")
+        await page.click("#phone-connect")
+        await expect(page.locator("#phone-state")).to_have_text("tersambung (simulasi)")
+        await expect(page.locator("#phone-hangup")).to_be_visible()
+        leg = await conn.fetchval("SELECT call_sid FROM agent_legs WHERE user_id = $1", ani.id)
+        assert node.carrier.switch.members(f"agent-{ani.id}") == [leg]
+
+        await page.select_option("#campaign", created.name)
+        await page.click("#join")
+        await page.click("#available")
+        await expect(page.locator("#state")).to_have_text("Siap")
+        assert await node.tick() == {created.name: 1}
+        await expect(page.locator("#call-status")).to_contain_text("Berbicara 00:")
+        assert await page.get_attribute("body", "data-call") == "talking"
+        await shot(page, "agent-console-talking.png")
+        # The customer hangs up: the console says so at once.
+        sid = await conn.fetchval("SELECT call_sid FROM attempts")
+        await node.carrier.hangup(sid)
+        await expect(page.locator("#call-status")).to_have_text("Pelanggan menutup telepon.")
+        await node.settle()
+        # The agent's phone stays in the conference for the next customer …
+        assert node.carrier.switch.members(f"agent-{ani.id}") == [leg]
+        # … until they hang it up; connected again, it is a new leg.
+        await page.click("#phone-hangup")
+        await expect(page.locator("#phone-state")).to_contain_text("terputus")
+        await expect(page.locator("#phone-connect")).to_be_visible()
+        await page.click("#phone-connect")
+        await expect(page.locator("#phone-state")).to_have_text("tersambung (simulasi)")
+        again = await conn.fetchval("SELECT call_sid FROM agent_legs WHERE user_id = $1", ani.id)
+        assert again != leg and node.carrier.switch.members(f"agent-{ani.id}") == [again]
+        assert errors == []
+        await page.close()

@@ -220,3 +220,30 @@ async def test_an_agent_whose_leg_drops_mid_call_leaves_the_customer_a_message(
         )
         documents_valid(node)
         await console.ws.close()
+
+
+async def test_an_agent_hangs_up_their_phone_and_connects_it_again(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign([row(1)], virtual_seats=0)
+    ani, ani_auth = await agent(conn, "ani")
+    async with running_node(settings, pool, FrozenClock(MONDAY_10_WIB), speed=5) as node:
+        console = await ready(node, campaign.name, ani_auth)
+        first = await conn.fetchval("SELECT call_sid FROM agent_legs WHERE user_id = $1", ani)
+        gone = await node.client.delete("/api/agent/phone", headers=ani_auth)
+        assert (await gone.json())["phone"]["state"] == "dropped"
+        await until(lambda: _empty(node, ani), "the leg left its conference")
+        assert await node.tick() == {campaign.name: 0}  # no phone: no call for Ani
+        again = await phone_up(node, ani_auth)
+        assert again["state"] == "connected"
+        second = await conn.fetchval("SELECT call_sid FROM agent_legs WHERE user_id = $1", ani)
+        assert second != first and node.carrier.switch.members(f"agent-{ani}") == [second]
+        assert await node.tick() == {campaign.name: 1}
+        await console.ws.close()
+        for sid in list(node.carrier.calls):
+            await node.carrier.hangup(sid)
+        await node.settle()
+
+
+async def _empty(node: Node, agent_id: int) -> bool:
+    return not node.carrier.switch.members(f"agent-{agent_id}")

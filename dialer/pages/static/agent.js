@@ -204,22 +204,25 @@ function renderPhone(p) {
   $("phone-hangup").hidden = !up;
 }
 
+// The phone's state is shown from the socket's messages only: they come in the order
+// the changes committed, where an answer to a request may arrive after a newer one.
 async function connectPhone() {
   $("console-error").textContent = "";
+  $("phone-connect").disabled = true;
   try {
     const found = await api("/api/agent/phone", { method: "POST", body: { endpoint: "softphone" } });
     phoneKind = found.softphone;
     if (found.token) await startSoftphone(found.token);
-    renderPhone(found.phone);
   } catch (err) {
     $("console-error").textContent = err.message;
+  } finally {
+    $("phone-connect").disabled = false;
   }
 }
 
 async function hangUpPhone() {
   if (softphone) softphone.device.disconnectAll();
-  const found = await api("/api/agent/phone", { method: "DELETE" });
-  renderPhone(found.phone);
+  await api("/api/agent/phone", { method: "DELETE" });
 }
 
 // On Twilio: the browser's Voice SDK (served by this service) dials the TwiML App with
