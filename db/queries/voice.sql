@@ -130,3 +130,10 @@ SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND NOT disabled)
 -- The carrier refused to connect agent $1's leg (reason $2) at $3: dropped.
 UPDATE agent_legs SET state = 'dropped', reason = $2, since = $3
 WHERE user_id = $1 AND state = 'connecting' AND call_sid IS NULL
+
+-- name: drop_every_leg
+-- Every leg still up is gone at $1 for reason $2 (the simulator's phones of a run that
+-- ended, which died with its process); the agents whose legs they were.
+UPDATE agent_legs SET state = 'dropped', reason = $2, since = $1
+WHERE state <> 'dropped'
+RETURNING user_id

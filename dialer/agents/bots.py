@@ -143,6 +143,8 @@ class Bots:
                 raise ValueError(f"bot agents: no campaign {self.plan.campaign!r}") from None
             for n in range(1, self.plan.count + 1):
                 self.ids.append(await _bot_user(conn, n))
+        for user_id in self.ids:  # a fresh phone each: one of an earlier run is gone
+            await self._connect(user_id, self.clock())
         self._loop.start()
         log.info(
             "bot agents started", extra={"bots": self.plan.count, "campaign": self.plan.campaign}

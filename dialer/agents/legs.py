@@ -112,6 +112,15 @@ async def drop(conn: Connection, user_id: int, now: datetime) -> str | None:
     return str(sid) if sid else None
 
 
+async def drop_every(conn: Connection, now: datetime, reason: str) -> int:
+    """Every leg still up is gone (a simulated floor starting again: its phones lived in
+    the process that ended); how many."""
+    dropped = await conn.fetch(q("drop_every_leg"), now, reason)
+    for row in dropped:
+        await presence.notify(conn, row["user_id"], "state")
+    return len(dropped)
+
+
 async def is_leg(conn: Connection, call_sid: str) -> dict[str, Any] | None:
     """The agent whose leg is (or was) ``call_sid``, with the leg's state."""
     row = await conn.fetchrow(q("leg_of_call"), call_sid)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dialer.agents import legs
 from dialer.auth import service as auth
 from dialer.calls.why import why_not_summary
 from dialer.campaigns import service as campaigns
@@ -43,6 +44,9 @@ def _base(settings: Settings) -> str:
 async def prepare(conn: Connection, settings: Settings, rows: int) -> list[str]:
     """Users, campaigns, DNC sample numbers and the sample list; the lines to print."""
     lines = ["", "== dialer: embedded demo =="]
+    if not settings.twilio.configured:
+        # The simulated phones of an earlier run ended with its process.
+        await legs.drop_every(conn, system_clock(), "simulator_restarted")
     where = (
         "DATABASE_URL"
         if settings.database.url
