@@ -11,6 +11,7 @@ CREATE TABLE agent_legs (
     state          text NOT NULL CHECK (state IN ('connecting', 'connected', 'dropped')),
     call_sid       text,
     conference_sid text,
+    muted          boolean NOT NULL DEFAULT false,
     reason         text,
     since          timestamptz NOT NULL,
     CHECK ((endpoint = 'softphone') = (address IS NULL)),
@@ -25,10 +26,11 @@ ALTER TABLE attempts
     ADD COLUMN joined_at       timestamptz,
     ADD COLUMN conference_sid  text,
     ADD COLUMN left_at         timestamptz,
+    ADD COLUMN on_hold         boolean NOT NULL DEFAULT false,
     ADD COLUMN bridge_failures smallint NOT NULL DEFAULT 0;
 
 -- The voice callbacks are stored like the status callbacks, with what they did.
 ALTER TABLE carrier_events DROP CONSTRAINT carrier_events_kind_check;
 ALTER TABLE carrier_events ADD CONSTRAINT carrier_events_kind_check CHECK (kind IN (
     'status', 'amd', 'answer', 'reconcile', 'hold', 'agent', 'agent_status', 'conference',
-    'bridged', 'transfer', 'transfer_answered'));
+    'bridged', 'transfer', 'transfer_answered', 'music'));

@@ -126,7 +126,7 @@ RETURNING attempt_id
 -- voucher quota taken and when the customer's row came with the list are.
 SELECT s.state AS agent_state, s.since, s.wrap_up_until, a.id AS attempt_id,
        a.state AS call_state, a.call_sid, a.answered_at, a.bridged_at, a.ended_at,
-       a.joined_at, a.left_at,
+       a.joined_at, a.left_at, a.on_hold,
        (SELECT json_build_object('state', x.state, 'number', x.number, 'category', x.category,
                                  'destination', x.destination, 'error', x.error)
         FROM transfers x WHERE x.attempt_id = a.id ORDER BY x.id DESC LIMIT 1) AS transfer,

@@ -1,7 +1,25 @@
 -- name: agent_leg
 -- Agent $1's leg (their softphone, SIP address or phone number) and its state.
-SELECT user_id, endpoint, address, state, call_sid, conference_sid, reason, since
+SELECT user_id, endpoint, address, state, call_sid, conference_sid, muted, reason, since
 FROM agent_legs WHERE user_id = $1
+
+-- name: leg_muted
+-- The leg that is call $1 is muted ($2) or not, as its conference says; its agent.
+UPDATE agent_legs SET muted = $2 WHERE call_sid = $1 RETURNING user_id
+
+-- name: attempt_held
+-- Call $1 is on hold ($2) or not in its agent's conference, as the conference says.
+UPDATE attempts SET on_hold = $2, updated_at = $3 WHERE id = $1
+
+-- name: call_to_control
+-- The live call agent $1 holds, if it is attempt $2, with the agent's leg, locked.
+SELECT a.id, a.call_sid, a.state, a.joined_at, a.left_at, a.on_hold, a.conference_sid,
+       l.call_sid AS leg_sid, l.muted
+FROM agent_states s
+JOIN attempts a ON a.id = s.attempt_id
+LEFT JOIN agent_legs l ON l.user_id = s.user_id
+WHERE s.user_id = $1 AND s.attempt_id = $2 AND s.state = 'on_call'
+FOR UPDATE OF s
 
 -- name: choose_leg
 -- Agent $1 connects endpoint $2 (address $3) from $4: connecting, no call yet. Returns
@@ -137,3 +155,7 @@ WHERE user_id = $1 AND state = 'connecting' AND call_sid IS NULL
 UPDATE agent_legs SET state = 'dropped', reason = $2, since = $1
 WHERE state <> 'dropped'
 RETURNING user_id
+
+-- name: agent_of_attempt
+-- The agent holding call $1 (on it, or in after-call work), if any.
+SELECT user_id FROM agent_states WHERE attempt_id = $1

@@ -48,6 +48,7 @@ async def call_and_state(
             "bridged_at": row["bridged_at"],
             "joined_at": row["joined_at"],  # the customer is with the agent from then
             "left_at": row["left_at"],  # the customer hung up
+            "on_hold": row["on_hold"],  # the agent put the customer on hold
             "ended_at": row["ended_at"],
             "transfer": row["transfer"],  # the last transfer asked: its state, or None
         },

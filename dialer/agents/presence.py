@@ -154,6 +154,7 @@ async def phone_of(conn: Connection, user_id: int) -> dict[str, Any] | None:
         "endpoint": row["endpoint"],
         "address": row["address"],
         "state": row["state"],
+        "muted": row["muted"],
         "reason": row["reason"],
         "since": row["since"],
     }

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from dialer.agents import console, legs, outcomes, presence, transfers
+from dialer.agents import call_control, console, legs, outcomes, presence, transfers
 from dialer.agents.calls import current_call
 from dialer.agents.console import Change
 from dialer.agents.hub import HUB
@@ -251,6 +251,41 @@ async def transfer_call(request: web.Request) -> web.Response:
     async with app[POOL].acquire() as conn:
         record = await transfers.get(conn, requested.transfer_id)
     return json_response({"transfer": record}, status=202)
+
+
+@routes.post("/api/agent/call")
+@requires("agent")
+@api(
+    "Control the call the agent holds: hang up, hold or resume the customer, mute or unmute",
+    description="202 once the carrier took the request; the console is told when the"
+    " conference says it happened (on hold, muted). 403 when the call is not the agent's;"
+    " 409 when the customer is gone or not yet with the agent; 502 when the carrier"
+    " refused.",
+    body=call_control.Control,
+    status=202,
+    tag="agents",
+)
+async def control_call(request: web.Request) -> web.Response:
+    app, user = request.app, current_user(request)
+    control = await read_json(request, call_control.Control)
+    async with app[POOL].acquire() as conn, conn.transaction():
+        plan = await call_control.plan(conn, user.id, control)
+    carrier = app[CARRIER]
+    music = twiml.url(
+        app[SETTINGS].server.public_url, "/carrier/voice/music", attempt=plan.attempt_id
+    )
+    try:
+        if plan.action == "hangup":
+            await carrier.hangup(plan.call_sid)
+        elif plan.action in ("hold", "resume") and plan.conference_sid:
+            hold = plan.action == "hold"
+            await carrier.participant(plan.conference_sid, plan.call_sid, hold=hold, hold_url=music)
+        elif plan.conference_sid and plan.leg_sid:
+            muted = plan.action == "mute"
+            await carrier.participant(plan.conference_sid, plan.leg_sid, muted=muted)
+    except ProviderError as exc:
+        raise CarrierFailed(f"the carrier could not {plan.action} the call: {exc}") from None
+    return json_response({"attempt_id": plan.attempt_id, "action": plan.action}, status=202)
 
 
 @routes.get("/api/agent/ws")

@@ -158,6 +158,17 @@ async def voice_conference(request: web.Request) -> web.Response:
     return await _voiced(request, "conference", handle)
 
 
+@routes.post("/carrier/voice/music")
+async def voice_music(request: web.Request) -> web.Response:
+    """What a customer the agent put on hold hears (the participant's hold URL)."""
+    attempt, app = _number(request, "attempt"), request.app
+
+    async def handle(conn: Connection, params: dict[str, str]) -> Voiced:
+        return await voice.music(conn, attempt, _base(app))
+
+    return await _voiced(request, "music", handle)
+
+
 @routes.post("/carrier/voice/agent")
 async def voice_agent(request: web.Request) -> web.Response:
     """An agent's leg: into their conference (the TwiML App's voice URL for softphones;

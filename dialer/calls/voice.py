@@ -210,6 +210,8 @@ async def on_conference(
     event = params.get("StatusCallbackEvent", "")
     sid = params.get("CallSid", "")
     conference, name = params.get("ConferenceSid", ""), params.get("FriendlyName", "")
+    if event in HELD and sid:
+        return await _held(conn, sid, event, now)
     if event not in ("participant-join", "participant-leave") or not sid:
         return Voiced(twiml.EMPTY, event or "ignored")
     attempt_id = await conn.fetchval(q("attempt_by_sid"), sid)
@@ -248,6 +250,47 @@ async def on_conference(
         failed.updates.append((row["call_sid"], failed.document))
     failed.document = twiml.EMPTY
     return failed
+
+
+async def music(conn: Connection, attempt_id: int | None, base: str) -> Voiced:
+    """What a customer on hold hears (the agent put them there): the campaign's held
+    message or audio, again and again until the agent resumes."""
+    row = await conn.fetchrow(q("attempt_voice"), attempt_id) if attempt_id else None
+    if row is None or row["state"] not in LIVE:
+        return Voiced(twiml.EMPTY, "not_live", attempt_id)
+    found = voice_of(row["voice"])
+    again = twiml.url(base, "/carrier/voice/music", attempt=row["id"])
+    document = twiml.hold(
+        spoken(found, found.held_message, audio=True), found.hold_pause_seconds, again
+    )
+    return Voiced(document, "music", row["id"])
+
+
+HELD = {
+    "participant-hold": ("hold", True),
+    "participant-unhold": ("hold", False),
+    "participant-mute": ("mute", True),
+    "participant-unmute": ("mute", False),
+}
+
+
+async def _held(conn: Connection, sid: str, event: str, now: datetime) -> Voiced:
+    """A participant put on hold or back, muted or not: the customer's hold is on the
+    attempt, the agent's mute on their leg; the agent's console is told."""
+    what, on = HELD[event]
+    attempt_id = await conn.fetchval(q("attempt_by_sid"), sid)
+    if attempt_id is not None:
+        await conn.execute(q("attempt_held"), attempt_id, on if what == "hold" else False, now)
+        agent = await conn.fetchval(q("agent_of_attempt"), attempt_id)
+        if agent is not None:
+            await presence.notify(conn, agent, "pop", attempt=attempt_id)
+        return Voiced(twiml.EMPTY, f"customer_{event.removeprefix('participant-')}", attempt_id)
+    agent = await conn.fetchval(q("leg_muted"), sid, on) if what == "mute" else None
+    if agent is not None:
+        await presence.notify(conn, agent, "pop")
+    return Voiced(
+        twiml.EMPTY, f"leg_{event.removeprefix('participant-')}" if agent else "no_change"
+    )
 
 
 async def on_agent(

@@ -138,6 +138,12 @@ class Voice(Strict):
     hold_audio_url: str | None = Field(
         default=None, pattern=r"^https://[^\s<>\"]+$", max_length=500
     )
+    # What a customer the agent put on hold hears (with the hold audio, if any).
+    held_message: str = Field(
+        default="Mohon tunggu sebentar, petugas kami akan segera kembali melayani Anda.",
+        min_length=1,
+        max_length=500,
+    )
     # Between two hold messages; the hold is re-asked of the service after each.
     hold_pause_seconds: Annotated[int, Field(ge=2, le=60)] = 8
     apology_message: str = Field(

@@ -83,6 +83,20 @@ class Carrier(Protocol):
         progress."""
         ...
 
+    async def participant(
+        self,
+        conference_sid: str,
+        call_sid: str,
+        *,
+        hold: bool | None = None,
+        muted: bool | None = None,
+        hold_url: str | None = None,
+    ) -> None:
+        """Change a participant of a live conference: put them on hold (they hear
+        ``hold_url``'s TwiML) or back, mute or unmute them. Raises
+        :class:`ProviderRejected` when the call is no longer in that conference."""
+        ...
+
     async def connect(self, leg: AgentLeg) -> str | None:
         """Connect an agent's leg: call their SIP address or phone number with
         ``leg.answer_url`` (the agent's conference). A softphone dials in itself (the

@@ -125,6 +125,8 @@ class _Member:
     start_on_enter: bool
     end_on_exit: bool
     kicked: bool = False
+    hold: bool = False
+    muted: bool = False
 
 
 @dataclass(eq=False)
@@ -277,6 +279,41 @@ class SimulatedCarrier:
             raise ProviderRejected(f"call {sid} is not in progress", status=400, code=21220)
         state.pending = twiml
         state.wake.set()
+
+    async def participant(
+        self,
+        conference_sid: str,
+        call_sid: str,
+        *,
+        hold: bool | None = None,
+        muted: bool | None = None,
+        hold_url: str | None = None,
+    ) -> None:
+        """Hold or mute a participant, with the conference's events, as Twilio does;
+        a participant on hold is asked for ``hold_url``'s TwiML (its music)."""
+        conference = next(
+            (c for c in self.switch.conferences.values() if c.sid == conference_sid), None
+        )
+        member = conference.members.get(call_sid) if conference is not None else None
+        if conference is None or member is None:
+            raise ProviderRejected(
+                f"call {call_sid} is not in conference {conference_sid}", status=404, code=20404
+            )
+        async with conference.lock:
+            if hold is not None and hold != member.hold:
+                member.hold = hold
+                name = "participant-hold" if hold else "participant-unhold"
+                await self._event(conference, "hold", name, member)
+                if hold and hold_url:  # what the held participant hears meanwhile
+                    music = await self._fetch(member.call, hold_url)
+                    if music is None:
+                        log.warning("a hold URL gave no TwiML", extra={"url": hold_url})
+                    else:
+                        self.documents.append((call_sid, music))
+            if muted is not None and muted != member.muted:
+                member.muted = muted
+                name = "participant-mute" if muted else "participant-unmute"
+                await self._event(conference, "mute", name, member)
 
     async def fetch_call(self, sid: str) -> dict[str, str] | None:
         state = self.calls.get(sid) or self.ended.get(sid)
@@ -650,8 +687,8 @@ class SimulatedCarrier:
         if member is not None:
             params |= {
                 "CallSid": member.call.sid,
-                "Muted": "false",
-                "Hold": "false",
+                "Muted": str(member.muted).lower(),
+                "Hold": str(member.hold).lower(),
                 "Coaching": "false",
                 "StartConferenceOnEnter": str(member.start_on_enter).lower(),
                 "EndConferenceOnExit": str(member.end_on_exit).lower(),

@@ -100,6 +100,32 @@ class TwilioCarrier:
 
         await self.api.request("update call", update)
 
+    async def participant(
+        self,
+        conference_sid: str,
+        call_sid: str,
+        *,
+        hold: bool | None = None,
+        muted: bool | None = None,
+        hold_url: str | None = None,
+    ) -> None:
+        """The Conference Participant resource: hold (with ``hold_url``'s music) or
+        mute."""
+        client = self.api.client()
+        options: dict[str, Any] = {}
+        if hold is not None:
+            options["hold"] = hold
+            if hold and hold_url:
+                options |= {"hold_url": hold_url, "hold_method": "POST"}
+        if muted is not None:
+            options["muted"] = muted
+
+        async def update() -> Any:
+            participant = client.conferences(conference_sid).participants(call_sid)
+            return await participant.update_async(**options)
+
+        await self.api.request("update participant", update)
+
     async def connect(self, leg: AgentLeg) -> str | None:
         """Call the agent's SIP address or phone number into their conference. A
         softphone dials in from the browser (Voice SDK): nothing to place."""

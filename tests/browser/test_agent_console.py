@@ -193,6 +193,18 @@ async def test_the_console_connects_its_softphone_and_shows_the_call_live(
         await expect(page.locator("#call-status")).to_contain_text("Berbicara 00:")
         assert await page.get_attribute("body", "data-call") == "talking"
         await shot(page, "agent-console-talking.png")
+        # Hold and resume: the screen follows the conference, not the click.
+        await page.click("#call-hold")
+        await expect(page.locator("#call-status")).to_have_text(
+            "Pelanggan ditahan (mendengar pesan tunggu)."
+        )
+        await expect(page.locator("#call-resume")).to_be_visible()
+        await page.click("#call-resume")
+        await expect(page.locator("#call-status")).to_contain_text("Berbicara 00:")
+        await page.click("#call-mute")
+        await expect(page.locator("#call-status")).to_contain_text("mikrofon mati")
+        await page.click("#call-unmute")
+        await expect(page.locator("#call-status")).not_to_contain_text("mikrofon mati")
         # The customer hangs up: the console says so at once.
         sid = await conn.fetchval("SELECT call_sid FROM attempts")
         await node.carrier.hangup(sid)

@@ -85,6 +85,10 @@ class FakeTwilio:
         app.router.add_post(base + ".json", self._create)
         app.router.add_post(base + "/{sid}.json", self._update)
         app.router.add_get(base + "/{sid}.json", self._fetch)
+        app.router.add_post(
+            "/2010-04-01/Accounts/{account}/Conferences/{conference}/Participants/{sid}.json",
+            self._participant,
+        )
         app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", self._message)
         return app
 
@@ -112,6 +116,22 @@ class FakeTwilio:
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
         }
         return web.json_response(body, status=201)
+
+    async def _participant(self, request: web.Request) -> web.Response:
+        """A conference participant's update (hold, mute): recorded, echoed."""
+        if (refused := await self._check(request)) is not None:
+            return refused
+        form = self.requests[-1].form
+        body = {
+            "account_sid": self.account_sid,
+            "call_sid": request.match_info["sid"],
+            "conference_sid": request.match_info["conference"],
+            "hold": form.get("Hold") == ["true"],
+            "muted": form.get("Muted") == ["true"],
+            "status": "connected",
+            "uri": request.path,
+        }
+        return web.json_response(body)
 
     def _error(
         self, status: int, code: int, message: str, headers: dict[str, str] | None = None

@@ -362,3 +362,16 @@ async def test_an_agents_sip_or_phone_leg_is_a_call_into_their_conference(rig: R
     assert "MachineDetection" not in form  # an agent is no answering machine
     # A softphone dials in from the browser: nothing to place.
     assert await rig.carrier.connect(replace(leg, endpoint="softphone", address=None)) is None
+
+
+async def test_hold_and_mute_go_to_the_conference_participant(rig: Rig) -> None:
+    conference, sid = "CF" + "a" * 32, "CA" + "b" * 32
+    music = "https://dialer.example/carrier/voice/music?attempt=41"
+    await rig.carrier.participant(conference, sid, hold=True, hold_url=music)
+    request = rig.fake.requests[-1]
+    assert request.path.endswith(f"/Conferences/{conference}/Participants/{sid}.json")
+    assert request.form == {"Hold": ["true"], "HoldUrl": [music], "HoldMethod": ["POST"]}
+    await rig.carrier.participant(conference, sid, muted=True)
+    assert rig.fake.requests[-1].form == {"Muted": ["true"]}
+    await rig.carrier.participant(conference, sid, hold=False)
+    assert rig.fake.requests[-1].form == {"Hold": ["false"]}

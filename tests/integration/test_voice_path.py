@@ -247,3 +247,62 @@ async def test_an_agent_hangs_up_their_phone_and_connects_it_again(
 
 async def _empty(node: Node, agent_id: int) -> bool:
     return not node.carrier.switch.members(f"agent-{agent_id}")
+
+
+async def test_the_agent_holds_resumes_mutes_and_hangs_up_through_the_conference(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign([row(1)], virtual_seats=0)
+    ani, ani_auth = await agent(conn, "ani")
+    _, budi_auth = await agent(conn, "budi")
+    async with running_node(
+        settings,
+        pool,
+        FrozenClock(MONDAY_10_WIB),
+        choose=lambda c: "human",
+        speed=5,
+        profile=TALKATIVE,
+    ) as node:
+        console = await ready(node, campaign.name, ani_auth)
+        assert await node.tick() == {campaign.name: 1}
+        pop = await console.next("pop")
+        attempt = pop["attempt_id"]
+        await until(lambda: conn.fetchval("SELECT joined_at FROM attempts"), "joined")
+
+        async def control(action: str, headers: dict[str, str] = ani_auth) -> tuple[int, Any]:
+            body = {"attempt_id": attempt, "action": action}
+            resp = await node.client.post("/api/agent/call", json=body, headers=headers)
+            return resp.status, await resp.json()
+
+        assert (await control("hold", budi_auth))[0] == 403  # not Budi's call
+        assert (await control("explode"))[0] == 422
+        assert (await control("hold"))[0] == 202
+        held = await until(lambda: _pop_with(console, "on_hold"), "the console shows the hold")
+        assert held["call"]["on_hold"] is True
+        # On hold the customer hears the campaign's held message, asked of the service.
+        sid = await conn.fetchval("SELECT call_sid FROM attempts")
+        music = [d for s, d in node.carrier.documents if s == sid and "segera kembali" in d]
+        assert music and "/carrier/voice/music?attempt=" in music[-1]
+        assert (await control("resume"))[0] == 202
+        await until(
+            lambda: conn.fetchval("SELECT NOT on_hold FROM attempts WHERE id = $1", attempt),
+            "resumed",
+        )
+        assert (await control("mute"))[0] == 202
+        await until(
+            lambda: conn.fetchval("SELECT muted FROM agent_legs WHERE user_id = $1", ani), "muted"
+        )
+        assert (await control("unmute"))[0] == 202
+        await until(
+            lambda: conn.fetchval("SELECT NOT muted FROM agent_legs WHERE user_id = $1", ani),
+            "unmuted",
+        )
+        assert (await control("hangup"))[0] == 202
+        await node.settle()
+        assert await conn.fetchval("SELECT left_at IS NOT NULL FROM attempts") is True
+        status, body = await control("hold")
+        assert status == 409 and "no longer on the line" in body["error"]["message"]
+        effects = {e["effect"] for e in await conn.fetch("SELECT effect FROM carrier_events")}
+        assert {"customer_hold", "customer_unhold", "leg_mute", "leg_unmute"} <= effects
+        documents_valid(node)
+        await console.ws.close()

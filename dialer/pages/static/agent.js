@@ -53,7 +53,9 @@ const LANG = {
     phone_states: { connecting: "menyambungkan…", connected: "tersambung", dropped: "terputus" },
     phone_simulated: " (simulasi)",
     call_connecting: "Menyambungkan pelanggan…", call_talking: (d) => `Berbicara ${d}`,
-    call_left: "Pelanggan menutup telepon.",
+    call_left: "Pelanggan menutup telepon.", call_held: "Pelanggan ditahan (mendengar pesan tunggu).",
+    call_hold: "Tahan", call_resume: "Lanjutkan", call_mute: "Bisukan mikrofon",
+    call_unmute: "Nyalakan mikrofon", call_hangup: "Tutup panggilan", muted: " — mikrofon mati",
     transfer_dialling: (x) => `Menghubungi ${x.number} untuk transfer…`,
     transfer_failed: (x) => `Transfer ke ${x.number} gagal (${x.error}); pelanggan kembali tersambung dengan Anda.`,
   },
@@ -102,7 +104,9 @@ const LANG = {
     phone_states: { connecting: "connecting…", connected: "connected", dropped: "dropped" },
     phone_simulated: " (simulated)",
     call_connecting: "Connecting the customer…", call_talking: (d) => `Talking ${d}`,
-    call_left: "The customer hung up.",
+    call_left: "The customer hung up.", call_held: "The customer is on hold (hearing the hold message).",
+    call_hold: "Hold", call_resume: "Resume", call_mute: "Mute", call_unmute: "Unmute",
+    call_hangup: "Hang up", muted: " — muted",
     transfer_dialling: (x) => `Calling ${x.number} for the transfer…`,
     transfer_failed: (x) => `Transfer to ${x.number} failed (${x.error}); the customer is back with you.`,
   },
@@ -366,14 +370,23 @@ function renderCallState(pop) {
   const status = $("call-status");
   const x = c.transfer;
   document.body.dataset.call = c.left_at || c.ended_at ? "ended" : c.joined_at ? "talking" : "connecting";
-  if (c.left_at || c.ended_at) status.textContent = t("call_left");
+  const live = !(c.left_at || c.ended_at);
+  const muted = !!(phone && phone.muted);
+  $("call-hold").hidden = !live || !c.joined_at || c.on_hold;
+  $("call-resume").hidden = !live || !c.on_hold;
+  $("call-mute").hidden = !live || !c.joined_at || muted;
+  $("call-unmute").hidden = !live || !muted;
+  $("call-hangup").hidden = !live;
+  if (!live) status.textContent = t("call_left");
   else if (x && x.state === "requested") status.textContent = t("transfer_dialling", x);
+  else if (c.on_hold) status.textContent = t("call_held");
   else if (c.joined_at) {
     const since = Date.parse(c.joined_at);
     const tick = () => {
       const seconds = Math.max(0, Math.floor((Date.now() + skew - since) / 1000));
       const mm = String(Math.floor(seconds / 60)).padStart(2, "0");
-      status.textContent = t("call_talking", `${mm}:${String(seconds % 60).padStart(2, "0")}`);
+      status.textContent = t("call_talking", `${mm}:${String(seconds % 60).padStart(2, "0")}`)
+        + (phone && phone.muted ? t("muted") : "");
     };
     tick();
     timers.talk = setInterval(tick, 1000);
@@ -398,6 +411,17 @@ function renderTransfers(pop) {
     return o;
   }));
   if (chosen) select.value = chosen;
+}
+
+// Hang up, hold, resume, mute: the carrier does it; the screen changes when the
+// conference says it happened (the next pop).
+async function controlCall(action) {
+  $("call-error").textContent = "";
+  try {
+    await api("/api/agent/call", { method: "POST", body: { attempt_id: call.attempt_id, action } });
+  } catch (err) {
+    $("call-error").textContent = err.message;
+  }
 }
 
 async function transferCall() {
@@ -730,6 +754,9 @@ function wire() {
   $("join").onclick = () => send({ type: "join", campaign: $("campaign").value });
   $("available").onclick = goAvailable;
   $("phone-connect").onclick = connectPhone;
+  for (const action of ["hold", "resume", "mute", "unmute", "hangup"]) {
+    $(`call-${action}`).onclick = () => controlCall(action);
+  }
   $("phone-hangup").onclick = hangUpPhone;
   $("paused").onclick = () => send({ type: "state", state: "paused" });
   $("logout").onclick = async () => {
