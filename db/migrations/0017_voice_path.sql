@@ -27,10 +27,13 @@ ALTER TABLE attempts
     ADD COLUMN conference_sid  text,
     ADD COLUMN left_at         timestamptz,
     ADD COLUMN on_hold         boolean NOT NULL DEFAULT false,
+    ADD COLUMN recording_sid   text,
+    ADD COLUMN recording_url   text,
+    ADD COLUMN recording_seconds integer,
     ADD COLUMN bridge_failures smallint NOT NULL DEFAULT 0;
 
 -- The voice callbacks are stored like the status callbacks, with what they did.
 ALTER TABLE carrier_events DROP CONSTRAINT carrier_events_kind_check;
 ALTER TABLE carrier_events ADD CONSTRAINT carrier_events_kind_check CHECK (kind IN (
     'status', 'amd', 'answer', 'reconcile', 'hold', 'agent', 'agent_status', 'conference',
-    'bridged', 'transfer', 'transfer_answered', 'music'));
+    'bridged', 'transfer', 'transfer_answered', 'music', 'recording'));

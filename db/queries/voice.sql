@@ -91,8 +91,16 @@ WHERE a.id = $1
 FOR UPDATE OF a
 
 -- name: attempt_joined
--- Call $1 joined conference $2 at $3.
-UPDATE attempts SET joined_at = coalesce(joined_at, $3), conference_sid = $2, updated_at = $3
+-- Call $1 joined conference $2 at $3; true the first time (not again after a hold or a
+-- failed transfer).
+UPDATE attempts a SET joined_at = coalesce(a.joined_at, $3), conference_sid = $2, updated_at = $3
+FROM (SELECT joined_at FROM attempts WHERE id = $1) before
+WHERE a.id = $1
+RETURNING before.joined_at IS NULL AS first
+
+-- name: attempt_recorded
+-- Call $1's recording: SID $2, URL $3, $4 seconds.
+UPDATE attempts SET recording_sid = $2, recording_url = $3, recording_seconds = $4
 WHERE id = $1
 
 -- name: attempt_left

@@ -102,6 +102,7 @@ class Facts:
     voucher: VoucherState
     greeting_hours: bahasa.GreetingHours
     now: datetime
+    consent: str | None = None  # the campaign records its calls: the opening says so
 
 
 def penalty_today(facts: Facts) -> dict[str, Any]:
@@ -222,6 +223,9 @@ def render(facts: Facts) -> dict[str, Any]:
     penalty = penalty_today(facts)
     filled = values(facts, penalty)
     available = facts.voucher.available(facts.now)
+    steps = render_steps(facts.script, filled, available)
+    if facts.consent and steps:
+        steps[0] = steps[0] | {"agent": f"{steps[0]['agent']}\n{facts.consent}"}
     return {
         "greeting": filled["greeting"],
         "local_time": facts.now.astimezone(zone_info(facts.customer["zone"])),
@@ -233,8 +237,9 @@ def render(facts: Facts) -> dict[str, Any]:
         "script": {
             "name": facts.script["name"],
             "title": facts.script["title"],
-            "steps": render_steps(facts.script, filled, available),
+            "steps": steps,
         },
+        "recorded": facts.consent is not None,
     }
 
 
@@ -334,8 +339,14 @@ class Pops:
             ),
             greeting_hours=self.hours,
             now=now,
+            consent=_consent(definition.get("voice") or {}),
         )
         return render(facts) | {"now": now, "transfers": campaign.transfers}
+
+
+def _consent(voice: dict[str, Any]) -> str | None:
+    """The consent line the opening gains when the campaign records its calls."""
+    return str(voice.get("consent_line") or "") or None if voice.get("record") else None
 
 
 POPS = web.AppKey("pops", Pops)

@@ -21,6 +21,7 @@ stored with what it did.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from aiohttp import web
 
@@ -52,7 +53,12 @@ def _base(app: web.Application) -> str:
     return app[SETTINGS].server.public_url
 
 
-def after_commit(app: web.Application, updates: list[tuple[str, str]], hangups: list[str]) -> None:
+def after_commit(
+    app: web.Application,
+    updates: list[tuple[str, str]],
+    hangups: list[str],
+    recordings: Sequence[tuple[str, str]] = (),
+) -> None:
     """The carrier requests a callback decided, made after its commit and after the
     response (they must not hold the provider's request). One that fails leaves the
     call to its hold loop and the sweeps."""
@@ -61,6 +67,8 @@ def after_commit(app: web.Application, updates: list[tuple[str, str]], hangups: 
         spawn(app, carrier.update(sid, document), what="call update")
     for sid in hangups:
         spawn(app, carrier.hangup(sid), what="hang-up")
+    for sid, status in recordings:
+        spawn(app, carrier.record(sid, status), what="recording")
 
 
 async def _record(request: web.Request, kind: str) -> apply.Applied:
@@ -92,7 +100,7 @@ async def _voiced(request: web.Request, kind: str, handler: Handler) -> web.Resp
     voiced = await voice.record(
         app[POOL], kind, _number(request, "attempt"), params, app[CLOCK](), handler
     )
-    after_commit(app, voiced.updates, voiced.hangups)
+    after_commit(app, voiced.updates, voiced.hangups, voiced.recordings)
     return _document(voiced.document)
 
 
@@ -167,6 +175,17 @@ async def voice_music(request: web.Request) -> web.Response:
         return await voice.music(conn, attempt, _base(app))
 
     return await _voiced(request, "music", handle)
+
+
+@routes.post("/carrier/voice/recording")
+async def voice_recording(request: web.Request) -> web.Response:
+    """A call's recording is done (its status callback): kept on the attempt."""
+    attempt = _number(request, "attempt")
+
+    async def handle(conn: Connection, params: dict[str, str]) -> Voiced:
+        return await voice.on_recording(conn, attempt, params)
+
+    return await _voiced(request, "recording", handle)
 
 
 @routes.post("/carrier/voice/agent")

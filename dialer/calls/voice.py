@@ -63,6 +63,7 @@ class Voiced:
     attempt_id: int | None = None
     updates: list[tuple[str, str]] = field(default_factory=list)  # (call SID, TwiML)
     hangups: list[str] = field(default_factory=list)
+    recordings: list[tuple[str, str]] = field(default_factory=list)  # (call SID, status URL)
 
 
 Handler = Callable[[Connection, dict[str, str]], Awaitable["Voiced"]]
@@ -239,9 +240,13 @@ async def on_conference(
         and leg["conference_sid"] == conference
         and name == twiml.room(agent_id)
     ):
-        await conn.execute(q("attempt_joined"), attempt_id, conference, now)
+        first = await conn.fetchval(q("attempt_joined"), attempt_id, conference, now)
         await presence.notify(conn, agent_id, "pop", attempt=attempt_id)
-        return Voiced(twiml.EMPTY, "customer_joined", attempt_id)
+        joined = Voiced(twiml.EMPTY, "customer_joined", attempt_id)
+        if first and voice_of(row["voice"]).record and row["call_sid"]:
+            status = twiml.url(base, "/carrier/voice/recording", attempt=attempt_id)
+            joined.recordings.append((row["call_sid"], status))
+        return joined
     if leg is not None and leg["state"] == "connected" and leg["call_sid"]:
         # The agent's leg is not where it said it was: its conference is gone.
         await legs.left(conn, leg["call_sid"], "not_in_conference", now)
@@ -317,6 +322,24 @@ async def on_agent(
     callback = twiml.url(base, "/carrier/voice/conference")
     document = twiml.agent_room(twiml.room(agent), callback)
     return Voiced(document, "agent_room", hangups=hangups)
+
+
+async def on_recording(conn: Connection, attempt_id: int | None, params: dict[str, str]) -> Voiced:
+    """A call's recording is done: its SID, URL and length go on the attempt (the CRM
+    export carries them)."""
+    if attempt_id is None or params.get("RecordingStatus") != "completed":
+        return Voiced(
+            twiml.EMPTY, f"recording_{params.get('RecordingStatus', 'unknown')}", attempt_id
+        )
+    seconds = params.get("RecordingDuration", "")
+    await conn.execute(
+        q("attempt_recorded"),
+        attempt_id,
+        params.get("RecordingSid"),
+        params.get("RecordingUrl"),
+        int(seconds) if seconds.isascii() and seconds.isdigit() and len(seconds) < 9 else None,
+    )
+    return Voiced(twiml.EMPTY, "recording_stored", attempt_id)
 
 
 async def on_agent_status(

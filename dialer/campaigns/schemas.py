@@ -152,6 +152,14 @@ class Voice(Strict):
         min_length=1,
         max_length=500,
     )
+    # Record each customer's call from the moment they join their agent (off unless the
+    # campaign says so); the opening of the script then says so with ``consent_line``.
+    record: bool = False
+    consent_line: str = Field(
+        default="Sebagai informasi, panggilan ini direkam untuk menjaga kualitas layanan kami.",
+        min_length=1,
+        max_length=300,
+    )
     # A customer not in their agent's conference this long after the bridge: failed.
     bridge_timeout_seconds: Annotated[int, Field(ge=5, le=60)] = 10
 

@@ -97,6 +97,11 @@ class Carrier(Protocol):
         :class:`ProviderRejected` when the call is no longer in that conference."""
         ...
 
+    async def record(self, sid: str, status_url: str) -> None:
+        """Start recording a live call (both sides, one channel each); its status, with
+        the recording's SID and URL, is posted to ``status_url`` when it is done."""
+        ...
+
     async def connect(self, leg: AgentLeg) -> str | None:
         """Connect an agent's leg: call their SIP address or phone number with
         ``leg.answer_url`` (the agent's conference). A softphone dials in itself (the

@@ -117,6 +117,7 @@ class _Call:
     talk_moved: asyncio.Event = field(default_factory=asyncio.Event)
     member: _Member | None = None
     device: str | None = None  # the switch endpoint this call is (an agent's leg)
+    recording: tuple[str, str, float] | None = None  # (SID, status URL, started)
 
 
 @dataclass(eq=False)
@@ -315,6 +316,31 @@ class SimulatedCarrier:
                 name = "participant-mute" if muted else "participant-unmute"
                 await self._event(conference, "mute", name, member)
 
+    async def record(self, sid: str, status_url: str) -> None:
+        """Record the call until it ends; then its status is posted, as Twilio does."""
+        state = self.calls.get(sid)
+        if state is None or state.ended or state.status != "in-progress":
+            raise ProviderRejected(f"call {sid} is not in progress", status=400, code=21220)
+        state.recording = ("RE" + secrets.token_hex(16), status_url, self._sim())
+
+    async def _recorded(self, state: _Call) -> None:
+        if state.recording is None:
+            return
+        sid, url, started = state.recording
+        state.recording = None
+        params = {
+            "AccountSid": ACCOUNT_SID,
+            "CallSid": state.sid,
+            "RecordingSid": sid,
+            "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}",
+            "RecordingStatus": "completed",
+            "RecordingDuration": str(max(1, round(self._sim() - started))),
+            "RecordingChannels": "2",
+            "RecordingSource": "StartCallRecordingAPI",
+            "RecordingStartTime": format_datetime(self.clock(), usegmt=True),
+        }
+        await self.caller.post(url, params, call_sid=state.sid)
+
     async def fetch_call(self, sid: str) -> dict[str, str] | None:
         state = self.calls.get(sid) or self.ended.get(sid)
         if state is None:
@@ -505,6 +531,7 @@ class SimulatedCarrier:
         if state.status in FINAL:
             return
         await self._status(state, "completed")
+        await self._recorded(state)
 
     # TwiML, step by step.
 

@@ -126,6 +126,20 @@ class TwilioCarrier:
 
         await self.api.request("update participant", update)
 
+    async def record(self, sid: str, status_url: str) -> None:
+        """The call's Recordings resource: dual-channel, its completion reported."""
+        client = self.api.client()
+
+        async def create() -> Any:
+            return await client.calls(sid).recordings.create_async(
+                recording_status_callback=status_url,
+                recording_status_callback_method="POST",
+                recording_status_callback_event=["completed", "absent"],
+                recording_channels="dual",
+            )
+
+        await self.api.request("record call", create, idempotent=False)
+
     async def connect(self, leg: AgentLeg) -> str | None:
         """Call the agent's SIP address or phone number into their conference. A
         softphone dials in from the browser (Voice SDK): nothing to place."""

@@ -45,6 +45,9 @@ HEADER = (
     "transfer_category",
     "notes",
     "recorded_at",
+    "recording_sid",
+    "recording_url",
+    "recording_seconds",
 )
 
 

@@ -64,6 +64,7 @@ SIGNED: set[Key] = {
     ("POST", "/carrier/voice/transfer"),
     ("POST", "/carrier/voice/transfer-answered"),
     ("POST", "/carrier/voice/music"),
+    ("POST", "/carrier/voice/recording"),
     ("POST", "/messaging/status"),
     ("POST", "/partner/redemptions"),
 }

@@ -85,6 +85,7 @@ class FakeTwilio:
         app.router.add_post(base + ".json", self._create)
         app.router.add_post(base + "/{sid}.json", self._update)
         app.router.add_get(base + "/{sid}.json", self._fetch)
+        app.router.add_post(base + "/{sid}/Recordings.json", self._recording)
         app.router.add_post(
             "/2010-04-01/Accounts/{account}/Conferences/{conference}/Participants/{sid}.json",
             self._participant,
@@ -114,6 +115,25 @@ class FakeTwilio:
             "date_created": _now(),
             "date_updated": _now(),
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
+        }
+        return web.json_response(body, status=201)
+
+    async def _recording(self, request: web.Request) -> web.Response:
+        """A call's recording started (only while the call is in progress)."""
+        if (refused := await self._check(request)) is not None:
+            return refused
+        call = self.calls.get(request.match_info["sid"])
+        if call is None or call["status"] != "in-progress":
+            return self._error(400, 21220, "Call is not in-progress")
+        sid = "RE" + secrets.token_hex(16)
+        body = {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "call_sid": call["sid"],
+            "status": "in-progress",
+            "channels": 2,
+            "source": "StartCallRecordingAPI",
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Calls/{call['sid']}/Recordings/{sid}.json",
         }
         return web.json_response(body, status=201)
 

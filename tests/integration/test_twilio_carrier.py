@@ -375,3 +375,15 @@ async def test_hold_and_mute_go_to_the_conference_participant(rig: Rig) -> None:
     assert rig.fake.requests[-1].form == {"Muted": ["true"]}
     await rig.carrier.participant(conference, sid, hold=False)
     assert rig.fake.requests[-1].form == {"Hold": ["false"]}
+
+
+async def test_a_recording_is_started_on_the_call_and_reports_when_done(rig: Rig) -> None:
+    sid = await rig.carrier.place_call(CALL)
+    rig.fake.set_call(sid, status="in-progress")
+    status = "https://dialer.example/carrier/voice/recording?attempt=41"
+    await rig.carrier.record(sid, status)
+    request = rig.fake.requests[-1]
+    assert request.path.endswith(f"/Calls/{sid}/Recordings.json")
+    assert request.form["RecordingStatusCallback"] == [status]
+    assert request.form["RecordingChannels"] == ["dual"]
+    assert request.form["RecordingStatusCallbackEvent"] == ["completed", "absent"]

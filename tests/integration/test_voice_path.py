@@ -5,11 +5,14 @@ bridges that fail, hold limits, transfers confirmed by the carrier."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from dataclasses import replace
 from typing import Any
 
 import asyncpg
 
+from dialer.auth import service as auth
 from dialer.clock import FrozenClock
 from dialer.db import Pool
 from dialer.settings import Settings
@@ -306,3 +309,51 @@ async def test_the_agent_holds_resumes_mutes_and_hangs_up_through_the_conference
         assert {"customer_hold", "customer_unhold", "leg_mute", "leg_unmute"} <= effects
         documents_valid(node)
         await console.ws.close()
+
+
+async def test_a_recorded_campaign_says_so_and_keeps_each_calls_recording(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign([row(1)], virtual_seats=0, voice={"record": True})
+    _, ani_auth = await agent(conn, "ani")
+    async with running_node(
+        settings,
+        pool,
+        FrozenClock(MONDAY_10_WIB),
+        choose=lambda c: "human",
+        speed=5,
+        profile=TALKATIVE,
+    ) as node:
+        console = await ready(node, campaign.name, ani_auth)
+        assert await node.tick() == {campaign.name: 1}
+        pop = await console.next("pop")
+        opening = pop["script"]["steps"][0]["agent"]
+        assert pop["recorded"] is True
+        assert opening.endswith("panggilan ini direkam untuk menjaga kualitas layanan kami.")
+        await until(lambda: conn.fetchval("SELECT joined_at FROM attempts"), "joined")
+        sid = await conn.fetchval("SELECT call_sid FROM attempts")
+        await until(lambda: _recording(node, sid), "recording started")
+        await node.carrier.hangup(sid)
+        await node.settle()
+        recorded = await until(
+            lambda: conn.fetchrow(
+                "SELECT recording_sid, recording_url, recording_seconds FROM attempts"
+                " WHERE recording_url IS NOT NULL"
+            ),
+            "the recording's status stored",
+        )
+        assert recorded["recording_sid"].startswith("RE")
+        assert recorded["recording_url"].endswith(recorded["recording_sid"])
+        manager = await factory.create_user("mira", "manager", password="rahasia-mira")
+        token, _ = await auth.issue_token(conn, manager.id, kind="api", label="test")
+        resp = await node.client.get(
+            f"/api/campaigns/{campaign.name}/crm.csv", headers={"Authorization": f"Bearer {token}"}
+        )
+        crm = list(csv.DictReader(io.StringIO(await resp.text())))
+        assert crm[0]["recording_url"] == recorded["recording_url"]
+        await console.ws.close()
+
+
+async def _recording(node: Node, sid: str) -> bool:
+    call = node.carrier.calls.get(sid)
+    return call is not None and call.recording is not None
