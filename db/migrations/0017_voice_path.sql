@@ -36,4 +36,23 @@ ALTER TABLE attempts
 ALTER TABLE carrier_events DROP CONSTRAINT carrier_events_kind_check;
 ALTER TABLE carrier_events ADD CONSTRAINT carrier_events_kind_check CHECK (kind IN (
     'status', 'amd', 'answer', 'reconcile', 'hold', 'agent', 'agent_status', 'conference',
-    'bridged', 'transfer', 'transfer_answered', 'music', 'recording'));
+    'bridged', 'transfer', 'transfer_answered', 'music', 'recording', 'monitor_status'));
+
+-- Supervisors in an agent's conference: listening (muted), whispering to the agent
+-- (coaching: only the agent hears them) or barging in (everyone hears them).
+CREATE TABLE monitors (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    supervisor_id  bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    agent_id       bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    mode           text NOT NULL CHECK (mode IN ('listen', 'whisper', 'barge')),
+    endpoint       text NOT NULL CHECK (endpoint IN ('softphone', 'sip', 'phone')),
+    address        text,
+    state          text NOT NULL CHECK (state IN ('connecting', 'connected', 'ended')),
+    call_sid       text UNIQUE,
+    conference_sid text NOT NULL,
+    reason         text,
+    started_at     timestamptz NOT NULL,
+    ended_at       timestamptz
+);
+-- One live monitoring per supervisor.
+CREATE UNIQUE INDEX monitors_live ON monitors (supervisor_id) WHERE state <> 'ended';

@@ -167,3 +167,59 @@ RETURNING user_id
 -- name: agent_of_attempt
 -- The agent holding call $1 (on it, or in after-call work), if any.
 SELECT user_id FROM agent_states WHERE attempt_id = $1
+
+-- name: insert_monitor
+-- Supervisor $1 starts monitoring agent $2 in mode $3 through endpoint $4 ($5), in
+-- conference $6, at $7: connecting; its id.
+INSERT INTO monitors (supervisor_id, agent_id, mode, endpoint, address, state,
+                      conference_sid, started_at)
+VALUES ($1, $2, $3, $4, $5, 'connecting', $6, $7)
+RETURNING id
+
+-- name: monitor_placed
+-- Monitoring $1 is call $2.
+UPDATE monitors SET call_sid = $2 WHERE id = $1 AND call_sid IS NULL
+
+-- name: monitor
+-- Monitoring $1.
+SELECT * FROM monitors WHERE id = $1
+
+-- name: monitor_of_supervisor
+-- Supervisor $1's live monitoring, locked, with the call of the agent's leg.
+SELECT m.*, l.call_sid AS agent_leg
+FROM monitors m LEFT JOIN agent_legs l ON l.user_id = m.agent_id
+WHERE m.supervisor_id = $1 AND m.state <> 'ended'
+FOR UPDATE OF m
+
+-- name: monitor_mode
+-- Monitoring $1 is now in mode $2.
+UPDATE monitors SET mode = $2 WHERE id = $1 RETURNING *
+
+-- name: monitor_joined
+-- The call $1 of a monitoring joined its conference: connected; the monitoring.
+UPDATE monitors SET state = 'connected' WHERE call_sid = $1 AND state = 'connecting'
+RETURNING id
+
+-- name: monitor_ended
+-- The monitoring that is call $1 (or is monitoring $4) ended at $2 for reason $3 (the
+-- first end counts; a later word of it changes nothing).
+UPDATE monitors
+SET state = 'ended', ended_at = coalesce(ended_at, $2), reason = coalesce(reason, $3)
+WHERE call_sid = $1 OR id = $4
+RETURNING id, call_sid
+
+-- name: live_agents
+-- Campaign $1's agents at work now: their state, phone, the call they hold (its
+-- progress, not the customer), and who monitors them.
+SELECT s.user_id, u.username, u.display_name, s.state, s.since, s.attempt_id,
+       l.state AS phone, l.endpoint, a.state AS call_state, a.joined_at, a.on_hold,
+       (SELECT json_agg(json_build_object('id', m.id, 'supervisor', v.username,
+                                          'mode', m.mode, 'state', m.state))
+        FROM monitors m JOIN users v ON v.id = m.supervisor_id
+        WHERE m.agent_id = s.user_id AND m.state <> 'ended') AS monitors
+FROM agent_states s
+JOIN users u ON u.id = s.user_id
+LEFT JOIN agent_legs l ON l.user_id = s.user_id
+LEFT JOIN attempts a ON a.id = s.attempt_id
+WHERE s.campaign_id = $1 AND s.state <> 'offline'
+ORDER BY u.username

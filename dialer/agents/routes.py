@@ -18,7 +18,15 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from dialer.agents import call_control, console, legs, outcomes, presence, transfers
+from dialer.agents import (
+    call_control,
+    console,
+    legs,
+    outcomes,
+    presence,
+    supervisors,
+    transfers,
+)
 from dialer.agents.calls import current_call
 from dialer.agents.console import Change
 from dialer.agents.hub import HUB
@@ -28,14 +36,15 @@ from dialer.agents.transfers import CarrierFailed
 from dialer.auth.http import current_user, requires
 from dialer.auth.service import User
 from dialer.background import spawn
+from dialer.campaigns import service as campaigns
 from dialer.campaigns.scripts import list_guides
 from dialer.errors import BadRequest, Conflict, DialerError
 from dialer.keys import CLOCK, NODE, POOL, SETTINGS
 from dialer.providers import twiml
-from dialer.providers.carrier import CARRIER
+from dialer.providers.carrier import CARRIER, Joiner
 from dialer.providers.errors import ProviderError
 from dialer.providers.twilio import voice_token
-from dialer.web import api, json_response, read_json, validate
+from dialer.web import api, json_response, path_id, read_json, validate
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -286,6 +295,120 @@ async def control_call(request: web.Request) -> web.Response:
     except ProviderError as exc:
         raise CarrierFailed(f"the carrier could not {plan.action} the call: {exc}") from None
     return json_response({"attempt_id": plan.attempt_id, "action": plan.action}, status=202)
+
+
+@routes.get("/api/campaigns/{name}/agents/live")
+@requires("manager")
+@api(
+    "The campaign's agents at work now: state, phone, their call's progress, who monitors them",
+    tag="supervisors",
+)
+async def live_agents(request: web.Request) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, request.match_info["name"])
+        found = await supervisors.live_agents(conn, campaign.id)
+    return json_response({"agents": found})
+
+
+@routes.post("/api/supervisor/monitors")
+@requires("manager")
+@api(
+    "Join an agent's conference: listen (muted), whisper to the agent, or barge in",
+    description="The supervisor's phone (the simulator's softphone; on Twilio a SIP address"
+    " or phone number) is called into the agent's conference. 202 with the monitoring"
+    " (connecting until the conference says it joined). 409 when the agent's phone is not"
+    " connected or the supervisor monitors a call already; 502 when the carrier refused.",
+    body=supervisors.MonitorForm,
+    status=202,
+    tag="supervisors",
+)
+async def start_monitor(request: web.Request) -> web.Response:
+    app, user = request.app, current_user(request)
+    form = await read_json(request, supervisors.MonitorForm)
+    if form.endpoint == "softphone" and _softphone_kind(app) == "twilio":
+        raise Conflict(
+            "on Twilio a supervisor joins with a SIP address or a phone number"
+            " (endpoint sip or phone)"
+        )
+    carrier, base = app[CARRIER], app[SETTINGS].server.public_url
+    async with app[POOL].acquire() as conn, conn.transaction():
+        started = await supervisors.start(conn, user.id, form, app[CLOCK]())
+    muted, coaching = supervisors.flags(form.mode)
+    joiner = Joiner(
+        user_id=user.id,
+        identity=supervisors.identity(user.id),
+        endpoint=form.endpoint,
+        address=form.address,
+        from_=carrier.caller_id,
+        status_url=twiml.url(base, "/carrier/voice/monitor-status", monitor=started.monitor_id),
+        muted=muted,
+        coaching=coaching,
+        coach=started.agent_leg,
+    )
+    try:
+        sid = await carrier.add_participant(started.conference_sid, joiner)
+    except ProviderError as exc:
+        async with app[POOL].acquire() as conn:
+            await supervisors.ended(
+                conn,
+                call_sid=None,
+                monitor_id=started.monitor_id,
+                reason=str(exc),
+                now=app[CLOCK](),
+            )
+        raise CarrierFailed(f"the carrier could not call you in: {exc}") from None
+    async with app[POOL].acquire() as conn:
+        await supervisors.placed(conn, started.monitor_id, sid)
+        monitor = await supervisors.get(conn, started.monitor_id)
+    return json_response({"monitor": monitor}, status=202)
+
+
+@routes.post("/api/supervisor/monitors/{id}/mode")
+@requires("manager")
+@api(
+    "Switch a live monitoring between listen, whisper and barge",
+    body=supervisors.ModeForm,
+    tag="supervisors",
+)
+async def monitor_mode(request: web.Request) -> web.Response:
+    app, user = request.app, current_user(request)
+    form = await read_json(request, supervisors.ModeForm)
+    monitor_id = path_id(request)
+    async with app[POOL].acquire() as conn, conn.transaction():
+        live = await supervisors.live_of(conn, user.id, monitor_id)
+        if not live["call_sid"]:
+            raise Conflict("your phone is still being called in")
+        muted, coaching = supervisors.flags(form.mode)
+        try:
+            await app[CARRIER].participant(
+                live["conference_sid"],
+                live["call_sid"],
+                muted=muted,
+                coaching=coaching,
+                coach=live["agent_leg"],
+            )
+        except ProviderError as exc:
+            raise CarrierFailed(f"the carrier could not switch: {exc}") from None
+        monitor = await supervisors.set_mode(conn, monitor_id, form.mode)
+    return json_response({"monitor": monitor})
+
+
+@routes.delete("/api/supervisor/monitors/{id}")
+@requires("manager")
+@api("Leave the agent's conference", tag="supervisors")
+async def stop_monitor(request: web.Request) -> web.Response:
+    app, user = request.app, current_user(request)
+    monitor_id = path_id(request)
+    async with app[POOL].acquire() as conn, conn.transaction():
+        live = await supervisors.live_of(conn, user.id, monitor_id)
+        await supervisors.ended(
+            conn, call_sid=None, monitor_id=monitor_id, reason="left", now=app[CLOCK]()
+        )
+    if live["call_sid"]:
+        spawn(app, app[CARRIER].hangup(live["call_sid"]), what="hang-up")
+    async with app[POOL].acquire() as conn:
+        monitor = await supervisors.get(conn, monitor_id)
+    return json_response({"monitor": monitor})
 
 
 @routes.get("/api/agent/ws")

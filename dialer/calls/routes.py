@@ -200,6 +200,17 @@ async def voice_agent(request: web.Request) -> web.Response:
     return await _voiced(request, "agent", handle)
 
 
+@routes.post("/carrier/voice/monitor-status")
+async def voice_monitor_status(request: web.Request) -> web.Response:
+    """The progress of a supervisor's call into an agent's conference."""
+    monitor, app = _number(request, "monitor"), request.app
+
+    async def handle(conn: Connection, params: dict[str, str]) -> Voiced:
+        return await voice.on_monitor_status(conn, monitor, params, app[CLOCK]())
+
+    return await _voiced(request, "monitor_status", handle)
+
+
 @routes.post("/carrier/voice/agent-status")
 async def voice_agent_status(request: web.Request) -> web.Response:
     """The progress of an agent's SIP or phone leg."""

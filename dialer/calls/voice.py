@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from dialer.agents import legs, presence
+from dialer.agents import legs, presence, supervisors
 from dialer.campaigns.schemas import Voice
 from dialer.db import Connection, Pool, q
 from dialer.providers import twiml
@@ -218,11 +218,15 @@ async def on_conference(
     attempt_id = await conn.fetchval(q("attempt_by_sid"), sid)
     if attempt_id is None:
         if event == "participant-join":
-            agent = await legs.joined(conn, sid, conference, name, now)
-            return Voiced(twiml.EMPTY, "leg_connected" if agent else "unknown_participant")
+            if await legs.joined(conn, sid, conference, name, now):
+                return Voiced(twiml.EMPTY, "leg_connected")
+            watching = await supervisors.joined(conn, sid)
+            return Voiced(twiml.EMPTY, "monitor_joined" if watching else "unknown_participant")
         reason = params.get("ReasonParticipantLeft") or "left"
-        agent = await legs.left(conn, sid, reason, now)
-        return Voiced(twiml.EMPTY, "leg_dropped" if agent else "unknown_participant")
+        if await legs.left(conn, sid, reason, now):
+            return Voiced(twiml.EMPTY, "leg_dropped")
+        gone = await supervisors.ended(conn, call_sid=sid, monitor_id=None, reason=reason, now=now)
+        return Voiced(twiml.EMPTY, "monitor_left" if gone else "unknown_participant")
     row = await conn.fetchrow(q("attempt_voice"), attempt_id)
     if event == "participant-leave":
         if params.get("ReasonParticipantLeft", "participant_hung_up") == "participant_hung_up":
@@ -340,6 +344,20 @@ async def on_recording(conn: Connection, attempt_id: int | None, params: dict[st
         int(seconds) if seconds.isascii() and seconds.isdigit() and len(seconds) < 9 else None,
     )
     return Voiced(twiml.EMPTY, "recording_stored", attempt_id)
+
+
+async def on_monitor_status(
+    conn: Connection, monitor_id: int | None, params: dict[str, str], now: datetime
+) -> Voiced:
+    """The progress of a supervisor's call into an agent's conference: one that did not
+    connect, or ended, ends the monitoring."""
+    status = params.get("CallStatus", "")
+    if monitor_id is None or status not in ("busy", "no-answer", "failed", "canceled", "completed"):
+        return Voiced(twiml.EMPTY, "no_change")
+    gone = await supervisors.ended(
+        conn, call_sid=params.get("CallSid"), monitor_id=monitor_id, reason=status, now=now
+    )
+    return Voiced(twiml.EMPTY, "monitor_ended" if gone else "no_change")
 
 
 async def on_agent_status(

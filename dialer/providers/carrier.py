@@ -46,6 +46,24 @@ class AgentLeg:
     timeout_seconds: int = 30
 
 
+@dataclass(frozen=True)
+class Joiner:
+    """Someone the service calls into a live conference (a supervisor): their endpoint,
+    and how they take part — muted (listening), coaching ``coach`` (whispering to the
+    agent: only they hear it) or neither (barging in)."""
+
+    user_id: int
+    identity: str  # their softphone's identity (supervisor-N)
+    endpoint: str  # softphone, sip or phone
+    address: str | None
+    from_: str
+    status_url: str  # the call's progress
+    muted: bool = False
+    coaching: bool = False
+    coach: str | None = None  # the call SID of the participant coached (the agent's leg)
+    timeout_seconds: int = 30
+
+
 class Carrier(Protocol):
     """A telephony provider, as the dialer uses it."""
 
@@ -91,10 +109,17 @@ class Carrier(Protocol):
         hold: bool | None = None,
         muted: bool | None = None,
         hold_url: str | None = None,
+        coaching: bool | None = None,
+        coach: str | None = None,
     ) -> None:
         """Change a participant of a live conference: put them on hold (they hear
-        ``hold_url``'s TwiML) or back, mute or unmute them. Raises
-        :class:`ProviderRejected` when the call is no longer in that conference."""
+        ``hold_url``'s TwiML) or back, mute or unmute them, make them coach ``coach`` or
+        not. Raises :class:`ProviderRejected` when the call is no longer there."""
+        ...
+
+    async def add_participant(self, conference_sid: str, joiner: Joiner) -> str:
+        """Call ``joiner`` into a live conference (the Participants resource); the
+        call's id. Its joining and leaving come as the conference's events."""
         ...
 
     async def record(self, sid: str, status_url: str) -> None:

@@ -29,6 +29,7 @@ each have their own (see docs/voice.md).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import secrets
@@ -41,7 +42,7 @@ from typing import Any
 
 from dialer.clock import Clock
 from dialer.providers.callbacks import Caller
-from dialer.providers.carrier import AgentLeg, OutboundCall
+from dialer.providers.carrier import AgentLeg, Joiner, OutboundCall
 from dialer.providers.errors import ProviderRejected, ProviderUnavailable
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,8 @@ class _Member:
     kicked: bool = False
     hold: bool = False
     muted: bool = False
+    coaching: bool = False
+    coached: str | None = None  # the call SID a coach whispers to
 
 
 @dataclass(eq=False)
@@ -289,9 +292,11 @@ class SimulatedCarrier:
         hold: bool | None = None,
         muted: bool | None = None,
         hold_url: str | None = None,
+        coaching: bool | None = None,
+        coach: str | None = None,
     ) -> None:
-        """Hold or mute a participant, with the conference's events, as Twilio does;
-        a participant on hold is asked for ``hold_url``'s TwiML (its music)."""
+        """Hold, mute or make a coach of a participant, with the conference's events,
+        as Twilio does; a participant on hold is asked for ``hold_url``'s TwiML."""
         conference = next(
             (c for c in self.switch.conferences.values() if c.sid == conference_sid), None
         )
@@ -315,6 +320,76 @@ class SimulatedCarrier:
                 member.muted = muted
                 name = "participant-mute" if muted else "participant-unmute"
                 await self._event(conference, "mute", name, member)
+            if coaching is not None and coaching != member.coaching:
+                if coaching and coach not in conference.members:
+                    raise ProviderRejected(f"no call {coach} to coach", status=400, code=16028)
+                member.coaching, member.coached = coaching, coach if coaching else None
+                await self._event(conference, "modify", "participant-modify", member)
+
+    async def add_participant(self, conference_sid: str, joiner: Joiner) -> str:
+        """Call ``joiner`` (a supervisor) into a live conference, as the Participants
+        resource does: their phone must be on the switch (the simulated softphone
+        registers itself); the conference's events tell the service they joined."""
+        if not self.available:
+            raise ProviderUnavailable("simulated carrier unavailable")
+        conference = next(
+            (c for c in self.switch.conferences.values() if c.sid == conference_sid), None
+        )
+        if conference is None:
+            raise ProviderRejected(
+                f"conference {conference_sid} is not live", status=404, code=20404
+            )
+        if joiner.coaching and joiner.coach not in conference.members:
+            raise ProviderRejected(f"no call {joiner.coach} to coach", status=400, code=16028)
+        if joiner.endpoint == "softphone":
+            address = f"client:{joiner.identity}"
+            self.switch.register(joiner.identity)
+        else:
+            address = joiner.address or ""
+        state = _Call(
+            self._sid(),
+            address,
+            joiner.from_,
+            "outbound-api",
+            "agent",
+            status_url=joiner.status_url,
+        )
+        state.device = joiner.identity if joiner.endpoint == "softphone" else address
+        self.switch.calls_of.setdefault(state.device, set()).add(state)
+        self.calls[state.sid] = state
+        work = self._participant(state, conference, joiner)
+        self.caller.start(self._run(state, work), f"participant {state.sid}", lasting=True)
+        return state.sid
+
+    async def _participant(self, state: _Call, conference: _Conference, joiner: Joiner) -> None:
+        await self._sleep(0.05)
+        await self._status(state, "initiated")
+        kind = {"softphone": "client", "sip": "sip"}.get(joiner.endpoint, "number")
+        reached = self.switch.reach(kind, state.to)
+        if reached != "answer":
+            await self._status(state, "failed" if reached == "failed" else reached)
+            return
+        await self._status(state, "ringing")
+        if await self._sleep(0.5, state):
+            await self._status(state, "canceled")
+            return
+        state.answered_at = self._now()
+        state.status = "in-progress"
+        await self._status(state, "in-progress")
+        if self.switch.conferences.get(conference.name) is not conference:
+            await self._finish(state)  # it ended meanwhile
+            return
+        member = _Member(
+            state,
+            start_on_enter=False,
+            end_on_exit=False,
+            muted=joiner.muted,
+            coaching=joiner.coaching,
+            coached=joiner.coach if joiner.coaching else None,
+        )
+        with contextlib.suppress(_Ended):
+            await self._join(state, conference, member)
+        await self._finish(state)
 
     async def record(self, sid: str, status_url: str) -> None:
         """Record the call until it ends; then its status is posted, as Twilio does."""
@@ -637,12 +712,26 @@ class SimulatedCarrier:
             state,
             start_on_enter=noun.get("startConferenceOnEnter", "true") == "true",
             end_on_exit=noun.get("endConferenceOnExit", "false") == "true",
+            muted=noun.get("muted", "false") == "true",
         )
+        callback = noun.get("statusCallback")
+        events = frozenset(noun.get("statusCallbackEvent", "").split())
+        return await self._join(state, conference, member, callback, events)
+
+    async def _join(
+        self,
+        state: _Call,
+        conference: _Conference,
+        member: _Member,
+        callback: str | None = None,
+        events: frozenset[str] = frozenset(),
+    ) -> tuple[str, float]:
+        """``state`` in ``conference`` until it leaves (hung up, updated) or the
+        conference ends; its DialCallStatus and how long it was there."""
         started = self._sim()
         async with conference.lock:
-            if conference.callback is None and noun.get("statusCallback"):
-                conference.callback = noun.get("statusCallback")
-                conference.events = frozenset(noun.get("statusCallbackEvent", "").split())
+            if conference.callback is None and callback:
+                conference.callback, conference.events = callback, events
             conference.members[state.sid] = member
             state.member = member
             if member.start_on_enter and not conference.started:
@@ -716,10 +805,12 @@ class SimulatedCarrier:
                 "CallSid": member.call.sid,
                 "Muted": str(member.muted).lower(),
                 "Hold": str(member.hold).lower(),
-                "Coaching": "false",
+                "Coaching": str(member.coaching).lower(),
                 "StartConferenceOnEnter": str(member.start_on_enter).lower(),
                 "EndConferenceOnExit": str(member.end_on_exit).lower(),
             }
+        if member is not None and member.coached:
+            params["CallSidToCoach"] = member.coached
         if reason is not None and member is not None:
             params["ReasonParticipantLeft"] = reason
         if ending is not None:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
-from dialer.providers.carrier import AgentLeg, OutboundCall
+from dialer.providers.carrier import AgentLeg, Joiner, OutboundCall
 from dialer.providers.errors import ProviderRejected
 from dialer.providers.twilio import TwilioApi
 from dialer.settings import TwilioSettings
@@ -108,9 +108,11 @@ class TwilioCarrier:
         hold: bool | None = None,
         muted: bool | None = None,
         hold_url: str | None = None,
+        coaching: bool | None = None,
+        coach: str | None = None,
     ) -> None:
-        """The Conference Participant resource: hold (with ``hold_url``'s music) or
-        mute."""
+        """The Conference Participant resource: hold (with ``hold_url``'s music), mute,
+        coach."""
         client = self.api.client()
         options: dict[str, Any] = {}
         if hold is not None:
@@ -119,12 +121,43 @@ class TwilioCarrier:
                 options |= {"hold_url": hold_url, "hold_method": "POST"}
         if muted is not None:
             options["muted"] = muted
+        if coaching is not None:
+            options["coaching"] = coaching
+            if coaching and coach:
+                options["call_sid_to_coach"] = coach
 
         async def update() -> Any:
             participant = client.conferences(conference_sid).participants(call_sid)
             return await participant.update_async(**options)
 
         await self.api.request("update participant", update)
+
+    async def add_participant(self, conference_sid: str, joiner: Joiner) -> str:
+        """The Participants resource: the supervisor's phone is called into the agent's
+        conference, never starting or ending it."""
+        client = self.api.client()
+        to = joiner.address if joiner.endpoint != "softphone" else f"client:{joiner.identity}"
+        options: dict[str, Any] = {
+            "from_": joiner.from_ or self.settings.from_number,
+            "to": to,
+            "muted": joiner.muted,
+            "beep": "false",
+            "start_conference_on_enter": False,
+            "end_conference_on_exit": False,
+            "status_callback": joiner.status_url,
+            "status_callback_method": "POST",
+            "status_callback_event": ["initiated", "ringing", "answered", "completed"],
+            "timeout": joiner.timeout_seconds,
+            "label": joiner.identity,
+        }
+        if joiner.coaching and joiner.coach:
+            options |= {"coaching": True, "call_sid_to_coach": joiner.coach}
+
+        async def create() -> Any:
+            return await client.conferences(conference_sid).participants.create_async(**options)
+
+        created = await self.api.request("add participant", create, idempotent=False)
+        return str(created.call_sid)
 
     async def record(self, sid: str, status_url: str) -> None:
         """The call's Recordings resource: dual-channel, its completion reported."""

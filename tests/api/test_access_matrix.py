@@ -65,6 +65,7 @@ SIGNED: set[Key] = {
     ("POST", "/carrier/voice/transfer-answered"),
     ("POST", "/carrier/voice/music"),
     ("POST", "/carrier/voice/recording"),
+    ("POST", "/carrier/voice/monitor-status"),
     ("POST", "/messaging/status"),
     ("POST", "/partner/redemptions"),
 }

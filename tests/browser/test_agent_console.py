@@ -5,6 +5,7 @@ script, survives a reload, and records an outcome. Screenshots are kept in
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -16,7 +17,7 @@ from dialer.clock import FrozenClock
 from dialer.db import Pool
 from dialer.settings import Settings
 from tests.browser.conftest import shot
-from tests.dialing import MONDAY_10_WIB, running_node
+from tests.dialing import MONDAY_10_WIB, phone_up, running_node
 from tests.factories import Factory, row
 from tests.integration.test_outcomes import TALKATIVE
 
@@ -222,3 +223,57 @@ async def test_the_console_connects_its_softphone_and_shows_the_call_live(
         assert again != leg and node.carrier.switch.members(f"agent-{ani.id}") == [again]
         assert errors == []
         await page.close()
+
+
+async def test_a_supervisor_listens_then_whispers_then_leaves_from_the_managers_page(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
+) -> None:
+    created = await factory.running_campaign([row(2)], virtual_seats=0, name="supervisi")
+    ani = await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    await auth.create_user(conn, username="mira", role="manager", password="rahasia-mira")
+    clock = FrozenClock(MONDAY_10_WIB)
+    async with running_node(
+        settings, pool, clock, choose=lambda c: "human", speed=10, profile=TALKATIVE
+    ) as node:
+        token, _ = await auth.issue_token(conn, ani.id, kind="api", label="test")
+        agent_auth = {"Authorization": f"Bearer {token}"}
+        await phone_up(node, agent_auth)
+        joined = {"campaign": created.name, "state": "available"}
+        assert (await node.client.post("/api/agent/state", json=joined, headers=agent_auth)).ok
+        assert await node.tick() == {created.name: 1}
+        for _ in range(500):
+            if await conn.fetchval("SELECT joined_at FROM attempts") is not None:
+                break
+            await asyncio.sleep(0.02)
+        base = str(node.client.make_url("")).rstrip("/")
+        page = await browser.new_page(viewport={"width": 1366, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(base + f"/manager#{created.name}")
+        await page.fill("input[name=username]", "mira")
+        await page.fill("input[name=password]", "rahasia-mira")
+        await page.click("#login-form button[type=submit]")
+        row_ = page.locator(f"#live-agents tr[data-agent='{ani.id}']")
+        await expect(row_).to_contain_text("Dalam panggilan")
+        await expect(row_).to_contain_text("tersambung")
+        await row_.locator("button[data-action=listen]").click()
+        await expect(row_).to_contain_text("mira: mendengarkan")
+        watch = await conn.fetchval("SELECT call_sid FROM monitors")
+        for _ in range(500):
+            if watch in node.carrier.switch.members(f"agent-{ani.id}"):
+                break
+            await asyncio.sleep(0.02)
+        member = node.carrier.switch.conferences[f"agent-{ani.id}"].members[watch]
+        assert member.muted
+        await row_.locator("button[data-action=whisper]").click()
+        await expect(row_).to_contain_text("mira: berbisik")
+        assert member.coaching and not member.muted
+        await shot(page, "manager-supervision.png")
+        await row_.locator("button[data-action=leave]").click()
+        await expect(row_.locator("button[data-action=listen]")).to_be_visible()
+        assert await conn.fetchval("SELECT state FROM monitors") == "ended"
+        assert errors == []
+        await page.close()
+        for sid in list(node.carrier.calls):
+            await node.carrier.hangup(sid)
+        await node.settle()

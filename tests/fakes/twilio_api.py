@@ -87,6 +87,10 @@ class FakeTwilio:
         app.router.add_get(base + "/{sid}.json", self._fetch)
         app.router.add_post(base + "/{sid}/Recordings.json", self._recording)
         app.router.add_post(
+            "/2010-04-01/Accounts/{account}/Conferences/{conference}/Participants.json",
+            self._add_participant,
+        )
+        app.router.add_post(
             "/2010-04-01/Accounts/{account}/Conferences/{conference}/Participants/{sid}.json",
             self._participant,
         )
@@ -134,6 +138,30 @@ class FakeTwilio:
             "channels": 2,
             "source": "StartCallRecordingAPI",
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Calls/{call['sid']}/Recordings/{sid}.json",
+        }
+        return web.json_response(body, status=201)
+
+    async def _add_participant(self, request: web.Request) -> web.Response:
+        """A participant called into a conference: a new call, as Twilio makes one."""
+        if (refused := await self._check(request)) is not None:
+            return refused
+        form = self.requests[-1].form
+        sid = "CA" + secrets.token_hex(16)
+        self.calls[sid] = {
+            "sid": sid,
+            "to": form["To"][0],
+            "from": form["From"][0],
+            "status": "queued",
+            "date_created": _now(),
+        }
+        body = {
+            "account_sid": self.account_sid,
+            "call_sid": sid,
+            "conference_sid": request.match_info["conference"],
+            "muted": form.get("Muted") == ["true"],
+            "coaching": form.get("Coaching") == ["true"],
+            "status": "queued",
+            "uri": request.path,
         }
         return web.json_response(body, status=201)
 

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from dialer.calls.states import CALL_STATUS, FINAL
 from dialer.providers import twiml
-from dialer.providers.carrier import AgentLeg, OutboundCall
+from dialer.providers.carrier import AgentLeg, Joiner, OutboundCall
 from dialer.providers.errors import ProviderRejected, ProviderUnavailable
 from dialer.providers.twilio import TwilioApi
 from dialer.providers.twilio_carrier import TwilioCarrier
@@ -387,3 +387,27 @@ async def test_a_recording_is_started_on_the_call_and_reports_when_done(rig: Rig
     assert request.form["RecordingStatusCallback"] == [status]
     assert request.form["RecordingChannels"] == ["dual"]
     assert request.form["RecordingStatusCallbackEvent"] == ["completed", "absent"]
+
+
+async def test_a_supervisor_is_called_into_the_agents_conference(rig: Rig) -> None:
+    conference, leg = "CF" + "c" * 32, "CA" + "d" * 32
+    joiner = Joiner(
+        user_id=9,
+        identity="supervisor-9",
+        endpoint="sip",
+        address="sip:mira@pbx.example.com",
+        from_="+622150000000",
+        status_url="https://dialer.example/carrier/voice/monitor-status?monitor=3",
+        coaching=True,
+        coach=leg,
+    )
+    sid = await rig.carrier.add_participant(conference, joiner)
+    request = rig.fake.requests[-1]
+    assert request.path.endswith(f"/Conferences/{conference}/Participants.json")
+    assert sid in rig.fake.calls
+    form = request.form
+    assert form["To"] == ["sip:mira@pbx.example.com"] and form["CallSidToCoach"] == [leg]
+    assert form["Coaching"] == ["true"] and form["Muted"] == ["false"]
+    assert form["StartConferenceOnEnter"] == ["false"] and form["EndConferenceOnExit"] == ["false"]
+    await rig.carrier.participant(conference, sid, muted=False, coaching=False)
+    assert rig.fake.requests[-1].form == {"Muted": ["false"], "Coaching": ["false"]}

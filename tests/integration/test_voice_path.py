@@ -357,3 +357,88 @@ async def test_a_recorded_campaign_says_so_and_keeps_each_calls_recording(
 async def _recording(node: Node, sid: str) -> bool:
     call = node.carrier.calls.get(sid)
     return call is not None and call.recording is not None
+
+
+async def test_a_supervisor_listens_whispers_barges_and_leaves_through_the_conference(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign([row(1)], virtual_seats=0)
+    ani, ani_auth = await agent(conn, "ani")
+    budi, _ = await agent(conn, "budi")  # no phone
+    mira = await factory.create_user("mira", "manager")
+    token, _ = await auth.issue_token(conn, mira.id, kind="api", label="test")
+    boss = {"Authorization": f"Bearer {token}"}
+    async with running_node(
+        settings,
+        pool,
+        FrozenClock(MONDAY_10_WIB),
+        choose=lambda c: "human",
+        speed=5,
+        profile=TALKATIVE,
+    ) as node:
+        console = await ready(node, campaign.name, ani_auth)
+        assert await node.tick() == {campaign.name: 1}
+        await console.next("pop")
+        await until(lambda: conn.fetchval("SELECT joined_at FROM attempts"), "joined")
+        sid = await conn.fetchval("SELECT call_sid FROM attempts")
+        leg = await conn.fetchval("SELECT call_sid FROM agent_legs WHERE user_id = $1", ani)
+        client = node.client
+
+        async def monitor(body: dict[str, Any], headers: dict[str, str] = boss) -> tuple[int, Any]:
+            resp = await client.post("/api/supervisor/monitors", json=body, headers=headers)
+            return resp.status, await resp.json()
+
+        assert (await monitor({"agent_id": ani}, ani_auth))[0] == 403  # agents may not
+        status, body = await monitor({"agent_id": budi})
+        assert status == 409 and "not connected" in body["error"]["message"]
+        status, body = await monitor({"agent_id": ani, "mode": "listen"})
+        assert status == 202, body
+        watch = body["monitor"]
+        assert (await monitor({"agent_id": ani}))[0] == 409  # one at a time
+
+        def member(call: str) -> Any:
+            return node.carrier.switch.conferences[f"agent-{ani}"].members.get(call)
+
+        await until(
+            lambda: conn.fetchval("SELECT state = 'connected' FROM monitors"), "supervisor in"
+        )
+        members = node.carrier.switch.members(f"agent-{ani}")
+        assert sorted(members) == sorted([sid, leg, watch["call_sid"]])
+        assert member(watch["call_sid"]).muted  # listening: nobody hears the supervisor
+        live = await client.get(f"/api/campaigns/{campaign.name}/agents/live", headers=boss)
+        row_ = next(a for a in (await live.json())["agents"] if a["user_id"] == ani)
+        assert row_["monitors"] == [
+            {"id": watch["id"], "supervisor": "mira", "mode": "listen", "state": "connected"}
+        ]
+
+        path = f"/api/supervisor/monitors/{watch['id']}"
+        resp = await client.post(path + "/mode", json={"mode": "whisper"}, headers=boss)
+        assert resp.status == 200
+        whisper = member(watch["call_sid"])
+        assert (whisper.muted, whisper.coaching, whisper.coached) == (False, True, leg)
+        resp = await client.post(path + "/mode", json={"mode": "barge"}, headers=boss)
+        barge = member(watch["call_sid"])
+        assert resp.status == 200 and (barge.muted, barge.coaching) == (False, False)
+
+        resp = await client.delete(path, headers=boss)
+        assert resp.status == 200 and (await resp.json())["monitor"]["state"] == "ended"
+        await until(lambda: _gone(node, ani, watch["call_sid"]), "the supervisor left")
+        # The call goes on: the customer is still with the agent.
+        assert sorted(node.carrier.switch.members(f"agent-{ani}")) == sorted([sid, leg])
+        await until(
+            lambda: conn.fetchval("SELECT true FROM carrier_events WHERE effect = 'monitor_left'"),
+            "the conference said the supervisor left",
+        )
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM carrier_events WHERE effect = 'monitor_joined'"
+            )
+            == 1
+        )
+        await node.carrier.hangup(sid)
+        await node.settle()
+        await console.ws.close()
+
+
+async def _gone(node: Node, agent_id: int, sid: str) -> bool:
+    return sid not in node.carrier.switch.members(f"agent-{agent_id}")

@@ -9,6 +9,11 @@ const SVG = "http://www.w3.org/2000/svg";
 const REPORT_SECONDS = 30;
 const T = {
   id: {
+    live_agents: "Agen bertugas", phone: "Telepon", monitor: "Supervisi",
+    listen: "Dengarkan", whisper: "Bisik", barge: "Sela", leave: "Keluar dari panggilan",
+    monitored: (m) => `${m.supervisor}: ${({ listen: "mendengarkan", whisper: "berbisik", barge: "menyela" })[m.mode]}${m.state === "connecting" ? " (menyambungkan…)" : ""}`,
+    agent_states: { available: "Siap", paused: "Istirahat", on_call: "Dalam panggilan", wrap_up: "Wrap-up" },
+    phone_states: { connecting: "menyambungkan", connected: "tersambung", dropped: "terputus" },
     title: "Kampanye", offline: "terputus", online: "langsung", logout: "Keluar",
     login: "Masuk", username: "Nama pengguna", password: "Kata sandi",
     campaigns: "Daftar kampanye", name: "Nama", state: "Status", version: "Versi",
@@ -67,6 +72,11 @@ const T = {
     },
   },
   en: {
+    live_agents: "Agents at work", phone: "Phone", monitor: "Supervision",
+    listen: "Listen", whisper: "Whisper", barge: "Barge in", leave: "Leave the call",
+    monitored: (m) => `${m.supervisor}: ${m.mode}${m.state === "connecting" ? " (connecting…)" : ""}`,
+    agent_states: { available: "Ready", paused: "On a break", on_call: "On a call", wrap_up: "Wrap-up" },
+    phone_states: { connecting: "connecting", connected: "connected", dropped: "dropped" },
     title: "Campaigns", offline: "offline", online: "live", logout: "Log out",
     login: "Log in", username: "Username", password: "Password",
     campaigns: "Campaigns", name: "Name", state: "State", version: "Version",
@@ -163,9 +173,11 @@ function show(view) {
   $("whoami").hidden = view === "login";
 }
 
+let me = null;
+
 async function boot() {
   try {
-    const me = await api("/api/auth/me");
+    me = await api("/api/auth/me");
     if (me.role !== "manager") {
       show("login");
       $("login-error").textContent = "Halaman ini untuk manajer. / This page is for managers.";
@@ -326,6 +338,7 @@ async function loadReports() {
   drawBars($("outcome-chart"), Object.entries(outcomes.outcomes.by_code).map(([code, n]) => [labelOf(vocabulary.outcomes, code), n]));
   drawHours(outcomes.calls.by_local_hour);
   drawAgents(agents.agents);
+  await loadLiveAgents();
   drawWhy(why);
   drawFlagged(vouchers.flagged.items);
   drawTickets(tickets);
@@ -456,6 +469,66 @@ function drawDays(report) {
   const steps = Object.keys(T[lang].steps);
   table("days", [t("day"), ...steps.map((s) => t("steps")[s])],
     report.days.map((d) => [day(d.day), ...steps.map((s) => number(d[s]))]));
+}
+
+// Agents at work, and the supervisor's controls: listen (muted), whisper (only the
+// agent hears), barge in, leave — through the agent's own conference.
+async function loadLiveAgents() {
+  const name = encodeURIComponent(current.name);
+  const { agents } = await api(`/api/campaigns/${name}/agents/live`);
+  const head = el("tr");
+  head.append(...[t("agent"), t("state"), t("phone"), t("monitor"), ""].map((h) => el("th", h)));
+  $("live-agents").tHead.replaceChildren(head);
+  const rows = agents.map((a) => {
+    const tr = el("tr");
+    tr.dataset.agent = a.user_id;
+    const mine = (a.monitors || []).find((m) => m.supervisor === me.username);
+    const controls = el("td");
+    const button = (key, onclick) => {
+      const b = el("button", t(key));
+      b.type = "button";
+      b.dataset.action = key;
+      b.onclick = onclick;
+      return b;
+    };
+    for (const mode of ["listen", "whisper", "barge"]) {
+      if (a.phone !== "connected" || (mine && mine.mode === mode)) continue;
+      controls.append(button(mode, () => monitor(a.user_id, mode, mine)));
+    }
+    if (mine) controls.append(button("leave", () => leaveMonitor(mine)));
+    tr.append(
+      el("td", a.display_name || a.username),
+      el("td", t("agent_states")[a.state] || a.state),
+      el("td", a.phone ? t("phone_states")[a.phone] || a.phone : "—"),
+      el("td", (a.monitors || []).map((m) => t("monitored")(m)).join(", ") || "—"),
+      controls,
+    );
+    return tr;
+  });
+  $("live-agents").tBodies[0].replaceChildren(...(rows.length ? rows : [el("tr")]));
+  if (!rows.length) $("live-agents").tBodies[0].firstChild.append(el("td", t("nothing")));
+}
+
+async function monitor(agentId, mode, mine) {
+  $("monitor-error").textContent = "";
+  try {
+    if (mine) {
+      await api(`/api/supervisor/monitors/${mine.id}/mode`, { method: "POST", body: { mode } });
+    } else {
+      await api("/api/supervisor/monitors", { method: "POST", body: { agent_id: agentId, mode } });
+    }
+  } catch (err) {
+    $("monitor-error").textContent = err.message;
+  }
+  await loadLiveAgents();
+}
+
+async function leaveMonitor(mine) {
+  $("monitor-error").textContent = "";
+  await api(`/api/supervisor/monitors/${mine.id}`, { method: "DELETE" }).catch((err) => {
+    $("monitor-error").textContent = err.message;
+  });
+  await loadLiveAgents();
 }
 
 function drawAgents(agents) {
