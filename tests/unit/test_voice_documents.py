@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import jwt
 import pytest
 from pydantic import ValidationError
 
@@ -12,9 +13,12 @@ from dialer.agents.legs import Endpoint, agent_of_client
 from dialer.calls import voice
 from dialer.campaigns.schemas import Voice
 from dialer.providers import twiml
+from dialer.providers.twilio import voice_token
+from dialer.settings import TwilioSettings
 from tests.twiml_vocabulary import check
 
 BASE = "https://dialer.example.co.id"
+SECRET = "an API key secret of 32 bytes or more"
 SPOKEN = twiml.Spoken("Mohon tunggu sebentar & terima kasih", "Google.id-ID-Standard-A", "id-ID")
 
 
@@ -111,3 +115,25 @@ def test_a_softphone_names_its_agent() -> None:
     assert agent_of_client("client:agent-07") is None
     assert agent_of_client("+6281200000001") is None
     assert agent_of_client("client:agent-7x") is None
+
+
+def test_a_softphone_token_is_short_lived_and_bound_to_the_agent() -> None:
+    settings = TwilioSettings(
+        account_sid="AC" + "1" * 32,
+        auth_token="token",
+        api_key="SK" + "2" * 32,
+        api_secret=SECRET,
+        twiml_app_sid="AP" + "3" * 32,
+        token_seconds=600,
+    )
+    token = voice_token(settings, "agent-7")
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"], options={"verify_aud": False})
+    assert claims["iss"] == "SK" + "2" * 32 and claims["sub"] == "AC" + "1" * 32
+    assert claims["exp"] - claims.get("nbf", claims.get("iat", 0)) <= 600
+    grants = claims["grants"]
+    assert grants["identity"] == "agent-7"
+    # It may only dial the TwiML App (the agent's own conference), never be rung.
+    assert grants["voice"]["outgoing"]["application_sid"] == "AP" + "3" * 32
+    assert not grants["voice"].get("incoming", {}).get("allow")
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(token, SECRET[::-1], algorithms=["HS256"])
