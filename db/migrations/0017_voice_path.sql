@@ -36,7 +36,7 @@ ALTER TABLE attempts
 ALTER TABLE carrier_events DROP CONSTRAINT carrier_events_kind_check;
 ALTER TABLE carrier_events ADD CONSTRAINT carrier_events_kind_check CHECK (kind IN (
     'status', 'amd', 'answer', 'reconcile', 'hold', 'agent', 'agent_status', 'conference',
-    'bridged', 'transfer', 'transfer_answered', 'music', 'recording', 'monitor_status'));
+    'bridged', 'transfer', 'transfer_answered', 'music', 'recording', 'monitor_status', 'transfer_status'));
 
 -- Supervisors in an agent's conference: listening (muted), whispering to the agent
 -- (coaching: only the agent hears them) or barging in (everyone hears them).
@@ -56,3 +56,10 @@ CREATE TABLE monitors (
 );
 -- One live monitoring per supervisor.
 CREATE UNIQUE INDEX monitors_live ON monitors (supervisor_id) WHERE state <> 'ended';
+
+-- A warm transfer: the destination is called into the agent's conference first (the
+-- customer on hold), the agent talks to them, then hands the customer over.
+ALTER TABLE transfers
+    ADD COLUMN warm            boolean NOT NULL DEFAULT false,
+    ADD COLUMN destination_sid text,
+    ADD COLUMN answered_at     timestamptz;

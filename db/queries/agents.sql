@@ -127,8 +127,9 @@ RETURNING attempt_id
 SELECT s.state AS agent_state, s.since, s.wrap_up_until, a.id AS attempt_id,
        a.state AS call_state, a.call_sid, a.answered_at, a.bridged_at, a.ended_at,
        a.joined_at, a.left_at, a.on_hold,
-       (SELECT json_build_object('state', x.state, 'number', x.number, 'category', x.category,
-                                 'destination', x.destination, 'error', x.error)
+       (SELECT json_build_object('id', x.id, 'state', x.state, 'number', x.number,
+                                 'category', x.category, 'destination', x.destination,
+                                 'error', x.error, 'warm', x.warm, 'answered_at', x.answered_at)
         FROM transfers x WHERE x.attempt_id = a.id ORDER BY x.id DESC LIMIT 1) AS transfer,
        a.campaign_id, c.name AS campaign, c.version, u.display_name AS agent_name,
        t.id AS target_id, t.customer_id, t.name, t.indihome_number, t.msisdn, t.wa_number,
@@ -156,7 +157,7 @@ SELECT * FROM outcomes WHERE attempt_id = $1
 -- name: outcome_call
 -- The call agent $1 holds, if it is attempt $2, locked with its target.
 SELECT a.id, a.campaign_id, a.target_id, a.call_sid, a.state AS call_state,
-       c.definition, t.msisdn, t.indihome_number, t.tier, t.zone, t.name, t.bill_amount,
+       a.conference_sid, a.left_at, c.definition, t.msisdn, t.indihome_number, t.tier, t.zone, t.name, t.bill_amount,
        coalesce((SELECT n.counted FROM voucher_counts n WHERE n.campaign_id = a.campaign_id), 0)
            AS vouchers_counted
 FROM agent_states s
@@ -239,10 +240,11 @@ WHERE u.id = ANY($1)
 SELECT id FROM transfers WHERE attempt_id = $1 AND state <> 'failed'
 
 -- name: insert_transfer
--- Agent $4 asks at $9 to transfer call $1 to destination $5 (number $6): requested; its id.
+-- Agent $4 asks at $9 to transfer call $1 to destination $5 (number $6), warm ($10) or
+-- not: requested; its id.
 INSERT INTO transfers (attempt_id, campaign_id, target_id, agent_id, destination, number,
-                       category, notes, state, requested_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'requested', $9)
+                       category, notes, state, requested_at, warm)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'requested', $9, $10)
 RETURNING id
 
 -- name: transfer_done

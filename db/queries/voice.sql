@@ -223,3 +223,28 @@ LEFT JOIN agent_legs l ON l.user_id = s.user_id
 LEFT JOIN attempts a ON a.id = s.attempt_id
 WHERE s.campaign_id = $1 AND s.state <> 'offline'
 ORDER BY u.username
+
+-- name: transfer_called
+-- Warm transfer $1's destination is call $2.
+UPDATE transfers SET destination_sid = $2 WHERE id = $1
+
+-- name: transfer_of_destination
+-- The warm transfer whose destination is call $1, locked.
+SELECT x.*, a.call_sid AS customer_sid, a.conference_sid
+FROM transfers x JOIN attempts a ON a.id = x.attempt_id
+WHERE x.destination_sid = $1
+FOR UPDATE OF x
+
+-- name: transfer_answered_at
+-- Warm transfer $1's destination is in the agent's conference from $2.
+UPDATE transfers SET answered_at = $2 WHERE id = $1 AND answered_at IS NULL
+
+-- name: warm_transfer_of_agent
+-- Agent $1's warm transfer $2 under way, with the customer's call, locked.
+SELECT x.*, a.call_sid AS customer_sid, a.conference_sid,
+       coalesce((c.definition->>'wrap_up_seconds')::int, 15) AS wrap_up_seconds
+FROM transfers x
+JOIN attempts a ON a.id = x.attempt_id
+JOIN campaigns c ON c.id = x.campaign_id
+WHERE x.id = $2 AND x.agent_id = $1 AND x.warm AND x.state = 'requested'
+FOR UPDATE OF x

@@ -247,9 +247,14 @@ async def transfer_call(request: web.Request) -> web.Response:
         requested = await transfers.request(conn, form, agent_id=user.id, now=app[CLOCK]())
     carrier = app[CARRIER]
     base = app[SETTINGS].server.public_url
-    document = twiml.transfer_to(base, requested.transfer_id, requested.number, carrier.caller_id)
     try:
-        await carrier.update(requested.call_sid, document)
+        if requested.conference_sid:  # warm: the destination joins the agent first
+            await _consult(app, user, requested)
+        else:
+            document = twiml.transfer_to(
+                base, requested.transfer_id, requested.number, carrier.caller_id
+            )
+            await carrier.update(requested.call_sid, document)
     except ProviderError as exc:
         error = str(exc) or type(exc).__name__
         async with app[POOL].acquire() as conn, conn.transaction():
@@ -409,6 +414,77 @@ async def stop_monitor(request: web.Request) -> web.Response:
     async with app[POOL].acquire() as conn:
         monitor = await supervisors.get(conn, monitor_id)
     return json_response({"monitor": monitor})
+
+
+async def _consult(app: web.Application, user: User, requested: transfers.Requested) -> None:
+    """A warm transfer's start: the customer on hold (the held message), the
+    destination called into the agent's conference."""
+    carrier, base = app[CARRIER], app[SETTINGS].server.public_url
+    conference = requested.conference_sid
+    assert conference is not None
+    music = twiml.url(base, "/carrier/voice/music", attempt=requested.attempt_id)
+    await carrier.participant(conference, requested.call_sid, hold=True, hold_url=music)
+    joiner = Joiner(
+        user_id=user.id,
+        identity=f"transfer-{requested.transfer_id}",
+        endpoint="phone",
+        address=requested.number,
+        from_=carrier.caller_id,
+        status_url=twiml.url(
+            base, "/carrier/voice/transfer-status", transfer=requested.transfer_id
+        ),
+    )
+    sid = await carrier.add_participant(conference, joiner)
+    async with app[POOL].acquire() as conn:
+        await transfers.destination_called(conn, requested.transfer_id, sid)
+
+
+@routes.post("/api/agent/transfer/{id}/complete")
+@requires("agent")
+@api(
+    "Hand the customer over to the destination of a warm transfer, once it has answered",
+    description="The customer and the destination go into a conference of their own; the"
+    " transfer is done and the agent in after-call work, their phone free for the next"
+    " call. 409 when no such warm transfer is under way or the destination has not"
+    " answered yet.",
+    tag="agents",
+)
+async def complete_transfer(request: web.Request) -> web.Response:
+    app, user = request.app, current_user(request)
+    transfer_id = path_id(request)
+    async with app[POOL].acquire() as conn, conn.transaction():
+        row = await transfers.warm_of(conn, user.id, transfer_id)
+        if row["answered_at"] is None or not row["destination_sid"]:
+            raise Conflict("the destination has not answered yet")
+        together = twiml.together(f"transfer-{transfer_id}")
+        try:
+            await app[CARRIER].update(row["destination_sid"], together)
+            await app[CARRIER].update(row["customer_sid"], together)
+        except ProviderError as exc:
+            raise CarrierFailed(f"the carrier could not hand the customer over: {exc}") from None
+        done = await transfers.handed_over(conn, row, app[CLOCK]())
+    return json_response({"transfer": done})
+
+
+@routes.post("/api/agent/transfer/{id}/cancel")
+@requires("agent")
+@api(
+    "Give up a warm transfer: the destination is hung up, the customer back with the agent",
+    tag="agents",
+)
+async def cancel_transfer(request: web.Request) -> web.Response:
+    app, user = request.app, current_user(request)
+    transfer_id = path_id(request)
+    async with app[POOL].acquire() as conn, conn.transaction():
+        row = await transfers.warm_of(conn, user.id, transfer_id)
+        failed = await transfers.fail(conn, transfer_id, "cancelled by the agent", app[CLOCK]())
+    carrier = app[CARRIER]
+    if row["destination_sid"]:
+        spawn(app, carrier.hangup(row["destination_sid"]), what="hang-up")
+    if row["conference_sid"]:
+        unhold = carrier.participant(row["conference_sid"], row["customer_sid"], hold=False)
+        spawn(app, unhold, what="unhold")
+    return json_response({"transfer": failed})
 
 
 @routes.get("/api/agent/ws")

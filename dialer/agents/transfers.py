@@ -33,14 +33,19 @@ class TransferForm(BaseModel):
     attempt_id: int
     destination: str = Field(min_length=1, max_length=40)
     notes: str = Field("", max_length=2000)
+    # Warm: the agent talks to the destination first (the customer on hold), then hands
+    # the customer over (``complete``) or gives up (``cancel``).
+    warm: bool = False
 
 
 @dataclass(frozen=True)
 class Requested:
+    attempt_id: int
     transfer_id: int
     call_sid: str
     number: str
     wrap_up_seconds: int
+    conference_sid: str | None = None
 
 
 async def request(
@@ -65,6 +70,8 @@ async def request(
         )
     if await conn.fetchval(q("transfer_of_attempt"), form.attempt_id) is not None:
         raise Conflict("this call is being transferred already")
+    if form.warm and (not call["conference_sid"] or call["left_at"] is not None):
+        raise Conflict("the customer is not with you: a warm transfer starts from your call")
     transfer_id: int = await conn.fetchval(
         q("insert_transfer"),
         form.attempt_id,
@@ -76,9 +83,13 @@ async def request(
         destination["category"],
         form.notes,
         now,
+        form.warm,
     )
     wrap = int(call["definition"].get("wrap_up_seconds", 15))
-    return Requested(transfer_id, call["call_sid"], destination["number"], wrap)
+    conference = call["conference_sid"] if form.warm else None
+    return Requested(
+        form.attempt_id, transfer_id, call["call_sid"], destination["number"], wrap, conference
+    )
 
 
 async def refused(
@@ -126,6 +137,54 @@ async def ended(conn: Connection, transfer_id: int | None, status: str, *, now: 
         )
         await presence.notify(conn, row["agent_id"], "pop", attempt=row["attempt_id"])
     return Ended("transfer_failed", (row["attempt_id"], row["agent_id"]))
+
+
+async def destination_called(conn: Connection, transfer_id: int, call_sid: str) -> None:
+    await conn.execute(q("transfer_called"), transfer_id, call_sid)
+
+
+async def of_destination(conn: Connection, call_sid: str) -> dict[str, Any] | None:
+    """The warm transfer whose destination is ``call_sid``, locked."""
+    row = await conn.fetchrow(q("transfer_of_destination"), call_sid)
+    return dict(row) if row is not None else None
+
+
+async def destination_joined(conn: Connection, row: dict[str, Any], now: datetime) -> None:
+    """A warm transfer's destination is in the agent's conference: the agent talks to
+    them (the customer on hold) and is told."""
+    await conn.execute(q("transfer_answered_at"), row["id"], now)
+    await presence.notify(conn, row["agent_id"], "pop", attempt=row["attempt_id"])
+
+
+async def warm_of(conn: Connection, agent_id: int, transfer_id: int) -> dict[str, Any]:
+    """The agent's own warm transfer under way, locked."""
+    row = await conn.fetchrow(q("warm_transfer_of_agent"), agent_id, transfer_id)
+    if row is None:
+        raise Conflict(f"no warm transfer {transfer_id} of yours is under way")
+    return dict(row)
+
+
+async def handed_over(conn: Connection, row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The agent handed the customer to the destination: done, target transferred,
+    agent in after-call work."""
+    done = await conn.fetchrow(q("transfer_done"), row["id"], now)
+    assert done is not None
+    await conn.execute(q("target_finished"), row["campaign_id"], row["target_id"], "transferred")
+    await presence.wrap_up(conn, row["agent_id"], now=now, seconds=row["wrap_up_seconds"])
+    return dict(done)
+
+
+async def fail(
+    conn: Connection, transfer_id: int, error: str, now: datetime
+) -> dict[str, Any] | None:
+    """A warm transfer that will not happen (cancelled, the destination busy or gone):
+    failed, the agent told; None if it was over already."""
+    row = await conn.fetchrow(q("transfer_for_voice"), transfer_id)
+    if row is None or row["state"] != "requested":
+        return None
+    failed = await conn.fetchrow(q("transfer_failed"), transfer_id, error[:500], now)
+    await presence.notify(conn, row["agent_id"], "pop", attempt=row["attempt_id"])
+    return dict(failed) if failed is not None else None
 
 
 async def get(conn: Connection, transfer_id: int) -> dict[str, Any]:

@@ -58,6 +58,7 @@ def after_commit(
     updates: list[tuple[str, str]],
     hangups: list[str],
     recordings: Sequence[tuple[str, str]] = (),
+    unholds: Sequence[tuple[str, str]] = (),
 ) -> None:
     """The carrier requests a callback decided, made after its commit and after the
     response (they must not hold the provider's request). One that fails leaves the
@@ -69,6 +70,8 @@ def after_commit(
         spawn(app, carrier.hangup(sid), what="hang-up")
     for sid, status in recordings:
         spawn(app, carrier.record(sid, status), what="recording")
+    for conference, sid in unholds:
+        spawn(app, carrier.participant(conference, sid, hold=False), what="unhold")
 
 
 async def _record(request: web.Request, kind: str) -> apply.Applied:
@@ -100,7 +103,7 @@ async def _voiced(request: web.Request, kind: str, handler: Handler) -> web.Resp
     voiced = await voice.record(
         app[POOL], kind, _number(request, "attempt"), params, app[CLOCK](), handler
     )
-    after_commit(app, voiced.updates, voiced.hangups, voiced.recordings)
+    after_commit(app, voiced.updates, voiced.hangups, voiced.recordings, voiced.unholds)
     return _document(voiced.document)
 
 
@@ -198,6 +201,17 @@ async def voice_agent(request: web.Request) -> web.Response:
         return await voice.on_agent(conn, agent, params, _base(app), app[CLOCK]())
 
     return await _voiced(request, "agent", handle)
+
+
+@routes.post("/carrier/voice/transfer-status")
+async def voice_transfer_status(request: web.Request) -> web.Response:
+    """The progress of a warm transfer's call to its destination."""
+    transfer, app = _number(request, "transfer"), request.app
+
+    async def handle(conn: Connection, params: dict[str, str]) -> Voiced:
+        return await voice.on_transfer_status(conn, transfer, params, app[CLOCK]())
+
+    return await _voiced(request, "transfer_status", handle)
 
 
 @routes.post("/carrier/voice/monitor-status")

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from dialer.agents import legs, presence, supervisors
+from dialer.agents import legs, presence, supervisors, transfers
 from dialer.campaigns.schemas import Voice
 from dialer.db import Connection, Pool, q
 from dialer.providers import twiml
@@ -64,6 +64,7 @@ class Voiced:
     updates: list[tuple[str, str]] = field(default_factory=list)  # (call SID, TwiML)
     hangups: list[str] = field(default_factory=list)
     recordings: list[tuple[str, str]] = field(default_factory=list)  # (call SID, status URL)
+    unholds: list[tuple[str, str]] = field(default_factory=list)  # (conference, call SID)
 
 
 Handler = Callable[[Connection, dict[str, str]], Awaitable["Voiced"]]
@@ -217,6 +218,9 @@ async def on_conference(
         return Voiced(twiml.EMPTY, event or "ignored")
     attempt_id = await conn.fetchval(q("attempt_by_sid"), sid)
     if attempt_id is None:
+        destination = await transfers.of_destination(conn, sid)
+        if destination is not None:
+            return await _destination(conn, destination, event, params, now)
         if event == "participant-join":
             if await legs.joined(conn, sid, conference, name, now):
                 return Voiced(twiml.EMPTY, "leg_connected")
@@ -344,6 +348,43 @@ async def on_recording(conn: Connection, attempt_id: int | None, params: dict[st
         int(seconds) if seconds.isascii() and seconds.isdigit() and len(seconds) < 9 else None,
     )
     return Voiced(twiml.EMPTY, "recording_stored", attempt_id)
+
+
+async def _destination(
+    conn: Connection, row: dict[str, Any], event: str, params: dict[str, str], now: datetime
+) -> Voiced:
+    """A warm transfer's destination joined the agent's conference (the agent talks to
+    them) or left it before the hand-over (the transfer failed, the customer back)."""
+    if event == "participant-join":
+        await transfers.destination_joined(conn, row, now)
+        return Voiced(twiml.EMPTY, "transfer_destination_joined", row["attempt_id"])
+    if row["state"] != "requested":
+        return Voiced(twiml.EMPTY, "transfer_destination_left", row["attempt_id"])
+    return await warm_failed(conn, row, "the destination left before the hand-over", now)
+
+
+async def warm_failed(conn: Connection, row: dict[str, Any], why: str, now: datetime) -> Voiced:
+    """A warm transfer will not happen: failed, and the customer off hold, with their
+    agent again."""
+    await transfers.fail(conn, row["id"], why, now)
+    failed = Voiced(twiml.EMPTY, "transfer_failed", row["attempt_id"])
+    if row.get("conference_sid") and row.get("customer_sid"):
+        failed.unholds.append((row["conference_sid"], row["customer_sid"]))
+    return failed
+
+
+async def on_transfer_status(
+    conn: Connection, transfer_id: int | None, params: dict[str, str], now: datetime
+) -> Voiced:
+    """The progress of a warm transfer's call to its destination: busy, no answer or a
+    failure ends the transfer before it began."""
+    status = params.get("CallStatus", "")
+    if transfer_id is None or status not in ("busy", "no-answer", "failed", "canceled"):
+        return Voiced(twiml.EMPTY, "no_change")
+    row = await transfers.of_destination(conn, params.get("CallSid", ""))
+    if row is None or row["id"] != transfer_id:
+        return Voiced(twiml.EMPTY, "unknown_transfer")
+    return await warm_failed(conn, row, f"the destination did not answer: {status}", now)
 
 
 async def on_monitor_status(

@@ -29,7 +29,6 @@ each have their own (see docs/voice.md).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import secrets
@@ -387,8 +386,13 @@ class SimulatedCarrier:
             coaching=joiner.coaching,
             coached=joiner.coach if joiner.coaching else None,
         )
-        with contextlib.suppress(_Ended):
+        try:
             await self._join(state, conference, member)
+        except _Updated:  # moved elsewhere by a REST update: it follows the new TwiML
+            document, state.pending = state.pending, None
+            await self._follow(state, document)
+        except _Ended:
+            pass
         await self._finish(state)
 
     async def record(self, sid: str, status_url: str) -> None:

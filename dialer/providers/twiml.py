@@ -157,6 +157,18 @@ def transfer(number: str, caller_id: str, action: str, answered: str, timeout: i
     return str(response)
 
 
+@functools.lru_cache(maxsize=1024)
+def together(name: str) -> str:
+    """Into conference ``name`` with one other party (a warm transfer's customer and
+    destination): when either leaves, it ends."""
+    response = VoiceResponse()
+    dial = response.dial()
+    dial.conference(
+        name, start_conference_on_enter=True, end_conference_on_exit=True, beep=False, wait_url=""
+    )
+    return str(response)
+
+
 def _hangup() -> str:
     response = VoiceResponse()
     response.hangup()

@@ -66,6 +66,7 @@ SIGNED: set[Key] = {
     ("POST", "/carrier/voice/music"),
     ("POST", "/carrier/voice/recording"),
     ("POST", "/carrier/voice/monitor-status"),
+    ("POST", "/carrier/voice/transfer-status"),
     ("POST", "/messaging/status"),
     ("POST", "/partner/redemptions"),
 }

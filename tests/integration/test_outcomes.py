@@ -457,3 +457,80 @@ async def test_a_live_call_is_transferred_and_recorded_with_its_category(
             ("done", "ani", "122000000002"),
         ]
         assert (await client.get(path, headers=call.headers)).status == 403
+
+
+async def test_a_warm_transfer_lets_the_agent_talk_to_the_destination_then_hand_over(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    async with on_a_call(settings, pool, conn, factory) as call:
+        sid = await conn.fetchval("SELECT call_sid FROM attempts WHERE id = $1", call.attempt_id)
+        leg = await conn.fetchval(
+            "SELECT call_sid FROM agent_legs WHERE user_id = $1", call.agent_id
+        )
+        await in_conference(call.node.carrier, call.agent_id, sid)
+        client, switch = call.node.client, call.node.carrier.switch
+        body = {"attempt_id": call.attempt_id, "destination": "cc-147", "warm": True}
+        resp = await client.post("/api/agent/transfer", json=body, headers=call.headers)
+        assert resp.status == 202, await resp.text()
+        asked = (await resp.json())["transfer"]
+        assert asked["warm"] is True and asked["state"] == "requested"
+        # Too early: the destination has not answered yet (or just has).
+        for _ in range(500):
+            found = await conn.fetchrow("SELECT * FROM transfers WHERE id = $1", asked["id"])
+            if found["answered_at"] is not None:
+                break
+            await asyncio.sleep(0.02)
+        destination = found["destination_sid"]
+        # The agent talks to the destination, the customer on hold, all in the agent's
+        # conference.
+        members = switch.members(f"agent-{call.agent_id}")
+        assert sorted(members) == sorted([sid, leg, destination])
+        assert switch.conferences[f"agent-{call.agent_id}"].members[sid].hold
+        done = await client.post(
+            f"/api/agent/transfer/{asked['id']}/complete", headers=call.headers
+        )
+        assert done.status == 200, await done.text()
+        assert (await done.json())["transfer"]["state"] == "done"
+        # The customer and the destination together; the agent's phone alone, free.
+        for _ in range(500):
+            if sorted(switch.members(f"transfer-{asked['id']}")) == sorted([sid, destination]):
+                break
+            await asyncio.sleep(0.02)
+        assert sorted(switch.members(f"transfer-{asked['id']}")) == sorted([sid, destination])
+        assert switch.members(f"agent-{call.agent_id}") == [leg]
+        target = await target_of(conn)
+        assert (target["state"], target["done_reason"]) == ("done", "transferred")
+        state = await conn.fetchval(
+            "SELECT state FROM agent_states WHERE user_id = $1", call.agent_id
+        )
+        assert state == "wrap_up"
+
+
+async def test_a_warm_transfer_to_a_busy_destination_gives_the_customer_back(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    async with on_a_call(settings, pool, conn, factory) as call:
+        sid = await conn.fetchval("SELECT call_sid FROM attempts WHERE id = $1", call.attempt_id)
+        await in_conference(call.node.carrier, call.agent_id, sid)
+        call.node.carrier.switch.number("+62807147147", "busy")
+        body = {"attempt_id": call.attempt_id, "destination": "cc-147", "warm": True}
+        resp = await call.node.client.post("/api/agent/transfer", json=body, headers=call.headers)
+        assert resp.status == 202
+        asked = (await resp.json())["transfer"]
+        failed = await transfer_state(conn, asked["id"], "failed")
+        assert "busy" in failed["error"]
+        conference = call.node.carrier.switch.conferences[f"agent-{call.agent_id}"]
+        for _ in range(500):
+            if not conference.members[sid].hold:
+                break
+            await asyncio.sleep(0.02)
+        assert not conference.members[sid].hold  # back with the agent
+        # Cancelling what is over is refused.
+        cancel = await call.node.client.post(
+            f"/api/agent/transfer/{asked['id']}/cancel", headers=call.headers
+        )
+        assert cancel.status == 409
+        assert (
+            await conn.fetchval("SELECT state FROM agent_states WHERE user_id = $1", call.agent_id)
+            == "on_call"
+        )

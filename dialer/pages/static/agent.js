@@ -53,6 +53,9 @@ const LANG = {
     phone_states: { connecting: "menyambungkan…", connected: "tersambung", dropped: "terputus" },
     phone_simulated: " (simulasi)",
     call_connecting: "Menyambungkan pelanggan…", call_talking: (d) => `Berbicara ${d}`,
+    transfer_warm: "Bicara dulu dengan tujuan (transfer hangat)", transfer_complete: "Serahkan ke tujuan",
+    transfer_cancel: "Batalkan transfer",
+    transfer_consult: (x) => `Berbicara dengan ${x.number}; pelanggan ditahan. Serahkan atau batalkan.`,
     call_left: "Pelanggan menutup telepon.", call_held: "Pelanggan ditahan (mendengar pesan tunggu).",
     call_hold: "Tahan", call_resume: "Lanjutkan", call_mute: "Bisukan mikrofon",
     call_unmute: "Nyalakan mikrofon", call_hangup: "Tutup panggilan", muted: " — mikrofon mati",
@@ -104,6 +107,9 @@ const LANG = {
     phone_states: { connecting: "connecting…", connected: "connected", dropped: "dropped" },
     phone_simulated: " (simulated)",
     call_connecting: "Connecting the customer…", call_talking: (d) => `Talking ${d}`,
+    transfer_warm: "Talk to the destination first (warm transfer)", transfer_complete: "Hand over",
+    transfer_cancel: "Cancel the transfer",
+    transfer_consult: (x) => `Talking to ${x.number}; the customer is on hold. Hand over or cancel.`,
     call_left: "The customer hung up.", call_held: "The customer is on hold (hearing the hold message).",
     call_hold: "Hold", call_resume: "Resume", call_mute: "Mute", call_unmute: "Unmute",
     call_hangup: "Hang up", muted: " — muted",
@@ -377,7 +383,11 @@ function renderCallState(pop) {
   $("call-mute").hidden = !live || !c.joined_at || muted;
   $("call-unmute").hidden = !live || !muted;
   $("call-hangup").hidden = !live;
+  const consulting = live && x && x.warm && x.state === "requested" && x.answered_at;
+  $("transfer-complete").hidden = !consulting;
+  $("transfer-cancel").hidden = !(live && x && x.warm && x.state === "requested");
   if (!live) status.textContent = t("call_left");
+  else if (consulting) status.textContent = t("transfer_consult", x);
   else if (x && x.state === "requested") status.textContent = t("transfer_dialling", x);
   else if (c.on_hold) status.textContent = t("call_held");
   else if (c.joined_at) {
@@ -429,7 +439,8 @@ async function transferCall() {
   $("transfer").disabled = true;
   try {
     const { transfer } = await api("/api/agent/transfer", { method: "POST", body: {
-      attempt_id: call.attempt_id, destination: $("transfer-to").value, notes: $("transfer-notes").value } });
+      attempt_id: call.attempt_id, destination: $("transfer-to").value, notes: $("transfer-notes").value,
+      warm: $("transfer-warm").checked } });
     // Done only when the destination answers: the pop says so (or that it failed).
     $("call-status").textContent = t("transfer_dialling", transfer);
   } catch (err) {
@@ -751,6 +762,10 @@ function wire() {
     }
   });
   $("transfer").onclick = transferCall;
+  for (const step of ["complete", "cancel"]) {
+    $(`transfer-${step}`).onclick = () => api(`/api/agent/transfer/${call.call.transfer.id}/${step}`, { method: "POST" })
+      .catch((err) => { $("call-error").textContent = err.message; });
+  }
   $("join").onclick = () => send({ type: "join", campaign: $("campaign").value });
   $("available").onclick = goAvailable;
   $("phone-connect").onclick = connectPhone;
