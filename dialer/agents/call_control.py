@@ -50,4 +50,12 @@ async def plan(conn: Connection, agent_id: int, control: Control) -> Plan:
         raise Conflict("the customer is not with you yet")
     if control.action in ("mute", "unmute") and not row["leg_sid"]:
         raise Conflict("your phone is not connected")
+    already = {
+        "hold": (row["on_hold"], "the customer is on hold already"),
+        "resume": (not row["on_hold"], "the customer is not on hold"),
+        "mute": (row["muted"], "your microphone is muted already"),
+        "unmute": (not row["muted"], "your microphone is not muted"),
+    }.get(control.action)
+    if already is not None and already[0]:
+        raise Conflict(already[1])
     return Plan(control.action, row["id"], row["call_sid"], row["conference_sid"], row["leg_sid"])

@@ -393,8 +393,9 @@ def samples(f: Floor, held: int) -> dict[Key, dict[str, Any]]:
             | {"callback_at": "2022-09-01T10:00:00+07:00"}
         },
         ("POST", "/api/agent/transfer"): {"json": {"attempt_id": held, "destination": "nowhere"}},
-        # An action that is none: refused (422), A's call left alone.
-        ("POST", "/api/agent/call"): {"json": {"attempt_id": held, "action": "explode"}},
+        # Resuming a customer who is not on hold: for A, 409 after the ownership check;
+        # for B the ownership check answers 403.
+        ("POST", "/api/agent/call"): {"json": {"attempt_id": held, "action": "resume"}},
         # A bad endpoint: refused whole (422), A's phone stays as it is.
         ("POST", "/api/agent/phone"): {"json": {"endpoint": "sip", "address": "not a SIP URI"}},
         ("POST", "/api/campaigns/{name}/vouchers/import"): {"file": "code\nBLMATRIX0001\n"},

@@ -282,6 +282,7 @@ async def test_the_agent_holds_resumes_mutes_and_hangs_up_through_the_conference
         assert (await control("hold"))[0] == 202
         held = await until(lambda: _pop_with(console, "on_hold"), "the console shows the hold")
         assert held["call"]["on_hold"] is True
+        assert (await control("hold"))[0] == 409  # on hold already: said so, nothing done
         # On hold the customer hears the campaign's held message, asked of the service.
         sid = await conn.fetchval("SELECT call_sid FROM attempts")
         music = [d for s, d in node.carrier.documents if s == sid and "segera kembali" in d]
@@ -300,6 +301,7 @@ async def test_the_agent_holds_resumes_mutes_and_hangs_up_through_the_conference
             lambda: conn.fetchval("SELECT NOT muted FROM agent_legs WHERE user_id = $1", ani),
             "unmuted",
         )
+        assert (await control("unmute"))[0] == 409  # not muted
         assert (await control("hangup"))[0] == 202
         await node.settle()
         assert await conn.fetchval("SELECT left_at IS NOT NULL FROM attempts") is True
