@@ -21,16 +21,18 @@ LEFT JOIN agent_legs l ON l.user_id = s.user_id
 WHERE s.user_id = $1 AND s.attempt_id = $2 AND s.state = 'on_call'
 FOR UPDATE OF s
 
+-- name: agent_leg_for_update
+-- Agent $1's leg, locked while it is replaced: the call it was, if still up.
+SELECT call_sid FROM agent_legs WHERE user_id = $1 AND state <> 'dropped' FOR UPDATE
+
 -- name: choose_leg
--- Agent $1 connects endpoint $2 (address $3) from $4: connecting, no call yet. Returns
--- the call of the leg it replaces, if that one was still up (to hang it up).
-WITH old AS (SELECT call_sid, state FROM agent_legs WHERE user_id = $1 FOR UPDATE)
+-- Agent $1 connects endpoint $2 (address $3) from $4: connecting, no call yet.
 INSERT INTO agent_legs (user_id, endpoint, address, state, since)
 VALUES ($1, $2, $3, 'connecting', $4)
 ON CONFLICT (user_id) DO UPDATE
 SET endpoint = EXCLUDED.endpoint, address = EXCLUDED.address, state = 'connecting',
-    call_sid = NULL, conference_sid = NULL, reason = NULL, since = EXCLUDED.since
-RETURNING (SELECT call_sid FROM old WHERE old.state <> 'dropped') AS replaced
+    call_sid = NULL, conference_sid = NULL, muted = false, reason = NULL,
+    since = EXCLUDED.since
 
 -- name: leg_placed
 -- Agent $1's connecting leg is call $2 (placed by the service, or dialled in by the
@@ -42,17 +44,14 @@ RETURNING true
 -- name: leg_dialled_in
 -- Agent $1's softphone dialled in as call $2 at $3: their leg, connecting (a softphone
 -- may connect without asking first: it registers under the agent's identity). The
--- same call again (a repeated request) changes nothing. Returns the call of the leg it
--- replaces, if that one was still up.
-WITH old AS (SELECT call_sid, state FROM agent_legs WHERE user_id = $1 FOR UPDATE)
+-- same call again (a repeated request) changes nothing: no row.
 INSERT INTO agent_legs (user_id, endpoint, state, call_sid, since)
 VALUES ($1, 'softphone', 'connecting', $2, $3)
 ON CONFLICT (user_id) DO UPDATE
 SET endpoint = 'softphone', address = NULL, state = 'connecting', call_sid = $2,
-    conference_sid = NULL, reason = NULL, since = $3
+    conference_sid = NULL, muted = false, reason = NULL, since = $3
 WHERE agent_legs.call_sid IS DISTINCT FROM $2
-RETURNING (SELECT call_sid FROM old WHERE old.state <> 'dropped' AND old.call_sid <> $2)
-    AS replaced
+RETURNING user_id
 
 -- name: leg_joined
 -- Call $1 joined conference $2 (named $3) at $4: if it is an agent's leg into their own

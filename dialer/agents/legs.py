@@ -63,9 +63,8 @@ def agent_of_client(caller: str) -> int | None:
 async def choose(conn: Connection, user_id: int, endpoint: Endpoint, now: datetime) -> str | None:
     """The agent connects ``endpoint``: connecting. Returns the call of a leg it
     replaces that is still up (to hang up after the commit)."""
-    replaced = await conn.fetchval(
-        q("choose_leg"), user_id, endpoint.endpoint, endpoint.address, now
-    )
+    replaced = await conn.fetchval(q("agent_leg_for_update"), user_id)
+    await conn.execute(q("choose_leg"), user_id, endpoint.endpoint, endpoint.address, now)
     await presence.notify(conn, user_id, "state")
     return str(replaced) if replaced else None
 
@@ -78,10 +77,11 @@ async def placed(conn: Connection, user_id: int, call_sid: str) -> bool:
 async def dialled_in(conn: Connection, user_id: int, call_sid: str, now: datetime) -> str | None:
     """The agent's softphone dialled in as ``call_sid``: their leg. Returns the call of a
     leg it replaces that is still up."""
-    row = await conn.fetchrow(q("leg_dialled_in"), user_id, call_sid, now)
-    if row is not None:
-        await presence.notify(conn, user_id, "state")
-    return str(row["replaced"]) if row is not None and row["replaced"] else None
+    replaced = await conn.fetchval(q("agent_leg_for_update"), user_id)
+    if await conn.fetchval(q("leg_dialled_in"), user_id, call_sid, now) is None:
+        return None  # this very call again
+    await presence.notify(conn, user_id, "state")
+    return str(replaced) if replaced and replaced != call_sid else None
 
 
 async def joined(

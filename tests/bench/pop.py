@@ -93,6 +93,7 @@ import psutil
 import uvloop
 from twilio.request_validator import RequestValidator
 
+from dialer.agents import legs
 from dialer.auth import service as auth
 from dialer.db import connect
 from tests.bench import pop_bare
@@ -170,6 +171,13 @@ async def prepare(admin_url: str, url: str) -> Prepared:
                 )
                 token, _ = await auth.issue_token(conn, user.id, kind="api", label="bench")
                 agents[cohort].append(Agent(user.id, token))
+                # Each agent's phone in their conference, as its callbacks would leave
+                # it: only an agent whose leg is connected is handed a call.
+                sid = f"CA{user.id:032x}"
+                await legs.dialled_in(conn, user.id, sid, datetime.now(UTC))
+                await legs.joined(
+                    conn, sid, f"CF{user.id:032x}", f"agent-{user.id}", datetime.now(UTC)
+                )
         # The attempts a claim writes, placed, rung and answered (the answer callback
         # and the in-progress status applied): what the AMD result finds.
         now = datetime.now(UTC)

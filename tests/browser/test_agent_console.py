@@ -206,10 +206,10 @@ async def test_the_console_connects_its_softphone_and_shows_the_call_live(
         await expect(page.locator("#call-status")).to_contain_text("mikrofon mati")
         await page.click("#call-unmute")
         await expect(page.locator("#call-status")).not_to_contain_text("mikrofon mati")
-        # The customer hangs up: the console says so at once.
-        sid = await conn.fetchval("SELECT call_sid FROM attempts")
-        await node.carrier.hangup(sid)
+        # The agent hangs up: the customer's line goes down, the console says so at once.
+        await page.click("#call-hangup")
         await expect(page.locator("#call-status")).to_have_text("Pelanggan menutup telepon.")
+        await expect(page.locator("#call-hangup")).to_be_hidden()
         await node.settle()
         # The agent's phone stays in the conference for the next customer …
         assert node.carrier.switch.members(f"agent-{ani.id}") == [leg]

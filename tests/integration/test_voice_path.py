@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 
+from dialer.agents import legs
 from dialer.auth import service as auth
 from dialer.clock import FrozenClock
 from dialer.db import Pool
@@ -444,3 +445,61 @@ async def test_a_supervisor_listens_whispers_barges_and_leaves_through_the_confe
 
 async def _gone(node: Node, agent_id: int, sid: str) -> bool:
     return sid not in node.carrier.switch.members(f"agent-{agent_id}")
+
+
+async def test_a_sip_phone_is_called_into_the_conference_only_if_it_exists(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    _, ani_auth = await agent(conn, "ani")
+    ani = await conn.fetchval("SELECT id FROM users WHERE username = 'ani'")
+    async with running_node(settings, pool, FrozenClock(MONDAY_10_WIB), speed=5) as node:
+        desk = "sip:ani@pbx.example.com"
+
+        async def connect(body: dict[str, str]) -> Any:
+            resp = await node.client.post("/api/agent/phone", json=body, headers=ani_auth)
+            assert resp.status == 202, await resp.text()
+            for _ in range(500):
+                phone = await conn.fetchrow("SELECT * FROM agent_legs WHERE user_id = $1", ani)
+                if phone["state"] != "connecting":
+                    return phone
+                await asyncio.sleep(0.02)
+            raise AssertionError("the phone stayed connecting")
+
+        # Nobody registered that address: the call fails, the leg is dropped, said why.
+        phone = await connect({"endpoint": "sip", "address": desk})
+        assert (phone["state"], phone["reason"]) == ("dropped", "failed")
+        # The desk phone is on the network: called, answered, in the agent's conference.
+        node.carrier.switch.register(desk)
+        phone = await connect({"endpoint": "sip", "address": desk})
+        assert (phone["state"], phone["endpoint"], phone["address"]) == ("connected", "sip", desk)
+        assert node.carrier.switch.members(f"agent-{ani}") == [phone["call_sid"]]
+        # A mobile number answers as the public network would.
+        mobile = await connect({"endpoint": "phone", "address": "+6281299990000"})
+        assert mobile["state"] == "connected" and mobile["call_sid"] != phone["call_sid"]
+        for _ in range(500):  # the desk phone it replaced was hung up
+            if node.carrier.switch.members(f"agent-{ani}") == [mobile["call_sid"]]:
+                break
+            await asyncio.sleep(0.02)
+        assert node.carrier.switch.members(f"agent-{ani}") == [mobile["call_sid"]]
+        kinds = {e["kind"] for e in await conn.fetch("SELECT kind FROM carrier_events")}
+        assert {"agent", "agent_status", "conference"} <= kinds
+
+
+async def test_a_softphone_dialling_in_again_replaces_its_leg_once(
+    conn: asyncpg.Connection, factory: Factory
+) -> None:
+    """Twilio may repeat a webhook; a browser may reconnect without asking first. The
+    same call again changes nothing; a new call replaces the old one, which is then hung
+    up (found when a replaced leg stayed in the conference: the old value was read after
+    the upsert had changed it)."""
+    ani, _ = await agent(conn, "ani")
+    first, second = "CA" + "1" * 32, "CA" + "2" * 32
+    async with conn.transaction():
+        assert await legs.dialled_in(conn, ani, first, MONDAY_10_WIB) is None
+        await legs.joined(conn, first, "CF" + "1" * 32, f"agent-{ani}", MONDAY_10_WIB)
+        assert await legs.dialled_in(conn, ani, first, MONDAY_10_WIB) is None  # repeated
+        leg = await conn.fetchrow("SELECT state, call_sid FROM agent_legs WHERE user_id = $1", ani)
+        assert (leg["state"], leg["call_sid"]) == ("connected", first)
+        assert await legs.dialled_in(conn, ani, second, MONDAY_10_WIB) == first
+        replaced = await legs.choose(conn, ani, legs.Endpoint(), MONDAY_10_WIB)
+        assert replaced == second
