@@ -247,33 +247,35 @@ async def test_a_supervisor_listens_then_whispers_then_leaves_from_the_managers_
             await asyncio.sleep(0.02)
         base = str(node.client.make_url("")).rstrip("/")
         page = await browser.new_page(viewport={"width": 1366, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await page.goto(base + f"/manager#{created.name}")
-        await page.fill("input[name=username]", "mira")
-        await page.fill("input[name=password]", "rahasia-mira")
-        await page.click("#login-form button[type=submit]")
-        row_ = page.locator(f"#live-agents tr[data-agent='{ani.id}']")
-        await expect(row_).to_contain_text("Dalam panggilan")
-        await expect(row_).to_contain_text("tersambung")
-        await row_.locator("button[data-action=listen]").click()
-        await expect(row_).to_contain_text("mira: mendengarkan")
-        watch = await conn.fetchval("SELECT call_sid FROM monitors")
-        for _ in range(500):
-            if watch in node.carrier.switch.members(f"agent-{ani.id}"):
-                break
-            await asyncio.sleep(0.02)
-        member = node.carrier.switch.conferences[f"agent-{ani.id}"].members[watch]
-        assert member.muted
-        await row_.locator("button[data-action=whisper]").click()
-        await expect(row_).to_contain_text("mira: berbisik")
-        assert member.coaching and not member.muted
-        await shot(page, "manager-supervision.png")
-        await row_.locator("button[data-action=leave]").click()
-        await expect(row_.locator("button[data-action=listen]")).to_be_visible()
-        assert await conn.fetchval("SELECT state FROM monitors") == "ended"
-        assert errors == []
-        await page.close()
+        try:
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            await page.goto(base + f"/manager#{created.name}")
+            await page.fill("input[name=username]", "mira")
+            await page.fill("input[name=password]", "rahasia-mira")
+            await page.click("#login-form button[type=submit]")
+            row_ = page.locator(f"#live-agents tr[data-agent='{ani.id}']")
+            await expect(row_).to_contain_text("Dalam panggilan")
+            await expect(row_).to_contain_text("tersambung")
+            await row_.locator("button[data-action=listen]").click()
+            await expect(row_).to_contain_text("mira: mendengarkan")
+            watch = await conn.fetchval("SELECT call_sid FROM monitors")
+            for _ in range(500):
+                if watch in node.carrier.switch.members(f"agent-{ani.id}"):
+                    break
+                await asyncio.sleep(0.02)
+            member = node.carrier.switch.conferences[f"agent-{ani.id}"].members[watch]
+            assert member.muted
+            await row_.locator("button[data-action=whisper]").click()
+            await expect(row_).to_contain_text("mira: berbisik")
+            assert member.coaching and not member.muted
+            await shot(page, "manager-supervision.png")
+            await row_.locator("button[data-action=leave]").click()
+            await expect(row_.locator("button[data-action=listen]")).to_be_visible()
+            assert await conn.fetchval("SELECT state FROM monitors") == "ended"
+            assert errors == []
+        finally:
+            await page.close()
         for sid in list(node.carrier.calls):
             await node.carrier.hangup(sid)
         await node.settle()
