@@ -30,8 +30,11 @@ routes = web.RouteTableDef()
 def _page(name: str) -> web.FileResponse:
     response = web.FileResponse(HERE / name)
     response.headers["Cache-Control"] = "no-cache"
+    # The softphone (Twilio's Voice SDK, served from here) signals over wss to Twilio,
+    # reports call quality to https://*.twilio.com and plays its tones from its CDN.
     response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:;"
+        "default-src 'self'; connect-src 'self' ws: wss: https://*.twilio.com;"
+        " media-src 'self' https://sdk.twilio.com; img-src 'self' data:;"
         " frame-ancestors 'none'"
     )
     return response

@@ -10,8 +10,13 @@ import re
 from typing import Any
 
 import asyncpg
+import jwt
+from aiohttp.test_utils import TestClient, TestServer, unused_port
 from playwright.async_api import Browser, expect
+from pydantic import SecretStr
+from twilio.request_validator import RequestValidator
 
+from dialer.app import create_app
 from dialer.auth import service as auth
 from dialer.clock import FrozenClock
 from dialer.db import Pool
@@ -19,7 +24,9 @@ from dialer.settings import Settings
 from tests.browser.conftest import shot
 from tests.dialing import MONDAY_10_WIB, phone_up, running_node
 from tests.factories import Factory, row
+from tests.fakes.twilio_api import FakeTwilio
 from tests.integration.test_outcomes import TALKATIVE
+from tests.integration.test_twilio_carrier import ACCOUNT, TOKEN
 
 
 async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(
@@ -279,3 +286,107 @@ async def test_a_supervisor_listens_then_whispers_then_leaves_from_the_managers_
         for sid in list(node.carrier.calls):
             await node.carrier.hangup(sid)
         await node.settle()
+
+
+async def until_page(page: Any, expression: str) -> None:
+    """Wait until ``expression`` is true in the page (the console's CSP forbids the
+    eval that ``wait_for_function`` uses)."""
+    for _ in range(500):
+        if await page.evaluate(expression):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"never true in the page: {expression}")
+
+
+# The Voice SDK as the page sees it, for a machine that cannot reach Twilio: the test
+# plays Twilio's side (its signed webhooks), the stub records what the page did.
+SDK_STUB = """
+window.Twilio = { Device: class {
+  constructor(token, options) { window.sdk = { token, options, connects: 0 }; }
+  on(event, handler) { window.sdk["on_" + event] = true; }
+  async connect() { window.sdk.connects += 1; return { on() {} }; }
+  disconnectAll() { window.sdk.disconnected = true; }
+  destroy() {}
+  updateToken(token) { window.sdk.renewed = token; }
+} };
+"""
+
+
+async def test_on_twilio_the_console_dials_in_with_the_voice_sdk_and_its_own_token(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
+) -> None:
+    ani = await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    fake = FakeTwilio(ACCOUNT, TOKEN)
+    twilio_server = TestServer(fake.app())
+    await twilio_server.start_server()
+    port = unused_port()
+    base = f"http://127.0.0.1:{port}"
+    secret = "an API key secret of 32 bytes or more"
+    service = settings.amend(
+        server={"public_url": base},
+        twilio={
+            "account_sid": ACCOUNT,
+            "auth_token": SecretStr(TOKEN),
+            "from_number": "+622150000000",
+            "api_base": str(twilio_server.make_url("")).rstrip("/"),
+            "api_key": "SK" + "2" * 32,
+            "api_secret": SecretStr(secret),
+            "twiml_app_sid": "AP" + "3" * 32,
+        },
+    )
+    app = create_app(service, pool=pool, clock=FrozenClock(MONDAY_10_WIB))
+    twilio = RequestValidator(TOKEN)
+
+    async def as_twilio(client: Any, path: str, params: dict[str, str]) -> str:
+        headers = {"X-Twilio-Signature": twilio.compute_signature(base + path, params)}
+        resp = await client.post(path, data=params, headers=headers)
+        assert resp.status == 200
+        return str(await resp.text())
+
+    try:
+        async with TestClient(TestServer(app, host="127.0.0.1", port=port)) as client:
+            page = await browser.new_page()
+            try:
+                served = []
+
+                async def stub(route: Any) -> None:
+                    served.append(route.request.url)
+                    await route.fulfill(body=SDK_STUB, content_type="text/javascript")
+
+                await page.route("**/static/vendor/twilio-voice-sdk.min.js", stub)
+                await page.goto(base + "/agent")
+                await page.fill("input[name=username]", "ani")
+                await page.fill("input[name=password]", "rahasia-ani")
+                await page.click("#login-form button[type=submit]")
+                await expect(page.locator("#phone-state")).to_have_text("belum tersambung")
+                await page.click("#phone-connect")
+                await until_page(page, "window.sdk && window.sdk.connects === 1")
+                assert served == [base + "/static/vendor/twilio-voice-sdk.min.js"]
+                token = await page.evaluate("window.sdk.token")
+                claims = jwt.decode(token, secret, algorithms=["HS256"])
+                assert claims["grants"]["identity"] == f"agent-{ani.id}"
+                assert await page.evaluate("window.sdk.on_tokenWillExpire") is True
+                # Twilio asks the TwiML App's voice URL for the browser's call …
+                leg = "CA" + "7" * 32
+                call = {"CallSid": leg, "From": f"client:agent-{ani.id}", "AccountSid": ACCOUNT}
+                room = await as_twilio(client, "/carrier/voice/agent", call)
+                assert f">agent-{ani.id}</Conference>" in room
+                await expect(page.locator("#phone-state")).to_have_text("menyambungkan…")
+                # … and its conference says the leg joined.
+                joined = {
+                    "AccountSid": ACCOUNT,
+                    "ConferenceSid": "CF" + "7" * 32,
+                    "FriendlyName": f"agent-{ani.id}",
+                    "StatusCallbackEvent": "participant-join",
+                    "CallSid": leg,
+                }
+                await as_twilio(client, "/carrier/voice/conference", joined)
+                await expect(page.locator("#phone-state")).to_have_text("tersambung")
+                # Hanging up ends the browser's call and the leg.
+                await page.click("#phone-hangup")
+                await until_page(page, "window.sdk.disconnected === true")
+                await expect(page.locator("#phone-state")).to_contain_text("terputus")
+            finally:
+                await page.close()
+    finally:
+        await twilio_server.close()
