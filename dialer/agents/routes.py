@@ -330,11 +330,6 @@ async def live_agents(request: web.Request) -> web.Response:
 async def start_monitor(request: web.Request) -> web.Response:
     app, user = request.app, current_user(request)
     form = await read_json(request, supervisors.MonitorForm)
-    if form.endpoint == "softphone" and _softphone_kind(app) == "twilio":
-        raise Conflict(
-            "on Twilio a supervisor joins with a SIP address or a phone number"
-            " (endpoint sip or phone)"
-        )
     carrier, base = app[CARRIER], app[SETTINGS].server.public_url
     async with app[POOL].acquire() as conn, conn.transaction():
         started = await supervisors.start(conn, user.id, form, app[CLOCK]())
@@ -366,6 +361,24 @@ async def start_monitor(request: web.Request) -> web.Response:
         await supervisors.placed(conn, started.monitor_id, sid)
         monitor = await supervisors.get(conn, started.monitor_id)
     return json_response({"monitor": monitor}, status=202)
+
+
+@routes.post("/api/supervisor/token")
+@requires("manager")
+@api(
+    "A token for the supervisor's browser softphone (Twilio's Voice SDK), which the"
+    " service then calls into the agent's conference",
+    description="Short-lived, bound to the supervisor's identity (supervisor-N), allowed to"
+    " be called. 409 when the softphone is simulated (it needs no token).",
+    tag="supervisors",
+)
+async def supervisor_token(request: web.Request) -> web.Response:
+    app, user = request.app, current_user(request)
+    if _softphone_kind(app) != "twilio":
+        raise Conflict("the softphone is simulated here: it needs no token")
+    identity = supervisors.identity(user.id)
+    token = voice_token(app[SETTINGS].twilio, identity, incoming=True)
+    return json_response({"token": token, "identity": identity})
 
 
 @routes.post("/api/supervisor/monitors/{id}/mode")

@@ -221,11 +221,13 @@ class TwilioApi:
             await http.close()
 
 
-def voice_token(settings: TwilioSettings, identity: str) -> str:
+def voice_token(settings: TwilioSettings, identity: str, *, incoming: bool = False) -> str:
     """A short-lived access token for the browser's Voice SDK, signed with the API key:
-    it may dial the TwiML App (the agent's leg into their conference) as ``identity``
-    only, and receives no calls (customers are joined to the agent's conference, not
-    rung). ``settings.deployment_problems`` refuses to start without what it needs."""
+    as ``identity`` only, it may dial the TwiML App (an agent's leg into their
+    conference) and, with ``incoming``, be called (a supervisor's browser, called into an
+    agent's conference); an agent's receives no calls (customers are joined to the
+    agent's conference, not rung). ``settings.deployment_problems`` refuses to start
+    without what it needs."""
     if not (settings.account_sid and settings.api_key and settings.api_secret):
         raise ProviderRejected("the softphone is not configured (API key and secret)")
     token = AccessToken(
@@ -236,6 +238,6 @@ def voice_token(settings: TwilioSettings, identity: str) -> str:
         ttl=settings.token_seconds,
     )
     token.add_grant(
-        VoiceGrant(outgoing_application_sid=settings.twiml_app_sid, incoming_allow=False)
+        VoiceGrant(outgoing_application_sid=settings.twiml_app_sid, incoming_allow=incoming)
     )
     return str(token.to_jwt())

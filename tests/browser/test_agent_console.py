@@ -16,6 +16,7 @@ from playwright.async_api import Browser, expect
 from pydantic import SecretStr
 from twilio.request_validator import RequestValidator
 
+from dialer.agents import legs
 from dialer.app import create_app
 from dialer.auth import service as auth
 from dialer.clock import FrozenClock
@@ -302,8 +303,9 @@ async def until_page(page: Any, expression: str) -> None:
 # plays Twilio's side (its signed webhooks), the stub records what the page did.
 SDK_STUB = """
 window.Twilio = { Device: class {
-  constructor(token, options) { window.sdk = { token, options, connects: 0 }; }
-  on(event, handler) { window.sdk["on_" + event] = true; }
+  constructor(token, options) { window.sdk = { token, options, connects: 0, handlers: {} }; }
+  on(event, handler) { window.sdk["on_" + event] = true; window.sdk.handlers[event] = handler; }
+  async register() { window.sdk.registered = true; }
   async connect() { window.sdk.connects += 1; return { on() {} }; }
   disconnectAll() { window.sdk.disconnected = true; }
   destroy() {}
@@ -386,6 +388,80 @@ async def test_on_twilio_the_console_dials_in_with_the_voice_sdk_and_its_own_tok
                 await page.click("#phone-hangup")
                 await until_page(page, "window.sdk.disconnected === true")
                 await expect(page.locator("#phone-state")).to_contain_text("terputus")
+            finally:
+                await page.close()
+    finally:
+        await twilio_server.close()
+
+
+async def test_on_twilio_a_supervisor_listens_in_the_browser(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
+) -> None:
+    """The manager's page registers the Voice SDK under the supervisor's identity,
+    allowed to be called; the service calls that identity into the agent's conference
+    and the page answers."""
+    created = await factory.create_campaign(name="supervisi-twilio", virtual_seats=0)
+    ani = await auth.create_user(conn, username="ani", role="agent", password=None)
+    mira = await auth.create_user(conn, username="mira", role="manager", password="rahasia-mira")
+    await legs.dialled_in(conn, ani.id, "CA" + "7" * 32, MONDAY_10_WIB)
+    await legs.joined(conn, "CA" + "7" * 32, "CF" + "7" * 32, f"agent-{ani.id}", MONDAY_10_WIB)
+    await conn.execute(
+        "INSERT INTO agent_states (user_id, campaign_id, state, since, seen_at)"
+        " VALUES ($1, $2, 'available', $3, $3)",
+        ani.id,
+        created.id,
+        MONDAY_10_WIB,
+    )
+    fake = FakeTwilio(ACCOUNT, TOKEN)
+    twilio_server = TestServer(fake.app())
+    await twilio_server.start_server()
+    port = unused_port()
+    base = f"http://127.0.0.1:{port}"
+    secret = "an API key secret of 32 bytes or more"
+    service = settings.amend(
+        server={"public_url": base},
+        twilio={
+            "account_sid": ACCOUNT,
+            "auth_token": SecretStr(TOKEN),
+            "from_number": "+622150000000",
+            "api_base": str(twilio_server.make_url("")).rstrip("/"),
+            "api_key": "SK" + "2" * 32,
+            "api_secret": SecretStr(secret),
+            "twiml_app_sid": "AP" + "3" * 32,
+        },
+    )
+    app = create_app(service, pool=pool, clock=FrozenClock(MONDAY_10_WIB))
+    try:
+        async with TestClient(TestServer(app, host="127.0.0.1", port=port)):
+            page = await browser.new_page(viewport={"width": 1366, "height": 900})
+            try:
+
+                async def stub(route: Any) -> None:
+                    await route.fulfill(body=SDK_STUB, content_type="text/javascript")
+
+                await page.route("**/static/vendor/twilio-voice-sdk.min.js", stub)
+                await page.goto(base + f"/manager#{created.name}")
+                await page.fill("input[name=username]", "mira")
+                await page.fill("input[name=password]", "rahasia-mira")
+                await page.click("#login-form button[type=submit]")
+                row_ = page.locator(f"#live-agents tr[data-agent='{ani.id}']")
+                await row_.locator("button[data-action=listen]").click()
+                await expect(row_).to_contain_text("mira")
+                assert await page.evaluate("window.sdk.registered") is True
+                claims = jwt.decode(
+                    await page.evaluate("window.sdk.token"), secret, algorithms=["HS256"]
+                )
+                assert claims["grants"]["identity"] == f"supervisor-{mira.id}"
+                assert claims["grants"]["voice"]["incoming"]["allow"] is True
+                added = fake.requests[-1]
+                assert added.path.endswith("/Conferences/CF" + "7" * 32 + "/Participants.json")
+                assert added.form["To"] == [f"client:supervisor-{mira.id}"]
+                assert added.form["Muted"] == ["true"]
+                # The service's call rings the browser: the page answers it.
+                await page.evaluate(
+                    "window.sdk.handlers.incoming({ accept() { window.sdk.accepted = true; } })"
+                )
+                assert await page.evaluate("window.sdk.accepted") is True
             finally:
                 await page.close()
     finally:

@@ -509,9 +509,44 @@ async function loadLiveAgents() {
   if (!rows.length) $("live-agents").tBodies[0].firstChild.append(el("td", t("nothing")));
 }
 
+// On Twilio the supervisor listens in this browser: the Voice SDK (served by the
+// service) registers under the supervisor's identity and answers the service's call
+// into the agent's conference. On the simulator it needs no token (409): nothing to do.
+let supervisorPhone = null;
+
+async function supervisorSoftphone() {
+  if (supervisorPhone) return;
+  let found;
+  try {
+    found = await api("/api/supervisor/token", { method: "POST" });
+  } catch (err) {
+    if (err.status === 409) return;
+    throw err;
+  }
+  if (!window.Twilio) await loadScript("/static/vendor/twilio-voice-sdk.min.js");
+  const device = new window.Twilio.Device(found.token, { closeProtection: true });
+  device.on("incoming", (call) => call.accept());
+  device.on("tokenWillExpire", async () => {
+    device.updateToken((await api("/api/supervisor/token", { method: "POST" })).token);
+  });
+  await device.register();
+  supervisorPhone = device;
+}
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const tag = document.createElement("script");
+    tag.src = src;
+    tag.onload = resolve;
+    tag.onerror = () => reject(new Error(src));
+    document.head.append(tag);
+  });
+}
+
 async function monitor(agentId, mode, mine) {
   $("monitor-error").textContent = "";
   try {
+    await supervisorSoftphone();
     if (mine) {
       await api(`/api/supervisor/monitors/${mine.id}/mode`, { method: "POST", body: { mode } });
     } else {
