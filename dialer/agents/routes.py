@@ -1,5 +1,8 @@
-"""The agent's console API: join a campaign, say available or paused, the WebSocket
-that brings the screen-pop, the call on screen. Agents only; each sees their own call.
+"""The agent's console API: their phone (the leg into their own conference), join a
+campaign, say available or paused, the WebSocket that brings the screen-pop, the call
+on screen and its control (hang up, hold, mute, cold and warm transfers). Agents only;
+each sees their own call. And the supervisors' side of a live call (managers only):
+the agents at work, listen, whisper, barge (``supervisors.py``).
 
 ``GET /api/agent/ws`` (session cookie or bearer token) answers at once with the agent's
 state and, if they hold one, their call — so a reload or a network blip restores the
