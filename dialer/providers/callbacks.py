@@ -39,11 +39,14 @@ async def post_callback(
                         return None
                     return body
         except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning(
+            # A service still starting or stopping refuses a moment: tried again, as
+            # Twilio does; only a callback given up is worth a warning.
+            log.debug(
                 "simulated callback failed",
                 extra={"error": str(exc), "url": url, "try": attempt + 1} | context,
             )
         await asyncio.sleep(0.2 * 2**attempt)
+    log.warning("simulated callback given up after 4 tries", extra={"url": url} | context)
     return None
 
 
