@@ -204,22 +204,32 @@ def _components(settings: Settings, scheduler: bool) -> Context:
         applier.start()
         inbox.start()
         sender.start()
-        await hub.start()
-        bots = None
-        if settings.bots.agents and settings.bots.campaign:
-            plan = BotPlan(
-                settings.bots.campaign,
-                settings.bots.agents,
-                parse_odds(settings.bots.outcomes),
-                settings.bots.talk_seconds,
-            )
-            bots = Bots(
-                pool, clock, carrier, plan, settings.scripts_dir, node, settings.server.public_url
-            )
-            await bots.start()
-        jobs = _start_scheduler(app, settings) if scheduler else None
-        log.info("node ready", extra={"node": node, "scheduler": scheduler})
+        bots: Bots | None = None
+        jobs: AsyncIOScheduler | None = None
+        # What started is stopped again even if the start fails half way (a bot plan
+        # naming no campaign, a database that is not the code's): the node then exits
+        # with its error instead of hanging on with half its parts running.
         try:
+            await hub.start()
+            if settings.bots.agents and settings.bots.campaign:
+                plan = BotPlan(
+                    settings.bots.campaign,
+                    settings.bots.agents,
+                    parse_odds(settings.bots.outcomes),
+                    settings.bots.talk_seconds,
+                )
+                bots = Bots(
+                    pool,
+                    clock,
+                    carrier,
+                    plan,
+                    settings.scripts_dir,
+                    node,
+                    settings.server.public_url,
+                )
+                await bots.start()
+            jobs = _start_scheduler(app, settings) if scheduler else None
+            log.info("node ready", extra={"node": node, "scheduler": scheduler})
             yield
         finally:
             if jobs is not None:

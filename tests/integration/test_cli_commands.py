@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, unused_port
 
 from dialer.auth import service as auth
 from dialer.auth.passwords import token_hash
@@ -334,3 +334,18 @@ def test_serve_refuses_a_twilio_configuration_that_cannot_work(
         assert "the agents' browser softphones need an API key" in done.stderr
         assert "Traceback" not in done.stderr
     assert not (tmp_path / "pgdata").exists()  # refused before any database was started
+
+
+def test_a_node_that_cannot_start_exits_with_its_error_instead_of_hanging(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A start that fails half way (here a bot plan naming no campaign; found with a
+    database whose migration was not the code's) stops what it had started: on the
+    embedded server the agents' channel held a pooled connection, the pool's close
+    waited for it, and the process never exited."""
+    monkeypatch.setenv("DIALER_BOTS__AGENTS", "2")
+    monkeypatch.setenv("DIALER_BOTS__CAMPAIGN", "no-such-campaign")
+    monkeypatch.setenv("DIALER_SERVER__PORT", str(unused_port()))
+    done = dialer("serve", home=tmp_path, env_db=None, timeout=90)
+    assert done.returncode != 0
+    assert "bot agents: no campaign 'no-such-campaign'" in done.stderr
