@@ -478,7 +478,7 @@ async def complete_transfer(request: web.Request) -> web.Response:
             await app[CARRIER].update(row["customer_sid"], together)
         except ProviderError as exc:
             raise CarrierFailed(f"the carrier could not hand the customer over: {exc}") from None
-        done = await transfers.handed_over(conn, row, app[CLOCK]())
+        done = await transfers.done(conn, row, app[CLOCK]())
     return json_response({"transfer": done})
 
 

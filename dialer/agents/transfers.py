@@ -109,9 +109,7 @@ async def answered(conn: Connection, transfer_id: int | None, *, now: datetime) 
         return "unknown_transfer"
     if row["state"] != "requested":
         return "no_change"
-    await conn.execute(q("transfer_done"), transfer_id, now)
-    await conn.execute(q("target_finished"), row["campaign_id"], row["target_id"], "transferred")
-    await presence.wrap_up(conn, row["agent_id"], now=now, seconds=row["wrap_up_seconds"])
+    await done(conn, dict(row), now)
     return "transfer_done"
 
 
@@ -164,14 +162,14 @@ async def warm_of(conn: Connection, agent_id: int, transfer_id: int) -> dict[str
     return dict(row)
 
 
-async def handed_over(conn: Connection, row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The agent handed the customer to the destination: done, target transferred,
-    agent in after-call work."""
-    done = await conn.fetchrow(q("transfer_done"), row["id"], now)
-    assert done is not None
+async def done(conn: Connection, row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The transfer happened (a cold one's destination answered; a warm one handed
+    over): done, the target finished as transferred, the agent in after-call work."""
+    record = await conn.fetchrow(q("transfer_done"), row["id"], now)
+    assert record is not None
     await conn.execute(q("target_finished"), row["campaign_id"], row["target_id"], "transferred")
     await presence.wrap_up(conn, row["agent_id"], now=now, seconds=row["wrap_up_seconds"])
-    return dict(done)
+    return dict(record)
 
 
 async def fail(

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -292,6 +294,34 @@ async def test_a_supervisor_listens_then_whispers_then_leaves_from_the_managers_
         await node.settle()
 
 
+@asynccontextmanager
+async def on_twilio(settings: Settings, pool: Pool) -> AsyncIterator[tuple[Any, FakeTwilio]]:
+    """A node on Twilio (the local fake of its REST API), with the browser softphone's
+    settings: its client and the fake."""
+    fake = FakeTwilio(ACCOUNT, TOKEN)
+    twilio_server = TestServer(fake.app())
+    await twilio_server.start_server()
+    port = unused_port()
+    service = settings.amend(
+        server={"public_url": f"http://127.0.0.1:{port}"},
+        twilio={
+            "account_sid": ACCOUNT,
+            "auth_token": SecretStr(TOKEN),
+            "from_number": "+622150000000",
+            "api_base": str(twilio_server.make_url("")).rstrip("/"),
+            "api_key": "SK" + "2" * 32,
+            "api_secret": SecretStr(API_SECRET),
+            "twiml_app_sid": "AP" + "3" * 32,
+        },
+    )
+    app = create_app(service, pool=pool, clock=FrozenClock(MONDAY_10_WIB))
+    try:
+        async with TestClient(TestServer(app, host="127.0.0.1", port=port)) as client:
+            yield client, fake
+    finally:
+        await twilio_server.close()
+
+
 async def until_page(page: Any, expression: str) -> None:
     """Wait until ``expression`` is true in the page (the console's CSP forbids the
     eval that ``wait_for_function`` uses)."""
@@ -301,6 +331,8 @@ async def until_page(page: Any, expression: str) -> None:
         await asyncio.sleep(0.02)
     raise AssertionError(f"never true in the page: {expression}")
 
+
+API_SECRET = "an API key secret of 32 bytes or more"
 
 # The Voice SDK as the page sees it, for a machine that cannot reach Twilio: the test
 # plays Twilio's side (its signed webhooks), the stub records what the page did.
@@ -321,25 +353,6 @@ async def test_on_twilio_the_console_dials_in_with_the_voice_sdk_and_its_own_tok
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
 ) -> None:
     ani = await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
-    fake = FakeTwilio(ACCOUNT, TOKEN)
-    twilio_server = TestServer(fake.app())
-    await twilio_server.start_server()
-    port = unused_port()
-    base = f"http://127.0.0.1:{port}"
-    secret = "an API key secret of 32 bytes or more"
-    service = settings.amend(
-        server={"public_url": base},
-        twilio={
-            "account_sid": ACCOUNT,
-            "auth_token": SecretStr(TOKEN),
-            "from_number": "+622150000000",
-            "api_base": str(twilio_server.make_url("")).rstrip("/"),
-            "api_key": "SK" + "2" * 32,
-            "api_secret": SecretStr(secret),
-            "twiml_app_sid": "AP" + "3" * 32,
-        },
-    )
-    app = create_app(service, pool=pool, clock=FrozenClock(MONDAY_10_WIB))
     twilio = RequestValidator(TOKEN)
 
     async def as_twilio(client: Any, path: str, params: dict[str, str]) -> str:
@@ -348,53 +361,51 @@ async def test_on_twilio_the_console_dials_in_with_the_voice_sdk_and_its_own_tok
         assert resp.status == 200
         return str(await resp.text())
 
-    try:
-        async with TestClient(TestServer(app, host="127.0.0.1", port=port)) as client:
-            page = await browser.new_page()
-            try:
-                served = []
+    async with on_twilio(settings, pool) as (client, _):
+        base = str(client.make_url("")).rstrip("/")
+        page = await browser.new_page()
+        try:
+            served = []
 
-                async def stub(route: Any) -> None:
-                    served.append(route.request.url)
-                    await route.fulfill(body=SDK_STUB, content_type="text/javascript")
+            async def stub(route: Any) -> None:
+                served.append(route.request.url)
+                await route.fulfill(body=SDK_STUB, content_type="text/javascript")
 
-                await page.route("**/static/vendor/twilio-voice-sdk.min.js", stub)
-                await page.goto(base + "/agent")
-                await page.fill("input[name=username]", "ani")
-                await page.fill("input[name=password]", "rahasia-ani")
-                await page.click("#login-form button[type=submit]")
-                await expect(page.locator("#phone-state")).to_have_text("belum tersambung")
-                await page.click("#phone-connect")
-                await until_page(page, "window.sdk && window.sdk.connects === 1")
-                assert served == [base + "/static/vendor/twilio-voice-sdk.min.js"]
-                token = await page.evaluate("window.sdk.token")
-                claims = jwt.decode(token, secret, algorithms=["HS256"])
-                assert claims["grants"]["identity"] == f"agent-{ani.id}"
-                assert await page.evaluate("window.sdk.on_tokenWillExpire") is True
-                # Twilio asks the TwiML App's voice URL for the browser's call …
-                leg = "CA" + "7" * 32
-                call = {"CallSid": leg, "From": f"client:agent-{ani.id}", "AccountSid": ACCOUNT}
-                room = await as_twilio(client, "/carrier/voice/agent", call)
-                assert f">agent-{ani.id}</Conference>" in room
-                await expect(page.locator("#phone-state")).to_have_text("menyambungkan…")
-                # … and its conference says the leg joined.
-                joined = {
-                    "AccountSid": ACCOUNT,
-                    "ConferenceSid": "CF" + "7" * 32,
-                    "FriendlyName": f"agent-{ani.id}",
-                    "StatusCallbackEvent": "participant-join",
-                    "CallSid": leg,
-                }
-                await as_twilio(client, "/carrier/voice/conference", joined)
-                await expect(page.locator("#phone-state")).to_have_text("tersambung")
-                # Hanging up ends the browser's call and the leg.
-                await page.click("#phone-hangup")
-                await until_page(page, "window.sdk.disconnected === true")
-                await expect(page.locator("#phone-state")).to_contain_text("terputus")
-            finally:
-                await page.close()
-    finally:
-        await twilio_server.close()
+            await page.route("**/static/vendor/twilio-voice-sdk.min.js", stub)
+            await page.goto(base + "/agent")
+            await page.fill("input[name=username]", "ani")
+            await page.fill("input[name=password]", "rahasia-ani")
+            await page.click("#login-form button[type=submit]")
+            await expect(page.locator("#phone-state")).to_have_text("belum tersambung")
+            await page.click("#phone-connect")
+            await until_page(page, "window.sdk && window.sdk.connects === 1")
+            assert served == [base + "/static/vendor/twilio-voice-sdk.min.js"]
+            token = await page.evaluate("window.sdk.token")
+            claims = jwt.decode(token, API_SECRET, algorithms=["HS256"])
+            assert claims["grants"]["identity"] == f"agent-{ani.id}"
+            assert await page.evaluate("window.sdk.on_tokenWillExpire") is True
+            # Twilio asks the TwiML App's voice URL for the browser's call …
+            leg = "CA" + "7" * 32
+            call = {"CallSid": leg, "From": f"client:agent-{ani.id}", "AccountSid": ACCOUNT}
+            room = await as_twilio(client, "/carrier/voice/agent", call)
+            assert f">agent-{ani.id}</Conference>" in room
+            await expect(page.locator("#phone-state")).to_have_text("menyambungkan…")
+            # … and its conference says the leg joined.
+            joined = {
+                "AccountSid": ACCOUNT,
+                "ConferenceSid": "CF" + "7" * 32,
+                "FriendlyName": f"agent-{ani.id}",
+                "StatusCallbackEvent": "participant-join",
+                "CallSid": leg,
+            }
+            await as_twilio(client, "/carrier/voice/conference", joined)
+            await expect(page.locator("#phone-state")).to_have_text("tersambung")
+            # Hanging up ends the browser's call and the leg.
+            await page.click("#phone-hangup")
+            await until_page(page, "window.sdk.disconnected === true")
+            await expect(page.locator("#phone-state")).to_contain_text("terputus")
+        finally:
+            await page.close()
 
 
 async def test_on_twilio_a_supervisor_listens_in_the_browser(
@@ -415,57 +426,36 @@ async def test_on_twilio_a_supervisor_listens_in_the_browser(
         created.id,
         MONDAY_10_WIB,
     )
-    fake = FakeTwilio(ACCOUNT, TOKEN)
-    twilio_server = TestServer(fake.app())
-    await twilio_server.start_server()
-    port = unused_port()
-    base = f"http://127.0.0.1:{port}"
-    secret = "an API key secret of 32 bytes or more"
-    service = settings.amend(
-        server={"public_url": base},
-        twilio={
-            "account_sid": ACCOUNT,
-            "auth_token": SecretStr(TOKEN),
-            "from_number": "+622150000000",
-            "api_base": str(twilio_server.make_url("")).rstrip("/"),
-            "api_key": "SK" + "2" * 32,
-            "api_secret": SecretStr(secret),
-            "twiml_app_sid": "AP" + "3" * 32,
-        },
-    )
-    app = create_app(service, pool=pool, clock=FrozenClock(MONDAY_10_WIB))
-    try:
-        async with TestClient(TestServer(app, host="127.0.0.1", port=port)):
-            page = await browser.new_page(viewport={"width": 1366, "height": 900})
-            try:
+    async with on_twilio(settings, pool) as (client, fake):
+        base = str(client.make_url("")).rstrip("/")
+        page = await browser.new_page(viewport={"width": 1366, "height": 900})
+        try:
 
-                async def stub(route: Any) -> None:
-                    await route.fulfill(body=SDK_STUB, content_type="text/javascript")
+            async def stub(route: Any) -> None:
+                await route.fulfill(body=SDK_STUB, content_type="text/javascript")
 
-                await page.route("**/static/vendor/twilio-voice-sdk.min.js", stub)
-                await page.goto(base + f"/manager#{created.name}")
-                await page.fill("input[name=username]", "mira")
-                await page.fill("input[name=password]", "rahasia-mira")
-                await page.click("#login-form button[type=submit]")
-                row_ = page.locator(f"#live-agents tr[data-agent='{ani.id}']")
-                await row_.locator("button[data-action=listen]").click()
-                await expect(row_).to_contain_text("mira")
-                assert await page.evaluate("window.sdk.registered") is True
-                claims = jwt.decode(
-                    await page.evaluate("window.sdk.token"), secret, algorithms=["HS256"]
-                )
-                assert claims["grants"]["identity"] == f"supervisor-{mira.id}"
-                assert claims["grants"]["voice"]["incoming"]["allow"] is True
-                added = fake.requests[-1]
-                assert added.path.endswith("/Conferences/CF" + "7" * 32 + "/Participants.json")
-                assert added.form["To"] == [f"client:supervisor-{mira.id}"]
-                assert added.form["Muted"] == ["true"]
-                # The service's call rings the browser: the page answers it.
-                await page.evaluate(
-                    "window.sdk.handlers.incoming({ accept() { window.sdk.accepted = true; } })"
-                )
-                assert await page.evaluate("window.sdk.accepted") is True
-            finally:
-                await page.close()
-    finally:
-        await twilio_server.close()
+            await page.route("**/static/vendor/twilio-voice-sdk.min.js", stub)
+            await page.goto(base + f"/manager#{created.name}")
+            await page.fill("input[name=username]", "mira")
+            await page.fill("input[name=password]", "rahasia-mira")
+            await page.click("#login-form button[type=submit]")
+            row_ = page.locator(f"#live-agents tr[data-agent='{ani.id}']")
+            await row_.locator("button[data-action=listen]").click()
+            await expect(row_).to_contain_text("mira")
+            assert await page.evaluate("window.sdk.registered") is True
+            claims = jwt.decode(
+                await page.evaluate("window.sdk.token"), API_SECRET, algorithms=["HS256"]
+            )
+            assert claims["grants"]["identity"] == f"supervisor-{mira.id}"
+            assert claims["grants"]["voice"]["incoming"]["allow"] is True
+            added = fake.requests[-1]
+            assert added.path.endswith("/Conferences/CF" + "7" * 32 + "/Participants.json")
+            assert added.form["To"] == [f"client:supervisor-{mira.id}"]
+            assert added.form["Muted"] == ["true"]
+            # The service's call rings the browser: the page answers it.
+            await page.evaluate(
+                "window.sdk.handlers.incoming({ accept() { window.sdk.accepted = true; } })"
+            )
+            assert await page.evaluate("window.sdk.accepted") is True
+        finally:
+            await page.close()

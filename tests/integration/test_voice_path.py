@@ -25,6 +25,18 @@ from tests.twiml_vocabulary import check
 TALKATIVE = replace(FAST, talk_seconds=(600.0, 600.0))  # customers stay until told
 
 
+def answering(settings: Settings, pool: Pool) -> Any:
+    """A node whose every customer answers in person and stays until told."""
+    return running_node(
+        settings,
+        pool,
+        FrozenClock(MONDAY_10_WIB),
+        choose=lambda c: "human",
+        speed=5,
+        profile=TALKATIVE,
+    )
+
+
 async def until(probe: Any, what: str, seconds: float = 10) -> Any:
     """Wait until ``probe()`` (awaited) is truthy; its value."""
     for _ in range(int(seconds / 0.02)):
@@ -57,14 +69,7 @@ async def test_a_customer_talks_with_their_agent_in_the_agents_conference(
 ) -> None:
     campaign = await factory.running_campaign([row(1)], virtual_seats=0)
     ani, ani_auth = await agent(conn, "ani")
-    async with running_node(
-        settings,
-        pool,
-        FrozenClock(MONDAY_10_WIB),
-        choose=lambda c: "human",
-        speed=5,
-        profile=TALKATIVE,
-    ) as node:
+    async with answering(settings, pool) as node:
         console = await ready(node, campaign.name, ani_auth)
         leg = await conn.fetchrow("SELECT * FROM agent_legs WHERE user_id = $1", ani)
         assert (leg["state"], leg["endpoint"]) == ("connected", "softphone")
@@ -115,14 +120,7 @@ async def test_an_agent_whose_leg_is_gone_loses_the_call_to_one_who_can_hear(
     campaign = await factory.running_campaign([row(1)], virtual_seats=0, max_hold_seconds=30)
     ani, ani_auth = await agent(conn, "ani")
     budi, budi_auth = await agent(conn, "budi")
-    async with running_node(
-        settings,
-        pool,
-        FrozenClock(MONDAY_10_WIB),
-        choose=lambda c: "human",
-        speed=5,
-        profile=TALKATIVE,
-    ) as node:
+    async with answering(settings, pool) as node:
         await leg_up(conn, ani)  # a stale leg: nothing on the simulated network
         first = await ready(node, campaign.name, ani_auth, phone=False)
         await asyncio.sleep(0.05)  # Ani has waited longest: she is chosen first
@@ -196,14 +194,7 @@ async def test_an_agent_whose_leg_drops_mid_call_leaves_the_customer_a_message(
 ) -> None:
     campaign = await factory.running_campaign([row(1)], virtual_seats=0)
     ani, ani_auth = await agent(conn, "ani")
-    async with running_node(
-        settings,
-        pool,
-        FrozenClock(MONDAY_10_WIB),
-        choose=lambda c: "human",
-        speed=5,
-        profile=TALKATIVE,
-    ) as node:
+    async with answering(settings, pool) as node:
         console = await ready(node, campaign.name, ani_auth)
         assert await node.tick() == {campaign.name: 1}
         pop = await console.next("pop")
@@ -259,14 +250,7 @@ async def test_the_agent_holds_resumes_mutes_and_hangs_up_through_the_conference
     campaign = await factory.running_campaign([row(1)], virtual_seats=0)
     ani, ani_auth = await agent(conn, "ani")
     _, budi_auth = await agent(conn, "budi")
-    async with running_node(
-        settings,
-        pool,
-        FrozenClock(MONDAY_10_WIB),
-        choose=lambda c: "human",
-        speed=5,
-        profile=TALKATIVE,
-    ) as node:
+    async with answering(settings, pool) as node:
         console = await ready(node, campaign.name, ani_auth)
         assert await node.tick() == {campaign.name: 1}
         pop = await console.next("pop")
@@ -319,14 +303,7 @@ async def test_a_recorded_campaign_says_so_and_keeps_each_calls_recording(
 ) -> None:
     campaign = await factory.running_campaign([row(1)], virtual_seats=0, voice={"record": True})
     _, ani_auth = await agent(conn, "ani")
-    async with running_node(
-        settings,
-        pool,
-        FrozenClock(MONDAY_10_WIB),
-        choose=lambda c: "human",
-        speed=5,
-        profile=TALKATIVE,
-    ) as node:
+    async with answering(settings, pool) as node:
         console = await ready(node, campaign.name, ani_auth)
         assert await node.tick() == {campaign.name: 1}
         pop = await console.next("pop")
@@ -371,14 +348,7 @@ async def test_a_supervisor_listens_whispers_barges_and_leaves_through_the_confe
     mira = await factory.create_user("mira", "manager")
     token, _ = await auth.issue_token(conn, mira.id, kind="api", label="test")
     boss = {"Authorization": f"Bearer {token}"}
-    async with running_node(
-        settings,
-        pool,
-        FrozenClock(MONDAY_10_WIB),
-        choose=lambda c: "human",
-        speed=5,
-        profile=TALKATIVE,
-    ) as node:
+    async with answering(settings, pool) as node:
         console = await ready(node, campaign.name, ani_auth)
         assert await node.tick() == {campaign.name: 1}
         await console.next("pop")

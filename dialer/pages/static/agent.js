@@ -239,7 +239,7 @@ async function hangUpPhone() {
 // a short-lived token bound to this agent; the service puts the call into the agent's
 // conference. The token is renewed before it lapses.
 async function startSoftphone(token) {
-  if (!window.Twilio) await loadScript("/static/vendor/twilio-voice-sdk.min.js");
+  await loadVoiceSdk();
   if (softphone) softphone.device.destroy();
   const device = new window.Twilio.Device(token, { closeProtection: true });
   device.on("tokenWillExpire", async () => {
@@ -249,16 +249,6 @@ async function startSoftphone(token) {
   const leg = await device.connect();
   leg.on("disconnect", () => loadPhone());
   softphone = { device, call: leg };
-}
-
-function loadScript(src) {
-  return new Promise((resolve, reject) => {
-    const tag = document.createElement("script");
-    tag.src = src;
-    tag.onload = resolve;
-    tag.onerror = () => reject(new Error(src));
-    document.head.append(tag);
-  });
 }
 
 async function goAvailable() {

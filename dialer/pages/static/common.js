@@ -67,3 +67,15 @@ function waktu(iso, zone, lang) {
   const hm = at.slice(11, 16);
   return `${tanggal(at, lang)} ${lang === "en" ? hm : hm.replace(":", ".")} ${named}`;
 }
+
+// Twilio's Voice SDK, served by the service (no CDN), loaded when a softphone needs it.
+function loadVoiceSdk() {
+  if (window.Twilio) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const tag = document.createElement("script");
+    tag.src = "/static/vendor/twilio-voice-sdk.min.js";
+    tag.onload = resolve;
+    tag.onerror = () => reject(new Error(tag.src));
+    document.head.append(tag);
+  });
+}

@@ -523,7 +523,7 @@ async function supervisorSoftphone() {
     if (err.status === 409) return;
     throw err;
   }
-  if (!window.Twilio) await loadScript("/static/vendor/twilio-voice-sdk.min.js");
+  await loadVoiceSdk();
   const device = new window.Twilio.Device(found.token, { closeProtection: true });
   device.on("incoming", (call) => call.accept());
   device.on("tokenWillExpire", async () => {
@@ -531,16 +531,6 @@ async function supervisorSoftphone() {
   });
   await device.register();
   supervisorPhone = device;
-}
-
-function loadScript(src) {
-  return new Promise((resolve, reject) => {
-    const tag = document.createElement("script");
-    tag.src = src;
-    tag.onload = resolve;
-    tag.onerror = () => reject(new Error(src));
-    document.head.append(tag);
-  });
 }
 
 async function monitor(agentId, mode, mine) {
