@@ -66,10 +66,6 @@ UPDATE agent_legs SET state = 'dropped', reason = $2, since = $3
 WHERE call_sid = $1 AND state <> 'dropped'
 RETURNING user_id
 
--- name: leg_of_call
--- The agent whose leg is (or was) call $1.
-SELECT user_id, state, conference_sid FROM agent_legs WHERE call_sid = $1
-
 -- name: drop_leg
 -- Agent $1 hangs their leg up at $2 (or the console closed): dropped; the call to end.
 UPDATE agent_legs SET state = 'dropped', reason = 'hung_up', since = $2

@@ -17,8 +17,6 @@ from pydantic import BaseModel, ConfigDict
 from dialer.db import Connection, q
 from dialer.errors import Conflict, Forbidden
 
-ACTIONS = ("hangup", "hold", "resume", "mute", "unmute")
-
 
 class Control(BaseModel):
     """What the agent does to the call they hold."""

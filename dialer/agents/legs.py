@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -26,7 +26,6 @@ from dialer.providers import twiml
 from dialer.providers.carrier import AgentLeg, Carrier
 from dialer.providers.errors import ProviderError
 
-ENDPOINTS = ("softphone", "sip", "phone")
 _SIP = re.compile(r"^sip:[A-Za-z0-9._~+-]+@[A-Za-z0-9.-]+(:\d{1,5})?(;transport=(udp|tcp|tls))?$")
 _PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
 _CLIENT = re.compile(r"^client:agent-([1-9]\d{0,17})$")
@@ -119,12 +118,6 @@ async def drop_every(conn: Connection, now: datetime, reason: str) -> int:
     for row in dropped:
         await presence.notify(conn, row["user_id"], "state")
     return len(dropped)
-
-
-async def is_leg(conn: Connection, call_sid: str) -> dict[str, Any] | None:
-    """The agent whose leg is (or was) ``call_sid``, with the leg's state."""
-    row = await conn.fetchrow(q("leg_of_call"), call_sid)
-    return dict(row) if row is not None else None
 
 
 async def connect(

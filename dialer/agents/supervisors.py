@@ -21,7 +21,6 @@ from dialer.agents.legs import Endpoint
 from dialer.db import Connection, q
 from dialer.errors import Conflict, NotFound
 
-MODES = ("listen", "whisper", "barge")
 Mode = Literal["listen", "whisper", "barge"]
 
 
