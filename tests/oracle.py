@@ -1,4 +1,4 @@
-"""The running counts (migration 0014) against the rows they count.
+"""The running counts (migrations 0014, 0018) against the rows they count.
 
 Every test's database is checked with this when the test ends (``conftest.db_url``):
 whatever the test did — imports, dialling, callbacks in any order, outcomes, a node
@@ -35,6 +35,11 @@ SCANS = {
         " GROUP BY 1, 2, 3, 4, 5, 6",
         "SELECT campaign_id, hour, code, tier, zone, province, sum(n) FROM outcome_counts"
         " GROUP BY 1, 2, 3, 4, 5, 6",
+    ),
+    "call_actions": (
+        "SELECT campaign_id, date_trunc('hour', recorded_at, 'UTC'), kind, count(*)"
+        " FROM call_actions GROUP BY 1, 2, 3",
+        "SELECT campaign_id, hour, kind, sum(n) FROM action_counts GROUP BY 1, 2, 3",
     ),
 }
 

@@ -194,16 +194,72 @@ VALUES ($1, $2, $3, $4)
 ON CONFLICT DO NOTHING
 
 -- name: insert_ticket
--- Outcome $1's ticket, opened $9: existing reference $4, or a new one by guide $5, due $10.
+-- Outcome $1's ticket, opened $9: existing reference $4, or a new one by guide $5, due $10,
+-- for tier $8 (confirmed on the call: $11); its id.
 INSERT INTO tickets (outcome_id, campaign_id, target_id, existing_ref, guide, category,
-                     fields, tier, opened_at, due_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                     fields, tier, opened_at, due_at, tier_confirmed)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+RETURNING id
 
 -- name: insert_closure_request
 -- Outcome $1's request to close the service (arrears settled $4, modem returned $5) at $6.
 INSERT INTO closure_requests (outcome_id, campaign_id, target_id, arrears_settled,
                               modem_returned, requested_at)
 VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id
+
+-- name: insert_follow_up
+-- Outcome $1's follow-up of target $3 (campaign $2) for reason $4 (arrears paid $5, modem
+-- returned $6), made at $7, due at $8; its id.
+INSERT INTO follow_ups (outcome_id, campaign_id, target_id, reason, arrears_paid,
+                        modem_returned, created_at, due_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id
+
+-- name: insert_call_action
+-- An action taken during call $1 (target $3 of campaign $2): kind $4, the row it made $5,
+-- detail $6, at $7.
+INSERT INTO call_actions (attempt_id, campaign_id, target_id, kind, ref, detail, recorded_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+
+-- name: actions_of_call
+-- The actions recorded for call $1, in order.
+SELECT kind, ref, detail, recorded_at FROM call_actions WHERE attempt_id = $1 ORDER BY id
+
+-- name: campaign_follow_ups
+-- Campaign $1's follow-ups in state $3 (open, overdue: open past their deadline at $2,
+-- closed, all), by deadline, at most $4; with the customer and the agent who found it.
+SELECT f.id, f.campaign_id, t.indihome_number, t.name AS customer_name, t.msisdn, t.tier,
+       f.reason, f.arrears_paid, f.modem_returned, f.created_at, f.due_at, f.closed_at,
+       f.resolution, c.username AS closed_by, u.username AS agent,
+       (f.closed_at IS NULL AND f.due_at < $2) AS overdue
+FROM follow_ups f
+JOIN outcomes o ON o.id = f.outcome_id
+JOIN users u ON u.id = o.agent_id
+LEFT JOIN users c ON c.id = f.closed_by
+JOIN targets t ON t.campaign_id = f.campaign_id AND t.id = f.target_id
+WHERE f.campaign_id = $1
+  AND CASE $3::text
+        WHEN 'open' THEN f.closed_at IS NULL
+        WHEN 'overdue' THEN f.closed_at IS NULL AND f.due_at < $2
+        WHEN 'closed' THEN f.closed_at IS NOT NULL
+        ELSE true END
+ORDER BY f.due_at, f.id
+LIMIT $4
+
+-- name: overdue_follow_ups
+-- How many of campaign $1's open follow-ups are past their deadline at $2.
+SELECT count(*) FROM follow_ups WHERE campaign_id = $1 AND closed_at IS NULL AND due_at < $2
+
+-- name: close_follow_up
+-- Close follow-up $1 at $2 by user $3 with resolution $4, if it is open.
+UPDATE follow_ups SET closed_at = $2, closed_by = $3, resolution = $4
+WHERE id = $1 AND closed_at IS NULL
+RETURNING *
+
+-- name: follow_up_exists
+-- Whether follow-up $1 exists.
+SELECT 1 FROM follow_ups WHERE id = $1
 
 -- name: lock_agent
 -- Lock agent $1's row: one outcome or transfer submit at a time per agent.

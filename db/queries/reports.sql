@@ -63,6 +63,12 @@ WHERE campaign_id = $1
 GROUP BY 1, 2, 3, 4, 5
 HAVING sum(n) <> 0
 
+-- name: outcome_report_actions
+-- Campaign $1's actions taken during calls (tickets, vouchers, follow-ups…) counted by
+-- kind, from the running counts (migration 0018).
+SELECT kind, sum(n)::bigint AS n FROM action_counts WHERE campaign_id = $1
+GROUP BY kind HAVING sum(n) <> 0 ORDER BY n DESC, kind
+
 -- name: outcome_report_calls
 -- Campaign $1's placed calls by the hour of the customer's local day and result: the
 -- ended ones from the running counts (migration 0014), the few still live ('live').
@@ -128,16 +134,27 @@ SELECT a.id AS attempt_id, a.call_sid, t.customer_id, t.indihome_number,
        round(date_part('epoch', a.ended_at - a.bridged_at))::int AS talk_seconds,
        o.code AS outcome, o.details, o.hub_penerima, o.address_valid, o.new_address,
        o.service_working, o.wa_number, o.myindihome,
-       coalesce(k.existing_ref, 'T' || k.id) AS ticket, k.guide AS ticket_guide,
-       k.category AS ticket_category, k.due_at AS ticket_due_at,
+       k.ticket, k.ticket_guide, k.ticket_category, k.ticket_due_at,
        v.code AS voucher_code, x.destination AS transferred_to,
-       x.category AS transfer_category, o.notes, o.recorded_at,
+       x.category AS transfer_category,
+       (SELECT string_agg(c.kind, ' ' ORDER BY c.id) FROM call_actions c
+        WHERE c.attempt_id = a.id) AS actions,
+       f.due_at AS follow_up_due_at,
+       o.notes, o.recorded_at,
        a.recording_sid, a.recording_url, a.recording_seconds
 FROM attempts a
 JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
 JOIN users u ON u.id = a.agent_id
 LEFT JOIN outcomes o ON o.attempt_id = a.id
-LEFT JOIN tickets k ON k.outcome_id = o.id
+-- A call may record several tickets: one cell each, the call's tickets joined by " | ".
+LEFT JOIN LATERAL (
+    SELECT string_agg(coalesce(existing_ref, 'T' || id), ' | ' ORDER BY id) AS ticket,
+           string_agg(coalesce(guide, ''), ' | ' ORDER BY id) AS ticket_guide,
+           string_agg(coalesce(category, ''), ' | ' ORDER BY id) AS ticket_category,
+           min(due_at) AS ticket_due_at
+    FROM tickets WHERE outcome_id = o.id
+) k ON true
+LEFT JOIN follow_ups f ON f.outcome_id = o.id
 LEFT JOIN vouchers v ON v.outcome_id = o.id
 LEFT JOIN transfers x ON x.attempt_id = a.id AND x.state = 'done'
 WHERE a.campaign_id = $1 AND a.agent_id IS NOT NULL
@@ -208,8 +225,8 @@ SELECT numbers,
 FROM numbers
 
 -- name: compact_counts
--- Each key's appended counts folded into one row (migration 0014); the rows folded.
-SELECT compact_counts()
+-- Each key's appended counts folded into one row (migrations 0014, 0018); the rows folded.
+SELECT compact_counts() + compact_action_counts()
 
 -- name: rebuild_counts
 -- The running counts of campaign $1 computed afresh, for rows loaded with triggers off.

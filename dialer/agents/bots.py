@@ -109,6 +109,9 @@ def form_for(code: str, call: Any, now: datetime, rnd: random.Random) -> dict[st
         form["ticket"] = {"existing": f"IN{rnd.randrange(10**7, 10**8)}"}
     elif code == "pays_other_channel":
         form["channel"] = rnd.choice(CHANNEL_CODES[:-1])
+    if code in ("pays_via_bukalapak", "pays_other_channel") and not form["service_working"]:
+        # A problem found on the way (step 3): a ticket, then the script goes on.
+        form["tickets"] = [{"existing": f"IN{rnd.randrange(10**7, 10**8)}"}]
     return form
 
 

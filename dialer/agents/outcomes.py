@@ -1,20 +1,28 @@
 """What the agent records for a call, and everything it sets in motion, in one
 transaction.
 
-The form carries one of the outcome codes of DOMAIN.md with that code's details,
-plus what every call records (HUB PENERIMA, address, service working, myIndiHome,
-WA number, notes). Validated on the server: a detail that a code needs is required,
-one that belongs to another code is refused, each error names its field. Only the
-agent holding the call may record it, once: a double submit returns the first outcome.
+One call can hold several results (seed 001: after caring the script goes on with
+steps 4–10): the form carries the call's final **disposition** (``code``, one of the
+outcome codes of DOMAIN.md: why the call ended) with that code's details, the
+**actions** taken during the call — tickets (several), the "claims cancelled" check, the
+caring result of a cancellation request (kept, or a closure request) — and what every
+call records (HUB PENERIMA, address, service working, myIndiHome, WA number, notes).
+So a customer with a problem gets a ticket and can still take the voucher. Validated on
+the server: a detail a code needs is required, one that belongs to no code or action
+given is refused, each error names its field. Only the agent holding the call may record
+it, once: a double submit returns the first outcome.
 
 Effects, with the outcome row: ``do_not_call`` puts the number on the DNC list;
 ``wrong_number`` marks the number as not this customer's (never dialled again for them,
 in any campaign); ``customer_busy`` schedules a callback that the claim treats like any
-other (window, holidays, DNC — callbacks never bypass the rules); ``has_problem``
-records the open ticket found, or opens one with the mandatory fields of the matching
-guide, due by its SLA (per tier, or fixed); ``wants_cancellation`` with a closure makes
-a closure request; every other code finishes the target. The agent then goes to
-after-call work, and a call still live is hung up after the commit.
+other (window, holidays, DNC — callbacks never bypass the rules); every other code
+finishes the target. Each ticket records the open one found or opens one with the
+mandatory fields of its guide, due by its SLA (by the tier the agent confirmed);
+a closure request is recorded; an unsettled "claims cancelled" (arrears unpaid or the
+modem not returned, seed 004) creates a follow-up with a deadline; ``pays_via_bukalapak``
+issues the voucher. Every action is also a row of ``call_actions`` (the reports count
+them). The agent then goes to after-call work, and a call still live is hung up after
+the commit.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from dialer.agents import presence, tickets
+from dialer.agents import actions, presence
 from dialer.agents.screen_pop import VoucherState
 from dialer.agents.tickets import TicketForm
 from dialer.campaigns.models import calendar_of, definition_of
@@ -38,13 +46,13 @@ from dialer.rules.vocabulary import CHANNEL_CODES, OUTCOME_CODES, OneOf
 from dialer.rules.window import window_state
 from dialer.vouchers import ledger, outbox
 
-# The details each code needs; any other detail is refused for it.
+# The details each disposition needs.
 NEEDS: dict[str, tuple[str, ...]] = {
     "customer_busy": ("callback_at",),
     "claims_cancelled": ("arrears_paid", "modem_returned"),
     "wants_cancellation": ("cancellation",),
     "wrong_number": ("verified",),
-    "has_problem": ("ticket",),
+    "has_problem": ("tickets",),
     "pays_via_bukalapak": ("wa_number",),
     "pays_other_channel": ("channel",),
 }
@@ -55,13 +63,30 @@ DETAILS = (
     "cancellation",
     "arrears_settled",
     "verified",
-    "ticket",
+    "tickets",
     "channel",
+)
+# The person on the line is not the customer: nothing is done for the customer.
+NOT_THE_CUSTOMER = frozenset({"wrong_number", "not_subscriber"})
+# Where the script goes on after caring (seed 001 steps 4–10): the dispositions a call
+# that had caring can end with, so the actions of caring may come with them.
+AFTER_CARING = frozenset(
+    {
+        "pays_via_bukalapak",
+        "pays_other_channel",
+        "has_problem",
+        "customer_busy",
+        "already_paid",
+        "do_not_call",
+        "claims_cancelled",
+        "wants_cancellation",
+    }
 )
 LIVE = ("queued", "dialing", "ringing", "in-progress")
 # Outcomes of customers who reached the voucher offer (script step 5): it counts as
 # heard if it was open then (quota left, not expired) — the report's "offered".
 OFFER_HEARD = frozenset({"pays_via_bukalapak", "pays_other_channel"})
+MAX_TICKETS = 5
 
 
 class OutcomeForm(BaseModel):
@@ -77,13 +102,15 @@ class OutcomeForm(BaseModel):
     wa_number: str | None = None
     myindihome: Literal["installed", "guided_install", "web_page", "declined"] | None = None
     notes: str = Field("", max_length=4000)
-    # Details, each for its codes (NEEDS).
+    # Details, each for its codes (NEEDS), and the actions of caring.
     callback_at: datetime | None = None
     arrears_paid: bool | None = None
     modem_returned: bool | None = None
     cancellation: Literal["retained", "closure_request"] | None = None
     arrears_settled: bool | None = None
     verified: list[Literal["msisdn", "owner_name", "address"]] | None = None
+    tickets: list[TicketForm] | None = Field(None, max_length=MAX_TICKETS)
+    # One ticket: the same as ``tickets`` with one entry.
     ticket: TicketForm | None = None
     channel: str | None = None
 
@@ -111,14 +138,36 @@ class OutcomeForm(BaseModel):
     @model_validator(mode="after")
     def _details(self) -> OutcomeForm:
         problems = []
+        if self.ticket is not None:
+            if self.tickets is not None:
+                problems.append("ticket: give tickets or ticket, not both")
+            else:
+                self.tickets = [self.ticket]
+                self.ticket = None
+        if self.tickets == []:
+            self.tickets = None
         needed = set(NEEDS.get(self.code, ()))
-        if self.code == "wants_cancellation" and self.cancellation == "closure_request":
+        allowed = set(needed)
+        if self.code not in NOT_THE_CUSTOMER:
+            allowed.add("tickets")
+        if self.code in AFTER_CARING:
+            # The "claims cancelled" check and a request to cancel, each followed by
+            # caring, then the script goes on.
+            allowed |= {"arrears_paid", "modem_returned", "cancellation"}
+        if self.arrears_paid is not None:
+            needed.add("modem_returned")
+        if self.cancellation == "closure_request":
             needed |= {"arrears_settled", "modem_returned"}
+            allowed |= {"arrears_settled", "modem_returned"}
+            if self.code != "wants_cancellation":
+                problems.append(
+                    "cancellation: a closure request ends the call as wants_cancellation"
+                )
         for name in DETAILS:
             given = getattr(self, name) is not None
             if name in needed and not given:
                 problems.append(f"{name}: required for {self.code}")
-            if given and name not in needed:
+            if given and name not in allowed and name not in needed:
                 problems.append(f"{name}: does not belong to {self.code}")
         if self.code == "pays_via_bukalapak" and self.wa_number is None:
             problems.append("wa_number: required for pays_via_bukalapak (the confirmed WA number)")
@@ -136,6 +185,11 @@ class OutcomeForm(BaseModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def claim_unsettled(self) -> bool:
+        """The customer says the service is cancelled, but still owes or has the modem."""
+        return self.arrears_paid is not None and not (self.arrears_paid and self.modem_returned)
 
 
 @dataclass(frozen=True)
@@ -195,7 +249,10 @@ async def record(
         ).available(now),
     )
     assert row is not None
-    issued = await _effects(conn, form, row, call, definition, now, scripts_dir)
+    issued = await _effects(conn, form, row, call, definition, now)
+    await actions.record(
+        conn, form, row, call, definition, now=now, scripts_dir=scripts_dir, issued=issued
+    )
     await presence.wrap_up(conn, agent_id, now=now, seconds=definition.wrap_up_seconds)
     hangup = call["call_sid"] if call["call_state"] in LIVE else None
     voucher = issued.to_json() if issued is not None else None
@@ -222,7 +279,9 @@ def _details(form: OutcomeForm) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in DETAILS:
         value = getattr(form, name)
-        if value is not None:
+        if isinstance(value, list):
+            out[name] = [v.model_dump() if isinstance(v, BaseModel) else v for v in value]
+        elif value is not None:
             out[name] = value.model_dump() if isinstance(value, BaseModel) else value
     if "callback_at" in out:
         out["callback_at"] = form.callback_at.isoformat() if form.callback_at else None
@@ -260,9 +319,8 @@ async def _effects(
     call: Any,
     definition: CampaignDefinition,
     now: datetime,
-    scripts_dir: Path,
 ) -> ledger.Issue | None:
-    """The outcome's effects; for pays_via_bukalapak, the voucher issued or why not."""
+    """The disposition's effects; for pays_via_bukalapak, the voucher issued or why not."""
     campaign_id, target_id = call["campaign_id"], call["target_id"]
     if form.code == "customer_busy":
         assert form.callback_at is not None
@@ -281,9 +339,6 @@ async def _effects(
         await conn.execute(
             q("add_wrong_number"), call["msisdn"], call["indihome_number"], outcome["id"], now
         )
-    elif form.code == "has_problem":
-        assert form.ticket is not None
-        await tickets.open_ticket(conn, form.ticket, outcome, call, now, scripts_dir)
     elif form.code == "pays_via_bukalapak":
         assert form.wa_number is not None
         voucher = definition.voucher.model_dump(mode="json")
@@ -309,16 +364,6 @@ async def _effects(
             # the offer when none is left).
             await ledger.announce(conn, campaign_id)
         return issued
-    elif form.code == "wants_cancellation" and form.cancellation == "closure_request":
-        await conn.execute(
-            q("insert_closure_request"),
-            outcome["id"],
-            campaign_id,
-            target_id,
-            form.arrears_settled,
-            form.modem_returned,
-            now,
-        )
     return None
 
 

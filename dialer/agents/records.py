@@ -1,21 +1,24 @@
 """What calls set in motion, for managers: tickets (with their deadlines, flagged when
-overdue), transfers and closure requests of a campaign.
+overdue), follow-ups (seed 004), transfers and closure requests of a campaign.
 
 ``GET /api/campaigns/{name}/tickets?state=open|overdue|closed|all``,
-``POST /api/tickets/{id}/close``, ``GET /api/campaigns/{name}/transfers``,
+``POST /api/tickets/{id}/close``,
+``GET /api/campaigns/{name}/follow-ups?state=open|overdue|closed|all``,
+``POST /api/follow-ups/{id}/close``, ``GET /api/campaigns/{name}/transfers``,
 ``GET /api/campaigns/{name}/closure-requests``. Managers only: an agent gets 403.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
 
-from dialer.agents import tickets, transfers
-from dialer.auth.http import requires
+from dialer.agents import actions, tickets, transfers
+from dialer.auth.http import current_user, requires
 from dialer.campaigns import service as campaigns
 from dialer.errors import BadRequest
 from dialer.keys import CLOCK, POOL
-from dialer.web import Param, api, json_response, path_id, query_int
+from dialer.web import Param, api, json_response, path_id, query_int, read_json
 
 routes = web.RouteTableDef()
 
@@ -61,6 +64,63 @@ async def close_ticket(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         closed = await tickets.close(conn, ticket_id, now=request.app[CLOCK]())
     return json_response({"ticket": closed})
+
+
+class Resolution(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    resolution: str = Field(min_length=3, max_length=2000)
+
+
+@routes.get("/api/campaigns/{name}/follow-ups")
+@requires("manager")
+@api(
+    "A campaign's follow-ups (seed 004), overdue ones flagged",
+    description="A customer who says the service is cancelled but still owes or still has"
+    " the modem: followed up by a deadline (the campaign's follow_up_hours). Ordered by"
+    " deadline; overdue counts every open one past its deadline, whatever the filter.",
+    query=(
+        Param(
+            "state",
+            "which follow-ups: open, overdue (open past their deadline), closed or all",
+            enum=actions.FOLLOW_UP_STATES,
+            default="open",
+        ),
+        Param("limit", "follow-ups at most (at most 5,000)", "integer", default=500),
+    ),
+    tag="agents",
+)
+async def list_follow_ups(request: web.Request) -> web.Response:
+    state = request.query.get("state", "open")
+    if state not in actions.FOLLOW_UP_STATES:
+        raise BadRequest(f"state {state!r} is not one of {', '.join(actions.FOLLOW_UP_STATES)}")
+    limit = query_int(request, "limit", 500, maximum=5000)
+    now = request.app[CLOCK]()
+    async with request.app[POOL].acquire() as conn:
+        campaign = await campaigns.get(conn, request.match_info["name"])
+        found = await actions.follow_ups(conn, campaign.id, state=state, limit=limit, now=now)
+    return json_response({"campaign": campaign.name, "now": now} | found)
+
+
+@routes.post("/api/follow-ups/{id}/close")
+@requires("manager")
+@api(
+    "Close an open follow-up with what was done",
+    description="404 when there is no such follow-up; 409 when it is closed already.",
+    body=Resolution,
+    tag="agents",
+)
+async def close_follow_up(request: web.Request) -> web.Response:
+    follow_up_id = path_id(request, what="follow-up")
+    form = await read_json(request, Resolution)
+    async with request.app[POOL].acquire() as conn:
+        closed = await actions.close_follow_up(
+            conn,
+            follow_up_id,
+            user_id=current_user(request).id,
+            resolution=form.resolution,
+            now=request.app[CLOCK](),
+        )
+    return json_response({"follow_up": closed})
 
 
 async def _listing(request: web.Request, key: str) -> web.Response:

@@ -190,7 +190,11 @@ def render_steps(
                 "shown_when": step["shown_when"],
                 "shown": shown,
                 "branches": [
-                    b | {"say": b["say"].format_map(filled) if b["say"] else None}
+                    b
+                    | {
+                        "say": b["say"].format_map(filled) if b["say"] else None,
+                        "notes": [n.format_map(filled) for n in b.get("notes", ())],
+                    }
                     for b in step["branches"]
                 ],
             }

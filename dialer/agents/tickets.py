@@ -1,8 +1,9 @@
 """Tickets and closure requests: what calls set in motion and managers follow up.
 
-A ``has_problem`` outcome records the open ticket the agent found, or opens one after a
-solution guide (its mandatory fields checked: each required one filled, choices
-respected, nothing the guide does not ask for), due by the guide's SLA. Managers list
+A call with a problem records the open ticket the agent found, or opens one after a
+solution guide (its mandatory fields checked: each required one filled, the conditional
+ones in their case, choices respected, nothing the guide does not ask for), due by the
+guide's SLA for the tier the agent confirmed. A call may record several. Managers list
 them (overdue ones flagged) and close them.
 """
 
@@ -20,6 +21,8 @@ from dialer.db import Connection, q
 from dialer.errors import Conflict, NotFound, ValidationFailed
 
 STATES = ("open", "overdue", "closed", "all")
+# The guide's field that holds the customer's tier as the agent confirmed it.
+TIER_FIELD = "tier"
 
 
 class NewTicket(BaseModel):
@@ -49,32 +52,48 @@ async def open_ticket(
     call: Any,
     now: datetime,
     scripts_dir: Path,
-) -> None:
-    """The ticket of a ``has_problem`` outcome: the open one the agent found, or a new
-    one with the fields its guide asks for, due by the guide's SLA (per tier, or fixed)."""
+) -> int:
+    """A ticket of the call: the open one the agent found, or a new one with the fields
+    its guide asks for, due by the guide's SLA (fixed, or by tier: the tier the agent
+    confirmed on the call when the guide asks for it, else the list's). Its id."""
     args = (outcome["id"], call["campaign_id"], call["target_id"])
     if ticket.existing is not None:
-        await conn.execute(
-            q("insert_ticket"), *args, ticket.existing, None, None, {}, call["tier"], now, None
+        return int(
+            await conn.fetchval(
+                q("insert_ticket"),
+                *args,
+                ticket.existing,
+                None,
+                None,
+                {},
+                call["tier"],
+                now,
+                None,
+                False,
+            )
         )
-        return
     assert ticket.new is not None
     guide = load_guide(scripts_dir, ticket.new.guide)
     fields = check_ticket_fields(guide, ticket.new.fields)
+    confirmed = fields.get(TIER_FIELD)
+    tier = confirmed or call["tier"]
     hours = guide.sla.fixed_hours
     if hours is None and guide.sla.by_tier is not None:
-        hours = guide.sla.by_tier.get(call["tier"])
+        hours = guide.sla.by_tier.get(tier)
     due = now + timedelta(hours=hours) if hours is not None else None
-    await conn.execute(
-        q("insert_ticket"),
-        *args,
-        None,
-        guide.name,
-        guide.category,
-        fields,
-        call["tier"],
-        now,
-        due,
+    return int(
+        await conn.fetchval(
+            q("insert_ticket"),
+            *args,
+            None,
+            guide.name,
+            guide.category,
+            fields,
+            tier,
+            now,
+            due,
+            confirmed is not None,
+        )
     )
 
 
@@ -102,20 +121,28 @@ def load_guide(directory: Path, name: str) -> Guide:
 
 
 def check_ticket_fields(guide: Guide, given: dict[str, str]) -> dict[str, str]:
-    """The guide's mandatory fields: each required one filled, choices respected,
-    nothing the guide does not ask for."""
+    """The guide's mandatory fields: each required one filled (those required only in a
+    case — ``required_when`` another field has a value — in that case), choices
+    respected, nothing the guide does not ask for."""
     problems = []
     known = {f.key: f for f in guide.mandatory_fields}
     for key in given:
         if key not in known:
             problems.append({"field": f"ticket.new.fields.{key}", "reason": "not in the guide"})
+    values = {k: (v or "").strip() for k, v in given.items()}
     out = {}
     for field in guide.mandatory_fields:
-        value = (given.get(field.key) or "").strip()
+        value = values.get(field.key, "")
         where = f"ticket.new.fields.{field.key}"
         if not value:
+            when = field.required_when
             if field.required:
                 problems.append({"field": where, "reason": f"{field.label}: required"})
+            elif when is not None and values.get(when.field) in when.equals:
+                condition = f"{known[when.field].label} = {values[when.field]}"
+                problems.append(
+                    {"field": where, "reason": f"{field.label}: required when {condition}"}
+                )
             continue
         if field.choices is not None and value not in field.choices:
             problems.append(

@@ -213,6 +213,9 @@ class CampaignDefinition(Strict):
     max_hold_seconds: Annotated[float, Field(ge=0.0, le=300.0)] = MAX_HOLD_SECONDS
     # After the outcome, the agent's after-call work before the next call.
     wrap_up_seconds: Annotated[int, Field(ge=0, le=600)] = 15
+    # A customer who says the service is cancelled but still owes or still has the
+    # modem is followed up within this many hours (seed 004; 3 × 24 h by default).
+    follow_up_hours: Annotated[int, Field(ge=1, le=24 * 31)] = 72
     voucher: Voucher
     penalty: Penalty
     whatsapp: WhatsApp

@@ -94,6 +94,11 @@ class Branch(_Strict):
     outcome: str | None = None
     say: str | None = None
     then: str = "next"
+    # Caring: what the agent records for it (an action of the call, not its end), the
+    # step the script goes on with after it, and what the agent is told to do.
+    action: Literal["ticket", "cancellation", "claim"] | None = None
+    resume: str | None = None
+    notes: list[str] = Field(default_factory=list)
 
 
 class Step(_Strict):
@@ -119,11 +124,18 @@ class CallScript(_Strict):
     steps: list[Step]
 
 
+class RequiredWhen(_Strict):
+    field: str
+    equals: list[str]
+
+
 class TicketField(_Strict):
     key: str
     label: str
     required: bool = True
     choices: list[str] | None = None
+    # Required only in a case: when another field holds one of these values.
+    required_when: RequiredWhen | None = None
 
 
 class Sla(_Strict):
@@ -179,6 +191,11 @@ def _check_call_script(script: CallScript) -> list[str]:
             problems.append(f"{where}: unknown step key; expected one of {', '.join(STEP_KEYS)}")
         texts = [("agent", step.agent), *((f"notes[{i}]", n) for i, n in enumerate(step.notes))]
         texts += [(f"branches[{i}].say", b.say) for i, b in enumerate(step.branches) if b.say]
+        texts += [
+            (f"branches[{i}].notes[{j}]", n)
+            for i, b in enumerate(step.branches)
+            for j, n in enumerate(b.notes)
+        ]
         for label, text in texts:
             try:
                 names = placeholders_in(text)
@@ -206,6 +223,12 @@ def _check_call_script(script: CallScript) -> list[str]:
                 problems.append(
                     f"{where} branches[{i}]: goes to step {match.group(2)!r}, which the script lacks"
                 )
+            if branch.resume is not None and branch.resume not in keys:
+                problems.append(
+                    f"{where} branches[{i}]: resumes at step {branch.resume!r}, which the script lacks"
+                )
+            if (branch.action is not None or branch.resume is not None) and branch.then != "caring":
+                problems.append(f"{where} branches[{i}]: action and resume belong to then: caring")
     numbers = [s.number for s in script.steps]
     if numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
         problems.append("steps must be numbered in increasing order")
@@ -223,6 +246,19 @@ def _check_guide(guide: Guide) -> list[str]:
     keys = [f.key for f in guide.mandatory_fields]
     if len(set(keys)) != len(keys):
         problems.append("mandatory_fields: a key appears twice")
+    fields = {f.key: f for f in guide.mandatory_fields}
+    for field in guide.mandatory_fields:
+        when = field.required_when
+        if when is None:
+            continue
+        where = f"mandatory_fields.{field.key}.required_when"
+        other = fields.get(when.field)
+        if other is None or other is field:
+            problems.append(f"{where}: no other field {when.field!r} in the guide")
+        elif other.choices is None or not set(when.equals) <= set(other.choices):
+            problems.append(f"{where}: {when.equals} are not choices of {when.field!r}")
+        if field.required:
+            problems.append(f"{where}: a field required always needs no condition")
     return problems
 
 

@@ -1,6 +1,7 @@
 """The outcome report and the agent report of a campaign.
 
-Outcomes: by code, and each code by the customer's tier, zone, province and the hour of
+Outcomes: by code (the call's final disposition), the actions taken during calls by
+kind (tickets, vouchers, follow-ups…: a call may hold several), and each code by the customer's tier, zone, province and the hour of
 the customer's local day; the calls placed by local hour with their results; how many
 targets were called how many times; the contact rate (calls that reached a person
 taken by an agent, of the calls that ended) and the abandon rate (answered calls that
@@ -29,6 +30,7 @@ def _rate(part: int, whole: int) -> float | None:
 async def outcome_report(conn: Connection, campaign: Campaign, *, now: datetime) -> dict[str, Any]:
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         cube = await conn.fetch(q("outcome_report_outcomes"), campaign.id)
+        acted = await conn.fetch(q("outcome_report_actions"), campaign.id)
         calls = await conn.fetch(q("outcome_report_calls"), campaign.id)
         per_target = await conn.fetch(q("outcome_report_attempts_per_target"), campaign.id)
     by_code: Counter[str] = Counter()
@@ -63,6 +65,11 @@ async def outcome_report(conn: Connection, campaign: Campaign, *, now: datetime)
             "by_zone": folded(folds["zone"]),
             "by_province": folded(folds["province"]),
             "by_local_hour": folded(folds["hour"]),
+        },
+        # One call holds one disposition (above) and any number of actions.
+        "actions": {
+            "total": sum(r["n"] for r in acted),
+            "by_kind": {r["kind"]: r["n"] for r in acted},
         },
         "calls": {
             "placed": sum(by_result.values()),

@@ -1,8 +1,10 @@
 """The CRM interaction export: one row per call that reached an agent, with what the
-agent recorded — HUB PENERIMA, the outcome and its details, the WA number, whether the
-address still holds (or the new one), whether the service works, myIndiHome, the
-ticket, the voucher, a transfer, the notes — and the call's times, for upload into the
-CRM. CSV, times in UTC ISO 8601, details as JSON."""
+agent recorded — HUB PENERIMA, the outcome (the call's final disposition) and its
+details, the WA number, whether the address still holds (or the new one), whether the
+service works, myIndiHome, the tickets (several joined by " | "; ``ticket_due_at`` the
+earliest deadline), the voucher, a transfer, the actions taken during the call (their
+kinds, in order), a follow-up's deadline, the notes — and the call's times, for upload
+into the CRM. CSV, times in UTC ISO 8601, details as JSON."""
 
 from __future__ import annotations
 
@@ -43,6 +45,8 @@ HEADER = (
     "voucher_code",
     "transferred_to",
     "transfer_category",
+    "actions",
+    "follow_up_due_at",
     "notes",
     "recorded_at",
     "recording_sid",

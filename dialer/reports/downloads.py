@@ -170,7 +170,8 @@ Table = tuple[list[str], list[list[Any]]]
 
 def outcome_tables(report: dict[str, Any]) -> dict[str, Table]:
     """The outcome report's tables: each fold of the outcomes (a column a code), the
-    calls by the customer's local hour, and the attempts per target."""
+    actions taken during calls by kind, the calls by the customer's local hour, and the
+    attempts per target."""
     codes = list(report["outcomes"]["by_code"])
     tables: dict[str, Table] = {
         "by_code": (
@@ -186,6 +187,10 @@ def outcome_tables(report: dict[str, Any]) -> dict[str, Table]:
                 for row in report["outcomes"][fold]
             ],
         )
+    tables["actions"] = (
+        ["action", "calls"],
+        [[k, n] for k, n in report["actions"]["by_kind"].items()],
+    )
     tables["calls_by_local_hour"] = (
         ["hour", "calls", "contacted", "abandoned"],
         [

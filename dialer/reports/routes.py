@@ -6,7 +6,7 @@
 ``…/reports/vouchers.xlsx`` download it (``reports/downloads.py``).
 ``GET /api/campaigns/{c}/reports/outcomes`` and ``…/reports/agents``: the outcome and
 agent reports (``reports/calls.py``); ``…/reports/outcomes.csv?table=…`` (by_code,
-by_tier, by_zone, by_province, by_local_hour, calls_by_local_hour, attempts_per_target),
+by_tier, by_zone, by_province, by_local_hour, actions, calls_by_local_hour, attempts_per_target),
 ``…/reports/agents.csv`` and both as ``.xlsx``. ``GET /api/campaigns/{c}/live``: the campaign's
 progress as server-sent events, every second (``reports/live.py``).
 ``GET /api/campaigns/{c}/crm.csv``: the CRM interaction export (``reports/crm.py``).
@@ -147,7 +147,7 @@ async def call_report(request: web.Request) -> web.Response:
         Param(
             "table",
             "CSV only: by_code, by_tier, by_zone, by_province, by_local_hour,"
-            " calls_by_local_hour, attempts_per_target (outcomes) or agents",
+            " actions, calls_by_local_hour, attempts_per_target (outcomes) or agents",
         ),
     ),
     produces="text/csv",

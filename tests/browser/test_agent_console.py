@@ -32,6 +32,60 @@ from tests.integration.test_outcomes import TALKATIVE
 from tests.integration.test_twilio_carrier import ACCOUNT, TOKEN
 
 
+async def test_caring_goes_on_with_the_script_to_a_ticket_and_the_voucher(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
+) -> None:
+    """Seed 001: a problem found at step 3 is cared for (a ticket), then the script goes
+    on with step 4, and the customer takes the voucher: one call, both recorded."""
+    created = await factory.running_campaign([row(2)], virtual_seats=0, name="caring")
+    await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    clock = FrozenClock(MONDAY_10_WIB)
+    async with running_node(
+        settings, pool, clock, choose=lambda c: "human", speed=10, profile=TALKATIVE
+    ) as node:
+        base = str(node.client.make_url("")).rstrip("/")
+        page = await browser.new_page(viewport={"width": 1366, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(base + "/agent")
+        await page.fill("input[name=username]", "ani")
+        await page.fill("input[name=password]", "rahasia-ani")
+        await page.click("#login-form button[type=submit]")
+        await page.select_option("#campaign", created.name)
+        await page.click("#join")
+        await expect(page.locator("#state")).to_have_text("Istirahat")
+        await page.click("#available")
+        await expect(page.locator("#state")).to_have_text("Siap")
+        assert await node.tick() == {created.name: 1}
+        await expect(page.locator("#state")).to_have_text("Dalam panggilan")
+
+        # Step 3: a problem. Caring opens a ticket among the call's actions and offers to
+        # go on with step 4; the disposition so far is has_problem.
+        await page.locator("#step-usage .branches button").first.click()
+        await expect(page.locator("#code")).to_have_value("has_problem")
+        await expect(page.locator("#act-tickets .ticket")).to_have_count(1)
+        await expect(page.locator("#resume")).to_contain_text("Lanjutkan skrip: Empati")
+        await page.select_option("select[name=ticket_kind_1]", "existing")
+        await page.fill("input[name=ticket_existing_1]", "IN12345678")
+        await page.click("#resume")
+        # Step 5: the customer will pay through Bukalapak — the call goes on to a voucher.
+        await page.locator("#step-voucher_offer .branches button").first.click()
+        await expect(page.locator("#code")).to_have_value("pays_via_bukalapak")
+        await expect(page.locator("#act-tickets .ticket")).to_have_count(1)
+        await page.click("#submit-outcome")
+        await expect(page.locator("#outcome-done")).to_contain_text("Voucher")
+        outcome: Any = await conn.fetchrow("SELECT * FROM outcomes")
+        assert outcome["code"] == "pays_via_bukalapak"
+        ticket = await conn.fetchrow("SELECT * FROM tickets")
+        assert ticket["existing_ref"] == "IN12345678" and ticket["outcome_id"] == outcome["id"]
+        assert await conn.fetchval("SELECT count(*) FROM vouchers") == 1
+        assert errors == []
+        await page.close()
+        for sid in list(node.carrier.calls):
+            await node.carrier.hangup(sid)
+        await node.settle()
+
+
 async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
 ) -> None:

@@ -32,7 +32,9 @@ FIELDS_000 = {
     "activation_channel_and_package": "UMB *363#, Paket Combo",
     "notification": "Maaf, permintaan Anda tidak dapat diproses",
     "handset": "Samsung A52",
+    "bundling_package": "Tidak",
     "other_contact": "081299990000",
+    "ctp": "CTP lain",
     "account_name": "Pelanggan 2",
     "interaction_notes": "Gagal aktivasi sejak pagi",
 }

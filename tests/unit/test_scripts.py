@@ -68,3 +68,35 @@ def test_a_branch_to_a_missing_step_or_unknown_outcome_is_an_error(tmp_path: Pat
 def test_unknown_script_name() -> None:
     with pytest.raises(NotFound):
         find_script(SCRIPTS, "no-such-script")
+
+
+def test_caring_goes_on_with_the_script_and_names_a_step_it_has(tmp_path: Path) -> None:
+    script = find_script(SCRIPTS, "obc-bukalapak-001").definition
+    caring = [b for s in script["steps"] for b in s["branches"] if b["then"] == "caring"]
+    # Every caring branch records its action and goes on with step 4 (seed 001).
+    assert caring and {(b["action"] is not None, b["resume"]) for b in caring} == {
+        (True, "empathy")
+    }
+    cancel = [b for b in caring if b["action"] in ("cancellation", "claim")]
+    assert all(any("hak milik Telkom" in n for n in b["notes"]) for b in cancel)
+    data = seed_script()
+    data["steps"][0]["branches"][5]["resume"] = "nowhere"
+    data["steps"][0]["branches"][0]["action"] = "ticket"  # an ending branch
+    with pytest.raises(ValidationFailed) as err:
+        load_file(write(tmp_path, data))
+    reasons = " ".join(d["reason"] for d in err.value.details)
+    assert "resumes at step 'nowhere'" in reasons
+    assert "action and resume belong to then: caring" in reasons
+
+
+def test_a_conditional_ticket_field_must_name_a_choice_of_another_field(tmp_path: Path) -> None:
+    data = yaml.safe_load((SCRIPTS / "000_pansol_aktivasi_paket.yaml").read_text())
+    fields = {f["key"]: f for f in data["mandatory_fields"]}
+    assert fields["imei"]["required_when"] == {"field": "bundling_package", "equals": ["Ya"]}
+    fields["imei"]["required_when"] = {"field": "bundling_package", "equals": ["Mungkin"]}
+    fields["account_name"]["required_when"] = {"field": "nowhere", "equals": ["Ya"]}
+    with pytest.raises(ValidationFailed) as err:
+        load_file(write(tmp_path, data))
+    reasons = " ".join(d["reason"] for d in err.value.details)
+    assert "['Mungkin'] are not choices of 'bundling_package'" in reasons
+    assert "no other field 'nowhere'" in reasons

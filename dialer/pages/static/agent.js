@@ -43,7 +43,10 @@ const LANG = {
     confirm_wa: "Pastikan nomor WA di bawah; kode voucher dikirim ke nomor itu setelah panggilan.",
     no_voucher: (reason) => `Voucher TIDAK tersedia (${reason}): hasil tetap dicatat tanpa voucher.`,
     ticket: "Tiket", ticket_existing: "Sudah ada tiket", ticket_new: "Buat tiket baru",
-    ticket_number: "Nomor tiket", guide: "PanSol",
+    ticket_number: "Nomor tiket", guide: "PanSol", actions: "Tindakan selama panggilan",
+    add_ticket: "+ Tiket", remove_ticket: "Hapus tiket ini",
+    resume: (title) => `Lanjutkan skrip: ${title}`,
+    required_when: (label, values) => ` (wajib jika ${label}: ${values.join(" / ")})`,
     voucher_issued: (v) => ` Voucher ${v.code} diterbitkan untuk WA ${v.wa_number}.`,
     saved: (code, voucher) => `Hasil tersimpan: ${code}.${voucher} Wrap-up berjalan, lalu Anda siap lagi.`,
     states: { offline: "Offline", available: "Siap", paused: "Istirahat",
@@ -97,7 +100,10 @@ const LANG = {
     confirm_wa: "Confirm the WhatsApp number below; the voucher code goes to it after the call.",
     no_voucher: (reason) => `No voucher available (${reason}): the outcome is recorded without one.`,
     ticket: "Ticket", ticket_existing: "An open ticket", ticket_new: "A new ticket",
-    ticket_number: "Ticket number", guide: "Solution guide",
+    ticket_number: "Ticket number", guide: "Solution guide", actions: "Actions during the call",
+    add_ticket: "+ Ticket", remove_ticket: "Remove this ticket",
+    resume: (title) => `Go on with the script: ${title}`,
+    required_when: (label, values) => ` (required when ${label}: ${values.join(" / ")})`,
     voucher_issued: (v) => ` Voucher ${v.code} issued for WhatsApp ${v.wa_number}.`,
     saved: (code, voucher) => `Outcome saved: ${code}.${voucher} Wrap-up runs, then you are ready again.`,
     states: { offline: "Offline", available: "Ready", paused: "On a break",
@@ -529,12 +535,29 @@ function renderSteps(pop) {
 
 function takeBranch(branch) {
   if (branch.outcome) {
+    // The disposition so far: a caring branch's is replaced if the call goes on.
     $("code").value = branch.outcome;
     renderDetails();
   }
+  if (branch.then === "caring") {
+    // Caring is recorded as an action of the call; then the script goes on (seed 001).
+    if (branch.action) openAction(branch.action);
+    const notes = $("caring-notes");
+    notes.textContent = (branch.notes || []).join("\n");
+    notes.hidden = !notes.textContent;
+    const resume = branch.resume ? $("step-" + branch.resume) : null;
+    const button = $("resume");
+    button.hidden = !resume;
+    if (resume) {
+      button.textContent = t("resume", resume.querySelector("strong").textContent);
+      button.onclick = () => resume.scrollIntoView({ behavior: "smooth" });
+    }
+    $("actions").scrollIntoView();
+    return;
+  }
   const target = branch.then.startsWith("step:") ? $("step-" + branch.then.slice(5)) : null;
   if (target) target.scrollIntoView({ behavior: "smooth" });
-  if (branch.then === "end" || branch.then === "caring") $("outcome-card").scrollIntoView();
+  if (branch.then === "end") $("outcome-card").scrollIntoView();
 }
 
 function renderVoucher(pop) {
@@ -573,6 +596,8 @@ function resetForm(pop) {
   $("outcome-problems").replaceChildren();
   $("wa").value = pop.customer.wa_number || pop.customer.msisdn;
   $("new-address-label").hidden = true;
+  $("act-tickets").replaceChildren();
+  for (const id of ["act-claim", "act-cancel", "closure", "caring-notes", "resume"]) $(id).hidden = true;
   renderDetails();
 }
 
@@ -607,20 +632,9 @@ function renderDetails() {
     input.name = "callback_at";
     box.append(field(t("callback_at", call.customer.zone), input));
   } else if (code === "claims_cancelled") {
-    box.append(field(t("arrears_paid"), select("arrears_paid", YES_NO())));
-    box.append(field(t("modem_returned"), select("modem_returned", YES_NO())));
+    openAction("claim");
   } else if (code === "wants_cancellation") {
-    const s = select("cancellation", [["retained", t("retained")], ["closure_request", t("closure_request")]]);
-    box.append(field(t("caring"), s));
-    const closure = el("div");
-    s.onchange = () => {
-      closure.replaceChildren();
-      if (s.value === "closure_request") {
-        closure.append(field(t("arrears_settled"), select("arrears_settled", YES_NO())));
-        closure.append(field(t("modem_back"), select("modem_returned", YES_NO())));
-      }
-    };
-    box.append(closure);
+    openAction("cancellation");
   } else if (code === "wrong_number") {
     box.append(el("div", t("verified")));
     for (const [value, label] of [["msisdn", t("v_msisdn")], ["owner_name", t("v_owner")], ["address", t("v_address")]]) {
@@ -634,7 +648,7 @@ function renderDetails() {
       box.append(l);
     }
   } else if (code === "has_problem") {
-    renderTicket(box);
+    openAction("ticket");
   } else if (code === "pays_other_channel") {
     box.append(field(t("pay_channel"), select("channel", vocabulary.payment_channels.map((c) => [c.code, c.label]))));
   } else if (code === "pays_via_bukalapak") {
@@ -645,8 +659,29 @@ function renderDetails() {
   }
 }
 
-function renderTicket(box) {
-  const kind = select("ticket_kind", [["existing", t("ticket_existing")], ["new", t("ticket_new")]]);
+// The actions of caring: the "claims cancelled" check, a request to cancel, tickets.
+function openAction(kind) {
+  if (kind === "claim") $("act-claim").hidden = false;
+  else if (kind === "cancellation") $("act-cancel").hidden = false;
+  else if (kind === "ticket" && !$("act-tickets").children.length) addTicket();
+}
+
+let ticketSerial = 0;
+
+function addTicket() {
+  const box = el("div", null, "ticket");
+  const i = ++ticketSerial;
+  box.dataset.ticket = String(i);
+  const remove = el("button", t("remove_ticket"));
+  remove.type = "button";
+  remove.onclick = () => box.remove();
+  renderTicket(box, i);
+  box.append(remove);
+  $("act-tickets").append(box);
+}
+
+function renderTicket(box, i) {
+  const kind = select(`ticket_kind_${i}`, [["existing", t("ticket_existing")], ["new", t("ticket_new")]]);
   box.append(field(t("ticket"), kind));
   const more = el("div");
   box.append(more);
@@ -654,10 +689,10 @@ function renderTicket(box) {
     more.replaceChildren();
     if (kind.value === "existing") {
       const input = el("input");
-      input.name = "ticket_existing";
+      input.name = `ticket_existing_${i}`;
       more.append(field(t("ticket_number"), input));
     } else if (kind.value === "new") {
-      const guide = select("ticket_guide", guides.map((g) => [g.name, g.title]));
+      const guide = select(`ticket_guide_${i}`, guides.map((g) => [g.name, g.title]));
       more.append(field(t("guide"), guide));
       const fields = el("div");
       more.append(fields);
@@ -665,11 +700,27 @@ function renderTicket(box) {
         fields.replaceChildren();
         const found = guides.find((g) => g.name === guide.value);
         if (!found) return;
+        const inputs = {};
         for (const f of found.mandatory_fields) {
-          const input = f.choices ? select("tf_" + f.key, f.choices.map((c) => [c, c])) : el("input");
-          input.name = "tf_" + f.key;
+          const input = f.choices ? select(`tf_${i}_${f.key}`, f.choices.map((c) => [c, c])) : el("input");
+          input.name = `tf_${i}_${f.key}`;
           input.required = f.required;
-          fields.append(field(f.label, input));
+          inputs[f.key] = input;
+          let label = f.label;
+          const when = f.required_when;
+          if (when) {
+            const other = found.mandatory_fields.find((o) => o.key === when.field);
+            label += t("required_when", other ? other.label : when.field, when.equals);
+          }
+          fields.append(field(label, input));
+        }
+        // A field required only in a case is required as soon as the case holds.
+        for (const f of found.mandatory_fields) {
+          const when = f.required_when;
+          if (!when || !inputs[when.field]) continue;
+          const sync = () => { inputs[f.key].required = when.equals.includes(inputs[when.field].value); };
+          inputs[when.field].addEventListener("change", sync);
+          sync();
         }
       };
     }
@@ -681,25 +732,45 @@ function formBody() {
   const data = new FormData(form);
   const body = { attempt_id: call.attempt_id, code: data.get("code"), hub_penerima: data.get("hub_penerima"),
     notes: data.get("notes") || "" };
-  for (const name of ["address_valid", "service_working", "arrears_paid", "modem_returned", "arrears_settled"]) {
+  const yesNo = (name) => {
     const v = data.get(name);
-    if (v === "true" || v === "false") body[name] = v === "true";
+    return v === "true" || v === "false" ? v === "true" : undefined;
+  };
+  for (const name of ["address_valid", "service_working"]) {
+    if (yesNo(name) !== undefined) body[name] = yesNo(name);
   }
-  for (const name of ["new_address", "wa_number", "myindihome", "cancellation", "channel"]) {
+  if (!$("act-claim").hidden) {
+    for (const name of ["arrears_paid", "modem_returned"]) {
+      if (yesNo(name) !== undefined) body[name] = yesNo(name);
+    }
+  }
+  if (!$("act-cancel").hidden && data.get("cancellation")) {
+    body.cancellation = data.get("cancellation");
+    if (body.cancellation === "closure_request") {
+      if (yesNo("arrears_settled") !== undefined) body.arrears_settled = yesNo("arrears_settled");
+      if (yesNo("closure_modem_returned") !== undefined) body.modem_returned = yesNo("closure_modem_returned");
+    }
+  }
+  for (const name of ["new_address", "wa_number", "myindihome", "channel"]) {
     const v = data.get(name);
     if (v) body[name] = v;
   }
   if (data.get("callback_at")) body.callback_at = data.get("callback_at") + ":00" + OFFSETS[call.customer.zone];
   const verified = data.getAll("verified");
   if (body.code === "wrong_number") body.verified = verified;
-  if (body.code === "has_problem") {
-    if (data.get("ticket_kind") === "existing") body.ticket = { existing: data.get("ticket_existing") };
-    else if (data.get("ticket_kind") === "new") {
+  const tickets = [];
+  for (const box of $("act-tickets").children) {
+    const i = box.dataset.ticket;
+    const kind = data.get(`ticket_kind_${i}`);
+    if (kind === "existing") tickets.push({ existing: data.get(`ticket_existing_${i}`) });
+    else if (kind === "new") {
       const fields = {};
-      for (const [k, v] of data.entries()) if (k.startsWith("tf_") && v) fields[k.slice(3)] = v;
-      body.ticket = { new: { guide: data.get("ticket_guide"), fields } };
+      const prefix = `tf_${i}_`;
+      for (const [k, v] of data.entries()) if (k.startsWith(prefix) && v) fields[k.slice(prefix.length)] = v;
+      tickets.push({ new: { guide: data.get(`ticket_guide_${i}`), fields } });
     }
   }
+  if (tickets.length) body.tickets = tickets;
   return body;
 }
 
@@ -735,6 +806,8 @@ async function submitOutcome(event) {
 function wire() {
   const code = $("code");
   code.onchange = renderDetails;
+  $("add-ticket").onclick = addTicket;
+  $("cancellation").onchange = (e) => { $("closure").hidden = e.target.value !== "closure_request"; };
   $("outcome-form").addEventListener("submit", submitOutcome);
   $("outcome-form").elements.address_valid.onchange = (e) => {
     $("new-address-label").hidden = e.target.value !== "false";
