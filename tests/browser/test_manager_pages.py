@@ -113,6 +113,15 @@ async def test_a_manager_watches_a_campaign_and_pauses_it(
         T1 + timedelta(hours=24),
         taken,
     )
+    # A customer who says the service is cancelled but keeps the modem: a follow-up.
+    await conn.execute(
+        "INSERT INTO follow_ups (outcome_id, campaign_id, target_id, reason, arrears_paid,"
+        " modem_returned, created_at, due_at) SELECT id, campaign_id, target_id,"
+        " 'claims_cancelled_unsettled', true, false, $1, $2 FROM outcomes WHERE id = $3",
+        T1,
+        T1 + timedelta(hours=72),
+        taken,
+    )
     # A list upload: its progress, what was accepted, and the rejected rows by line.
     listing = factory.write_csv([row(7), row(8, msisdn="12ab"), row(9)], name="more.csv")
     await page.set_input_files("#targets-form input[type=file]", str(listing))
@@ -132,6 +141,15 @@ async def test_a_manager_watches_a_campaign_and_pauses_it(
     )
     await page.reload()
     await expect(page.locator("#tickets tbody tr.overdue")).to_contain_text("TERLAMBAT")
+    follow_up = page.locator("#follow-ups tbody tr")
+    await expect(follow_up).to_contain_text("modem belum dikembalikan")
+    await follow_up.locator("input").fill("Modem dijemput teknisi 8 Sep")
+    await follow_up.locator("button").click()
+    await expect(page.locator("#follow-ups-summary")).to_have_text(
+        "0 tindak lanjut terbuka, 0 terlambat"
+    )
+    closed = await conn.fetchrow("SELECT resolution, closed_by FROM follow_ups")
+    assert closed["resolution"] == "Modem dijemput teknisi 8 Sep" and closed["closed_by"]
     await expect(page.locator(".tile[data-key=targets] .value")).to_have_text("6")
     await shot(page, "manager-campaign-uploads.png")
 

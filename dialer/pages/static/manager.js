@@ -52,6 +52,9 @@ const T = {
     dl_agents: "Agen (XLSX)", dl_crm: "Ekspor CRM (CSV)", dl_attempts: "Semua panggilan (CSV)",
     customer: "Pelanggan", tier: "Tier", guide: "Panduan / tiket", due: "Batas waktu",
     overdue: "TERLAMBAT", open_tickets: "tiket terbuka", overdue_tickets: "terlambat",
+    follow_ups: "Tindak lanjut (mengaku sudah cabut)", open_follow_ups: "tindak lanjut terbuka",
+    missing: "Belum beres", arrears_unpaid: "tunggakan belum lunas", modem_kept: "modem belum dikembalikan",
+    close_follow_up: "Selesai ditindaklanjuti", resolution_prompt: "Apa yang sudah dilakukan?",
     line: "Baris", field: "Kolom", reason: "Alasan",
     customers: "Pelanggan dengan voucher", prev: "← Sebelumnya", next: "Berikutnya →",
     voucher_state: { issued: "diterbitkan", sent: "terkirim", delivered: "sampai", read: "dibaca",
@@ -114,6 +117,9 @@ const T = {
     dl_agents: "Agents (XLSX)", dl_crm: "CRM export (CSV)", dl_attempts: "Every call (CSV)",
     customer: "Customer", tier: "Tier", guide: "Guide / ticket", due: "Due",
     overdue: "OVERDUE", open_tickets: "open tickets", overdue_tickets: "overdue",
+    follow_ups: "Follow-ups (says the service is cancelled)", open_follow_ups: "open follow-ups",
+    missing: "Not settled", arrears_unpaid: "arrears unpaid", modem_kept: "modem not returned",
+    close_follow_up: "Followed up", resolution_prompt: "What was done?",
     line: "Line", field: "Field", reason: "Reason",
     customers: "Customers with a voucher", prev: "← Previous", next: "Next →",
     voucher_state: { issued: "issued", sent: "sent", delivered: "delivered", read: "read",
@@ -320,12 +326,13 @@ function drawTiles(p) {
 
 async function loadReports() {
   const name = encodeURIComponent(current.name);
-  const [vouchers, outcomes, agents, why, tickets] = await Promise.all([
+  const [vouchers, outcomes, agents, why, tickets, followUps] = await Promise.all([
     api(`/api/campaigns/${name}/reports/vouchers?limit=0&zone=${zone}`),
     api(`/api/campaigns/${name}/reports/outcomes`),
     api(`/api/campaigns/${name}/reports/agents`),
     api(`/api/campaigns/${name}/why-not`),
     api(`/api/campaigns/${name}/tickets?state=open`),
+    api(`/api/campaigns/${name}/follow-ups?state=open`),
   ]).catch((err) => {
     $("campaign-error").textContent = err.message;
     return [];
@@ -342,6 +349,7 @@ async function loadReports() {
   drawWhy(why);
   drawFlagged(vouchers.flagged.items);
   drawTickets(tickets);
+  drawFollowUps(followUps);
   await loadCustomers();
 }
 
@@ -371,6 +379,34 @@ function drawTickets(body) {
       moment(k.due_at), k.overdue ? t("overdue") : ""]));
   for (const [i, k] of body.tickets.entries()) {
     if (k.overdue) $("tickets").tBodies[0].rows[i].classList.add("overdue");
+  }
+}
+
+function drawFollowUps(body) {
+  $("follow-ups-summary").textContent =
+    `${number(body.follow_ups.length)} ${t("open_follow_ups")}, ${number(body.overdue)} ${t("overdue_tickets")}`;
+  const missing = (f) => [f.arrears_paid ? null : t("arrears_unpaid"), f.modem_returned ? null : t("modem_kept")]
+    .filter(Boolean).join(", ");
+  table("follow-ups", [t("customer"), t("missing"), t("agent"), t("due"), "", ""],
+    body.follow_ups.map((f) => [`${f.customer_name} (${f.indihome_number})`, missing(f), f.agent,
+      moment(f.due_at), f.overdue ? t("overdue") : "", ""]));
+  for (const [i, f] of body.follow_ups.entries()) {
+    const row = $("follow-ups").tBodies[0].rows[i];
+    if (f.overdue) row.classList.add("overdue");
+    const input = el("input");
+    input.placeholder = t("resolution_prompt");
+    input.name = `resolution-${f.id}`;
+    const button = el("button", t("close_follow_up"));
+    button.type = "button";
+    button.onclick = async () => {
+      try {
+        await api(`/api/follow-ups/${f.id}/close`, { method: "POST", body: { resolution: input.value } });
+        await loadReports();
+      } catch (err) {
+        $("campaign-error").textContent = err.message;
+      }
+    };
+    row.cells[5].append(input, button);
   }
 }
 
