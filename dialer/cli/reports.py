@@ -115,6 +115,9 @@ def _print_report(
     by_code = outcomes["outcomes"]["by_code"]
     if by_code:
         out("  outcomes: " + ", ".join(f"{code} {n}" for code, n in by_code.items()))
+    by_kind = outcomes["actions"]["by_kind"]
+    if by_kind:
+        out("  actions during calls: " + ", ".join(f"{kind} {n}" for kind, n in by_kind.items()))
     out(f"  vouchers {quota['taken']} of {quota['quota']} taken, {quota['left']} left")
     out("  " + ", ".join(f"{step} {totals[step]}" for step in vouchers.STEPS))
     out(
