@@ -84,11 +84,6 @@ def _schedule(schedule: list[Line]) -> str:
     return "; ".join(parts)
 
 
-def _expiry(at: datetime, zone: str) -> str:
-    local = at.astimezone(zone_info(zone))
-    return f"{bahasa.tanggal(local.date())} pukul {local:%H:%M} {zone}"
-
-
 @dataclass(frozen=True)
 class Facts:
     """Everything a pop is made of."""
@@ -162,7 +157,8 @@ def values(facts: Facts, penalty: dict[str, Any]) -> dict[str, str]:
         "minipack_deadline": bahasa.tanggal(minipack_before) if minipack_before else "—",
         "voucher_quota": str(voucher.quota),
         "voucher_quota_left": str(voucher.left),
-        "voucher_expiry": _expiry(voucher.expires_at, zone),
+        # The campaign's date as written, in every zone (enforcement stays at the instant).
+        "voucher_expiry": bahasa.stated_date(voucher.expires_at),
         "payment_channels": ", ".join(bill.channels) or "(belum ada riwayat pembayaran)",
         "wa_number": bahasa.phone(customer["wa_number"])
         if customer["wa_number"]
