@@ -66,21 +66,12 @@ class VoucherState:
 # ------------------------------------------------------------------------- the text
 
 
-def _penalty_rule(line: Line, total: int) -> str:
-    dates = bahasa.day_range(line.first, line.last)
-    if line.percent == 0 and line.minimum == 0:
-        return f"tanpa denda untuk pembayaran {dates}"
-    return (
-        f"{line.percent}% dari {format_rupiah(total)}, minimal {format_rupiah(line.minimum)},"
-        f" untuk pembayaran {dates}"
-    )
-
-
-def _schedule(schedule: list[Line]) -> str:
+def _schedule(schedule: list[Line], language: str) -> str:
+    free, fined = ("tanpa denda", "denda") if language == "id" else ("no penalty", "penalty")
     parts = []
     for line in schedule:
-        cost = "tanpa denda" if line.penalty == 0 else f"denda {format_rupiah(line.penalty)}"
-        parts.append(f"{bahasa.day_range(line.first, line.last)}: {cost}")
+        cost = free if line.penalty == 0 else f"{fined} {format_rupiah(line.penalty)}"
+        parts.append(f"{line.dates(language)}: {cost}")
     return "; ".join(parts)
 
 
@@ -98,41 +89,50 @@ class Facts:
     greeting_hours: bahasa.GreetingHours
     now: datetime
     consent: str | None = None  # the campaign records its calls: the opening says so
+    language: str = "id"  # the pages' (ui.language): the figures beside the script
 
 
 def penalty_today(facts: Facts) -> dict[str, Any]:
-    """The penalty if the customer pays today (their local date), and the schedule."""
+    """The penalty if the customer pays today (their local date), and the schedule: the
+    texts in the pages' language, and (``script_*``) in the script's, for its notes."""
     bill, zone = facts.bill, facts.customer["zone"]
     today = facts.now.astimezone(zone_info(zone)).date()
     schedule = lines(facts.penalty, facts.product, bill.amount, bill.bill_month)
+    languages = {"": facts.language, "script_": facts.script.get("language", "id")}
     out: dict[str, Any] = {
         "today": today,
         "schedule": [
-            line.to_json(bill.amount) | {"text": _penalty_rule(line, bill.amount)}
+            line.to_json(bill.amount, facts.language)
+            | {"text": line.rule(bill.amount, facts.language)}
             for line in schedule
         ],
-        "schedule_text": _schedule(schedule),
         "due": bill.bill_month.replace(day=facts.penalty.due_day),
         "minipack": minipack(facts.penalty, bill.bill_month, today),
         "minipack_before": None
         if facts.penalty.minipack_before_day is None
         else bill.bill_month.replace(day=facts.penalty.minipack_before_day),
     }
-    try:
-        found = quote(facts.penalty, facts.product, bill.amount, bill.bill_month, today)
-    except NoPenaltyRule as exc:
-        return out | {
-            "penalty": None,
-            "to_pay": None,
-            "rule": exc.message,
-            "text": "tidak ada ketentuan",
+    for prefix, language in languages.items():
+        out[f"{prefix}schedule_text"] = _schedule(schedule, language)
+        try:
+            found = quote(
+                facts.penalty, facts.product, bill.amount, bill.bill_month, today, language
+            )
+        except NoPenaltyRule as exc:
+            out |= {
+                "penalty": None,
+                "to_pay": None,
+                f"{prefix}rule": exc.rule_text(language),
+                f"{prefix}text": "tidak ada ketentuan" if language == "id" else "no rule",
+            }
+            continue
+        out |= {
+            "penalty": found.penalty,
+            "to_pay": found.penalty + bill.amount,
+            f"{prefix}rule": found.rule,
+            f"{prefix}text": format_rupiah(found.penalty),
         }
-    return out | {
-        "penalty": found.penalty,
-        "to_pay": found.penalty + bill.amount,
-        "rule": _penalty_rule(found.line, bill.amount),
-        "text": format_rupiah(found.penalty),
-    }
+    return out
 
 
 def values(facts: Facts, penalty: dict[str, Any]) -> dict[str, str]:
@@ -151,9 +151,9 @@ def values(facts: Facts, penalty: dict[str, Any]) -> dict[str, str]:
         "bill_month": bahasa.month(bill.bill_month),
         "bill_amount": format_rupiah(bill.amount),
         "due_date": bahasa.tanggal(penalty["due"]),
-        "penalty_today": penalty["text"],
-        "penalty_rule": penalty["rule"],
-        "penalty_schedule": penalty["schedule_text"],
+        "penalty_today": penalty["script_text"],
+        "penalty_rule": penalty["script_rule"],
+        "penalty_schedule": penalty["script_schedule_text"],
         "minipack_deadline": bahasa.tanggal(minipack_before) if minipack_before else "—",
         "voucher_quota": str(voucher.quota),
         "voucher_quota_left": str(voucher.left),
@@ -274,10 +274,17 @@ class Pops:
     the scripts as applied (immutable by digest) and the campaigns' definitions (by
     version: a change makes a new one), each kept once read."""
 
-    def __init__(self, billing: BillingSource, hours: bahasa.GreetingHours, clock: Clock) -> None:
+    def __init__(
+        self,
+        billing: BillingSource,
+        hours: bahasa.GreetingHours,
+        clock: Clock,
+        language: str = "id",
+    ) -> None:
         self.billing = billing
         self.hours = hours
         self.clock = clock
+        self.language = language
         self._scripts: dict[tuple[str, str], dict[str, Any]] = {}
         self._campaigns: dict[int, tuple[int, CampaignView]] = {}
 
@@ -336,6 +343,7 @@ class Pops:
             greeting_hours=self.hours,
             now=now,
             consent=_consent(definition.get("voice") or {}),
+            language=self.language,
         )
         return render(facts) | {"now": now, "transfers": campaign.transfers}
 

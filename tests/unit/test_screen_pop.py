@@ -138,7 +138,7 @@ def test_a_late_payment_shows_its_penalty_and_no_minipack() -> None:
     pop = render(facts(datetime(2022, 9, 25, 3, 0, tzinfo=UTC), zone="WIB"))
     assert pop["penalty"]["penalty"] == 17_500 and pop["penalty"]["to_pay"] == 367_500
     assert pop["penalty"]["minipack"] is False
-    assert "Denda jika dibayar hari ini: Rp 17.500 (5% dari Rp 350.000, minimal Rp 5.000," in (
+    assert "Denda jika dibayar hari ini: Rp 17.500 (5% dari Rp 350.000 (Rp 17.500," in (
         "\n".join(step(pop, "due_date")["notes"])
     )
 
