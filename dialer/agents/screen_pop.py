@@ -23,6 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
+from dialer.agents import script_fit
 from dialer.billing.source import Bill, BillingSource, Customer
 from dialer.clock import Clock
 from dialer.db import Connection, q
@@ -141,6 +142,7 @@ def values(facts: Facts, penalty: dict[str, Any]) -> dict[str, str]:
     zone = customer["zone"]
     greeting = bahasa.greeting(facts.now, zone, facts.greeting_hours)
     minipack_before: date | None = penalty["minipack_before"]
+    others = script_fit.others(facts.script.get("suggested_channels") or [], bill.channels)
     return {
         "greeting": greeting,
         "closing_greeting": f"Selamat {greeting}",
@@ -152,6 +154,7 @@ def values(facts: Facts, penalty: dict[str, Any]) -> dict[str, str]:
         "bill_amount": format_rupiah(bill.amount),
         "due_date": bahasa.tanggal(penalty["due"]),
         "penalty_today": penalty["script_text"],
+        "total_today": format_rupiah(penalty["to_pay"]) if penalty["to_pay"] is not None else "—",
         "penalty_rule": penalty["script_rule"],
         "penalty_schedule": penalty["script_schedule_text"],
         "minipack_deadline": bahasa.tanggal(minipack_before) if minipack_before else "—",
@@ -159,7 +162,9 @@ def values(facts: Facts, penalty: dict[str, Any]) -> dict[str, str]:
         "voucher_quota_left": str(voucher.left),
         # The campaign's date as written, in every zone (enforcement stays at the instant).
         "voucher_expiry": bahasa.stated_date(voucher.expires_at),
-        "payment_channels": ", ".join(bill.channels) or "(belum ada riwayat pembayaran)",
+        # Read aloud only where a variant knows there is one (payment_history).
+        "payment_channels": ", ".join(bill.channels) or "belum ada riwayat pembayaran",
+        "other_channels": ", ".join(others) or "channel lain",
         "wa_number": bahasa.phone(customer["wa_number"])
         if customer["wa_number"]
         else "(belum tercatat)",
@@ -168,18 +173,24 @@ def values(facts: Facts, penalty: dict[str, Any]) -> dict[str, str]:
 
 
 def render_steps(
-    script: dict[str, Any], filled: dict[str, str], voucher_available: bool
+    script: dict[str, Any],
+    filled: dict[str, str],
+    voucher_available: bool,
+    holds: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """The script's steps, their text filled, each marked ``shown``."""
+    """The script's steps, their text filled (each step's line the variant that fits:
+    ``holds`` are the conditions true for the customer), each marked ``shown``."""
     steps = []
     for step in script["steps"]:
         shown = voucher_available or step["shown_when"] not in VOUCHER_STEPS
+        agent, variant = script_fit.pick(step, holds)
         steps.append(
             {
                 "key": step["key"],
                 "number": step["number"],
                 "title": step["title"],
-                "agent": step["agent"].format_map(filled),
+                "agent": agent.format_map(filled),
+                "variant": variant,
                 "customer": step["customer"],
                 "notes": [n.format_map(filled) for n in step["notes"]],
                 "records": step["records"],
@@ -219,7 +230,16 @@ def render(facts: Facts) -> dict[str, Any]:
     penalty = penalty_today(facts)
     filled = values(facts, penalty)
     available = facts.voucher.available(facts.now)
-    steps = render_steps(facts.script, filled, available)
+    holds = script_fit.conditions(
+        today=penalty["today"],
+        bill_month=facts.bill.bill_month,
+        due_day=facts.penalty.due_day,
+        minipack=penalty["minipack"],
+        penalty=penalty["penalty"],
+        channels=facts.bill.channels,
+        address=facts.customer["address"],
+    )
+    steps = render_steps(facts.script, filled, available, holds)
     if facts.consent and steps:
         steps[0] = steps[0] | {"agent": f"{steps[0]['agent']}\n{facts.consent}"}
     return {

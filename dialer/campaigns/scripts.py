@@ -45,6 +45,7 @@ PLACEHOLDERS = frozenset(
         "bill_amount",
         "due_date",
         "penalty_today",
+        "total_today",
         "penalty_rule",
         "penalty_schedule",
         "minipack_deadline",
@@ -52,10 +53,26 @@ PLACEHOLDERS = frozenset(
         "voucher_quota_left",
         "voucher_expiry",
         "payment_channels",
+        "other_channels",
         "wa_number",
         "msisdn",
     }
 )
+# What a step's variant may be chosen by (``variants: [{when, agent}]``): facts about the
+# customer on the line, the dates by their local date and the bill's month N. The first
+# variant whose condition holds is read; none holding, the step's own ``agent``.
+CONDITIONS = {
+    "minipack": "paid today, the bill earns the free minipack (month N, before its day)",
+    "until_due": "today is in month N, on or before the due day",
+    "overdue": "today is in month N, after the due day",
+    "next_month": "today is in month N+1",
+    "later": "today is in month N+2 or later",
+    "no_penalty_rule": "the penalty schedule defines nothing for today",
+    "payment_history": "the customer paid through some channel in the last three months",
+    "no_payment_history": "no payment channel is known for the last three months",
+    "address_on_file": "the customer's address is on file",
+    "no_address": "no address is on file",
+}
 OUTCOMES = frozenset(
     {
         "customer_busy",
@@ -96,6 +113,14 @@ class Branch(_Strict):
     then: str = "next"
 
 
+class Variant(_Strict):
+    """The agent's line when ``when`` holds: one of ``CONDITIONS``, or a list of them
+    that must all hold."""
+
+    when: str | list[str]
+    agent: str
+
+
 class Step(_Strict):
     key: str
     number: int
@@ -108,6 +133,7 @@ class Step(_Strict):
         "always", "voucher_available", "declined_bukalapak", "accepted_bukalapak"
     ] = "always"
     branches: list[Branch] = Field(default_factory=list)
+    variants: list[Variant] = Field(default_factory=list)
 
 
 class CallScript(_Strict):
@@ -116,6 +142,9 @@ class CallScript(_Strict):
     title: str
     source: str = ""
     language: str = "id"
+    # The channels step 6 names besides the customer's own ({other_channels}: these
+    # less the ones the customer used, so none is said twice).
+    suggested_channels: list[str] = Field(default_factory=list)
     steps: list[Step]
 
 
@@ -179,6 +208,17 @@ def _check_call_script(script: CallScript) -> list[str]:
             problems.append(f"{where}: unknown step key; expected one of {', '.join(STEP_KEYS)}")
         texts = [("agent", step.agent), *((f"notes[{i}]", n) for i, n in enumerate(step.notes))]
         texts += [(f"branches[{i}].say", b.say) for i, b in enumerate(step.branches) if b.say]
+        texts += [(f"variants[{i}].agent", v.agent) for i, v in enumerate(step.variants)]
+        for i, variant in enumerate(step.variants):
+            whens = [variant.when] if isinstance(variant.when, str) else variant.when
+            if not whens:
+                problems.append(f"{where} variants[{i}]: when names no condition")
+            for when in whens:
+                if when not in CONDITIONS:
+                    problems.append(
+                        f"{where} variants[{i}]: unknown condition {when!r}"
+                        f" (known: {', '.join(CONDITIONS)})"
+                    )
         for label, text in texts:
             try:
                 names = placeholders_in(text)
