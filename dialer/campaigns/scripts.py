@@ -166,6 +166,11 @@ class Guide(_Strict):
     title: str
     source: str = ""
     language: str = "id"
+    # Whose guide it is (IndiHome, Telkomsel mobile): shown with it, so a mobile guide
+    # is never taken for the IndiHome one; ``external``: the tool the guide itself is
+    # read in (MyKISS), the product only records the ticket.
+    service: str = ""
+    external: str | None = None
     category: str
     sla: Sla
     todo: list[str] = Field(default_factory=list)
@@ -310,8 +315,9 @@ def find_script(directory: Path, name: str) -> LoadedScript:
 
 
 def list_guides(directory: Path) -> list[dict[str, Any]]:
-    """Every valid solution guide in ``directory``: name, title, category, SLA, to-do
-    list and the fields a ticket after it needs (an invalid file is skipped)."""
+    """Every valid solution guide in ``directory``: name, title, service, the external
+    tool it is read in, category, SLA, to-do list and the fields a ticket after it
+    needs, by title (an invalid file is skipped)."""
     out = []
     for path in sorted(directory.glob("*.y*ml")):
         try:
@@ -320,7 +326,6 @@ def list_guides(directory: Path) -> list[dict[str, Any]]:
             continue
         if loaded.kind == "guide":
             d = loaded.definition
-            out.append(
-                {k: d[k] for k in ("name", "title", "category", "sla", "todo", "mandatory_fields")}
-            )
-    return out
+            keys = ("name", "title", "service", "external", "category", "sla", "todo")
+            out.append({k: d[k] for k in (*keys, "mandatory_fields")})
+    return sorted(out, key=lambda g: str(g["title"]))
