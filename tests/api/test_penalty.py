@@ -160,3 +160,17 @@ async def test_the_api_quotes_by_the_seed_or_the_campaign_schedule(
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["penalty"] == 7000
+
+
+def test_the_command_speaks_english_when_the_ui_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIALER_UI__LANGUAGE", "en")
+    done = dialer("penalty", *QUOTE, "--paid-on", "2022-10-02", home=tmp_path, env_db=None)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "penalty: Rp 35.000 (10% of Rp 350.000 (Rp 35.000, rounded half up), at least"
+        " Rp 10.000, for a payment 1–31 October 2022)",
+        "to pay: Rp 385.000",
+        "free minipack: no",
+    ]
