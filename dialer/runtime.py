@@ -190,6 +190,7 @@ def _components(settings: Settings, scheduler: bool) -> Context:
                 settings.ui.greeting_malam_from,
             ),
             clock,
+            settings.ui.language,
         )
 
         async def build(user_id: int, event: dict[str, Any]) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
+from dialer.agents import script_fit
 from dialer.billing.source import Bill, BillingSource, Customer
 from dialer.clock import Clock
 from dialer.db import Connection, q
@@ -66,27 +67,13 @@ class VoucherState:
 # ------------------------------------------------------------------------- the text
 
 
-def _penalty_rule(line: Line, total: int) -> str:
-    dates = bahasa.day_range(line.first, line.last)
-    if line.percent == 0 and line.minimum == 0:
-        return f"tanpa denda untuk pembayaran {dates}"
-    return (
-        f"{line.percent}% dari {format_rupiah(total)}, minimal {format_rupiah(line.minimum)},"
-        f" untuk pembayaran {dates}"
-    )
-
-
-def _schedule(schedule: list[Line]) -> str:
+def _schedule(schedule: list[Line], language: str) -> str:
+    free, fined = ("tanpa denda", "denda") if language == "id" else ("no penalty", "penalty")
     parts = []
     for line in schedule:
-        cost = "tanpa denda" if line.penalty == 0 else f"denda {format_rupiah(line.penalty)}"
-        parts.append(f"{bahasa.day_range(line.first, line.last)}: {cost}")
+        cost = free if line.penalty == 0 else f"{fined} {format_rupiah(line.penalty)}"
+        parts.append(f"{line.dates(language)}: {cost}")
     return "; ".join(parts)
-
-
-def _expiry(at: datetime, zone: str) -> str:
-    local = at.astimezone(zone_info(zone))
-    return f"{bahasa.tanggal(local.date())} pukul {local:%H:%M} {zone}"
 
 
 @dataclass(frozen=True)
@@ -103,41 +90,50 @@ class Facts:
     greeting_hours: bahasa.GreetingHours
     now: datetime
     consent: str | None = None  # the campaign records its calls: the opening says so
+    language: str = "id"  # the pages' (ui.language): the figures beside the script
 
 
 def penalty_today(facts: Facts) -> dict[str, Any]:
-    """The penalty if the customer pays today (their local date), and the schedule."""
+    """The penalty if the customer pays today (their local date), and the schedule: the
+    texts in the pages' language, and (``script_*``) in the script's, for its notes."""
     bill, zone = facts.bill, facts.customer["zone"]
     today = facts.now.astimezone(zone_info(zone)).date()
     schedule = lines(facts.penalty, facts.product, bill.amount, bill.bill_month)
+    languages = {"": facts.language, "script_": facts.script.get("language", "id")}
     out: dict[str, Any] = {
         "today": today,
         "schedule": [
-            line.to_json(bill.amount) | {"text": _penalty_rule(line, bill.amount)}
+            line.to_json(bill.amount, facts.language)
+            | {"text": line.rule(bill.amount, facts.language)}
             for line in schedule
         ],
-        "schedule_text": _schedule(schedule),
         "due": bill.bill_month.replace(day=facts.penalty.due_day),
         "minipack": minipack(facts.penalty, bill.bill_month, today),
         "minipack_before": None
         if facts.penalty.minipack_before_day is None
         else bill.bill_month.replace(day=facts.penalty.minipack_before_day),
     }
-    try:
-        found = quote(facts.penalty, facts.product, bill.amount, bill.bill_month, today)
-    except NoPenaltyRule as exc:
-        return out | {
-            "penalty": None,
-            "to_pay": None,
-            "rule": exc.message,
-            "text": "tidak ada ketentuan",
+    for prefix, language in languages.items():
+        out[f"{prefix}schedule_text"] = _schedule(schedule, language)
+        try:
+            found = quote(
+                facts.penalty, facts.product, bill.amount, bill.bill_month, today, language
+            )
+        except NoPenaltyRule as exc:
+            out |= {
+                "penalty": None,
+                "to_pay": None,
+                f"{prefix}rule": exc.rule_text(language),
+                f"{prefix}text": "tidak ada ketentuan" if language == "id" else "no rule",
+            }
+            continue
+        out |= {
+            "penalty": found.penalty,
+            "to_pay": found.penalty + bill.amount,
+            f"{prefix}rule": found.rule,
+            f"{prefix}text": format_rupiah(found.penalty),
         }
-    return out | {
-        "penalty": found.penalty,
-        "to_pay": found.penalty + bill.amount,
-        "rule": _penalty_rule(found.line, bill.amount),
-        "text": format_rupiah(found.penalty),
-    }
+    return out
 
 
 def values(facts: Facts, penalty: dict[str, Any]) -> dict[str, str]:
@@ -146,6 +142,7 @@ def values(facts: Facts, penalty: dict[str, Any]) -> dict[str, str]:
     zone = customer["zone"]
     greeting = bahasa.greeting(facts.now, zone, facts.greeting_hours)
     minipack_before: date | None = penalty["minipack_before"]
+    others = script_fit.others(facts.script.get("suggested_channels") or [], bill.channels)
     return {
         "greeting": greeting,
         "closing_greeting": f"Selamat {greeting}",
@@ -156,14 +153,18 @@ def values(facts: Facts, penalty: dict[str, Any]) -> dict[str, str]:
         "bill_month": bahasa.month(bill.bill_month),
         "bill_amount": format_rupiah(bill.amount),
         "due_date": bahasa.tanggal(penalty["due"]),
-        "penalty_today": penalty["text"],
-        "penalty_rule": penalty["rule"],
-        "penalty_schedule": penalty["schedule_text"],
+        "penalty_today": penalty["script_text"],
+        "total_today": format_rupiah(penalty["to_pay"]) if penalty["to_pay"] is not None else "—",
+        "penalty_rule": penalty["script_rule"],
+        "penalty_schedule": penalty["script_schedule_text"],
         "minipack_deadline": bahasa.tanggal(minipack_before) if minipack_before else "—",
         "voucher_quota": str(voucher.quota),
         "voucher_quota_left": str(voucher.left),
-        "voucher_expiry": _expiry(voucher.expires_at, zone),
-        "payment_channels": ", ".join(bill.channels) or "(belum ada riwayat pembayaran)",
+        # The campaign's date as written, in every zone (enforcement stays at the instant).
+        "voucher_expiry": bahasa.stated_date(voucher.expires_at),
+        # Read aloud only where a variant knows there is one (payment_history).
+        "payment_channels": ", ".join(bill.channels) or "belum ada riwayat pembayaran",
+        "other_channels": ", ".join(others) or "channel lain",
         "wa_number": bahasa.phone(customer["wa_number"])
         if customer["wa_number"]
         else "(belum tercatat)",
@@ -172,18 +173,24 @@ def values(facts: Facts, penalty: dict[str, Any]) -> dict[str, str]:
 
 
 def render_steps(
-    script: dict[str, Any], filled: dict[str, str], voucher_available: bool
+    script: dict[str, Any],
+    filled: dict[str, str],
+    voucher_available: bool,
+    holds: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """The script's steps, their text filled, each marked ``shown``."""
+    """The script's steps, their text filled (each step's line the variant that fits:
+    ``holds`` are the conditions true for the customer), each marked ``shown``."""
     steps = []
     for step in script["steps"]:
         shown = voucher_available or step["shown_when"] not in VOUCHER_STEPS
+        agent, variant = script_fit.pick(step, holds)
         steps.append(
             {
                 "key": step["key"],
                 "number": step["number"],
                 "title": step["title"],
-                "agent": step["agent"].format_map(filled),
+                "agent": agent.format_map(filled),
+                "variant": variant,
                 "customer": step["customer"],
                 "notes": [n.format_map(filled) for n in step["notes"]],
                 "records": step["records"],
@@ -227,7 +234,16 @@ def render(facts: Facts) -> dict[str, Any]:
     penalty = penalty_today(facts)
     filled = values(facts, penalty)
     available = facts.voucher.available(facts.now)
-    steps = render_steps(facts.script, filled, available)
+    holds = script_fit.conditions(
+        today=penalty["today"],
+        bill_month=facts.bill.bill_month,
+        due_day=facts.penalty.due_day,
+        minipack=penalty["minipack"],
+        penalty=penalty["penalty"],
+        channels=facts.bill.channels,
+        address=facts.customer["address"],
+    )
+    steps = render_steps(facts.script, filled, available, holds)
     if facts.consent and steps:
         steps[0] = steps[0] | {"agent": f"{steps[0]['agent']}\n{facts.consent}"}
     return {
@@ -282,10 +298,17 @@ class Pops:
     the scripts as applied (immutable by digest) and the campaigns' definitions (by
     version: a change makes a new one), each kept once read."""
 
-    def __init__(self, billing: BillingSource, hours: bahasa.GreetingHours, clock: Clock) -> None:
+    def __init__(
+        self,
+        billing: BillingSource,
+        hours: bahasa.GreetingHours,
+        clock: Clock,
+        language: str = "id",
+    ) -> None:
         self.billing = billing
         self.hours = hours
         self.clock = clock
+        self.language = language
         self._scripts: dict[tuple[str, str], dict[str, Any]] = {}
         self._campaigns: dict[int, tuple[int, CampaignView]] = {}
 
@@ -344,6 +367,7 @@ class Pops:
             greeting_hours=self.hours,
             now=now,
             consent=_consent(definition.get("voice") or {}),
+            language=self.language,
         )
         return render(facts) | {"now": now, "transfers": campaign.transfers}
 

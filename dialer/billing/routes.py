@@ -68,9 +68,10 @@ def _answer(request: web.Request, schedule: Penalty, product: str) -> dict[str, 
             ) from exc
     else:
         paid_on = request.app[CLOCK]().astimezone(zone_info(zone)).date()
+    language = request.app[SETTINGS].ui.language  # the rule texts: Indonesian unless en
     schedule_lines = lines(schedule, product, total, bill_month)
-    return quote(schedule, product, total, bill_month, paid_on).to_json() | {
-        "schedule": [line.to_json(total) for line in schedule_lines]
+    return quote(schedule, product, total, bill_month, paid_on, language).to_json() | {
+        "schedule": [line.to_json(total, language) for line in schedule_lines]
     }
 
 

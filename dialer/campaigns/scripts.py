@@ -45,6 +45,7 @@ PLACEHOLDERS = frozenset(
         "bill_amount",
         "due_date",
         "penalty_today",
+        "total_today",
         "penalty_rule",
         "penalty_schedule",
         "minipack_deadline",
@@ -52,10 +53,26 @@ PLACEHOLDERS = frozenset(
         "voucher_quota_left",
         "voucher_expiry",
         "payment_channels",
+        "other_channels",
         "wa_number",
         "msisdn",
     }
 )
+# What a step's variant may be chosen by (``variants: [{when, agent}]``): facts about the
+# customer on the line, the dates by their local date and the bill's month N. The first
+# variant whose condition holds is read; none holding, the step's own ``agent``.
+CONDITIONS = {
+    "minipack": "paid today, the bill earns the free minipack (month N, before its day)",
+    "until_due": "today is in month N, on or before the due day",
+    "overdue": "today is in month N, after the due day",
+    "next_month": "today is in month N+1",
+    "later": "today is in month N+2 or later",
+    "no_penalty_rule": "the penalty schedule defines nothing for today",
+    "payment_history": "the customer paid through some channel in the last three months",
+    "no_payment_history": "no payment channel is known for the last three months",
+    "address_on_file": "the customer's address is on file",
+    "no_address": "no address is on file",
+}
 OUTCOMES = frozenset(
     {
         "customer_busy",
@@ -101,6 +118,14 @@ class Branch(_Strict):
     notes: list[str] = Field(default_factory=list)
 
 
+class Variant(_Strict):
+    """The agent's line when ``when`` holds: one of ``CONDITIONS``, or a list of them
+    that must all hold."""
+
+    when: str | list[str]
+    agent: str
+
+
 class Step(_Strict):
     key: str
     number: int
@@ -113,6 +138,7 @@ class Step(_Strict):
         "always", "voucher_available", "declined_bukalapak", "accepted_bukalapak"
     ] = "always"
     branches: list[Branch] = Field(default_factory=list)
+    variants: list[Variant] = Field(default_factory=list)
 
 
 class CallScript(_Strict):
@@ -121,6 +147,9 @@ class CallScript(_Strict):
     title: str
     source: str = ""
     language: str = "id"
+    # The channels step 6 names besides the customer's own ({other_channels}: these
+    # less the ones the customer used, so none is said twice).
+    suggested_channels: list[str] = Field(default_factory=list)
     steps: list[Step]
 
 
@@ -149,6 +178,11 @@ class Guide(_Strict):
     title: str
     source: str = ""
     language: str = "id"
+    # Whose guide it is (IndiHome, Telkomsel mobile): shown with it, so a mobile guide
+    # is never taken for the IndiHome one; ``external``: the tool the guide itself is
+    # read in (MyKISS), the product only records the ticket.
+    service: str = ""
+    external: str | None = None
     category: str
     sla: Sla
     todo: list[str] = Field(default_factory=list)
@@ -196,6 +230,17 @@ def _check_call_script(script: CallScript) -> list[str]:
             for i, b in enumerate(step.branches)
             for j, n in enumerate(b.notes)
         ]
+        texts += [(f"variants[{i}].agent", v.agent) for i, v in enumerate(step.variants)]
+        for i, variant in enumerate(step.variants):
+            whens = [variant.when] if isinstance(variant.when, str) else variant.when
+            if not whens:
+                problems.append(f"{where} variants[{i}]: when names no condition")
+            for when in whens:
+                if when not in CONDITIONS:
+                    problems.append(
+                        f"{where} variants[{i}]: unknown condition {when!r}"
+                        f" (known: {', '.join(CONDITIONS)})"
+                    )
         for label, text in texts:
             try:
                 names = placeholders_in(text)
@@ -306,8 +351,9 @@ def find_script(directory: Path, name: str) -> LoadedScript:
 
 
 def list_guides(directory: Path) -> list[dict[str, Any]]:
-    """Every valid solution guide in ``directory``: name, title, category, SLA, to-do
-    list and the fields a ticket after it needs (an invalid file is skipped)."""
+    """Every valid solution guide in ``directory``: name, title, service, the external
+    tool it is read in, category, SLA, to-do list and the fields a ticket after it
+    needs, by title (an invalid file is skipped)."""
     out = []
     for path in sorted(directory.glob("*.y*ml")):
         try:
@@ -316,7 +362,6 @@ def list_guides(directory: Path) -> list[dict[str, Any]]:
             continue
         if loaded.kind == "guide":
             d = loaded.definition
-            out.append(
-                {k: d[k] for k in ("name", "title", "category", "sla", "todo", "mandatory_fields")}
-            )
-    return out
+            keys = ("name", "title", "service", "external", "category", "sla", "todo")
+            out.append({k: d[k] for k in (*keys, "mandatory_fields")})
+    return sorted(out, key=lambda g: str(g["title"]))

@@ -165,11 +165,32 @@ async def cmd_penalty(args: argparse.Namespace, settings: Settings) -> int:
     if args.campaign:
         async with connection(settings) as conn:
             schedule = (await campaigns.get(conn, args.campaign)).spec().penalty
-    found = quote(schedule, args.product, total, parse_bill_month(args.bill_month), paid_on)
+    language = settings.ui.language  # the rule and the labels: Indonesian unless en
+    bill_month = parse_bill_month(args.bill_month)
+    found = quote(schedule, args.product, total, bill_month, paid_on, language)
     if args.json:
         out_json({"penalty": found.penalty, "rule": found.rule, "minipack": found.minipack})
     else:
-        out(f"penalty: {format_rupiah(found.penalty)} ({found.rule})")
-        out(f"to pay: {format_rupiah(found.total + found.penalty)}")
-        out(f"free minipack: {'yes' if found.minipack else 'no'}")
+        label = PENALTY_LABELS[language]
+        out(f"{label['penalty']}: {format_rupiah(found.penalty)} ({found.rule})")
+        out(f"{label['to_pay']}: {format_rupiah(found.total + found.penalty)}")
+        out(f"{label['minipack']}: {label['yes'] if found.minipack else label['no']}")
     return 0
+
+
+PENALTY_LABELS = {
+    "id": {
+        "penalty": "denda",
+        "to_pay": "total bayar",
+        "minipack": "gratis minipack",
+        "yes": "ya",
+        "no": "tidak",
+    },
+    "en": {
+        "penalty": "penalty",
+        "to_pay": "to pay",
+        "minipack": "free minipack",
+        "yes": "yes",
+        "no": "no",
+    },
+}

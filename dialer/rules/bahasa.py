@@ -80,6 +80,14 @@ def tanggal(day: date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
+def stated_date(at: datetime) -> str:
+    """``30 September 2022``: the calendar date of an instant as the campaign wrote it
+    (in the offset it was written with), never converted into the customer's zone. A
+    voucher valid until 2022-09-30T23:59:59+07:00 is "30 September 2022" to a WIT
+    customer too, for whom that instant is already 1 October."""
+    return tanggal(at.date())
+
+
 def day_range(first: date, last: date | None) -> str:
     """``21–30 September 2022``, ``1–31 Oktober 2022``, ``mulai 1 November 2022``."""
     if last is None:
@@ -90,9 +98,15 @@ def day_range(first: date, last: date | None) -> str:
 
 
 def moment(at: datetime, zone: str) -> str:
-    """``Senin, 12 September 2022 09:15 WIB``: an instant in a customer's zone, named."""
+    """``Senin, 12 September 2022 09.15 WIB``: an instant in a customer's zone, named
+    (the hour written with a dot, as Indonesian does)."""
     local = at.astimezone(zone_info(zone))
-    return f"{DAYS[local.weekday()]}, {tanggal(local.date())} {local:%H:%M} {zone}"
+    return f"{DAYS[local.weekday()]}, {tanggal(local.date())} {jam(local.time())} {zone}"
+
+
+def jam(at: time) -> str:
+    """``23.59``: a time of day as Indonesian writes it."""
+    return f"{at:%H.%M}"
 
 
 def phone(e164: str) -> str:

@@ -5,9 +5,13 @@ A bill for month N becomes payable on ``payable_from_day`` of N and is due on
 minipack. Each row of a product's schedule covers bill-relative days (``N/21`` to
 ``N/last``, ``N+1/01`` to ``N+1/last``, or open-ended) and charges
 ``max(percent of the total, minimum)``, the percentage rounded half up to the rupiah.
-Dates are the customer's local dates. Where the schedule defines nothing (before the
-bill is payable, or past its last row) there is no quote: :class:`NoPenaltyRule` says
-so, and no figure is invented.
+Dates are the customer's local dates. Before ``payable_from_day`` of month N the bill
+can already be paid (the script says "sudah bisa dibayarkan"): no penalty, and the
+minipack applies. Where the schedule defines nothing (before month N, or past its last
+row) there is no quote: :class:`NoPenaltyRule` says so, and no figure is invented.
+
+The rule texts are Indonesian by default and English with ``language="en"`` (the
+``ui.language`` setting).
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dialer.errors import InvalidValue, NotApplicable
+from dialer.rules import bahasa
 from dialer.rules.money import format_rupiah
 from dialer.rules.vocabulary import PRODUCTS
 
@@ -136,9 +141,17 @@ SEED_PENALTY = Penalty.model_validate(
 
 
 class NoPenaltyRule(NotApplicable):
-    """The schedule defines no penalty for that payment date."""
+    """The schedule defines no penalty for that payment date; ``rule`` says so by
+    language (``id``, ``en``) for where a rule text is shown."""
 
     error_id = "no_penalty_rule"
+
+    def __init__(self, message: str, *, rule: dict[str, str]) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+    def rule_text(self, language: str = "id") -> str:
+        return self.rule.get(language, self.rule["id"])
 
 
 def parse_bill_month(text: str) -> date:
@@ -191,32 +204,44 @@ class Line:
     def covers(self, day: date) -> bool:
         return self.first <= day and (self.last is None or day <= self.last)
 
-    def dates(self) -> str:
-        """``21–30 September 2022``, ``from 1 November 2022``."""
+    def dates(self, language: str = "id") -> str:
+        """``21–30 September 2022``, ``mulai 1 November 2022`` (``from …`` in English)."""
         first, last = self.first, self.last
+        if language == "id":
+            return bahasa.day_range(first, last)
         if last is None:
             return f"from {first.day} {month_name(first)}"
         if (first.year, first.month) == (last.year, last.month):
             return f"{first.day}–{last.day} {month_name(last)}"
         return f"{first.day} {month_name(first)} – {last.day} {month_name(last)}"
 
-    def rule(self, total: int) -> str:
+    def rule(self, total: int, language: str = "id") -> str:
+        """What the row charges, in words, with the rounded percentage."""
+        dates = self.dates(language)
+        rounded = format_rupiah((total * self.percent + 50) // 100)
+        if language == "id":
+            if self.percent == 0 and self.minimum == 0:
+                return f"tanpa denda untuk pembayaran {dates}"
+            return (
+                f"{self.percent}% dari {format_rupiah(total)}"
+                f" ({rounded}, dibulatkan setengah ke atas),"
+                f" minimal {format_rupiah(self.minimum)}, untuk pembayaran {dates}"
+            )
         if self.percent == 0 and self.minimum == 0:
-            return f"no penalty for a payment {self.dates()}"
+            return f"no penalty for a payment {dates}"
         return (
-            f"{self.percent}% of {format_rupiah(total)}"
-            f" ({format_rupiah((total * self.percent + 50) // 100)}, rounded half up),"
-            f" at least {format_rupiah(self.minimum)}, for a payment {self.dates()}"
+            f"{self.percent}% of {format_rupiah(total)} ({rounded}, rounded half up),"
+            f" at least {format_rupiah(self.minimum)}, for a payment {dates}"
         )
 
-    def to_json(self, total: int) -> dict[str, Any]:
+    def to_json(self, total: int, language: str = "id") -> dict[str, Any]:
         return {
             "from": self.first,
             "to": self.last,
             "percent": self.percent,
             "minimum": self.minimum,
             "penalty": self.penalty,
-            "rule": self.rule(total),
+            "rule": self.rule(total, language),
         }
 
 
@@ -278,39 +303,79 @@ class Quote:
 
 
 def minipack(schedule: Penalty, bill_month: date, paid_on: date) -> bool:
-    """Paid from the payable day and before ``minipack_before_day`` of month N."""
+    """Paid in month N before ``minipack_before_day`` (the 1st–4th included: the bill can
+    already be paid then)."""
     if schedule.minipack_before_day is None:
         return False
-    payable = bill_month.replace(day=schedule.payable_from_day)
-    return payable <= paid_on < bill_month.replace(day=schedule.minipack_before_day)
+    return bill_month <= paid_on < bill_month.replace(day=schedule.minipack_before_day)
 
 
-def quote(schedule: Penalty, product: str, total: int, bill_month: date, paid_on: date) -> Quote:
-    """The penalty for paying ``total`` for ``bill_month`` on the local date ``paid_on``."""
+def _early_rule(line: Line, payable: date, language: str) -> str:
+    """The rule before the schedule's first day: no penalty, and why."""
+    if language == "id":
+        return (
+            f"tanpa denda untuk pembayaran {line.dates('id')} (tagihan sudah bisa dibayarkan;"
+            f" jadwal denda mulai {bahasa.tanggal(payable)})"
+        )
+    return (
+        f"no penalty for a payment {line.dates('en')} (the bill can already be paid;"
+        f" the schedule starts on {payable.day} {month_name(payable)})"
+    )
+
+
+def _silent(message: str, id_text: str, en_text: str) -> NoPenaltyRule:
+    return NoPenaltyRule(
+        message,
+        rule={"id": f"tidak ada ketentuan: {id_text}", "en": f"no rule: {en_text}"},
+    )
+
+
+def quote(
+    schedule: Penalty,
+    product: str,
+    total: int,
+    bill_month: date,
+    paid_on: date,
+    language: str = "id",
+) -> Quote:
+    """The penalty for paying ``total`` for ``bill_month`` on the local date ``paid_on``,
+    its rule in ``language`` (``id`` or ``en``)."""
     found = lines(schedule, product, total, bill_month)
     payable = bill_month.replace(day=schedule.payable_from_day)
+    if paid_on < bill_month:
+        raise _silent(
+            f"the {month_name(bill_month)} bill is not billed before 1 {month_name(bill_month)}:"
+            f" the schedule has no quote for {paid_on.isoformat()}",
+            f"tagihan {bahasa.month(bill_month)} belum terbit pada {bahasa.tanggal(paid_on)}",
+            f"the {month_name(bill_month)} bill is not out on {paid_on.isoformat()}",
+        )
     if paid_on < payable:
-        raise NoPenaltyRule(
-            f"the {month_name(bill_month)} bill is not payable before"
-            f" {payable.day} {month_name(payable)}: the schedule has no quote for"
-            f" {paid_on.isoformat()}"
-        )
-    line = next((x for x in found if x.covers(paid_on)), None)
-    if line is None:
-        last = found[-1].last if found else None
-        since = f" after {last.day} {month_name(last)}" if last else ""
-        raise NoPenaltyRule(
-            f"the {product} penalty schedule defines nothing for a payment on"
-            f" {paid_on.isoformat()}{since} (bill of {month_name(bill_month)}): no figure"
-            " can be quoted"
-        )
+        # Before the schedule's first row: payable already, no row charges anything.
+        line = Line(bill_month, payable - timedelta(days=1), 0, 0, 0)
+        rule = _early_rule(line, payable, language)
+    else:
+        match = next((x for x in found if x.covers(paid_on)), None)
+        if match is None:
+            last = found[-1].last if found else None
+            since = f" after {last.day} {month_name(last)}" if last else ""
+            raise _silent(
+                f"the {product} penalty schedule defines nothing for a payment on"
+                f" {paid_on.isoformat()}{since} (bill of {month_name(bill_month)}): no figure"
+                " can be quoted",
+                f"jadwal denda tidak mengatur pembayaran tanggal {bahasa.tanggal(paid_on)}"
+                f" untuk tagihan {bahasa.month(bill_month)}",
+                f"the {product} schedule defines nothing for a payment on"
+                f" {paid_on.isoformat()} (bill of {month_name(bill_month)})",
+            )
+        line = match
+        rule = line.rule(total, language)
     return Quote(
         product=product,
         total=total,
         bill_month=bill_month,
         paid_on=paid_on,
         penalty=line.penalty,
-        rule=line.rule(total),
+        rule=rule,
         minipack=minipack(schedule, bill_month, paid_on),
         payable_from=payable,
         due=bill_month.replace(day=schedule.due_day),

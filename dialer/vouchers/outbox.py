@@ -34,7 +34,6 @@ from dialer.providers.errors import ProviderRejected, ProviderUnavailable
 from dialer.providers.messenger import Messenger, OutboundMessage
 from dialer.rules import bahasa
 from dialer.rules.money import format_rupiah
-from dialer.rules.window import zone_info
 from dialer.settings import WhatsAppSettings
 from dialer.vouchers import ledger
 
@@ -68,10 +67,12 @@ VOUCHER_RANK = {"issued": 0, "failed": 1, "sent": 2, "delivered": 3, "read": 4}
 def draft(whatsapp: dict[str, Any], customer: Any, expires_at: datetime) -> dict[str, Any]:
     """The voucher's WhatsApp message before its code is known (``ledger.issue`` writes
     it with the voucher): the template's variables from the customer (``name``,
-    ``bill_amount``, ``zone``), and which of them take the code."""
+    ``bill_amount``), and which of them take the code. ``expires_at`` is the
+    campaign's expiry as written (its own offset): the message states that date,
+    whatever the customer's zone."""
     values = {
         "customer_name": customer["name"],
-        "voucher_expiry": bahasa.tanggal(expires_at.astimezone(zone_info(customer["zone"])).date()),
+        "voucher_expiry": bahasa.stated_date(expires_at),
         "bill_amount": format_rupiah(customer["bill_amount"]),
         "how_to_pay": HOW_TO_PAY,
     }
@@ -87,17 +88,20 @@ def draft(whatsapp: dict[str, Any], customer: Any, expires_at: datetime) -> dict
 async def enqueue(
     conn: Connection,
     voucher: dict[str, Any],
-    whatsapp: dict[str, Any],
+    definition: dict[str, Any],
     *,
     actor: str,
     now: datetime,
 ) -> dict[str, Any]:
-    """Queue the issued voucher's WhatsApp message again, in the caller's transaction."""
+    """Queue the issued voucher's WhatsApp message again, in the caller's transaction,
+    from the campaign's ``definition`` (its template, and its expiry as written: the
+    voucher row's instant comes back in UTC, whose date is not always the campaign's)."""
     customer = await conn.fetchrow(
         q("voucher_message_data"), voucher["campaign_id"], voucher["target_id"]
     )
     assert customer is not None
-    message = draft(whatsapp, customer, voucher["expires_at"])
+    expires = datetime.fromisoformat(str(definition["voucher"]["expires"]))
+    message = draft(definition["whatsapp"], customer, expires)
     variables = message["variables"] | {key: voucher["code"] for key in message["code_keys"]}
     row = await conn.fetchrow(
         q("enqueue_message"),
@@ -130,7 +134,7 @@ async def resend(
         await conn.execute(q("set_voucher_wa"), voucher_id, wa_number)
         details = {"wa_number": wa_number, "was": voucher["wa_number"]}
         found["wa_number"] = wa_number
-    message = await enqueue(conn, found, definition["whatsapp"], actor=actor, now=now)
+    message = await enqueue(conn, found, definition, actor=actor, now=now)
     await ledger.record_event(conn, voucher_id, "resent", actor, now, details)
     return message
 

@@ -27,8 +27,8 @@ def test_the_command_prints_the_quote_as_json(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {
         "penalty": 17500,
-        "rule": "5% of Rp 350.000 (Rp 17.500, rounded half up), at least Rp 5.000,"
-        " for a payment 21–30 September 2022",
+        "rule": "5% dari Rp 350.000 (Rp 17.500, dibulatkan setengah ke atas),"
+        " minimal Rp 5.000, untuk pembayaran 21–30 September 2022",
         "minipack": False,
     }
     early = dialer(
@@ -36,19 +36,29 @@ def test_the_command_prints_the_quote_as_json(tmp_path: Path) -> None:
     )
     assert json.loads(early.stdout) == {
         "penalty": 0,
-        "rule": "no penalty for a payment 5–20 September 2022",
+        "rule": "tanpa denda untuk pembayaran 5–20 September 2022",
         "minipack": True,
     }
+    # Before the 5th: payable already, no penalty, the minipack applies.
+    first = dialer("penalty", *QUOTE, "--paid-on", "2022-09-01", home=tmp_path, env_db=None)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines() == [
+        "denda: Rp 0 (tanpa denda untuk pembayaran 1–4 September 2022 (tagihan sudah bisa"
+        " dibayarkan; jadwal denda mulai 5 September 2022))",
+        "total bayar: Rp 350.000",
+        "gratis minipack: ya",
+    ]
     human = dialer("penalty", *QUOTE, "--paid-on", "2022-10-02", home=tmp_path, env_db=None)
     assert human.returncode == 0
-    assert "penalty: Rp 35.000" in human.stdout and "to pay: Rp 385.000" in human.stdout
+    assert "denda: Rp 35.000" in human.stdout and "total bayar: Rp 385.000" in human.stdout
+    assert "untuk pembayaran 1–31 Oktober 2022" in human.stdout
 
 
 @pytest.mark.parametrize(
     ("paid_on", "message"),
     [
         ("2022-11-01", "defines nothing for a payment on 2022-11-01 after 31 October 2022"),
-        ("2022-09-04", "not payable before 5 September 2022"),
+        ("2022-08-31", "not billed before 1 September 2022"),
     ],
 )
 def test_the_command_fails_plainly_where_the_schedule_is_silent(
@@ -150,3 +160,17 @@ async def test_the_api_quotes_by_the_seed_or_the_campaign_schedule(
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["penalty"] == 7000
+
+
+def test_the_command_speaks_english_when_the_ui_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIALER_UI__LANGUAGE", "en")
+    done = dialer("penalty", *QUOTE, "--paid-on", "2022-10-02", home=tmp_path, env_db=None)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "penalty: Rp 35.000 (10% of Rp 350.000 (Rp 35.000, rounded half up), at least"
+        " Rp 10.000, for a payment 1–31 October 2022)",
+        "to pay: Rp 385.000",
+        "free minipack: no",
+    ]

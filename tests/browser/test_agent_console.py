@@ -51,6 +51,7 @@ async def test_caring_goes_on_with_the_script_to_a_ticket_and_the_voucher(
         await page.fill("input[name=username]", "ani")
         await page.fill("input[name=password]", "rahasia-ani")
         await page.click("#login-form button[type=submit]")
+        await expect(page.locator("#conn")).to_have_text("terhubung")
         await page.select_option("#campaign", created.name)
         await page.click("#join")
         await expect(page.locator("#state")).to_have_text("Istirahat")

@@ -88,6 +88,14 @@ async def on_a_call(
                 break
             await asyncio.sleep(0.02)
         assert attempt_id is not None
+        # The call is bridged once the service has stored the customer's join of the
+        # agent's conference (the callback may trail the simulator's own state).
+        for _ in range(500):
+            if await conn.fetchval("SELECT conference_sid FROM attempts WHERE id = $1", attempt_id):
+                break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError(f"call {attempt_id} never joined the agent's conference")
         yield OnCall(node, clock, created, agent_id, headers, attempt_id)
         for sid in list(node.carrier.calls):
             await node.carrier.hangup(sid)

@@ -89,7 +89,7 @@ async def test_the_pop_carries_the_filled_script_and_a_payment_made_since_the_up
         assert call["bill"]["source"] == "list+payments"
         assert call["bill"]["channels"] == ["Tokopedia", "Bukalapak", "Indomaret"]
         assert call["alerts"][0] == (
-            "Tagihan September 2022 SUDAH DIBAYAR Senin, 5 September 2022 09:30 WIB"
+            "Tagihan September 2022 SUDAH DIBAYAR Senin, 5 September 2022 09.30 WIB"
             " via Tokopedia (Rp 350.000)."
         )
         assert "Tokopedia, Bukalapak, Indomaret" in step(call, "payment_channels")["agent"]

@@ -139,7 +139,10 @@ async def test_statuses_out_of_order_reach_the_same_state(
 async def test_a_failed_send_is_tried_again_and_a_manager_resends_the_same_voucher(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
-    async with on_a_call(settings, pool, conn, factory, voucher=VOUCHER) as call:
+    # Valid until 1 October 06:00 WIB, which is still 30 September in UTC: the resent
+    # message states the campaign's date, not the date of the stored UTC instant.
+    voucher = VOUCHER | {"expires": "2022-10-01T06:00:00+07:00"}
+    async with on_a_call(settings, pool, conn, factory, voucher=voucher) as call:
         sim = messenger(call, ("failed",))
         sim.available = False  # WhatsApp answers 503 for now
         body = await agrees(call)
@@ -167,8 +170,12 @@ async def test_a_failed_send_is_tried_again_and_a_manager_resends_the_same_vouch
         await until(conn, "SELECT state FROM vouchers", "delivered")
         assert await conn.fetchval("SELECT count(*) FROM vouchers") == 1
         rows = await conn.fetch(
-            "SELECT to_number, state, idempotency_key FROM messages ORDER BY id"
+            "SELECT to_number, state, idempotency_key, variables FROM messages ORDER BY id"
         )
+        assert [json.loads(json.dumps(r["variables"]))["3"] for r in rows] == [
+            "1 Oktober 2022",
+            "1 Oktober 2022",
+        ]
         assert [(r["to_number"], r["state"]) for r in rows] == [
             ("+6281200000002", "failed"),
             ("+6285712345678", "delivered"),

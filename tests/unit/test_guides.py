@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dialer.agents import tickets
+from dialer.campaigns.scripts import find_script, list_guides
 from dialer.errors import ValidationFailed
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
@@ -39,3 +40,37 @@ def test_a_fault_while_reading_the_guides_is_not_a_missing_guide(tmp_path: Path)
     (unreadable / "broken.yaml").symlink_to(tmp_path / "nowhere.yaml")  # dangling
     with pytest.raises(OSError):
         tickets.load_guide(unreadable, "pansol-penipuan")
+
+
+def test_an_indihome_problem_is_offered_pansol_mykiss_not_a_mobile_guide() -> None:
+    # Seed 001: an IndiHome problem is cared for "sesuai PanSol MyKISS"; the guides of
+    # seeds 000 and 002 are Telkomsel (mobile) ones and are listed under that name.
+    guides = list_guides(SCRIPTS)
+    first = guides[0]
+    assert (first["name"], first["service"], first["external"]) == (
+        "pansol-mykiss",
+        "IndiHome",
+        "MyKISS",
+    )
+    assert first["title"].startswith("PanSol MyKISS")
+    others = guides[1:]
+    assert {g["name"] for g in others} >= {"pansol-aktivasi-paket", "pansol-penipuan"}
+    for guide in others:
+        assert guide["service"] != "IndiHome" and "Telkomsel" in guide["title"], guide["title"]
+    # The script's problem notes name the same guide the list offers.
+    script = find_script(SCRIPTS, "obc-bukalapak-001").definition
+    notes = "\n".join(n for s in script["steps"] for n in s["notes"])
+    assert "PanSol MyKISS dibuka di aplikasi MyKISS" in notes
+    assert '"PanSol MyKISS — kendala IndiHome"' in notes and first["title"].startswith(
+        "PanSol MyKISS — kendala IndiHome"
+    )
+
+
+def test_a_pansol_mykiss_ticket_records_the_ideas_ticket() -> None:
+    guide = tickets.load_guide(SCRIPTS, "pansol-mykiss")
+    with pytest.raises(ValidationFailed) as refused:
+        tickets.check_ticket_fields(guide, {"problem": "internet mati"})
+    assert "Nomor tiket IDEAS: required" in str(refused.value.details)
+    assert tickets.check_ticket_fields(
+        guide, {"ideas_ticket": "IN123456", "problem": "internet mati"}
+    ) == {"ideas_ticket": "IN123456", "problem": "internet mati"}

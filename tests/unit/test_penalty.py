@@ -42,9 +42,9 @@ def expected(product: str, total: int, month: date, paid: date) -> int | None:
         raw = (Decimal(total) * p / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
         return max(int(raw), minimum)
 
-    if here < n or (here == n and paid.day < 5):
+    if here < n:
         return None
-    if here == n:
+    if here == n:  # before the 5th: payable already, no penalty (DOMAIN.md)
         return 0 if paid.day <= 20 else pct(5, 5000)
     if here == n1:
         return pct(10, 10000)
@@ -61,7 +61,7 @@ def test_the_quote_follows_the_table(product: str, total: int, month: date, days
         return
     got = quote(SEED_PENALTY, product, total, month, paid)
     assert got.penalty == want and isinstance(got.penalty, int)
-    # The free minipack: paid from the 5th and before the 15th of the bill's month.
+    # The free minipack: paid in the bill's month before the 15th (the 1st–4th too).
     assert got.minipack == ((paid.year, paid.month) == (month.year, month.month) and paid.day < 15)
     assert got.due == month.replace(day=20)
 
@@ -107,6 +107,10 @@ def test_the_seed_examples() -> None:
     late = quote(SEED_PENALTY, "internet", 350_000, SEPTEMBER, date(2022, 9, 21))
     assert (late.penalty, late.minipack) == (17_500, False)
     assert late.rule == (
+        "5% dari Rp 350.000 (Rp 17.500, dibulatkan setengah ke atas), minimal Rp 5.000,"
+        " untuk pembayaran 21–30 September 2022"
+    )
+    assert quote(SEED_PENALTY, "internet", 350_000, SEPTEMBER, date(2022, 9, 21), "en").rule == (
         "5% of Rp 350.000 (Rp 17.500, rounded half up), at least Rp 5.000,"
         " for a payment 21–30 September 2022"
     )
@@ -124,10 +128,15 @@ def test_the_seed_examples() -> None:
 
 
 def test_where_the_schedule_is_silent_it_says_so() -> None:
-    with pytest.raises(NoPenaltyRule, match="not payable before 5 September 2022"):
-        quote(SEED_PENALTY, "internet", 350_000, SEPTEMBER, date(2022, 9, 4))
-    with pytest.raises(NoPenaltyRule, match=r"defines nothing .* after 31 October 2022"):
+    with pytest.raises(NoPenaltyRule, match="not billed before 1 September 2022"):
+        quote(SEED_PENALTY, "internet", 350_000, SEPTEMBER, date(2022, 8, 31))
+    with pytest.raises(NoPenaltyRule, match=r"defines nothing .* after 31 October 2022") as exc:
         quote(SEED_PENALTY, "internet", 350_000, SEPTEMBER, date(2022, 11, 1))
+    assert exc.value.rule_text() == (
+        "tidak ada ketentuan: jadwal denda tidak mengatur pembayaran tanggal"
+        " 1 November 2022 untuk tagihan September 2022"
+    )
+    assert exc.value.rule_text("en").startswith("no rule: the internet schedule defines nothing")
     # February: N/last is the 28th, N+1/01 the 1st of March.
     feb = lines(SEED_PENALTY, "internet", 100_000, date(2023, 2, 1))
     assert [line.last for line in feb] == [date(2023, 2, 20), date(2023, 2, 28), date(2023, 3, 31)]
@@ -146,3 +155,38 @@ def test_bad_input_is_refused_plainly() -> None:
 
 def test_the_seed_campaign_carries_the_same_schedule() -> None:
     assert parse_definition(load_toml(SEED)).penalty == SEED_PENALTY
+
+
+@pytest.mark.parametrize("day", [1, 2, 3, 4])
+@pytest.mark.parametrize("product", ["internet", "telephone"])
+def test_before_the_5th_there_is_no_penalty_and_the_minipack_applies(
+    product: str, day: int
+) -> None:
+    # The bill "sudah bisa dibayarkan" from the 1st: no row of the seed charges anything
+    # before the 21st, and a payment before the 15th earns the minipack.
+    got = quote(SEED_PENALTY, product, 350_000, SEPTEMBER, date(2022, 9, day))
+    assert (got.penalty, got.minipack, got.to_json()["to_pay"]) == (0, True, 350_000)
+    assert got.rule == (
+        "tanpa denda untuk pembayaran 1–4 September 2022 (tagihan sudah bisa dibayarkan;"
+        " jadwal denda mulai 5 September 2022)"
+    )
+    english = quote(SEED_PENALTY, product, 350_000, SEPTEMBER, date(2022, 9, day), "en")
+    assert english.rule == (
+        "no penalty for a payment 1–4 September 2022 (the bill can already be paid;"
+        " the schedule starts on 5 September 2022)"
+    )
+
+
+def test_every_rule_text_is_indonesian_by_default() -> None:
+    texts = [line.rule(350_000) for line in lines(SEED_PENALTY, "telephone", 350_000, SEPTEMBER)]
+    assert texts == [
+        "tanpa denda untuk pembayaran 5–20 September 2022",
+        "5% dari Rp 350.000 (Rp 17.500, dibulatkan setengah ke atas), minimal Rp 5.000,"
+        " untuk pembayaran 21–30 September 2022",
+        "10% dari Rp 350.000 (Rp 35.000, dibulatkan setengah ke atas), minimal Rp 10.000,"
+        " untuk pembayaran 1–31 Oktober 2022",
+        "15% dari Rp 350.000 (Rp 52.500, dibulatkan setengah ke atas), minimal Rp 15.000,"
+        " untuk pembayaran mulai 1 November 2022",
+    ]
+    english = lines(SEED_PENALTY, "telephone", 350_000, SEPTEMBER)[2].rule(350_000, "en")
+    assert english.endswith("for a payment 1–31 October 2022")

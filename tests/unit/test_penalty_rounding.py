@@ -118,8 +118,11 @@ def test_the_quote_rounds_the_half_up_and_says_so(
     got = quote(SEED_PENALTY, product, total, SEPTEMBER, paid_on)
     assert got.penalty == penalty
     assert got.to_json()["to_pay"] == total + penalty
-    # The rule shown to the agent names the rounded percentage, before the minimum.
-    assert f"({rounded}, rounded half up)" in got.rule
+    # The rule shown to the agent names the rounded percentage, before the minimum
+    # (Indonesian by default, English with the pages' language en).
+    assert f"({rounded}, dibulatkan setengah ke atas)" in got.rule
+    english = quote(SEED_PENALTY, product, total, SEPTEMBER, paid_on, "en")
+    assert f"({rounded}, rounded half up)" in english.rule
 
 
 async def test_the_api_quotes_a_half_rupiah_rounded_up(
@@ -133,6 +136,6 @@ async def test_the_api_quotes_a_half_rupiah_rounded_up(
     assert resp.status == 200
     body = await resp.json()
     assert (body["penalty"], body["to_pay"]) == (15_005, 115_035)  # 15,004.5 → 15,005
-    assert "(Rp 15.005, rounded half up)" in body["rule"]
+    assert "(Rp 15.005, dibulatkan setengah ke atas)" in body["rule"]
     # The whole schedule for that bill, each row rounded the same way.
     assert [line["penalty"] for line in body["schedule"]] == [0, 5_002, 10_003, 15_005]
