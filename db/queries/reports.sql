@@ -131,7 +131,10 @@ SELECT a.id AS attempt_id, a.call_sid, t.customer_id, t.indihome_number,
        coalesce(k.existing_ref, 'T' || k.id) AS ticket, k.guide AS ticket_guide,
        k.category AS ticket_category, k.due_at AS ticket_due_at,
        v.code AS voucher_code, x.destination AS transferred_to,
-       x.category AS transfer_category, o.notes, o.recorded_at,
+       x.category AS transfer_category, x.log_text AS transfer_log_text,
+       (SELECT string_agg(i.category || ': ' || i.log_text, E'\n' ORDER BY i.id)
+        FROM informed i WHERE i.attempt_id = a.id) AS informed,
+       o.notes, o.recorded_at,
        a.recording_sid, a.recording_url, a.recording_seconds
 FROM attempts a
 JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id

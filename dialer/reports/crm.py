@@ -1,8 +1,10 @@
 """The CRM interaction export: one row per call that reached an agent, with what the
 agent recorded — HUB PENERIMA, the outcome and its details, the WA number, whether the
 address still holds (or the new one), whether the service works, myIndiHome, the
-ticket, the voucher, a transfer, the notes — and the call's times, for upload into the
-CRM. CSV, times in UTC ISO 8601, details as JSON."""
+ticket, the voucher, a transfer (its category and the guide's log text), the
+information given without a transfer (``informed``: category and log text, one a
+line), the notes — and the call's times, for upload into the CRM. CSV, times in UTC
+ISO 8601, details as JSON."""
 
 from __future__ import annotations
 
@@ -43,6 +45,8 @@ HEADER = (
     "voucher_code",
     "transferred_to",
     "transfer_category",
+    "transfer_log_text",
+    "informed",
     "notes",
     "recorded_at",
     "recording_sid",
