@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import asyncpg
 import pytest
 
+from dialer.agents import transfers
+from dialer.agents.transfers import TransferForm
 from dialer.auth import service as auth
 from dialer.campaigns import service as campaigns
 from dialer.db import Pool
-from dialer.errors import NotFound, ValidationFailed
+from dialer.errors import Conflict, NotFound, ValidationFailed
 from dialer.settings import Settings
 from tests.dialing import in_conference
 from tests.factories import Factory
+from tests.integration.test_embedded_and_cli import dialer
 from tests.integration.test_outcomes import on_a_call, target_of, transfer_state
 
 TRANSFER_LINE = (
@@ -71,6 +77,15 @@ async def test_a_transfer_without_the_customers_consent_is_refused_and_changes_n
         )
         assert state == "on_call"
         assert (await target_of(conn))["state"] != "done"
+        # Where the deployment calls real phones, an example destination is refused too,
+        # consent or not.
+        form = TransferForm(attempt_id=call.attempt_id, destination="cc-iconnet", consent="YA")
+        with pytest.raises(Conflict, match="is an example \\(contoh\\)"):
+            async with conn.transaction():
+                await transfers.request(
+                    conn, form, agent_id=call.agent_id, now=call.clock(), examples_allowed=False
+                )
+        assert await conn.fetchval("SELECT count(*) FROM transfers") == 0
 
 
 async def test_with_consent_the_transfer_records_its_category_and_log_text_and_goes_through(
@@ -246,3 +261,19 @@ async def test_the_campaign_names_a_guide_that_exists_and_examples_only_on_the_s
     assert "example transfer destinations" in caught.value.message
     assert caught.value.details[0]["field"] == "transfers.cc-iconnet"
     assert await conn.fetchval("SELECT count(*) FROM campaigns") == 0
+
+
+def test_dialer_campaign_apply_warns_of_examples_and_refuses_them_on_twilio(
+    tmp_path: Path, db_url: str
+) -> None:
+    seed = "campaigns/001_obc_bukalapak_voucher.toml"
+    applied = dialer("campaign", "apply", seed, home=tmp_path, env_db=db_url)
+    assert applied.returncode == 0, applied.stderr
+    assert "warning: transfer destinations cc-iconnet are examples (contoh)" in applied.stdout
+    twilio = {"DIALER_TWILIO__ACCOUNT_SID": "AC" + "0" * 32, "DIALER_TWILIO__AUTH_TOKEN": "x"}
+    with patch.dict(os.environ, twilio):
+        refused = dialer("campaign", "apply", seed, home=tmp_path, env_db=db_url)
+    assert refused.returncode == 2
+    assert "example transfer destinations in a deployment that calls real phones" in (
+        refused.stderr + refused.stdout
+    )
