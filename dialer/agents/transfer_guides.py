@@ -71,7 +71,7 @@ async def for_call(conn: Connection, agent_id: int, attempt_id: int) -> dict[str
     destinations = call["definition"].get("transfers", [])
     for c in shown["categories"]:
         c["destinations"] = [
-            {k: d.get(k, False) if k == "example" else d[k] for k in ("key", "label", "example")}
+            {"key": d["key"], "label": d["label"], "example": bool(d.get("example"))}
             for d in destinations
             if d["category"] == c["key"]
         ]
