@@ -11,6 +11,7 @@ from aiohttp import web
 from dialer import health, openapi, pages, runtime
 from dialer.agents import records as agent_records
 from dialer.agents import routes as agent_routes
+from dialer.agents import transfer_guide_routes
 from dialer.auth import routes as auth_routes
 from dialer.auth.http import auth_middleware
 from dialer.billing import routes as billing_routes
@@ -37,6 +38,7 @@ ROOMS = (
     call_api,
     billing_routes,
     agent_routes,
+    transfer_guide_routes,
     agent_records,
     voucher_routes,
     report_routes,

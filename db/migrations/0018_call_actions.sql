@@ -3,7 +3,8 @@
 -- the call's final disposition — why the call ended; what the agent did during the call
 -- is recorded as actions, one row each: a ticket (several per call), a closure request,
 -- a follow-up, a customer kept after asking to cancel, the "claims cancelled" check, a
--- voucher, a new address, another WA number, the myIndiHome status, a transfer.
+-- voucher, a new address, another WA number, the myIndiHome status, a transfer, the
+-- information given instead of a transfer (seed 003).
 CREATE TABLE call_actions (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     attempt_id  bigint NOT NULL,
@@ -11,7 +12,8 @@ CREATE TABLE call_actions (
     target_id   bigint NOT NULL,
     kind        text NOT NULL CHECK (kind IN (
                     'ticket', 'closure_request', 'follow_up', 'retained', 'claim_checked',
-                    'voucher', 'address_update', 'wa_number', 'myindihome', 'transfer')),
+                    'voucher', 'address_update', 'wa_number', 'myindihome', 'transfer',
+                    'informed')),
     ref         bigint,   -- the ticket's, request's, follow-up's, voucher's or transfer's id
     detail      text,     -- e.g. the myIndiHome status, the guide of a new ticket
     recorded_at timestamptz NOT NULL

@@ -129,7 +129,8 @@ SELECT s.state AS agent_state, s.since, s.wrap_up_until, a.id AS attempt_id,
        a.joined_at, a.left_at, a.on_hold,
        (SELECT json_build_object('id', x.id, 'state', x.state, 'number', x.number,
                                  'category', x.category, 'destination', x.destination,
-                                 'error', x.error, 'warm', x.warm, 'answered_at', x.answered_at)
+                                 'error', x.error, 'warm', x.warm, 'answered_at', x.answered_at,
+                                 'log_text', x.log_text)
         FROM transfers x WHERE x.attempt_id = a.id ORDER BY x.id DESC LIMIT 1) AS transfer,
        a.campaign_id, c.name AS campaign, c.version, u.display_name AS agent_name,
        t.id AS target_id, t.customer_id, t.name, t.indihome_number, t.msisdn, t.wa_number,
@@ -297,11 +298,33 @@ SELECT id FROM transfers WHERE attempt_id = $1 AND state <> 'failed'
 
 -- name: insert_transfer
 -- Agent $4 asks at $9 to transfer call $1 to destination $5 (number $6), warm ($10) or
--- not: requested; its id.
+-- not, for category $7 of transfer guide $11, the customer having agreed ($12), with the
+-- guide's log text $13: requested; its id.
 INSERT INTO transfers (attempt_id, campaign_id, target_id, agent_id, destination, number,
-                       category, notes, state, requested_at, warm)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'requested', $9, $10)
+                       category, notes, state, requested_at, warm, guide, consent, log_text)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'requested', $9, $10, $11, $12, $13)
 RETURNING id
+
+-- name: insert_informed
+-- Agent $4 gave the customer of call $1 the information of category $6 of transfer guide
+-- $5 at $8, logged as $7; nothing when it was recorded for that call and category already.
+INSERT INTO informed (attempt_id, campaign_id, target_id, agent_id, guide, category,
+                      log_text, recorded_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (attempt_id, category) DO NOTHING
+RETURNING *
+
+-- name: informed_of_call
+-- The information of category $2 recorded for call $1 (a repeated submit finds it).
+SELECT * FROM informed WHERE attempt_id = $1 AND category = $2
+
+-- name: campaign_informed
+-- Campaign $1's information given without a transfer, with the agent and the customer's
+-- IndiHome number.
+SELECT i.*, u.username AS agent, t.indihome_number FROM informed i
+JOIN users u ON u.id = i.agent_id
+JOIN targets t ON t.campaign_id = i.campaign_id AND t.id = i.target_id
+WHERE i.campaign_id = $1 ORDER BY i.id
 
 -- name: transfer_done
 -- Transfer $1 is done at $2; its row.

@@ -136,7 +136,9 @@ SELECT a.id AS attempt_id, a.call_sid, t.customer_id, t.indihome_number,
        o.service_working, o.wa_number, o.myindihome,
        k.ticket, k.ticket_guide, k.ticket_category, k.ticket_due_at,
        v.code AS voucher_code, x.destination AS transferred_to,
-       x.category AS transfer_category,
+       x.category AS transfer_category, x.log_text AS transfer_log_text,
+       (SELECT string_agg(i.category || ': ' || i.log_text, E'\n' ORDER BY i.id)
+        FROM informed i WHERE i.attempt_id = a.id) AS informed,
        (SELECT string_agg(c.kind, ' ' ORDER BY c.id) FROM call_actions c
         WHERE c.attempt_id = a.id) AS actions,
        f.due_at AS follow_up_due_at,

@@ -2,7 +2,7 @@
 goes on into steps 4–10, so one call can hold a ticket and a voucher).
 
 Each action is recorded where it lives — a ticket, a closure request, a follow-up, the
-voucher — and as a row of ``call_actions`` (kind, the row it made, a detail), which the
+voucher, a transfer, the information given without one — and as a row of ``call_actions`` (kind, the row it made, a detail), which the
 reports and the CRM export count and list (migration 0018, with its running count). The
 caller owns the transaction; the outcome's own effects (DNC, callback, the voucher) run
 first, in :mod:`dialer.agents.outcomes`.
@@ -85,16 +85,29 @@ async def record(
     if form.myindihome is not None:
         done.append(("myindihome", None, form.myindihome))
     for kind, ref, detail in done:
-        await conn.execute(
-            q("insert_call_action"),
-            form.attempt_id,
-            call["campaign_id"],
-            call["target_id"],
-            kind,
-            ref,
-            detail,
-            now,
-        )
+        await taken(conn, form.attempt_id, call, kind, ref, detail, now)
+
+
+async def taken(
+    conn: Connection,
+    attempt_id: int,
+    call: Any,
+    kind: str,
+    ref: int | None,
+    detail: str | None,
+    now: datetime,
+) -> None:
+    """Record one action of call ``attempt_id`` (``call``: its campaign and target)."""
+    await conn.execute(
+        q("insert_call_action"),
+        attempt_id,
+        call["campaign_id"],
+        call["target_id"],
+        kind,
+        ref,
+        detail,
+        now,
+    )
 
 
 async def of_call(conn: Connection, attempt_id: int) -> list[dict[str, Any]]:

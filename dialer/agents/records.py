@@ -1,10 +1,12 @@
 """What calls set in motion, for managers: tickets (with their deadlines, flagged when
-overdue), follow-ups (seed 004), transfers and closure requests of a campaign.
+overdue), follow-ups (seed 004), transfers, information given without a transfer and
+closure requests of a campaign.
 
 ``GET /api/campaigns/{name}/tickets?state=open|overdue|closed|all``,
 ``POST /api/tickets/{id}/close``,
 ``GET /api/campaigns/{name}/follow-ups?state=open|overdue|closed|all``,
 ``POST /api/follow-ups/{id}/close``, ``GET /api/campaigns/{name}/transfers``,
+``GET /api/campaigns/{name}/informed``,
 ``GET /api/campaigns/{name}/closure-requests``. Managers only: an agent gets 403.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from dialer.agents import actions, tickets, transfers
+from dialer.agents import actions, tickets, transfer_guides, transfers
 from dialer.auth.http import current_user, requires
 from dialer.campaigns import service as campaigns
 from dialer.errors import BadRequest
@@ -130,17 +132,34 @@ async def _listing(request: web.Request, key: str) -> web.Response:
     return json_response({"campaign": campaign.name, key: rows})
 
 
-LISTINGS = {"transfers": transfers.of_campaign, "closure_requests": tickets.closure_requests}
+LISTINGS = {
+    "transfers": transfers.of_campaign,
+    "informed": transfer_guides.of_campaign,
+    "closure_requests": tickets.closure_requests,
+}
 
 
 @routes.get("/api/campaigns/{name}/transfers")
 @requires("manager")
 @api(
     "A campaign's call transfers, with the agent and the customer's IndiHome number",
+    description="Each with its category (of the campaign's transfer guide), the"
+    " customer's consent and the guide's log text.",
     tag="agents",
 )
 async def list_transfers(request: web.Request) -> web.Response:
     return await _listing(request, "transfers")
+
+
+@routes.get("/api/campaigns/{name}/informed")
+@requires("manager")
+@api(
+    "A campaign's information given without a transfer (the transfer guide's educate"
+    " categories), with the category, the log text, the agent and the IndiHome number",
+    tag="agents",
+)
+async def list_informed(request: web.Request) -> web.Response:
+    return await _listing(request, "informed")
 
 
 @routes.get("/api/campaigns/{name}/closure-requests")

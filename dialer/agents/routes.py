@@ -230,12 +230,17 @@ async def record_outcome(request: web.Request) -> web.Response:
 @requires("agent")
 @api(
     "Transfer the agent's live call to one of the campaign's destinations",
-    description="202 once the carrier is dialling the destination: the transfer is done"
+    description="Seed 003: the agent has said the category's apology line (GET"
+    " /api/agent/transfer/guide) and sends the customer's answer as consent (YA or Baik);"
+    " the transfer is recorded with the destination's category and the guide's log text."
+    " 202 once the carrier is dialling the destination: the transfer is done"
     " when the destination answers (the agent goes to after-call work), or failed when it"
     " is busy or does not answer (the customer is back with the agent); the console is"
     " told either way. 502 (carrier_failed), and the agent still on the call, if the"
-    " carrier refused. 403 when the call is not the agent's; 409 when it is not live or is"
-    " being transferred already; 422 for an unknown destination.",
+    " carrier refused. 403 when the call is not the agent's; 409 when it is not live, is"
+    " being transferred already, or the destination is an example (placeholder number) on"
+    " a deployment that calls real phones; 422 for an unknown destination, or no consent"
+    " (nothing is recorded, the call stays with the agent).",
     body=transfers.TransferForm,
     status=202,
     tag="agents",
@@ -247,7 +252,13 @@ async def transfer_call(request: web.Request) -> web.Response:
     app, user = request.app, current_user(request)
     form = await read_json(request, transfers.TransferForm)
     async with app[POOL].acquire() as conn, conn.transaction():
-        requested = await transfers.request(conn, form, agent_id=user.id, now=app[CLOCK]())
+        requested = await transfers.request(
+            conn,
+            form,
+            agent_id=user.id,
+            now=app[CLOCK](),
+            examples_allowed=not app[SETTINGS].twilio.configured,
+        )
     carrier = app[CARRIER]
     base = app[SETTINGS].server.public_url
     try:

@@ -1,8 +1,12 @@
 """Transfer of a live call to another contact center (seed 003).
 
 The destinations are the campaign's (``transfers`` in its definition: key, label,
-number, category). The agent holding the call asks; the transfer is recorded as
-requested and the carrier dials the destination for the customer. It is done only
+number, the category of its transfer guide). The agent holding the call has said the
+category's line (the apology: the call will be connected to the other contact center)
+and asks only once the customer agreed with one of the category's consent words (YA,
+Baik): without them the transfer is refused and nothing changes. The transfer is
+recorded as requested, with the category, the consent and the guide's log text, and
+the carrier dials the destination for the customer. It is done only
 when the carrier says the destination answered (``answered``): then, in one
 transaction, the target is finished as ``transferred`` and the agent goes to
 after-call work. Busy, no answer or a failure (``ended`` before an answer) records the
@@ -19,7 +23,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dialer.agents import presence
+from dialer.agents import actions, presence
+from dialer.agents.transfer_guides import category, guide_of
+from dialer.campaigns import transfer_guide
 from dialer.db import Connection, q
 from dialer.errors import Conflict, Forbidden, UpstreamFailed, ValidationFailed
 
@@ -32,6 +38,11 @@ class TransferForm(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     attempt_id: int
     destination: str = Field(min_length=1, max_length=40)
+    # The customer's answer to the apology line: one of the category's consent words
+    # (seed 003: YA or Baik). Without it the call is not transferred.
+    consent: str | None = Field(None, max_length=40)
+    # What the category's log text asks for, if anything.
+    fields: dict[str, str] = Field(default_factory=dict)
     notes: str = Field("", max_length=2000)
     # Warm: the agent talks to the destination first (the customer on hold), then hands
     # the customer over (``complete``) or gives up (``cancel``).
@@ -49,9 +60,15 @@ class Requested:
 
 
 async def request(
-    conn: Connection, form: TransferForm, *, agent_id: int, now: datetime
+    conn: Connection,
+    form: TransferForm,
+    *,
+    agent_id: int,
+    now: datetime,
+    examples_allowed: bool = True,
 ) -> Requested:
-    """Record the transfer the agent asks for (the caller owns the transaction)."""
+    """Record the transfer the agent asks for (the caller owns the transaction); an
+    example destination (a placeholder number) only where ``examples_allowed``."""
     await conn.execute(q("lock_agent"), agent_id)
     call = await conn.fetchrow(q("outcome_call"), agent_id, form.attempt_id)
     if call is None:
@@ -68,6 +85,16 @@ async def request(
             f"no transfer destination {form.destination!r}",
             details=[{"field": "destination", "reason": f"one of: {known}"}],
         )
+    if destination.get("example") and not examples_allowed:
+        raise Conflict(
+            f"destination {destination['key']!r} is an example (contoh): its number"
+            f" {destination['number']} is a placeholder, and this deployment calls real"
+            " phones; the manager puts the contact center's real number in the campaign"
+        )
+    guide = await guide_of(conn, call["definition"])
+    chosen = category(guide, destination["category"], field="destination")
+    consent = _consented(chosen, form.consent)
+    log_text = transfer_guide.log_text(chosen, form.fields)
     if await conn.fetchval(q("transfer_of_attempt"), form.attempt_id) is not None:
         raise Conflict("this call is being transferred already")
     if form.warm and (not call["conference_sid"] or call["left_at"] is not None):
@@ -84,11 +111,35 @@ async def request(
         form.notes,
         now,
         form.warm,
+        guide["name"],
+        consent,
+        log_text,
     )
     wrap = int(call["definition"].get("wrap_up_seconds", 15))
     conference = call["conference_sid"] if form.warm else None
     return Requested(
         form.attempt_id, transfer_id, call["call_sid"], destination["number"], wrap, conference
+    )
+
+
+def _consented(chosen: dict[str, Any], said: str | None) -> str:
+    """The consent word the customer gave, as the guide spells it; a 422 saying what is
+    missing, where and why when they gave none of the category's words."""
+    words = list(chosen["consent"])
+    for word in words:
+        if said is not None and said.strip().casefold() == word.casefold():
+            return str(word)
+    given = "no consent was given" if not (said or "").strip() else f"{said!r} is not consent"
+    raise ValidationFailed(
+        f"the customer has not agreed to the transfer: {given}",
+        details=[
+            {
+                "field": "consent",
+                "reason": f"category {chosen['key']!r} ({chosen['label']}) is transferred only"
+                f" after the customer answers the apology line with {' or '.join(words)};"
+                " say the line, then send the word they answered",
+            }
+        ],
     )
 
 
@@ -167,6 +218,9 @@ async def done(conn: Connection, row: dict[str, Any], now: datetime) -> dict[str
     over): done, the target finished as transferred, the agent in after-call work."""
     record = await conn.fetchrow(q("transfer_done"), row["id"], now)
     assert record is not None
+    await actions.taken(
+        conn, row["attempt_id"], row, "transfer", row["id"], record["category"], now
+    )
     await conn.execute(q("target_finished"), row["campaign_id"], row["target_id"], "transferred")
     await presence.wrap_up(conn, row["agent_id"], now=now, seconds=row["wrap_up_seconds"])
     return dict(record)

@@ -12,8 +12,9 @@ from dialer.campaigns.schemas import CampaignDefinition
 from dialer.rules.window import WEEKDAYS, Calendar
 
 STATES = ("draft", "running", "paused", "finished")
-# Keys the service adds to a stored definition (the script version it was checked with).
-STORED_EXTRAS = frozenset({"script_digest"})
+# Keys the service adds to a stored definition (the script and transfer guide versions
+# it was checked with).
+STORED_EXTRAS = frozenset({"script_digest", "transfer_guide_digest"})
 # action → (states it starts from, state it leads to)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "start": (("draft", "paused"), "running"),

@@ -56,6 +56,7 @@ async def create_campaign(request: web.Request) -> web.Response:
             actor=current_user(request).username,
             source="api",
             scripts_dir=request.app[SETTINGS].scripts_dir,
+            examples_allowed=not request.app[SETTINGS].twilio.configured,
         )
     return json_response(campaign.to_json(), status=201)
 
@@ -91,6 +92,7 @@ async def update_campaign(request: web.Request) -> web.Response:
             source="api",
             scripts_dir=request.app[SETTINGS].scripts_dir,
             expect_name=current.name,
+            examples_allowed=not request.app[SETTINGS].twilio.configured,
         )
     return json_response(campaign.to_json() | {"outcome": outcome, "changes": changes})
 

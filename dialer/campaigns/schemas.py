@@ -21,6 +21,10 @@ _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]{2,79}$")
 # How long an answered customer may wait for an agent, from the answer, by default.
 MAX_HOLD_SECONDS = 20.0
+# An example transfer destination's number starts so (no Indonesian number does) and
+# its label says so.
+PLACEHOLDER_PREFIX = "+620"
+EXAMPLE_MARK = "(contoh)"
 
 
 class Strict(BaseModel):
@@ -173,12 +177,34 @@ class Voice(Strict):
 
 
 class TransferDestination(Strict):
-    """Another contact center a live call may be handed to (seed 003)."""
+    """Another contact center a live call may be handed to (seed 003), for one category
+    of the campaign's transfer guide. No seed gives a number: an ``example`` destination
+    carries a placeholder (``+620…``: no Indonesian number starts with 0 after the
+    country code) and says "(contoh)" in its label; a deployment that calls real phones
+    refuses it."""
 
     key: str = Field(pattern=r"^[a-z][a-z0-9_-]{1,39}$")
     label: str = Field(min_length=1, max_length=100)
     number: str = Field(pattern=r"^\+[1-9]\d{3,14}$")  # E.164
-    category: str = Field(min_length=1, max_length=100)
+    category: str = Field(min_length=1, max_length=100)  # a key of the transfer guide's
+    example: bool = False
+
+    @model_validator(mode="after")
+    def _example_marked(self) -> TransferDestination:
+        placeholder = self.number.startswith(PLACEHOLDER_PREFIX)
+        if self.example and not placeholder:
+            raise ValueError(
+                f"example destination {self.key!r}: its number must be a placeholder"
+                f" ({PLACEHOLDER_PREFIX}…), not {self.number} that might ring someone"
+            )
+        if self.example and EXAMPLE_MARK not in self.label:
+            raise ValueError(f"example destination {self.key!r}: say {EXAMPLE_MARK} in its label")
+        if placeholder and not self.example:
+            raise ValueError(
+                f"destination {self.key!r}: {self.number} is a placeholder; give the contact"
+                " center's real number, or mark the destination example = true"
+            )
+        return self
 
 
 class Period(Strict):
@@ -219,6 +245,9 @@ class CampaignDefinition(Strict):
     voucher: Voucher
     penalty: Penalty
     whatsapp: WhatsApp
+    # The procedure by category for problems of another contact center (seed 003):
+    # scripts/*.yaml of kind transfer_guide; the destinations' categories are its.
+    transfer_guide: str | None = None
     # Where an agent may transfer a live call (seed 003); none: no transfers.
     transfers: list[TransferDestination] = Field(default_factory=list)
     voice: Voice = Field(default_factory=Voice)
@@ -262,4 +291,9 @@ class CampaignDefinition(Strict):
         keys = [t.key for t in self.transfers]
         if len(set(keys)) != len(keys):
             raise ValueError("transfers: a destination key appears twice")
+        if self.transfers and self.transfer_guide is None:
+            raise ValueError(
+                "transfers need a transfer_guide (scripts/*.yaml, kind transfer_guide):"
+                " the categories, the agent's lines and the log texts come from it"
+            )
         return self

@@ -10,9 +10,10 @@ from typing import Any
 from asyncpg import Record
 from pydantic import ValidationError
 
+from dialer.campaigns import transfer_guide
 from dialer.campaigns.models import TRANSITIONS, Campaign
 from dialer.campaigns.schemas import CampaignDefinition
-from dialer.campaigns.scripts import find_script
+from dialer.campaigns.scripts import LoadedScript, find_script
 from dialer.db import Connection, as_id, q
 from dialer.errors import Conflict, NotFound, ValidationFailed
 
@@ -68,11 +69,15 @@ async def apply(
     source: str,
     scripts_dir: Path,
     expect_name: str | None = None,
+    examples_allowed: bool = True,
 ) -> tuple[Campaign, str, dict[str, Any]]:
     """Create or update a campaign from a definition; returns (campaign, outcome, changes).
 
     ``outcome`` is ``created``, ``updated`` (a new version, with its changes recorded)
-    or ``unchanged``. The script the campaign names is validated and stored with it.
+    or ``unchanged``. The script the campaign names is validated and stored with it, and
+    so is its transfer guide, the destinations checked against its categories. Example
+    destinations (placeholder numbers) are refused unless ``examples_allowed`` (a
+    deployment on the simulator).
     """
     definition = parse_definition(data, where=source)
     if expect_name is not None and definition.name != expect_name:
@@ -84,6 +89,9 @@ async def apply(
     if script.kind != "call_script":
         raise ValidationFailed(f"{definition.script!r} is a {script.kind}, not a call script")
     stored = definition.model_dump(mode="json") | {"script_digest": script.digest}
+    guide = _transfer_guide(definition, scripts_dir, source, examples_allowed=examples_allowed)
+    if guide is not None:
+        stored["transfer_guide_digest"] = guide.digest
     columns = (
         definition.product,
         definition.tiers,
@@ -92,9 +100,10 @@ async def apply(
         definition.script,
     )
     async with conn.transaction():
-        await conn.execute(
-            q("upsert_script"), script.name, script.digest, script.kind, script.definition
-        )
+        for loaded in (script, guide) if guide is not None else (script,):
+            await conn.execute(
+                q("upsert_script"), loaded.name, loaded.digest, loaded.kind, loaded.definition
+            )
         existing = await conn.fetchrow(q("lock_campaign_by_name"), definition.name)
         if existing is None:
             record = await conn.fetchrow(
@@ -124,6 +133,40 @@ async def apply(
             source,
         )
     return campaign, outcome, changes
+
+
+def _transfer_guide(
+    definition: CampaignDefinition, scripts_dir: Path, source: str, *, examples_allowed: bool
+) -> LoadedScript | None:
+    """The campaign's transfer guide, validated, its destinations checked against it."""
+    examples = example_destinations(definition.model_dump(mode="json"))
+    if examples and not examples_allowed:
+        raise ValidationFailed(
+            f"{source}: example transfer destinations in a deployment that calls real phones",
+            details=[
+                {
+                    "field": f"transfers.{key}",
+                    "reason": "an example (contoh) with a placeholder"
+                    " number: give the contact center's real number and drop example = true",
+                }
+                for key in examples
+            ],
+        )
+    if definition.transfer_guide is None:
+        return None
+    guide = transfer_guide.find(scripts_dir, definition.transfer_guide)
+    transfers = [t.model_dump() for t in definition.transfers]
+    problems = transfer_guide.check_destinations(guide.definition, transfers)
+    if problems:
+        raise ValidationFailed(
+            f"{source}: the transfers do not fit transfer guide {guide.name!r}", details=problems
+        )
+    return guide
+
+
+def example_destinations(definition: dict[str, Any]) -> list[str]:
+    """The keys of the campaign's example transfer destinations (placeholder numbers)."""
+    return [t["key"] for t in definition.get("transfers", []) if t.get("example")]
 
 
 async def get(conn: Connection, ref: str | int) -> Campaign:

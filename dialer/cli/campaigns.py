@@ -46,7 +46,9 @@ async def cmd_apply(args: argparse.Namespace, settings: Settings) -> int:
             actor=actor(args),
             source=f"file:{args.file.name}",
             scripts_dir=settings.scripts_dir,
+            examples_allowed=not settings.twilio.configured,
         )
+    examples = campaigns.example_destinations(campaign.definition)
     if args.json:
         out_json(campaign.to_json() | {"outcome": outcome, "changes": changes})
         return 0
@@ -54,6 +56,12 @@ async def cmd_apply(args: argparse.Namespace, settings: Settings) -> int:
     if outcome == "updated":
         for key, change in changes.items():
             out(f"  {key}: {change['from']!r} → {change['to']!r}")
+    if examples:
+        out(
+            f"  warning: transfer destinations {', '.join(examples)} are examples (contoh)"
+            " with placeholder numbers; on the simulator only (a Twilio deployment refuses"
+            " them): put the contact centers' real numbers in the campaign"
+        )
     return 0
 
 

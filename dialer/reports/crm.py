@@ -2,9 +2,11 @@
 agent recorded — HUB PENERIMA, the outcome (the call's final disposition) and its
 details, the WA number, whether the address still holds (or the new one), whether the
 service works, myIndiHome, the tickets (several joined by " | "; ``ticket_due_at`` the
-earliest deadline), the voucher, a transfer, the actions taken during the call (their
-kinds, in order), a follow-up's deadline, the notes — and the call's times, for upload
-into the CRM. CSV, times in UTC ISO 8601, details as JSON."""
+earliest deadline), the voucher, a transfer (its category and the guide's log text), the
+information given without a transfer (``informed``: category and log text, one a line),
+the actions taken during the call (their kinds, in order), a follow-up's deadline, the
+notes — and the call's times, for upload into the CRM. CSV, times in UTC ISO 8601,
+details as JSON."""
 
 from __future__ import annotations
 
@@ -45,6 +47,8 @@ HEADER = (
     "voucher_code",
     "transferred_to",
     "transfer_category",
+    "transfer_log_text",
+    "informed",
     "actions",
     "follow_up_due_at",
     "notes",

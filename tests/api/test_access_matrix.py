@@ -90,6 +90,7 @@ MANAGER_ONLY_TOO = [
     ("POST", "/api/vouchers/{id}/void"),
     ("POST", "/api/redemptions/import"),
     ("GET", "/api/campaigns/{name}/transfers"),
+    ("GET", "/api/campaigns/{name}/informed"),
     ("GET", "/api/campaigns/{name}/closure-requests"),
 ]
 WEBSOCKET: Key = ("GET", "/api/agent/ws")
@@ -134,10 +135,14 @@ class Op:
 
     @property
     def owned(self) -> bool:
-        """Acts on the call the agent holds (its body names the attempt): another agent,
-        whom the role lets in, is refused by the ownership check."""
-        body = getattr(getattr(self.route.handler, "openapi", None), "body", None)
-        return body is not None and "attempt_id" in body.model_fields
+        """Acts on the call the agent holds (its body or query names the attempt):
+        another agent, whom the role lets in, is refused by the ownership check."""
+        doc = getattr(self.route.handler, "openapi", None)
+        body = getattr(doc, "body", None)
+        query = getattr(doc, "query", ())
+        return (body is not None and "attempt_id" in body.model_fields) or any(
+            p.name == "attempt_id" for p in query
+        )
 
 
 def operations(app: web.Application) -> tuple[list[Op], set[str]]:
@@ -305,7 +310,10 @@ async def records(f: Floor) -> int:
         modem_returned=False,
     )
     call = await f.next_call()
-    transfer = {"attempt_id": call["attempt_id"], "destination": "cc-147"}
+    informed = {"attempt_id": call["attempt_id"], "category": "billing_info"}
+    status, body = await f.as_("agent", "POST", "/api/agent/informed", json=informed)
+    assert status == 201, body
+    transfer = {"attempt_id": call["attempt_id"], "destination": "cc-iconnet", "consent": "YA"}
     status, body = await f.as_("agent", "POST", "/api/agent/transfer", json=transfer)
     assert status == 202, body
     await f.node.settle()  # the destination answered (done), then the call ended
@@ -320,6 +328,7 @@ async def records(f: Floor) -> int:
         ("tickets", "/tickets?state=all"),
         ("vouchers", "/vouchers"),
         ("transfers", "/transfers"),
+        ("informed", "/informed"),
         ("closure_requests", "/closure-requests"),
     ):
         status, body = await f.as_("manager", "GET", base + path)
@@ -393,6 +402,8 @@ def samples(f: Floor, held: int) -> dict[Key, dict[str, Any]]:
             | {"callback_at": "2022-09-01T10:00:00+07:00"}
         },
         ("POST", "/api/agent/transfer"): {"json": {"attempt_id": held, "destination": "nowhere"}},
+        ("POST", "/api/agent/informed"): {"json": {"attempt_id": held, "category": "nowhere"}},
+        ("GET", "/api/agent/transfer/guide"): {"params": {"attempt_id": held}},
         # Resuming a customer who is not on hold: for A, 409 after the ownership check;
         # for B the ownership check answers 403.
         ("POST", "/api/agent/call"): {"json": {"attempt_id": held, "action": "resume"}},
@@ -524,7 +535,7 @@ async def test_another_agent_cannot_record_transfer_or_see_someone_elses_call(
             for k in ("customer_id", "name", "indihome_number", "msisdn", "address")
         ]
         outcome = {"attempt_id": attempt} | COMMON | {"code": "do_not_call"}
-        transfer = {"attempt_id": attempt, "destination": "cc-147"}
+        transfer = {"attempt_id": attempt, "destination": "cc-iconnet", "consent": "YA"}
 
         async def b_is_refused() -> None:
             for path, body in (("/api/agent/outcome", outcome), ("/api/agent/transfer", transfer)):

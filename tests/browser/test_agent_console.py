@@ -514,3 +514,78 @@ async def test_on_twilio_a_supervisor_listens_in_the_browser(
             assert await page.evaluate("window.sdk.accepted") is True
         finally:
             await page.close()
+
+
+async def test_the_transfer_panel_shows_the_guides_line_and_asks_the_customers_consent(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
+) -> None:
+    """Seed 003 on the console: the agent picks the problem's category and reads the
+    line to say, filled for the customer; an educate category is recorded as information
+    given; a transfer waits for the customer's YA/Baik, then goes through the carrier."""
+    created = await factory.running_campaign([row(2, name="Siti Rahayu")], virtual_seats=0)
+    await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    clock = FrozenClock(MONDAY_10_WIB)
+    async with running_node(
+        settings, pool, clock, choose=lambda c: "human", speed=10, profile=TALKATIVE
+    ) as node:
+        base = str(node.client.make_url("")).rstrip("/")
+        page = await browser.new_page(viewport={"width": 1366, "height": 1200})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(base + "/agent")
+        await page.fill("input[name=username]", "ani")
+        await page.fill("input[name=password]", "rahasia-ani")
+        await page.click("#login-form button[type=submit]")
+        await page.click("#phone-connect")
+        await expect(page.locator("#phone-state")).to_have_text("tersambung (simulasi)")
+        await page.select_option("#campaign", created.name)
+        await page.click("#join")
+        await page.click("#available")
+        await expect(page.locator("#state")).to_have_text("Siap")
+        assert await node.tick() == {created.name: 1}
+        await expect(page.locator("#call-status")).to_contain_text("Berbicara 00:")
+
+        # An educate category: its line, then the information recorded, no transfer.
+        await expect(page.locator("#transfer-box")).to_be_visible()
+        await page.select_option("#transfer-category", "billing_info")
+        say = page.locator("#transfer-say")
+        await expect(say).to_contain_text("Baik Bapak/Ibu Siti Rahayu, terima kasih")
+        await expect(page.locator("#transfer-go")).to_be_hidden()
+        await page.click("#transfer-informed")
+        await expect(page.locator("#transfer-informed-done")).to_have_text(
+            "Tercatat tanpa transfer: ICONNET : INFO TAGIHAN, TELAH DIJELASKAN SESUAI"
+            " KETENTUAN. PELANGGAN MENGETI"
+        )
+        assert await conn.fetchval("SELECT count(*) FROM transfers") == 0
+
+        # Activation & trouble: the apology line, and no transfer before the consent.
+        await page.select_option("#transfer-category", "activation_trouble")
+        await page.select_option("#transfer-address", "ibu")
+        await expect(say).to_contain_text(
+            "Baik Ibu Siti Rahayu, mohon maaf saat ini Ibu terhubung dengan Contact Center"
+            " PLN 123 Ketenagalistrikan"
+        )
+        await expect(say).to_contain_text("mohon ditunggu ya Bu ...?")
+        await expect(page.locator("#transfer-to")).to_contain_text(
+            "Contact Center ICONNET (contoh)"
+        )
+        await expect(page.locator("#transfer-log")).to_contain_text("ICONNET : TRANSFER CALL")
+        consent = page.locator("#transfer-consent")
+        await expect(consent.get_by_label("YA")).to_be_visible()
+        await expect(consent.get_by_label("Baik")).to_be_visible()
+        await expect(page.locator("#transfer")).to_be_disabled()
+        await shot(page, "agent-console-transfer-guide.png")
+        await consent.get_by_label("Baik").check()
+        await expect(page.locator("#transfer")).to_be_enabled()
+        await page.click("#transfer")
+        await expect(page.locator("#outcome-done")).to_contain_text(
+            "Panggilan ditransfer ke +620000000003 (activation_trouble)."
+            " Catatan: ICONNET : TRANSFER CALL"
+        )
+        transfer = await conn.fetchrow("SELECT * FROM transfers")
+        assert (transfer["consent"], transfer["log_text"]) == ("Baik", "ICONNET : TRANSFER CALL")
+        assert errors == []
+        await page.close()
+        for sid in list(node.carrier.calls):
+            await node.carrier.hangup(sid)
+        await node.settle()

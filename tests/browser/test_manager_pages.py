@@ -122,6 +122,19 @@ async def test_a_manager_watches_a_campaign_and_pauses_it(
         T1 + timedelta(hours=72),
         taken,
     )
+    # Seed 003: a call transferred and information given, with the guide's log texts.
+    for insert in (
+        "INSERT INTO transfers (attempt_id, campaign_id, target_id, agent_id, destination,"
+        " number, category, state, requested_at, done_at, guide, consent, log_text)"
+        " SELECT attempt_id, campaign_id, target_id, agent_id, 'cc-iconnet', '+620000000003',"
+        " 'activation_trouble', 'done', $1, $1, 'direct-transfer-iconnet', 'YA',"
+        " 'ICONNET : TRANSFER CALL' FROM outcomes WHERE id = $2",
+        "INSERT INTO informed (attempt_id, campaign_id, target_id, agent_id, guide, category,"
+        " log_text, recorded_at) SELECT attempt_id, campaign_id, target_id, agent_id,"
+        " 'direct-transfer-iconnet', 'billing_info', 'ICONNET : INFO TAGIHAN', $1"
+        " FROM outcomes WHERE id = $2",
+    ):
+        await conn.execute(insert, T1, taken)
     # A list upload: its progress, what was accepted, and the rejected rows by line.
     listing = factory.write_csv([row(7), row(8, msisdn="12ab"), row(9)], name="more.csv")
     await page.set_input_files("#targets-form input[type=file]", str(listing))
@@ -150,6 +163,17 @@ async def test_a_manager_watches_a_campaign_and_pauses_it(
     )
     closed = await conn.fetchrow("SELECT resolution, closed_by FROM follow_ups")
     assert closed["resolution"] == "Modem dijemput teknisi 8 Sep" and closed["closed_by"]
+    handled = page.locator("#transfers tbody tr")
+    await expect(handled).to_have_count(2)
+    await expect(handled.filter(has_text="activation_trouble")).to_contain_text(
+        "transfer selesai → cc-iconnet"
+    )
+    await expect(handled.filter(has_text="activation_trouble")).to_contain_text(
+        "ICONNET : TRANSFER CALL"
+    )
+    await expect(handled.filter(has_text="billing_info")).to_contain_text(
+        "diinformasikan, tanpa transfer"
+    )
     await expect(page.locator(".tile[data-key=targets] .value")).to_have_text("6")
     await shot(page, "manager-campaign-uploads.png")
 

@@ -118,8 +118,8 @@ async def test_a_transfer_to_a_busy_destination_brings_the_customer_back_to_the_
     async with on_a_call(settings, pool, conn, factory) as call:
         sid = await conn.fetchval("SELECT call_sid FROM attempts WHERE id = $1", call.attempt_id)
         await in_conference(call.node.carrier, call.agent_id, sid)
-        call.node.carrier.switch.number("+62807147147", "busy")
-        body = {"attempt_id": call.attempt_id, "destination": "cc-147"}
+        call.node.carrier.switch.number("+620000000003", "busy")
+        body = {"attempt_id": call.attempt_id, "destination": "cc-iconnet", "consent": "YA"}
         resp = await call.node.client.post("/api/agent/transfer", json=body, headers=call.headers)
         assert resp.status == 202
         asked = (await resp.json())["transfer"]
@@ -408,7 +408,12 @@ async def test_a_live_call_is_transferred_and_recorded_with_its_category(
         client = call.node.client
 
         async def transfer(destination: str, headers: dict[str, str] | None = None) -> Any:
-            body = {"attempt_id": call.attempt_id, "destination": destination, "notes": "ke 147"}
+            body = {
+                "attempt_id": call.attempt_id,
+                "destination": destination,
+                "consent": "Baik",
+                "notes": "ke ICONNET",
+            }
             resp = await client.post(
                 "/api/agent/transfer", json=body, headers=headers or call.headers
             )
@@ -417,10 +422,10 @@ async def test_a_live_call_is_transferred_and_recorded_with_its_category(
         status, body = await transfer("nowhere")
         assert status == 422
         assert body["error"]["details"] == [
-            {"field": "destination", "reason": "one of: cc-147, plasa"}
+            {"field": "destination", "reason": "one of: cc-iconnet"}
         ]
         _, budi = await agent(conn, "budi")
-        assert (await transfer("cc-147", budi))[0] == 403  # not Budi's call
+        assert (await transfer("cc-iconnet", budi))[0] == 403  # not Budi's call
 
         # The carrier fails: recorded as failed, the agent still holds the call.
         real = call.node.carrier.update
@@ -429,7 +434,7 @@ async def test_a_live_call_is_transferred_and_recorded_with_its_category(
             raise ProviderUnavailable("Twilio answered 503 four times")
 
         call.node.carrier.update = down  # type: ignore[method-assign]
-        status, body = await transfer("cc-147")
+        status, body = await transfer("cc-iconnet")
         assert status == 502 and "503 four times" in body["error"]["message"]
         assert body["error"]["details"]["transfer"]["state"] == "failed"
         state = await conn.fetchval(
@@ -438,15 +443,16 @@ async def test_a_live_call_is_transferred_and_recorded_with_its_category(
         assert state == "on_call"
 
         call.node.carrier.update = real  # type: ignore[method-assign]
-        status, body = await transfer("cc-147")
+        status, body = await transfer("cc-iconnet")
         assert status == 202, body
         asked = body["transfer"]
         # Asked, not done: done only when the destination answers.
         assert (asked["state"], asked["category"], asked["number"]) == (
             "requested",
-            "gangguan teknis",
-            "+62807147147",
+            "activation_trouble",
+            "+620000000003",
         )
+        assert (asked["consent"], asked["log_text"]) == ("Baik", "ICONNET : TRANSFER CALL")
         done = await transfer_state(conn, asked["id"], "done")
         assert done["done_at"] is not None
         target = await target_of(conn)
@@ -456,7 +462,7 @@ async def test_a_live_call_is_transferred_and_recorded_with_its_category(
             == "wrap_up"
         )
         # Done once: the agent no longer holds the call.
-        assert (await transfer("plasa"))[0] == 403
+        assert (await transfer("cc-iconnet"))[0] == 403
         user = await auth.create_user(conn, username="mira", role="manager", password=None)
         token, _ = await auth.issue_token(conn, user.id, kind="api", label="test")
         path = f"/api/campaigns/{call.campaign.name}/transfers"
@@ -479,7 +485,12 @@ async def test_a_warm_transfer_lets_the_agent_talk_to_the_destination_then_hand_
         )
         await in_conference(call.node.carrier, call.agent_id, sid)
         client, switch = call.node.client, call.node.carrier.switch
-        body = {"attempt_id": call.attempt_id, "destination": "cc-147", "warm": True}
+        body = {
+            "attempt_id": call.attempt_id,
+            "destination": "cc-iconnet",
+            "consent": "YA",
+            "warm": True,
+        }
         resp = await client.post("/api/agent/transfer", json=body, headers=call.headers)
         assert resp.status == 202, await resp.text()
         asked = (await resp.json())["transfer"]
@@ -522,8 +533,13 @@ async def test_a_warm_transfer_to_a_busy_destination_gives_the_customer_back(
     async with on_a_call(settings, pool, conn, factory) as call:
         sid = await conn.fetchval("SELECT call_sid FROM attempts WHERE id = $1", call.attempt_id)
         await in_conference(call.node.carrier, call.agent_id, sid)
-        call.node.carrier.switch.number("+62807147147", "busy")
-        body = {"attempt_id": call.attempt_id, "destination": "cc-147", "warm": True}
+        call.node.carrier.switch.number("+620000000003", "busy")
+        body = {
+            "attempt_id": call.attempt_id,
+            "destination": "cc-iconnet",
+            "consent": "YA",
+            "warm": True,
+        }
         resp = await call.node.client.post("/api/agent/transfer", json=body, headers=call.headers)
         assert resp.status == 202
         asked = (await resp.json())["transfer"]

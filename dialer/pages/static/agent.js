@@ -33,7 +33,7 @@ const LANG = {
     voucher_left: (v) => `Voucher ${v.partner}: sisa ${v.left} dari ${v.quota}`,
     voucher_off: (partner, reason) => `Voucher${partner ? " " + partner : ""}: tidak ditawarkan (${reason})`,
     expired: "kedaluwarsa", used_up: "kuota habis",
-    transferred: (x) => `Panggilan ditransfer ke ${x.number} (${x.category}).`,
+    transferred: (x) => `Panggilan ditransfer ke ${x.number} (${x.category}).${x.log_text ? " Catatan: " + x.log_text : ""}`,
     callback_at: (zone) => `Telepon kembali pada (waktu pelanggan, ${zone})`,
     arrears_paid: "Tunggakan sudah lunas?", modem_returned: "Modem (CPE) sudah dikembalikan?",
     retained: "Berhasil dipertahankan", closure_request: "Pengajuan cabut", caring: "Hasil caring",
@@ -64,6 +64,11 @@ const LANG = {
     call_unmute: "Nyalakan mikrofon", call_hangup: "Tutup panggilan", muted: " — mikrofon mati",
     transfer_dialling: (x) => `Menghubungi ${x.number} untuk transfer…`,
     transfer_failed: (x) => `Transfer ke ${x.number} gagal (${x.error}); pelanggan kembali tersambung dengan Anda.`,
+    transfer_category: "Kategori masalah", transfer_address: "Sapaan", transfer_say: "Sampaikan",
+    transfer_consent: "Jawaban pelanggan (transfer hanya setelah pelanggan menjawab)",
+    transfer_log: (l) => `Catatan: ${l.complaint_type} / ${l.complaint_subtype} — ${l.text}`,
+    informed: "Informasi sudah disampaikan",
+    informed_done: (x) => `Tercatat tanpa transfer: ${x.log_text}`,
   },
   en: {
     title: "Agent console", logout: "Log out", login: "Log in", username: "Username",
@@ -90,7 +95,7 @@ const LANG = {
     voucher_left: (v) => `${v.partner} voucher: ${v.left} of ${v.quota} left`,
     voucher_off: (partner, reason) => `${partner ? partner + " v" : "V"}oucher: not offered (${reason})`,
     expired: "expired", used_up: "quota used up",
-    transferred: (x) => `Call transferred to ${x.number} (${x.category}).`,
+    transferred: (x) => `Call transferred to ${x.number} (${x.category}).${x.log_text ? " Log: " + x.log_text : ""}`,
     callback_at: (zone) => `Call back at (customer's time, ${zone})`,
     arrears_paid: "Arrears paid?", modem_returned: "Modem (CPE) returned?",
     retained: "Retained", closure_request: "Closure request", caring: "Caring result",
@@ -121,6 +126,11 @@ const LANG = {
     call_hangup: "Hang up", muted: " — muted",
     transfer_dialling: (x) => `Calling ${x.number} for the transfer…`,
     transfer_failed: (x) => `Transfer to ${x.number} failed (${x.error}); the customer is back with you.`,
+    transfer_category: "Problem category", transfer_address: "Address the customer as",
+    transfer_say: "Say", transfer_consent: "The customer's answer (transfer only after they agree)",
+    transfer_log: (l) => `Log: ${l.complaint_type} / ${l.complaint_subtype} — ${l.text}`,
+    informed: "Information given",
+    informed_done: (x) => `Recorded, no transfer: ${x.log_text}`,
   },
 };
 let lang = "id";
@@ -405,18 +415,104 @@ function renderCallState(pop) {
   }
 }
 
+// The transfer panel (seed 003): the campaign's transfer guide for this call, read once
+// per call. The agent picks the problem's category and sees the line to say (filled for
+// the customer); an "educate" category is recorded as information given, no transfer;
+// a transferred one needs the customer's answer (YA/Baik) before the Transfer button.
+let transferGuide = { attempt: null, guide: null };
+
 function renderTransfers(pop) {
   const box = $("transfer-box");
+  if (transferGuide.attempt !== pop.attempt_id) {
+    transferGuide = { attempt: pop.attempt_id, guide: null };
+    box.hidden = true;
+    api(`/api/agent/transfer/guide?attempt_id=${pop.attempt_id}`).then(({ guide }) => {
+      if (transferGuide.attempt !== pop.attempt_id) return;
+      transferGuide.guide = guide;
+      fillTransferGuide(guide);
+      renderTransfers(call);
+    }).catch(() => null); // no guide (or no longer this call): no panel
+    return;
+  }
   const busy = pop.call.transfer && ["requested", "done"].includes(pop.call.transfer.state);
-  box.hidden = !pop.transfers.length || pop.call.state !== "in-progress" || busy || !!pop.call.left_at;
-  const select = $("transfer-to");
-  const chosen = select.value;
-  select.replaceChildren(...pop.transfers.map((t) => {
-    const o = el("option", `${t.label} — ${t.category}`);
-    o.value = t.key;
+  box.hidden = !transferGuide.guide || pop.call.state !== "in-progress" || busy || !!pop.call.left_at;
+}
+
+function fillTransferGuide(guide) {
+  const select = $("transfer-category");
+  const none = el("option", t("choose"));
+  none.value = "";
+  select.replaceChildren(none, ...guide.categories.map((c) => {
+    const o = el("option", c.label);
+    o.value = c.key;
     return o;
   }));
-  if (chosen) select.value = chosen;
+  $("transfer-after").textContent = guide.after_call;
+  $("transfer-informed-done").textContent = "";
+  $("transfer-error").textContent = "";
+  renderCategory();
+}
+
+function chosenCategory() {
+  const guide = transferGuide.guide;
+  return guide && guide.categories.find((c) => c.key === $("transfer-category").value);
+}
+
+function chosenConsent() {
+  const checked = document.querySelector("#transfer-consent input:checked");
+  return checked ? checked.value : null;
+}
+
+function renderCategory() {
+  const c = chosenCategory();
+  $("transfer-guide").hidden = !c;
+  if (!c) return;
+  $("transfer-say").textContent = c.say[$("transfer-address").value];
+  $("transfer-guide-notes").replaceChildren(...c.notes.map((n) => el("li", n)));
+  $("transfer-fields").replaceChildren(...(c.log.fields || []).map((f) => {
+    const label = el("label");
+    const input = el("input");
+    input.name = f.key;
+    label.append(el("span", f.label), " ", input);
+    return label;
+  }));
+  $("transfer-log").textContent = t("transfer_log", c.log);
+  const transfer = c.procedure === "transfer";
+  $("transfer-educate").hidden = transfer;
+  $("transfer-go").hidden = !transfer;
+  $("transfer-to").replaceChildren(...c.destinations.map((d) => {
+    const o = el("option", d.label);
+    o.value = d.key;
+    return o;
+  }));
+  $("transfer-consent-words").replaceChildren(...c.consent.map((word) => {
+    const label = el("label");
+    const radio = el("input");
+    radio.type = "radio";
+    radio.name = "consent";
+    radio.value = word;
+    radio.onchange = () => { $("transfer").disabled = !chosenConsent(); };
+    label.append(radio, " ", word);
+    return label;
+  }));
+  $("transfer").disabled = true;
+}
+
+function logFields() {
+  const fields = {};
+  for (const input of $("transfer-fields").querySelectorAll("input")) fields[input.name] = input.value;
+  return fields;
+}
+
+async function recordInformed() {
+  $("transfer-error").textContent = "";
+  try {
+    const { informed } = await api("/api/agent/informed", { method: "POST", body: {
+      attempt_id: call.attempt_id, category: $("transfer-category").value, fields: logFields() } });
+    $("transfer-informed-done").textContent = t("informed_done", informed);
+  } catch (err) {
+    $("transfer-error").textContent = err.message;
+  }
 }
 
 // Hang up, hold, resume, mute: the carrier does it; the screen changes when the
@@ -435,14 +531,14 @@ async function transferCall() {
   $("transfer").disabled = true;
   try {
     const { transfer } = await api("/api/agent/transfer", { method: "POST", body: {
-      attempt_id: call.attempt_id, destination: $("transfer-to").value, notes: $("transfer-notes").value,
-      warm: $("transfer-warm").checked } });
+      attempt_id: call.attempt_id, destination: $("transfer-to").value, consent: chosenConsent(),
+      fields: logFields(), notes: $("transfer-notes").value, warm: $("transfer-warm").checked } });
     // Done only when the destination answers: the pop says so (or that it failed).
     $("call-status").textContent = t("transfer_dialling", transfer);
   } catch (err) {
     $("transfer-error").textContent = err.message;
   } finally {
-    $("transfer").disabled = false;
+    $("transfer").disabled = !chosenConsent();
   }
 }
 
@@ -825,6 +921,9 @@ function wire() {
     }
   });
   $("transfer").onclick = transferCall;
+  $("transfer-category").onchange = renderCategory;
+  $("transfer-address").onchange = renderCategory;
+  $("transfer-informed").onclick = recordInformed;
   for (const step of ["complete", "cancel"]) {
     $(`transfer-${step}`).onclick = () => api(`/api/agent/transfer/${call.call.transfer.id}/${step}`, { method: "POST" })
       .catch((err) => { $("call-error").textContent = err.message; });

@@ -47,6 +47,9 @@ const T = {
     rate: "tingkat penukaran", median: "median jam dari panggilan ke penukaran",
     nothing: "Tidak ada.", dialable: "dapat ditelepon sekarang",
     tickets: "Tiket dari panggilan", upload_targets: "Unggah daftar target",
+    transfers: "Transfer & informasi (panduan transfer)", category: "Kategori", log_text: "Catatan",
+    handled: "Penanganan", informed: "diinformasikan, tanpa transfer",
+    transfer_state: (x) => `transfer ${({ requested: "diminta", done: "selesai", failed: "gagal" })[x.state] || x.state} → ${x.destination}`,
     upload_codes: "Unggah kode voucher mitra", upload: "Unggah", downloads: "Unduhan",
     rejected_csv: "Semua baris yang ditolak (CSV)", dl_outcomes: "Hasil panggilan (XLSX)",
     dl_agents: "Agen (XLSX)", dl_crm: "Ekspor CRM (CSV)", dl_attempts: "Semua panggilan (CSV)",
@@ -112,6 +115,9 @@ const T = {
     rate: "redemption rate", median: "median hours from the call to redemption",
     nothing: "None.", dialable: "dialable now",
     tickets: "Tickets from calls", upload_targets: "Upload a target list",
+    transfers: "Transfers & information (transfer guide)", category: "Category", log_text: "Log",
+    handled: "Handled", informed: "informed, no transfer",
+    transfer_state: (x) => `transfer ${x.state} → ${x.destination}`,
     upload_codes: "Upload the partner's voucher codes", upload: "Upload", downloads: "Downloads",
     rejected_csv: "Every rejected row (CSV)", dl_outcomes: "Outcomes (XLSX)",
     dl_agents: "Agents (XLSX)", dl_crm: "CRM export (CSV)", dl_attempts: "Every call (CSV)",
@@ -326,13 +332,15 @@ function drawTiles(p) {
 
 async function loadReports() {
   const name = encodeURIComponent(current.name);
-  const [vouchers, outcomes, agents, why, tickets, followUps] = await Promise.all([
+  const [vouchers, outcomes, agents, why, tickets, followUps, transfers, informed] = await Promise.all([
     api(`/api/campaigns/${name}/reports/vouchers?limit=0&zone=${zone}`),
     api(`/api/campaigns/${name}/reports/outcomes`),
     api(`/api/campaigns/${name}/reports/agents`),
     api(`/api/campaigns/${name}/why-not`),
     api(`/api/campaigns/${name}/tickets?state=open`),
     api(`/api/campaigns/${name}/follow-ups?state=open`),
+    api(`/api/campaigns/${name}/transfers`),
+    api(`/api/campaigns/${name}/informed`),
   ]).catch((err) => {
     $("campaign-error").textContent = err.message;
     return [];
@@ -350,6 +358,7 @@ async function loadReports() {
   drawFlagged(vouchers.flagged.items);
   drawTickets(tickets);
   drawFollowUps(followUps);
+  drawTransfers(transfers.transfers, informed.informed);
   await loadCustomers();
 }
 
@@ -408,6 +417,15 @@ function drawFollowUps(body) {
     };
     row.cells[5].append(input, button);
   }
+// Seed 003: the calls transferred and the information given without a transfer, each
+// with its category and the guide's log text, the latest first.
+function drawTransfers(transfers, informed) {
+  const rows = [
+    ...transfers.map((x) => ({ at: x.requested_at, handled: T[lang].transfer_state(x), ...x })),
+    ...informed.map((i) => ({ at: i.recorded_at, handled: t("informed"), ...i })),
+  ].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+  table("transfers", [t("at"), t("customer"), t("agent"), t("category"), t("handled"), t("log_text")],
+    rows.map((r) => [moment(r.at), r.indihome_number, r.agent, r.category, r.handled, r.log_text || ""]));
 }
 
 // An upload with its progress (fetch cannot report it), then what the server said.
