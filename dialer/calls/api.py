@@ -42,7 +42,9 @@ async def progress(request: web.Request) -> web.Response:
 async def why_not(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
-        body = await why_not_summary(conn, campaign, now=request.app[CLOCK]())
+        body = await why_not_summary(
+            conn, campaign, now=request.app[CLOCK](), language=request.app[SETTINGS].ui.language
+        )
     return json_response(body)
 
 
@@ -57,7 +59,11 @@ async def why(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
         body = await why_target(
-            conn, campaign, request.match_info["indihome"], now=request.app[CLOCK]()
+            conn,
+            campaign,
+            request.match_info["indihome"],
+            now=request.app[CLOCK](),
+            language=request.app[SETTINGS].ui.language,
         )
     return json_response(body)
 
