@@ -283,7 +283,8 @@ ON CONFLICT (name) DO UPDATE SET seen_at = EXCLUDED.seen_at, carrier = EXCLUDED.
 SELECT seen_at >= $2 FROM nodes WHERE name = $1
 
 -- name: target_for_why
--- Campaign $1's target of IndiHome number $2, with all that may keep it from being dialled.
+-- Campaign $1's target of IndiHome number $2 (or of mobile number $3), with all that may
+-- keep it from being dialled.
 SELECT t.id, t.name, t.indihome_number, t.msisdn, t.tier, t.zone, t.province, t.state,
        t.attempts, t.result_counts, t.next_attempt_at, t.callback, t.last_result,
        t.last_attempt_at, t.done_reason, t.bill_month,
@@ -306,7 +307,9 @@ LEFT JOIN LATERAL (
     WHERE p.indihome_number = t.indihome_number AND p.bill_month = t.bill_month
     ORDER BY p.paid_at LIMIT 1
 ) pay ON true
-WHERE t.campaign_id = $1 AND t.indihome_number = $2
+WHERE t.campaign_id = $1 AND (t.indihome_number = $2 OR t.msisdn = $3::text)
+ORDER BY t.indihome_number = $2 DESC  -- the IndiHome number first, if both match
+LIMIT 1
 
 -- name: why_not_groups
 -- Targets of a campaign grouped by everything that decides whether they may be dialled;

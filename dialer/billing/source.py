@@ -194,7 +194,8 @@ class HttpBilling:
     async def paid_bills(self, bills: list[tuple[str, date]], now: datetime) -> PaidAnswer:
         """The API's answer for each bill, asked ``concurrency`` at a time, the whole
         batch within ``timeout``: the API serves one bill a request. A bill it does not
-        answer for in time, or answers nonsense for, is counted unanswered."""
+        answer for in time, or answers nonsense for, or fails for any reason, is
+        counted unanswered (and dialled)."""
         limit = asyncio.Semaphore(self.concurrency)
 
         async def one(bill: tuple[str, date]) -> Payment | None:
@@ -220,11 +221,9 @@ class HttpBilling:
                 payment = task.result()
                 if payment is not None:
                     paid[tasks[task]] = payment
-            elif isinstance(exc, ANSWER_ERRORS):
+            else:  # whatever went wrong, the bill is dialled as before (and counted)
                 unanswered += 1
                 errors.setdefault(str(exc) or type(exc).__name__)
-            else:
-                raise exc
         return PaidAnswer(paid, unanswered, tuple(errors))
 
     async def bill(self, conn: Connection, customer: Customer, now: datetime) -> Bill:

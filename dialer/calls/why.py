@@ -19,6 +19,7 @@ from dialer.campaigns.models import Campaign, calendar_of
 from dialer.db import Connection, q
 from dialer.errors import NotFound
 from dialer.rules import bahasa
+from dialer.rules.phones import normalize_mobile
 from dialer.rules.window import ZONE_NAMES, window_state, zone_info
 
 DONE = {
@@ -78,12 +79,15 @@ async def why_target(
     now: datetime,
     language: str = "id",
 ) -> dict[str, Any]:
-    """Whether one target may be dialled now, and otherwise every reason why not."""
+    """Whether one target may be dialled now, and otherwise every reason why not. The
+    target is named by its IndiHome number or its mobile number (MSISDN)."""
     number = "".join(ch for ch in indihome_number if ch.isdigit())
-    t = await conn.fetchrow(q("target_for_why"), campaign.id, number)
+    msisdn = normalize_mobile(indihome_number)
+    t = await conn.fetchrow(q("target_for_why"), campaign.id, number, msisdn)
     if t is None:
         raise NotFound(
-            f"campaign {campaign.name} has no target with IndiHome number {indihome_number!r}"
+            f"campaign {campaign.name} has no target with IndiHome or mobile number"
+            f" {indihome_number!r}"
         )
     definition = campaign.spec()
     reasons: list[dict[str, Any]] = []

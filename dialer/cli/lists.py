@@ -43,7 +43,9 @@ def add(sub: Any) -> None:
         "why", help="why a target is not dialled now (or, without a number, counts per reason)"
     )
     why.add_argument("campaign")
-    why.add_argument("indihome_number", nargs="?")
+    why.add_argument(
+        "indihome_number", nargs="?", help="the target's IndiHome number or mobile number"
+    )
     why.add_argument("--at", help="ask about this moment (ISO 8601) instead of now")
     why.add_argument("--json", action="store_true")
     why.set_defaults(func=cmd_targets_why)

@@ -5,6 +5,7 @@ once; "why" names it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -184,13 +185,15 @@ async def test_the_claim_finishes_a_target_whose_bill_was_paid_before_its_list_c
 
 @asynccontextmanager
 async def billing_api(
-    answers: dict[str, dict[str, Any]], status: int = 200
+    answers: dict[str, dict[str, Any]], status: int = 200, delay: float = 0.0
 ) -> AsyncIterator[tuple[str, list[str]]]:
-    """A local billing API answering per IndiHome number; the paths asked."""
+    """A local billing API answering per IndiHome number (after ``delay`` seconds); the
+    paths asked."""
     asked: list[str] = []
 
     async def bill(request: web.Request) -> web.Response:
         asked.append(request.path_qs)
+        await asyncio.sleep(delay)
         return web.json_response(answers.get(request.match_info["number"], {}), status=status)
 
     app = web.Application()
@@ -246,14 +249,22 @@ async def test_a_bill_the_billing_api_reports_paid_is_finished_not_dialled(
     assert "sumber: API billing" in why["reasons"][0]["message"]
 
 
+@pytest.mark.parametrize("outage", ["down", "late"])
 async def test_a_billing_outage_never_stops_dialling_and_is_counted(
-    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, outage: str
 ) -> None:
     campaign = await factory.running_campaign([row(2), row(3)], virtual_seats=4)
-    async with billing_api({}, status=503) as (url, asked):
+    # Down: 503 for every bill. Late: paid, but past the timeout (the answer is not waited for).
+    api = (
+        billing_api({}, status=503)
+        if outage == "down"
+        else billing_api({"122000000002": API_PAID}, delay=1.0)
+    )
+    async with api as (url, asked):
         clock = FrozenClock(MONDAY_10_WIB)
+        billing = {"url": url, "timeout_seconds": 0.05}
         async with running_node(
-            settings, pool, clock, choose=lambda c: "busy", billing={"url": url}
+            settings, pool, clock, choose=lambda c: "busy", billing=billing
         ) as node:
             assert await node.tick() == {campaign.name: 2}
             await node.settle()
@@ -295,6 +306,8 @@ async def test_why_names_a_bill_paid_per_billing_with_its_source_and_when(
         "already paid per billing: the August 2022 bill was paid Mon 05 Sep 2022 09:30 WIB"
         " (source: POST /api/payments, recorded Mon 05 Sep 2022 10:15 WIB)"
     )
+    by_mobile = await why_target(conn, campaign, "0812-0000-0001", now=MONDAY_10_WIB)
+    assert by_mobile["reasons"] == data["reasons"]
     waiting = await why_target(conn, late, "122000000001", now=MONDAY_10_WIB)
     assert [r["code"] for r in waiting["reasons"]] == ["already_paid_billing"]
     assert waiting["reasons"][0]["message"].endswith("diselesaikan saat klaim, tidak ditelepon")
@@ -320,5 +333,5 @@ async def test_why_names_a_bill_paid_per_billing_with_its_source_and_when(
     assert "already_paid_billing (sudah lunas menurut billing)" in counted.stdout
     assert "POST /api/payments" in counted.stdout
     monkeypatch.setenv("DIALER_UI__LANGUAGE", "en")
-    said = dialer("targets", "why", campaign.name, "122000000001", *at, home=home, env_db=db_url)
+    said = dialer("targets", "why", campaign.name, "+6281200000001", *at, home=home, env_db=db_url)
     assert "already paid per billing: the August 2022 bill" in said.stdout
