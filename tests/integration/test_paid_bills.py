@@ -28,7 +28,7 @@ from tests.dialing import MONDAY_10_WIB, phone_up, running_node
 from tests.factories import Factory, row
 from tests.integration.test_agents import Console, agent
 from tests.integration.test_embedded_and_cli import dialer
-from tests.integration.test_outcomes import TALKATIVE
+from tests.integration.test_outcomes import TALKATIVE, on_a_call
 from tests.integration.test_screen_pop import manager
 
 PAID_AT = "2022-09-05T09:30:00+07:00"  # Monday morning, before the calls
@@ -335,3 +335,21 @@ async def test_why_names_a_bill_paid_per_billing_with_its_source_and_when(
     monkeypatch.setenv("DIALER_UI__LANGUAGE", "en")
     said = dialer("targets", "why", campaign.name, "+6281200000001", *at, home=home, env_db=db_url)
     assert "already paid per billing: the August 2022 bill" in said.stdout
+
+
+async def test_with_a_billing_api_the_pop_still_shows_a_payment_from_the_feed(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    # The API does not know of the payment yet; billing's payments feed does.
+    async with billing_api({"122000000002": UNPAID}) as (url, _):
+        patched = settings.amend(billing={"url": url})
+        async with on_a_call(patched, pool, conn, factory) as call:
+            resp = await call.node.client.get("/api/agent/me", headers=call.headers)
+            assert (await resp.json())["call"]["bill"]["paid"] is False
+            rows = payments.parse_rows(enumerate([payment(2, "PAY-2")]), "item")
+            await payments.record(conn, rows, source="api", actor="mira", now=MONDAY_10_WIB)
+            resp = await call.node.client.get("/api/agent/me", headers=call.headers)
+            pop = (await resp.json())["call"]
+            assert pop["bill"]["source"] == "billing_api" and pop["bill"]["paid"] is True
+            assert pop["bill"]["payment"]["reference"] == "PAY-2"
+            assert pop["alerts"][0].startswith("Tagihan Agustus 2022 SUDAH DIBAYAR")
