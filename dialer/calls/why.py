@@ -47,20 +47,28 @@ def paid_source(source: str, language: str) -> str:
     return "POST /api/payments" if source == "api" else source
 
 
-def _paid_message(t: Any, language: str) -> str:
+def _paid_message(t: Any, language: str, dialing: bool) -> str:
     zone, source = t["zone"], paid_source(t["paid_source"], language)
-    if language == "en":
+    en = language == "en"
+    after = ""
+    if dialing:
+        after = "; the call in progress goes on" if en else "; panggilan yang berjalan diteruskan"
+    elif t["state"] != "done":
+        after = (
+            "; finished at the claim, not called"
+            if en
+            else "; diselesaikan saat klaim, tidak ditelepon"
+        )
+    if en:
         return (
             f"{PAID_LABEL['en']}: the {t['bill_month']:%B %Y} bill was paid"
             f" {_local(t['paid_at'], zone)} (source: {source}, recorded"
-            f" {_local(t['paid_recorded_at'], zone)})"
-            + ("" if t["state"] == "done" else "; it is finished at the claim, not called")
+            f" {_local(t['paid_recorded_at'], zone)}){after}"
         )
     return (
         f"{PAID_LABEL['id']}: tagihan {bahasa.month(t['bill_month'])} dibayar"
         f" {bahasa.moment(t['paid_at'], zone)} (sumber: {source}, dicatat"
-        f" {bahasa.moment(t['paid_recorded_at'], zone)})"
-        + ("" if t["state"] == "done" else "; diselesaikan saat klaim, tidak ditelepon")
+        f" {bahasa.moment(t['paid_recorded_at'], zone)}){after}"
     )
 
 
@@ -121,7 +129,7 @@ async def why_target(
     if dialing:
         reason("dialing", f"a call to this customer is in progress (attempt {t['live_attempt']})")
     if paid and (t["state"] != "done" or t["done_reason"] == "already_paid"):
-        reason(PAID, _paid_message(t, language))
+        reason(PAID, _paid_message(t, language, dialing))
     elif dialing:
         pass
     elif t["state"] == "done":

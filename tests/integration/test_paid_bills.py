@@ -162,6 +162,9 @@ async def test_a_target_on_a_call_is_not_cut_and_its_agents_pop_says_paid_at_onc
         assert await states(conn, created.id) == {"122000000002": READY, "122000000003": PAID}
         live = await conn.fetchval("SELECT state FROM attempts WHERE id = $1", pop["attempt_id"])
         assert live in ("ringing", "in-progress")
+        why = await why_target(conn, created, "122000000002", now=MONDAY_10_WIB)
+        assert [r["code"] for r in why["reasons"]] == ["dialing", "already_paid_billing"]
+        assert why["reasons"][1]["message"].endswith("panggilan yang berjalan diteruskan")
         await console.ws.close()
         for sid in list(node.carrier.calls):
             await node.carrier.hangup(sid)
