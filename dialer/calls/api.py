@@ -52,7 +52,8 @@ async def why_not(request: web.Request) -> web.Response:
 @requires("manager")
 @api(
     "Whether one target may be dialled now, and otherwise every reason why not",
-    description="404 when the campaign has no target with that IndiHome number.",
+    description="The target by its IndiHome number or its mobile number; 404 when the"
+    " campaign has none.",
     tag="calls",
 )
 async def why(request: web.Request) -> web.Response:
