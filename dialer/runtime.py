@@ -177,13 +177,20 @@ def _providers(settings: Settings, given: Carrier | None) -> Context:
 def _components(settings: Settings, scheduler: bool) -> Context:
     async def components(app: web.Application) -> AsyncIterator[None]:
         pool, clock, node, carrier = app[POOL], app[CLOCK], app[NODE], app[CARRIER]
+        billing = make_source(settings.billing.url, settings.billing.timeout_seconds)
         app[DIALER] = Dialer(
-            pool, settings.pacing, clock, carrier, node=node, public_url=settings.server.public_url
+            pool,
+            settings.pacing,
+            clock,
+            carrier,
+            node=node,
+            public_url=settings.server.public_url,
+            billing=billing,
         )
         app[APPLIER] = applier = Applier(pool, clock)
         app[INBOX] = inbox = Inbox(pool, applier.wake)
         app[POPS] = pops = Pops(
-            make_source(settings.billing.url, settings.billing.timeout_seconds),
+            billing,
             GreetingHours.parse(
                 settings.ui.greeting_siang_from,
                 settings.ui.greeting_sore_from,

@@ -89,15 +89,20 @@ class UiSettings(Section):
 
 
 class BillingSettings(Section):
-    """Where the screen-pop's bill figures come from."""
+    """Where the screen-pop's bill figures come from, and who says a bill is paid before
+    it is dialled."""
 
     url: str | None = Field(
         default=None,
-        description="a billing API (GET {url}/bills/{indihome}?bill_month=YYYY-MM);"
-        " unset: the list's bill columns and the payments billing reported",
+        description="a billing API (GET {url}/bills/{indihome}?bill_month=YYYY-MM), also"
+        " asked before targets are dialled; unset: the list's bill columns and the"
+        " payments billing reported",
     )
     timeout_seconds: float = Field(
-        default=1.0, gt=0, description="how long a pop waits for the billing API"
+        default=1.0,
+        gt=0,
+        description="how long a pop, or a claimed batch before dialling, waits for the"
+        " billing API (then: the list's figures; dialled as before)",
     )
 
 

@@ -34,7 +34,8 @@ WHERE t.campaign_id = $1 AND t.id = due.id
 -- dialling order (due callbacks, then tier, then list order), skipping numbers on the
 -- DNC list now and numbers with a live call in any campaign (which includes this
 -- campaign's targets being dialled: a target keeps its state during a call); one
--- queued attempt each. The target itself is written when its attempt ends, not here.
+-- queued attempt each. The target itself is written when its attempt ends, not here —
+-- unless billing reported its bill paid: then it is finished as already_paid instead.
 --
 -- The ready index is read one zone per branch, merged in dialling order (a Merge
 -- Append: only as many entries as the claim takes, plus the live ones it skips), with
@@ -78,15 +79,25 @@ WITH candidates AS (
 ), picked AS (
     -- The chosen ids as one array: each is then locked through the primary key, whatever
     -- the planner knows of the table (a join here, on a list whose statistics are not
-    -- gathered yet, re-ran the candidates once per target of the campaign).
-    SELECT t.id, t.msisdn
+    -- gathered yet, re-ran the candidates once per target of the campaign). "paid":
+    -- billing reported the target's bill paid (payments_bill), for only those locked.
+    SELECT t.id, t.msisdn,
+           EXISTS (SELECT 1 FROM payments p
+                   WHERE p.indihome_number = t.indihome_number
+                     AND p.bill_month = t.bill_month) AS paid
     FROM targets t
     WHERE t.id = ANY (ARRAY(SELECT c.id FROM candidates c))
       AND t.campaign_id = $1 AND t.state = 'ready'
     FOR UPDATE OF t SKIP LOCKED
+), paid AS (
+    -- A bill paid since the payment's own intake could finish it (a list uploaded after
+    -- the payment, a call in progress then, a callback since): finished here, no call.
+    UPDATE targets t
+    SET state = 'done', done_reason = 'already_paid', callback = false, next_attempt_at = NULL
+    WHERE t.campaign_id = $1 AND t.id = ANY (ARRAY(SELECT p.id FROM picked p WHERE p.paid))
 )
 INSERT INTO attempts (campaign_id, target_id, number, carrier, node, created_at, updated_at)
-SELECT $1, picked.id, picked.msisdn, $5, $6, $4, $4 FROM picked
+SELECT $1, picked.id, picked.msisdn, $5, $6, $4, $4 FROM picked WHERE NOT picked.paid
 RETURNING id, target_id, number
 
 -- name: mark_placed
@@ -272,13 +283,15 @@ ON CONFLICT (name) DO UPDATE SET seen_at = EXCLUDED.seen_at, carrier = EXCLUDED.
 SELECT seen_at >= $2 FROM nodes WHERE name = $1
 
 -- name: target_for_why
--- Campaign $1's target of IndiHome number $2, with all that may keep it from being dialled.
+-- Campaign $1's target of IndiHome number $2 (or of mobile number $3), with all that may
+-- keep it from being dialled.
 SELECT t.id, t.name, t.indihome_number, t.msisdn, t.tier, t.zone, t.province, t.state,
        t.attempts, t.result_counts, t.next_attempt_at, t.callback, t.last_result,
-       t.last_attempt_at, t.done_reason,
+       t.last_attempt_at, t.done_reason, t.bill_month,
        d.reason AS dnc_reason, d.added_at AS dnc_added_at,
        a.id AS live_attempt, a.campaign_id AS live_campaign,
-       w.added_at AS wrong_number_at, wc.name AS wrong_number_campaign
+       w.added_at AS wrong_number_at, wc.name AS wrong_number_campaign,
+       pay.source AS paid_source, pay.paid_at, pay.recorded_at AS paid_recorded_at
 FROM targets t
 LEFT JOIN dnc d ON d.msisdn = t.msisdn
 -- An agent found the number is not this customer's (in this campaign or another).
@@ -288,11 +301,20 @@ LEFT JOIN campaigns wc ON wc.id = wo.campaign_id
 -- At most one live call per number, across campaigns (attempts_live_number).
 LEFT JOIN attempts a
     ON a.number = t.msisdn AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
-WHERE t.campaign_id = $1 AND t.indihome_number = $2
+-- Billing reported the bill paid: its first payment (where from, when).
+LEFT JOIN LATERAL (
+    SELECT p.source, p.paid_at, p.recorded_at FROM payments p
+    WHERE p.indihome_number = t.indihome_number AND p.bill_month = t.bill_month
+    ORDER BY p.paid_at LIMIT 1
+) pay ON true
+WHERE t.campaign_id = $1 AND (t.indihome_number = $2 OR t.msisdn = $3::text)
+ORDER BY t.indihome_number = $2 DESC  -- the IndiHome number first, if both match
+LIMIT 1
 
 -- name: why_not_groups
 -- Targets of a campaign grouped by everything that decides whether they may be dialled;
--- "dialing": on a live call of this campaign.
+-- "dialing": on a live call of this campaign; "paid_source": where billing's report
+-- that the bill is paid came from (its first payment), with the latest such payment.
 SELECT t.zone, t.state, t.done_reason, t.callback,
        (t.state = 'scheduled' AND t.next_attempt_at > $2) AS waiting,
        (d.msisdn IS NOT NULL) AS dnc,
@@ -300,14 +322,21 @@ SELECT t.zone, t.state, t.done_reason, t.callback,
        EXISTS (SELECT 1 FROM wrong_numbers w
                WHERE w.msisdn = t.msisdn AND w.indihome_number = t.indihome_number)
            AS wrong_number,
-       count(*) AS targets
+       pay.source AS paid_source,
+       count(*) AS targets,
+       max(pay.paid_at) AS last_paid_at
 FROM targets t
 LEFT JOIN dnc d ON d.msisdn = t.msisdn
 LEFT JOIN attempts a
     ON a.campaign_id = t.campaign_id AND a.target_id = t.id
    AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
+LEFT JOIN LATERAL (
+    SELECT p.source, p.paid_at FROM payments p
+    WHERE p.indihome_number = t.indihome_number AND p.bill_month = t.bill_month
+    ORDER BY p.paid_at LIMIT 1
+) pay ON true
 WHERE t.campaign_id = $1
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
 
 -- name: export_attempts
 -- Every attempt of campaign $1 with its customer, in id order, for the CSV export.

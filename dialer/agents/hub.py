@@ -3,7 +3,8 @@
 A change an agent must see (a call handed to them, their state) is announced with
 ``pg_notify`` in the transaction that makes it (``presence.notify``); so is a change of
 a campaign's voucher offer (``vouchers.ledger.announce``), which every console of the
-campaign shows. Every node listens on one connection of its own; the node that holds the agent's socket builds the
+campaign shows; so are bills billing reports paid (``billing.paid.settle``), which the
+pop of an agent on such a call shows at once. Every node listens on one connection of its own; the node that holds the agent's socket builds the
 message from the database — so a pop reaches an agent whose socket lives on another
 node than the call's callbacks, and a rolled-back change is never announced. If the
 listening connection is lost, the hub connects again and every console here gets its
@@ -21,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from dialer.agents.presence import CHANNEL
+from dialer.billing import paid
 from dialer.clock import Clock
 from dialer.db import Pool, listening, q
 from dialer.vouchers import ledger
@@ -79,7 +81,11 @@ class Hub:
         first = True
         while True:
             try:
-                channels = {CHANNEL: self._on_notify, ledger.CHANNEL: self._on_voucher}
+                channels = {
+                    CHANNEL: self._on_notify,
+                    ledger.CHANNEL: self._on_voucher,
+                    paid.CHANNEL: self._on_payment,
+                }
                 async with listening(self.pool, channels) as (_conn, lost):
                     self.listening.set()
                     if not first:
@@ -144,6 +150,28 @@ class Hub:
             return
         for row in rows:
             self._deliver(row["user_id"], {"user": row["user_id"], "kind": "voucher"})
+
+    def _on_payment(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        """Billing reported bills paid: agents here on a call about one are sent their
+        call again (its pop says the bill is paid)."""
+        try:
+            numbers = paid.announced_numbers(str(payload))
+        except ValueError:
+            log.warning("payments' channel: a payload that is not ours", extra={"payload": payload})
+            return
+        if self.sockets:
+            self._keep(self._bill_paid(numbers))
+
+    async def _bill_paid(self, numbers: list[str] | None) -> None:
+        try:
+            async with self.pool.acquire() as conn:
+                rows = await conn.fetch(q("agents_on_paid_calls"), list(self.sockets), numbers)
+        except Exception as exc:
+            log.warning("payment news not passed on", extra={"error": str(exc)})
+            return
+        for row in rows:
+            event = {"user": row["user_id"], "kind": "paid", "attempt": row["attempt_id"]}
+            self._deliver(row["user_id"], event)
 
     def _deliver(self, user_id: int, event: dict[str, Any]) -> None:
         self._keep(self._send(user_id, event))

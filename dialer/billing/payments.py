@@ -5,7 +5,8 @@ From the API (a JSON list) or a CSV file with the columns ``reference``,
 or ``Rp 350.000``), ``channel`` and ``paid_at`` (ISO 8601 with its offset,
 ``2022-09-12T10:15:00+07:00``). One bad row refuses the whole batch with every problem
 by line and field; a reference already stored is skipped, so a re-sent batch adds
-nothing.
+nothing. A bill paid ends its targets as ``already_paid`` (``paid.py``); the summary
+says how many (``targets_finished``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from dialer.billing import paid
 from dialer.db import Connection, q
 from dialer.errors import BadRequest, ValidationFailed
 from dialer.rules.money import AmountError, parse_rupiah
@@ -134,12 +136,20 @@ def read_csv(path: Path) -> list[Row]:
 async def record(
     conn: Connection, rows: list[Row], *, source: str, actor: str, now: datetime
 ) -> dict[str, int]:
-    """Store ``rows`` in one transaction; references already known are skipped."""
+    """Store ``rows`` in one transaction; references already known are skipped. In the
+    same transaction every target for a bill now paid ends as ``already_paid``
+    (``paid.settle``: in every campaign, not one on a call, whose agent is told)."""
     async with conn.transaction():
         await conn.execute(q("create_payments_stage"))
         await conn.copy_records_to_table("payments_stage", records=rows, columns=COLUMNS)
         added: int = await conn.fetchval(q("merge_payments_stage"), source, actor, now)
-    return {"payments": len(rows), "added": added, "already_recorded": len(rows) - added}
+        finished = await paid.settle(conn, ((r[1], r[2]) for r in rows))
+    return {
+        "payments": len(rows),
+        "added": added,
+        "already_recorded": len(rows) - added,
+        "targets_finished": finished,
+    }
 
 
 async def import_file(

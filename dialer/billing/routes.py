@@ -113,7 +113,9 @@ async def campaign_penalty(request: web.Request) -> web.Response:
     description='The body: {"payments": [{reference, indihome_number, bill_month'
     " (2022-09), amount (350000, 350.000 or Rp 350.000), channel, paid_at (ISO 8601 with"
     " its offset)}, …]}. One bad item refuses them all (422, every problem by item and"
-    " field); a reference already stored is skipped.",
+    " field); a reference already stored is skipped. Every target for a bill paid, in"
+    " every campaign not finished and not on a call, ends as already_paid"
+    " (targets_finished).",
     status=201,
     tag="billing",
 )
@@ -137,7 +139,8 @@ async def add_payments(request: web.Request) -> web.Response:
 @api(
     "Record a CSV file of payments, whole or not at all",
     description="One bad line refuses the file (422, every problem by line and field); a"
-    " reference already stored is skipped. 413 when the file is over the upload limit.",
+    " reference already stored is skipped; targets of the bills paid end as already_paid"
+    " (targets_finished). 413 when the file is over the upload limit.",
     upload="the payments: CSV (comma or semicolon) with the columns reference,"
     " indihome_number, bill_month, amount, channel and paid_at",
     status=201,

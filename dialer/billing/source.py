@@ -12,13 +12,15 @@ list's.
 ``{"bill_month": "2022-09", "amount": 350000, "paid_at": null | ISO 8601,
 "channel": null | "...", "channels": ["..."]}``. When it does not answer in time or
 answers nonsense, the list's figures are shown with a note saying so: a call never waits
-on billing.
+on billing. The same API is asked, one claimed batch at a time, before targets are
+dialled (``paid_bills``, ``paid.check_claimed``): a bill it reports paid is not dialled.
 
 Every ``Bill`` says where its figures came from and as of when.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -31,6 +33,8 @@ from dialer.db import Connection, q
 from dialer.rules.penalty import parse_bill_month
 
 log = logging.getLogger(__name__)
+# What a failed or nonsensical answer of the billing API raises.
+ANSWER_ERRORS = (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError)
 RECENT = timedelta(days=92)  # "the last three months"
 
 
@@ -92,10 +96,24 @@ class Bill:
         }
 
 
+@dataclass(frozen=True)
+class PaidAnswer:
+    """Billing's answer about a batch of bills before they are dialled: those paid, and
+    how many it did not answer for (with why)."""
+
+    paid: dict[tuple[str, date], Payment] = field(default_factory=dict)
+    unanswered: int = 0
+    errors: tuple[str, ...] = field(default=())
+
+
 class BillingSource(Protocol):
     name: str
+    # Whether ``paid_bills`` asks anyone: the list's payments are the claim's own check.
+    asks_before_dialling: bool
 
     async def bill(self, conn: Connection, customer: Customer, now: datetime) -> Bill: ...
+
+    async def paid_bills(self, bills: list[tuple[str, date]], now: datetime) -> PaidAnswer: ...
 
     async def close(self) -> None: ...
 
@@ -113,6 +131,10 @@ class ListBilling:
     """The list's bill columns and the payments billing reported."""
 
     name = "list"
+    asks_before_dialling = False
+
+    async def paid_bills(self, bills: list[tuple[str, date]], now: datetime) -> PaidAnswer:
+        return PaidAnswer()  # the claim reads the payments table itself
 
     async def bill(self, conn: Connection, customer: Customer, now: datetime) -> Bill:
         found = await conn.fetchrow(
@@ -146,10 +168,12 @@ class HttpBilling:
     """A billing API; the list's figures, with a note, when it fails."""
 
     name = "billing_api"
+    asks_before_dialling = True
 
-    def __init__(self, base_url: str, *, timeout: float = 1.0) -> None:
+    def __init__(self, base_url: str, *, timeout: float = 1.0, concurrency: int = 10) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.concurrency = concurrency
         self.fallback = ListBilling()
         self._session: aiohttp.ClientSession | None = None
 
@@ -158,17 +182,61 @@ class HttpBilling:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
         return self._session
 
+    async def _ask(self, indihome_number: str, bill_month: date) -> Any:
+        url = f"{self.base_url}/bills/{quote(indihome_number, safe='')}"
+        async with self._client().get(
+            url, params={"bill_month": f"{bill_month:%Y-%m}"}
+        ) as response:
+            if response.status != 200:
+                raise ValueError(f"HTTP {response.status}")
+            return await response.json(content_type=None)
+
+    async def paid_bills(self, bills: list[tuple[str, date]], now: datetime) -> PaidAnswer:
+        """The API's answer for each bill, asked ``concurrency`` at a time, the whole
+        batch within ``timeout``: the API serves one bill a request. A bill it does not
+        answer for in time, or answers nonsense for, or fails for any reason, is
+        counted unanswered (and dialled)."""
+        limit = asyncio.Semaphore(self.concurrency)
+
+        async def one(bill: tuple[str, date]) -> Payment | None:
+            async with limit:
+                data = await self._ask(*bill)
+            customer = Customer(0, 0, bill[0], bill[1], 0, ())
+            found = _from_api(data, customer, now).paid
+            return found if found is not None and found.bill_month == bill[1] else None
+
+        tasks = {asyncio.ensure_future(one(b)): b for b in bills}
+        if not tasks:
+            return PaidAnswer()
+        done, pending = await asyncio.wait(tasks, timeout=self.timeout)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        paid: dict[tuple[str, date], Payment] = {}
+        unanswered = len(pending)
+        errors: dict[str, None] = {f"no answer within {self.timeout:g} s": None} if pending else {}
+        for task in done:
+            exc = task.exception()
+            if exc is None:
+                payment = task.result()
+                if payment is not None:
+                    paid[tasks[task]] = payment
+            else:  # whatever went wrong, the bill is dialled as before (and counted)
+                unanswered += 1
+                errors.setdefault(str(exc) or type(exc).__name__)
+        return PaidAnswer(paid, unanswered, tuple(errors))
+
     async def bill(self, conn: Connection, customer: Customer, now: datetime) -> Bill:
-        url = f"{self.base_url}/bills/{quote(customer.indihome_number, safe='')}"
         try:
-            async with self._client().get(
-                url, params={"bill_month": f"{customer.bill_month:%Y-%m}"}
-            ) as response:
-                if response.status != 200:
-                    raise ValueError(f"HTTP {response.status}")
-                data = await response.json(content_type=None)
-            return _from_api(data, customer, now)
-        except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError) as exc:
+            data = await self._ask(customer.indihome_number, customer.bill_month)
+            found = _from_api(data, customer, now)
+            if found.paid is None:
+                # Billing's payments feed may know before its API does.
+                listed = await self.fallback.bill(conn, customer, now)
+                if listed.paid is not None:
+                    return Bill(**{**found.__dict__, "paid": listed.paid})
+            return found
+        except ANSWER_ERRORS as exc:
             reason = str(exc) or type(exc).__name__
             log.warning(
                 "billing API failed; showing the list's figures",

@@ -42,7 +42,9 @@ async def progress(request: web.Request) -> web.Response:
 async def why_not(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
-        body = await why_not_summary(conn, campaign, now=request.app[CLOCK]())
+        body = await why_not_summary(
+            conn, campaign, now=request.app[CLOCK](), language=request.app[SETTINGS].ui.language
+        )
     return json_response(body)
 
 
@@ -50,14 +52,19 @@ async def why_not(request: web.Request) -> web.Response:
 @requires("manager")
 @api(
     "Whether one target may be dialled now, and otherwise every reason why not",
-    description="404 when the campaign has no target with that IndiHome number.",
+    description="The target by its IndiHome number or its mobile number; 404 when the"
+    " campaign has none.",
     tag="calls",
 )
 async def why(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
         body = await why_target(
-            conn, campaign, request.match_info["indihome"], now=request.app[CLOCK]()
+            conn,
+            campaign,
+            request.match_info["indihome"],
+            now=request.app[CLOCK](),
+            language=request.app[SETTINGS].ui.language,
         )
     return json_response(body)
 

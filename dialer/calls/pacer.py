@@ -22,12 +22,14 @@ from aiohttp import web
 from asyncpg import Record, UniqueViolationError
 
 from dialer.agents import housekeeping
+from dialer.billing import paid
+from dialer.billing.source import BillingSource
 from dialer.calls import apply as applying
 from dialer.calls import guard, voice
 from dialer.campaigns.models import Campaign, calendar_of
 from dialer.campaigns.schemas import CampaignDefinition
 from dialer.clock import Clock
-from dialer.db import Pool, q
+from dialer.db import Connection, Pool, q
 from dialer.providers import ratelimit, twiml
 from dialer.providers.carrier import Carrier, OutboundCall
 from dialer.providers.errors import ProviderRejected, ProviderUnavailable
@@ -58,6 +60,9 @@ class Dialer:
     carrier: Carrier
     node: str
     public_url: str
+    # Asked before a claimed batch is dialled when it asks anyone (a billing API).
+    billing: BillingSource | None = None
+    billing_unanswered: int = 0  # bills dialled unchecked: the billing API failed
     _plans: dict[tuple[int, int], CampaignPlan] = field(default_factory=dict)
     _carrier_down_until: datetime | None = None
 
@@ -162,8 +167,36 @@ class Dialer:
             rows = await conn.fetch(
                 q("claim_targets"), campaign.id, zones, granted, now, self.carrier.name, self.node
             )
+            if rows and self.billing is not None and self.billing.asks_before_dialling:
+                rows = await self._unpaid(conn, campaign, rows, now)
             await ratelimit.give_back(conn, bucket, granted - len(rows))
         return rows
+
+    async def _unpaid(
+        self, conn: Connection, campaign: Campaign, rows: list[Record], now: datetime
+    ) -> list[Record]:
+        """The claimed rows whose bill billing does not report paid (``paid.py``). A
+        billing outage never stops dialling: what it did not answer for is dialled,
+        logged and counted (``billing_unanswered``)."""
+        assert self.billing is not None
+        checked = await paid.check_claimed(conn, self.billing, campaign.id, rows, now)
+        if checked.finished:
+            log.info(
+                "bills paid per billing: targets finished, not dialled",
+                extra={"campaign": campaign.name, "targets": checked.finished},
+            )
+        if checked.unanswered:
+            self.billing_unanswered += checked.unanswered
+            log.warning(
+                "billing API did not answer before dialling: dialled as before",
+                extra={
+                    "campaign": campaign.name,
+                    "bills": checked.unanswered,
+                    "error": "; ".join(checked.errors),
+                    "unanswered_total": self.billing_unanswered,
+                },
+            )
+        return checked.rows
 
     async def place(self, rows: list[Record], definition: CampaignDefinition) -> None:
         """Place the claimed attempts' calls, a few at a time."""

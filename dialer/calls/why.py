@@ -4,7 +4,9 @@ The reasons are the claim's own rules, evaluated for ``now``: the campaign's sta
 calling window in the target's zone (hours, day, holiday, period), the DNC list as it
 is now, a number an agent found is not this customer's (in any campaign), the target's
 own state (finished and why, waiting for a retry or a callback, a call in progress),
-and a live call to the same number in another campaign.
+a live call to the same number in another campaign, and a bill billing reports paid
+(``already_paid_billing``: "sudah lunas menurut billing", with where billing said so
+and when; in the language of ``ui.language``, Indonesian unless it says ``en``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 from dialer.campaigns.models import Campaign, calendar_of
 from dialer.db import Connection, q
 from dialer.errors import NotFound
+from dialer.rules import bahasa
+from dialer.rules.phones import normalize_mobile
 from dialer.rules.window import ZONE_NAMES, window_state, zone_info
 
 DONE = {
@@ -26,8 +30,46 @@ DONE = {
 }
 
 
+PAID = "already_paid_billing"
+PAID_LABEL = {"id": "sudah lunas menurut billing", "en": "already paid per billing"}
+
+
 def _local(at: datetime, zone: str) -> str:
     return f"{at.astimezone(zone_info(zone)):%a %d %b %Y %H:%M} {zone}"
+
+
+def paid_source(source: str, language: str) -> str:
+    """Where billing's report of a payment came from, as a person reads it."""
+    if source == "billing_api":
+        return "billing API" if language == "en" else "API billing"
+    if source.startswith("file:"):
+        return f"{'file' if language == 'en' else 'berkas'} {source.removeprefix('file:')}"
+    return "POST /api/payments" if source == "api" else source
+
+
+def _paid_message(t: Any, language: str, dialing: bool) -> str:
+    zone, source = t["zone"], paid_source(t["paid_source"], language)
+    en = language == "en"
+    after = ""
+    if dialing:
+        after = "; the call in progress goes on" if en else "; panggilan yang berjalan diteruskan"
+    elif t["state"] != "done":
+        after = (
+            "; finished at the claim, not called"
+            if en
+            else "; diselesaikan saat klaim, tidak ditelepon"
+        )
+    if en:
+        return (
+            f"{PAID_LABEL['en']}: the {t['bill_month']:%B %Y} bill was paid"
+            f" {_local(t['paid_at'], zone)} (source: {source}, recorded"
+            f" {_local(t['paid_recorded_at'], zone)}){after}"
+        )
+    return (
+        f"{PAID_LABEL['id']}: tagihan {bahasa.month(t['bill_month'])} dibayar"
+        f" {bahasa.moment(t['paid_at'], zone)} (sumber: {source}, dicatat"
+        f" {bahasa.moment(t['paid_recorded_at'], zone)}){after}"
+    )
 
 
 def _done_message(reason: str | None, attempts: int, counts: dict[str, Any]) -> str:
@@ -38,14 +80,22 @@ def _done_message(reason: str | None, attempts: int, counts: dict[str, Any]) -> 
 
 
 async def why_target(
-    conn: Connection, campaign: Campaign, indihome_number: str, *, now: datetime
+    conn: Connection,
+    campaign: Campaign,
+    indihome_number: str,
+    *,
+    now: datetime,
+    language: str = "id",
 ) -> dict[str, Any]:
-    """Whether one target may be dialled now, and otherwise every reason why not."""
+    """Whether one target may be dialled now, and otherwise every reason why not. The
+    target is named by its IndiHome number or its mobile number (MSISDN)."""
     number = "".join(ch for ch in indihome_number if ch.isdigit())
-    t = await conn.fetchrow(q("target_for_why"), campaign.id, number)
+    msisdn = normalize_mobile(indihome_number)
+    t = await conn.fetchrow(q("target_for_why"), campaign.id, number, msisdn)
     if t is None:
         raise NotFound(
-            f"campaign {campaign.name} has no target with IndiHome number {indihome_number!r}"
+            f"campaign {campaign.name} has no target with IndiHome or mobile number"
+            f" {indihome_number!r}"
         )
     definition = campaign.spec()
     reasons: list[dict[str, Any]] = []
@@ -75,8 +125,13 @@ async def why_target(
     # A target keeps its state during a call; a live call of this campaign to its
     # number is its own (one target per number in a campaign).
     dialing = t["live_campaign"] == campaign.id
+    paid = t["paid_source"] is not None
     if dialing:
         reason("dialing", f"a call to this customer is in progress (attempt {t['live_attempt']})")
+    if paid and (t["state"] != "done" or t["done_reason"] == "already_paid"):
+        reason(PAID, _paid_message(t, language, dialing))
+    elif dialing:
+        pass
     elif t["state"] == "done":
         reason(f"done_{t['done_reason']}", _done_message(t["done_reason"], t["attempts"], counts))
     elif t["state"] == "scheduled" and t["next_attempt_at"] > now:
@@ -111,15 +166,20 @@ async def why_target(
     }
 
 
-async def why_not_summary(conn: Connection, campaign: Campaign, *, now: datetime) -> dict[str, Any]:
+async def why_not_summary(
+    conn: Connection, campaign: Campaign, *, now: datetime, language: str = "id"
+) -> dict[str, Any]:
     """Targets of a campaign counted per reason they cannot be dialled now.
 
     A target counts once under every reason that holds for it (a finished target in a
-    closed zone counts under both); ``dialable_now`` counts those with none."""
+    closed zone counts under both); ``dialable_now`` counts those with none. Those whose
+    bill billing reports paid are also counted by where billing said so, with the
+    latest payment (``paid_per_billing``)."""
     definition = campaign.spec()
     calendar = calendar_of(definition)
     zones = {z: window_state(calendar, z, now) for z in ZONE_NAMES}
     reasons: Counter[str] = Counter()
+    sources: dict[str, dict[str, Any]] = {}
     total = dialable = 0
     for g in await conn.fetch(q("why_not_groups"), campaign.id, now):
         n = int(g["targets"])
@@ -134,8 +194,22 @@ async def why_not_summary(conn: Connection, campaign: Campaign, *, now: datetime
             codes.append("dnc")
         if g["wrong_number"] and g["done_reason"] != "wrong_number":
             codes.append("wrong_number")
+        paid = g["paid_source"] is not None
+        if paid:
+            source = sources.setdefault(
+                g["paid_source"],
+                {"source": paid_source(g["paid_source"], language), "targets": 0},
+            )
+            source["targets"] += n
+            source["last_paid_at"] = max(
+                filter(None, (source.get("last_paid_at"), g["last_paid_at"]))
+            )
         if g["dialing"]:
             codes.append("dialing")
+        if paid and (g["state"] != "done" or g["done_reason"] == "already_paid"):
+            codes.append(PAID)
+        elif g["dialing"]:
+            pass
         elif g["state"] == "done":
             codes.append(f"done_{g['done_reason']}")
         elif g["waiting"]:
@@ -151,6 +225,8 @@ async def why_not_summary(conn: Connection, campaign: Campaign, *, now: datetime
         "targets": total,
         "dialable_now": dialable,
         "reasons": dict(reasons.most_common()),
+        "labels": {PAID: PAID_LABEL["en" if language == "en" else "id"]},
+        "paid_per_billing": sorted(sources.values(), key=lambda s: str(s["source"])),
         "zones": {
             z: {"open": w.open, "reason": w.reason, "message": w.message, "next_open": w.next_open}
             for z, w in zones.items()

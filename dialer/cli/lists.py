@@ -43,7 +43,9 @@ def add(sub: Any) -> None:
         "why", help="why a target is not dialled now (or, without a number, counts per reason)"
     )
     why.add_argument("campaign")
-    why.add_argument("indihome_number", nargs="?")
+    why.add_argument(
+        "indihome_number", nargs="?", help="the target's IndiHome number or mobile number"
+    )
     why.add_argument("--at", help="ask about this moment (ISO 8601) instead of now")
     why.add_argument("--json", action="store_true")
     why.set_defaults(func=cmd_targets_why)
@@ -150,10 +152,13 @@ async def cmd_targets_why(args: argparse.Namespace, settings: Settings) -> int:
     now = moment(args.at, "--at")
     async with connection(settings) as conn:
         campaign = await campaigns.get(conn, args.campaign)
+        language = settings.ui.language
         if args.indihome_number:
-            data = await why_target(conn, campaign, args.indihome_number, now=now)
+            data = await why_target(
+                conn, campaign, args.indihome_number, now=now, language=language
+            )
         else:
-            data = await why_not_summary(conn, campaign, now=now)
+            data = await why_not_summary(conn, campaign, now=now, language=language)
     if args.json:
         out_json(data)
     elif args.indihome_number:
@@ -182,7 +187,13 @@ def _print_summary(data: dict[str, Any]) -> None:
     for zone, window in data["zones"].items():
         out(f"  {zone}: {window['message']}")
     for code, n in data["reasons"].items():
-        out(f"  {n:>9,}  {code}")
+        label = data["labels"].get(code)
+        out(f"  {n:>9,}  {code}" + (f" ({label})" if label else ""))
+    for source in data["paid_per_billing"]:
+        out(
+            f"  {source['targets']:>9,}  {data['labels']['already_paid_billing']}:"
+            f" {source['source']}, latest payment {source['last_paid_at']:%Y-%m-%d %H:%M} UTC"
+        )
 
 
 async def cmd_dnc_add(args: argparse.Namespace, settings: Settings) -> int:

@@ -191,11 +191,34 @@ def read_codes(path: Path) -> tuple[list[tuple[int, str]], list[dict[str, Any]],
     return good, problems, rows
 
 
+async def _campaign(conn: Connection, campaign_id: int) -> Campaign:
+    record = await conn.fetchrow(q("get_campaign_by_id"), campaign_id)
+    if record is None:
+        raise NotFound(f"no campaign {campaign_id}")
+    return Campaign.from_record(record)
+
+
+def require_pool(campaign: Campaign) -> None:
+    """A partner's codes file fits only a campaign whose codes come from a pool: one
+    that generates its codes would keep the file and never use a code of it."""
+    codes = campaign.spec().voucher.codes
+    if codes != "pool":
+        raise Conflict(
+            f"campaign {campaign.name} generates its voucher codes ([voucher] codes ="
+            f' "{codes}"), so a partner\'s codes file would never be used; nothing was'
+            ' imported. To issue the partner\'s codes, set codes = "pool" in the'
+            " campaign's [voucher] section and apply it, then import the file again.",
+            details=[{"campaign": campaign.name, "field": "voucher.codes", "value": codes}],
+        )
+
+
 async def import_codes(
     conn: Connection, campaign_id: int, path: Path, *, source: str, actor: str, now: datetime
 ) -> dict[str, Any]:
     """Add a file's codes to the campaign's pool in one transaction; codes known already
-    (in any campaign) and bad lines are reported by line, never added."""
+    (in any campaign) and bad lines are reported by line, never added. Refused whole
+    (:func:`require_pool`) when the campaign generates its codes."""
+    require_pool(await _campaign(conn, campaign_id))
     good, problems, rows = await asyncio.to_thread(read_codes, path)
     if not good:
         raise ValidationFailed(

@@ -46,7 +46,8 @@ routes = web.RouteTableDef()
     "Add the partner's voucher codes to the campaign's pool",
     description="The valid codes are added in one transaction; malformed, repeated and"
     " already known codes are reported by line and not added. 422 when no valid code is"
-    " left; 413 when the file is over the upload limit.",
+    ' left; 409 when the campaign generates its codes (codes = "generated"), nothing'
+    " added; 413 when the file is over the upload limit.",
     upload="the voucher codes: CSV, one code a line or a code column",
     status=201,
     tag="vouchers",

@@ -129,7 +129,12 @@ async def test_payments_import_records_a_good_file_and_refuses_a_file_with_a_bad
         "payments", "import", str(good), "--actor", "billing", home=tmp_path, env_db=db_url
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"payments": 2, "added": 2, "already_recorded": 0}
+    assert json.loads(done.stdout) == {
+        "payments": 2,
+        "added": 2,
+        "already_recorded": 0,
+        "targets_finished": 0,
+    }
     rows = await conn.fetch(
         "SELECT reference, indihome_number, bill_month, amount, channel, paid_at, source,"
         " recorded_by FROM payments ORDER BY reference"

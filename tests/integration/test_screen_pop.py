@@ -81,7 +81,14 @@ async def test_the_pop_carries_the_filled_script_and_a_payment_made_since_the_up
         # and the channel used first among the recent ones.
         resp = await node.client.post("/api/payments", json={"payments": [PAYMENT]}, headers=boss)
         assert resp.status == 201, await resp.text()
-        assert await resp.json() == {"payments": 1, "added": 1, "already_recorded": 0}
+        # Siti's target is on the call: not cut (its pop says paid); the other target,
+        # another customer's, is not this bill's.
+        assert await resp.json() == {
+            "payments": 1,
+            "added": 1,
+            "already_recorded": 0,
+            "targets_finished": 0,
+        }
         resp = await node.client.get("/api/agent/me", headers=ani_auth)
         call = (await resp.json())["call"]
         assert call["bill"]["paid"] is True
@@ -192,7 +199,8 @@ async def test_a_billing_api_gives_the_figures(
         async with on_a_call(patched, pool, conn, factory) as call:
             resp = await call.node.client.get("/api/agent/me", headers=call.headers)
             pop = (await resp.json())["call"]
-            assert asked == ["/bills/122000000002?bill_month=2022-08"]
+            # Asked before the call was dialled (the claim), then for the pop.
+            assert asked == ["/bills/122000000002?bill_month=2022-08"] * 2
             assert pop["bill"]["source"] == "billing_api" and pop["bill"]["amount"] == 412_500
             assert "sejumlah Rp 412.500" in step(pop, "due_date")["agent"]
             assert pop["bill"]["channels"] == ["LinkAja", "Bukalapak", "Indomaret"]
@@ -206,7 +214,7 @@ async def test_when_the_billing_api_fails_the_pop_shows_the_list_and_says_so(
         async with on_a_call(patched, pool, conn, factory) as call:
             resp = await call.node.client.get("/api/agent/me", headers=call.headers)
             pop = (await resp.json())["call"]
-            assert len(asked) == 1
+            assert len(asked) == 2  # before dialling (then dialled as before), the pop
             assert pop["bill"]["source"] == "list" and pop["bill"]["amount"] == 350_000
             assert pop["bill"]["notes"] == [
                 "billing API unavailable (HTTP 503): figures from the list"

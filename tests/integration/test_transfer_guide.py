@@ -128,6 +128,9 @@ async def test_with_consent_the_transfer_records_its_category_and_log_text_and_g
         assert done["number"] == "+620000000003"
         target = await target_of(conn)
         assert (target["state"], target["done_reason"]) == ("done", "transferred")
+        # The transfer is one of the call's actions (the reports count it).
+        action = await conn.fetchrow("SELECT kind, ref, detail FROM call_actions")
+        assert tuple(action) == ("transfer", asked["id"], "activation_trouble")
         state = await conn.fetchval(
             "SELECT state FROM agent_states WHERE user_id = $1", call.agent_id
         )
@@ -188,6 +191,9 @@ async def test_an_educate_category_records_the_information_without_a_transfer(
             category="coverage_registration", fields={"area": "Cilincing Jakarta Utara"}
         )
         assert status == 200 and body["informed"]["id"] == first["id"]
+        assert [tuple(r) for r in await conn.fetch("SELECT kind, detail FROM call_actions")] == [
+            ("informed", "coverage_registration")
+        ]
         status, body = await inform(category="billing_info")
         assert status == 201, body
 

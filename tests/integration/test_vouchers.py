@@ -377,3 +377,35 @@ async def test_managers_void_through_the_api_and_the_command_line(
     voided = await conn.fetch("SELECT actor FROM voucher_events WHERE event = 'voided' ORDER BY id")
     actors = [v["actor"] for v in voided]
     assert len(actors) == 2 and actors[0] == "mira" and actors[1].startswith("cli:")
+
+
+async def test_a_campaign_that_generates_its_codes_refuses_the_partners_file(
+    client: Any, db_url: str, conn: asyncpg.Connection, factory: Factory, tmp_path: Any
+) -> None:
+    # The seed campaign's [voucher] says codes = "generated": a partner's file would sit
+    # in the pool unused, so it is refused — over HTTP and from the command line alike.
+    campaign = await factory.create_campaign()
+    assert campaign.spec().voucher.codes == "generated"
+    user = await auth.create_user(conn, username="mira", role="manager", password=None)
+    token, _ = await auth.issue_token(conn, user.id, kind="api", label="test")
+    form = FormData()
+    form.add_field("file", b"code\nBL-PART-0001\n", filename="codes.csv", content_type="text/csv")
+    resp = await client.post(
+        f"/api/campaigns/{campaign.name}/vouchers/import",
+        data=form,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert resp.status == 409
+    error = (await resp.json())["error"]
+    assert error["id"] == "conflict"
+    assert campaign.name in error["message"] and "generates its voucher codes" in error["message"]
+    assert 'codes = "pool"' in error["message"]
+    assert error["details"] == [
+        {"campaign": campaign.name, "field": "voucher.codes", "value": "generated"}
+    ]
+    path = tmp_path / "codes.csv"
+    path.write_text("code\nBL-PART-0002\n")
+    done = dialer("vouchers", "import", campaign.name, str(path), home=tmp_path, env_db=db_url)
+    assert done.returncode == 2, done.stdout
+    assert "generates its voucher codes" in done.stderr and 'codes = "pool"' in done.stderr
+    assert await conn.fetchval("SELECT count(*) FROM voucher_codes") == 0

@@ -417,6 +417,8 @@ function drawFollowUps(body) {
     };
     row.cells[5].append(input, button);
   }
+}
+
 // Seed 003: the calls transferred and the information given without a transfer, each
 // with its category and the guide's log text, the latest first.
 function drawTransfers(transfers, informed) {
