@@ -22,7 +22,7 @@ from tests.integration.test_vouchers import MESSAGE, VOUCHER, issue
 async def test_a_manager_watches_a_campaign_and_pauses_it(
     client: Any, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
 ) -> None:
-    campaign = await factory.create_campaign(name="laporan", voucher=VOUCHER)
+    campaign = await factory.create_campaign(name="laporan", voucher=VOUCHER | {"codes": "pool"})
     await factory.create_targets(campaign, [row(i) for i in range(1, 5)])
     targets = [r["id"] for r in await conn.fetch("SELECT id FROM targets ORDER BY id")]
     ani = await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")

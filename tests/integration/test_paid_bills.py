@@ -299,8 +299,8 @@ async def test_why_names_a_bill_paid_per_billing_with_its_source_and_when(
         {
             "code": "already_paid_billing",
             "message": "sudah lunas menurut billing: tagihan Agustus 2022 dibayar"
-            " Senin, 5 September 2022 09:30 WIB (sumber: POST /api/payments, dicatat"
-            " Senin, 5 September 2022 10:15 WIB)",
+            " Senin, 5 September 2022 09.30 WIB (sumber: POST /api/payments, dicatat"
+            " Senin, 5 September 2022 10.15 WIB)",
             "until": None,
         }
     ]
