@@ -16,6 +16,7 @@ from dialer.clock import Clock, ScaledClock, system_clock
 from dialer.db import Connection
 from dialer.dnc import service as dnc
 from dialer.errors import BadRequest, Conflict
+from dialer.rules.bahasa import stated_date
 from dialer.rules.window import earliest_opening, zone_info
 from dialer.settings import Settings
 
@@ -120,9 +121,13 @@ async def dialling_clock(
     base, auth_header = _base(settings), '-H "Authorization: Bearer $TOKEN"'
     api = f"{base}/api/campaigns/{seed.name}"
     simulated = "" if settings.twilio.configured else " (no Twilio credentials)"
+    voucher = seed.spec().voucher
     lines = [
         f"campaign {seed.name}: {seed.state}, dialling the sample list through the"
         f" simulated carrier{simulated}",
+        f"  voucher: the first {voucher.quota} customers who pay through {voucher.partner};"
+        f" every customer — WIB, WITA or WIT — is told it is valid until"
+        f" {stated_date(voucher.expires)} (issued until {voucher.expires.isoformat()})",
         f"  progress:  curl -s {auth_header} {api}/progress",
         f"  why not:   curl -s {auth_header} {api}/why-not",
         f"  attempts:  curl -s {auth_header} {api}/attempts.csv",

@@ -153,6 +153,11 @@ def test_run_prepares_the_seed_campaign_and_the_sample_list(tmp_path: Path, db_u
     assert "64 rows — accepted 38, duplicates 1, dnc 2, out of tier 20, rejected 3" in out
     assert "/api/imports/1/rejected.csv" in out
     assert "campaign obc-bukalapak-2022-09: running, dialling the sample list" in out
+    # The date every customer is told, in any zone: the campaign's own.
+    assert (
+        "every customer — WIB, WITA or WIT — is told it is valid until 30 September 2022"
+        " (issued until 2022-09-30T23:59:59+07:00)"
+    ) in out
     # The seed period is 2022: a virtual clock from its first calling hour (08:00 WIT).
     assert "clock: virtual, from Thu 01 Sep 2022 06:00 WIB" in out
     again = dialer("run", "--no-serve", "--sample-rows", "60", home=tmp_path, env_db=db_url)
