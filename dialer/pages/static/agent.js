@@ -5,7 +5,7 @@
 // on screen again, so a reload or a network blip restores the call.
 "use strict";
 
-// The console's words: Indonesian, or English (DIALER_UI_LANGUAGE, or ?lang=en). The
+// The console's words: Indonesian, or English (DIALER_UI__LANGUAGE, or ?lang=en). The
 // call script itself is what the agent says to the customer: always Indonesian.
 const LANG = {
   id: {
@@ -61,6 +61,8 @@ const LANG = {
     call_unmute: "Nyalakan mikrofon", call_hangup: "Tutup panggilan", muted: " — mikrofon mati",
     transfer_dialling: (x) => `Menghubungi ${x.number} untuk transfer…`,
     transfer_failed: (x) => `Transfer ke ${x.number} gagal (${x.error}); pelanggan kembali tersambung dengan Anda.`,
+    campaign_states: { draft: "draf", running: "berjalan", paused: "dijeda", finished: "selesai" },
+    conn_title: "Koneksi ke server", disconnected: "terputus",
   },
   en: {
     title: "Agent console", logout: "Log out", login: "Log in", username: "Username",
@@ -115,9 +117,10 @@ const LANG = {
     call_hangup: "Hang up", muted: " — muted",
     transfer_dialling: (x) => `Calling ${x.number} for the transfer…`,
     transfer_failed: (x) => `Transfer to ${x.number} failed (${x.error}); the customer is back with you.`,
+    campaign_states: { draft: "draft", running: "running", paused: "paused", finished: "finished" },
+    conn_title: "Connection to the server", disconnected: "disconnected",
   },
 };
-let lang = "id";
 function t(key, ...args) {
   const value = LANG[lang][key] ?? LANG.id[key] ?? key;
   return typeof value === "function" ? value(...args) : value;
@@ -125,7 +128,9 @@ function t(key, ...args) {
 
 function translate() {
   document.documentElement.lang = lang;
+  document.title = `${t("title")} — Dialer`;
   for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  for (const node of document.querySelectorAll("[data-t-title]")) node.title = t(node.dataset.tTitle);
   const code = $("code");
   const chosen = code.value;
   code.replaceChildren(code.firstElementChild);
@@ -173,6 +178,7 @@ async function boot() {
   try {
     me = await api("/api/auth/me");
   } catch (err) {
+    translate(); // in the server's language, now known
     show("login");
     return;
   }
@@ -262,7 +268,7 @@ async function loadCampaigns() {
   const select = $("campaign");
   select.replaceChildren();
   for (const c of campaigns) {
-    const option = el("option", `${c.title || c.name} (${c.state})`);
+    const option = el("option", `${c.title || c.name} (${t("campaign_states")[c.state] || c.state})`);
     option.value = c.name;
     select.append(option);
   }
@@ -276,7 +282,7 @@ async function loadGuides() {
 
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  ws = new WebSocket(`${scheme}://${location.host}/api/agent/ws`);
+  ws = new WebSocket(`${scheme}://${location.host}/api/agent/ws?lang=${lang}`);
   ws.onopen = () => {
     retry = 0;
     setConn(true);
@@ -455,7 +461,7 @@ function renderCustomer(pop) {
   const c = pop.customer;
   // The customer's clock, written as they would (09.30 WIB; 09:30 WIB in English).
   const hm = pop.local_time ? pop.local_time.slice(11, 16) : "";
-  const local = hm ? `${lang === "en" ? hm : hm.replace(":", ".")} ${c.zone}` : c.zone;
+  const local = hm ? `${jam(hm, lang)} ${c.zone}` : c.zone;
   pairs($("customer"), [
     [t("name"), c.name],
     [t("indihome"), c.indihome_number],

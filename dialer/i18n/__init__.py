@@ -1,0 +1,190 @@
+"""What people read, in their language: Indonesian by default, English as a setting.
+
+The code writes its messages in English, where they are raised (``raise
+Conflict(f"ticket {ticket_id} is closed already")``), and never translates there: the
+words are chosen when an error is *rendered* — by the web middleware for the request's
+language (:func:`dialer.web.request_language`), by the command line for the
+deployment's (``DIALER_UI__LANGUAGE``). :func:`translate` finds the message's English
+*template* in the catalog and fills the Indonesian text with the same values:
+
+* ``messages/<room>.py`` map each template — the literal text of the raise, an
+  f-string's expressions written ``{as in the source}``, literal braces doubled as in
+  :meth:`str.format` — to its Indonesian. A value that is itself a known message (an
+  exception's text inside another's) is translated too; messages joined with ``"; "``
+  are translated part by part.
+* ``pydantic.py`` maps each pydantic error type to its Indonesian, by the English
+  template pydantic renders (``String should have at least {min_length} character…``).
+
+``tests/unit/test_translations.py`` walks every message the code raises and every label
+the pages show, and names each one without its translation (file:line and the template
+to add). English is the source text: asking for ``"en"`` returns it unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from functools import cache
+from typing import Any, Final
+
+from dialer.i18n.messages import MESSAGES
+from dialer.i18n.pydantic import PYDANTIC
+
+LANGUAGES: Final = ("id", "en")
+DEFAULT_LANGUAGE: Final = "id"
+# Keys of ``details`` whose values are words for people (the rest are fields, lines,
+# codes: data, never translated).
+READABLE_KEYS: Final = frozenset({"reason", "message"})
+_DEPTH = 3  # how deep a message inside a message is translated
+
+
+def language_of(text: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """``text`` if it names a language the product speaks (``id``, ``en``, ``id-ID``,
+    ``en-GB`` …), else ``default``."""
+    if text:
+        code = text.strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return default
+
+
+def translate(text: str, language: str) -> str:
+    """``text`` (an English message) in ``language``; unchanged in English, or when the
+    catalog does not know it (the translations test keeps that from happening)."""
+    if language == "en" or not text:
+        return text
+    found = _lookup(text, _DEPTH)
+    return text if found is None else found
+
+
+def translate_details(details: Any, language: str) -> Any:
+    """``details`` with each reason and message in ``language``; fields, lines and
+    codes as they are."""
+    if language == "en":
+        return details
+    if isinstance(details, list):
+        return [translate_details(item, language) for item in details]
+    if isinstance(details, dict):
+        return {
+            key: translate(value, language)
+            if key in READABLE_KEYS and isinstance(value, str)
+            else translate_details(value, language)
+            for key, value in details.items()
+        }
+    return details
+
+
+def _lookup(text: str, depth: int) -> str | None:
+    exact = MESSAGES.get(_escape(text))
+    if exact is not None:
+        return _unescape(exact)
+    # Pydantic's first: its "Value error, {error}" holds a validator's message, which may
+    # be several joined with "; ".
+    found = _match(_pydantic_templates(), text, depth)
+    if found is None and "; " in text:
+        parts = [_lookup(part, depth) for part in text.split("; ")]
+        if all(part is not None for part in parts):
+            return "; ".join(str(part) for part in parts)
+    return found if found is not None else _match(_templates(), text, depth)
+
+
+def _match(templates: list[Template], text: str, depth: int) -> str | None:
+    for template in templates:
+        values = template.match(text)
+        if values is not None:
+            if depth > 1:
+                values = {k: _lookup(v, depth - 1) or v for k, v in values.items()}
+            return template.fill(values)
+    return None
+
+
+class Template:
+    """One catalog entry: its English template as a pattern, its translation to fill."""
+
+    def __init__(self, english: str, translated: str) -> None:
+        self.english = english
+        self.translated = translated
+        self.names = [name for kind, name in parse(english) if kind == "field"]
+        pattern = "".join(
+            re.escape(text) if kind == "text" else "(.*?)" for kind, text in parse(english)
+        )
+        self.pattern = re.compile(pattern + r"\Z", re.DOTALL)
+        self.literal = sum(len(text) for kind, text in parse(english) if kind == "text")
+
+    def match(self, text: str) -> dict[str, str] | None:
+        found = self.pattern.match(text)
+        if found is None:
+            return None
+        return dict(zip(self.names, found.groups(), strict=True))
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        return "".join(
+            text if kind == "text" else values.get(text, "")
+            for kind, text in parse(self.translated)
+        )
+
+
+def parse(template: str) -> Iterator[tuple[str, str]]:
+    """A template's pieces: ``("text", literal)`` and ``("field", expression)``; ``{{``
+    and ``}}`` are literal braces."""
+    i, text = 0, []
+    while i < len(template):
+        char = template[i]
+        if char in "{}" and template[i : i + 2] in ("{{", "}}"):
+            text.append(char)
+            i += 2
+        elif char == "{":
+            end = _closing(template, i)
+            if text:
+                yield "text", "".join(text)
+                text = []
+            yield "field", template[i + 1 : end]
+            i = end + 1
+        else:
+            text.append(char)
+            i += 1
+    if text:
+        yield "text", "".join(text)
+
+
+def fields(template: str) -> list[str]:
+    """The placeholders of ``template``, in order."""
+    return [name for kind, name in parse(template) if kind == "field"]
+
+
+def _closing(template: str, start: int) -> int:
+    depth = 0
+    for i in range(start, len(template)):
+        if template[i] == "{":
+            depth += 1
+        elif template[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    raise ValueError(f"unclosed brace in template {template!r}")
+
+
+def _escape(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _unescape(text: str) -> str:
+    return "".join(piece for _, piece in parse(text))
+
+
+@cache
+def _templates() -> list[Template]:
+    """Every template with a placeholder, the most literal text first (the most specific
+    wins: ``{path}: invalid campaign definition`` before ``{path}: invalid {kind}``)."""
+    entries = [
+        Template(english, translated)
+        for english, translated in MESSAGES.items()
+        if fields(english) and any(kind == "text" for kind, _ in parse(english))
+    ]
+    return sorted(entries, key=lambda t: -t.literal)
+
+
+@cache
+def _pydantic_templates() -> list[Template]:
+    entries = [Template(english, translated) for english, translated in PYDANTIC.values()]
+    return sorted(entries, key=lambda t: -t.literal)
