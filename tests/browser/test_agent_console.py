@@ -53,11 +53,13 @@ async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(
         await page.goto(base + "/")  # leads to /agent
         assert page.url.endswith("/agent")
 
-        # A wrong password says so; the right one opens the console.
+        # A wrong password says so, in Indonesian; the right one opens the console.
         await page.fill("input[name=username]", "ani")
         await page.fill("input[name=password]", "salah-sandi")
         await page.click("#login-form button[type=submit]")
-        await expect(page.locator("#login-error")).not_to_be_empty()
+        await expect(page.locator("#login-error")).to_have_text(
+            "nama pengguna atau kata sandi salah"
+        )
         await page.fill("input[name=password]", "rahasia-ani")
         await page.click("#login-form button[type=submit]")
         await expect(page.locator("#agent-name")).to_have_text("Ani Lestari")
@@ -154,10 +156,16 @@ async def test_the_console_speaks_english_when_asked(
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     await page.goto(base + "/agent?lang=en")
+    await expect(page.locator("#login-form button[type=submit]")).to_have_text("Log in")
+    # The server's errors come in the page's language too.
     await page.fill("input[name=username]", "ani")
+    await page.fill("input[name=password]", "wrong-password")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#login-error")).to_have_text("wrong username or password")
     await page.fill("input[name=password]", "rahasia-ani")
     await page.click("#login-form button[type=submit]")
     await expect(page.locator("h1")).to_have_text("Agent console")
+    assert await page.title() == "Agent console — Dialer"
     await expect(page.locator("#available")).to_have_text("Ready for calls")
     await expect(page.locator("#conn")).to_have_text("connected")
     await expect(page.locator("#code option[value=pays_via_bukalapak]")).to_have_text(
@@ -459,3 +467,23 @@ async def test_on_twilio_a_supervisor_listens_in_the_browser(
             assert await page.evaluate("window.sdk.accepted") is True
         finally:
             await page.close()
+
+
+async def test_the_console_follows_the_deployments_language(
+    client: Any, settings: Any, conn: asyncpg.Connection, browser: Browser
+) -> None:
+    """DIALER_UI__LANGUAGE=en: English from the login form on, without ?lang."""
+    settings.ui.__dict__["language"] = "en"  # the app holds this very object
+    await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    base = str(client.make_url("")).rstrip("/")
+    page = await browser.new_page()
+    await page.goto(base + "/agent")
+    await expect(page.locator("#login-form button[type=submit]")).to_have_text("Log in")
+    await page.fill("input[name=username]", "ani")
+    await page.fill("input[name=password]", "wrong-password")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#login-error")).to_have_text("wrong username or password")
+    await page.fill("input[name=password]", "rahasia-ani")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#available")).to_have_text("Ready for calls")
+    await page.close()
