@@ -28,7 +28,7 @@ from dialer.errors import (
     UpstreamFailed,
     ValidationFailed,
 )
-from dialer.i18n import language_of, translate
+from dialer.i18n import language_of, translate, translate_details
 from dialer.keys import SETTINGS
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,12 @@ def request_language(request: web.Request) -> str:
     default = language_of(settings.ui.language if settings is not None else None)
     chosen = request.query.get("lang") or request.headers.get(LANGUAGE_HEADER)
     return language_of(chosen, default)
+
+
+def in_language(request: web.Request, body: Any) -> Any:
+    """``body`` with its reasons and messages (an import's rejected rows) in the
+    caller's language."""
+    return translate_details(body, request_language(request))
 
 
 @web.middleware

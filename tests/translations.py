@@ -166,8 +166,13 @@ def _module_messages(path: Path) -> Iterator[Found]:
 
 
 def _readable(text: str) -> bool:
-    """Words for a person, not a code (``not_issued``) or a bare value (``{exc}``)."""
-    literal = re.sub(r"\{[^{}]*\}", "", text.replace("{{", "").replace("}}", "")).strip()
+    """Words for a person, or values put together (``{raw} {exc}``: the catalog's entry
+    lets ``{exc}`` be translated in it); not a code (``not_issued``) nor a bare value
+    (``{exc}``)."""
+    plain = text.replace("{{", "").replace("}}", "")
+    literal = re.sub(r"\{[^{}]*\}", "", plain).strip()
+    if len(re.findall(r"\{[^{}]*\}", plain)) >= 2:
+        return True
     return bool(re.search("[A-Za-z]{2}", literal)) and not re.fullmatch(r"[a-z_]+", literal)
 
 

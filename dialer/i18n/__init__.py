@@ -75,27 +75,44 @@ def translate_details(details: Any, language: str) -> Any:
 
 
 def _lookup(text: str, depth: int) -> str | None:
+    found = _best(text, depth)
+    return None if found is None else found[0]
+
+
+def _best(text: str, depth: int) -> tuple[str, int] | None:
+    """``text`` translated, and how many of its characters the catalog knew: of the
+    templates that match, the one that translates most of it wins (``{value} is not
+    {what}`` matches nearly anything; ``{raw} {exc}`` whose ``{exc}`` is a known message
+    says more)."""
     exact = MESSAGES.get(_escape(text))
     if exact is not None:
-        return _unescape(exact)
-    # Pydantic's first: its "Value error, {error}" holds a validator's message, which may
-    # be several joined with "; ".
-    found = _match(_pydantic_templates(), text, depth)
-    if found is None and "; " in text:
-        parts = [_lookup(part, depth) for part in text.split("; ")]
+        return _unescape(exact), len(text)
+    candidates = [_fill(t, values, depth) for t, values in _matches(text)]
+    if "; " in text:
+        parts = [_best(part, depth) for part in text.split("; ")]
         if all(part is not None for part in parts):
-            return "; ".join(str(part) for part in parts)
-    return found if found is not None else _match(_templates(), text, depth)
+            known = [part for part in parts if part is not None]
+            joined = "; ".join(part[0] for part in known)
+            candidates.append((joined, sum(part[1] for part in known) + 2 * len(known) - 2))
+    return max(candidates, key=lambda c: c[1], default=None)
 
 
-def _match(templates: list[Template], text: str, depth: int) -> str | None:
-    for template in templates:
+def _matches(text: str) -> Iterator[tuple[Template, dict[str, str]]]:
+    for template in _templates():
         values = template.match(text)
         if values is not None:
-            if depth > 1:
-                values = {k: _lookup(v, depth - 1) or v for k, v in values.items()}
-            return template.fill(values)
-    return None
+            yield template, values
+
+
+def _fill(template: Template, values: dict[str, str], depth: int) -> tuple[str, int]:
+    score = template.literal
+    if depth > 1:
+        for name, value in values.items():
+            inner = _best(value, depth - 1) if value else None
+            if inner is not None:
+                values[name] = inner[0]
+                score += inner[1]
+    return template.fill(values), score
 
 
 class Template:
@@ -174,17 +191,11 @@ def _unescape(text: str) -> str:
 
 @cache
 def _templates() -> list[Template]:
-    """Every template with a placeholder, the most literal text first (the most specific
-    wins: ``{path}: invalid campaign definition`` before ``{path}: invalid {kind}``)."""
+    """Every template with a placeholder and some text around it: the catalog's and
+    pydantic's (``Value error, {error}`` holds a validator's message)."""
     entries = [
         Template(english, translated)
         for english, translated in MESSAGES.items()
         if fields(english) and any(kind == "text" for kind, _ in parse(english))
     ]
-    return sorted(entries, key=lambda t: -t.literal)
-
-
-@cache
-def _pydantic_templates() -> list[Template]:
-    entries = [Template(english, translated) for english, translated in PYDANTIC.values()]
-    return sorted(entries, key=lambda t: -t.literal)
+    return entries + [Template(english, translated) for english, translated in PYDANTIC.values()]

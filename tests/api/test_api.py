@@ -209,12 +209,12 @@ async def test_upload_summary_rejected_csv_and_listing(
         "dnc": 0,
         "out_of_tier": 1,
     }
-    assert summary["rejected"] == [
-        {"line": 4, "field": "msisdn", "reason": "is not a valid Indonesian mobile number"},
+    assert summary["rejected"] == [  # the reasons in the manager's language
+        {"line": 4, "field": "msisdn", "reason": "bukan nomor ponsel Indonesia yang valid"},
         {
             "line": 4,
             "field": "bill_amount",
-            "reason": "is not an amount in rupiah (e.g. 350000, 350.000 or Rp 350.000)",
+            "reason": "bukan jumlah dalam rupiah (mis. 350000, 350.000 atau Rp 350.000)",
         },
     ]
     rejected = await client.get(summary["rejected_csv"], headers=manager)

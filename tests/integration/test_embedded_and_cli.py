@@ -87,7 +87,7 @@ def test_cli_errors_are_clear_and_exit_non_zero(tmp_path: Path, db_url: str) -> 
     unknown = dialer(
         "targets", "import", "no-such-campaign", str(lst), home=tmp_path, env_db=db_url
     )
-    assert unknown.returncode == 2 and "no campaign 'no-such-campaign'" in unknown.stderr
+    assert unknown.returncode == 2 and "tidak ada kampanye 'no-such-campaign'" in unknown.stderr
 
 
 @pytest.mark.slow

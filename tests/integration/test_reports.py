@@ -225,7 +225,7 @@ async def _through_the_api(
     assert [c["code"] for c in wit["customers"]["items"]] == [vd["code"]]
     # Bad input is named; agents are refused.
     resp = await client.get(url + "?zone=PST", headers=headers)
-    assert resp.status == 400 and "zone" in await resp.text()
+    assert resp.status == 400 and "zona 'PST'" in await resp.text()
     resp = await client.get(url + "?limit=many", headers=headers)
     assert resp.status == 400 and "limit" in await resp.text()
     token, _ = await auth.issue_token(conn, agent_id, kind="api")

@@ -163,6 +163,20 @@ def test_a_message_inside_a_message_and_joined_messages_are_translated() -> None
     )
 
 
+def test_the_template_that_translates_most_wins() -> None:
+    """``'banyak' is not an amount …`` also fits ``{value} is not {self.what} (…)``;
+    ``{amount_text} {exc}`` with ``{exc}`` a known message says more."""
+    assert (
+        i18n.translate(
+            "'banyak' is not an amount in rupiah (e.g. 350000, 350.000 or Rp 350.000)", "id"
+        )
+        == "'banyak' bukan jumlah dalam rupiah (mis. 350000, 350.000 atau Rp 350.000)"
+    )
+    assert i18n.translate("'x' is not a tier (Diamond, Gold)", "id") == (
+        "'x' bukan tier (Diamond, Gold)"
+    )
+
+
 def test_literal_braces_and_unknown_text() -> None:
     assert i18n.translate('the body must be {"payments": [{...}, ...]}', "id") == (
         'isi permintaan harus {"payments": [{...}, ...]}'

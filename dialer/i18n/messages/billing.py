@@ -34,4 +34,7 @@ MESSAGES = {
     "paid_at has no time zone offset": "paid_at tidak memiliki selisih zona waktu",
     "channels is not a list": "channels bukan daftar",
     "HTTP {response.status}": "HTTP {response.status}",
+    "{row[0]} repeats {where} {first}": "{row[0]} mengulang {where} {first}",
+    # a value and the reason it is refused: the reason translated
+    "{amount_text} {exc}": "{amount_text} {exc}",
 }

@@ -99,4 +99,6 @@ MESSAGES = {
     "{definition.script} is a {script.kind}, not a call script": (
         "{definition.script} adalah {script.kind}, bukan skrip panggilan"
     ),
+    # where in the script, and the reason: the reason translated
+    "{where} {label}: {exc}": "{where} {label}: {exc}",
 }
