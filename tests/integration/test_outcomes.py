@@ -242,7 +242,7 @@ async def test_bad_forms_are_refused_with_the_field_and_change_nothing(
                     "code": "has_problem",
                     "ticket": {"new": {"guide": "pansol-nothing", "fields": {}}},
                 },
-                "no solution guide named 'pansol-nothing'",
+                "tidak ada panduan solusi bernama 'pansol-nothing'",
             ),
         ]
         for form, message in cases:
