@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from dialer.settings import Settings
 from tests.api.test_api import Client, agent  # noqa: F401  (fixture)
 from tests.factories import Factory
@@ -46,15 +48,15 @@ async def test_english_is_chosen_by_the_caller(client: Client) -> None:
         assert (await error_of(resp))["message"] == "wrong username or password"
 
 
-async def test_english_is_the_deployments_setting(client: Client, settings: Settings) -> None:
-    settings.ui.__dict__["language"] = "en"  # the app holds this very object
-    try:
-        resp = await client.post("/api/auth/login", json=WRONG)
-        assert (await error_of(resp))["message"] == "wrong username or password"
-        resp = await client.post("/api/auth/login?lang=id", json=WRONG)
-        assert (await error_of(resp))["message"] == "nama pengguna atau kata sandi salah"
-    finally:
-        settings.ui.__dict__["language"] = "id"
+async def test_english_is_the_deployments_setting(
+    client: Client, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The app holds this very object (shared by every Settings: put back after).
+    monkeypatch.setitem(settings.ui.__dict__, "language", "en")
+    resp = await client.post("/api/auth/login", json=WRONG)
+    assert (await error_of(resp))["message"] == "wrong username or password"
+    resp = await client.post("/api/auth/login?lang=id", json=WRONG)
+    assert (await error_of(resp))["message"] == "nama pengguna atau kata sandi salah"
 
 
 async def test_an_invalid_outcome_form_is_refused_in_the_agents_language(

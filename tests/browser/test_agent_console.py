@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 import jwt
+import pytest
 from aiohttp.test_utils import TestClient, TestServer, unused_port
 from playwright.async_api import Browser, expect
 from pydantic import SecretStr
@@ -470,10 +471,15 @@ async def test_on_twilio_a_supervisor_listens_in_the_browser(
 
 
 async def test_the_console_follows_the_deployments_language(
-    client: Any, settings: Any, conn: asyncpg.Connection, browser: Browser
+    client: Any,
+    settings: Any,
+    conn: asyncpg.Connection,
+    browser: Browser,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """DIALER_UI__LANGUAGE=en: English from the login form on, without ?lang."""
-    settings.ui.__dict__["language"] = "en"  # the app holds this very object
+    # The app holds this very object (shared by every Settings: put back after).
+    monkeypatch.setitem(settings.ui.__dict__, "language", "en")
     await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
     base = str(client.make_url("")).rstrip("/")
     page = await browser.new_page()
