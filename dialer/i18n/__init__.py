@@ -126,9 +126,16 @@ class Template:
             re.escape(text) if kind == "text" else "(.*?)" for kind, text in parse(english)
         )
         self.pattern = re.compile(pattern + r"\Z", re.DOTALL)
-        self.literal = sum(len(text) for kind, text in parse(english) if kind == "text")
+        self.filled = list(parse(translated))
+        pieces = list(parse(english))
+        self.literal = sum(len(text) for kind, text in pieces if kind == "text")
+        # Cheap tests before the pattern: its longest text is in it, it starts as it does.
+        self.anchor = max((text for kind, text in pieces if kind == "text"), key=len, default="")
+        self.prefix = pieces[0][1] if pieces and pieces[0][0] == "text" else ""
 
     def match(self, text: str) -> dict[str, str] | None:
+        if self.anchor not in text or not text.startswith(self.prefix):
+            return None
         found = self.pattern.match(text)
         if found is None:
             return None
@@ -136,8 +143,7 @@ class Template:
 
     def fill(self, values: Mapping[str, str]) -> str:
         return "".join(
-            text if kind == "text" else values.get(text, "")
-            for kind, text in parse(self.translated)
+            text if kind == "text" else values.get(text, "") for kind, text in self.filled
         )
 
 
