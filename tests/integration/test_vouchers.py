@@ -195,8 +195,12 @@ async def test_the_partners_file_is_imported_with_bad_lines_reported(
     assert status == 201
     assert (body["rows"], body["added"]) == (4, 2)
     assert body["rejected"] == [
-        {"line": 4, "code": "BL AAAA", "reason": "malformed: 4-40 letters, digits and dashes"},
-        {"line": 6, "code": "BL-AAAA-2", "reason": "repeats line 3"},
+        {
+            "line": 4,
+            "code": "BL AAAA",
+            "reason": "format salah: 4-40 huruf, angka, dan tanda hubung",
+        },
+        {"line": 6, "code": "BL-AAAA-2", "reason": "mengulang baris 3"},
     ]
     # Known to another campaign's pool: refused, by line; a bare list needs no header.
     status, body = await upload(other.name, "BL-AAAA-1\nBL-BBBB-1\n")
