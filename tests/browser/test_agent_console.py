@@ -102,10 +102,14 @@ async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(
         await expect(page.locator("#step-opening .say")).to_contain_text("Siti Rahayu")
         assert await page.get_attribute("body", "data-attempt") == attempt
 
-        # A form missing what the code needs is refused, with the field named.
+        # A form missing what the code needs is refused, with the field named, in the
+        # agent's language.
         await page.select_option("#code", "pays_other_channel")
         await page.click("#submit-outcome")
-        await expect(page.locator("#outcome-problems")).to_contain_text("channel")
+        await expect(page.locator("#outcome-error")).to_have_text("permintaan tidak valid")
+        await expect(page.locator("#outcome-problems")).to_contain_text(
+            "channel: wajib untuk pays_other_channel"
+        )
         # Completed, it is recorded; after-call work follows.
         await page.select_option("select[name=channel]", "indomaret")
         await page.select_option("select[name=address_valid]", "true")

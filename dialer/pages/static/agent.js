@@ -731,7 +731,9 @@ async function submitOutcome(event) {
     button.disabled = false;
     $("outcome-error").textContent = err.message;
     for (const d of err.details || []) {
-      $("outcome-problems").append(el("li", (d.field ? d.field + ": " : "") + d.reason));
+      // A rule of the whole form ("(body)") names its fields in its reason already.
+      const field = d.field && d.field !== "(body)" ? d.field + ": " : "";
+      $("outcome-problems").append(el("li", field + d.reason));
     }
   }
 }
