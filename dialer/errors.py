@@ -4,13 +4,17 @@ Each error says what went wrong (``message``), where (``details``: the fields or
 at fault) and which kind of failure it is (``error_id``, and its class). It knows
 nothing of HTTP: the web middleware maps each kind to a status (``web.STATUS``) and
 renders ``{"error": {id, message, details}}``; the command line prints the message and
-exits 2. The rules raise these too (a month that is not a month is an
+exits 2. Messages are written in English where they are raised and put in the
+reader's language when rendered (:meth:`DialerError.to_json`, ``dialer.i18n``). The
+rules raise these too (a month that is not a month is an
 :class:`InvalidValue`), so a rule never needs to know who asked.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from dialer.i18n import translate, translate_details
 
 
 class DialerError(Exception):
@@ -23,8 +27,16 @@ class DialerError(Exception):
         self.message = message
         self.details = details
 
-    def to_json(self) -> dict[str, Any]:
-        return {"error": {"id": self.error_id, "message": self.message, "details": self.details}}
+    def to_json(self, language: str = "en") -> dict[str, Any]:
+        """``{"error": {id, message, details}}``, its words in ``language`` (``id`` or
+        ``en``: the English it was raised with)."""
+        return {
+            "error": {
+                "id": self.error_id,
+                "message": translate(self.message, language),
+                "details": translate_details(self.details, language),
+            }
+        }
 
 
 class BadRequest(DialerError):

@@ -76,10 +76,12 @@ class ServerSettings(Section):
 
 
 class UiSettings(Section):
-    """What people read: the pages' language and the script's greeting hours."""
+    """What people read: their language and the script's greeting hours."""
 
     language: Literal["id", "en"] = Field(
-        default="id", description="the pages' language: id (Indonesian) or en (English)"
+        default="id",
+        description="the language of the pages, errors and command line, unless a request"
+        " asks (?lang=): id (Indonesian) or en (English)",
     )
     greeting_siang_from: str = Field(
         default="11:00", description="the customer's local time 'Selamat siang' starts"

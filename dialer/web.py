@@ -28,8 +28,12 @@ from dialer.errors import (
     UpstreamFailed,
     ValidationFailed,
 )
+from dialer.i18n import language_of, translate, translate_details
+from dialer.keys import SETTINGS
 
 log = logging.getLogger(__name__)
+# The header the pages send with every call: the language they show (``id``, ``en``).
+LANGUAGE_HEADER = "X-Dialer-Language"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 M = TypeVar("M", bound=BaseModel)
 # Each kind of error (``dialer.errors``) and the HTTP status it answers with; a subclass
@@ -84,33 +88,61 @@ def json_response(data: Any, *, status: int = 200) -> web.Response:
     )
 
 
+def request_language(request: web.Request) -> str:
+    """The language to answer ``request`` in: ``?lang=`` (``id``, ``en``), else the
+    ``X-Dialer-Language`` header the pages send, else the deployment's
+    (``DIALER_UI__LANGUAGE``, Indonesian by default). ``Accept-Language`` is not read:
+    a browser sends its own interface language, not the one chosen for the product."""
+    settings = request.app.get(SETTINGS)
+    default = language_of(settings.ui.language if settings is not None else None)
+    chosen = request.query.get("lang") or request.headers.get(LANGUAGE_HEADER)
+    return language_of(chosen, default)
+
+
+def in_language(request: web.Request, body: Any) -> Any:
+    """``body`` with its reasons and messages (an import's rejected rows) in the
+    caller's language."""
+    return translate_details(body, request_language(request))
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Render every failure as ``{"error": {"id", "message", "details"}}``."""
+    """Render every failure as ``{"error": {"id", "message", "details"}}``, in the
+    caller's language (:func:`request_language`), which every answer names in its
+    ``Content-Language`` (the pages follow it until they are asked for another)."""
+    response = await _rendered(request, handler)
+    if not response.prepared:
+        response.headers.setdefault("Content-Language", request_language(request))
+    return response
+
+
+async def _rendered(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except DialerError as exc:
         status = status_of(exc)
         if status >= 500:
             log.exception("request failed", extra={"path": request.path})
-        return json_response(exc.to_json(), status=status)
+        return json_response(exc.to_json(request_language(request)), status=status)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         error_id = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
             exc.status, "http_error"
         )
-        body = {"error": {"id": error_id, "message": exc.reason, "details": None}}
+        message = translate(exc.reason, request_language(request))
+        body = {"error": {"id": error_id, "message": message, "details": None}}
         return json_response(body, status=exc.status)
     except asyncpg.DataError as exc:
         # A value the database cannot take (a number beyond bigint, a NUL character, text
         # that is not Unicode): the request's fault, and nothing was changed.
         log.warning("request refused by the database", extra={"path": request.path})
-        message = f"a value in the request cannot be stored or looked up: {exc}"
-        return json_response(BadRequest(message).to_json(), status=400)
+        error = BadRequest(f"a value in the request cannot be stored or looked up: {exc}")
+        return json_response(error.to_json(request_language(request)), status=400)
     except Exception:
         log.exception("unhandled error", extra={"path": request.path})
-        body = {"error": {"id": "internal_error", "message": "internal error", "details": None}}
+        message = translate("internal error", request_language(request))
+        body = {"error": {"id": "internal_error", "message": message, "details": None}}
         return json_response(body, status=500)
 
 

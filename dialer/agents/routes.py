@@ -47,7 +47,7 @@ from dialer.providers import twiml
 from dialer.providers.carrier import CARRIER, Joiner
 from dialer.providers.errors import ProviderError
 from dialer.providers.twilio import voice_token
-from dialer.web import api, json_response, path_id, read_json, validate
+from dialer.web import api, json_response, path_id, read_json, request_language, validate
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -543,14 +543,14 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 continue
-            await _on_message(app, user, ws, msg.data)
+            await _on_message(app, user, ws, msg.data, request_language(request))
     finally:
         hub.remove(user.id, ws)
     return ws
 
 
 async def _on_message(
-    app: web.Application, user: User, ws: web.WebSocketResponse, data: str
+    app: web.Application, user: User, ws: web.WebSocketResponse, data: str, language: str
 ) -> None:
     try:
         body = json.loads(data)
@@ -567,9 +567,10 @@ async def _on_message(
         else:
             raise BadRequest(f"unknown message type {kind!r}: join, state or ping")
     except json.JSONDecodeError:
-        await ws.send_json({"type": "error", "message": "a message must be JSON"})
+        error = BadRequest("a message must be JSON").to_json(language)["error"]
+        await ws.send_json({"type": "error", "message": error["message"]})
     except DialerError as exc:
-        await ws.send_json({"type": "error"} | exc.to_json()["error"])
+        await ws.send_json({"type": "error"} | exc.to_json(language)["error"])
 
 
 def _dumps(value: Any) -> str:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from dialer.auth import service
 from dialer.auth.http import SESSION_COOKIE, TOKEN_ID, current_user, requires
 from dialer.keys import CLOCK, POOL, SETTINGS
-from dialer.web import api, json_response, read_json
+from dialer.web import api, json_response, read_json, request_language
 
 routes = web.RouteTableDef()
 
@@ -82,10 +82,9 @@ async def logout(request: web.Request) -> web.Response:
 @requires("manager", "agent")
 @api("The caller, and the language the pages speak to them", tag="auth")
 async def me(request: web.Request) -> web.Response:
-    """The caller, and the language the pages speak to them (``DIALER_UI__LANGUAGE``)."""
-    return json_response(
-        current_user(request).to_json() | {"language": request.app[SETTINGS].ui.language}
-    )
+    """The caller, and the language the pages speak to them (``?lang=``, else the
+    ``X-Dialer-Language`` header, else ``DIALER_UI__LANGUAGE``)."""
+    return json_response(current_user(request).to_json() | {"language": request_language(request)})
 
 
 @routes.post("/api/auth/tokens")

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         status: int = _run(args.func(args, settings))
     except DialerError as exc:
-        error(exc, as_json=getattr(args, "json", False))
+        error(exc, as_json=getattr(args, "json", False), language=settings.ui.language)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -30,14 +30,16 @@ def _json_default(value: Any) -> Any:
     return isoformat() if callable(isoformat) else str(value)
 
 
-def error(exc: DialerError, *, as_json: bool) -> None:
-    """An error as the command's answer: JSON on standard output with ``--json``, else
-    its message and each detail on standard error."""
+def error(exc: DialerError, *, as_json: bool, language: str = "en") -> None:
+    """An error as the command's answer, in ``language``: JSON on standard output with
+    ``--json``, else its message and each detail on standard error."""
+    rendered = exc.to_json(language)
     if as_json:
-        out_json(exc.to_json())
+        out_json(rendered)
         return
-    sys.stderr.write(f"error: {exc.message}\n")
-    for item in exc.details if isinstance(exc.details, list) else []:
+    sys.stderr.write(f"error: {rendered['error']['message']}\n")
+    details = rendered["error"]["details"]
+    for item in details if isinstance(details, list) else []:
         where = " ".join(f"{k} {v}" for k, v in item.items() if k != "reason")
         sys.stderr.write(f"  {where}: {item.get('reason', '')}\n")
 

@@ -10,7 +10,7 @@ from dialer.dnc import service
 from dialer.keys import POOL, SETTINGS
 from dialer.rules.phones import mobile_number
 from dialer.uploads import receive_upload
-from dialer.web import Param, api, json_response, query_int, read_json
+from dialer.web import Param, api, in_language, json_response, query_int, read_json
 
 routes = web.RouteTableDef()
 
@@ -115,4 +115,4 @@ async def import_dnc(request: web.Request) -> web.Response:
             source=f"file:{upload.filename}",
             actor=current_user(request).username,
         )
-    return json_response(summary, status=201)
+    return json_response(in_language(request, summary), status=201)

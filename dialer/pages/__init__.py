@@ -19,9 +19,9 @@ from aiohttp import web
 
 from dialer.auth.http import requires
 from dialer.errors import BadRequest
-from dialer.keys import SETTINGS
+from dialer.i18n import LANGUAGES
 from dialer.rules.vocabulary import vocabulary
-from dialer.web import Param, api, json_response
+from dialer.web import Param, api, json_response, request_language
 
 HERE = Path(__file__).parent
 routes = web.RouteTableDef()
@@ -64,10 +64,10 @@ async def manager_pages(request: web.Request) -> web.StreamResponse:
     tag="meta",
 )
 async def vocabulary_json(request: web.Request) -> web.Response:
-    language = request.query.get("lang") or request.app[SETTINGS].ui.language
-    if language not in ("id", "en"):
+    language = request.query.get("lang")
+    if language is not None and language not in LANGUAGES:
         raise BadRequest(f"lang {language!r} is not one of id, en")
-    return json_response(vocabulary(language))
+    return json_response(vocabulary(request_language(request)))
 
 
 def add_static(app: web.Application) -> None:

@@ -10,7 +10,7 @@ from dialer.keys import POOL, SETTINGS
 from dialer.targets import imports
 from dialer.targets.service import import_targets
 from dialer.uploads import receive_upload
-from dialer.web import Param, api, json_response, path_id, query_int, send_csv
+from dialer.web import Param, api, in_language, json_response, path_id, query_int, send_csv
 
 routes = web.RouteTableDef()
 
@@ -46,7 +46,7 @@ async def upload_targets(request: web.Request) -> web.Response:
     body = summary.to_json() | {
         "rejected_csv": f"/api/imports/{summary.import_id}/rejected.csv",
     }
-    return json_response(body, status=201)
+    return json_response(in_language(request, body), status=201)
 
 
 @routes.get("/api/campaigns/{ref}/imports")
@@ -69,7 +69,7 @@ async def get_import(request: web.Request) -> web.Response:
     import_id = path_id(request, what="import")
     async with request.app[POOL].acquire() as conn:
         found = await imports.summary(conn, import_id)
-    return json_response(found)
+    return json_response(in_language(request, found))
 
 
 @routes.get("/api/imports/{id:\\d+}/rejected.csv")

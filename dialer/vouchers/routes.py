@@ -33,7 +33,7 @@ from dialer.rules.phones import mobile_number
 from dialer.uploads import receive_upload
 from dialer.vouchers import ledger, outbox, redemptions
 from dialer.vouchers.outbox import SENDER
-from dialer.web import api, json_response, path_id, read_json, validate
+from dialer.web import api, in_language, json_response, path_id, read_json, validate
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ async def import_codes(request: web.Request) -> web.Response:
             actor=current_user(request).username,
             now=request.app[CLOCK](),
         )
-    return json_response(summary, status=201)
+    return json_response(in_language(request, summary), status=201)
 
 
 @routes.get("/api/campaigns/{name}/vouchers")

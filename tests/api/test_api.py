@@ -92,6 +92,8 @@ async def test_wrong_password_gets_401_without_saying_which_part(
     ):
         resp = await client.post("/api/auth/login", json=body)
         assert resp.status == 401
+        assert (await resp.json())["error"]["message"] == "nama pengguna atau kata sandi salah"
+        resp = await client.post("/api/auth/login?lang=en", json=body)
         assert (await resp.json())["error"]["message"] == "wrong username or password"
 
 
@@ -146,7 +148,7 @@ async def test_campaign_life_cycle_and_versions(
     pause = await client.post("/api/campaigns/obc-test/pause", headers=manager)
     assert (await pause.json())["state"] == "paused"
     bad = await client.post("/api/campaigns/obc-test/pause", headers=manager)
-    assert bad.status == 409 and "it is paused" in (await bad.json())["error"]["message"]
+    assert bad.status == 409 and "statusnya paused" in (await bad.json())["error"]["message"]
     assert (await (await client.post("/api/campaigns/obc-test/finish", headers=manager)).json())[
         "state"
     ] == "finished"
@@ -165,10 +167,11 @@ async def test_an_invalid_definition_changes_nothing(
     assert resp.status == 422
     assert {
         "field": "tiers",
-        "reason": "Value error, 'Bronze' is not a tier (Diamond, Platinum, Gold, Silver)",
+        "reason": "'Bronze' bukan tier (Diamond, Platinum, Gold, Silver)",
     } in (await resp.json())["error"]["details"]
     unknown_script = factory.seed_definition(name="obc-test", script="nope")
-    resp = await client.post("/api/campaigns", json=unknown_script, headers=manager)
+    english = {**manager, "X-Dialer-Language": "en"}  # as the pages send it
+    resp = await client.post("/api/campaigns", json=unknown_script, headers=english)
     assert (
         resp.status == 404 and "no script named 'nope'" in (await resp.json())["error"]["message"]
     )
@@ -206,12 +209,12 @@ async def test_upload_summary_rejected_csv_and_listing(
         "dnc": 0,
         "out_of_tier": 1,
     }
-    assert summary["rejected"] == [
-        {"line": 4, "field": "msisdn", "reason": "is not a valid Indonesian mobile number"},
+    assert summary["rejected"] == [  # the reasons in the manager's language
+        {"line": 4, "field": "msisdn", "reason": "bukan nomor ponsel Indonesia yang valid"},
         {
             "line": 4,
             "field": "bill_amount",
-            "reason": "is not an amount in rupiah (e.g. 350000, 350.000 or Rp 350.000)",
+            "reason": "bukan jumlah dalam rupiah (mis. 350000, 350.000 atau Rp 350.000)",
         },
     ]
     rejected = await client.get(summary["rejected_csv"], headers=manager)
@@ -331,7 +334,7 @@ async def test_an_upload_over_the_limit_or_cut_off_changes_nothing(
     settings.server.__dict__["max_upload_bytes"] = 1000  # the app holds this very object
     resp = await upload(client, manager, "obc-limit", content)
     assert resp.status == 413
-    assert "nothing was imported" in (await resp.json())["error"]["message"]
+    assert "tidak ada yang diimpor" in (await resp.json())["error"]["message"]
     settings.server.__dict__["max_upload_bytes"] = 10**9
 
     async def cut_off() -> Any:

@@ -29,7 +29,7 @@ async def test_an_upload_with_two_files_is_refused_not_joined(
     conn: asyncpg.Connection,
 ) -> None:
     resp = await client.post("/api/dnc/import", data=two_files(), headers=manager)
-    assert resp.status == 400 and "two parts named 'file'" in await error_of(resp)
+    assert resp.status == 400 and "dua bagian bernama 'file'" in await error_of(resp)
     assert await conn.fetchval("SELECT count(*) FROM dnc") == 0
 
 
@@ -60,7 +60,7 @@ async def test_json_nested_too_deeply_or_with_nul_is_400_but_a_typed_backslash_i
     json_headers = {**manager, "Content-Type": "application/json"}
     for path in ("/api/dnc", "/api/campaigns", "/api/payments"):
         resp = await client.post(path, data=deep, headers=json_headers)
-        assert resp.status == 400 and "nested too deeply" in await error_of(resp), path
+        assert resp.status == 400 and "bersarang terlalu dalam" in await error_of(resp), path
     resp = await client.post(
         "/api/dnc", json={"msisdn": "081200000001", "reason": "a\u0000b"}, headers=manager
     )

@@ -55,26 +55,37 @@ def test_the_command_prints_the_quote_as_json(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("paid_on", "message"),
+    ("paid_on", "message", "pesan"),
     [
-        ("2022-11-01", "defines nothing for a payment on 2022-11-01 after 31 October 2022"),
-        ("2022-08-31", "not billed before 1 September 2022"),
+        (
+            "2022-11-01",
+            "defines nothing for a payment on 2022-11-01 after 31 October 2022",
+            "tidak mengatur pembayaran pada 2022-11-01",
+        ),
+        (
+            "2022-08-31",
+            "not billed before 1 September 2022",
+            "belum ditagih sebelum 1 September 2022",
+        ),
     ],
 )
 def test_the_command_fails_plainly_where_the_schedule_is_silent(
-    tmp_path: Path, paid_on: str, message: str
+    tmp_path: Path, paid_on: str, message: str, pesan: str
 ) -> None:
-    done = dialer("penalty", *QUOTE, "--paid-on", paid_on, "--json", home=tmp_path, env_db=None)
+    """In English with DIALER_UI__LANGUAGE=en, in Indonesian by default."""
+    done = dialer(
+        "penalty", *QUOTE, "--paid-on", paid_on, "--json", home=tmp_path, env_db=None, language="en"
+    )
     assert done.returncode == 2
     error = json.loads(done.stdout)["error"]
     assert error["id"] == "no_penalty_rule" and message in error["message"]
     plain = dialer("penalty", *QUOTE, "--paid-on", paid_on, home=tmp_path, env_db=None)
-    assert plain.returncode == 2 and message in plain.stderr and plain.stdout == ""
+    assert plain.returncode == 2 and pesan in plain.stderr and plain.stdout == ""
 
 
 def test_the_command_refuses_bad_input(tmp_path: Path) -> None:
     for args, message in [
-        (("--product", "mobile", "--total", "1", "--bill-month", "2022-09"), "product 'mobile'"),
+        (("--product", "mobile", "--total", "1", "--bill-month", "2022-09"), "produk 'mobile'"),
         (("--product", "internet", "--total", "12,5", "--bill-month", "2022-09"), "--total"),
         (("--product", "internet", "--total", "1", "--bill-month", "09-2022"), "2022-09"),
     ]:
@@ -115,7 +126,7 @@ async def test_the_api_quotes_by_the_seed_or_the_campaign_schedule(
         ("product=internet&bill_month=2022-09", "'total'"),
         ("product=internet&total=-5&bill_month=2022-09", "total '-5'"),
         ("product=internet&total=5&bill_month=2022-09&paid_on=21-09-2022", "paid_on"),
-        ("product=internet&total=5&bill_month=2022-09&zone=CET", "zone 'CET'"),
+        ("product=internet&total=5&bill_month=2022-09&zone=CET", "zona 'CET'"),
     ]:
         resp = await client.get(f"/api/penalty?{bad}", headers=manager)
         assert resp.status == 400 and where in (await resp.json())["error"]["message"]

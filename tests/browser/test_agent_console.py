@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 import jwt
+import pytest
 from aiohttp.test_utils import TestClient, TestServer, unused_port
 from playwright.async_api import Browser, expect
 from pydantic import SecretStr
@@ -108,11 +109,13 @@ async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(
         await page.goto(base + "/")  # leads to /agent
         assert page.url.endswith("/agent")
 
-        # A wrong password says so; the right one opens the console.
+        # A wrong password says so, in Indonesian; the right one opens the console.
         await page.fill("input[name=username]", "ani")
         await page.fill("input[name=password]", "salah-sandi")
         await page.click("#login-form button[type=submit]")
-        await expect(page.locator("#login-error")).not_to_be_empty()
+        await expect(page.locator("#login-error")).to_have_text(
+            "nama pengguna atau kata sandi salah"
+        )
         await page.fill("input[name=password]", "rahasia-ani")
         await page.click("#login-form button[type=submit]")
         await expect(page.locator("#agent-name")).to_have_text("Ani Lestari")
@@ -154,10 +157,14 @@ async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(
         await expect(page.locator("#step-opening .say")).to_contain_text("Siti Rahayu")
         assert await page.get_attribute("body", "data-attempt") == attempt
 
-        # A form missing what the code needs is refused, with the field named.
+        # A form missing what the code needs is refused, with the field named, in the
+        # agent's language.
         await page.select_option("#code", "pays_other_channel")
         await page.click("#submit-outcome")
-        await expect(page.locator("#outcome-problems")).to_contain_text("channel")
+        await expect(page.locator("#outcome-error")).to_have_text("permintaan tidak valid")
+        await expect(page.locator("#outcome-problems")).to_contain_text(
+            "channel: wajib untuk pays_other_channel"
+        )
         # Completed, it is recorded; after-call work follows.
         await page.select_option("select[name=channel]", "indomaret")
         await page.select_option("select[name=address_valid]", "true")
@@ -209,10 +216,16 @@ async def test_the_console_speaks_english_when_asked(
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     await page.goto(base + "/agent?lang=en")
+    await expect(page.locator("#login-form button[type=submit]")).to_have_text("Log in")
+    # The server's errors come in the page's language too.
     await page.fill("input[name=username]", "ani")
+    await page.fill("input[name=password]", "wrong-password")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#login-error")).to_have_text("wrong username or password")
     await page.fill("input[name=password]", "rahasia-ani")
     await page.click("#login-form button[type=submit]")
     await expect(page.locator("h1")).to_have_text("Agent console")
+    assert await page.title() == "Agent console — Dialer"
     await expect(page.locator("#available")).to_have_text("Ready for calls")
     await expect(page.locator("#conn")).to_have_text("connected")
     await expect(page.locator("#code option[value=pays_via_bukalapak]")).to_have_text(
@@ -589,3 +602,28 @@ async def test_the_transfer_panel_shows_the_guides_line_and_asks_the_customers_c
         for sid in list(node.carrier.calls):
             await node.carrier.hangup(sid)
         await node.settle()
+
+
+async def test_the_console_follows_the_deployments_language(
+    client: Any,
+    settings: Any,
+    conn: asyncpg.Connection,
+    browser: Browser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DIALER_UI__LANGUAGE=en: English from the login form on, without ?lang."""
+    # The app holds this very object (shared by every Settings: put back after).
+    monkeypatch.setitem(settings.ui.__dict__, "language", "en")
+    await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    base = str(client.make_url("")).rstrip("/")
+    page = await browser.new_page()
+    await page.goto(base + "/agent")
+    await expect(page.locator("#login-form button[type=submit]")).to_have_text("Log in")
+    await page.fill("input[name=username]", "ani")
+    await page.fill("input[name=password]", "wrong-password")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#login-error")).to_have_text("wrong username or password")
+    await page.fill("input[name=password]", "rahasia-ani")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#available")).to_have_text("Ready for calls")
+    await page.close()

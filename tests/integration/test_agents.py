@@ -279,9 +279,9 @@ async def test_the_console_refuses_the_wrong_people_and_bad_requests(
         console = await Console.open(node, ani_auth)
         await console.say(type="dance")
         error = await console.next("error")
-        assert "unknown message type" in error["message"]
+        assert error["message"] == "jenis pesan 'dance' tidak dikenal: join, state atau ping"
         await console.ws.send_str("not json")
-        assert (await console.next("error"))["message"] == "a message must be JSON"
+        assert (await console.next("error"))["message"] == "pesan harus berupa JSON"
         await console.ws.close()
 
 

@@ -58,7 +58,11 @@ async def test_campaigns_are_listed_and_moved_and_an_illegal_move_is_refused(
     # Pausing a paused campaign: refused, with why, and nothing changes.
     again = dialer("campaign", "pause", "alpha", home=tmp_path, env_db=db_url)
     assert (again.returncode, again.stdout) == (2, "")
-    assert again.stderr == (
+    assert again.stderr == (  # in Indonesian, the default (DIALER_UI__LANGUAGE)
+        "error: tidak dapat pause kampanye 'alpha': statusnya paused (pause berlaku untuk running)\n"
+    )
+    english = dialer("campaign", "pause", "alpha", home=tmp_path, env_db=db_url, language="en")
+    assert english.stderr == (
         "error: cannot pause campaign 'alpha': it is paused (pause applies to running)\n"
     )
     assert await state_of(conn, "alpha") == "paused"
@@ -117,7 +121,7 @@ async def test_recount_counts_a_campaign_afresh_from_its_rows(
 
     unknown = dialer("campaign", "recount", "nothing-here", home=tmp_path, env_db=db_url)
     assert (unknown.returncode, unknown.stdout) == (2, "")
-    assert "no campaign 'nothing-here'" in unknown.stderr
+    assert "tidak ada kampanye 'nothing-here'" in unknown.stderr
 
 
 async def test_users_are_created_with_a_password_given_or_from_the_environment(
@@ -153,7 +157,7 @@ async def test_users_are_created_with_a_password_given_or_from_the_environment(
         env_db=db_url,
     )
     assert (short.returncode, short.stdout) == (2, "")
-    assert short.stderr == "error: the password needs at least 8 characters\n"
+    assert short.stderr == "error: kata sandi minimal 8 karakter\n"
 
     users = await conn.fetch("SELECT username, display_name, role FROM users ORDER BY username")
     assert [tuple(u) for u in users] == [
@@ -194,7 +198,7 @@ async def test_a_token_from_the_command_line_opens_the_api(
 
     nobody = dialer("tokens", "create", "nobody", home=tmp_path, env_db=db_url)
     assert (nobody.returncode, nobody.stdout) == (2, "")
-    assert nobody.stderr == "error: no user 'nobody'\n"
+    assert nobody.stderr == "error: tidak ada pengguna 'nobody'\n"
     assert await conn.fetchval("SELECT count(*) FROM auth_tokens") == 1
 
 
@@ -234,11 +238,11 @@ async def test_a_text_import_prints_twenty_rejected_lines_and_how_many_more(
         "targets", "import", "imported", str(path), "--map", "Bad", home=tmp_path, env_db=db_url
     )
     assert (bad_map.returncode, bad_map.stdout) == (2, "")
-    assert bad_map.stderr == ("error: --map 'Bad': write HEADER=FIELD, e.g. 'No Pel=customer_id'\n")
+    assert bad_map.stderr == ("error: --map 'Bad': tulis HEADER=FIELD, mis. 'No Pel=customer_id'\n")
     missing = tmp_path / "not-there.csv"
     gone = dialer("targets", "import", "imported", str(missing), home=tmp_path, env_db=db_url)
     assert (gone.returncode, gone.stdout) == (2, "")
-    assert gone.stderr == f"error: {missing}: no such file\n"
+    assert gone.stderr == f"error: {missing}: berkas tidak ada\n"
     assert await conn.fetchval("SELECT count(*) FROM target_imports") == 1
 
 
@@ -326,7 +330,7 @@ def test_serve_refuses_a_twilio_configuration_that_cannot_work(
     monkeypatch.setenv("DIALER_TWILIO__AUTH_TOKEN", "token")
     monkeypatch.setenv("DIALER_SERVER__PUBLIC_URL", "http://127.0.0.1:8080")
     for command in (("serve",), ("run", "--no-serve")):
-        done = dialer(*command, home=tmp_path, env_db=None)
+        done = dialer(*command, home=tmp_path, env_db=None, language="en")
         assert done.returncode == 2, done.stdout + done.stderr
         assert "this configuration cannot work; nothing was started" in done.stderr
         assert "DIALER_TWILIO__FROM_NUMBER is unset" in done.stderr

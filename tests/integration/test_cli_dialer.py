@@ -105,4 +105,4 @@ async def test_export_and_why_from_the_command_line(
     bad = dialer(
         "targets", "why", campaign.name, "--at", "2022-09-04 10:00", home=tmp_path, env_db=db_url
     )
-    assert bad.returncode == 2 and "needs a zone" in bad.stderr
+    assert bad.returncode == 2 and "perlu zona waktu" in bad.stderr

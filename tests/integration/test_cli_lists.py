@@ -58,7 +58,7 @@ async def test_dnc_add_prints_the_normalised_number_once_and_refuses_a_bad_one(
     assert again.stdout == "+6281234567890: already on the list\n"
     assert await dnc_rows(conn) == {"+6281234567890": ("asked on the phone", "cli", "mira")}
 
-    bad = dialer("dnc", "add", "021-555", home=tmp_path, env_db=db_url)
+    bad = dialer("dnc", "add", "021-555", home=tmp_path, env_db=db_url, language="en")
     assert (bad.returncode, bad.stdout) == (2, "")
     assert f"error: '021-555' {BAD_NUMBER}" in bad.stderr
     assert "Traceback" not in bad.stderr
@@ -172,7 +172,7 @@ async def test_payments_import_records_a_good_file_and_refuses_a_file_with_a_bad
     )
     refused = dialer("payments", "import", str(bad), home=tmp_path, env_db=db_url)
     assert (refused.returncode, refused.stdout) == (2, "")
-    assert "nothing was recorded" in refused.stderr
+    assert "tidak ada yang dicatat" in refused.stderr  # Indonesian by default
     problems = [line for line in refused.stderr.splitlines() if line.startswith("  ")]
     assert len(problems) == 1 and problems[0].startswith("  line 3 field amount: 'banyak'")
     assert await conn.fetchval("SELECT count(*) FROM payments") == 2
@@ -284,7 +284,10 @@ async def test_the_api_imports_a_dnc_file_without_a_header(
         "rows": 4,
         "added": 2,
         "already_listed": 1,
-        "rejected": [{"line": 3, "field": "msisdn", "reason": BAD_NUMBER}],
+        # What the manager's page shows: the reason in Indonesian, the default.
+        "rejected": [
+            {"line": 3, "field": "msisdn", "reason": "bukan nomor ponsel Indonesia yang valid"}
+        ],
         "rejected_rows": 1,
     }
     assert await dnc_rows(conn) == {
@@ -298,5 +301,5 @@ async def test_the_api_imports_a_dnc_file_without_a_header(
     )
     resp = await client.post("/api/dnc/import", data=form, headers=manager)
     assert resp.status == 422
-    assert "one number per line" in (await resp.json())["error"]["message"]
+    assert "satu nomor per baris" in (await resp.json())["error"]["message"]
     assert await conn.fetchval("SELECT count(*) FROM dnc") == 2

@@ -19,10 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def dialer(
-    *args: str, home: Path, env_db: str | None, timeout: int = 120
+    *args: str, home: Path, env_db: str | None, timeout: int = 120, language: str | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """``dialer ARGS``; its messages in ``language`` (DIALER_UI__LANGUAGE) when given."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["DIALER_HOME"] = str(home)
+    if language:
+        env["DIALER_UI__LANGUAGE"] = language
     if env_db:
         env["DATABASE_URL"] = env_db
     return subprocess.run(
@@ -84,7 +87,7 @@ def test_cli_errors_are_clear_and_exit_non_zero(tmp_path: Path, db_url: str) -> 
     unknown = dialer(
         "targets", "import", "no-such-campaign", str(lst), home=tmp_path, env_db=db_url
     )
-    assert unknown.returncode == 2 and "no campaign 'no-such-campaign'" in unknown.stderr
+    assert unknown.returncode == 2 and "tidak ada kampanye 'no-such-campaign'" in unknown.stderr
 
 
 @pytest.mark.slow

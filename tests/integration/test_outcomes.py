@@ -203,28 +203,29 @@ async def test_bad_forms_are_refused_with_the_field_and_change_nothing(
 ) -> None:
     async with on_a_call(settings, pool, conn, factory) as call:
         cases = [
-            ({"code": "customer_busy"}, "callback_at: required for customer_busy"),
+            # What the agent reads: Indonesian, the default.
+            ({"code": "customer_busy"}, "callback_at: wajib untuk customer_busy"),
             (
                 {"code": "already_paid", "channel": "bank"},
-                "channel: does not belong to already_paid",
+                "channel: tidak berlaku untuk already_paid",
             ),
             (
                 {"code": "wrong_number", "verified": ["msisdn"]},
-                "not yet: address, owner_name",
+                "belum: address, owner_name",
             ),
-            ({"code": "pays_via_bukalapak"}, "wa_number: required"),
-            ({"code": "pays_via_bukalapak", "wa_number": "12345"}, "not a valid Indonesian"),
-            ({"code": "claims_cancelled", "arrears_paid": True}, "modem_returned: required"),
+            ({"code": "pays_via_bukalapak"}, "wa_number: wajib"),
+            ({"code": "pays_via_bukalapak", "wa_number": "12345"}, "bukan nomor ponsel Indonesia"),
+            ({"code": "claims_cancelled", "arrears_paid": True}, "modem_returned: wajib"),
             (
                 {"code": "wants_cancellation", "cancellation": "closure_request"},
-                "arrears_settled: required",
+                "arrears_settled: wajib",
             ),
-            ({"code": "already_paid", "address_valid": False}, "new_address: required"),
+            ({"code": "already_paid", "address_valid": False}, "new_address: wajib"),
             ({"code": "sold_a_car"}, "code"),
             ({"code": "already_paid", "hub_penerima": ""}, "hub_penerima"),
             (
                 {"code": "customer_busy", "callback_at": "2022-09-05T09:00:00+07:00"},
-                "must be in the future",
+                "harus di masa mendatang",
             ),
             (
                 {"code": "customer_busy", "callback_at": "2022-10-05T09:00:00+07:00"},
@@ -251,7 +252,7 @@ async def test_bad_forms_are_refused_with_the_field_and_change_nothing(
                     "code": "has_problem",
                     "ticket": {"new": {"guide": "pansol-nothing", "fields": {}}},
                 },
-                "no solution guide named 'pansol-nothing'",
+                "tidak ada panduan solusi bernama 'pansol-nothing'",
             ),
         ]
         for form, message in cases:
@@ -422,7 +423,7 @@ async def test_a_live_call_is_transferred_and_recorded_with_its_category(
         status, body = await transfer("nowhere")
         assert status == 422
         assert body["error"]["details"] == [
-            {"field": "destination", "reason": "one of: cc-iconnet"}
+            {"field": "destination", "reason": "salah satu dari: cc-iconnet"}
         ]
         _, budi = await agent(conn, "budi")
         assert (await transfer("cc-iconnet", budi))[0] == 403  # not Budi's call

@@ -125,7 +125,8 @@ async def test_the_partners_report_is_applied_whole_or_refused_whole(
     assert body["error"]["details"] == [
         {
             "line": 4,
-            "reason": "redeemed_at 'yesterday' is not a date and time (ISO 8601 with its offset)",
+            "reason": "redeemed_at 'yesterday' bukan tanggal dan waktu"
+            " (ISO 8601 dengan selisih zonanya)",
         }
     ]
     assert await conn.fetchval("SELECT count(*) FROM redemptions") == 0

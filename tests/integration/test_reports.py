@@ -225,7 +225,7 @@ async def _through_the_api(
     assert [c["code"] for c in wit["customers"]["items"]] == [vd["code"]]
     # Bad input is named; agents are refused.
     resp = await client.get(url + "?zone=PST", headers=headers)
-    assert resp.status == 400 and "zone" in await resp.text()
+    assert resp.status == 400 and "zona 'PST'" in await resp.text()
     resp = await client.get(url + "?limit=many", headers=headers)
     assert resp.status == 400 and "limit" in await resp.text()
     token, _ = await auth.issue_token(conn, agent_id, kind="api")
@@ -253,7 +253,7 @@ async def _downloads(
     flagged = list(csv.DictReader(io.StringIO(await resp.text())))
     assert [f["result"] for f in flagged] == ["second_use", "unknown_code"]
     resp = await client.get(url + ".csv?table=agents", headers=headers)
-    assert resp.status == 400 and "table" in await resp.text()
+    assert resp.status == 400 and "tabel 'agents'" in await resp.text()
     resp = await client.get(url + ".xlsx?zone=WITA", headers=headers)
     assert resp.status == 200
     book = openpyxl.load_workbook(io.BytesIO(await resp.read()), read_only=True)

@@ -138,7 +138,7 @@ async def test_bad_payments_are_refused_whole_with_each_problem_named(
     resp = await client.post("/api/payments", json={"payments": bad}, headers=boss)
     assert resp.status == 422
     error = (await resp.json())["error"]
-    assert "nothing was recorded" in error["message"]
+    assert "tidak ada yang dicatat" in error["message"]
     problems = {(d["item"], d["field"]) for d in error["details"]}
     assert problems == {(1, "amount"), (2, "paid_at"), (3, "bill_month")}
     assert await conn.fetchval("SELECT count(*) FROM payments") == 0
@@ -152,7 +152,7 @@ async def test_bad_payments_are_refused_whole_with_each_problem_named(
     resp = await client.post("/api/payments/import", data=form, headers=boss)
     assert resp.status == 422
     details = (await resp.json())["error"]["details"]
-    assert details == [{"line": 3, "field": "indihome_number", "reason": "'12200X' is not digits"}]
+    assert details == [{"line": 3, "field": "indihome_number", "reason": "'12200X' bukan angka"}]
     assert await conn.fetchval("SELECT count(*) FROM payments") == 0
     form = FormData()
     form.add_field("file", good.encode(), filename="payments.csv", content_type="text/csv")

@@ -79,7 +79,7 @@ async def test_uploads_refused_with_the_reason(
     status, body = await upload(client, manager, campaign.name, latin1, "list.csv")
     assert status == 422, body
     assert body["error"]["message"] == (
-        "the file is not valid UTF-8 at line 4; save it as CSV UTF-8"
+        "berkas bukan UTF-8 yang valid pada baris 4; simpan sebagai CSV UTF-8"
     )
     assert [d["line"] for d in body["error"]["details"]] == [4]
 
@@ -98,8 +98,9 @@ async def test_uploads_refused_with_the_reason(
         (good.encode(), "list.xlsx", "list.xlsx is named .xlsx but is not an XLSX file"),
         (b"PK\x03\x04 not a zip at all", "list.xlsx", "the file is not a readable XLSX workbook"),
     ]
+    english = {**manager, "X-Dialer-Language": "en"}  # the manager's page set to English
     for data, filename, message in cases:
-        status, body = await upload(client, manager, campaign.name, data, filename)
+        status, body = await upload(client, english, campaign.name, data, filename)
         assert status == 422, (filename, body)
         assert body["error"]["message"].startswith(message), body
     assert await nothing_imported(conn)

@@ -291,7 +291,7 @@ async def test_the_agent_holds_resumes_mutes_and_hangs_up_through_the_conference
         await node.settle()
         assert await conn.fetchval("SELECT left_at IS NOT NULL FROM attempts") is True
         status, body = await control("hold")
-        assert status == 409 and "no longer on the line" in body["error"]["message"]
+        assert status == 409 and body["error"]["message"] == "pelanggan sudah tidak tersambung"
         effects = {e["effect"] for e in await conn.fetch("SELECT effect FROM carrier_events")}
         assert {"customer_hold", "customer_unhold", "leg_mute", "leg_unmute"} <= effects
         documents_valid(node)
@@ -363,7 +363,7 @@ async def test_a_supervisor_listens_whispers_barges_and_leaves_through_the_confe
 
         assert (await monitor({"agent_id": ani}, ani_auth))[0] == 403  # agents may not
         status, body = await monitor({"agent_id": budi})
-        assert status == 409 and "not connected" in body["error"]["message"]
+        assert status == 409 and "belum tersambung" in body["error"]["message"]
         status, body = await monitor({"agent_id": ani, "mode": "listen"})
         assert status == 202, body
         watch = body["monitor"]

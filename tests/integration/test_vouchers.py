@@ -195,17 +195,21 @@ async def test_the_partners_file_is_imported_with_bad_lines_reported(
     assert status == 201
     assert (body["rows"], body["added"]) == (4, 2)
     assert body["rejected"] == [
-        {"line": 4, "code": "BL AAAA", "reason": "malformed: 4-40 letters, digits and dashes"},
-        {"line": 6, "code": "BL-AAAA-2", "reason": "repeats line 3"},
+        {
+            "line": 4,
+            "code": "BL AAAA",
+            "reason": "format salah: 4-40 huruf, angka, dan tanda hubung",
+        },
+        {"line": 6, "code": "BL-AAAA-2", "reason": "mengulang baris 3"},
     ]
     # Known to another campaign's pool: refused, by line; a bare list needs no header.
     status, body = await upload(other.name, "BL-AAAA-1\nBL-BBBB-1\n")
     assert status == 201 and body["added"] == 1
     assert body["rejected"] == [
-        {"line": 1, "code": "BL-AAAA-1", "reason": "already in a pool (this or another campaign)"}
+        {"line": 1, "code": "BL-AAAA-1", "reason": "sudah ada di pool (kampanye ini atau lainnya)"}
     ]
     status, body = await upload(other.name, "???\n")
-    assert status == 422 and "nothing was added" in body["error"]["message"]
+    assert status == 422 and "tidak ada yang ditambahkan" in body["error"]["message"]
     resp = await client.get(f"/api/campaigns/{first.name}/vouchers", headers=boss)
     listed = await resp.json()
     assert listed["pool"] == {"codes": 2, "free": 2} and listed["left"] == 50
@@ -372,7 +376,7 @@ async def test_managers_void_through_the_api_and_the_command_line(
     unknown = dialer(
         "vouchers", "void", "NOPE-0000", "--reason", "x y z", home=tmp_path, env_db=db_url
     )
-    assert unknown.returncode != 0 and "no voucher with the code" in unknown.stderr
+    assert unknown.returncode != 0 and "tidak ada voucher dengan kode" in unknown.stderr
     assert await conn.fetchval("SELECT counted FROM voucher_counts") == 1
     voided = await conn.fetch("SELECT actor FROM voucher_events WHERE event = 'voided' ORDER BY id")
     actors = [v["actor"] for v in voided]

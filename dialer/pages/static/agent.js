@@ -5,7 +5,7 @@
 // on screen again, so a reload or a network blip restores the call.
 "use strict";
 
-// The console's words: Indonesian, or English (DIALER_UI_LANGUAGE, or ?lang=en). The
+// The console's words: Indonesian, or English (DIALER_UI__LANGUAGE, or ?lang=en). The
 // call script itself is what the agent says to the customer: always Indonesian.
 const LANG = {
   id: {
@@ -69,6 +69,8 @@ const LANG = {
     transfer_log: (l) => `Catatan: ${l.complaint_type} / ${l.complaint_subtype} — ${l.text}`,
     informed: "Informasi sudah disampaikan",
     informed_done: (x) => `Tercatat tanpa transfer: ${x.log_text}`,
+    campaign_states: { draft: "draf", running: "berjalan", paused: "dijeda", finished: "selesai" },
+    conn_title: "Koneksi ke server", disconnected: "terputus",
   },
   en: {
     title: "Agent console", logout: "Log out", login: "Log in", username: "Username",
@@ -131,9 +133,10 @@ const LANG = {
     transfer_log: (l) => `Log: ${l.complaint_type} / ${l.complaint_subtype} — ${l.text}`,
     informed: "Information given",
     informed_done: (x) => `Recorded, no transfer: ${x.log_text}`,
+    campaign_states: { draft: "draft", running: "running", paused: "paused", finished: "finished" },
+    conn_title: "Connection to the server", disconnected: "disconnected",
   },
 };
-let lang = "id";
 function t(key, ...args) {
   const value = LANG[lang][key] ?? LANG.id[key] ?? key;
   return typeof value === "function" ? value(...args) : value;
@@ -141,7 +144,9 @@ function t(key, ...args) {
 
 function translate() {
   document.documentElement.lang = lang;
+  document.title = `${t("title")} — Dialer`;
   for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  for (const node of document.querySelectorAll("[data-t-title]")) node.title = t(node.dataset.tTitle);
   const code = $("code");
   const chosen = code.value;
   code.replaceChildren(code.firstElementChild);
@@ -189,6 +194,7 @@ async function boot() {
   try {
     me = await api("/api/auth/me");
   } catch (err) {
+    translate(); // in the server's language, now known
     show("login");
     return;
   }
@@ -278,7 +284,7 @@ async function loadCampaigns() {
   const select = $("campaign");
   select.replaceChildren();
   for (const c of campaigns) {
-    const option = el("option", `${c.title || c.name} (${c.state})`);
+    const option = el("option", `${c.title || c.name} (${t("campaign_states")[c.state] || c.state})`);
     option.value = c.name;
     select.append(option);
   }
@@ -292,7 +298,7 @@ async function loadGuides() {
 
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  ws = new WebSocket(`${scheme}://${location.host}/api/agent/ws`);
+  ws = new WebSocket(`${scheme}://${location.host}/api/agent/ws?lang=${lang}`);
   ws.onopen = () => {
     retry = 0;
     setConn(true);
@@ -557,7 +563,7 @@ function renderCustomer(pop) {
   const c = pop.customer;
   // The customer's clock, written as they would (09.30 WIB; 09:30 WIB in English).
   const hm = pop.local_time ? pop.local_time.slice(11, 16) : "";
-  const local = hm ? `${lang === "en" ? hm : hm.replace(":", ".")} ${c.zone}` : c.zone;
+  const local = hm ? `${jam(hm, lang)} ${c.zone}` : c.zone;
   pairs($("customer"), [
     [t("name"), c.name],
     [t("indihome"), c.indihome_number],
@@ -892,7 +898,9 @@ async function submitOutcome(event) {
     button.disabled = false;
     $("outcome-error").textContent = err.message;
     for (const d of err.details || []) {
-      $("outcome-problems").append(el("li", (d.field ? d.field + ": " : "") + d.reason));
+      // A rule of the whole form ("(body)") names its fields in its reason already.
+      const field = d.field && d.field !== "(body)" ? d.field + ": " : "";
+      $("outcome-problems").append(el("li", field + d.reason));
     }
   }
 }

@@ -1,7 +1,26 @@
-// What both pages use: an element by id, an element with text (never HTML), the JSON
-// API with the session cookie (an error carries the server's message, status and
-// details), and amounts, days and times as Indonesians write them.
+// What both pages use: the page's language, an element by id, an element with text
+// (never HTML), the JSON API with the session cookie (an error carries the server's
+// message, in the page's language, with its status and details), and amounts, days and
+// times as Indonesians write them.
 "use strict";
+
+// The page's language: ?lang=id|en when given (then sent with every call, so the
+// server's errors come in it too), else the one the server answers in (its
+// Content-Language: DIALER_UI__LANGUAGE, Indonesian by default).
+const LANGUAGES = ["id", "en"];
+const askedLang = new URLSearchParams(location.search).get("lang");
+let lang = LANGUAGES.includes(askedLang) ? askedLang : "id";
+
+// The headers every call to the API carries.
+function apiHeaders() {
+  return LANGUAGES.includes(askedLang) ? { "X-Dialer-Language": askedLang } : {};
+}
+
+// Follows the server's language unless the page was asked for one.
+function servedIn(resp) {
+  const served = resp.headers.get("Content-Language");
+  if (!LANGUAGES.includes(askedLang) && LANGUAGES.includes(served)) lang = served;
+}
 
 const $ = (id) => document.getElementById(id);
 
@@ -13,12 +32,13 @@ function el(tag, text, cls) {
 }
 
 async function api(path, options = {}) {
-  const init = { credentials: "same-origin", headers: {}, ...options };
+  const init = { credentials: "same-origin", headers: apiHeaders(), ...options };
   if (init.body && typeof init.body !== "string") {
     init.body = JSON.stringify(init.body);
     init.headers["Content-Type"] = "application/json";
   }
   const resp = await fetch(path, init);
+  servedIn(resp);
   const body = await resp.json().catch(() => null);
   if (!resp.ok) {
     const err = new Error((body && body.error && body.error.message) || `HTTP ${resp.status}`);
@@ -56,6 +76,11 @@ function tanggal(iso, lang) {
   return `${d} ${BULAN[lang === "en" ? "en" : "id"][m - 1]} ${y}`;
 }
 
+// A time of day, "23:59" as the page's language writes it: "23.59" in Indonesian.
+function jam(hm, lang) {
+  return lang === "en" ? hm : hm.replace(":", ".");
+}
+
 // An instant in a zone, the zone named: "5 September 2022 09.30 WIB" (Indonesian
 // writes the hour with a dot), "5 September 2022 09:30 WIB" in English.
 function waktu(iso, zone, lang) {
@@ -65,7 +90,7 @@ function waktu(iso, zone, lang) {
   if (Number.isNaN(instant)) return String(iso);
   const at = new Date(instant + ZONE_HOURS[named] * 3600 * 1000).toISOString();
   const hm = at.slice(11, 16);
-  return `${tanggal(at, lang)} ${lang === "en" ? hm : hm.replace(":", ".")} ${named}`;
+  return `${tanggal(at, lang)} ${jam(hm, lang)} ${named}`;
 }
 
 // Twilio's Voice SDK, served by the service (no CDN), loaded when a softphone needs it.

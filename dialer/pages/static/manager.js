@@ -15,6 +15,8 @@ const T = {
     agent_states: { available: "Siap", paused: "Istirahat", on_call: "Dalam panggilan", wrap_up: "Wrap-up" },
     phone_states: { connecting: "menyambungkan", connected: "tersambung", dropped: "terputus" },
     title: "Kampanye", offline: "terputus", online: "langsung", logout: "Keluar",
+    for_managers: (user) => `Halaman ini untuk manajer. Akun ${user} bukan manajer.`,
+    network_error: "jaringan terputus",
     login: "Masuk", username: "Nama pengguna", password: "Kata sandi",
     campaigns: "Daftar kampanye", name: "Nama", state: "Status", version: "Versi",
     open: "Buka", back: "← Daftar kampanye", start: "Mulai", pause: "Jeda",
@@ -84,6 +86,8 @@ const T = {
     agent_states: { available: "Ready", paused: "On a break", on_call: "On a call", wrap_up: "Wrap-up" },
     phone_states: { connecting: "connecting", connected: "connected", dropped: "dropped" },
     title: "Campaigns", offline: "offline", online: "live", logout: "Log out",
+    for_managers: (user) => `This page is for managers. ${user} is not a manager.`,
+    network_error: "network error",
     login: "Log in", username: "Username", password: "Password",
     campaigns: "Campaigns", name: "Name", state: "State", version: "Version",
     open: "Open", back: "← Campaigns", start: "Start", pause: "Pause", finish: "Finish",
@@ -148,7 +152,6 @@ const T = {
 };
 const FUNNEL = ["offered", "accepted", "issued", "sent", "delivered", "read", "redeemed"];
 
-let lang = "id";
 // The product's lists (outcome codes …) with labels in the page's language, from
 // GET /api/vocabulary: defined once, on the server.
 let vocabulary = { outcomes: [] };
@@ -177,6 +180,7 @@ function day(iso) {
 
 function translate() {
   document.documentElement.lang = lang;
+  document.title = `${t("title")} — Dialer`;
   for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
 }
 
@@ -190,13 +194,14 @@ let me = null;
 async function boot() {
   try {
     me = await api("/api/auth/me");
-    if (me.role !== "manager") {
-      show("login");
-      $("login-error").textContent = "Halaman ini untuk manajer. / This page is for managers.";
-      return;
-    }
     lang = new URLSearchParams(location.search).get("lang") || me.language || "id";
     if (!T[lang]) lang = "id";
+    if (me.role !== "manager") {
+      translate();
+      show("login");
+      $("login-error").textContent = T[lang].for_managers(me.username);
+      return;
+    }
     vocabulary = await api(`/api/vocabulary?lang=${lang}`);
     translate();
     $("user-name").textContent = me.display_name || me.username;
@@ -435,6 +440,7 @@ function upload(form, url, bar) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", url);
+    for (const [name, value] of Object.entries(apiHeaders())) xhr.setRequestHeader(name, value);
     xhr.responseType = "json";
     bar.hidden = false;
     bar.value = 0;
@@ -445,7 +451,7 @@ function upload(form, url, bar) {
       if (xhr.status >= 200 && xhr.status < 300) resolve(body);
       else reject(new Error((body && body.error && body.error.message) || `HTTP ${xhr.status}`));
     };
-    xhr.onerror = () => reject(new Error("network error"));
+    xhr.onerror = () => reject(new Error(t("network_error")));
     xhr.send(new FormData(form));
   });
 }

@@ -1,0 +1,104 @@
+"""Campaign definitions and call scripts (``dialer/campaigns``)."""
+
+MESSAGES = {
+    "the body must be a JSON object: a campaign definition": (
+        "isi permintaan harus berupa objek JSON: definisi kampanye"
+    ),
+    "campaign {name} exists already; PUT /api/campaigns/{name} changes it": (
+        "kampanye {name} sudah ada; PUT /api/campaigns/{name} untuk mengubahnya"
+    ),
+    "needs a time zone offset, e.g. 2022-09-30T23:59:59+07:00 (WIB)": (
+        "perlu selisih zona waktu, mis. 2022-09-30T23:59:59+07:00 (WIB)"
+    ),
+    "template variable {key} must be a number, as in Twilio": (
+        "variabel templat {key} harus berupa angka, seperti di Twilio"
+    ),
+    "variable {key} = {name} is not one of {sorted(allowed)}": (
+        "variabel {key} = {name} bukan salah satu dari {sorted(allowed)}"
+    ),
+    "say_voice {self.say_voice} does not speak {self.language}": (
+        "say_voice {self.say_voice} tidak berbahasa {self.language}"
+    ),
+    "the period ends before it starts": "periode berakhir sebelum dimulai",
+    "must be 3-80 characters of lowercase letters, digits and dashes, starting with a letter": (
+        "harus 3-80 karakter berupa huruf kecil, angka, dan tanda hubung, diawali huruf"
+    ),
+    "a campaign calls at least one tier": "kampanye menghubungi minimal satu tier",
+    "{tier} is not a tier ({', '.join(TIERS)})": "{tier} bukan tier ({', '.join(TIERS)})",
+    "a tier is listed twice": "sebuah tier tercantum dua kali",
+    "{day} is not a weekday ({', '.join(WEEKDAYS)})": "{day} bukan nama hari ({', '.join(WEEKDAYS)})",
+    "the calling window has no day": "jendela panggilan tidak memiliki hari",
+    "penalty.{self.product} is empty: the campaign's product needs one": (
+        "penalty.{self.product} kosong: produk kampanye memerlukannya"
+    ),
+    "transfers: a destination key appears twice": "transfers: sebuah kunci tujuan muncul dua kali",
+    "{text} is not a duration like 15m, 2h or 1d": "{text} bukan durasi seperti 15m, 2h atau 1d",
+    "calling hours are the customer's local time: no UTC offset": (
+        "jam panggilan adalah waktu setempat pelanggan: tanpa selisih UTC"
+    ),
+    "ends at {self.end}, not after it starts at {self.start}": (
+        "berakhir pukul {self.end}, tidak setelah mulai pukul {self.start}"
+    ),
+    # call scripts and guides
+    "malformed braces: {exc}": "kurung kurawal tidak sesuai: {exc}",
+    "step {key} is missing (the script needs all of {', '.join(STEP_KEYS)})": (
+        "langkah {key} tidak ada (skrip memerlukan semua dari {', '.join(STEP_KEYS)})"
+    ),
+    "step {key} appears {keys.count(key)} times": "langkah {key} muncul {keys.count(key)} kali",
+    "{where}: unknown step key; expected one of {', '.join(STEP_KEYS)}": (
+        "{where}: kunci langkah tidak dikenal; seharusnya salah satu dari {', '.join(STEP_KEYS)}"
+    ),
+    "{where} {label}: unknown placeholder {{{name}}} (known: {', '.join(sorted(PLACEHOLDERS))})": (
+        "{where} {label}: placeholder {{{name}}} tidak dikenal"
+        " (yang dikenal: {', '.join(sorted(PLACEHOLDERS))})"
+    ),
+    "{where}: records unknown field {field}": "{where}: mencatat kolom tidak dikenal {field}",
+    "{where} branches[{i}]: unknown outcome {branch.outcome}": (
+        "{where} branches[{i}]: hasil tidak dikenal {branch.outcome}"
+    ),
+    "{where} branches[{i}]: then {branch.then} is not end, caring, next or step:<key>": (
+        "{where} branches[{i}]: then {branch.then} bukan end, caring, next atau step:<key>"
+    ),
+    "{where} branches[{i}]: goes to step {match.group(2)}, which the script lacks": (
+        "{where} branches[{i}]: menuju langkah {match.group(2)}, yang tidak ada dalam skrip"
+    ),
+    "steps must be numbered in increasing order": "langkah harus bernomor urut naik",
+    "sla: give exactly one of by_tier and fixed_hours": (
+        "sla: isi tepat satu dari by_tier dan fixed_hours"
+    ),
+    "sla.by_tier: no deadline for {tier}": "sla.by_tier: tidak ada batas waktu untuk {tier}",
+    "mandatory_fields: a key appears twice": "mandatory_fields: sebuah kunci muncul dua kali",
+    "{path.name}: cannot be read as YAML: {exc}": "{path.name}: tidak dapat dibaca sebagai YAML: {exc}",
+    "{path.name}: needs kind: call_script or kind: guide": (
+        "{path.name}: memerlukan kind: call_script atau kind: guide"
+    ),
+    "{path.name}: invalid {data['kind']}": "{path.name}: {data['kind']} tidak valid",
+    "{path.name}: {len(problems)} problem(s) in {data['kind']} {parsed.name}": (
+        "{path.name}: {len(problems)} masalah dalam {data['kind']} {parsed.name}"
+    ),
+    "no script named {name} in {directory}/ (the campaign's `script`)": (
+        "tidak ada skrip bernama {name} di {directory}/ (`script` kampanye)"
+    ),
+    # the campaigns' service
+    "campaign {current.name} is finished; it cannot change": (
+        "kampanye {current.name} sudah selesai; tidak dapat diubah"
+    ),
+    "no campaign {text}": "tidak ada kampanye {text}",
+    "cannot {action} campaign {current.name}: it is {current.state}"
+    " ({action} applies to {' or '.join(sources)})": (
+        "tidak dapat {action} kampanye {current.name}: statusnya {current.state}"
+        " ({action} berlaku untuk {' or '.join(sources)})"
+    ),
+    "{where}: invalid campaign definition": "{where}: definisi kampanye tidak valid",
+    "{path}: cannot be read as TOML: {exc}": "{path}: tidak dapat dibaca sebagai TOML: {exc}",
+    "the definition is named {definition.name} but the URL names {expect_name};"
+    " a campaign cannot be renamed": (
+        "definisi bernama {definition.name} tetapi URL menyebut {expect_name};"
+        " nama kampanye tidak dapat diubah"
+    ),
+    "{definition.script} is a {script.kind}, not a call script": (
+        "{definition.script} adalah {script.kind}, bukan skrip panggilan"
+    ),
+    # where in the script, and the reason: the reason translated
+    "{where} {label}: {exc}": "{where} {label}: {exc}",
+}

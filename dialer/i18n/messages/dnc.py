@@ -1,0 +1,12 @@
+"""The do-not-call list (``dialer/dnc``)."""
+
+MESSAGES = {
+    "no valid number in the file; nothing was added": (
+        "tidak ada nomor yang valid dalam berkas; tidak ada yang ditambahkan"
+    ),
+    "{number} is not on the do-not-call list": "{number} tidak ada dalam daftar jangan-dihubungi",
+    "the DNC file needs a column 'msisdn' (or no_hp, nomor_hp, …) or one number per line": (
+        "berkas DNC memerlukan kolom 'msisdn' (atau no_hp, nomor_hp, …) atau satu nomor per baris"
+    ),
+    "is not a valid Indonesian mobile number": "bukan nomor ponsel Indonesia yang valid",
+}

@@ -1,0 +1,47 @@
+"""Target lists: files, columns, rows (``dialer/targets``)."""
+
+MESSAGES = {
+    "mapping for {source} names an unknown field": "pemetaan untuk {source} menyebut kolom tidak dikenal",
+    "columns {index[field] + 1} and {position + 1} both map to it": (
+        "kolom {index[field] + 1} dan {position + 1} sama-sama dipetakan ke sini"
+    ),
+    "no column for it (looked for: {looked_for})": "tidak ada kolom untuknya (dicari: {looked_for})",
+    "the file's header does not give every required column": (
+        "header berkas tidak memuat semua kolom yang wajib"
+    ),
+    "no import {import_id}": "tidak ada impor {import_id}",
+    "the file is not valid UTF-8 at line {bad_line}; save it as CSV UTF-8": (
+        "berkas bukan UTF-8 yang valid pada baris {bad_line}; simpan sebagai CSV UTF-8"
+    ),
+    "the file is not valid CSV at line {bad}: {exc}": "berkas bukan CSV yang valid pada baris {bad}: {exc}",
+    "the file is empty: its first line should be the header": (
+        "berkas kosong: baris pertamanya seharusnya header"
+    ),
+    "the file is not a readable XLSX workbook: {exc}": "berkas bukan buku kerja XLSX yang terbaca: {exc}",
+    "the workbook's first sheet is empty: it should start with a header": (
+        "lembar pertama buku kerja kosong: seharusnya diawali header"
+    ),
+    "the workbook is damaged near row {state['line']}: {exc}": (
+        "buku kerja rusak di sekitar baris {state['line']}: {exc}"
+    ),
+    "{filename or path.name} is named .xlsx but is not an XLSX file": (
+        "{filename or path.name} bernama .xlsx tetapi bukan berkas XLSX"
+    ),
+    "is missing": "tidak ada",
+    "is longer than {MAX_TEXT} characters": "lebih dari {MAX_TEXT} karakter",
+    "must be digits only (spaces and dashes allowed)": (
+        "harus berupa angka saja (spasi dan tanda hubung boleh)"
+    ),
+    "must have 9 to 15 digits, has {len(ih)}": "harus 9 sampai 15 digit, ada {len(ih)}",
+    "must be Diamond, Platinum, Gold or Silver": "harus Diamond, Platinum, Gold atau Silver",
+    "must be internet or telephone": "harus internet atau telephone",
+    "is not an Indonesian province": "bukan provinsi di Indonesia",
+    "must be YYYY-MM (e.g. 2022-08)": "harus YYYY-MM (mis. 2022-08)",
+    "{filename} has a header but no rows; nothing was imported": (
+        "{filename} memiliki header tetapi tanpa baris; tidak ada yang diimpor"
+    ),
+    "no valid row in {filename}: all {summary.rows} rows were rejected; nothing was imported": (
+        "tidak ada baris yang valid di {filename}: semua {summary.rows} baris ditolak;"
+        " tidak ada yang diimpor"
+    ),
+}
