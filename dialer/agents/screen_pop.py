@@ -30,7 +30,7 @@ from dialer.db import Connection, q
 from dialer.rules import bahasa
 from dialer.rules.money import format_rupiah
 from dialer.rules.penalty import Line, NoPenaltyRule, Penalty, lines, minipack, quote
-from dialer.rules.window import zone_info
+from dialer.rules.zones import zone_info
 
 # Steps that exist only while a voucher can be offered.
 VOUCHER_STEPS = frozenset({"voucher_available", "accepted_bukalapak"})

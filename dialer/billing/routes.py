@@ -25,7 +25,7 @@ from dialer.keys import CLOCK, POOL, SETTINGS
 from dialer.rules.money import AmountError, parse_rupiah
 from dialer.rules.penalty import SEED_PENALTY, Penalty, lines, parse_bill_month, quote
 from dialer.rules.vocabulary import PRODUCTS
-from dialer.rules.window import ZONE_NAMES, zone_info
+from dialer.rules.zones import ZONE_NAMES, zone_info
 from dialer.uploads import receive_upload
 from dialer.web import Param, api, json_body, json_response
 

@@ -12,7 +12,7 @@ from dialer.calls.progress import campaign_progress
 from dialer.calls.why import why_not_summary, why_target
 from dialer.campaigns import service as campaigns
 from dialer.keys import CLOCK, POOL, SETTINGS
-from dialer.web import api, json_response, send_csv
+from dialer.web import api, json_response, request_language, send_csv
 
 routes = web.RouteTableDef()
 
@@ -43,7 +43,7 @@ async def why_not(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
         body = await why_not_summary(
-            conn, campaign, now=request.app[CLOCK](), language=request.app[SETTINGS].ui.language
+            conn, campaign, now=request.app[CLOCK](), language=request_language(request)
         )
     return json_response(body)
 
@@ -64,7 +64,7 @@ async def why(request: web.Request) -> web.Response:
             campaign,
             request.match_info["indihome"],
             now=request.app[CLOCK](),
-            language=request.app[SETTINGS].ui.language,
+            language=request_language(request),
         )
     return json_response(body)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from dialer.db import Connection, q
-from dialer.rules.window import zone_info
+from dialer.rules.zones import zone_info
 from dialer.uploads import csv_chunks
 
 HEADER = (

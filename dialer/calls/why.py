@@ -6,7 +6,8 @@ is now, a number an agent found is not this customer's (in any campaign), the ta
 own state (finished and why, waiting for a retry or a callback, a call in progress),
 a live call to the same number in another campaign, and a bill billing reports paid
 (``already_paid_billing``: "sudah lunas menurut billing", with where billing said so
-and when; in the language of ``ui.language``, Indonesian unless it says ``en``).
+and when). Every message and label is in the reader's language: Indonesian unless it
+says ``en``.
 """
 
 from __future__ import annotations
@@ -20,21 +21,77 @@ from dialer.db import Connection, q
 from dialer.errors import NotFound
 from dialer.rules import bahasa
 from dialer.rules.phones import normalize_mobile
-from dialer.rules.window import ZONE_NAMES, window_state, zone_info
+from dialer.rules.vocabulary import CALL_RESULTS, OUTCOMES
+from dialer.rules.window import window_state
+from dialer.rules.zones import ZONE_NAMES, zone_info
 
 DONE = {
-    "contacted": "already reached: the customer answered",
-    "transferred": "the call was transferred to another contact center",
-    "wrong_number": "an agent found this number is not the customer's",
-    "attempts_used": "every attempt the campaign allows was used",
+    "contacted": ("sudah terhubung: pelanggan menjawab", "already reached: the customer answered"),
+    "transferred": (
+        "panggilan ditransfer ke contact center lain",
+        "the call was transferred to another contact center",
+    ),
+    "wrong_number": (
+        "agen mendapati nomor ini bukan milik pelanggan",
+        "an agent found this number is not the customer's",
+    ),
+    "attempts_used": (
+        "semua percobaan yang diizinkan kampanye sudah dipakai",
+        "every attempt the campaign allows was used",
+    ),
 }
+# The reasons a target is not dialled now, as a person reads them (the codes of
+# ``why_target`` and ``why_not_summary``; a finished target's ``done_<reason>`` is
+# labelled from its reason).
+REASONS = {
+    "campaign_draft": ("kampanye masih draf", "the campaign is a draft"),
+    "campaign_paused": ("kampanye dijeda", "the campaign is paused"),
+    "campaign_finished": ("kampanye sudah selesai", "the campaign is finished"),
+    "before_period": ("sebelum periode kampanye", "before the campaign period"),
+    "after_period": ("periode kampanye sudah berakhir", "the campaign period is over"),
+    "holiday": ("hari libur nasional", "public holiday"),
+    "closed_day": ("hari tanpa panggilan", "no calling on this weekday"),
+    "outside_hours": ("di luar jam panggilan", "outside calling hours"),
+    "dnc": ("ada di daftar jangan ditelepon (DNC)", "on the do-not-call list"),
+    "wrong_number": ("nomor bukan milik pelanggan", "not the customer's number"),
+    "dialing": ("sedang ditelepon", "a call in progress"),
+    "callback": ("menunggu telepon kembali yang diminta", "waiting for the callback asked"),
+    "retry_later": ("menunggu percobaan berikutnya", "waiting for the next attempt"),
+    "number_in_call": (
+        "nomor sedang dalam panggilan kampanye lain",
+        "the number is on another campaign's call",
+    ),
+}
+
+
+def label(code: str, language: str) -> str:
+    """A reason code (``why_target``'s, ``why_not_summary``'s) in words."""
+    en = language == "en"
+    if code == PAID:
+        return PAID_LABEL["en" if en else "id"]
+    if code in REASONS:
+        return REASONS[code][en]
+    if code.startswith("done_"):
+        reason = code.removeprefix("done_")
+        done = "finished" if en else "selesai"
+        if reason in DONE:
+            return f"{done}: {DONE[reason][en]}"
+        terms = {t.code: t for t in (*OUTCOMES, *CALL_RESULTS)}
+        if reason.endswith("_limit") and reason.removesuffix("_limit") in terms:
+            result = terms[reason.removesuffix("_limit")].label(language)
+            return f"{done}: {result} ({'the policy' + chr(39) + 's limit' if en else 'batas kebijakan'})"
+        if reason in terms:
+            return f"{done}: {terms[reason].label(language)}"
+    return code
 
 
 PAID = "already_paid_billing"
 PAID_LABEL = {"id": "sudah lunas menurut billing", "en": "already paid per billing"}
 
 
-def _local(at: datetime, zone: str) -> str:
+def _local(at: datetime, zone: str, language: str = "en") -> str:
+    if language != "en":
+        return bahasa.moment(at, zone)
     return f"{at.astimezone(zone_info(zone)):%a %d %b %Y %H:%M} {zone}"
 
 
@@ -72,11 +129,24 @@ def _paid_message(t: Any, language: str, dialing: bool) -> str:
     )
 
 
-def _done_message(reason: str | None, attempts: int, counts: dict[str, Any]) -> str:
+def _done_message(reason: str | None, attempts: int, counts: dict[str, Any], language: str) -> str:
+    en = language == "en"
     if reason and reason.endswith("_limit"):
         result = reason.removesuffix("_limit")
-        return f"finished: {counts.get(result, 0)} {result.replace('_', ' ')} results, the policy's limit"
-    return f"finished: {DONE.get(reason or '', reason or 'done')} ({attempts} attempts)"
+        n = counts.get(result, 0)
+        if en:
+            return f"finished: {n} {result.replace('_', ' ')} results, the policy's limit"
+        words = label(result, language) if result in REASONS else result.replace("_", " ")
+        results = {t.code: t for t in CALL_RESULTS}
+        if result in results:
+            words = results[result].label(language)
+        return f"selesai: {n} hasil {words}, batas kebijakan percobaan"
+    what = label(f"done_{reason or 'done'}", language).split(": ", 1)[-1]
+    return (
+        f"finished: {what} ({attempts} attempts)"
+        if en
+        else f"selesai: {what} ({attempts} percobaan)"
+    )
 
 
 async def why_target(
@@ -103,23 +173,40 @@ async def why_target(
     def reason(code: str, message: str, until: datetime | None = None) -> None:
         reasons.append({"code": code, "message": message, "until": until})
 
+    en, zone = language == "en", t["zone"]
+
+    def at(moment: datetime) -> str:
+        return _local(moment, zone, language)
+
     if campaign.state != "running":
-        reason(f"campaign_{campaign.state}", f"the campaign is {campaign.state}, not running")
-    window = window_state(calendar_of(definition), t["zone"], now)
+        state = campaign.state
+        reason(
+            f"campaign_{state}",
+            f"the campaign is {state}, not running"
+            if en
+            else f"{label(f'campaign_{state}', language)}, tidak berjalan",
+        )
+    window = window_state(calendar_of(definition), zone, now)
     if not window.open:
-        reason(window.reason or "outside_window", window.message, window.next_open)
+        reason(window.reason or "outside_window", window.describe(language), window.next_open)
     if t["dnc_reason"] is not None:
+        since = at(t["dnc_added_at"])
+        why = f" ({t['dnc_reason']})" if t["dnc_reason"] else ""
         reason(
             "dnc",
-            f"the number is on the do-not-call list since {_local(t['dnc_added_at'], t['zone'])}"
-            + (f" ({t['dnc_reason']})" if t["dnc_reason"] else ""),
+            f"the number is on the do-not-call list since {since}{why}"
+            if en
+            else f"nomor ada di daftar jangan ditelepon (DNC) sejak {since}{why}",
         )
     if t["wrong_number_at"] is not None and t["done_reason"] != "wrong_number":
+        found = f"({t['wrong_number_campaign']}, {at(t['wrong_number_at'])})"
         reason(
             "wrong_number",
-            "an agent found this number is not the customer's"
-            f" ({t['wrong_number_campaign']}, {_local(t['wrong_number_at'], t['zone'])}):"
-            " it is never dialled for them again",
+            f"an agent found this number is not the customer's {found}:"
+            " it is never dialled for them again"
+            if en
+            else f"agen mendapati nomor ini bukan milik pelanggan {found}:"
+            " tidak akan ditelepon lagi untuk pelanggan ini",
         )
     counts = dict(t["result_counts"])
     # A target keeps its state during a call; a live call of this campaign to its
@@ -127,24 +214,50 @@ async def why_target(
     dialing = t["live_campaign"] == campaign.id
     paid = t["paid_source"] is not None
     if dialing:
-        reason("dialing", f"a call to this customer is in progress (attempt {t['live_attempt']})")
+        attempt = t["live_attempt"]
+        reason(
+            "dialing",
+            f"a call to this customer is in progress (attempt {attempt})"
+            if en
+            else f"pelanggan ini sedang ditelepon (percobaan {attempt})",
+        )
     if paid and (t["state"] != "done" or t["done_reason"] == "already_paid"):
         reason(PAID, _paid_message(t, language, dialing))
     elif dialing:
         pass
     elif t["state"] == "done":
-        reason(f"done_{t['done_reason']}", _done_message(t["done_reason"], t["attempts"], counts))
+        reason(
+            f"done_{t['done_reason']}",
+            _done_message(t["done_reason"], t["attempts"], counts, language),
+        )
     elif t["state"] == "scheduled" and t["next_attempt_at"] > now:
-        when = _local(t["next_attempt_at"], t["zone"])
+        when = at(t["next_attempt_at"])
         if t["callback"]:
             reason(
-                "callback", f"the customer asked to be called back at {when}", t["next_attempt_at"]
+                "callback",
+                f"the customer asked to be called back at {when}"
+                if en
+                else f"pelanggan minta ditelepon kembali pada {when}",
+                t["next_attempt_at"],
             )
         else:
-            last = (t["last_result"] or "").replace("_", " ")
-            reason("retry_later", f"next attempt at {when} (after {last})", t["next_attempt_at"])
+            last = t["last_result"] or ""
+            results = {r.code: r for r in CALL_RESULTS}
+            words = results[last].label(language) if last in results else last.replace("_", " ")
+            reason(
+                "retry_later",
+                f"next attempt at {when} (after {words})"
+                if en
+                else f"percobaan berikutnya pada {when} (setelah {words})",
+                t["next_attempt_at"],
+            )
     if not dialing and t["live_campaign"] is not None:
-        reason("number_in_call", "the number is on a call of another campaign right now")
+        reason(
+            "number_in_call",
+            "the number is on a call of another campaign right now"
+            if en
+            else "nomor ini sedang dalam panggilan kampanye lain",
+        )
     return {
         "campaign": campaign.name,
         "indihome_number": t["indihome_number"],
@@ -153,7 +266,7 @@ async def why_target(
         "tier": t["tier"],
         "province": t["province"],
         "zone": t["zone"],
-        "local_time": _local(now, t["zone"]),
+        "local_time": _local(now, zone, language),
         "state": "dialing" if dialing else t["state"],
         "attempts": t["attempts"],
         "max_attempts": definition.retry.max_attempts,
@@ -225,10 +338,15 @@ async def why_not_summary(
         "targets": total,
         "dialable_now": dialable,
         "reasons": dict(reasons.most_common()),
-        "labels": {PAID: PAID_LABEL["en" if language == "en" else "id"]},
+        "labels": {code: label(code, language) for code in reasons},
         "paid_per_billing": sorted(sources.values(), key=lambda s: str(s["source"])),
         "zones": {
-            z: {"open": w.open, "reason": w.reason, "message": w.message, "next_open": w.next_open}
+            z: {
+                "open": w.open,
+                "reason": w.reason,
+                "message": w.describe(language),
+                "next_open": w.next_open,
+            }
             for z, w in zones.items()
         },
     }

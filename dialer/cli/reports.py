@@ -21,7 +21,7 @@ from dialer.errors import BadRequest
 from dialer.reports import calls, crm, vouchers
 from dialer.rules.money import AmountError, format_rupiah, parse_rupiah
 from dialer.rules.penalty import SEED_PENALTY, parse_bill_month, quote
-from dialer.rules.window import ZONE_NAMES
+from dialer.rules.zones import ZONE_NAMES
 from dialer.settings import Settings
 from dialer.vouchers.export import export_vouchers
 

@@ -17,7 +17,8 @@ from dialer.db import Connection
 from dialer.dnc import service as dnc
 from dialer.errors import BadRequest, Conflict
 from dialer.rules.bahasa import stated_date
-from dialer.rules.window import earliest_opening, zone_info
+from dialer.rules.window import earliest_opening
+from dialer.rules.zones import zone_info
 from dialer.settings import Settings
 
 DEMO_USERS = (

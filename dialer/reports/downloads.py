@@ -22,7 +22,7 @@ from openpyxl import Workbook
 from dialer.campaigns.models import Campaign
 from dialer.db import Connection, q
 from dialer.reports import vouchers
-from dialer.rules.window import zone_info
+from dialer.rules.zones import zone_info
 
 TABLES = ("days", "customers", "flagged")
 DAY_HEADER = ("day", *vouchers.STEPS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from dialer.rules.window import zone_info
+from dialer.rules.zones import zone_info
 
 MONTHS = (
     "Januari",

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from dialer.rules.zones import ZONES
+from dialer.rules import bahasa
+from dialer.rules.zones import ZONE_NAMES, ZONES, zone_info
 
-ZONE_NAMES: tuple[str, ...] = ("WIB", "WITA", "WIT")
 # A campaign's calling days, as its definition names them (0 = Monday).
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REASONS: tuple[str, ...] = (
@@ -40,14 +40,6 @@ _HOLIDAY_LANGUAGE = "id"
 _DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def zone_info(zone: str) -> ZoneInfo:
-    """The IANA zone of ``"WIB"``, ``"WITA"`` or ``"WIT"``; ValueError for anything else."""
-    try:
-        return ZONES[zone]
-    except KeyError:
-        raise ValueError(f"unknown zone {zone!r}; one of {', '.join(ZONE_NAMES)}") from None
 
 
 @lru_cache(maxsize=64)
@@ -99,13 +91,76 @@ class Calendar:
 
 @dataclass(frozen=True)
 class WindowState:
-    """Whether a zone may be called at one instant; if not, why and until when."""
+    """Whether a zone may be called at one instant; if not, why and until when.
+
+    :meth:`describe` says it in words, in the reader's language (``message``: in
+    English), naming the customer's local time and zone."""
 
     open: bool
     reason: str | None  # None when open, else one of REASONS
-    message: str
     next_open: datetime | None  # UTC; None when open, or never again inside the period
     closes_at: datetime | None  # UTC; when open, the moment it closes
+    zone: str = "WIB"
+    today: date | None = None  # the customer's local date
+    holiday: str | None = None
+    period: tuple[date, date] | None = None
+
+    @property
+    def message(self) -> str:
+        return self.describe("en")
+
+    def describe(self, language: str = "id") -> str:
+        """Why the zone may or may not be called now, and until when."""
+        en = language == "en"
+        zone, period = self.zone, self.period
+        if self.open:
+            assert self.closes_at is not None
+            end = _clock(self.closes_at.astimezone(zone_info(zone)).time(), en)
+            if en:
+                return f"inside the calling window until {end} {zone}"
+            return f"di dalam jam panggilan sampai {end} {zone}"
+        until = ""
+        if self.next_open is not None:
+            when = _when(self.next_open, zone, en)
+            until = f" until {when}" if en else f" sampai {when}"
+        assert self.today is not None and period is not None
+        day = _date(self.today, en)
+        if self.reason == "before_period":
+            message = (
+                f"before the campaign period (starts {_date(period[0], en)}){until}"
+                if en
+                else f"sebelum periode kampanye (mulai {_date(period[0], en)}){until}"
+            )
+        elif self.reason == "after_period":
+            message = (
+                f"the campaign period ended on {_date(period[1], en)}"
+                if en
+                else f"periode kampanye berakhir {_date(period[1], en)}"
+            )
+        elif self.reason == "holiday":
+            message = (
+                f"public holiday: {self.holiday} ({day}){until}"
+                if en
+                else f"hari libur nasional: {self.holiday} ({day}){until}"
+            )
+        elif self.reason == "closed_day":
+            weekday = self.today.weekday()
+            message = (
+                f"no calling on {_DAY_NAMES[weekday]}s{until}"
+                if en
+                else f"tidak ada panggilan pada hari {bahasa.DAYS[weekday]}{until}"
+            )
+        else:
+            message = (
+                f"outside the calling window{until}" if en else f"di luar jam panggilan{until}"
+            )
+        if self.next_open is None and self.reason != "after_period":
+            message += (
+                f"; no calling hours are left before the period ends on {_date(period[1], en)}"
+                if en
+                else f"; tidak ada lagi jam panggilan sebelum periode berakhir {_date(period[1], en)}"
+            )
+        return message
 
 
 def _local(moment: datetime, tz: tzinfo) -> datetime:
@@ -122,18 +177,22 @@ def _utc(day: date, at: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
-def _date(day: date) -> str:
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+def _date(day: date, en: bool = True) -> str:
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}" if en else bahasa.tanggal(day)
 
 
-def _clock(at: time) -> str:
-    return f"{at:%H:%M:%S}" if at.second or at.microsecond else f"{at:%H:%M}"
+def _clock(at: time, en: bool = True) -> str:
+    """``08:00`` in English, ``08.00`` as Indonesian writes it (seconds only when set)."""
+    sep = ":" if en else "."
+    shown = f"%H{sep}%M{sep}%S" if at.second or at.microsecond else f"%H{sep}%M"
+    return at.strftime(shown)
 
 
-def _when(moment: datetime, zone: str) -> str:
+def _when(moment: datetime, zone: str, en: bool = True) -> str:
     local = moment.astimezone(zone_info(zone))
     day = local.date()
-    return f"{_clock(local.time())} {zone} ({_DAY_ABBR[day.weekday()]} {_date(day)})"
+    weekday = _DAY_ABBR[day.weekday()] if en else bahasa.DAYS[day.weekday()]
+    return f"{_clock(local.time(), en)} {zone} ({weekday} {_date(day, en)})"
 
 
 def window_state(calendar: Calendar, zone: str, now: datetime) -> WindowState:
@@ -143,33 +202,23 @@ def window_state(calendar: Calendar, zone: str, now: datetime) -> WindowState:
     local = _local(now, tz)
     today = local.date()
     hours = calendar.hours(today)
+    period = (calendar.period_start, calendar.period_end)
     if hours is not None and _inside(hours, local):
-        end = hours[1]
-        message = f"inside the calling window until {_clock(end)} {zone}"
-        return WindowState(True, None, message, None, _utc(today, end, tz))
+        return WindowState(True, None, None, _utc(today, hours[1], tz), zone, today, None, period)
     following = next_opening(calendar, zone, now)
-    until = f" until {_when(following, zone)}" if following is not None else ""
     name = holiday_name(today) if calendar.skip_holidays else None
     if today < calendar.period_start:
         reason = "before_period"
-        message = f"before the campaign period (starts {_date(calendar.period_start)}){until}"
     elif today > calendar.period_end:
         reason = "after_period"
-        message = f"the campaign period ended on {_date(calendar.period_end)}"
     elif name is not None:
         reason = "holiday"
-        message = f"public holiday: {name} ({_date(today)}){until}"
     elif today.weekday() not in calendar.windows:
         reason = "closed_day"
-        message = f"no calling on {_DAY_NAMES[today.weekday()]}s{until}"
     else:
         reason = "outside_hours"
-        message = f"outside the calling window{until}"
-    if following is None and reason != "after_period":
-        message += (
-            f"; no calling hours are left before the period ends on {_date(calendar.period_end)}"
-        )
-    return WindowState(False, reason, message, following, None)
+    holiday = name if reason == "holiday" else None
+    return WindowState(False, reason, following, None, zone, today, holiday, period)
 
 
 def open_zones(calendar: Calendar, now: datetime) -> frozenset[str]:

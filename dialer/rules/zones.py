@@ -14,6 +14,16 @@ ZONES: dict[str, ZoneInfo] = {
     "WITA": ZoneInfo("Asia/Makassar"),
     "WIT": ZoneInfo("Asia/Jayapura"),
 }
+ZONE_NAMES: tuple[str, ...] = ("WIB", "WITA", "WIT")
+
+
+def zone_info(zone: str) -> ZoneInfo:
+    """The IANA zone of ``"WIB"``, ``"WITA"`` or ``"WIT"``; ValueError for anything else."""
+    try:
+        return ZONES[zone]
+    except KeyError:
+        raise ValueError(f"unknown zone {zone!r}; one of {', '.join(ZONE_NAMES)}") from None
+
 
 # The 38 provinces, by official name, with common short forms and older names.
 PROVINCES: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from dialer.rules.window import zone_info
+from dialer.rules.zones import zone_info
 from tests.api.test_api import agent, manager  # noqa: F401  (fixtures)
 from tests.factories import Factory
 from tests.integration.test_embedded_and_cli import dialer

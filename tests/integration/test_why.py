@@ -38,14 +38,21 @@ async def test_every_reason_is_named(
     early = MONDAY_10_WIB - timedelta(hours=2, minutes=30)
     java = await why_target(conn, campaign, "122000000001", now=early)
     assert codes(java) == ["outside_hours"]
-    assert "until 08:00 WIB (Mon 5 Sep 2022)" in java["reasons"][0]["message"]
+    assert "sampai 08.00 WIB (Senin 5 September 2022)" in java["reasons"][0]["message"]
+    english = await why_target(conn, campaign, "122000000001", now=early, language="en")
+    assert "until 08:00 WIB (Mon 5 Sep 2022)" in english["reasons"][0]["message"]
     assert java["reasons"][0]["until"] == MONDAY_10_WIB - timedelta(hours=2)
     assert (await why_target(conn, campaign, "122000000002", now=early))["dialable"]
     # Sunday, and the DNC list as it is now.
     await dnc.add(conn, "+6281200000003", reason="asked", source="test", actor="test")
     sunday = await why_target(conn, campaign, "122000000003", now=MONDAY_10_WIB - timedelta(days=1))
     assert codes(sunday) == ["closed_day", "dnc"]
-    assert "until 08:00 WIB (Mon 5 Sep 2022)" in sunday["reasons"][0]["message"]
+    assert sunday["reasons"][0]["message"] == (
+        "tidak ada panggilan pada hari Minggu sampai 08.00 WIB (Senin 5 September 2022)"
+    )
+    assert sunday["reasons"][1]["message"].startswith(
+        "nomor ada di daftar jangan ditelepon (DNC) sejak"
+    )
     # A busy line: retried at 10:15 WIB, which is 12:15 WIT for the Papua customer.
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(settings, pool, clock, choose=lambda c: "busy") as node:
@@ -53,8 +60,13 @@ async def test_every_reason_is_named(
         await node.settle()
     papua = await why_target(conn, campaign, "122000000004", now=MONDAY_10_WIB)
     assert codes(papua) == ["retry_later"]
-    assert "12:15 WIT" in papua["reasons"][0]["message"]
-    assert "busy line" in papua["reasons"][0]["message"]
+    assert papua["reasons"][0]["message"] == (
+        "percobaan berikutnya pada Senin, 5 September 2022 12.15 WIT (setelah nada sibuk)"
+    )
+    english = await why_target(conn, campaign, "122000000004", now=MONDAY_10_WIB, language="en")
+    assert english["reasons"][0]["message"] == (
+        "next attempt at Mon 05 Sep 2022 12:15 WIT (after busy line)"
+    )
     # After the period: the campaign ended.
     late = await why_target(conn, campaign, "122000000002", now=MONDAY_10_WIB + timedelta(days=60))
     assert codes(late) == ["after_period"]
@@ -96,6 +108,32 @@ async def test_the_campaign_summary_counts_targets_per_reason(
     assert summary["reasons"] == {"outside_hours": 6, "dnc": 2}
     assert summary["dialable_now"] == 2
     assert summary["zones"]["WIB"]["open"] is False and summary["zones"]["WIT"]["open"] is True
+    # Each reason named for the manager, Indonesian by default, English when asked.
+    assert summary["labels"] == {
+        "outside_hours": "di luar jam panggilan",
+        "dnc": "ada di daftar jangan ditelepon (DNC)",
+    }
+    assert summary["zones"]["WIB"]["message"].startswith("di luar jam panggilan sampai 08.00 WIB")
+    await conn.execute(
+        "UPDATE targets SET state = 'done', done_reason = 'pays_via_bukalapak'"
+        " WHERE msisdn = '+6281200000002'"
+    )
+    await conn.execute(
+        "UPDATE targets SET state = 'done', done_reason = 'no_answer_limit'"
+        " WHERE msisdn = '+6281200000003'"
+    )
+    english = await why_not_summary(conn, campaign, now=early, language="en")
+    assert english["labels"]["done_pays_via_bukalapak"] == (
+        "finished: Pays via Bukalapak (voucher)"
+    )
+    assert english["labels"]["done_no_answer_limit"] == "finished: no answer (the policy's limit)"
+    indonesian = await why_not_summary(conn, campaign, now=early)
+    assert indonesian["labels"]["done_pays_via_bukalapak"] == (
+        "selesai: Bayar via Bukalapak (voucher)"
+    )
+    assert indonesian["labels"]["done_no_answer_limit"] == (
+        "selesai: tidak diangkat (batas kebijakan)"
+    )
 
 
 async def test_the_api_answers_managers_only(

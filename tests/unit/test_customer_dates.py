@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from dialer.agents.screen_pop import render
-from dialer.rules.window import zone_info
+from dialer.rules.zones import zone_info
 from dialer.vouchers.outbox import draft
 from tests.unit.test_screen_pop import EXPIRY, SEED, facts, step
 

@@ -7,7 +7,7 @@ import dataclasses
 from datetime import datetime
 
 from dialer.agents.screen_pop import render
-from dialer.rules.window import zone_info
+from dialer.rules.zones import zone_info
 from tests.unit.test_screen_pop import facts, step
 
 

@@ -15,7 +15,7 @@ import pytest
 from dialer.agents.screen_pop import render
 from dialer.campaigns.scripts import load_file
 from dialer.errors import ValidationFailed
-from dialer.rules.window import zone_info
+from dialer.rules.zones import zone_info
 from tests.unit.test_screen_pop import facts, step
 from tests.unit.test_scripts import seed_script, write
 

@@ -18,7 +18,6 @@ from dialer.rules.window import (
     REASONS,
     ZONE_NAMES,
     Calendar,
-    WindowState,
     earliest_opening,
     holiday_name,
     next_opening,
@@ -64,16 +63,25 @@ def test_the_seed_definition_becomes_a_calendar() -> None:
 def test_the_local_time_of_each_zone_decides() -> None:
     now = utc(2022, 9, 5, 0, 30)  # Monday: 07:30 WIB, 08:30 WITA, 09:30 WIT
     assert open_zones(CAL, now) == {"WITA", "WIT"}
-    assert window_state(CAL, "WIB", now) == WindowState(
-        open=False,
-        reason="outside_hours",
-        message="outside the calling window until 08:00 WIB (Mon 5 Sep 2022)",
-        next_open=utc(2022, 9, 5, 1, 0),
-        closes_at=None,
+    wib = window_state(CAL, "WIB", now)
+    assert (wib.open, wib.reason, wib.next_open, wib.closes_at) == (
+        False,
+        "outside_hours",
+        utc(2022, 9, 5, 1, 0),
+        None,
     )
-    assert window_state(CAL, "WITA", now) == WindowState(
-        True, None, "inside the calling window until 18:00 WITA", None, utc(2022, 9, 5, 10, 0)
+    assert wib.message == "outside the calling window until 08:00 WIB (Mon 5 Sep 2022)"
+    # Said in the reader's language: Indonesian by default, its hours with a dot.
+    assert wib.describe() == "di luar jam panggilan sampai 08.00 WIB (Senin 5 September 2022)"
+    wita = window_state(CAL, "WITA", now)
+    assert (wita.open, wita.reason, wita.next_open, wita.closes_at) == (
+        True,
+        None,
+        None,
+        utc(2022, 9, 5, 10, 0),
     )
+    assert wita.message == "inside the calling window until 18:00 WITA"
+    assert wita.describe("id") == "di dalam jam panggilan sampai 18.00 WITA"
     wit = window_state(CAL, "WIT", now)
     assert wit.open and wit.closes_at == utc(2022, 9, 5, 9, 0)
     assert wit.message == "inside the calling window until 18:00 WIT"
@@ -156,15 +164,19 @@ def test_holidays_are_named_in_indonesian_whatever_the_locale(
 def test_independence_day_is_skipped() -> None:
     now = utc(2022, 8, 17, 3, 0)  # Wednesday 10:00 WIB
     assert open_zones(AUGUST, now) == frozenset()
-    assert window_state(AUGUST, "WIB", now) == WindowState(
-        open=False,
-        reason="holiday",
-        message=(
-            "public holiday: Hari Kemerdekaan Republik Indonesia (17 Aug 2022)"
-            " until 08:00 WIB (Thu 18 Aug 2022)"
-        ),
-        next_open=utc(2022, 8, 18, 1, 0),
-        closes_at=None,
+    holiday = window_state(AUGUST, "WIB", now)
+    assert (holiday.reason, holiday.next_open, holiday.closes_at) == (
+        "holiday",
+        utc(2022, 8, 18, 1, 0),
+        None,
+    )
+    assert holiday.message == (
+        "public holiday: Hari Kemerdekaan Republik Indonesia (17 Aug 2022)"
+        " until 08:00 WIB (Thu 18 Aug 2022)"
+    )
+    assert holiday.describe("id") == (
+        "hari libur nasional: Hari Kemerdekaan Republik Indonesia (17 Agustus 2022)"
+        " sampai 08.00 WIB (Kamis 18 Agustus 2022)"
     )
     assert next_opening(AUGUST, "WIT", utc(2022, 8, 16, 10, 0)) == utc(2022, 8, 17, 23, 0)
 
@@ -215,9 +227,9 @@ def test_before_the_period() -> None:
 
 def test_after_the_period() -> None:
     after = window_state(CAL, "WIB", utc(2022, 10, 3, 3, 0))
-    assert after == WindowState(
-        False, "after_period", "the campaign period ended on 30 Sep 2022", None, None
-    )
+    assert (after.open, after.reason, after.next_open) == (False, "after_period", None)
+    assert after.message == "the campaign period ended on 30 Sep 2022"
+    assert after.describe("id") == "periode kampanye berakhir 30 September 2022"
     assert window_state(CAL, "WIB", utc(2022, 9, 30, 10, 59, 59)).open  # 17:59:59 WIB
     last_evening = utc(2022, 9, 30, 15, 30)  # 22:30 WIB on the 30th, 00:30 WIT on 1 Oct
     wib = window_state(CAL, "WIB", last_evening)

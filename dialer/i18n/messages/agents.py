@@ -141,4 +141,61 @@ MESSAGES = {
     "agent {form.agent_id}'s phone is not connected: nothing to join": (
         "telepon agen {form.agent_id} belum tersambung: tidak ada yang bisa diikuti"
     ),
+    # follow-ups (actions.py, records.py)
+    "no follow-up {follow_up_id}": "tidak ada tindak lanjut {follow_up_id}",
+    "follow-up {follow_up_id} is closed already": "tindak lanjut {follow_up_id} sudah ditutup",
+    "state {state} is not one of {', '.join(actions.FOLLOW_UP_STATES)}": (
+        "status {state} bukan salah satu dari {', '.join(actions.FOLLOW_UP_STATES)}"
+    ),
+    # outcomes (outcomes.py)
+    "ticket: give tickets or ticket, not both": "ticket: isi tickets atau ticket, tidak keduanya",
+    "cancellation: a closure request ends the call as wants_cancellation": (
+        "cancellation: permintaan penutupan mengakhiri panggilan sebagai wants_cancellation"
+    ),
+    # tickets (tickets.py)
+    "{field.label}: required when {condition}": "{field.label}: wajib diisi jika {condition}",
+    # transfer guides (transfer_guides.py, transfer_guide_routes.py)
+    "query parameter 'attempt_id' is required: the call you hold": (
+        "parameter kueri 'attempt_id' wajib diisi: panggilan yang sedang Anda tangani"
+    ),
+    "the campaign has no transfer guide: name one (transfer_guide) and apply it again;"
+    " its categories say when a call is transferred": (
+        "kampanye tidak memiliki panduan transfer: sebutkan satu (transfer_guide) lalu"
+        " terapkan kampanye lagi; kategorinya menentukan kapan panggilan ditransfer"
+    ),
+    "transfer guide {name} ({digest}) is not stored: apply the campaign again": (
+        "panduan transfer {name} ({digest}) tidak tersimpan: terapkan kampanye lagi"
+    ),
+    "no category {key} in transfer guide {guide['name']}": (
+        "tidak ada kategori {key} dalam panduan transfer {guide['name']}"
+    ),
+    "this is not the call you hold": "ini bukan panggilan yang sedang Anda tangani",
+    "category {form.category} is transferred, not informed: the guide says to transfer"
+    " the call (POST /api/agent/transfer) after the customer agrees": (
+        "kategori {form.category} ditransfer, bukan sekadar diinformasikan: panduan meminta"
+        " panggilan ditransfer (POST /api/agent/transfer) setelah pelanggan setuju"
+    ),
+    # transfers (transfers.py)
+    "destination {destination['key']} is an example (contoh): its number"
+    " {destination['number']} is a placeholder, and this deployment calls real phones;"
+    " the manager puts the contact center's real number in the campaign": (
+        "tujuan {destination['key']} hanyalah contoh: nomornya {destination['number']}"
+        " adalah placeholder, sedangkan deployment ini menelepon nomor sungguhan; manajer"
+        " perlu memasukkan nomor asli contact center ke dalam kampanye"
+    ),
+    "none: the campaign has no transfer destinations": (
+        "tidak ada: kampanye tidak memiliki tujuan transfer"
+    ),
+    "the customer has not agreed to the transfer: {given}": (
+        "pelanggan belum menyetujui transfer: {given}"
+    ),
+    "no consent was given": "tidak ada persetujuan yang diberikan",
+    "{said} is not consent": "{said} bukan persetujuan",
+    "category {chosen['key']} ({chosen['label']}) is transferred only after the customer"
+    " answers the apology line with {' or '.join(words)}; say the line, then send the"
+    " word they answered": (
+        "kategori {chosen['key']} ({chosen['label']}) hanya ditransfer setelah pelanggan"
+        " menjawab kalimat permintaan maaf dengan {' or '.join(words)}; sampaikan kalimatnya,"
+        " lalu kirim kata yang dijawab pelanggan"
+    ),
 }

@@ -37,4 +37,6 @@ MESSAGES = {
     "{row[0]} repeats {where} {first}": "{row[0]} mengulang {where} {first}",
     # a value and the reason it is refused: the reason translated
     "{amount_text} {exc}": "{amount_text} {exc}",
+    # paid announcements (paid.py)
+    "not a list of numbers": "bukan daftar nomor",
 }

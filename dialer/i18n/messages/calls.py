@@ -5,4 +5,9 @@ MESSAGES = {
     "campaign {campaign.name} has no target with IndiHome number {indihome_number}": (
         "kampanye {campaign.name} tidak memiliki target dengan nomor IndiHome {indihome_number}"
     ),
+    # why not called (why.py)
+    "campaign {campaign.name} has no target with IndiHome or mobile number {indihome_number}": (
+        "kampanye {campaign.name} tidak memiliki target dengan nomor IndiHome atau nomor ponsel"
+        " {indihome_number}"
+    ),
 }

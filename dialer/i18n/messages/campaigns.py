@@ -101,4 +101,105 @@ MESSAGES = {
     ),
     # where in the script, and the reason: the reason translated
     "{where} {label}: {exc}": "{where} {label}: {exc}",
+    # transfer destinations (schemas.py)
+    "example destination {self.key}: its number must be a placeholder"
+    " ({PLACEHOLDER_PREFIX}…), not {self.number} that might ring someone": (
+        "tujuan contoh {self.key}: nomornya harus berupa placeholder ({PLACEHOLDER_PREFIX}…),"
+        " bukan {self.number} yang bisa membuat telepon seseorang berdering"
+    ),
+    "example destination {self.key}: say {EXAMPLE_MARK} in its label": (
+        "tujuan contoh {self.key}: cantumkan {EXAMPLE_MARK} pada labelnya"
+    ),
+    "destination {self.key}: {self.number} is a placeholder; give the contact center's"
+    " real number, or mark the destination example = true": (
+        "tujuan {self.key}: {self.number} adalah placeholder; isi nomor asli contact center,"
+        " atau tandai tujuan dengan example = true"
+    ),
+    "transfers need a transfer_guide (scripts/*.yaml, kind transfer_guide): the"
+    " categories, the agent's lines and the log texts come from it": (
+        "transfers memerlukan transfer_guide (scripts/*.yaml, kind transfer_guide): kategori,"
+        " kalimat agen, dan teks catatan diambil dari sana"
+    ),
+    # call scripts' variants, branches and guides' conditions (scripts.py)
+    "{where} variants[{i}]: when names no condition": (
+        "{where} variants[{i}]: when tidak menyebut kondisi apa pun"
+    ),
+    "{where} variants[{i}]: unknown condition {when} (known: {', '.join(CONDITIONS)})": (
+        "{where} variants[{i}]: kondisi {when} tidak dikenal"
+        " (yang dikenal: {', '.join(CONDITIONS)})"
+    ),
+    "{where} branches[{i}]: resumes at step {branch.resume}, which the script lacks": (
+        "{where} branches[{i}]: berlanjut di langkah {branch.resume}, yang tidak ada dalam skrip"
+    ),
+    "{where} branches[{i}]: action and resume belong to then: caring": (
+        "{where} branches[{i}]: action dan resume hanya berlaku untuk then: caring"
+    ),
+    "{where}: no other field {when.field} in the guide": (
+        "{where}: tidak ada kolom lain {when.field} dalam panduan"
+    ),
+    "{where}: {when.equals} are not choices of {when.field}": (
+        "{where}: {when.equals} bukan pilihan dari {when.field}"
+    ),
+    "{where}: a field required always needs no condition": (
+        "{where}: kolom yang selalu wajib tidak memerlukan kondisi"
+    ),
+    # the campaigns' service: example destinations and the transfer guide (service.py)
+    "{source}: example transfer destinations in a deployment that calls real phones": (
+        "{source}: ada tujuan transfer contoh di deployment yang menelepon nomor sungguhan"
+    ),
+    "an example (contoh) with a placeholder number: give the contact center's real number"
+    " and drop example = true": (
+        "tujuan contoh dengan nomor placeholder: isi nomor asli contact center dan hapus"
+        " example = true"
+    ),
+    "{source}: the transfers do not fit transfer guide {guide.name}": (
+        "{source}: transfers tidak sesuai dengan panduan transfer {guide.name}"
+    ),
+    # transfer guides (transfer_guide.py)
+    "category {key} appears {keys.count(key)} times": "kategori {key} muncul {keys.count(key)} kali",
+    "{where}: a transfer needs the customer's consent; list the words that give it"
+    " (consent: [YA, Baik])": (
+        "{where}: transfer memerlukan persetujuan pelanggan; cantumkan kata-kata yang"
+        " menyatakannya (consent: [YA, Baik])"
+    ),
+    "{where}: consent is for transfers; an educate category has none": (
+        "{where}: consent hanya untuk transfer; kategori educate tidak memilikinya"
+    ),
+    "{where} {label}: unknown placeholder {{{name}}} ({known})": (
+        "{where} {label}: placeholder {{{name}}} tidak dikenal ({known})"
+    ),
+    "none: declare it in log.fields": "tidak ada: deklarasikan di log.fields",
+    "{path.name}: needs kind: {KIND}": "{path.name}: memerlukan kind: {KIND}",
+    "{path.name}: invalid {KIND}": "{path.name}: {KIND} tidak valid",
+    "{path.name}: {len(problems)} problem(s) in {KIND} {guide.name}": (
+        "{path.name}: {len(problems)} masalah dalam {KIND} {guide.name}"
+    ),
+    "{name} ({path.name}) is a {head.get('kind')}, not a {KIND}"
+    " (the campaign's `transfer_guide`)": (
+        "{name} ({path.name}) adalah {head.get('kind')}, bukan {KIND} (`transfer_guide` kampanye)"
+    ),
+    "no transfer guide named {name} in {directory}/ (the campaign's `transfer_guide`)": (
+        "tidak ada panduan transfer bernama {name} di {directory}/ (`transfer_guide` kampanye)"
+    ),
+    "{d['category']} is not a category of transfer guide {guide['name']};"
+    " transferred ones: {', '.join(transferred) or 'none'}": (
+        "{d['category']} bukan kategori panduan transfer {guide['name']};"
+        " yang ditransfer: {', '.join(transferred) or 'none'}"
+    ),
+    "category {d['category']} of guide {guide['name']} is answered by"
+    " {category['procedure']} with no transfer; transferred ones:"
+    " {', '.join(transferred) or 'none'}": (
+        "kategori {d['category']} dari panduan {guide['name']} ditangani dengan"
+        " {category['procedure']} tanpa transfer; yang ditransfer:"
+        " {', '.join(transferred) or 'none'}"
+    ),
+    "guide {guide['name']} transfers category {key} but no destination is linked to it"
+    " ([[transfers]] category = ...)": (
+        "panduan {guide['name']} mentransfer kategori {key} tetapi belum ada tujuan yang"
+        " terhubung dengannya ([[transfers]] category = ...)"
+    ),
+    "the log text of category {category['key']} needs {', '.join(missing)}": (
+        "teks catatan kategori {category['key']} memerlukan {', '.join(missing)}"
+    ),
+    "required: {labels[k]}": "wajib diisi: {labels[k]}",
 }

@@ -38,10 +38,10 @@ MESSAGES = {
     "the bill total {total} is negative: amounts are whole rupiah, ≥ 0": (
         "total tagihan {total} negatif: jumlah adalah rupiah bulat, ≥ 0"
     ),
-    "the {month_name(bill_month)} bill is not payable before {payable.day}"
-    " {month_name(payable)}: the schedule has no quote for {paid_on.isoformat()}": (
-        "tagihan {month_name(bill_month)} belum dapat dibayar sebelum {payable.day}"
-        " {month_name(payable)}: jadwal tidak memiliki angka untuk {paid_on.isoformat()}"
+    "the {month_name(bill_month)} bill is not billed before 1 {month_name(bill_month)}:"
+    " the schedule has no quote for {paid_on.isoformat()}": (
+        "tagihan {month_name(bill_month)} belum ditagih sebelum 1 {month_name(bill_month)}:"
+        " jadwal tidak memiliki angka untuk {paid_on.isoformat()}"
     ),
     "the {product} penalty schedule defines nothing for a payment on"
     " {paid_on.isoformat()}{since} (bill of {month_name(bill_month)}): no figure can be quoted": (
@@ -70,5 +70,15 @@ MESSAGES = {
     ),
     "{_DAY_NAMES[weekday]}: the calling hours end before they start": (
         "{_DAY_NAMES[weekday]}: jam panggilan berakhir sebelum dimulai"
+    ),
+    # rules/window.py: WindowState.describe("en"), when a rule's error quotes it (the
+    # callback that falls after the campaign)
+    "the campaign period ended on {day}": "periode kampanye berakhir {day}",
+    "outside the calling window": "di luar jam panggilan",
+    "before the campaign period (starts {day})": "sebelum periode kampanye (mulai {day})",
+    "public holiday: {name} ({day})": "hari libur nasional: {name} ({day})",
+    "no calling on {weekday}s": "tidak ada panggilan pada hari {weekday}",
+    "no calling hours are left before the period ends on {day}": (
+        "tidak ada lagi jam panggilan sebelum periode berakhir {day}"
     ),
 }

@@ -35,4 +35,15 @@ MESSAGES = {
     "redemption refused: {refused}": "penukaran ditolak: {refused}",
     "the body is not JSON: {exc}": "isi permintaan bukan JSON: {exc}",
     "the body's JSON is nested too deeply": "JSON isi permintaan bersarang terlalu dalam",
+    # the ledger (ledger.py)
+    "no campaign {campaign_id}": "tidak ada kampanye {campaign_id}",
+    'campaign {campaign.name} generates its voucher codes ([voucher] codes = "{codes}"),'
+    " so a partner's codes file would never be used; nothing was imported. To issue the"
+    " partner's codes, set codes = \"pool\" in the campaign's [voucher] section and apply"
+    " it, then import the file again.": (
+        'kampanye {campaign.name} membuat sendiri kode vouchernya ([voucher] codes = "{codes}"),'
+        " sehingga berkas kode dari mitra tidak akan pernah dipakai; tidak ada yang diimpor."
+        ' Untuk menerbitkan kode dari mitra, atur codes = "pool" di bagian [voucher] kampanye'
+        " lalu terapkan, kemudian impor berkasnya lagi."
+    ),
 }

@@ -636,7 +636,8 @@ function drawWhy(why) {
   const rows = Object.entries(reasons).filter(([, n]) => n);
   tbody.replaceChildren(...rows.map(([reason, n]) => {
     const tr = el("tr");
-    const label = t("reasons")[reason] || reason.replace(/^done_/, "✓ ").replaceAll("_", " ");
+    // The server names each reason in the page's language; the table's own words first.
+    const label = t("reasons")[reason] || (why.labels || {})[reason] || reason.replaceAll("_", " ");
     tr.append(el("td", label), el("td", number(n)));
     return tr;
   }));
