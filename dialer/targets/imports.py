@@ -8,6 +8,7 @@ from typing import Any
 
 from dialer.db import Connection, q
 from dialer.errors import NotFound
+from dialer.i18n import translate
 from dialer.uploads import csv_chunks
 
 PAGE = 1000
@@ -37,16 +38,27 @@ async def summary(conn: Connection, import_id: int) -> dict[str, Any]:
 
 
 async def rejected_csv(
-    conn: Connection, header: list[str], import_id: int, *, chunk_bytes: int = 1 << 16
+    conn: Connection,
+    header: list[str],
+    import_id: int,
+    *,
+    chunk_bytes: int = 1 << 16,
+    language: str = "id",
 ) -> AsyncIterator[str]:
     """Every rejected row as it came (under the file's ``header``), with its line and
-    reasons, as CSV text in chunks."""
+    reasons (in ``language``), as CSV text in chunks."""
+    said: dict[str, str] = {}  # the same reason recurs on many rows: translated once
+
+    def reason(text: str) -> str:
+        if text not in said:
+            said[text] = translate(text, language)
+        return said[text]
 
     async def rows() -> AsyncIterator[list[Any]]:
         after = 0
         while page := await conn.fetch(q("import_rejections"), import_id, after, PAGE):
             for row in page:
-                errors = "; ".join(f"{r['field']}: {r['reason']}" for r in row["reasons"])
+                errors = "; ".join(f"{r['field']}: {reason(r['reason'])}" for r in row["reasons"])
                 yield [row["line"], errors, *row["raw"]]
             after = page[-1]["line"]
 

@@ -10,7 +10,16 @@ from dialer.keys import POOL, SETTINGS
 from dialer.targets import imports
 from dialer.targets.service import import_targets
 from dialer.uploads import receive_upload
-from dialer.web import Param, api, in_language, json_response, path_id, query_int, send_csv
+from dialer.web import (
+    Param,
+    api,
+    in_language,
+    json_response,
+    path_id,
+    query_int,
+    request_language,
+    send_csv,
+)
 
 routes = web.RouteTableDef()
 
@@ -84,7 +93,9 @@ async def rejected_csv(request: web.Request) -> web.StreamResponse:
     import_id = path_id(request, what="import")
     async with request.app[POOL].acquire() as conn:
         found = await imports.get(conn, import_id)
-        chunks = imports.rejected_csv(conn, found["header"], import_id)
+        chunks = imports.rejected_csv(
+            conn, found["header"], import_id, language=request_language(request)
+        )
         return await send_csv(request, f"rejected-{import_id}.csv", chunks)
 
 

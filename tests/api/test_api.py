@@ -220,7 +220,15 @@ async def test_upload_summary_rejected_csv_and_listing(
     rejected = await client.get(summary["rejected_csv"], headers=manager)
     rows = list(csv.reader(io.StringIO(await rejected.text())))
     assert rows[0][:3] == ["line", "errors", "customer_id"]
-    assert rows[1][0] == "4" and "msisdn" in rows[1][1] and rows[1][2] == "C000002"
+    assert rows[1][0] == "4" and rows[1][2] == "C000002"
+    # The reasons as the upload said them, in the manager's language (English if asked).
+    assert rows[1][1] == (
+        "msisdn: bukan nomor ponsel Indonesia yang valid; bill_amount: bukan jumlah dalam"
+        " rupiah (mis. 350000, 350.000 atau Rp 350.000)"
+    )
+    english = await client.get(summary["rejected_csv"] + "?lang=en", headers=manager)
+    rows = list(csv.reader(io.StringIO(await english.text())))
+    assert rows[1][1].startswith("msisdn: is not a valid Indonesian mobile number")
 
     targets = await (await client.get("/api/campaigns/obc-up/targets", headers=manager)).json()
     assert [t["msisdn"] for t in targets["targets"]] == ["+6281200000000"]
