@@ -28,8 +28,6 @@ from dialer.vouchers import ledger
 if TYPE_CHECKING:
     from dialer.agents.outcomes import OutcomeForm
 
-FOLLOW_UP_STATES = ("open", "overdue", "closed", "all")
-
 
 async def record(
     conn: Connection,

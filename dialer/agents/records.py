@@ -12,6 +12,8 @@ closure requests of a campaign.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -43,6 +45,11 @@ routes = web.RouteTableDef()
     tag="agents",
 )
 async def list_tickets(request: web.Request) -> web.Response:
+    return await _by_state(request, tickets.of_campaign)
+
+
+async def _by_state(request: web.Request, lister: Any) -> web.Response:
+    """A campaign's records with deadlines (tickets, follow-ups) in the state asked."""
     state = request.query.get("state", "open")
     if state not in tickets.STATES:
         raise BadRequest(f"state {state!r} is not one of {', '.join(tickets.STATES)}")
@@ -50,7 +57,7 @@ async def list_tickets(request: web.Request) -> web.Response:
     now = request.app[CLOCK]()
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
-        found = await tickets.of_campaign(conn, campaign.id, state=state, limit=limit, now=now)
+        found = await lister(conn, campaign.id, state=state, limit=limit, now=now)
     return json_response({"campaign": campaign.name, "now": now} | found)
 
 
@@ -84,7 +91,7 @@ class Resolution(BaseModel):
         Param(
             "state",
             "which follow-ups: open, overdue (open past their deadline), closed or all",
-            enum=actions.FOLLOW_UP_STATES,
+            enum=tickets.STATES,
             default="open",
         ),
         Param("limit", "follow-ups at most (at most 5,000)", "integer", default=500),
@@ -92,15 +99,7 @@ class Resolution(BaseModel):
     tag="agents",
 )
 async def list_follow_ups(request: web.Request) -> web.Response:
-    state = request.query.get("state", "open")
-    if state not in actions.FOLLOW_UP_STATES:
-        raise BadRequest(f"state {state!r} is not one of {', '.join(actions.FOLLOW_UP_STATES)}")
-    limit = query_int(request, "limit", 500, maximum=5000)
-    now = request.app[CLOCK]()
-    async with request.app[POOL].acquire() as conn:
-        campaign = await campaigns.get(conn, request.match_info["name"])
-        found = await actions.follow_ups(conn, campaign.id, state=state, limit=limit, now=now)
-    return json_response({"campaign": campaign.name, "now": now} | found)
+    return await _by_state(request, actions.follow_ups)
 
 
 @routes.post("/api/follow-ups/{id}/close")

@@ -307,12 +307,22 @@ def _check_guide(guide: Guide) -> list[str]:
     return problems
 
 
-def load_file(path: Path) -> LoadedScript:
-    """Load and validate one script or guide file; ValidationFailed says what and where."""
+def read_yaml(path: Path) -> Any:
+    """A script file's data; ValidationFailed when it cannot be read as YAML."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ValidationFailed(f"{path.name}: cannot be read as YAML: {exc}") from exc
+
+
+def digest_of(definition: dict[str, Any]) -> str:
+    """A validated script's identity: the same text, the same digest."""
+    return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def load_file(path: Path) -> LoadedScript:
+    """Load and validate one script or guide file; ValidationFailed says what and where."""
+    data = read_yaml(path)
     if not isinstance(data, dict) or data.get("kind") not in ("call_script", "guide"):
         raise ValidationFailed(f"{path.name}: needs kind: call_script or kind: guide")
     model: type[CallScript] | type[Guide] = CallScript if data["kind"] == "call_script" else Guide
@@ -334,8 +344,7 @@ def load_file(path: Path) -> LoadedScript:
             details=[{"field": path.name, "reason": p} for p in problems],
         )
     definition = parsed.model_dump(mode="json")
-    digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
-    return LoadedScript(parsed.name, data["kind"], digest, definition, path)
+    return LoadedScript(parsed.name, data["kind"], digest_of(definition), definition, path)
 
 
 def find_script(directory: Path, name: str) -> LoadedScript:

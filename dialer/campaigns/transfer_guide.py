@@ -14,8 +14,6 @@ guides): its own file, its own checks; the stored form is the same (``LoadedScri
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -23,7 +21,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from dialer.campaigns.scripts import LoadedScript, placeholders_in
+from dialer.campaigns.scripts import LoadedScript, digest_of, placeholders_in, read_yaml
 from dialer.errors import NotFound, ValidationFailed
 
 KIND = "transfer_guide"
@@ -106,10 +104,7 @@ def problems_of(guide: TransferGuide) -> list[str]:
 
 def load(path: Path) -> LoadedScript:
     """Load and validate one transfer guide; ValidationFailed says what and where."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValidationFailed(f"{path.name}: cannot be read as YAML: {exc}") from exc
+    data = read_yaml(path)
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise ValidationFailed(f"{path.name}: needs kind: {KIND}")
     try:
@@ -128,8 +123,7 @@ def load(path: Path) -> LoadedScript:
             details=[{"field": path.name, "reason": p} for p in problems],
         )
     definition = guide.model_dump(mode="json")
-    digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
-    return LoadedScript(guide.name, KIND, digest, definition, path)
+    return LoadedScript(guide.name, KIND, digest_of(definition), definition, path)
 
 
 def find(directory: Path, name: str) -> LoadedScript:

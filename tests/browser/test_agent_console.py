@@ -15,7 +15,7 @@ import asyncpg
 import jwt
 import pytest
 from aiohttp.test_utils import TestClient, TestServer, unused_port
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 from pydantic import SecretStr
 from twilio.request_validator import RequestValidator
 
@@ -26,11 +26,36 @@ from dialer.clock import FrozenClock
 from dialer.db import Pool
 from dialer.settings import Settings
 from tests.browser.conftest import shot
-from tests.dialing import MONDAY_10_WIB, phone_up, running_node
+from tests.dialing import MONDAY_10_WIB, Node, phone_up, running_node
 from tests.factories import Factory, row
 from tests.fakes.twilio_api import FakeTwilio
 from tests.integration.test_outcomes import TALKATIVE
 from tests.integration.test_twilio_carrier import ACCOUNT, TOKEN
+
+
+async def ani_takes_a_call(
+    browser: Browser, node: Node, campaign: str, *, height: int
+) -> tuple[Page, list[str]]:
+    """Agent ``ani`` (password ``rahasia-ani``) logs in to the console, joins
+    ``campaign``, goes available (which connects her phone) and takes the call the
+    node's next tick places; the page, and the JavaScript errors it will collect."""
+    base = str(node.client.make_url("")).rstrip("/")
+    page = await browser.new_page(viewport={"width": 1366, "height": height})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(base + "/agent")
+    await page.fill("input[name=username]", "ani")
+    await page.fill("input[name=password]", "rahasia-ani")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#conn")).to_have_text("terhubung")
+    await page.select_option("#campaign", campaign)
+    await page.click("#join")
+    await expect(page.locator("#state")).to_have_text("Istirahat")
+    await page.click("#available")
+    await expect(page.locator("#state")).to_have_text("Siap")
+    assert await node.tick() == {campaign: 1}
+    await expect(page.locator("#state")).to_have_text("Dalam panggilan")
+    return page, errors
 
 
 async def test_caring_goes_on_with_the_script_to_a_ticket_and_the_voucher(
@@ -44,22 +69,7 @@ async def test_caring_goes_on_with_the_script_to_a_ticket_and_the_voucher(
     async with running_node(
         settings, pool, clock, choose=lambda c: "human", speed=10, profile=TALKATIVE
     ) as node:
-        base = str(node.client.make_url("")).rstrip("/")
-        page = await browser.new_page(viewport={"width": 1366, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await page.goto(base + "/agent")
-        await page.fill("input[name=username]", "ani")
-        await page.fill("input[name=password]", "rahasia-ani")
-        await page.click("#login-form button[type=submit]")
-        await expect(page.locator("#conn")).to_have_text("terhubung")
-        await page.select_option("#campaign", created.name)
-        await page.click("#join")
-        await expect(page.locator("#state")).to_have_text("Istirahat")
-        await page.click("#available")
-        await expect(page.locator("#state")).to_have_text("Siap")
-        assert await node.tick() == {created.name: 1}
-        await expect(page.locator("#state")).to_have_text("Dalam panggilan")
+        page, errors = await ani_takes_a_call(browser, node, created.name, height=900)
 
         # Step 3: a problem. Caring opens a ticket among the call's actions and offers to
         # go on with step 4; the disposition so far is has_problem.
@@ -541,21 +551,8 @@ async def test_the_transfer_panel_shows_the_guides_line_and_asks_the_customers_c
     async with running_node(
         settings, pool, clock, choose=lambda c: "human", speed=10, profile=TALKATIVE
     ) as node:
-        base = str(node.client.make_url("")).rstrip("/")
-        page = await browser.new_page(viewport={"width": 1366, "height": 1200})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await page.goto(base + "/agent")
-        await page.fill("input[name=username]", "ani")
-        await page.fill("input[name=password]", "rahasia-ani")
-        await page.click("#login-form button[type=submit]")
-        await page.click("#phone-connect")
+        page, errors = await ani_takes_a_call(browser, node, created.name, height=1200)
         await expect(page.locator("#phone-state")).to_have_text("tersambung (simulasi)")
-        await page.select_option("#campaign", created.name)
-        await page.click("#join")
-        await page.click("#available")
-        await expect(page.locator("#state")).to_have_text("Siap")
-        assert await node.tick() == {created.name: 1}
         await expect(page.locator("#call-status")).to_contain_text("Berbicara 00:")
 
         # An educate category: its line, then the information recorded, no transfer.

@@ -87,10 +87,10 @@ async def test_a_customer_kept_after_asking_to_cancel_goes_on_to_pay(
             modem_returned=True,
         )
         assert status == 422
-        assert "a closure request ends the call as wants_cancellation" in str(body)
+        assert "permintaan penutupan mengakhiri panggilan sebagai wants_cancellation" in str(body)
         # Tickets are for the customer: not for someone who is not them.
         status, body = await call.post(code="not_subscriber", tickets=[{"existing": "IN12345678"}])
-        assert status == 422 and "tickets: does not belong to not_subscriber" in str(body)
+        assert status == 422 and "tickets: tidak berlaku untuk not_subscriber" in str(body)
         assert await kinds(conn) == []
         status, body = await call.post(
             code="pays_other_channel", channel="autodebit", cancellation="retained"
@@ -150,7 +150,7 @@ async def test_a_settled_claim_of_cancellation_needs_no_follow_up(
 ) -> None:
     async with on_a_call(settings, pool, conn, factory) as call:
         status, body = await call.post(code="claims_cancelled", arrears_paid=True)
-        assert status == 422 and "modem_returned: required" in str(body)
+        assert status == 422 and "modem_returned: wajib untuk claims_cancelled" in str(body)
         status, body = await call.post(
             code="claims_cancelled", arrears_paid=True, modem_returned=True
         )
@@ -176,7 +176,7 @@ async def test_conditional_ticket_fields_are_required_in_their_case(
             "ticket.new.fields.complaint_channel",
             "ticket.new.fields.account_name",
         }
-        assert "required when" in str(body)
+        assert "wajib diisi jika Paket Bundling TAU/Galaxy Plan/I-Phone/MiFi etc? = Ya" in str(body)
         assert await conn.fetchval("SELECT count(*) FROM tickets") == 0
         complete = bundled | {
             "imei": "356938035643809",

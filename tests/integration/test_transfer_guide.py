@@ -63,10 +63,11 @@ async def test_a_transfer_without_the_customers_consent_is_refused_and_changes_n
             )
             assert resp.status == 422, await resp.text()
             error = (await resp.json())["error"]
-            assert error["message"].startswith("the customer has not agreed to the transfer")
+            assert error["message"].startswith("pelanggan belum menyetujui transfer")
             [detail] = error["details"]
             assert detail["field"] == "consent"
-            assert "activation_trouble" in detail["reason"] and "YA or Baik" in detail["reason"]
+            assert "activation_trouble" in detail["reason"] and "YA" in detail["reason"]
+            assert "Baik" in detail["reason"]
         # Nothing changed: no transfer, no carrier request, the customer still with the
         # agent, who still holds the call.
         assert await conn.fetchval("SELECT count(*) FROM transfers") == 0
@@ -173,7 +174,8 @@ async def test_an_educate_category_records_the_information_without_a_transfer(
         status, body = await inform(category="coverage_registration")
         assert status == 422 and body["error"]["details"][0]["field"] == "fields.area"
         status, body = await inform(category="activation_trouble")
-        assert status == 409 and "transferred, not informed" in body["error"]["message"]
+        assert status == 409
+        assert "ditransfer, bukan sekadar diinformasikan" in body["error"]["message"]
         status, body = await inform(category="nowhere")
         assert status == 422 and "coverage_registration" in body["error"]["details"][0]["reason"]
 
@@ -280,6 +282,6 @@ def test_dialer_campaign_apply_warns_of_examples_and_refuses_them_on_twilio(
     with patch.dict(os.environ, twilio):
         refused = dialer("campaign", "apply", seed, home=tmp_path, env_db=db_url)
     assert refused.returncode == 2
-    assert "example transfer destinations in a deployment that calls real phones" in (
+    assert "ada tujuan transfer contoh di deployment yang menelepon nomor sungguhan" in (
         refused.stderr + refused.stdout
     )

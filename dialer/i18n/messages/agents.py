@@ -144,9 +144,6 @@ MESSAGES = {
     # follow-ups (actions.py, records.py)
     "no follow-up {follow_up_id}": "tidak ada tindak lanjut {follow_up_id}",
     "follow-up {follow_up_id} is closed already": "tindak lanjut {follow_up_id} sudah ditutup",
-    "state {state} is not one of {', '.join(actions.FOLLOW_UP_STATES)}": (
-        "status {state} bukan salah satu dari {', '.join(actions.FOLLOW_UP_STATES)}"
-    ),
     # outcomes (outcomes.py)
     "ticket: give tickets or ticket, not both": "ticket: isi tickets atau ticket, tidak keduanya",
     "cancellation: a closure request ends the call as wants_cancellation": (
