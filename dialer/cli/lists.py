@@ -162,37 +162,45 @@ async def cmd_targets_why(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         out_json(data)
     elif args.indihome_number:
-        _print_target(data)
+        _print_target(data, language)
     else:
-        _print_summary(data)
+        _print_summary(data, language)
     return 0
 
 
-def _print_target(data: dict[str, Any]) -> None:
+def _print_target(data: dict[str, Any], language: str) -> None:
+    en = language == "en"
+    attempts = "attempts" if en else "percobaan"
     out(
         f"{data['indihome_number']} ({data['name']}, {data['tier']}, {data['province']},"
-        f" {data['local_time']}): {data['state']}, {data['attempts']}/{data['max_attempts']} attempts"
+        f" {data['local_time']}): {data['state']}, {data['attempts']}/{data['max_attempts']}"
+        f" {attempts}"
     )
     if data["dialable"]:
-        out("dialable now")
+        out("dialable now" if en else "dapat ditelepon sekarang")
     for reason in data["reasons"]:
-        out(f"  not now — {reason['message']}")
+        out(f"  {'not now' if en else 'belum sekarang'} — {reason['message']}")
 
 
-def _print_summary(data: dict[str, Any]) -> None:
+def _print_summary(data: dict[str, Any], language: str) -> None:
+    en = language == "en"
+    targets, dialable = (
+        ("targets", "dialable now") if en else ("target", "dapat ditelepon sekarang")
+    )
     out(
-        f"{data['campaign']} ({data['state']}): {data['targets']:,} targets,"
-        f" {data['dialable_now']:,} dialable now"
+        f"{data['campaign']} ({data['state']}): {data['targets']:,} {targets},"
+        f" {data['dialable_now']:,} {dialable}"
     )
     for zone, window in data["zones"].items():
         out(f"  {zone}: {window['message']}")
     for code, n in data["reasons"].items():
         label = data["labels"].get(code)
         out(f"  {n:>9,}  {code}" + (f" ({label})" if label else ""))
+    latest = "latest payment" if en else "pembayaran terakhir"
     for source in data["paid_per_billing"]:
         out(
             f"  {source['targets']:>9,}  {data['labels']['already_paid_billing']}:"
-            f" {source['source']}, latest payment {source['last_paid_at']:%Y-%m-%d %H:%M} UTC"
+            f" {source['source']}, {latest} {source['last_paid_at']:%Y-%m-%d %H:%M} UTC"
         )
 
 

@@ -260,11 +260,11 @@ async def test_why_in_text_for_a_campaign_and_for_one_target(
     )
     assert summary.returncode == 0, summary.stderr
     assert summary.stdout.splitlines() == [
-        "asked (running): 3 targets, 2 dialable now",
-        "  WIB: inside the calling window until 18:00 WIB",
-        "  WITA: inside the calling window until 18:00 WITA",
-        "  WIT: inside the calling window until 18:00 WIT",
-        "          1  dnc",
+        "asked (running): 3 target, 2 dapat ditelepon sekarang",
+        "  WIB: di dalam jam panggilan sampai 18.00 WIB",
+        "  WITA: di dalam jam panggilan sampai 18.00 WITA",
+        "  WIT: di dalam jam panggilan sampai 18.00 WIT",
+        "          1  dnc (ada di daftar jangan ditelepon (DNC))",
     ]
 
     one = dialer(
@@ -279,10 +279,10 @@ async def test_why_in_text_for_a_campaign_and_for_one_target(
     )
     assert one.returncode == 0, one.stderr
     assert one.stdout.splitlines() == [
-        "122000000003 (Pelanggan 3, Gold, Jawa Barat, Mon 05 Sep 2022 10:05 WIB):"
-        " ready, 0/6 attempts",
-        "  not now — the number is on the do-not-call list since Thu 01 Sep 2022 09:00 WIB"
-        " (minta berhenti)",
+        "122000000003 (Pelanggan 3, Gold, Jawa Barat, Senin, 5 September 2022 10.05 WIB):"
+        " ready, 0/6 percobaan",
+        "  belum sekarang — nomor ada di daftar jangan ditelepon (DNC) sejak Kamis,"
+        " 1 September 2022 09.00 WIB (minta berhenti)",
     ]
 
 

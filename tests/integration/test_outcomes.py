@@ -298,7 +298,7 @@ async def test_do_not_call_and_wrong_number_keep_the_number_from_being_dialled(
         why = await why_target(conn, other, "122000000002", now=MONDAY_10_WIB)
         assert not why["dialable"]
         assert [r["code"] for r in why["reasons"]] == ["wrong_number"]
-        assert "not the customer's (outcomes," in why["reasons"][0]["message"]
+        assert "bukan milik pelanggan (outcomes," in why["reasons"][0]["message"]
         summary = await why_not_summary(conn, other, now=MONDAY_10_WIB)
         assert summary["dialable_now"] == 0 and summary["reasons"] == {"wrong_number": 1}
 

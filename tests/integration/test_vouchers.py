@@ -402,7 +402,8 @@ async def test_a_campaign_that_generates_its_codes_refuses_the_partners_file(
     assert resp.status == 409
     error = (await resp.json())["error"]
     assert error["id"] == "conflict"
-    assert campaign.name in error["message"] and "generates its voucher codes" in error["message"]
+    assert campaign.name in error["message"]
+    assert "membuat sendiri kode vouchernya" in error["message"]
     assert 'codes = "pool"' in error["message"]
     assert error["details"] == [
         {"campaign": campaign.name, "field": "voucher.codes", "value": "generated"}
@@ -411,5 +412,5 @@ async def test_a_campaign_that_generates_its_codes_refuses_the_partners_file(
     path.write_text("code\nBL-PART-0002\n")
     done = dialer("vouchers", "import", campaign.name, str(path), home=tmp_path, env_db=db_url)
     assert done.returncode == 2, done.stdout
-    assert "generates its voucher codes" in done.stderr and 'codes = "pool"' in done.stderr
+    assert "membuat sendiri kode vouchernya" in done.stderr and 'codes = "pool"' in done.stderr
     assert await conn.fetchval("SELECT count(*) FROM voucher_codes") == 0
