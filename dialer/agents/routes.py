@@ -530,6 +530,9 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
     app, user = request.app, current_user(request)
     ws = web.WebSocketResponse(heartbeat=15.0)
     await ws.prepare(request)
+    # Hello comes first; then the socket hears the news, and only then is the state read
+    # (news between the two arrive after hello, and nothing is missed).
+    await ws.send_json({"type": "hello", "agent": user.to_json()})
     hub = app[HUB]
     hub.add(user.id, ws)
     try:
@@ -537,7 +540,6 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
             hello = await console.connected(
                 conn, user.id, app[POPS], node=app[NODE], now=app[CLOCK]()
             )
-        await ws.send_json({"type": "hello", "agent": user.to_json()})
         for message in hello:
             await ws.send_json(message, dumps=_dumps)
         async for msg in ws:

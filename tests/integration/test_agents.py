@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+import pytest
 
 from dialer.auth import service as auth
 from dialer.clock import FrozenClock
@@ -379,4 +380,34 @@ async def test_a_call_put_on_hold_while_the_free_agent_was_busy_in_the_database_
         await console.ws.close()
         for sid in list(node.carrier.calls):
             await node.carrier.hangup(sid)
+        await node.settle()
+
+
+async def test_hello_comes_first_even_when_news_arrive_while_the_socket_opens(
+    settings: Settings,
+    pool: Pool,
+    conn: asyncpg.Connection,
+    factory: Factory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """News for the agent that arrive while a new socket reads the agent's state (the
+    customer's join announced on a slow machine) reach the console after hello."""
+    from dialer.agents import console as console_module
+    from dialer.agents.hub import HUB
+
+    await factory.running_campaign([row(1)], virtual_seats=0)
+    ani, ani_auth = await agent(conn, "ani")
+    clock = FrozenClock(MONDAY_10_WIB)
+    async with running_node(settings, pool, clock, choose=lambda c: "human") as node:
+        read_state = console_module.connected
+
+        async def news_meanwhile(*args: Any, **kwargs: Any) -> Any:
+            await node.app[HUB].send(ani, [{"type": "state", "state": "news"}])
+            return await read_state(*args, **kwargs)
+
+        monkeypatch.setattr(console_module, "connected", news_meanwhile)
+        ws = await node.client.ws_connect("/api/agent/ws", headers=ani_auth)
+        first, second = await ws.receive_json(), await ws.receive_json()
+        assert (first["type"], second) == ("hello", {"type": "state", "state": "news"})
+        await ws.close()
         await node.settle()

@@ -89,7 +89,7 @@ async def test_export_and_why_from_the_command_line(
         home=tmp_path,
         env_db=db_url,
     )
-    assert "dialable now" in text.stdout
+    assert "dapat ditelepon sekarang" in text.stdout
     summary = dialer(
         "targets",
         "why",
