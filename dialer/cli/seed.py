@@ -161,7 +161,7 @@ def where_to_look(settings: Settings, seed_name: str, *, bots: int) -> list[str]
         else "agents: no bots (--bots 0): calls wait for a person at the console",
         f"  agent console: {base}/agent  (log in as agent1 / agent1-demo to take calls too)",
         f"manager pages: {base}/manager  (log in as manager / manager-demo: live numbers,"
-        " voucher funnel, outcomes, agents, tickets, uploads, downloads)",
+        " voucher funnel, outcomes, agents, tickets, follow-ups, transfers, uploads, downloads)",
         f'  reports:   dialer report {seed_name}   (or curl -s -H "Authorization: Bearer'
         f' $TOKEN" {base}/api/campaigns/{seed_name}/reports/vouchers)',
         "  vouchers arrive on the simulated WhatsApp; a simulated partner redeems some",
