@@ -88,12 +88,47 @@ async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         out_json({"campaign": progress, "vouchers": report, "outcomes": outcomes, "agents": agents})
         return 0
-    _print_report(campaign.name, campaign.state, progress, report, outcomes, agents)
+    _print_report(
+        campaign.name, campaign.state, progress, report, outcomes, agents, settings.ui.language
+    )
     return 0
 
 
 def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
+
+
+# The report's words: Indonesian by default, English with DIALER_UI__LANGUAGE=en.
+WORDS = {
+    "id": {
+        "head": "{name} ({state}): {targets} target, {calls} panggilan",
+        "contact_rate": "tingkat kontak",
+        "abandon_rate": "tingkat ditinggalkan",
+        "outcomes": "hasil",
+        "actions": "tindakan selama panggilan",
+        "quota": "voucher {taken} dari {quota} terpakai, sisa {left}",
+        "redemption": "tingkat penukaran {rate}, median {hours} jam dari panggilan ke penukaran",
+        "flagged": "{n} penukaran ditandai (--json mencantumkannya)",
+        "agent": (
+            "agen {username}: {calls} panggilan, {minutes} menit bicara, {outcomes} hasil,"
+            " {vouchers} voucher"
+        ),
+    },
+    "en": {
+        "head": "{name} ({state}): {targets} targets, {calls} calls",
+        "contact_rate": "contact rate",
+        "abandon_rate": "abandon rate",
+        "outcomes": "outcomes",
+        "actions": "actions during calls",
+        "quota": "vouchers {taken} of {quota} taken, {left} left",
+        "redemption": "redemption rate {rate}, median {hours} h from the call to redemption",
+        "flagged": "{n} redemptions flagged (--json lists them)",
+        "agent": (
+            "agent {username}: {calls} calls, {minutes} min talking, {outcomes} outcomes,"
+            " {vouchers} vouchers"
+        ),
+    },
+}
 
 
 def _print_report(
@@ -103,37 +138,44 @@ def _print_report(
     report: dict[str, Any],
     outcomes: dict[str, Any],
     agents: dict[str, Any],
+    language: str,
 ) -> None:
+    words = WORDS["en" if language == "en" else "id"]
     totals, quota = report["totals"], report["quota"]
     targets, attempts = progress["targets"], progress["attempts"]
-    out(f"{name} ({state}): {targets['total']} targets, {attempts['total']} calls")
+    out(
+        words["head"].format(
+            name=name, state=state, targets=targets["total"], calls=attempts["total"]
+        )
+    )
     rates = (
-        ("contact rate", outcomes["calls"]["contact_rate"]),
-        ("abandon rate", outcomes["calls"]["abandon_rate"]),
+        (words["contact_rate"], outcomes["calls"]["contact_rate"]),
+        (words["abandon_rate"], outcomes["calls"]["abandon_rate"]),
     )
     out("  " + ", ".join(f"{n} {_rate(r)}" for n, r in rates))
     by_code = outcomes["outcomes"]["by_code"]
     if by_code:
-        out("  outcomes: " + ", ".join(f"{code} {n}" for code, n in by_code.items()))
+        out(f"  {words['outcomes']}: " + ", ".join(f"{code} {n}" for code, n in by_code.items()))
     by_kind = outcomes["actions"]["by_kind"]
     if by_kind:
-        out("  actions during calls: " + ", ".join(f"{kind} {n}" for kind, n in by_kind.items()))
-    out(f"  vouchers {quota['taken']} of {quota['quota']} taken, {quota['left']} left")
+        out(f"  {words['actions']}: " + ", ".join(f"{kind} {n}" for kind, n in by_kind.items()))
+    out("  " + words["quota"].format(**quota))
     out("  " + ", ".join(f"{step} {totals[step]}" for step in vouchers.STEPS))
-    out(
-        f"  redemption rate {_rate(totals['redemption_rate'])},"
-        f" median {totals['median_hours_to_redemption'] or '-'} h from the call to redemption"
-    )
+    hours = totals["median_hours_to_redemption"] or "-"
+    out("  " + words["redemption"].format(rate=_rate(totals["redemption_rate"]), hours=hours))
     for day in report["days"]:
         out(f"  {day['day']}: " + ", ".join(f"{s} {day[s]}" for s in vouchers.STEPS if day[s]))
     if report["flagged"]["total"]:
-        out(f"  {report['flagged']['total']} redemptions flagged (--json lists them)")
+        out("  " + words["flagged"].format(n=report["flagged"]["total"]))
     for agent in agents["agents"]:
-        out(
-            f"  agent {agent['username']}: {agent['calls']} calls,"
-            f" {agent['talk_seconds'] // 60} min talking, {agent['outcomes']} outcomes,"
-            f" {agent['vouchers']} vouchers"
+        line = words["agent"].format(
+            username=agent["username"],
+            calls=agent["calls"],
+            minutes=agent["talk_seconds"] // 60,
+            outcomes=agent["outcomes"],
+            vouchers=agent["vouchers"],
         )
+        out(f"  {line}")
 
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:

@@ -276,9 +276,12 @@ async def _through_the_command_line(db_url: str, tmp_path: Any) -> None:
     assert printed["outcomes"]["outcomes"]["total"] == 4
     text = dialer("report", "report", home=tmp_path, env_db=db_url)
     assert text.returncode == 0, text.stderr
-    assert "vouchers 2 of 3 taken, 1 left" in text.stdout
-    assert "redemption rate 50.0%" in text.stdout and "2 redemptions flagged" in text.stdout
+    assert "voucher 2 dari 3 terpakai, sisa 1" in text.stdout
+    assert "tingkat penukaran 50.0%" in text.stdout and "2 penukaran ditandai" in text.stdout
     assert date(2022, 9, 7).isoformat() in text.stdout
+    english = dialer("report", "report", home=tmp_path, env_db=db_url, language="en")
+    assert "vouchers 2 of 3 taken, 1 left" in english.stdout
+    assert "redemption rate 50.0%" in english.stdout and "2 redemptions flagged" in english.stdout
 
 
 async def call(
