@@ -32,6 +32,25 @@ def header_key(name: str) -> str:
     return _NON_WORD.sub("_", name.replace("\ufeff", "").strip().lower()).strip("_")
 
 
+# A text cell a spreadsheet would read as a formula (OWASP's CSV-injection rule): it
+# starts with one of these — unless it is a plain number, such as a phone number in
+# E.164 (+62…) or a negative amount, which no spreadsheet runs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d[\d.,]*")
+
+
+def formula_safe(value: Any) -> Any:
+    """``value`` as a CSV cell no spreadsheet runs: a text that would start a formula is
+    written with a leading apostrophe (shown as text); anything else as it is."""
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
 async def csv_chunks(
     header: Sequence[str],
     rows: AsyncIterable[Iterable[Any]],
@@ -40,12 +59,12 @@ async def csv_chunks(
     line_end: str = "\n",
 ) -> AsyncIterator[str]:
     """``header`` and then ``rows`` as CSV text, in chunks of about ``chunk_bytes`` (a
-    campaign's million rows never sit in memory at once)."""
+    campaign's million rows never sit in memory at once), every cell formula-safe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=line_end)
-    writer.writerow(header)
+    writer.writerow([formula_safe(h) for h in header])
     async for row in rows:
-        writer.writerow(row)
+        writer.writerow([formula_safe(v) for v in row])
         if buffer.tell() > chunk_bytes:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -18,11 +18,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from dialer.campaigns.models import Campaign
 from dialer.db import Connection, q
 from dialer.reports import vouchers
 from dialer.rules.zones import zone_info
+from dialer.uploads import FORMULA_STARTS, formula_safe
 
 TABLES = ("days", "customers", "flagged")
 DAY_HEADER = ("day", *vouchers.STEPS)
@@ -52,7 +54,25 @@ def _csv(value: Any) -> Any:
         return ""
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return value
+    return formula_safe(value)
+
+
+class _Sheet:
+    """A write-only sheet whose texts stay texts: a cell starting with ``=`` is never a
+    formula (the CSV-injection rule, for workbooks: stored as text, nothing runs)."""
+
+    def __init__(self, book: Workbook, name: str) -> None:
+        self.sheet = book.create_sheet(name)
+
+    def append(self, values: Iterable[Any]) -> None:
+        self.sheet.append([self._text(v) for v in values])
+
+    def _text(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            cell = WriteOnlyCell(self.sheet, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
 
 
 def _day_rows(report: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -127,7 +147,7 @@ async def voucher_report_xlsx(
     report = await vouchers.voucher_report(
         conn, campaign, now=now, zone=zone, customers=vouchers.Page(limit=0)
     )
-    summary = book.create_sheet("summary")
+    summary = _Sheet(book, "summary")
     quota, totals = report["quota"], report["totals"]
     for row in (
         ("campaign", campaign.name),
@@ -141,16 +161,16 @@ async def voucher_report_xlsx(
         ("flagged redemptions", report["flagged"]["total"]),
     ):
         summary.append(list(row))
-    days = book.create_sheet("days")
+    days = _Sheet(book, "days")
     days.append(list(DAY_HEADER))
     for row in _day_rows(report):
         days.append(list(row))
-    customers = book.create_sheet("customers")
+    customers = _Sheet(book, "customers")
     customers.append(_heading(CUSTOMER_HEADER, zone))
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         async for chunk in _customers(conn, campaign.id):
             await asyncio.to_thread(_append, customers, chunk, CUSTOMER_HEADER, tz)
-    flagged = book.create_sheet("flagged")
+    flagged = _Sheet(book, "flagged")
     flagged.append(_heading(FLAGGED_HEADER, zone))
     _append(flagged, report["flagged"]["items"], FLAGGED_HEADER, tz)
     out = io.BytesIO()
@@ -236,7 +256,7 @@ def agent_tables(report: dict[str, Any]) -> dict[str, Table]:
 def tables_csv(table: Table) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table[0])
+    writer.writerow([_csv(h) for h in table[0]])
     writer.writerows([_csv(v) for v in row] for row in table[1])
     return buffer.getvalue()
 
@@ -244,7 +264,7 @@ def tables_csv(table: Table) -> str:
 def tables_xlsx(tables: dict[str, Table]) -> bytes:
     book = Workbook(write_only=True)
     for name, (header, rows) in tables.items():
-        sheet = book.create_sheet(name[:31])  # Excel's limit on a sheet's name
+        sheet = _Sheet(book, name[:31])  # Excel's limit on a sheet's name
         sheet.append(header)
         for row in rows:
             sheet.append(row)
