@@ -66,7 +66,7 @@ def parse_odds(text: str | None) -> dict[str, int]:
         name, _, weight = part.strip().partition("=")
         if name not in OUTCOME_CODES:
             raise ValueError(f"bot outcome {name!r} is not one of {', '.join(OUTCOME_CODES)}")
-        if not weight.isdigit():
+        if not (weight.isascii() and weight.isdigit()):
             raise ValueError(f"bot outcome {name}: weight {weight!r} is not a whole number")
         odds[name] = int(weight)
     if not any(odds.values()):

@@ -97,7 +97,13 @@ def merge(progress: Progress, kind: str, params: dict[str, str], received_at: da
         if new.ended_at is None:
             new = replace(new, ended_at=at)
         duration = params.get("CallDuration")
-        if new.duration_seconds is None and duration and duration.isdigit():
+        if (
+            new.duration_seconds is None
+            and duration
+            and duration.isascii()
+            and duration.isdigit()
+            and len(duration) < 9
+        ):
             new = replace(new, duration_seconds=int(duration))
     if RANK[status] > RANK[new.state]:
         new = replace(new, state=status)

@@ -159,7 +159,7 @@ async def why_target(
 ) -> dict[str, Any]:
     """Whether one target may be dialled now, and otherwise every reason why not. The
     target is named by its IndiHome number or its mobile number (MSISDN)."""
-    number = "".join(ch for ch in indihome_number if ch.isdigit())
+    number = "".join(ch for ch in indihome_number if ch.isascii() and ch.isdigit())
     msisdn = normalize_mobile(indihome_number)
     t = await conn.fetchrow(q("target_for_why"), campaign.id, number, msisdn)
     if t is None:

@@ -84,7 +84,8 @@ def partner_refusal(
     """Why a partner's callback is refused, or None when it is the partner's and fresh."""
     if not timestamp or not signature:
         return "unsigned"
-    if not timestamp.isdigit():
+    # ASCII digits only: "²" is a digit to str.isdigit, not to int().
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) < 16):
         return "the timestamp is not Unix seconds"
     if abs(now.timestamp() - int(timestamp)) > tolerance:
         return "the timestamp is too old or in the future (a replay?)"

@@ -167,10 +167,10 @@ class RowValidator:
         amount = self._amounts[raw_amount]
         name = name.strip()
         ih = ih.strip()
-        ih_digits = ih.isdigit()
+        ih_digits = ih.isascii() and ih.isdigit()
         if not ih_digits:
             ih = ih.replace(" ", "").replace("-", "")
-            ih_digits = ih.isdigit()
+            ih_digits = ih.isascii() and ih.isdigit()
         msisdn = msisdn.strip()
         msisdn = normalize_mobile(msisdn) if msisdn else None
         raw_wa = wa.strip()
@@ -232,15 +232,15 @@ class RowValidator:
             reasons.append(("name", f"is longer than {MAX_TEXT} characters"))
 
         ih = raw_ih.strip()
-        if not ih.isdigit():
+        if not (ih.isascii() and ih.isdigit()):
             ih = ih.replace(" ", "").replace("-", "")
             if not ih:
                 reasons.append(("indihome_number", "is missing"))
-            elif not ih.isdigit():
+            elif not (ih.isascii() and ih.isdigit()):
                 reasons.append(
                     ("indihome_number", "must be digits only (spaces and dashes allowed)")
                 )
-        if ih.isdigit() and not (9 <= len(ih) <= 15 and ih.isascii()):
+        if ih.isascii() and ih.isdigit() and not 9 <= len(ih) <= 15:
             reasons.append(("indihome_number", f"must have 9 to 15 digits, has {len(ih)}"))
 
         raw_msisdn = raw_msisdn.strip()

@@ -146,3 +146,13 @@ def test_the_guard_is_on_exactly_above_the_limit(answered: int, abandoned: int, 
         assert not on
     else:
         assert on == (Fraction(abandoned, answered) > Fraction(limit, 100))
+
+
+@pytest.mark.parametrize("duration", ["²", "١٢", "9" * 30, "-5", "12.5"])
+def test_a_duration_that_is_not_ascii_seconds_is_ignored_not_a_crash(duration: str) -> None:
+    """str.isdigit says yes to "²" and "١٢", int() then fails: only ASCII digits, of a
+    size a call can last, are a duration."""
+    last = {"CallStatus": "completed", "Timestamp": at(70), "CallDuration": duration}
+    ended = [*HUMAN[:-1], ("status", last)]
+    progress = fold(ended)
+    assert progress.state == "completed" and progress.duration_seconds is None

@@ -80,6 +80,9 @@ def test_every_reason_of_a_bad_row_is_listed() -> None:
     [
         ("indihome_number", "12345678", "9 to 15 digits"),
         ("indihome_number", "1234567890123456", "9 to 15 digits"),
+        # Digits to str.isdigit, not to a billing system: "١٢٢…" (Arabic-Indic), "²".
+        ("indihome_number", "١٢٢٠٠٠٠٠٠٠٠١", "digits only"),
+        ("indihome_number", "12200000000²", "digits only"),
         ("bill_month", "2022-13", "YYYY-MM"),
         ("msisdn", "", "missing"),
         ("wa_number", "0812", "mobile"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
@@ -41,3 +42,16 @@ def test_a_signature_over_other_fields_a_url_or_a_token_is_refused() -> None:
     assert Signer("12345").sign("https://mycompany.com/myapp.php?foo=1&bar=2", doc) == (
         "RSOYDt4T1cUTdK1PDd93/VVr8B8="
     )
+
+
+@pytest.mark.parametrize("timestamp", ["²", "١٦٦٢", "1" * 40])
+def test_a_partner_timestamp_of_other_digits_is_refused_plainly(timestamp: str) -> None:
+    """ "²" passes str.isdigit but not int(): refused as not Unix seconds, never a 500."""
+    from datetime import UTC, datetime
+
+    from dialer.providers.signing import partner_refusal, partner_signature
+
+    now = datetime(2022, 9, 5, 3, 0, tzinfo=UTC)
+    signature = partner_signature("s", timestamp, b"{}")
+    refused = partner_refusal("s", timestamp, b"{}", signature, now, 300)
+    assert refused == "the timestamp is not Unix seconds"
