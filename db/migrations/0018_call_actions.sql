@@ -90,7 +90,3 @@ CREATE TABLE follow_ups (
     CHECK ((closed_at IS NULL) = (resolution IS NULL))
 );
 CREATE INDEX follow_ups_open ON follow_ups (campaign_id, due_at) WHERE closed_at IS NULL;
-
--- The ticket's tier is the one the agent confirmed on the call (the guide's tier field)
--- when the guide asks for it; otherwise the list's. Which one it was:
-ALTER TABLE tickets ADD COLUMN tier_confirmed boolean NOT NULL DEFAULT false;

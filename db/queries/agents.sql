@@ -196,10 +196,10 @@ ON CONFLICT DO NOTHING
 
 -- name: insert_ticket
 -- Outcome $1's ticket, opened $9: existing reference $4, or a new one by guide $5, due $10,
--- for tier $8 (confirmed on the call: $11); its id.
+-- for tier $8 (the one confirmed on the call when its fields $7 hold one); its id.
 INSERT INTO tickets (outcome_id, campaign_id, target_id, existing_ref, guide, category,
-                     fields, tier, opened_at, due_at, tier_confirmed)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                     fields, tier, opened_at, due_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING id
 
 -- name: insert_closure_request

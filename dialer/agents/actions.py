@@ -44,7 +44,7 @@ async def record(
     done: list[tuple[str, int | None, str | None]] = []
     for ticket in form.tickets or ():
         ticket_id = await tickets.open_ticket(conn, ticket, outcome, call, now, scripts_dir)
-        detail = ticket.existing if ticket.existing is not None else ticket.new.guide  # type: ignore[union-attr]
+        detail = ticket.existing or (ticket.new.guide if ticket.new is not None else None)
         done.append(("ticket", ticket_id, detail))
     if form.arrears_paid is not None:
         done.append(("claim_checked", None, "unsettled" if form.claim_unsettled else "settled"))

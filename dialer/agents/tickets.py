@@ -60,23 +60,13 @@ async def open_ticket(
     if ticket.existing is not None:
         return int(
             await conn.fetchval(
-                q("insert_ticket"),
-                *args,
-                ticket.existing,
-                None,
-                None,
-                {},
-                call["tier"],
-                now,
-                None,
-                False,
+                q("insert_ticket"), *args, ticket.existing, None, None, {}, call["tier"], now, None
             )
         )
     assert ticket.new is not None
     guide = load_guide(scripts_dir, ticket.new.guide)
     fields = check_ticket_fields(guide, ticket.new.fields)
-    confirmed = fields.get(TIER_FIELD)
-    tier = confirmed or call["tier"]
+    tier = fields.get(TIER_FIELD) or call["tier"]
     hours = guide.sla.fixed_hours
     if hours is None and guide.sla.by_tier is not None:
         hours = guide.sla.by_tier.get(tier)
@@ -92,7 +82,6 @@ async def open_ticket(
             tier,
             now,
             due,
-            confirmed is not None,
         )
     )
 

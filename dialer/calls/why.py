@@ -64,6 +64,15 @@ REASONS = {
 }
 
 
+# A finished target's reason: an outcome's code, or a call result's (``<result>_limit``).
+TERMS = {t.code: t for t in (*OUTCOMES, *CALL_RESULTS)}
+
+
+def _term(code: str, language: str) -> str:
+    """An outcome's or a call result's label; another code as words."""
+    return TERMS[code].label(language) if code in TERMS else code.replace("_", " ")
+
+
 def label(code: str, language: str) -> str:
     """A reason code (``why_target``'s, ``why_not_summary``'s) in words."""
     en = language == "en"
@@ -76,12 +85,11 @@ def label(code: str, language: str) -> str:
         done = "finished" if en else "selesai"
         if reason in DONE:
             return f"{done}: {DONE[reason][en]}"
-        terms = {t.code: t for t in (*OUTCOMES, *CALL_RESULTS)}
-        if reason.endswith("_limit") and reason.removesuffix("_limit") in terms:
-            result = terms[reason.removesuffix("_limit")].label(language)
-            return f"{done}: {result} ({'the policy' + chr(39) + 's limit' if en else 'batas kebijakan'})"
-        if reason in terms:
-            return f"{done}: {terms[reason].label(language)}"
+        if reason.endswith("_limit") and reason.removesuffix("_limit") in TERMS:
+            limit = "the policy's limit" if en else "batas kebijakan"
+            return f"{done}: {_term(reason.removesuffix('_limit'), language)} ({limit})"
+        if reason in TERMS:
+            return f"{done}: {_term(reason, language)}"
     return code
 
 
@@ -136,11 +144,7 @@ def _done_message(reason: str | None, attempts: int, counts: dict[str, Any], lan
         n = counts.get(result, 0)
         if en:
             return f"finished: {n} {result.replace('_', ' ')} results, the policy's limit"
-        words = label(result, language) if result in REASONS else result.replace("_", " ")
-        results = {t.code: t for t in CALL_RESULTS}
-        if result in results:
-            words = results[result].label(language)
-        return f"selesai: {n} hasil {words}, batas kebijakan percobaan"
+        return f"selesai: {n} hasil {_term(result, language)}, batas kebijakan percobaan"
     what = label(f"done_{reason or 'done'}", language).split(": ", 1)[-1]
     return (
         f"finished: {what} ({attempts} attempts)"
@@ -242,8 +246,7 @@ async def why_target(
             )
         else:
             last = t["last_result"] or ""
-            results = {r.code: r for r in CALL_RESULTS}
-            words = results[last].label(language) if last in results else last.replace("_", " ")
+            words = _term(last, language)
             reason(
                 "retry_later",
                 f"next attempt at {when} (after {words})"

@@ -11,9 +11,10 @@ import hashlib
 import json
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -106,6 +107,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ScriptFile(_Strict):
+    """What every file of ``scripts/`` is: a named, validated document."""
+
+    name: str
+
+
+S = TypeVar("S", bound=ScriptFile)
+
+
 class Branch(_Strict):
     when: str
     outcome: str | None = None
@@ -141,8 +151,7 @@ class Step(_Strict):
     variants: list[Variant] = Field(default_factory=list)
 
 
-class CallScript(_Strict):
-    name: str
+class CallScript(ScriptFile):
     kind: Literal["call_script"]
     title: str
     source: str = ""
@@ -172,8 +181,7 @@ class Sla(_Strict):
     fixed_hours: int | None = None
 
 
-class Guide(_Strict):
-    name: str
+class Guide(ScriptFile):
     kind: Literal["guide"]
     title: str
     source: str = ""
@@ -320,29 +328,39 @@ def digest_of(definition: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def validated(
+    path: Path, data: Any, kind: str, model: type[S], check: Callable[[S], list[str]]
+) -> S:
+    """``data`` (``path``'s) read as ``model`` and checked by ``check``: ValidationFailed
+    naming each field or problem."""
+    try:
+        parsed = model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            f"{path.name}: invalid {kind}",
+            details=[
+                {"field": ".".join(map(str, e["loc"])), "reason": e["msg"]} for e in exc.errors()
+            ],
+        ) from exc
+    problems = check(parsed)
+    if problems:
+        raise ValidationFailed(
+            f"{path.name}: {len(problems)} problem(s) in {kind} {parsed.name!r}",
+            details=[{"field": path.name, "reason": p} for p in problems],
+        )
+    return parsed
+
+
 def load_file(path: Path) -> LoadedScript:
     """Load and validate one script or guide file; ValidationFailed says what and where."""
     data = read_yaml(path)
     if not isinstance(data, dict) or data.get("kind") not in ("call_script", "guide"):
         raise ValidationFailed(f"{path.name}: needs kind: call_script or kind: guide")
-    model: type[CallScript] | type[Guide] = CallScript if data["kind"] == "call_script" else Guide
-    try:
-        parsed = model.model_validate(data)
-    except ValidationError as exc:
-        raise ValidationFailed(
-            f"{path.name}: invalid {data['kind']}",
-            details=[
-                {"field": ".".join(map(str, e["loc"])), "reason": e["msg"]} for e in exc.errors()
-            ],
-        ) from exc
-    problems = (
-        _check_call_script(parsed) if isinstance(parsed, CallScript) else _check_guide(parsed)
-    )
-    if problems:
-        raise ValidationFailed(
-            f"{path.name}: {len(problems)} problem(s) in {data['kind']} {parsed.name!r}",
-            details=[{"field": path.name, "reason": p} for p in problems],
-        )
+    parsed: CallScript | Guide
+    if data["kind"] == "call_script":
+        parsed = validated(path, data, "call_script", CallScript, _check_call_script)
+    else:
+        parsed = validated(path, data, "guide", Guide, _check_guide)
     definition = parsed.model_dump(mode="json")
     return LoadedScript(parsed.name, data["kind"], digest_of(definition), definition, path)
 

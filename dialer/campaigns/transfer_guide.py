@@ -19,9 +19,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from dialer.campaigns.scripts import LoadedScript, digest_of, placeholders_in, read_yaml
+from dialer.campaigns.scripts import (
+    LoadedScript,
+    ScriptFile,
+    digest_of,
+    placeholders_in,
+    read_yaml,
+    validated,
+)
 from dialer.errors import NotFound, ValidationFailed
 
 KIND = "transfer_guide"
@@ -60,8 +67,7 @@ class Category(_Strict):
     log: LogEntry
 
 
-class TransferGuide(_Strict):
-    name: str
+class TransferGuide(ScriptFile):
     kind: Literal["transfer_guide"]
     title: str
     source: str = ""
@@ -107,21 +113,7 @@ def load(path: Path) -> LoadedScript:
     data = read_yaml(path)
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise ValidationFailed(f"{path.name}: needs kind: {KIND}")
-    try:
-        guide = TransferGuide.model_validate(data)
-    except ValidationError as exc:
-        raise ValidationFailed(
-            f"{path.name}: invalid {KIND}",
-            details=[
-                {"field": ".".join(map(str, e["loc"])), "reason": e["msg"]} for e in exc.errors()
-            ],
-        ) from exc
-    problems = problems_of(guide)
-    if problems:
-        raise ValidationFailed(
-            f"{path.name}: {len(problems)} problem(s) in {KIND} {guide.name!r}",
-            details=[{"field": path.name, "reason": p} for p in problems],
-        )
+    guide = validated(path, data, KIND, TransferGuide, problems_of)
     definition = guide.model_dump(mode="json")
     return LoadedScript(guide.name, KIND, digest_of(definition), definition, path)
 

@@ -72,9 +72,9 @@ MESSAGES = {
     "{path.name}: needs kind: call_script or kind: guide": (
         "{path.name}: memerlukan kind: call_script atau kind: guide"
     ),
-    "{path.name}: invalid {data['kind']}": "{path.name}: {data['kind']} tidak valid",
-    "{path.name}: {len(problems)} problem(s) in {data['kind']} {parsed.name}": (
-        "{path.name}: {len(problems)} masalah dalam {data['kind']} {parsed.name}"
+    "{path.name}: invalid {kind}": "{path.name}: {kind} tidak valid",
+    "{path.name}: {len(problems)} problem(s) in {kind} {parsed.name}": (
+        "{path.name}: {len(problems)} masalah dalam {kind} {parsed.name}"
     ),
     "no script named {name} in {directory}/ (the campaign's `script`)": (
         "tidak ada skrip bernama {name} di {directory}/ (`script` kampanye)"
@@ -170,10 +170,6 @@ MESSAGES = {
     ),
     "none: declare it in log.fields": "tidak ada: deklarasikan di log.fields",
     "{path.name}: needs kind: {KIND}": "{path.name}: memerlukan kind: {KIND}",
-    "{path.name}: invalid {KIND}": "{path.name}: {KIND} tidak valid",
-    "{path.name}: {len(problems)} problem(s) in {KIND} {guide.name}": (
-        "{path.name}: {len(problems)} masalah dalam {KIND} {guide.name}"
-    ),
     "{name} ({path.name}) is a {head.get('kind')}, not a {KIND}"
     " (the campaign's `transfer_guide`)": (
         "{name} ({path.name}) adalah {head.get('kind')}, bukan {KIND} (`transfer_guide` kampanye)"
