@@ -104,6 +104,7 @@ class Feed:
         self._spill: _Spill | None = None
         self._in_second = False
         self._finished = False
+        self._completed = False  # every worker said "done": they are exiting by themselves
         self._ahead: asyncio.Future[Chunk | None] | None = None
 
     async def start(self) -> None:
@@ -184,8 +185,8 @@ class Feed:
                 self._stop_second()
             elif kind == "done":
                 if self._in_second or not message[1]:
-                    self._finished = True
-                    self._stop_second()
+                    self._finished = self._completed = True
+                    self._stop_second(EXIT_GRACE_SECONDS)
                 else:
                     self._in_second = True
             else:
@@ -198,9 +199,9 @@ class Feed:
                 )
         return None
 
-    def _stop_second(self) -> None:
+    def _stop_second(self, grace: float = 0.0) -> None:
         if self._second is not None:
-            _stop(self._second)
+            _stop(self._second, grace)
         if self._spill is not None:
             self._spill.close()
 
@@ -215,19 +216,26 @@ class Feed:
             self._ahead = None
         if self._source is not None:
             self._source.close()
-        for proc in (self._first, self._second):
-            if proc is not None and proc.is_alive():
-                proc.terminate()
+        grace = EXIT_GRACE_SECONDS if self._completed else 0.0
         for proc in (self._first, self._second):
             if proc is not None:
-                _stop(proc)
+                _stop(proc, grace)
         if self._pipe is not None:
             self._pipe.close()
         if self._spill is not None:
             self._spill.close()
 
 
-def _stop(proc: Any) -> None:
+# A worker that has said its last word ("done") is let exit by itself for up to this
+# long before it is stopped: stopped while exiting, it may leave its files half written
+# (found with coverage's data, lost now and then when the second worker was terminated
+# at its "done"). A worker stopped mid-work (the client gone) gets no grace.
+EXIT_GRACE_SECONDS = 2.0
+
+
+def _stop(proc: Any, grace: float = 0.0) -> None:
+    if grace:
+        proc.join(timeout=grace)
     if proc.is_alive():
         proc.terminate()
     proc.join(timeout=5)
