@@ -7,8 +7,14 @@ one transaction, and only then answers each request: a callback is acknowledged 
 provider once it is durably stored, never before. While a group is being written the
 next one gathers, so under load each callback costs a share of one round trip and one
 WAL flush instead of its own, and at rest a lone callback is written at once (no timer
-holds it). If a write fails, every request of that group gets the error (the provider
-retries it) and none of its rows is stored: the group is one transaction.
+holds it).
+
+Each callback is stored on its own merit: when the database refuses a value of one (a
+NUL character, a number beyond bigint), the group is split in halves until the refused
+ones stand alone; they get their 400 and every other callback of the group is stored
+and answered 200 — a neighbour's bad value never loses a valid callback (a 4xx tells
+the provider not to send it again). When the write fails for any other reason (the
+database is down), every request of the group gets the error and none is stored.
 """
 
 from __future__ import annotations
@@ -19,14 +25,19 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 
-from dialer.db import Pool, q
+from dialer.db import Connection, Pool, q
+from dialer.errors import BadRequest
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
 
 Row = tuple[datetime, str, int | None, str | None, dict[str, str]]
+Queued = tuple[Row, asyncio.Future[None]]
+# Refusals of a row's values, not of the write: the row is at fault, not the database.
+_REFUSED = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 
 
 class Inbox:
@@ -35,7 +46,7 @@ class Inbox:
     def __init__(self, pool: Pool, stored: Callable[[], None]) -> None:
         self.pool = pool
         self.stored = stored
-        self._queue: list[tuple[Row, asyncio.Future[None]]] = []
+        self._queue: list[Queued] = []
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -70,14 +81,10 @@ class Inbox:
             if self._closing:
                 return
 
-    async def _write(self, group: list[tuple[Row, asyncio.Future[None]]]) -> None:
-        columns: list[list[Any]] = [[], [], [], [], []]
-        for row, _ in group:
-            for column, value in zip(columns, row, strict=True):
-                column.append(value)
+    async def _write(self, group: list[Queued]) -> None:
         try:
             async with self.pool.acquire() as conn:
-                await conn.execute(q("store_callbacks"), *columns)
+                refused = await _insert(conn, group)
         except Exception as exc:
             log.error(
                 "callbacks not stored: the provider will send them again",
@@ -90,8 +97,36 @@ class Inbox:
         self.groups += 1
         for _, done in group:
             if not done.done():
-                done.set_result(None)
+                error = refused.get(id(done))
+                if error is None:
+                    done.set_result(None)
+                else:
+                    done.set_exception(error)
+        if refused:
+            log.warning(
+                "callbacks refused by the database",
+                extra={"refused": len(refused), "stored": len(group) - len(refused)},
+            )
         self.stored()
+
+
+async def _insert(conn: Connection, group: list[Queued]) -> dict[int, BadRequest]:
+    """Store ``group``'s rows but those whose values the database refuses: split in
+    halves until each refused row stands alone. The refusals, by ``id`` of the row's
+    future."""
+    columns: list[list[Any]] = [[], [], [], [], []]
+    for row, _ in group:
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    try:
+        await conn.execute(q("store_callbacks"), *columns)
+    except _REFUSED as exc:
+        if len(group) == 1:
+            error = BadRequest(f"a value in the request cannot be stored or looked up: {exc}")
+            return {id(group[0][1]): error}
+        half = len(group) // 2
+        return await _insert(conn, group[:half]) | await _insert(conn, group[half:])
+    return {}
 
 
 INBOX = web.AppKey("inbox", Inbox)

@@ -6,7 +6,8 @@ every form field's name and value, sorted by name (then value). The SDK's
 much per call (it rebuilds sorted value lists per key); the status-callback endpoint
 computes one per callback, so this is its hot path. ``tests/unit/test_signature.py``
 checks the two agree. A callback is checked against the configured public URL (not the
-URL this node sees behind a proxy): :class:`CallbackCheck`.
+URL this node sees behind a proxy), with the path and query exactly as requested:
+:class:`CallbackCheck`.
 
 The partner's (redemption callbacks): ``X-Partner-Timestamp`` (Unix seconds) and
 ``X-Partner-Signature``, the hex HMAC-SHA256 of ``"{timestamp}.{body}"`` with the shared
@@ -57,7 +58,9 @@ class CallbackCheck:
         """The callback's form fields; :class:`Forbidden` when unsigned or forged."""
         form = await request.post()
         params = {k: v for k, v in form.items() if isinstance(v, str)}
-        url = self.public_url + request.path_qs
+        # The path and query as they came: the provider signs the URL it requested, and
+        # ``path_qs`` would be the URL's normalised form (``%21`` read as ``!``).
+        url = self.public_url + request.raw_path
         signature = request.headers.get("X-Twilio-Signature", "")
         # One HMAC over the configured public URL (the SDK's validate() also tries the
         # URL with and without a port, which the configured URL makes needless).

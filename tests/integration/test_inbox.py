@@ -1,5 +1,6 @@
 """Status callbacks are stored in groups (one INSERT, one commit), each answered only
-once its group is committed; a group that fails is refused whole."""
+once its group is committed; a callback the database refuses is refused alone, its
+neighbours in the group stored."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dialer.calls.applier import APPLIER
 from dialer.calls.inbox import INBOX, Inbox
 from dialer.calls.pacer import DIALER
 from dialer.db import Pool
+from dialer.errors import BadRequest
 from dialer.settings import Settings
 from tests.factories import Factory, row
 from tests.integration.test_callbacks import _service, post
@@ -54,13 +56,13 @@ async def test_concurrent_callbacks_are_stored_once_each_in_fewer_writes(
     assert await conn.fetchval("SELECT count(*) FROM attempts WHERE state = 'busy'") == 40
 
 
-async def test_a_group_that_fails_is_refused_whole_and_stores_nothing(
+async def test_a_callback_the_database_refuses_is_refused_alone_and_its_group_stored(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, db_url: str
 ) -> None:
     await factory.running_campaign([row(i) for i in range(1, 6)], virtual_seats=5)
     client, settings, carrier = await _service(settings, pool)
-    # Callbacks whose CallSid says "refuse me" cannot be stored (a stand-in for any
-    # failure of the write).
+    # Callbacks whose CallSid says "refuse me" break a constraint; a NUL character cannot
+    # be stored in JSON: two values the database refuses, inside one group.
     await conn.execute(
         "ALTER TABLE carrier_events ADD CONSTRAINT refuse CHECK (call_sid <> 'CArefuse')"
     )
@@ -87,25 +89,36 @@ async def test_a_group_that_fails_is_refused_whole_and_stores_nothing(
             post(client, settings, a, "status", {"CallSid": sid, "CallStatus": "ringing"})
             for a, sid in calls[1:]
         ]
-        rest.append(
-            post(
-                client,
-                settings,
-                calls[1][0],
-                "status",
-                {"CallSid": "CArefuse", "CallStatus": "busy"},
-            )
-        )
+        bad = [
+            {"CallSid": "CArefuse", "CallStatus": "busy"},
+            {"CallSid": calls[2][1], "CallStatus": "busy", "Caller": "+62\x00"},
+        ]
+        rest[1:1] = [post(client, settings, calls[1][0], "status", p) for p in bad]
         gathered = asyncio.gather(*rest)
         await asyncio.sleep(0.3)  # they are queued behind the first write
         await tx.commit()
         assert await first == 200
-        assert await gathered == [500] * len(rest)
+        assert await gathered == [200, 400, 400] + [200] * (len(calls) - 2)
+        inbox: Inbox = client.app[INBOX]  # type: ignore[index]
+        assert inbox.groups == 2  # one group, not one write each
     finally:
         await blocker.close()
         await client.close()
-    stored = await conn.fetch("SELECT call_sid FROM carrier_events")
-    assert [r["call_sid"] for r in stored] == [calls[0][1]]
+    stored = await conn.fetch("SELECT call_sid FROM carrier_events ORDER BY id")
+    assert sorted(r["call_sid"] for r in stored) == sorted(sid for _, sid in calls)
+
+
+async def test_a_group_is_refused_whole_when_the_database_is_down(pool: Pool) -> None:
+    inbox = Inbox(pool, lambda: None)
+    inbox.start()
+    await pool.close()  # not a value's fault: every callback of the group is refused
+    now = datetime(2022, 9, 5, 3, 0, tzinfo=UTC)
+    results = await asyncio.gather(
+        *(inbox.store((now, "status", i, f"CA{i}", {})) for i in range(3)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, Exception) and not isinstance(r, BadRequest) for r in results)
+    await inbox.stop()
 
 
 async def test_stopping_stores_what_is_queued(

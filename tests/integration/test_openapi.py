@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import os
 import re
 import subprocess
@@ -18,8 +19,13 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from dialer.auth import service as auth
+from dialer.calls.pacer import DIALER
+from dialer.db import Pool
+from dialer.settings import Settings
 from dialer.web import Doc
 from tests.factories import Factory, row
+from tests.integration import provider_fuzz
+from tests.integration.test_callbacks import _service
 from tests.integration.test_quota_two_nodes import serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,13 +106,22 @@ NEVER = [
 ]
 
 
-async def schemathesis(base: str, token: str, workdir: Path, *options: str) -> int:
-    """One ``st run`` against the node (any 5xx fails the test); operations tested."""
+async def schemathesis(
+    base: str,
+    token: str,
+    workdir: Path,
+    *options: str,
+    schema: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> int:
+    """One ``st run`` against the node (any 5xx fails the test); operations tested.
+    ``schema``: a document to read instead of the node's API document."""
     workdir.mkdir(exist_ok=True)
+    location = [str(schema), "--url", base] if schema else [f"{base}/api/openapi.json"]
     command = [
         str(Path(sys.executable).with_name("st")),
         "run",
-        f"{base}/api/openapi.json",
+        *location,
         "--header",
         f"Authorization: Bearer {token}",
         "--checks",
@@ -135,7 +150,7 @@ async def schemathesis(base: str, token: str, workdir: Path, *options: str) -> i
         command,
         capture_output=True,
         text=True,
-        env=dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1"),
+        env=dict(os.environ, PYTHONUNBUFFERED="1", NO_COLOR="1", **(env or {})),
         timeout=600,
         cwd=workdir,
     )
@@ -169,3 +184,52 @@ async def test_schemathesis_finds_no_server_error(
         # The agent's own operations, as an agent.
         agents = tmp_path / "agent"
         assert await schemathesis(base, agent, agents, "--include-path-regex", "^/api/agent/") >= 5
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+async def test_signed_provider_callbacks_with_any_values_find_no_server_error(
+    tmp_path: Path,
+    db_url: str,
+    conn: asyncpg.Connection,
+    settings: Settings,
+    pool: Pool,
+    factory: Factory,
+) -> None:
+    """Every voice webhook, the WhatsApp status and the partner's redemption, each
+    request signed as the provider signs (``provider_fuzz.py``): whatever the values,
+    a 4xx or a 2xx, never a 5xx."""
+    await factory.running_campaign([row(i) for i in range(1, 4)], virtual_seats=3)
+    client, _, carrier = await _service(settings, pool)
+    try:
+        await client.app[DIALER].tick()  # type: ignore[index]
+    finally:
+        await client.close()
+    attempt, sid = min(carrier.sids.items())
+    document = tmp_path / "providers.json"
+    document.write_text(json.dumps(provider_fuzz.schema(attempt, sid)))
+    secrets = {"token": "fuzz-twilio-token", "partner": "fuzz-partner-secret"}
+    node_env = {
+        "DIALER_SIMULATOR__AUTH_TOKEN": secrets["token"],
+        "DIALER_PARTNER__SECRET": secrets["partner"],
+    }
+    async with serving("fuzz", tmp_path, db_url, extra=node_env) as base:
+        hooks = {
+            "SCHEMATHESIS_HOOKS": "tests.integration.provider_fuzz",
+            "PYTHONPATH": str(ROOT),
+            "FUZZ_PUBLIC_URL": base,
+            "FUZZ_TWILIO_TOKEN": secrets["token"],
+            "FUZZ_PARTNER_SECRET": secrets["partner"],
+        }
+        tested = await schemathesis(
+            base,
+            "none",
+            tmp_path / "providers",
+            "--max-examples",
+            "60",
+            schema=document,
+            env=hooks,
+        )
+    assert tested == len(provider_fuzz.VOICE) + 2
+    # The signatures held: signed status callbacks were stored, beyond the real call's.
+    assert await conn.fetchval("SELECT count(*) FROM carrier_events WHERE kind = 'status'") > 10

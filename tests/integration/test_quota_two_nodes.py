@@ -41,8 +41,11 @@ ROUNDS = [
 
 
 @asynccontextmanager
-async def serving(name: str, home: Path, db_url: str) -> AsyncIterator[str]:
-    """A ``dialer serve`` node on the test's database (its pacer and reconciler idle)."""
+async def serving(
+    name: str, home: Path, db_url: str, extra: dict[str, str] | None = None
+) -> AsyncIterator[str]:
+    """A ``dialer serve`` node on the test's database (its pacer and reconciler idle);
+    ``extra``: more of its settings."""
     port = unused_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIALER_")}
@@ -55,6 +58,7 @@ async def serving(name: str, home: Path, db_url: str) -> AsyncIterator[str]:
         "DIALER_PACING__RECONCILE_SECONDS": "3600",
         "DIALER_SERVER__LOG_LEVEL": "WARNING",
     }
+    env |= extra or {}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
