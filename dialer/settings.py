@@ -231,6 +231,20 @@ class BotSettings(Section):
     )
 
 
+class MetricsSettings(Section):
+    """``/metrics``, for Prometheus."""
+
+    token: SecretStr | None = Field(
+        default=None,
+        description="the bearer token a scraper sends to /metrics; unset: /metrics is refused",
+    )
+    directory: Path | None = Field(
+        default=None,
+        description="where the worker processes of `dialer serve --workers N` keep their"
+        " latency histograms (emptied at start); unset: a temporary directory",
+    )
+
+
 SECTIONS: dict[str, type[Section]] = {
     "database": DatabaseSettings,
     "server": ServerSettings,
@@ -243,6 +257,7 @@ SECTIONS: dict[str, type[Section]] = {
     "partner": PartnerSettings,
     "simulator": SimulatorSettings,
     "bots": BotSettings,
+    "metrics": MetricsSettings,
 }
 
 
@@ -285,6 +300,7 @@ class Settings(BaseSettings):
     partner: PartnerSettings = PartnerSettings()
     simulator: SimulatorSettings = SimulatorSettings()
     bots: BotSettings = BotSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
     @classmethod
     def settings_customise_sources(
