@@ -58,8 +58,10 @@ def create_app(
 ) -> web.Application:
     """Build the service. With ``pool`` or ``carrier`` given (tests), the caller owns
     it; ``scheduler`` starts the node's jobs (``dialer serve``)."""
+    # Callbacks are timed only for a scraper (a token set): off, they cost nothing.
+    timed = [monitoring.time_callbacks] if settings.metrics.token is not None else []
     app = web.Application(
-        middlewares=[monitoring.time_callbacks, error_middleware, auth_middleware],
+        middlewares=[*timed, error_middleware, auth_middleware],
         client_max_size=1024**2,  # JSON bodies; uploads are streamed, not read whole
     )
     runtime.setup(app, settings, pool=pool, clock=clock, carrier=carrier, scheduler=scheduler)

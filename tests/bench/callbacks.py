@@ -42,6 +42,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -71,6 +72,8 @@ WARMUP = 2_000
 LIGHT = 0.5  # the light-load phase's rate, of the target's
 LIGHT_REQUESTS = 5_000
 POOL_SIZE = 10  # the service's default DIALER_DATABASE__POOL_MAX_SIZE
+METRICS_TOKEN = "bench-metrics-token"
+SCRAPE_SECONDS = 1.0  # Prometheus scrapes every 15 s by default: this is 15 times that
 WORKERS = 2  # processes of the service (dialer serve --workers), and of the bare app
 GROUP = 500  # calls whose callbacks interleave
 ACCOUNT_SID = "AC" + "be" * 16
@@ -245,7 +248,7 @@ def child_env(**extra: str) -> dict[str, str]:
     return env | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"} | extra
 
 
-def start_service(url: str, profile: Path | None) -> Server:
+def start_service(url: str, profile: Path | None, *, metrics: bool = False) -> Server:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = child_env(
@@ -257,15 +260,16 @@ def start_service(url: str, profile: Path | None) -> Server:
         DIALER_SERVER__LOG_LEVEL="WARNING",
         DIALER_DATABASE__POOL_MAX_SIZE=str(POOL_SIZE),
         DIALER_SERVER__WORKERS=str(WORKERS),
+        **({"DIALER_METRICS__TOKEN": METRICS_TOKEN} if metrics else {}),
     )
     command = [sys.executable]
     if profile is not None:
         command += ["-m", "cProfile", "-o", str(profile)]
     command += ["-m", "dialer", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    log = WORK / "service.log"
+    log = WORK / ("service-metrics.log" if metrics else "service.log")
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=out)
-    server = Server("the service", process, base, log)
+    server = Server("the service" + (" with /metrics" if metrics else ""), process, base, log)
     wait_ready(server)
     return server
 
@@ -496,6 +500,35 @@ def drain(url: str, report: dict[str, Any], limit: float = 300.0) -> None:
     report["drained"] = left == 0
 
 
+class Scraper:
+    """Scrapes ``/metrics`` every SCRAPE_SECONDS while the load runs, as Prometheus."""
+
+    def __init__(self, base: str) -> None:
+        self.base, self.scrapes, self.failed = base, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Scraper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        request = urllib.request.Request(
+            self.base + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+        )
+        while not self._stop.wait(SCRAPE_SECONDS):
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    response.read()
+                    self.scrapes += 1
+            except OSError:
+                self.failed += 1
+
+
 def phases(server: Server, plans: dict[str, Path], url: str) -> dict[str, dict[str, Any]]:
     """Warm-up, closed loop, open loop at the target rate, and (when there is a plan
     for it) open loop at LIGHT of the target rate; after each, the applier catches up."""
@@ -525,17 +558,39 @@ def write_plans(calls: list[Call], base: str, sizes: dict[str, int]) -> dict[str
 
 def bench(admin_url: str, url: str) -> list[str]:
     WORK.mkdir(parents=True, exist_ok=True)
-    sizes = {"warmup": WARMUP, "closed": REQUESTS, "open": REQUESTS, "light": LIGHT_REQUESTS}
+    sizes = {
+        "warmup": WARMUP,
+        "closed": REQUESTS,
+        "open": REQUESTS,
+        "light": LIGHT_REQUESTS,
+        "metrics_warmup": WARMUP,
+        "metrics_closed": REQUESTS,
+    }
     calls = asyncio.run(prepare(admin_url, url, sum(calls_for(s) for s in sizes.values())))
     profile_env = os.environ.get("BENCH_PROFILE")
     profile = Path(profile_env).resolve() if profile_env else None
     service = start_service(url, profile)
+    served_sizes = {n: size for n, size in sizes.items() if not n.startswith("metrics")}
     try:
-        plans = write_plans(calls, service.base, sizes)
+        plans = write_plans(calls, service.base, served_sizes)
         served = phases(service, plans, url)
     finally:
         service.stop()
     profiled = profile_lines(profile) if profile is not None else []
+    # The same closed loop on a service with /metrics on (its callbacks timed) and
+    # scraped every SCRAPE_SECONDS: what metrics cost the callback path.
+    metered = start_service(url, None, metrics=True)
+    try:
+        written = write_plans(
+            calls[sum(calls_for(size) for size in served_sizes.values()) :],
+            metered.base,
+            {"metrics_warmup": WARMUP, "metrics_closed": REQUESTS},
+        )
+        metered_plans = {"warmup": written["metrics_warmup"], "closed": written["metrics_closed"]}
+        with Scraper(metered.base) as scraper:
+            with_metrics = phases(metered, metered_plans, url)["closed"]
+    finally:
+        metered.stop()
     effects = asyncio.run(outcome(url))
     # The bare app takes the same requests: it checks nothing of them.
     bare = start_bare(url)
@@ -582,6 +637,12 @@ def bench(admin_url: str, url: str) -> list[str]:
         f"bare_callbacks_p99_ms: {bare_open['p99_ms']:.1f} ms (open loop offered"
         f" {RATE:.0f}/s, achieved {bare_open['per_s']:.0f}/s)",
         f"callbacks_vs_bare_ratio: {closed['per_s'] / bare_closed['per_s']:.2f} x",
+        f"callbacks_per_s_with_metrics: {with_metrics['per_s']:.0f} callbacks/s (the same"
+        f" closed loop, /metrics on and scraped every {SCRAPE_SECONDS:g} s:"
+        f" {scraper.scrapes} scrapes, {scraper.failed} failed; without:"
+        f" {closed['per_s']:.0f}/s)",
+        f"metrics_cost_percent: {100 * (1 - with_metrics['per_s'] / closed['per_s']):.1f} %"
+        " (callbacks/s lost to /metrics; target < 5 %; noise of a shared machine is a few %)",
         f"callbacks_cpu: {cpu(closed, 'service')}",
         f"bare_callbacks_cpu: {cpu(bare_closed, 'bare app')}",
         *profiled,
