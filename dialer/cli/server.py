@@ -25,7 +25,7 @@ from dialer.cli import demo, seed
 from dialer.cli.database import database_url
 from dialer.cli.output import out
 from dialer.clock import Clock, system_clock
-from dialer.db import connect
+from dialer.db import connect, migration_files
 from dialer.errors import BadRequest, ValidationFailed
 from dialer.settings import Settings, child_environment, variables
 
@@ -63,9 +63,24 @@ def add(sub: Any) -> None:
 
 
 async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    async with database_url(settings):
-        out("migrations applied")
+    """Apply what is pending and say which, or that there was nothing to apply."""
+    applied: list[str] = []
+    async with database_url(settings, migrated=applied):
+        for line in migrate_report(applied):
+            out(line)
     return 0
+
+
+def migrate_report(applied: list[str]) -> list[str]:
+    """What ``dialer migrate`` says: each migration applied now, by its file, or that the
+    database was up to date (at which version)."""
+    files = migration_files()
+    if not applied:
+        return [f"the database is up to date (schema {files[-1][1].name}); nothing applied"]
+    names = dict(files)
+    lines = [f"applied {len(applied)} migration{'s' if len(applied) != 1 else ''}:"]
+    lines += [f"  {names[version].name}" for version in applied]
+    return lines
 
 
 async def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
