@@ -57,7 +57,7 @@ async def scrape(request: web.Request) -> web.Response:
 
 def _check_token(request: web.Request) -> None:
     token = request.app[SETTINGS].metrics.token
-    if token is None:
+    if token is None or not token.get_secret_value():
         raise Forbidden("metrics are off: set DIALER_METRICS__TOKEN and scrape with it")
     header = request.headers.get("Authorization", "")
     given = header[7:].strip() if header.lower().startswith("bearer ") else ""

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -243,6 +243,12 @@ class MetricsSettings(Section):
         description="where the worker processes of `dialer serve --workers N` keep their"
         " latency histograms (emptied at start); unset: a temporary directory",
     )
+
+    @field_validator("token")
+    @classmethod
+    def _empty_is_unset(cls, token: SecretStr | None) -> SecretStr | None:
+        """An empty token (``DIALER_METRICS__TOKEN=``) is none: it would let anyone in."""
+        return token if token is not None and token.get_secret_value() else None
 
 
 SECTIONS: dict[str, type[Section]] = {
