@@ -21,6 +21,12 @@ Between phases the service's applier catches up with what the phase stored (the 
 loop stores faster than it applies; its backlog would otherwise weigh on the next
 phase); how much was left and how long it took are printed.
 
+What ``/metrics`` costs: a second service beside the first, with ``/metrics`` on (its
+callbacks timed) and scraped every second while it is loaded; the same closed loop goes
+to each in turn, a few times, and both rates are printed with the cost in percent
+(``callbacks_per_s_without_metrics``, ``callbacks_per_s_with_metrics``,
+``metrics_cost_percent``).
+
 The reference, measured in the same run with the same load and the same requests, is
 a bare aiohttp app in its own process whose handler reads the form and does one
 INSERT through an asyncpg pool of the same size. Beside the figures: the CPU the
@@ -73,7 +79,11 @@ LIGHT = 0.5  # the light-load phase's rate, of the target's
 LIGHT_REQUESTS = 5_000
 POOL_SIZE = 10  # the service's default DIALER_DATABASE__POOL_MAX_SIZE
 METRICS_TOKEN = "bench-metrics-token"
-SCRAPE_SECONDS = 1.0  # Prometheus scrapes every 15 s by default: this is 15 times that
+SCRAPE_SECONDS = 1.0
+ROUNDS = 3  # turns of the with/without comparison
+COMPARE_REQUESTS = (
+    5_000  # a turn  # Prometheus scrapes every 15 s by default: this is 15 times that
+)
 WORKERS = 2  # processes of the service (dialer serve --workers), and of the bare app
 GROUP = 500  # calls whose callbacks interleave
 ACCOUNT_SID = "AC" + "be" * 16
@@ -558,39 +568,50 @@ def write_plans(calls: list[Call], base: str, sizes: dict[str, int]) -> dict[str
 
 def bench(admin_url: str, url: str) -> list[str]:
     WORK.mkdir(parents=True, exist_ok=True)
-    sizes = {
-        "warmup": WARMUP,
-        "closed": REQUESTS,
-        "open": REQUESTS,
-        "light": LIGHT_REQUESTS,
-        "metrics_warmup": WARMUP,
-        "metrics_closed": REQUESTS,
-    }
-    calls = asyncio.run(prepare(admin_url, url, sum(calls_for(s) for s in sizes.values())))
+    sizes = {"warmup": WARMUP, "closed": REQUESTS, "open": REQUESTS, "light": LIGHT_REQUESTS}
+    compared = {f"{kind}_{n}": COMPARE_REQUESTS for n in range(ROUNDS) for kind in ("off", "on")}
+    compared["on_warmup"] = WARMUP
+    total = sum(calls_for(s) for s in [*sizes.values(), *compared.values()])
+    calls = asyncio.run(prepare(admin_url, url, total))
     profile_env = os.environ.get("BENCH_PROFILE")
     profile = Path(profile_env).resolve() if profile_env else None
     service = start_service(url, profile)
-    served_sizes = {n: size for n, size in sizes.items() if not n.startswith("metrics")}
     try:
-        plans = write_plans(calls, service.base, served_sizes)
+        plans = write_plans(calls, service.base, sizes)
         served = phases(service, plans, url)
+        # What /metrics costs the callback path: the service beside a second one with
+        # /metrics on (its callbacks timed) and scraped every SCRAPE_SECONDS, the same
+        # closed loop sent to each in turn, ROUNDS times (a shared machine's load
+        # drifts: taking turns spreads it over both).
+        metered = start_service(url, None, metrics=True)
+        try:
+            rest = calls[sum(calls_for(s) for s in sizes.values()) :]
+            off = {k: v for k, v in compared.items() if k.startswith("off")}
+            on = {k: v for k, v in compared.items() if k.startswith("on")}
+            off_plans = write_plans(
+                rest[: sum(calls_for(s) for s in off.values())], service.base, off
+            )
+            on_plans = write_plans(
+                rest[sum(calls_for(s) for s in off.values()) :], metered.base, on
+            )
+            drain(url, load(metered, on_plans["on_warmup"], "closed", CONCURRENCY))
+            without: list[dict[str, Any]] = []
+            with_metrics: list[dict[str, Any]] = []
+            scrapes = failed = 0
+            for n in range(ROUNDS):
+                without.append(load(service, off_plans[f"off_{n}"], "closed", CONCURRENCY))
+                drain(url, without[-1])
+                with Scraper(metered.base) as scraper:
+                    with_metrics.append(load(metered, on_plans[f"on_{n}"], "closed", CONCURRENCY))
+                scrapes, failed = scrapes + scraper.scrapes, failed + scraper.failed
+                drain(url, with_metrics[-1])
+        finally:
+            metered.stop()
     finally:
         service.stop()
     profiled = profile_lines(profile) if profile is not None else []
-    # The same closed loop on a service with /metrics on (its callbacks timed) and
-    # scraped every SCRAPE_SECONDS: what metrics cost the callback path.
-    metered = start_service(url, None, metrics=True)
-    try:
-        written = write_plans(
-            calls[sum(calls_for(size) for size in served_sizes.values()) :],
-            metered.base,
-            {"metrics_warmup": WARMUP, "metrics_closed": REQUESTS},
-        )
-        metered_plans = {"warmup": written["metrics_warmup"], "closed": written["metrics_closed"]}
-        with Scraper(metered.base) as scraper:
-            with_metrics = phases(metered, metered_plans, url)["closed"]
-    finally:
-        metered.stop()
+    per_s_off = sum(r["requests"] for r in without) / sum(r["seconds"] for r in without)
+    per_s_on = sum(r["requests"] for r in with_metrics) / sum(r["seconds"] for r in with_metrics)
     effects = asyncio.run(outcome(url))
     # The bare app takes the same requests: it checks nothing of them.
     bare = start_bare(url)
@@ -637,12 +658,13 @@ def bench(admin_url: str, url: str) -> list[str]:
         f"bare_callbacks_p99_ms: {bare_open['p99_ms']:.1f} ms (open loop offered"
         f" {RATE:.0f}/s, achieved {bare_open['per_s']:.0f}/s)",
         f"callbacks_vs_bare_ratio: {closed['per_s'] / bare_closed['per_s']:.2f} x",
-        f"callbacks_per_s_with_metrics: {with_metrics['per_s']:.0f} callbacks/s (the same"
-        f" closed loop, /metrics on and scraped every {SCRAPE_SECONDS:g} s:"
-        f" {scraper.scrapes} scrapes, {scraper.failed} failed; without:"
-        f" {closed['per_s']:.0f}/s)",
-        f"metrics_cost_percent: {100 * (1 - with_metrics['per_s'] / closed['per_s']):.1f} %"
-        " (callbacks/s lost to /metrics; target < 5 %; noise of a shared machine is a few %)",
+        f"callbacks_per_s_without_metrics: {per_s_off:.0f} callbacks/s (closed loop,"
+        f" {ROUNDS} turns of {COMPARE_REQUESTS} taken with the next figure's)",
+        f"callbacks_per_s_with_metrics: {per_s_on:.0f} callbacks/s (the same, on a service"
+        f" with /metrics on and scraped every {SCRAPE_SECONDS:g} s: {scrapes}"
+        f" scrapes, {failed} failed)",
+        f"metrics_cost_percent: {100 * (1 - per_s_on / per_s_off):.1f} % (callbacks/s lost"
+        " to /metrics; target < 5 %; a busy shared machine moves it by several %)",
         f"callbacks_cpu: {cpu(closed, 'service')}",
         f"bare_callbacks_cpu: {cpu(bare_closed, 'bare app')}",
         *profiled,
