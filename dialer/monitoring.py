@@ -17,17 +17,20 @@ business is doing and must not be public behind the load balancer.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
+import asyncpg
 from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from dialer import metrics
+from dialer.auth.http import own_credentials
 from dialer.db import Connection, q
 from dialer.errors import Forbidden
 from dialer.keys import CLOCK, POOL, SETTINGS
@@ -38,19 +41,33 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Provider callbacks, timed by the middleware (a route's pattern is the label: a path
 # nobody routes is "unmatched", so a stranger cannot grow the series).
 CALLBACK_PREFIXES = ("/carrier/", "/messaging/", "/partner/")
+DATABASE_SECONDS = 5.0  # a scrape waits this long for PostgreSQL (Prometheus: 10 s)
 IMPORT_KINDS = ("total", "accepted", "duplicates", "dnc", "out_of_tier", "rejected")
 
 
 @routes.get("/metrics")
+@own_credentials
 async def scrape(request: web.Request) -> web.Response:
     """The figures, to a caller with the metrics token (403 otherwise)."""
     _check_token(request)
     app = request.app
     window = timedelta(minutes=app[SETTINGS].pacing.abandon_window_minutes)
-    async with app[POOL].acquire() as conn:
-        families = await database_figures(conn, now=app[CLOCK](), window=window)
+    up = GaugeMetricFamily(
+        "dialer_database_up",
+        "1 when this scrape read the figures from PostgreSQL, 0 when the database did not"
+        f" answer within {DATABASE_SECONDS:g} s (the figures read from it are then absent)",
+    )
+    families: list[Metric] = []
+    try:
+        async with asyncio.timeout(DATABASE_SECONDS), app[POOL].acquire() as conn:
+            families = await database_figures(conn, now=app[CLOCK](), window=window)
+        up.add_metric([], 1)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        # An outage is the database_up gauge's to tell, not a 500 for the scraper;
+        # the process's own histograms are still worth having.
+        up.add_metric([], 0)
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Fixed(families))
+    registry.register(_Fixed([up, *families]))
     body = generate_latest(registry) + metrics.exposition()
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 

@@ -17,13 +17,18 @@ GROUP BY c.name, ac.result
 HAVING sum(ac.n) <> 0
 
 -- name: metrics_abandon
--- Human-answered and abandoned calls per campaign since $1 (the abandon guard's window).
-SELECT c.name AS campaign,
-       count(*) FILTER (WHERE a.bridged_at IS NOT NULL OR a.abandoned) AS answered,
-       count(*) FILTER (WHERE a.abandoned)                             AS abandoned
-FROM attempts a JOIN campaigns c ON c.id = a.campaign_id
-WHERE a.answered_at >= $1
-GROUP BY c.name
+-- Human-answered and abandoned calls per campaign since $1 (the abandon guard's window,
+-- as abandon_stats counts them), campaign by campaign: each reads its own range of
+-- attempts_answered (campaign_id, answered_at), never the whole table.
+SELECT c.name AS campaign, w.answered, w.abandoned
+FROM campaigns c
+CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE a.bridged_at IS NOT NULL OR a.abandoned) AS answered,
+           count(*) FILTER (WHERE a.abandoned)                             AS abandoned
+    FROM attempts a
+    WHERE a.campaign_id = c.id AND a.answered_at >= $1
+) w
+WHERE w.answered > 0 OR c.state = 'running'
 
 -- name: metrics_backlog
 -- Stored status callbacks the appliers have not applied yet, and the oldest one's age
