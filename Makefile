@@ -22,6 +22,7 @@ run: $(STAMP)
 ## test: lint, type-check, the layers contract, the whole test suite with its coverage
 test: $(STAMP)
 	tools/ensure-chromium
+	tools/ensure-nginx
 	$(BIN)/ruff check dialer tests tools
 	$(BIN)/ruff format --check dialer tests
 	$(BIN)/mypy

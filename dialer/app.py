@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from dialer import health, openapi, pages, runtime
+from dialer import health, monitoring, openapi, pages, runtime
 from dialer.agents import records as agent_records
 from dialer.agents import routes as agent_routes
 from dialer.agents import transfer_guide_routes
@@ -30,6 +30,7 @@ from dialer.web import error_middleware
 
 ROOMS = (
     health,
+    monitoring,
     auth_routes,
     campaign_routes,
     target_routes,
@@ -57,8 +58,10 @@ def create_app(
 ) -> web.Application:
     """Build the service. With ``pool`` or ``carrier`` given (tests), the caller owns
     it; ``scheduler`` starts the node's jobs (``dialer serve``)."""
+    # Callbacks are timed only for a scraper (a token set): off, they cost nothing.
+    timed = [monitoring.time_callbacks] if settings.metrics.token is not None else []
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware],
+        middlewares=[*timed, error_middleware, auth_middleware],
         client_max_size=1024**2,  # JSON bodies; uploads are streamed, not read whole
     )
     runtime.setup(app, settings, pool=pool, clock=clock, carrier=carrier, scheduler=scheduler)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -231,6 +231,26 @@ class BotSettings(Section):
     )
 
 
+class MetricsSettings(Section):
+    """``/metrics``, for Prometheus."""
+
+    token: SecretStr | None = Field(
+        default=None,
+        description="the bearer token a scraper sends to /metrics; unset: /metrics is refused",
+    )
+    directory: Path | None = Field(
+        default=None,
+        description="where the worker processes of `dialer serve --workers N` keep their"
+        " latency histograms (emptied at start); unset: a temporary directory",
+    )
+
+    @field_validator("token")
+    @classmethod
+    def _empty_is_unset(cls, token: SecretStr | None) -> SecretStr | None:
+        """An empty token (``DIALER_METRICS__TOKEN=``) is none: it would let anyone in."""
+        return token if token is not None and token.get_secret_value() else None
+
+
 SECTIONS: dict[str, type[Section]] = {
     "database": DatabaseSettings,
     "server": ServerSettings,
@@ -243,6 +263,7 @@ SECTIONS: dict[str, type[Section]] = {
     "partner": PartnerSettings,
     "simulator": SimulatorSettings,
     "bots": BotSettings,
+    "metrics": MetricsSettings,
 }
 
 
@@ -285,6 +306,7 @@ class Settings(BaseSettings):
     partner: PartnerSettings = PartnerSettings()
     simulator: SimulatorSettings = SimulatorSettings()
     bots: BotSettings = BotSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -16,11 +16,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from aiohttp import web
 
+from dialer import metrics
 from dialer.agents.presence import CHANNEL
 from dialer.billing import paid
 from dialer.clock import Clock
@@ -183,6 +185,7 @@ class Hub:
         task.add_done_callback(self._tasks.discard)
 
     async def _send(self, user_id: int, event: dict[str, Any]) -> None:
+        started = time.perf_counter()
         # Tasks start in the order the events came and the lock is first come, first
         # served: an agent's messages leave in the order their changes committed.
         async with self._order.setdefault(user_id, asyncio.Lock()):
@@ -192,6 +195,8 @@ class Hub:
                 log.exception("agent message failed", extra={"agent_id": user_id})
                 return
             await self.send(user_id, messages)
+        if event.get("kind") == "pop":
+            metrics.observe_pop(time.perf_counter() - started)
         if user_id not in self.sockets:
             self._order.pop(user_id, None)
 

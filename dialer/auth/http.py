@@ -24,6 +24,8 @@ TOKEN_ID = web.RequestKey("token_id", int)
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Resolve ``Authorization: Bearer <token>`` (or the session cookie) to a user."""
     request[USER] = None
+    if getattr(request.match_info.handler, "own_credentials", False):
+        return await handler(request)  # its bearer token is not a user's: not looked up
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
     token = token or request.cookies.get(SESSION_COOKIE, "")
@@ -33,6 +35,13 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         if found is not None:
             request[USER], request[TOKEN_ID] = found
     return await handler(request)
+
+
+def own_credentials(handler: Handler) -> Handler:
+    """Mark a handler that checks credentials of its own (``/metrics``: the scraper's
+    token): no user is looked up for it — not even when the database is down."""
+    handler.__dict__["own_credentials"] = True
+    return handler
 
 
 def requires(*roles: str) -> Callable[[Handler], Handler]:

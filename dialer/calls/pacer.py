@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from asyncpg import Record, UniqueViolationError
 
+from dialer import metrics
 from dialer.agents import housekeeping
 from dialer.billing import paid
 from dialer.billing.source import BillingSource
@@ -120,8 +122,10 @@ class Dialer:
     async def dial_campaign(self, campaign: Campaign) -> int:
         """Pace one campaign: claim what may be dialled now and place the calls."""
         plan = self.plan(campaign)
+        started = time.perf_counter()
         try:
             rows = await self._claim(campaign, plan, self.clock())
+            metrics.observe_claim(time.perf_counter() - started)
         except UniqueViolationError:
             # Another campaign's claim took one of these numbers at this very moment
             # (one live call per number): this claim is undone, the next tick retries.

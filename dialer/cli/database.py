@@ -11,8 +11,11 @@ from dialer.settings import Settings
 
 
 @asynccontextmanager
-async def database_url(settings: Settings) -> AsyncIterator[str]:
-    """Yield a URL with the schema migrated; an embedded server stops on exit."""
+async def database_url(
+    settings: Settings, *, migrated: list[str] | None = None
+) -> AsyncIterator[str]:
+    """Yield a URL with the schema migrated (the versions applied now appended to
+    ``migrated``, when given); an embedded server stops on exit."""
     if settings.database.url:
         url = settings.database.url
         embedded = None
@@ -24,9 +27,11 @@ async def database_url(settings: Settings) -> AsyncIterator[str]:
     try:
         conn = await connect(url)
         try:
-            await migrate(conn)
+            applied = await migrate(conn)
         finally:
             await conn.close()
+        if migrated is not None:
+            migrated.extend(applied)
         yield url
     finally:
         if embedded is not None:

@@ -8,19 +8,24 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from dialer import metrics
 from dialer.app import create_app
 from dialer.cli import demo, seed
 from dialer.cli.database import database_url
 from dialer.cli.output import out
 from dialer.clock import Clock, system_clock
-from dialer.db import connect
+from dialer.db import connect, migration_files
 from dialer.errors import BadRequest, ValidationFailed
 from dialer.settings import Settings, child_environment, variables
 
@@ -58,9 +63,24 @@ def add(sub: Any) -> None:
 
 
 async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    async with database_url(settings):
-        out("migrations applied")
+    """Apply what is pending and say which, or that there was nothing to apply."""
+    applied: list[str] = []
+    async with database_url(settings, migrated=applied):
+        for line in migrate_report(applied):
+            out(line)
     return 0
+
+
+def migrate_report(applied: list[str]) -> list[str]:
+    """What ``dialer migrate`` says: each migration applied now, by its file, or that the
+    database was up to date (at which version)."""
+    files = migration_files()
+    if not applied:
+        return [f"the database is up to date (schema {files[-1][1].name}); nothing applied"]
+    names = dict(files)
+    lines = [f"applied {len(applied)} migration{'s' if len(applied) != 1 else ''}:"]
+    lines += [f"  {names[version].name}" for version in applied]
+    return lines
 
 
 async def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
@@ -129,19 +149,47 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     workers = args.workers if args.workers is not None else settings.server.workers
     if workers < 1:
         raise BadRequest("--workers must be 1 or more")
-    async with database_url(settings) as url:
-        others = [_worker(settings, url, n) for n in range(2, workers + 1)]
-        try:
-            await serve(settings, url, reuse_port=workers > 1 or args.reuse_port)
-        finally:
-            await asyncio.gather(*(asyncio.to_thread(_stop_worker, p) for p in others))
+    with _shared_metrics(settings, workers, worker=args.reuse_port) as settings:
+        async with database_url(settings) as url:
+            others = [_worker(settings, url, n) for n in range(2, workers + 1)]
+            try:
+                await serve(settings, url, reuse_port=workers > 1 or args.reuse_port)
+            finally:
+                await asyncio.gather(*(asyncio.to_thread(_stop_worker, p) for p in others))
     return 0
+
+
+@contextlib.contextmanager
+def _shared_metrics(settings: Settings, workers: int, *, worker: bool) -> Iterator[Settings]:
+    """With several processes on the port, their latency histograms in one directory
+    (``dialer/metrics.py``): the one set, else a temporary one removed at the end. The
+    first process empties it (counts of an earlier run would add up); its workers
+    (``--reuse-port``) only join."""
+    directory = settings.metrics.directory
+    made = None
+    if directory is None and workers > 1:
+        made = directory = Path(tempfile.mkdtemp(prefix="dialer-metrics-"))
+        settings = settings.amend(metrics={"directory": directory})
+    if directory is None:
+        yield settings
+        return
+    if not worker:
+        directory.mkdir(parents=True, exist_ok=True)
+        metrics.clear(directory)
+    metrics.share(directory)
+    try:
+        yield settings
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
 
 
 def _worker(settings: Settings, url: str, n: int) -> subprocess.Popen[bytes]:
     """Worker ``n``: ``dialer serve`` on the same port and database, a node of its own
     (named after this one's, when it has a name)."""
     overrides = {"DATABASE_URL": url, "DIALER_SERVER__WORKERS": "1"}
+    if settings.metrics.directory is not None:
+        overrides["DIALER_METRICS__DIRECTORY"] = str(settings.metrics.directory)
     if settings.server.node_name:
         overrides["DIALER_SERVER__NODE_NAME"] = f"{settings.server.node_name}-{n}"
     command = [sys.executable, "-m", "dialer", "serve", "--host", settings.server.host]

@@ -51,7 +51,7 @@ PUBLIC: set[Key] = {
     ("GET", "/manager"),
 }
 # The providers' callbacks: no session either, but a signature (Twilio's, or the
-# partner's HMAC). Unsigned, they answer 403 to everyone, a manager's token included.
+# partner's HMAC); and /metrics, for the scraper's token. Unsigned, they answer 403 to everyone, a manager's token included.
 SIGNED: set[Key] = {
     ("POST", "/carrier/voice/status"),
     ("POST", "/carrier/voice/amd"),
@@ -69,6 +69,7 @@ SIGNED: set[Key] = {
     ("POST", "/carrier/voice/transfer-status"),
     ("POST", "/messaging/status"),
     ("POST", "/partner/redemptions"),
+    ("GET", "/metrics"),  # the metrics token (DIALER_METRICS__TOKEN), not a user's
 }
 STATIC = {"/static"}
 # The policy the markers must follow, so that widening a role is caught too: the

@@ -21,6 +21,12 @@ Between phases the service's applier catches up with what the phase stored (the 
 loop stores faster than it applies; its backlog would otherwise weigh on the next
 phase); how much was left and how long it took are printed.
 
+What ``/metrics`` costs: a second service beside the first, with ``/metrics`` on (its
+callbacks timed) and scraped every second while it is loaded; the same closed loop goes
+to each in turn, a few times, and both rates are printed with the cost in percent
+(``callbacks_per_s_without_metrics``, ``callbacks_per_s_with_metrics``,
+``metrics_cost_percent``).
+
 The reference, measured in the same run with the same load and the same requests, is
 a bare aiohttp app in its own process whose handler reads the form and does one
 INSERT through an asyncpg pool of the same size. Beside the figures: the CPU the
@@ -42,6 +48,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -71,6 +78,12 @@ WARMUP = 2_000
 LIGHT = 0.5  # the light-load phase's rate, of the target's
 LIGHT_REQUESTS = 5_000
 POOL_SIZE = 10  # the service's default DIALER_DATABASE__POOL_MAX_SIZE
+METRICS_TOKEN = "bench-metrics-token"
+SCRAPE_SECONDS = 1.0
+ROUNDS = 3  # turns of the with/without comparison
+COMPARE_REQUESTS = (
+    5_000  # a turn  # Prometheus scrapes every 15 s by default: this is 15 times that
+)
 WORKERS = 2  # processes of the service (dialer serve --workers), and of the bare app
 GROUP = 500  # calls whose callbacks interleave
 ACCOUNT_SID = "AC" + "be" * 16
@@ -245,7 +258,7 @@ def child_env(**extra: str) -> dict[str, str]:
     return env | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"} | extra
 
 
-def start_service(url: str, profile: Path | None) -> Server:
+def start_service(url: str, profile: Path | None, *, metrics: bool = False) -> Server:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = child_env(
@@ -257,15 +270,16 @@ def start_service(url: str, profile: Path | None) -> Server:
         DIALER_SERVER__LOG_LEVEL="WARNING",
         DIALER_DATABASE__POOL_MAX_SIZE=str(POOL_SIZE),
         DIALER_SERVER__WORKERS=str(WORKERS),
+        **({"DIALER_METRICS__TOKEN": METRICS_TOKEN} if metrics else {}),
     )
     command = [sys.executable]
     if profile is not None:
         command += ["-m", "cProfile", "-o", str(profile)]
     command += ["-m", "dialer", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    log = WORK / "service.log"
+    log = WORK / ("service-metrics.log" if metrics else "service.log")
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=out)
-    server = Server("the service", process, base, log)
+    server = Server("the service" + (" with /metrics" if metrics else ""), process, base, log)
     wait_ready(server)
     return server
 
@@ -496,6 +510,35 @@ def drain(url: str, report: dict[str, Any], limit: float = 300.0) -> None:
     report["drained"] = left == 0
 
 
+class Scraper:
+    """Scrapes ``/metrics`` every SCRAPE_SECONDS while the load runs, as Prometheus."""
+
+    def __init__(self, base: str) -> None:
+        self.base, self.scrapes, self.failed = base, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Scraper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        request = urllib.request.Request(
+            self.base + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+        )
+        while not self._stop.wait(SCRAPE_SECONDS):
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    response.read()
+                    self.scrapes += 1
+            except OSError:
+                self.failed += 1
+
+
 def phases(server: Server, plans: dict[str, Path], url: str) -> dict[str, dict[str, Any]]:
     """Warm-up, closed loop, open loop at the target rate, and (when there is a plan
     for it) open loop at LIGHT of the target rate; after each, the applier catches up."""
@@ -526,16 +569,49 @@ def write_plans(calls: list[Call], base: str, sizes: dict[str, int]) -> dict[str
 def bench(admin_url: str, url: str) -> list[str]:
     WORK.mkdir(parents=True, exist_ok=True)
     sizes = {"warmup": WARMUP, "closed": REQUESTS, "open": REQUESTS, "light": LIGHT_REQUESTS}
-    calls = asyncio.run(prepare(admin_url, url, sum(calls_for(s) for s in sizes.values())))
+    compared = {f"{kind}_{n}": COMPARE_REQUESTS for n in range(ROUNDS) for kind in ("off", "on")}
+    compared["on_warmup"] = WARMUP
+    total = sum(calls_for(s) for s in [*sizes.values(), *compared.values()])
+    calls = asyncio.run(prepare(admin_url, url, total))
     profile_env = os.environ.get("BENCH_PROFILE")
     profile = Path(profile_env).resolve() if profile_env else None
     service = start_service(url, profile)
     try:
         plans = write_plans(calls, service.base, sizes)
         served = phases(service, plans, url)
+        # What /metrics costs the callback path: the service beside a second one with
+        # /metrics on (its callbacks timed) and scraped every SCRAPE_SECONDS, the same
+        # closed loop sent to each in turn, ROUNDS times (a shared machine's load
+        # drifts: taking turns spreads it over both).
+        metered = start_service(url, None, metrics=True)
+        try:
+            rest = calls[sum(calls_for(s) for s in sizes.values()) :]
+            off = {k: v for k, v in compared.items() if k.startswith("off")}
+            on = {k: v for k, v in compared.items() if k.startswith("on")}
+            off_plans = write_plans(
+                rest[: sum(calls_for(s) for s in off.values())], service.base, off
+            )
+            on_plans = write_plans(
+                rest[sum(calls_for(s) for s in off.values()) :], metered.base, on
+            )
+            drain(url, load(metered, on_plans["on_warmup"], "closed", CONCURRENCY))
+            without: list[dict[str, Any]] = []
+            with_metrics: list[dict[str, Any]] = []
+            scrapes = failed = 0
+            for n in range(ROUNDS):
+                without.append(load(service, off_plans[f"off_{n}"], "closed", CONCURRENCY))
+                drain(url, without[-1])
+                with Scraper(metered.base) as scraper:
+                    with_metrics.append(load(metered, on_plans[f"on_{n}"], "closed", CONCURRENCY))
+                scrapes, failed = scrapes + scraper.scrapes, failed + scraper.failed
+                drain(url, with_metrics[-1])
+        finally:
+            metered.stop()
     finally:
         service.stop()
     profiled = profile_lines(profile) if profile is not None else []
+    per_s_off = sum(r["requests"] for r in without) / sum(r["seconds"] for r in without)
+    per_s_on = sum(r["requests"] for r in with_metrics) / sum(r["seconds"] for r in with_metrics)
     effects = asyncio.run(outcome(url))
     # The bare app takes the same requests: it checks nothing of them.
     bare = start_bare(url)
@@ -582,6 +658,13 @@ def bench(admin_url: str, url: str) -> list[str]:
         f"bare_callbacks_p99_ms: {bare_open['p99_ms']:.1f} ms (open loop offered"
         f" {RATE:.0f}/s, achieved {bare_open['per_s']:.0f}/s)",
         f"callbacks_vs_bare_ratio: {closed['per_s'] / bare_closed['per_s']:.2f} x",
+        f"callbacks_per_s_without_metrics: {per_s_off:.0f} callbacks/s (closed loop,"
+        f" {ROUNDS} turns of {COMPARE_REQUESTS} taken with the next figure's)",
+        f"callbacks_per_s_with_metrics: {per_s_on:.0f} callbacks/s (the same, on a service"
+        f" with /metrics on and scraped every {SCRAPE_SECONDS:g} s: {scrapes}"
+        f" scrapes, {failed} failed)",
+        f"metrics_cost_percent: {100 * (1 - per_s_on / per_s_off):.1f} % (callbacks/s lost"
+        " to /metrics; target < 5 %; a busy shared machine moves it by several %)",
         f"callbacks_cpu: {cpu(closed, 'service')}",
         f"bare_callbacks_cpu: {cpu(bare_closed, 'bare app')}",
         *profiled,
