@@ -305,9 +305,15 @@ function connect() {
     pinger = setInterval(() => send({ type: "ping" }), 15000);
   };
   ws.onmessage = (event) => receive(JSON.parse(event.data));
-  ws.onclose = () => {
+  ws.onclose = (event) => {
     setConn(false);
     clearInterval(pinger);
+    if (event.code === 4401) { // the session ended (logged out elsewhere, revoked, disabled)
+      stopped = true;
+      clearCall();
+      show("login");
+      return;
+    }
     if (stopped) return;
     const wait = Math.min(1000 * 2 ** retry, 10000);
     retry += 1;
