@@ -66,7 +66,14 @@ def origin_allowed(request: web.Request) -> bool:
     mine = _origin(origin)
     if mine and mine == _origin(request.app[SETTINGS].server.public_url):
         return True
-    return bool(request.host) and urlsplit(origin).netloc.lower() == request.host.lower()
+    host = request.host.lower()
+    said = urlsplit(origin)
+    if not host or not said.hostname:
+        return False
+    if ":" in host.rsplit("]", 1)[-1]:  # the Host with its port: the origin's must match
+        return said.netloc.lower() == host
+    # A proxy that passes nginx's $host drops the port: the host's name must match.
+    return said.hostname.lower() == host.strip("[]")
 
 
 def _check_websocket_origin(request: web.Request) -> None:

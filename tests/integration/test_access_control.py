@@ -284,6 +284,13 @@ async def test_a_websocket_from_another_origin_is_refused(web: Client, factory: 
         socket = await web.ws_connect("/api/agent/ws", headers={"Origin": origin})
         assert (await socket.receive_json())["type"] == "hello"
         await socket.close()
+    # Behind a proxy that passes the Host without its port (nginx's $host): the names match.
+    proxied = {"Host": "dialer.internal", "Origin": "http://dialer.internal:9000"}
+    socket = await web.ws_connect("/api/agent/ws", headers=proxied)
+    assert (await socket.receive_json())["type"] == "hello"
+    await socket.close()
+    with pytest.raises(aiohttp.WSServerHandshakeError):
+        await web.ws_connect("/api/agent/ws", headers=proxied | {"Origin": "http://evil.internal"})
 
 
 # -------------------------------------------------------------- assignments
