@@ -253,6 +253,31 @@ async def test_the_console_speaks_english_when_asked(
     await page.close()
 
 
+async def test_an_unassigned_agent_is_told_and_a_disabled_ones_console_logs_out(
+    client: Any, conn: asyncpg.Connection, factory: Factory, browser: Browser
+) -> None:
+    await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    await factory.running_campaign([row(2)], virtual_seats=0)  # not assigned to ani
+    base = str(client.make_url("")).rstrip("/")
+    page = await browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(base + "/agent")
+    await page.fill("input[name=username]", "ani")
+    await page.fill("input[name=password]", "rahasia-ani")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#conn")).to_have_text("terhubung")
+    await expect(page.locator("#campaign")).to_contain_text("hubungi manajer Anda")
+    await expect(page.locator("#join")).to_be_disabled()
+    # Disabled by a manager: the console's next message ends its socket, and it logs out.
+    assert (await auth.set_disabled(conn, "ani", True))["tokens_revoked"] == 1
+    await page.click("#paused")
+    await expect(page.locator("#login-view")).to_be_visible()
+    await expect(page.locator("#console-view")).to_be_hidden()
+    assert errors == []
+    await page.close()
+
+
 async def test_the_console_connects_its_softphone_and_shows_the_call_live(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
 ) -> None:
