@@ -9,9 +9,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from dialer import health, monitoring, openapi, pages, runtime
+from dialer.agents import assignment_routes, transfer_guide_routes
 from dialer.agents import records as agent_records
 from dialer.agents import routes as agent_routes
-from dialer.agents import transfer_guide_routes
 from dialer.auth import routes as auth_routes
 from dialer.auth.http import auth_middleware
 from dialer.billing import routes as billing_routes
@@ -39,6 +39,7 @@ ROOMS = (
     call_api,
     billing_routes,
     agent_routes,
+    assignment_routes,
     transfer_guide_routes,
     agent_records,
     voucher_routes,

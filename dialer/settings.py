@@ -73,6 +73,12 @@ class ServerSettings(Section):
         default=5000, ge=1, description="rows a target list is validated and stored in at a time"
     )
     session_ttl_hours: int = Field(default=12, ge=1, description="how long a login session lasts")
+    api_token_ttl_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="how long an API token lasts at most (one may be minted with a shorter life)",
+    )
 
 
 class UiSettings(Section):

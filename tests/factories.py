@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from dialer.agents import assignments
 from dialer.auth import service as auth
 from dialer.campaigns import service as campaigns
 from dialer.campaigns.models import Campaign
@@ -58,6 +59,12 @@ def row(i: int = 0, **overrides: str) -> dict[str, str]:
     return base
 
 
+async def assign_everywhere(conn: asyncpg.Connection, *user_ids: int) -> None:
+    """Agents ``user_ids`` may join every campaign there is (a manager's assignment)."""
+    for campaign_id in await conn.fetchval("SELECT array_agg(id) FROM campaigns") or []:
+        await assignments.assign_ids(conn, campaign_id, list(user_ids), actor="factory")
+
+
 class Factory:
     def __init__(self, conn: asyncpg.Connection, tmp: Path, root: Path) -> None:
         self.conn, self.tmp, self.root = conn, tmp, root
@@ -89,7 +96,15 @@ class Factory:
     async def create_user(
         self, username: str, role: str, password: str = "secret-pass"
     ) -> auth.User:
-        return await auth.create_user(self.conn, username=username, role=role, password=password)
+        """A user; an agent is assigned to every campaign there is (``assign``: later ones)."""
+        user = await auth.create_user(self.conn, username=username, role=role, password=password)
+        if role == "agent":
+            await assign_everywhere(self.conn, user.id)
+        return user
+
+    async def assign(self, campaign: Campaign, *user_ids: int) -> None:
+        """Agents ``user_ids`` may join ``campaign``."""
+        await assignments.assign_ids(self.conn, campaign.id, list(user_ids), actor="factory")
 
     def write_csv(
         self,

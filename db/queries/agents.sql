@@ -367,9 +367,47 @@ FROM due WHERE s.user_id = due.user_id
 UPDATE agent_states SET seen_at = $2 WHERE user_id = $1
 
 -- name: joinable_campaigns
--- The campaigns an agent may join: running or paused, with their titles.
-SELECT name, state, definition->>'title' AS title FROM campaigns
-WHERE state IN ('running', 'paused') ORDER BY name
+-- The campaigns agent $1 may join: running or paused, assigned to them, with their titles.
+SELECT c.name, c.state, c.definition->>'title' AS title
+FROM campaigns c JOIN campaign_agents a ON a.campaign_id = c.id AND a.user_id = $1
+WHERE c.state IN ('running', 'paused') ORDER BY c.name
+
+-- name: agent_by_username
+-- User $1 (by username): id, role, disabled.
+SELECT id, username, display_name, role, disabled FROM users WHERE username = $1
+
+-- name: assign_agent
+-- Agent $2 may join campaign $1 from now on (assigned by $3); a row when newly assigned.
+INSERT INTO campaign_agents (campaign_id, user_id, assigned_by) VALUES ($1, $2, $3)
+ON CONFLICT (campaign_id, user_id) DO NOTHING
+RETURNING user_id
+
+-- name: unassign_agent
+-- Agent $2 may no longer join campaign $1; a row when they were assigned.
+DELETE FROM campaign_agents WHERE campaign_id = $1 AND user_id = $2
+RETURNING user_id
+
+-- name: unassigned_agent_offline
+-- Agent $1, unassigned from campaign $2 while working it, goes offline at $3 unless on a
+-- call (which ends as calls do).
+UPDATE agent_states
+SET state = 'offline', since = $3, attempt_id = NULL, wrap_up_until = NULL
+WHERE user_id = $1 AND campaign_id = $2 AND state IN ('available', 'paused', 'wrap_up')
+RETURNING user_id
+
+-- name: agent_assigned
+-- Whether agent $2 may join campaign $1.
+SELECT EXISTS (SELECT FROM campaign_agents WHERE campaign_id = $1 AND user_id = $2)
+
+-- name: campaign_assigned_agents
+-- The agents assigned to campaign $1, by username, with their state in it now.
+SELECT u.username, u.display_name, u.disabled, a.assigned_at, a.assigned_by,
+       CASE WHEN s.campaign_id = a.campaign_id THEN s.state ELSE 'offline' END AS state
+FROM campaign_agents a
+JOIN users u ON u.id = a.user_id
+LEFT JOIN agent_states s ON s.user_id = a.user_id
+WHERE a.campaign_id = $1
+ORDER BY u.username
 
 -- name: campaign_tickets
 -- Campaign $1's tickets in state $3 (open, overdue: open past their deadline at $2,

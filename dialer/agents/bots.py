@@ -9,7 +9,8 @@ it dials in to the agent's conference like a browser), so the calls reach them b
 production voice path; on Twilio a bot has no browser, so its leg never connects and
 it takes no calls.
 
-Bots are ``bot-1`` … ``bot-N`` (no password: they cannot log in). One node drives them:
+Bots are ``bot-1`` … ``bot-N`` (no password: they cannot log in), assigned to their
+campaign when they start. One node drives them:
 every ``POLL`` real seconds it marks them present, puts back those the node's clock
 sent offline (a virtual clock jumps over nights), and records the outcome of each call
 whose talk time is over, then hangs the call up.
@@ -25,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dialer.agents import legs, outcomes, presence
+from dialer.agents import assignments, legs, outcomes, presence
 from dialer.agents.outcomes import OutcomeForm
 from dialer.auth import service as auth
 from dialer.background import Loop
@@ -146,6 +147,8 @@ class Bots:
                 raise ValueError(f"bot agents: no campaign {self.plan.campaign!r}") from None
             for n in range(1, self.plan.count + 1):
                 self.ids.append(await _bot_user(conn, n))
+            # Bots join as agents do: assigned to the campaign (the manager's page shows them).
+            await assignments.assign_ids(conn, self.campaign_id, self.ids, actor="bots")
         for user_id in self.ids:  # a fresh phone each: one of an earlier run is gone
             await self._connect(user_id, self.clock())
         self._loop.start()

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from dialer.agents import presence
+from dialer.agents import assignments, presence
 from dialer.agents.calls import call_and_state
 from dialer.agents.screen_pop import Pops
 from dialer.campaigns import service as campaigns
@@ -45,8 +45,7 @@ async def change(
     taken = None
     if body.campaign is not None:
         campaign = await campaigns.get(conn, body.campaign)
-        if campaign.state == "finished":
-            raise BadRequest(f"campaign {campaign.name} is finished")
+        await assignments.check_may_join(conn, user_id, campaign)
         await presence.join(conn, user_id, campaign.id, node, now)
     if body.state is not None:
         current = await presence.state_of(conn, user_id)
@@ -87,8 +86,3 @@ async def connected(
 async def seen(conn: Connection, user_id: int, now: datetime) -> None:
     """The console said it is still there (its ping)."""
     await conn.execute(q("agent_ping"), user_id, now)
-
-
-async def joinable(conn: Connection) -> list[dict[str, Any]]:
-    """The campaigns an agent may join: running or paused, with their titles."""
-    return [dict(r) for r in await conn.fetch(q("joinable_campaigns"))]

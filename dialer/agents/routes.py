@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from dialer.agents import (
+    assignments,
     call_control,
     console,
     legs,
@@ -36,12 +37,12 @@ from dialer.agents.hub import HUB
 from dialer.agents.outcomes import OutcomeForm
 from dialer.agents.screen_pop import POPS
 from dialer.agents.transfers import CarrierFailed
-from dialer.auth.http import current_user, requires
-from dialer.auth.service import User
+from dialer.auth.http import TOKEN_ID, current_user, requires
+from dialer.auth.service import User, token_alive
 from dialer.background import spawn
 from dialer.campaigns import service as campaigns
 from dialer.campaigns.scripts import list_guides
-from dialer.errors import BadRequest, Conflict, DialerError
+from dialer.errors import BadRequest, Conflict, DialerError, Unauthorized
 from dialer.keys import CLOCK, NODE, POOL, SETTINGS
 from dialer.providers import twiml
 from dialer.providers.carrier import CARRIER, Joiner
@@ -51,6 +52,8 @@ from dialer.web import api, json_response, path_id, read_json, request_language,
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
+# The close code of a console socket whose session or token stopped working.
+WS_SESSION_ENDED = 4401
 
 
 async def _change(app: web.Application, user: User, body: Change) -> dict[str, Any]:
@@ -165,11 +168,13 @@ def _softphone_kind(app: web.Application) -> str:
 
 @routes.get("/api/agent/campaigns")
 @requires("agent")
-@api("The campaigns an agent may join: running or paused, with their titles", tag="agents")
+@api(
+    "The campaigns the agent may join: running or paused, assigned to them, with their titles",
+    tag="agents",
+)
 async def joinable(request: web.Request) -> web.Response:
-    """The campaigns an agent may join: running or paused, with their titles."""
     async with request.app[POOL].acquire() as conn:
-        found = await console.joinable(conn)
+        found = await assignments.joinable(conn, current_user(request).id)
     return json_response({"campaigns": found})
 
 
@@ -190,7 +195,8 @@ async def guides(request: web.Request) -> web.Response:
 @api(
     "Join a campaign and/or say available, paused or offline",
     description="Answers with the agent's state. 400 when neither a campaign nor a state is"
-    " given, or the campaign is finished; 404 for no such campaign. Going available may hand"
+    " given, or the campaign is a draft or finished; 403 when the agent is not assigned to it;"
+    " 404 for no such campaign. Going available may hand"
     " the agent a waiting call at once (it is bridged to them).",
     body=Change,
     tag="agents",
@@ -528,6 +534,7 @@ async def cancel_transfer(request: web.Request) -> web.Response:
 )
 async def socket(request: web.Request) -> web.WebSocketResponse:
     app, user = request.app, current_user(request)
+    language = request_language(request)
     ws = web.WebSocketResponse(heartbeat=15.0)
     await ws.prepare(request)
     # Hello comes first; then the socket hears the news, and only then is the state read
@@ -545,10 +552,21 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 continue
-            await _on_message(app, user, ws, msg.data, request_language(request))
+            if not await _still_allowed(app, request[TOKEN_ID]):
+                # Logged out, revoked or disabled since the socket opened: it ends now.
+                refused = Unauthorized("your session has ended: log in again")
+                await ws.send_json({"type": "error"} | refused.to_json(language)["error"])
+                await ws.close(code=WS_SESSION_ENDED)
+                break
+            await _on_message(app, user, ws, msg.data, language)
     finally:
         hub.remove(user.id, ws)
     return ws
+
+
+async def _still_allowed(app: web.Application, token_id: int) -> bool:
+    async with app[POOL].acquire() as conn:
+        return await token_alive(conn, token_id, now=app[CLOCK]())
 
 
 async def _on_message(

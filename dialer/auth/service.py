@@ -1,4 +1,11 @@
-"""Users, login and tokens. Manager endpoints answer 401 to the anonymous, 403 to agents."""
+"""Users, login and tokens. Manager endpoints answer 401 to the anonymous, 403 to agents.
+
+Every token expires: a session after ``server.session_ttl_hours``, an API token after
+``server.api_token_ttl_days`` or the shorter life it was minted with. A token remembers
+the token it was minted with (its parent), so revoking one — a session's logout —
+revokes every token minted with it. A disabled user's tokens are revoked, and the
+check on each request refuses a disabled user's anyway, at once.
+"""
 
 from __future__ import annotations
 
@@ -84,13 +91,44 @@ async def issue_token(
     kind: str,
     label: str = "",
     expires_at: datetime | None = None,
+    parent_id: int | None = None,
 ) -> tuple[str, datetime | None]:
+    """A new token (the secret, shown once) and its expiry; ``parent_id`` is the token it
+    was minted with, whose revocation revokes it too."""
+    token, _, expires = await mint(
+        conn, user_id, kind=kind, label=label, expires_at=expires_at, parent_id=parent_id
+    )
+    return token, expires
+
+
+async def mint(
+    conn: Connection,
+    user_id: int,
+    *,
+    kind: str,
+    label: str = "",
+    expires_at: datetime | None = None,
+    parent_id: int | None = None,
+) -> tuple[str, int, datetime | None]:
+    """A new token: the secret (shown once), its id and its expiry."""
     token = new_token()
     record = await conn.fetchrow(
-        q("insert_token"), user_id, token_hash(token), kind, label, expires_at
+        q("insert_token"), user_id, token_hash(token), kind, label, expires_at, parent_id
     )
     assert record is not None
-    return token, record["expires_at"]
+    return token, int(record["id"]), record["expires_at"]
+
+
+def api_token_expiry(now: datetime, *, days: int | None, max_days: int) -> datetime:
+    """When an API token minted at ``now`` for ``days`` (None: the longest) expires;
+    :class:`ValidationFailed` beyond ``max_days`` (``server.api_token_ttl_days``)."""
+    if days is None:
+        days = max_days
+    if days < 1 or days > max_days:
+        raise ValidationFailed(
+            f"a token lives 1 to {max_days} days (DIALER_SERVER__API_TOKEN_TTL_DAYS), not {days}"
+        )
+    return now + timedelta(days=days)
 
 
 async def user_for_token(conn: Connection, token: str, *, now: datetime) -> tuple[User, int] | None:
@@ -101,8 +139,70 @@ async def user_for_token(conn: Connection, token: str, *, now: datetime) -> tupl
     return user, record["token_id"]
 
 
-async def revoke_token(conn: Connection, token_id: int) -> None:
-    await conn.execute(q("revoke_token"), token_id)
+async def revoke_token(conn: Connection, token_id: int) -> int:
+    """Revoke token ``token_id`` and every token minted with it; how many were revoked."""
+    return len(await conn.fetch(q("revoke_token"), token_id))
+
+
+async def revoke_token_of(conn: Connection, caller: User | None, token_id: int) -> int:
+    """``caller`` revokes token ``token_id``: their own, or anyone's for a manager or the
+    command line (None); another's token is not found for an agent, as if it did not
+    exist."""
+    owner = await conn.fetchval(q("token_owner"), token_id)
+    if owner is None or (caller is not None and owner != caller.id and caller.role != "manager"):
+        raise NotFound(f"no token {token_id}")
+    return await revoke_token(conn, token_id)
+
+
+async def revoke_all(conn: Connection, user_id: int) -> int:
+    """Revoke every session and API token of user ``user_id`` ("log out everywhere")."""
+    return len(await conn.fetch(q("revoke_user_tokens"), user_id))
+
+
+async def revoke_user(conn: Connection, username: str) -> int:
+    """Revoke every session and token of ``username``; :class:`NotFound` for no such user."""
+    found = await user_id(conn, username)
+    if found is None:
+        raise NotFound(f"no user {username!r}")
+    return await revoke_all(conn, found)
+
+
+async def token_alive(conn: Connection, token_id: int, *, now: datetime) -> bool:
+    """Whether token ``token_id`` still lets its user in (not revoked or expired, the
+    user not disabled): an open socket asks on each message."""
+    return bool(await conn.fetchval(q("token_alive"), token_id, now))
+
+
+async def list_tokens(conn: Connection, user_id: int, *, now: datetime) -> list[dict[str, Any]]:
+    """User ``user_id``'s live sessions and tokens (never their secrets), newest first."""
+    return [dict(r) for r in await conn.fetch(q("list_tokens"), user_id, now)]
+
+
+async def tokens_of(conn: Connection, username: str, *, now: datetime) -> list[dict[str, Any]]:
+    """``username``'s live sessions and tokens; :class:`NotFound` for no such user."""
+    found = await user_id(conn, username)
+    if found is None:
+        raise NotFound(f"no user {username!r}")
+    return await list_tokens(conn, found, now=now)
+
+
+async def set_disabled(
+    conn: Connection, username: str, disabled: bool, *, by: User | None = None
+) -> dict[str, Any]:
+    """Disable ``username`` (their sessions and tokens revoked, an agent without a call
+    offline) or enable them again (they log in afresh). A manager cannot disable
+    themselves (another manager, or the command line, can)."""
+    if disabled and by is not None and by.username == username:
+        raise Conflict("you cannot disable yourself: another manager or the command line can")
+    async with conn.transaction():
+        record = await conn.fetchrow(q("set_user_disabled"), username, disabled)
+        if record is None:
+            raise NotFound(f"no user {username!r}")
+        revoked = 0
+        if disabled:
+            revoked = await revoke_all(conn, record["id"])
+            await conn.execute(q("disabled_agent_offline"), record["id"])
+    return dict(record) | {"tokens_revoked": revoked}
 
 
 async def list_users(conn: Connection) -> list[dict[str, Any]]:
@@ -115,10 +215,13 @@ async def set_password(conn: Connection, username: str, password: str) -> None:
     await conn.execute(q("set_user_password"), username, hashed)
 
 
-async def token_for(conn: Connection, username: str, *, label: str) -> str:
-    """A new API token for ``username``; :class:`NotFound` when there is no such user."""
+async def token_for(
+    conn: Connection, username: str, *, label: str, expires_at: datetime
+) -> tuple[str, int]:
+    """A new API token for ``username`` and its id; :class:`NotFound` when there is no
+    such user."""
     found = await user_id(conn, username)
     if found is None:
         raise NotFound(f"no user {username!r}")
-    token, _ = await issue_token(conn, found, kind="api", label=label)
-    return token
+    token, token_id, _ = await mint(conn, found, kind="api", label=label, expires_at=expires_at)
+    return token, token_id

@@ -1,4 +1,4 @@
-"""``dialer campaign apply | list | start | pause | finish``."""
+"""``dialer campaign apply | list | start | pause | finish | assign | unassign | agents``."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from dialer.agents import assignments
 from dialer.campaigns import service as campaigns
 from dialer.cli.database import connection
 from dialer.cli.output import actor, out, out_json
+from dialer.clock import system_clock
 from dialer.reports.counts import recount
 from dialer.settings import Settings
 
@@ -35,6 +37,20 @@ def add(sub: Any) -> None:
         p.add_argument("campaign")
         p.add_argument("--actor")
         p.set_defaults(func=cmd_transition, transition=action)
+    assign = campaign.add_parser("assign", help="let agents join a campaign")
+    assign.add_argument("campaign")
+    assign.add_argument("agents", nargs="+", metavar="agent")
+    assign.add_argument("--actor")
+    assign.set_defaults(func=cmd_assign)
+    unassign = campaign.add_parser(
+        "unassign", help="no longer let agents join a campaign (those without a call leave it)"
+    )
+    unassign.add_argument("campaign")
+    unassign.add_argument("agents", nargs="+", metavar="agent")
+    unassign.set_defaults(func=cmd_unassign)
+    agents = campaign.add_parser("agents", help="the agents assigned to a campaign")
+    agents.add_argument("campaign")
+    agents.set_defaults(func=cmd_agents)
 
 
 async def cmd_apply(args: argparse.Namespace, settings: Settings) -> int:
@@ -89,4 +105,31 @@ async def cmd_recount(args: argparse.Namespace, settings: Settings) -> int:
         campaign = await campaigns.get(conn, args.campaign)
         await recount(conn, campaign.id)
     out(f"{campaign.name}: counted afresh")
+    return 0
+
+
+async def cmd_assign(args: argparse.Namespace, settings: Settings) -> int:
+    async with connection(settings) as conn:
+        for agent in args.agents:
+            new = await assignments.assign(conn, args.campaign, agent, actor=actor(args))
+            out(f"{agent}: {'assigned to' if new else 'already assigned to'} {args.campaign}")
+    return 0
+
+
+async def cmd_unassign(args: argparse.Namespace, settings: Settings) -> int:
+    async with connection(settings) as conn:
+        for agent in args.agents:
+            removed = await assignments.unassign(conn, args.campaign, agent, now=system_clock())
+            out(
+                f"{agent}: {'unassigned from' if removed else 'was not assigned to'} {args.campaign}"
+            )
+    return 0
+
+
+async def cmd_agents(args: argparse.Namespace, settings: Settings) -> int:
+    async with connection(settings) as conn:
+        found = await assignments.assigned(conn, args.campaign)
+    for a in found:
+        disabled = "  (disabled)" if a["disabled"] else ""
+        out(f"{a['username']:<24} {a['state']:<9}{disabled}")
     return 0

@@ -1,12 +1,12 @@
 """What ``dialer run`` prepares before it serves: the demo's users, the campaigns of
-``campaigns/``, sample numbers on the DNC list, a generated sample list for the seed
+``campaigns/`` (the demo's agents assigned to each), sample numbers on the DNC list, a generated sample list for the seed
 campaign, the seed campaign started, and a clock inside its period."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from dialer.agents import legs
+from dialer.agents import assignments, legs
 from dialer.auth import service as auth
 from dialer.calls.why import why_not_summary
 from dialer.campaigns import service as campaigns
@@ -76,6 +76,12 @@ async def prepare(conn: Connection, settings: Settings, rows: int) -> list[str]:
         lines.append(
             f"campaign {campaign.name}: {outcome} (version {campaign.version}, {campaign.state})"
         )
+    agents = [name for name, role, _, _ in DEMO_USERS if role == "agent"]
+    for campaign in applied:  # the demo's agents may join every campaign it has
+        ids = [found for name in agents if (found := await auth.user_id(conn, name)) is not None]
+        await assignments.assign_ids(conn, campaign.id, ids, actor="demo")
+    if agents and applied:
+        lines.append(f"agents {', '.join(agents)} assigned to every campaign")
     for number in SAMPLE_DNC:
         await dnc.add(
             conn, number, reason="sample: asked not to be called", source="demo", actor="demo"

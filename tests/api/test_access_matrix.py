@@ -80,6 +80,9 @@ EITHER: set[Key] = {
     ("POST", "/api/auth/logout"),
     ("GET", "/api/auth/me"),
     ("POST", "/api/auth/tokens"),
+    ("GET", "/api/auth/tokens"),
+    ("DELETE", "/api/auth/tokens/{id}"),
+    ("POST", "/api/auth/logout-everywhere"),
     ("GET", "/api/penalty"),
     ("GET", "/api/campaigns/{name}/penalty"),
     ("GET", "/api/vocabulary"),  # the lists both pages build their forms from
@@ -93,7 +96,16 @@ MANAGER_ONLY_TOO = [
     ("GET", "/api/campaigns/{name}/transfers"),
     ("GET", "/api/campaigns/{name}/informed"),
     ("GET", "/api/campaigns/{name}/closure-requests"),
+    ("GET", "/api/campaigns/{name}/agents"),
+    ("PUT", "/api/campaigns/{name}/agents/{username}"),
+    ("DELETE", "/api/campaigns/{name}/agents/{username}"),
+    ("POST", "/api/users/{username}/disable"),
+    ("POST", "/api/users/{username}/enable"),
+    ("POST", "/api/users/{username}/revoke-tokens"),
 ]
+# Operations that revoke every token of their caller: the caller logs in again after.
+LOGS_CALLER_OUT = {("POST", "/api/auth/logout-everywhere")}
+USERNAMES = {"agent": "ani", "another agent": "budi", "manager": "mira"}
 WEBSOCKET: Key = ("GET", "/api/agent/ws")
 ROLES = {
     frozenset({"manager"}): "manager-only",
@@ -269,6 +281,9 @@ async def floor(settings: Any, pool: Any, factory: Factory) -> AsyncIterator[Flo
         }
         definition = factory.seed_definition(name=CAMPAIGN, virtual_seats=0, wrap_up_seconds=1)
         assert (await send(client, mira, "POST", "/api/campaigns", json=definition))[0] == 201
+        for name in ("ani", "budi"):  # both may join it
+            path = f"/api/campaigns/{CAMPAIGN}/agents/{name}"
+            assert (await send(client, mira, "PUT", path))[0] == 200
         form = FormData()
         listing = factory.write_csv([row(i) for i in range(1, 8)]).read_bytes()
         form.add_field("file", listing, filename="list.csv", content_type="text/csv")
@@ -287,7 +302,10 @@ async def floor(settings: Any, pool: Any, factory: Factory) -> AsyncIterator[Flo
             join = {"campaign": CAMPAIGN, "state": state}
             status, body = await send(client, tokens[caller], "POST", "/api/agent/state", json=join)
             assert status == 200, body
-        ids = {"name": CAMPAIGN, "ref": CAMPAIGN}
+        # A spare token of the manager's: the one DELETE /api/auth/tokens/{id} revokes.
+        status, spare = await send(client, mira, "POST", "/api/auth/tokens", json={})
+        assert status == 201, spare
+        ids = {"name": CAMPAIGN, "ref": CAMPAIGN, "tokens": spare["id"]}
         yield Floor(node, clock, factory, definition, tokens, ids)
         for sid in list(node.carrier.calls):
             await node.carrier.hangup(sid)
@@ -508,6 +526,8 @@ async def test_the_access_matrix(settings: Any, pool: Any, factory: Factory) -> 
                     f.client, token, op.method, path, **request(op, examples.get(op.key))
                 )
                 seen += 1
+                if caller != "anonymous" and op.key in LOGS_CALLER_OUT:
+                    f.tokens[caller] = await login(f.client, USERNAMES[caller])
                 want = expected(op, caller)
                 allowed = want is None and status not in (401, 403)
                 if op.kind not in KINDS and caller == "anonymous":

@@ -83,6 +83,7 @@ import uvloop
 from aiohttp import web
 from pydantic import SecretStr
 
+from dialer.agents import assignments
 from dialer.app import create_app
 from dialer.auth import service as auth
 from dialer.calls.applier import APPLIER
@@ -265,6 +266,7 @@ async def prepare(admin_url: str, url: str) -> tuple[int, list[Agent]]:
             user = await auth.create_user(
                 conn, username=f"bridge-{i:04d}", role="agent", password=None
             )
+            await assignments.assign_ids(conn, campaign_id, [user.id], actor="bench")
             token, _ = await auth.issue_token(conn, user.id, kind="api", label="bench")
             agents.append(Agent(user.id, {"Authorization": f"Bearer {token}"}))
     finally:

@@ -93,7 +93,7 @@ import psutil
 import uvloop
 from twilio.request_validator import RequestValidator
 
-from dialer.agents import legs
+from dialer.agents import assignments, legs
 from dialer.auth import service as auth
 from dialer.db import connect
 from tests.bench import pop_bare
@@ -169,6 +169,7 @@ async def prepare(admin_url: str, url: str) -> Prepared:
                     password=None,
                     display_name=f"Agen {cohort} {i}",
                 )
+                await assignments.assign_ids(conn, campaign_id, [user.id], actor="bench")
                 token, _ = await auth.issue_token(conn, user.id, kind="api", label="bench")
                 agents[cohort].append(Agent(user.id, token))
                 # Each agent's phone in their conference, as its callbacks would leave

@@ -27,10 +27,17 @@ from dialer.db import Pool
 from dialer.settings import Settings
 from tests.browser.conftest import shot
 from tests.dialing import MONDAY_10_WIB, Node, phone_up, running_node
-from tests.factories import Factory, row
+from tests.factories import Factory, assign_everywhere, row
 from tests.fakes.twilio_api import FakeTwilio
 from tests.integration.test_outcomes import TALKATIVE
 from tests.integration.test_twilio_carrier import ACCOUNT, TOKEN
+
+
+async def agent_user(conn: asyncpg.Connection, **fields: Any) -> auth.User:
+    """An agent user, assigned to every campaign there is (a manager's doing)."""
+    user = await auth.create_user(conn, **fields)
+    await assign_everywhere(conn, user.id)
+    return user
 
 
 async def ani_takes_a_call(
@@ -67,7 +74,7 @@ async def test_caring_goes_on_with_the_script_to_a_ticket_and_the_voucher(
     """Seed 001: a problem found at step 3 is cared for (a ticket), then the script goes
     on with step 4, and the customer takes the voucher: one call, both recorded."""
     created = await factory.running_campaign([row(2)], virtual_seats=0, name="caring")
-    await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    await agent_user(conn, username="ani", role="agent", password="rahasia-ani")
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(
         settings, pool, clock, choose=lambda c: "human", speed=10, profile=TALKATIVE
@@ -108,7 +115,7 @@ async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(
     created = await factory.running_campaign(
         [row(2, name="Siti Rahayu", **september)], virtual_seats=0, name="browser"
     )
-    await auth.create_user(
+    await agent_user(
         conn, username="ani", role="agent", password="rahasia-ani", display_name="Ani Lestari"
     )
     clock = FrozenClock(MONDAY_10_WIB)
@@ -225,7 +232,7 @@ async def test_a_manager_is_told_the_console_is_for_agents(
 async def test_the_console_speaks_english_when_asked(
     client: Any, conn: asyncpg.Connection, browser: Browser
 ) -> None:
-    await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    await agent_user(conn, username="ani", role="agent", password="rahasia-ani")
     base = str(client.make_url("")).rstrip("/")
     page = await browser.new_page()
     errors: list[str] = []
@@ -251,6 +258,31 @@ async def test_the_console_speaks_english_when_asked(
     await page.close()
 
 
+async def test_an_unassigned_agent_is_told_and_a_disabled_ones_console_logs_out(
+    client: Any, conn: asyncpg.Connection, factory: Factory, browser: Browser
+) -> None:
+    await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    await factory.running_campaign([row(2)], virtual_seats=0)  # not assigned to ani
+    base = str(client.make_url("")).rstrip("/")
+    page = await browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(base + "/agent")
+    await page.fill("input[name=username]", "ani")
+    await page.fill("input[name=password]", "rahasia-ani")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#conn")).to_have_text("terhubung")
+    await expect(page.locator("#campaign")).to_contain_text("hubungi manajer Anda")
+    await expect(page.locator("#join")).to_be_disabled()
+    # Disabled by a manager: the console's next message ends its socket, and it logs out.
+    assert (await auth.set_disabled(conn, "ani", True))["tokens_revoked"] == 1
+    await page.click("#paused")
+    await expect(page.locator("#login-view")).to_be_visible()
+    await expect(page.locator("#console-view")).to_be_hidden()
+    assert errors == []
+    await page.close()
+
+
 async def test_the_console_connects_its_softphone_and_shows_the_call_live(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
 ) -> None:
@@ -259,7 +291,7 @@ async def test_the_console_connects_its_softphone_and_shows_the_call_live(
     phone's state, the customer joining (talking, with a timer) and hanging up, and its
     buttons hang the phone up and connect it again."""
     created = await factory.running_campaign([row(2, name="Siti Rahayu")], virtual_seats=0)
-    ani = await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    ani = await agent_user(conn, username="ani", role="agent", password="rahasia-ani")
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(
         settings, pool, clock, choose=lambda c: "human", speed=10, profile=TALKATIVE
@@ -324,7 +356,7 @@ async def test_a_supervisor_listens_then_whispers_then_leaves_from_the_managers_
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
 ) -> None:
     created = await factory.running_campaign([row(2)], virtual_seats=0, name="supervisi")
-    ani = await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    ani = await agent_user(conn, username="ani", role="agent", password="rahasia-ani")
     await auth.create_user(conn, username="mira", role="manager", password="rahasia-mira")
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(
@@ -437,7 +469,7 @@ window.Twilio = { Device: class {
 async def test_on_twilio_the_console_dials_in_with_the_voice_sdk_and_its_own_token(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
 ) -> None:
-    ani = await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    ani = await agent_user(conn, username="ani", role="agent", password="rahasia-ani")
     twilio = RequestValidator(TOKEN)
 
     async def as_twilio(client: Any, path: str, params: dict[str, str]) -> str:
@@ -500,7 +532,7 @@ async def test_on_twilio_a_supervisor_listens_in_the_browser(
     allowed to be called; the service calls that identity into the agent's conference
     and the page answers."""
     created = await factory.create_campaign(name="supervisi-twilio", virtual_seats=0)
-    ani = await auth.create_user(conn, username="ani", role="agent", password=None)
+    ani = await agent_user(conn, username="ani", role="agent", password=None)
     mira = await auth.create_user(conn, username="mira", role="manager", password="rahasia-mira")
     await legs.dialled_in(conn, ani.id, "CA" + "7" * 32, MONDAY_10_WIB)
     await legs.joined(conn, "CA" + "7" * 32, "CF" + "7" * 32, f"agent-{ani.id}", MONDAY_10_WIB)
@@ -553,7 +585,7 @@ async def test_the_transfer_panel_shows_the_guides_line_and_asks_the_customers_c
     line to say, filled for the customer; an educate category is recorded as information
     given; a transfer waits for the customer's YA/Baik, then goes through the carrier."""
     created = await factory.running_campaign([row(2, name="Siti Rahayu")], virtual_seats=0)
-    await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    await agent_user(conn, username="ani", role="agent", password="rahasia-ani")
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(
         settings, pool, clock, choose=lambda c: "human", speed=10, profile=TALKATIVE
@@ -618,7 +650,7 @@ async def test_the_console_follows_the_deployments_language(
     """DIALER_UI__LANGUAGE=en: English from the login form on, without ?lang."""
     # The app holds this very object (shared by every Settings: put back after).
     monkeypatch.setitem(settings.ui.__dict__, "language", "en")
-    await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    await agent_user(conn, username="ani", role="agent", password="rahasia-ani")
     base = str(client.make_url("")).rstrip("/")
     page = await browser.new_page()
     await page.goto(base + "/agent")

@@ -58,7 +58,12 @@ async def test_a_manager_watches_a_campaign_and_pauses_it(
     # The do-not-call list: a number added by hand is listed; a bad one is refused.
     await page.fill("#dnc-form input[name=msisdn]", "0812-9999-0001")
     await page.fill("#dnc-form input[name=reason]", "minta tidak ditelepon")
-    await page.click("#dnc-form button[type=submit]")
+    async with page.expect_request("**/api/dnc") as sent:
+        await page.click("#dnc-form button[type=submit]")
+    # The page proves it is the page: the session's CSRF token (a cookie it can read).
+    headers = await (await sent.value).all_headers()
+    cookies = {c["name"]: c["value"] for c in await page.context.cookies()}
+    assert headers["x-csrf-token"] == cookies["dialer_csrf"]
     await expect(page.locator("#dnc-result")).to_have_text("+6281299990001 ditambahkan")
     await expect(page.locator("#dnc tbody")).to_contain_text("minta tidak ditelepon")
     await page.fill("#dnc-form input[name=msisdn]", "12")
@@ -103,6 +108,16 @@ async def test_a_manager_watches_a_campaign_and_pauses_it(
     await expect(page.locator("#customers-page")).to_have_text("1–1 dari 1")
     await expect(page.locator("#customers-next")).to_be_disabled()
     await shot(page, "manager-campaign.png")
+    # Who may join it: nobody yet; the manager assigns ani from the card, then unassigns her.
+    assigned = page.locator("#assigned tbody")
+    await expect(assigned).to_have_text("Tidak ada.")
+    await page.select_option("#assign-agent", "ani")
+    await page.click("#assign-form button[type=submit]")
+    await expect(assigned.locator("tr[data-agent=ani]")).to_contain_text("ani")
+    assert await conn.fetchval("SELECT count(*) FROM campaign_agents") == 1
+    await assigned.locator("tr[data-agent=ani] button").click()
+    await expect(assigned).to_have_text("Tidak ada.")
+    assert await conn.fetchval("SELECT count(*) FROM campaign_agents") == 0
 
     # An overdue ticket from a call is flagged.
     await conn.execute(

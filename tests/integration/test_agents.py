@@ -18,14 +18,16 @@ from dialer.db import Pool
 from dialer.providers.simulated_carrier import SimulatedSwitch
 from dialer.settings import Settings
 from tests.dialing import FAST, MONDAY_10_WIB, Node, in_conference, phone_up, running_node
-from tests.factories import Factory, row
+from tests.factories import Factory, assign_everywhere, row
 
 LIVE = "('queued', 'dialing', 'ringing', 'in-progress')"
 
 
 async def agent(conn: asyncpg.Connection, name: str) -> tuple[int, dict[str, str]]:
-    """An agent user and the header that authenticates them."""
+    """An agent user, assigned to every campaign there is, and the header that
+    authenticates them."""
     user = await auth.create_user(conn, username=name, role="agent", password=None)
+    await assign_everywhere(conn, user.id)
     token, _ = await auth.issue_token(conn, user.id, kind="api", label="test")
     return user.id, {"Authorization": f"Bearer {token}"}
 

@@ -202,6 +202,85 @@ async def test_a_token_from_the_command_line_opens_the_api(
     assert await conn.fetchval("SELECT count(*) FROM auth_tokens") == 1
 
 
+async def test_tokens_expire_and_are_revoked_and_users_disabled_from_the_command_line(
+    client: TestClient[Any, Any],
+    conn: asyncpg.Connection,
+    factory: Factory,
+    db_url: str,
+    tmp_path: Path,
+) -> None:
+    await factory.create_user("mira", "manager")
+    await factory.create_user("ani", "agent")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return dialer(*args, home=tmp_path, env_db=db_url, language="en")
+
+    async def status(token: str) -> int:
+        resp = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+        return resp.status
+
+    made = run("tokens", "create", "mira", "--label", "reports", "--days", "2")
+    assert made.returncode == 0, made.stderr
+    first = made.stdout.strip()
+    expires = await conn.fetchval("SELECT expires_at FROM auth_tokens")
+    assert (
+        timedelta(days=2) - timedelta(minutes=5) < expires - datetime.now(UTC) <= timedelta(days=2)
+    )
+    too_long = run("tokens", "create", "mira", "--days", "31")
+    assert too_long.returncode == 2 and "1 to 30 days" in too_long.stderr, too_long.stderr
+    second = run("tokens", "create", "mira").stdout.strip()
+    ani = run("tokens", "create", "ani").stdout.strip()
+    assert [await status(t) for t in (first, second, ani)] == [200, 200, 200]
+
+    listed = run("tokens", "list", "mira")
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 2 and "reports" in lines[1], listed.stdout
+    first_id = lines[1].split()[0]
+    revoked = run("tokens", "revoke", first_id)
+    assert (revoked.returncode, revoked.stdout) == (0, "1 revoked\n"), revoked.stderr
+    assert [await status(t) for t in (first, second)] == [401, 200]
+    nothing = run("tokens", "revoke", "999999")
+    assert (nothing.returncode, nothing.stderr) == (2, "error: no token 999999\n")
+    everything = run("tokens", "revoke", "--user", "mira")
+    assert everything.stdout == "1 revoked\n", everything.stderr
+    assert await status(second) == 401
+
+    disabled = run("users", "disable", "ani")
+    assert disabled.stdout == "ani: disabled, 1 sessions and tokens revoked\n", disabled.stderr
+    assert await status(ani) == 401
+    assert "ani                      agent    disabled" in run("users", "list").stdout
+    assert run("users", "enable", "ani").stdout == "ani: enabled\n"
+    assert await status(ani) == 401  # revoked with the disabling: a new login is needed
+    assert not await conn.fetchval("SELECT disabled FROM users WHERE username = 'ani'")
+
+
+async def test_agents_are_assigned_to_a_campaign_from_the_command_line(
+    conn: asyncpg.Connection, factory: Factory, db_url: str, tmp_path: Path
+) -> None:
+    await factory.create_campaign(name="alpha")
+    await factory.create_user("ani", "agent")  # assigned to alpha by the factory
+    await factory.create_user("budi", "agent")
+    await factory.create_user("mira", "manager")
+    await conn.execute("DELETE FROM campaign_agents")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return dialer(*args, home=tmp_path, env_db=db_url, language="en")
+
+    done = run("campaign", "assign", "alpha", "ani", "budi", "--actor", "mira")
+    assert done.stdout == "ani: assigned to alpha\nbudi: assigned to alpha\n", done.stderr
+    assert run("campaign", "assign", "alpha", "ani").stdout == "ani: already assigned to alpha\n"
+    manager = run("campaign", "assign", "alpha", "mira")
+    assert manager.returncode == 2 and "only agents" in manager.stderr, manager.stderr
+    listed = run("campaign", "agents", "alpha").stdout.splitlines()
+    assert [line.split() for line in listed] == [["ani", "offline"], ["budi", "offline"]]
+    gone = run("campaign", "unassign", "alpha", "budi")
+    assert gone.stdout == "budi: unassigned from alpha\n", gone.stderr
+    rows = await conn.fetch(
+        "SELECT u.username, a.assigned_by FROM campaign_agents a JOIN users u ON u.id = a.user_id"
+    )
+    assert [tuple(r) for r in rows] == [("ani", "mira")]
+
+
 async def test_a_text_import_prints_twenty_rejected_lines_and_how_many_more(
     conn: asyncpg.Connection, factory: Factory, db_url: str, tmp_path: Path
 ) -> None:

@@ -98,9 +98,14 @@ KNOWN = """
 "path.msisdn" = "081200000002"
 """
 NEVER = [
-    # Logging out would end the token's session for every later request; the live
-    # stream and the agents' socket never end.
+    # Logging out (here, everywhere, a token by id, a user's tokens, a user disabled)
+    # would end the token's session for every later request; the live stream and the
+    # agents' socket never end.
     "/api/auth/logout",
+    "/api/auth/logout-everywhere",
+    "/api/auth/tokens/{id}",
+    "/api/users/{username}/disable",
+    "/api/users/{username}/revoke-tokens",
     "/api/campaigns/{name}/live",
     "/api/agent/ws",
 ]

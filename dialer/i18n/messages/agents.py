@@ -195,4 +195,15 @@ MESSAGES = {
         " menjawab kalimat permintaan maaf dengan {' or '.join(words)}; sampaikan kalimatnya,"
         " lalu kirim kata yang dijawab pelanggan"
     ),
+    "user {username} is a {role}: only agents are assigned to campaigns": (
+        "pengguna {username} adalah {role}: hanya agen yang ditugaskan ke kampanye"
+    ),
+    "campaign {campaign.name} is {campaign.state}: agents join running campaigns": (
+        "kampanye {campaign.name} berstatus {campaign.state}: agen bergabung ke kampanye yang"
+        " sedang berjalan"
+    ),
+    "you are not assigned to campaign {campaign.name}: a manager assigns its agents": (
+        "Anda tidak ditugaskan ke kampanye {campaign.name}: manajer yang menugaskan agennya"
+    ),
+    "your session has ended: log in again": "sesi Anda telah berakhir: masuk lagi",
 }

@@ -11,6 +11,7 @@ const LANG = {
   id: {
     title: "Konsol Agen", logout: "Keluar", login: "Masuk", username: "Nama pengguna",
     password: "Kata sandi", campaign: "Kampanye", join: "Gabung", status: "Status",
+    no_campaign: "Belum ada kampanye yang ditugaskan kepada Anda: hubungi manajer Anda.",
     seconds: "dtk", go_available: "Siap menerima panggilan", go_paused: "Istirahat",
     idle: "Belum ada panggilan. Pilih kampanye, lalu tekan “Siap menerima panggilan”.",
     customer: "Pelanggan", bill: "Tagihan", paid_on: "Tanggal bayar", penalty: "Denda",
@@ -75,6 +76,7 @@ const LANG = {
   en: {
     title: "Agent console", logout: "Log out", login: "Log in", username: "Username",
     password: "Password", campaign: "Campaign", join: "Join", status: "State",
+    no_campaign: "No campaign is assigned to you yet: ask your manager.",
     seconds: "s", go_available: "Ready for calls", go_paused: "Take a break",
     idle: "No call yet. Choose a campaign, then press “Ready for calls”.",
     customer: "Customer", bill: "Bill", paid_on: "Paid on", penalty: "Penalty",
@@ -288,6 +290,9 @@ async function loadCampaigns() {
     option.value = c.name;
     select.append(option);
   }
+  // Only the running campaigns a manager assigned the agent to are listed.
+  if (!campaigns.length) select.append(el("option", t("no_campaign")));
+  $("join").disabled = !campaigns.length;
 }
 
 async function loadGuides() {
@@ -305,9 +310,15 @@ function connect() {
     pinger = setInterval(() => send({ type: "ping" }), 15000);
   };
   ws.onmessage = (event) => receive(JSON.parse(event.data));
-  ws.onclose = () => {
+  ws.onclose = (event) => {
     setConn(false);
     clearInterval(pinger);
+    if (event.code === 4401) { // the session ended (logged out elsewhere, revoked, disabled)
+      stopped = true;
+      clearCall();
+      show("login");
+      return;
+    }
     if (stopped) return;
     const wait = Math.min(1000 * 2 ** retry, 10000);
     retry += 1;

@@ -1,7 +1,7 @@
 // What both pages use: the page's language, an element by id, an element with text
-// (never HTML), the JSON API with the session cookie (an error carries the server's
-// message, in the page's language, with its status and details), and amounts, days and
-// times as Indonesians write them.
+// (never HTML), the JSON API with the session cookie and its CSRF token (an error
+// carries the server's message, in the page's language, with its status and details),
+// and amounts, days and times as Indonesians write them.
 "use strict";
 
 // The page's language: ?lang=id|en when given (then sent with every call, so the
@@ -11,9 +11,14 @@ const LANGUAGES = ["id", "en"];
 const askedLang = new URLSearchParams(location.search).get("lang");
 let lang = LANGUAGES.includes(askedLang) ? askedLang : "id";
 
-// The headers every call to the API carries.
+// The headers every call to the API carries: the page's language when asked, and the
+// session's CSRF token (the dialer_csrf cookie login set), without which the server
+// refuses a POST, PUT or DELETE sent with the session cookie.
 function apiHeaders() {
-  return LANGUAGES.includes(askedLang) ? { "X-Dialer-Language": askedLang } : {};
+  const headers = LANGUAGES.includes(askedLang) ? { "X-Dialer-Language": askedLang } : {};
+  const csrf = document.cookie.split("; ").find((c) => c.startsWith("dialer_csrf="));
+  if (csrf) headers["X-CSRF-Token"] = decodeURIComponent(csrf.slice("dialer_csrf=".length));
+  return headers;
 }
 
 // Follows the server's language unless the page was asked for one.

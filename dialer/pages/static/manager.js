@@ -10,6 +10,9 @@ const REPORT_SECONDS = 30;
 const T = {
   id: {
     live_agents: "Agen bertugas", phone: "Telepon", monitor: "Supervisi",
+    assigned_agents: "Agen yang ditugaskan", assign: "Tugaskan", unassign: "Lepas",
+    assigned_hint: "Hanya agen yang ditugaskan yang dapat bergabung ke kampanye ini.",
+    no_agent_left: "semua agen sudah ditugaskan",
     listen: "Dengarkan", whisper: "Bisik", barge: "Sela", leave: "Keluar dari panggilan",
     monitored: (m) => `${m.supervisor}: ${({ listen: "mendengarkan", whisper: "berbisik", barge: "menyela" })[m.mode]}${m.state === "connecting" ? " (menyambungkan…)" : ""}`,
     agent_states: { available: "Siap", paused: "Istirahat", on_call: "Dalam panggilan", wrap_up: "Wrap-up" },
@@ -81,6 +84,9 @@ const T = {
   },
   en: {
     live_agents: "Agents at work", phone: "Phone", monitor: "Supervision",
+    assigned_agents: "Assigned agents", assign: "Assign", unassign: "Unassign",
+    assigned_hint: "Only the agents assigned may join this campaign.",
+    no_agent_left: "every agent is assigned",
     listen: "Listen", whisper: "Whisper", barge: "Barge in", leave: "Leave the call",
     monitored: (m) => `${m.supervisor}: ${m.mode}${m.state === "connecting" ? " (connecting…)" : ""}`,
     agent_states: { available: "Ready", paused: "On a break", on_call: "On a call", wrap_up: "Wrap-up" },
@@ -289,7 +295,62 @@ async function openCampaign(name) {
   };
   await loadReports();
   reports = setInterval(loadReports, REPORT_SECONDS * 1000);
+  await loadAssigned().catch((err) => { $("assign-error").textContent = err.message; });
 }
+
+// The agents assigned to the campaign (only they may join it): unassign one, or assign
+// another agent from the users' list.
+async function loadAssigned() {
+  const name = encodeURIComponent(current.name);
+  const [{ agents }, { users }] = await Promise.all([
+    api(`/api/campaigns/${name}/agents`), api("/api/users")]);
+  const head = el("tr");
+  head.append(...[t("agent"), t("state"), ""].map((h) => el("th", h)));
+  $("assigned").tHead.replaceChildren(head);
+  const rows = agents.map((a) => {
+    const tr = el("tr");
+    tr.dataset.agent = a.username;
+    const remove = el("button", t("unassign"));
+    remove.type = "button";
+    remove.onclick = () => assignment("DELETE", a.username);
+    const controls = el("td");
+    controls.append(remove);
+    tr.append(el("td", a.display_name || a.username),
+      el("td", t("agent_states")[a.state] || t("offline")), controls);
+    return tr;
+  });
+  if (!rows.length) {
+    rows.push(el("tr"));
+    rows[0].append(el("td", t("nothing")));
+  }
+  $("assigned").tBodies[0].replaceChildren(...rows);
+  const taken = new Set(agents.map((a) => a.username));
+  const free = users.filter((u) => u.role === "agent" && !u.disabled && !taken.has(u.username));
+  $("assign-agent").replaceChildren(...free.map((u) => {
+    const option = el("option", u.display_name ? `${u.display_name} (${u.username})` : u.username);
+    option.value = u.username;
+    return option;
+  }));
+  $("assign-form").querySelector("button").disabled = !free.length;
+  if (!free.length) $("assign-agent").append(el("option", t("no_agent_left")));
+}
+
+async function assignment(method, username) {
+  $("assign-error").textContent = "";
+  try {
+    const path = `/api/campaigns/${encodeURIComponent(current.name)}/agents/${encodeURIComponent(username)}`;
+    await api(path, { method });
+    await loadAssigned();
+  } catch (err) {
+    $("assign-error").textContent = err.message;
+  }
+}
+
+$("assign-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const username = $("assign-agent").value;
+  if (username) assignment("PUT", username);
+});
 
 function setState(state) {
   current.state = state;
