@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Test workers: the suite mostly waits (on PostgreSQL, nodes, the browser), so more
+# workers than CPUs pay; each has its own template database and base directory.
+TEST_WORKERS ?= 3
 
 .PHONY: run test lint bench venv clean
 
@@ -28,7 +31,7 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
 	rm -f .coverage .coverage.*
-	$(BIN)/pytest --cov --cov-report=
+	$(BIN)/pytest --numprocesses $(TEST_WORKERS) --cov --cov-report=
 	$(BIN)/python tools/coverage-floor 85
 
 ## lint: the static checks alone (seconds)
