@@ -21,17 +21,16 @@ import asyncio
 import hmac
 import time
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import asyncpg
 from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from dialer import metrics
 from dialer.auth.http import own_credentials
-from dialer.db import Connection, q
 from dialer.errors import Forbidden
 from dialer.keys import CLOCK, POOL, SETTINGS
 from dialer.web import Handler
@@ -42,7 +41,6 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # nobody routes is "unmatched", so a stranger cannot grow the series).
 CALLBACK_PREFIXES = ("/carrier/", "/messaging/", "/partner/")
 DATABASE_SECONDS = 5.0  # a scrape waits this long for PostgreSQL (Prometheus: 10 s)
-IMPORT_KINDS = ("total", "accepted", "duplicates", "dnc", "out_of_tier", "rejected")
 
 
 @routes.get("/metrics")
@@ -60,7 +58,7 @@ async def scrape(request: web.Request) -> web.Response:
     families: list[Metric] = []
     try:
         async with asyncio.timeout(DATABASE_SECONDS), app[POOL].acquire() as conn:
-            families = await database_figures(conn, now=app[CLOCK](), window=window)
+            families = await metrics.database_figures(conn, now=app[CLOCK](), window=window)
         up.add_metric([], 1)
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
         # An outage is the database_up gauge's to tell, not a 500 for the scraper;
@@ -94,78 +92,6 @@ async def time_callbacks(request: web.Request, handler: Handler) -> web.StreamRe
         resource = request.match_info.route.resource
         route = resource.canonical if resource is not None else "unmatched"
         metrics.observe_callback(route, time.perf_counter() - started)
-
-
-async def database_figures(conn: Connection, *, now: datetime, window: timedelta) -> list[Metric]:
-    """The figures PostgreSQL holds, as metric families."""
-    in_flight = GaugeMetricFamily(
-        "dialer_calls_in_flight", "Calls placed or being placed, not ended", labels=["campaign"]
-    )
-    for row in await conn.fetch(q("metrics_calls_in_flight")):
-        in_flight.add_metric([row["campaign"]], row["n"])
-    attempts = CounterMetricFamily(
-        "dialer_attempts",
-        "Ended calls by the dialer's result (contacted, busy_line, no_answer, failed,"
-        " machine, abandoned, canceled)",
-        labels=["campaign", "result"],
-    )
-    for row in await conn.fetch(q("metrics_attempts_by_result")):
-        attempts.add_metric([row["campaign"], row["result"]], row["n"])
-    answered = GaugeMetricFamily(
-        "dialer_answered_calls_window",
-        "Human-answered calls in the abandon guard's window (DIALER_PACING__ABANDON_WINDOW_MINUTES)",
-        labels=["campaign"],
-    )
-    rate = GaugeMetricFamily(
-        "dialer_abandon_rate",
-        "Abandoned over human-answered calls in the abandon guard's window (0 to 1)",
-        labels=["campaign"],
-    )
-    for row in await conn.fetch(q("metrics_abandon"), now - window):
-        answered.add_metric([row["campaign"]], row["answered"])
-        share = row["abandoned"] / row["answered"] if row["answered"] else 0.0
-        rate.add_metric([row["campaign"]], share)
-    backlog_row = await conn.fetchrow(q("metrics_backlog"), now)
-    assert backlog_row is not None
-    backlog = GaugeMetricFamily(
-        "dialer_callbacks_unapplied", "Stored status callbacks not applied yet (the backlog)"
-    )
-    backlog.add_metric([], backlog_row["n"])
-    oldest = GaugeMetricFamily(
-        "dialer_callbacks_unapplied_oldest_seconds",
-        "Age of the oldest stored status callback not applied yet (0 when none)",
-    )
-    oldest.add_metric([], backlog_row["oldest_seconds"])
-    agents = GaugeMetricFamily(
-        "dialer_agents",
-        "Agents by state (offline, available, paused, on_call, wrap_up)",
-        labels=["campaign", "state"],
-    )
-    for row in await conn.fetch(q("metrics_agents_by_state")):
-        agents.add_metric([row["campaign"], row["state"]], row["n"])
-    quota = GaugeMetricFamily(
-        "dialer_voucher_quota_left", "Vouchers a campaign may still issue", labels=["campaign"]
-    )
-    for row in await conn.fetch(q("metrics_voucher_quota")):
-        quota.add_metric([row["campaign"]], max(0, row["quota"] - row["counted"]))
-    messages = GaugeMetricFamily(
-        "dialer_messages",
-        "WhatsApp messages by state (pending, sending, queued, sent, delivered, read,"
-        " failed, undelivered)",
-        labels=["campaign", "state"],
-    )
-    for row in await conn.fetch(q("metrics_messages_by_state")):
-        messages.add_metric([row["campaign"], row["state"]], row["n"])
-    imports = CounterMetricFamily(
-        "dialer_import_rows",
-        "Target-list rows imported, by what became of them (total, accepted, duplicates,"
-        " dnc, out_of_tier, rejected)",
-        labels=["campaign", "kind"],
-    )
-    for row in await conn.fetch(q("metrics_import_rows")):
-        for kind in IMPORT_KINDS:
-            imports.add_metric([row["campaign"], kind], row[kind])
-    return [in_flight, attempts, answered, rate, backlog, oldest, agents, quota, messages, imports]
 
 
 class _Fixed(Collector):
