@@ -17,4 +17,8 @@ MESSAGES = {
         "nama pengguna terdiri dari 2-63 huruf kecil, angka, titik, tanda hubung atau garis bawah"
     ),
     "wrong username or password": "nama pengguna atau kata sandi salah",
+    "too many failed logins for this username or from this address: try again in {retry} seconds": (
+        "terlalu banyak login gagal untuk nama pengguna ini atau dari alamat ini: coba lagi"
+        " dalam {retry} detik"
+    ),
 }
