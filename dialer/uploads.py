@@ -25,6 +25,9 @@ from aiohttp.http_exceptions import HttpProcessingError
 from dialer.errors import BadRequest, PayloadTooLarge
 
 CHUNK = 1 << 16
+# What a multipart body may carry besides its file (boundaries, part headers, the
+# mapping field): a body longer than the file's limit and this is refused unread.
+FORM_OVERHEAD = 1 << 20
 # How often an import looks whether its client is still there.
 CLIENT_CHECK_SECONDS = 0.25
 log = logging.getLogger(__name__)
@@ -118,6 +121,9 @@ async def receive_upload(request: web.Request, *, max_bytes: int) -> AsyncIterat
     """
     if not request.content_type.startswith("multipart/"):
         raise BadRequest("upload the list as multipart/form-data with a part named 'file'")
+    declared = request.content_length
+    if declared is not None and declared > max_bytes + FORM_OVERHEAD:
+        raise _too_large(max_bytes)  # said before a byte of it is read
     fd, name = tempfile.mkstemp(prefix="dialer-upload-")
     path = Path(name)
     try:
@@ -138,10 +144,7 @@ async def receive_upload(request: web.Request, *, max_bytes: int) -> AsyncIterat
                     while chunk := await part.read_chunk(CHUNK):
                         size += len(chunk)
                         if size > max_bytes:
-                            raise PayloadTooLarge(
-                                f"the file is larger than {max_bytes // (1024 * 1024)} MB;"
-                                " nothing was imported"
-                            )
+                            raise _too_large(max_bytes)
                         out.write(chunk)
                 upload = Upload(path, part.filename or "upload", size)
             elif part.name:
@@ -157,6 +160,12 @@ async def receive_upload(request: web.Request, *, max_bytes: int) -> AsyncIterat
     finally:
         os.close(fd)
         path.unlink(missing_ok=True)
+
+
+def _too_large(max_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the file is larger than {max_bytes // (1024 * 1024)} MB; nothing was imported"
+    )
 
 
 async def _next_part(reader: MultipartReader) -> object | None:

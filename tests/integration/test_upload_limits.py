@@ -187,7 +187,7 @@ async def upload(
     client: Client, headers: dict[str, str], campaign: Campaign, data: bytes, name: str
 ) -> tuple[int, dict[str, Any]]:
     form = FormData()
-    form.add_field("file", data, filename=name, content_type="application/octet-stream")
+    form.add_field("file", io.BytesIO(data), filename=name, content_type="application/octet-stream")
     resp = await client.post(f"/api/campaigns/{campaign.name}/targets", data=form, headers=headers)
     return resp.status, await resp.json()
 
@@ -361,7 +361,11 @@ async def test_a_body_over_the_upload_limit_is_refused(
     data = excel_workbook(list_rows(300))
     async with node(server={"max_upload_bytes": len(data) - 1}) as (client, headers):
         status, body = await upload(client, headers, campaign, data, "list.xlsx")
-    assert status == 413, body
+        assert status == 413, body
+        assert body["error"]["message"].endswith("MB; nothing was imported")
+        # A body whose length says it is over (by more than a form's parts): refused unread.
+        status, body = await upload(client, headers, campaign, data * 120, "list.xlsx")
+        assert status == 413, body
     assert await nothing_imported(conn)
 
 
