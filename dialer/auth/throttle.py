@@ -11,6 +11,7 @@ of an office behind one address, logging in every morning, never lock it).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 from datetime import datetime, timedelta
@@ -30,7 +31,7 @@ async def count_try(
     locked: list[datetime] = []
     for scope, key, limit in (
         ("user", username, limits.max_failures_per_user),
-        ("address", address, limits.max_failures_per_address),
+        ("address", address_key(address), limits.max_failures_per_address),
     ):
         record = await conn.fetchrow(
             q("count_login_try"),
@@ -76,4 +77,19 @@ async def failed(conn: Connection, limits: LoginSettings, *, now: datetime) -> N
 async def succeeded(conn: Connection, *, username: str, address: str) -> None:
     """``username`` logged in from ``address``: its count starts over; the address's
     try is taken back."""
-    await conn.execute(q("login_succeeded"), username, address)
+    await conn.execute(q("login_succeeded"), username, address_key(address))
+
+
+def address_key(address: str) -> str:
+    """What an address's tries are counted under: an IPv4 address itself, an IPv6
+    address's /64 (one subscriber's network: its addresses are the attacker's to
+    choose)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
