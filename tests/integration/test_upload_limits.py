@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import multiprocessing
+import threading
 import tracemalloc
 import zipfile
 from collections.abc import AsyncIterator, Callable
@@ -31,7 +33,8 @@ from dialer.errors import PayloadTooLarge
 from dialer.settings import ImportSettings, Settings
 from dialer.targets.reader import open_rows
 from dialer.targets.rows import cell_text
-from dialer.targets.service import IMPORT_LOCK_NAMESPACE
+from dialer.targets.service import IMPORT_LOCK_NAMESPACE, PROCESS_THRESHOLD_BYTES
+from dialer.targets.xlsx import Stopped, Workbook
 from tests.factories import HEADER, Factory, import_file, row
 
 Client = TestClient[Any, Any]
@@ -455,3 +458,34 @@ async def test_an_import_whose_client_went_away_stops(
     finally:
         await runner.cleanup()
     assert await nothing_imported(conn)
+
+
+async def test_a_large_import_over_its_budget_stops_its_worker_processes(
+    node: Callable[..., Any], conn: asyncpg.Connection, factory: Factory, db_url: str
+) -> None:
+    """A file over 4 MB is read by worker processes: stopped with the import."""
+    campaign = await factory.create_campaign(name="large")
+    path = factory.write_csv([row(i) for i in range(45_000)], name="large.csv")
+    assert path.stat().st_size > PROCESS_THRESHOLD_BYTES
+    async with (
+        node(imports={"max_seconds": 0.5}) as (client, headers),
+        campaign_locked(db_url, campaign),
+    ):
+        status, body = await upload(client, headers, campaign, path.read_bytes(), "large.csv")
+        assert status == 413, body
+        assert "(DIALER_IMPORTS__MAX_SECONDS)" in body["error"]["message"]
+        assert multiprocessing.active_children() == []
+    assert await nothing_imported(conn)
+
+
+def test_a_workbook_read_in_a_thread_stops_when_told(tmp_path: Path) -> None:
+    path = tmp_path / "list.xlsx"
+    path.write_bytes(excel_workbook(list_rows(3)))
+    stop = threading.Event()
+    book = Workbook(path, ImportSettings(), stop)
+    try:
+        stop.set()  # the import was cancelled while this thread was reading
+        with pytest.raises(Stopped):
+            next(book.rows())
+    finally:
+        book.close()
