@@ -200,9 +200,13 @@ class Workbook:
             elif tag == "workbookPr" and attrs.get("date1904") in ("1", "true"):
                 self.epoch = CALENDAR_MAC_1904
         parts = _relationships(book, workbook, budget)
-        if not sheets or sheets[0] not in parts:
+        # The first worksheet (a chart sheet before it has no rows), as openpyxl's.
+        worksheets = [
+            parts[ref][1] for ref in sheets if parts.get(ref, ("", ""))[0].endswith("/worksheet")
+        ]
+        if not worksheets:
             raise ValidationFailed("the file is not a readable XLSX workbook: it has no sheet")
-        self.sheet = parts[sheets[0]][1]
+        self.sheet = worksheets[0]
         self.size = max(book.getinfo(self.sheet).file_size, 1)
         by_kind = {kind.rsplit("/", 1)[-1]: name for kind, name in parts.values()}
         self.dates: dict[int, bool] = {}  # style index → timedelta format?
