@@ -176,6 +176,29 @@ async def _next_part(reader: MultipartReader) -> object | None:
         raise BadRequest(f"the upload is not valid multipart/form-data: {exc}") from exc
 
 
+class Problems:
+    """The problems found in a file: all of them counted, the first ``keep`` kept (what
+    the caller is shown) — a 200 MB file of bad lines must not become ten million
+    dicts in memory."""
+
+    def __init__(self, keep: int = 1000) -> None:
+        self.keep = keep
+        self.kept: list[dict[str, Any]] = []
+        self.count = 0
+
+    def append(self, problem: dict[str, Any]) -> None:
+        self.count += 1
+        if len(self.kept) < self.keep:
+            self.kept.append(problem)
+
+    def extend(self, problems: Iterable[dict[str, Any]]) -> None:
+        for problem in problems:
+            self.append(problem)
+
+    def __len__(self) -> int:
+        return self.count
+
+
 class ClientGone(asyncio.CancelledError):
     """The client of an import went away and the import was stopped: the handler ends
     as aiohttp ends one whose client disconnected (cancelled, nothing answered)."""

@@ -40,6 +40,7 @@ from tests.factories import HEADER, Factory, import_file, row
 Client = TestClient[Any, Any]
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+VOUCHER = {"quota": 50, "expires": "2022-09-30T23:59:59+07:00", "codes": "pool"}
 PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
@@ -489,3 +490,37 @@ def test_a_workbook_read_in_a_thread_stops_when_told(tmp_path: Path) -> None:
             next(book.rows())
     finally:
         book.close()
+
+
+async def test_a_file_of_bad_lines_keeps_a_thousand_of_them_not_every_one(
+    node: Callable[..., Any], conn: asyncpg.Connection, factory: Factory
+) -> None:
+    """Partner codes and DNC numbers: each bad line counted, the first thousand kept (a
+    200 MB file of bad lines was ten million dicts in memory)."""
+    campaign = await factory.create_campaign(voucher=VOUCHER)
+    lines = 200_000
+    codes = "code\n" + "x\n" * (lines - 1) + "BL-GOOD-0001\n"
+    numbers = "msisdn\n" + "x\n" * (lines - 1) + "081200000001\n"
+    async with node() as (client, headers):
+        tracemalloc.start()
+        try:
+            form = FormData()
+            form.add_field("file", io.BytesIO(codes.encode()), filename="codes.csv")
+            resp = await client.post(
+                f"/api/campaigns/{campaign.name}/vouchers/import", data=form, headers=headers
+            )
+            body = await resp.json()
+            assert resp.status == 201, body
+            assert (body["added"], body["rejected_rows"]) == (1, lines - 1)
+            assert [p["line"] for p in body["rejected"]] == list(range(2, 1002))
+            form = FormData()
+            form.add_field("file", io.BytesIO(numbers.encode()), filename="dnc.csv")
+            resp = await client.post("/api/dnc/import", data=form, headers=headers)
+            body = await resp.json()
+            assert resp.status == 201, body
+            assert (body["added"], body["rejected_rows"]) == (1, lines - 1)
+            assert len(body["rejected"]) == 1000
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert peak < 24 * 1024 * 1024, f"{peak / 2**20:.0f} MiB"
