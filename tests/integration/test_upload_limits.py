@@ -355,6 +355,11 @@ async def test_a_limit_met_in_a_worker_process_is_the_same_413(
     with pytest.raises(PayloadTooLarge, match="DIALER_IMPORTS__XLSX_MAX_ROWS"):
         await import_file(conn, campaign, path, use_process=True, limits=limits, chunk_rows=4)
     assert await nothing_imported(conn)
+    # Within the limits, the worker reads it all, in sheet order.
+    summary = await import_file(conn, campaign, path, use_process=True, chunk_rows=4)
+    assert summary.accepted == 30
+    lines = await conn.fetch("SELECT line FROM targets ORDER BY line")
+    assert [r["line"] for r in lines] == list(range(2, 32))
 
 
 async def test_a_body_over_the_upload_limit_is_refused(
