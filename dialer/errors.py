@@ -81,6 +81,17 @@ class PayloadTooLarge(DialerError):
     error_id = "payload_too_large"
 
 
+class TooManyRequests(DialerError):
+    """Too many tries: refused until ``retry_after`` seconds have passed (a login locked
+    after too many failures), whatever the request holds."""
+
+    error_id = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, details: Any = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+
+
 class UpstreamFailed(DialerError):
     """A provider (the carrier, WhatsApp) refused or failed what was asked of it."""
 

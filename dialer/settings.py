@@ -68,7 +68,9 @@ class ServerSettings(Section):
     log_format: Literal["json", "console"] = Field(
         default="json", description="json (one object a line) or console; numbers always masked"
     )
-    max_upload_bytes: int = Field(default=2 * 1024**3, ge=1, description="the largest upload taken")
+    max_upload_bytes: int = Field(
+        default=200 * 1024**2, ge=1, description="the largest upload taken (200 MiB)"
+    )
     import_chunk_rows: int = Field(
         default=5000, ge=1, description="rows a target list is validated and stored in at a time"
     )
@@ -78,6 +80,68 @@ class ServerSettings(Section):
         ge=1,
         le=3650,
         description="how long an API token lasts at most (one may be minted with a shorter life)",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="the reverse proxies (addresses or CIDR networks, comma-separated) whose"
+        " X-Forwarded-For names the client; unset: the connection's peer is the client",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in _parts(value):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{part!r} is not an address or network: {exc}") from exc
+        return value
+
+    def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The trusted proxies' networks (an address is a network of one)."""
+        return tuple(ipaddress.ip_network(p, strict=False) for p in _parts(self.trusted_proxies))
+
+
+def _parts(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class ImportSettings(Section):
+    """What one uploaded file may cost: its size unpacked, its rows, its time."""
+
+    max_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="an import (target list, DNC, payments, codes, redemptions) still running"
+        " after this long is stopped, nothing kept",
+    )
+    xlsx_max_unpacked_bytes: int = Field(
+        default=1024**3, ge=1, description="an XLSX workbook's parts read, unpacked, at most"
+    )
+    xlsx_max_shared_strings: int = Field(
+        default=1_000_000, ge=1, description="the distinct texts an XLSX workbook may hold"
+    )
+    xlsx_max_rows: int = Field(
+        default=1_048_576, ge=1, description="the rows an XLSX sheet may have (Excel's most)"
+    )
+    xlsx_max_columns: int = Field(
+        default=1000, ge=1, description="the columns an XLSX sheet's values may reach"
+    )
+
+
+class LoginSettings(Section):
+    """Login throttling: failures counted per username and per client address, shared by
+    every node; past a limit, logins are refused (429) until the lockout ends."""
+
+    max_failures_per_user: int = Field(
+        default=5, ge=1, description="failed logins of one username within the window"
+    )
+    max_failures_per_address: int = Field(
+        default=20, ge=1, description="failed logins from one client address within the window"
+    )
+    window_seconds: int = Field(default=900, ge=1, description="the window failures count in")
+    lockout_seconds: int = Field(
+        default=900, ge=1, description="how long a username or address past its limit is refused"
     )
 
 
@@ -260,6 +324,8 @@ class MetricsSettings(Section):
 SECTIONS: dict[str, type[Section]] = {
     "database": DatabaseSettings,
     "server": ServerSettings,
+    "imports": ImportSettings,
+    "login": LoginSettings,
     "ui": UiSettings,
     "billing": BillingSettings,
     "pacing": PacingSettings,
@@ -303,6 +369,8 @@ class Settings(BaseSettings):
     )
     database: DatabaseSettings = DatabaseSettings()
     server: ServerSettings = ServerSettings()
+    imports: ImportSettings = ImportSettings()
+    login: LoginSettings = LoginSettings()
     ui: UiSettings = UiSettings()
     billing: BillingSettings = BillingSettings()
     pacing: PacingSettings = PacingSettings()

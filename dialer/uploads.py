@@ -1,21 +1,23 @@
 """Files in and out: an uploaded file (streamed from the multipart body to a temporary
-file), the header of a CSV file read as every import reads it (a target list, the DNC
+file) and its import run within a time budget and only while its client waits, the header of a CSV file read as every import reads it (a target list, the DNC
 list, payments, voucher codes, redemption reports), and CSV written in chunks as every
 export writes it (attempts, vouchers, the CRM, rejected rows)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import logging
 import os
 import re
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -23,6 +25,13 @@ from aiohttp.http_exceptions import HttpProcessingError
 from dialer.errors import BadRequest, PayloadTooLarge
 
 CHUNK = 1 << 16
+# What a multipart body may carry besides its file (boundaries, part headers, the
+# mapping field): a body longer than the file's limit and this is refused unread.
+FORM_OVERHEAD = 1 << 20
+# How often an import looks whether its client is still there.
+CLIENT_CHECK_SECONDS = 0.25
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -112,6 +121,9 @@ async def receive_upload(request: web.Request, *, max_bytes: int) -> AsyncIterat
     """
     if not request.content_type.startswith("multipart/"):
         raise BadRequest("upload the list as multipart/form-data with a part named 'file'")
+    declared = request.content_length
+    if declared is not None and declared > max_bytes + FORM_OVERHEAD:
+        raise _too_large(max_bytes)  # said before a byte of it is read
     fd, name = tempfile.mkstemp(prefix="dialer-upload-")
     path = Path(name)
     try:
@@ -132,10 +144,7 @@ async def receive_upload(request: web.Request, *, max_bytes: int) -> AsyncIterat
                     while chunk := await part.read_chunk(CHUNK):
                         size += len(chunk)
                         if size > max_bytes:
-                            raise PayloadTooLarge(
-                                f"the file is larger than {max_bytes // (1024 * 1024)} MB;"
-                                " nothing was imported"
-                            )
+                            raise _too_large(max_bytes)
                         out.write(chunk)
                 upload = Upload(path, part.filename or "upload", size)
             elif part.name:
@@ -153,9 +162,92 @@ async def receive_upload(request: web.Request, *, max_bytes: int) -> AsyncIterat
         path.unlink(missing_ok=True)
 
 
+def _too_large(max_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the file is larger than {max_bytes // (1024 * 1024)} MB; nothing was imported"
+    )
+
+
 async def _next_part(reader: MultipartReader) -> object | None:
     """The next part, or a 400 when the body is not the multipart it claims to be."""
     try:
         return await reader.next()
     except (ValueError, HttpProcessingError) as exc:
         raise BadRequest(f"the upload is not valid multipart/form-data: {exc}") from exc
+
+
+class Problems:
+    """The problems found in a file: all of them counted, the first ``keep`` kept (what
+    the caller is shown) — a 200 MB file of bad lines must not become ten million
+    dicts in memory."""
+
+    def __init__(self, keep: int = 1000) -> None:
+        self.keep = keep
+        self.kept: list[dict[str, Any]] = []
+        self.count = 0
+
+    def append(self, problem: dict[str, Any]) -> None:
+        self.count += 1
+        if len(self.kept) < self.keep:
+            self.kept.append(problem)
+
+    def extend(self, problems: Iterable[dict[str, Any]]) -> None:
+        for problem in problems:
+            self.append(problem)
+
+    def __len__(self) -> int:
+        return self.count
+
+
+class ClientGone(asyncio.CancelledError):
+    """The client of an import went away and the import was stopped: the handler ends
+    as aiohttp ends one whose client disconnected (cancelled, nothing answered)."""
+
+
+async def run_import(request: web.Request, work: Awaitable[T], *, max_seconds: float) -> T:
+    """``work`` (an upload's import), stopped — cancelled, so its transaction rolls back
+    and nothing is kept — when it runs past ``max_seconds`` (a 413 that names
+    ``DIALER_IMPORTS__MAX_SECONDS``) or when its client goes away (nobody would read
+    the answer; a manager who gave up must not leave a node busy for minutes)."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max_seconds
+    try:
+        while True:
+            left = deadline - loop.time()
+            if left > 0:
+                await asyncio.wait({task}, timeout=min(left, CLIENT_CHECK_SECONDS))
+            if task.done():
+                return task.result()
+            if _client_gone(request):
+                log.warning("import stopped: its client went away", extra={"path": request.path})
+                await _cancel(task)
+                raise ClientGone
+            if loop.time() >= deadline:
+                log.warning(
+                    "import stopped: over its time budget",
+                    extra={"path": request.path, "max_seconds": max_seconds},
+                )
+                await _cancel(task)
+                raise PayloadTooLarge(
+                    f"the import took longer than {max_seconds:g} seconds"
+                    " (DIALER_IMPORTS__MAX_SECONDS) and was stopped; nothing was imported"
+                )
+    finally:
+        if not task.done():  # this handler was cancelled itself
+            await _cancel(task)
+
+
+def _client_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+async def _cancel(task: asyncio.Future[Any]) -> None:
+    """Cancel ``task`` and wait until it has undone what it did (its rollback)."""
+    task.cancel()
+    try:
+        await asyncio.shield(asyncio.wait({task}))
+    finally:
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: it failed while being stopped

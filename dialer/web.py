@@ -5,6 +5,7 @@ OpenAPI document says of an operation). Who is calling is the ``auth`` room's bu
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -24,6 +25,7 @@ from dialer.errors import (
     Forbidden,
     NotFound,
     PayloadTooLarge,
+    TooManyRequests,
     Unauthorized,
     UpstreamFailed,
     ValidationFailed,
@@ -46,6 +48,7 @@ STATUS: dict[type[DialerError], int] = {
     Conflict: 409,
     PayloadTooLarge: 413,
     ValidationFailed: 422,
+    TooManyRequests: 429,
     UpstreamFailed: 502,
 }
 
@@ -99,6 +102,39 @@ def request_language(request: web.Request) -> str:
     return language_of(chosen, default)
 
 
+Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+
+
+def client_address(request: web.Request, trusted: Networks = ()) -> str:
+    """The address of the client that sent ``request``: the connection's peer, unless the
+    peer is one of the ``trusted`` proxies (``DIALER_SERVER__TRUSTED_PROXIES``); then
+    ``X-Forwarded-For`` is read from its end (what the proxies appended) back to the
+    first address that is not a trusted proxy's. Anything a client wrote into the header
+    itself sits before that address and is never believed."""
+    peer = request.remote or ""
+    if not _trusted(peer, trusted):
+        return peer
+    hops = [
+        hop.strip()
+        for header in request.headers.getall("X-Forwarded-For", ())
+        for hop in header.split(",")
+    ]
+    client = peer
+    for hop in reversed([h for h in hops if h]):
+        client = hop[:64]
+        if not _trusted(hop, trusted):
+            break
+    return client
+
+
+def _trusted(address: str, trusted: Networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
 def in_language(request: web.Request, body: Any) -> Any:
     """``body`` with its reasons and messages (an import's rejected rows) in the
     caller's language."""
@@ -123,7 +159,10 @@ async def _rendered(request: web.Request, handler: Handler) -> web.StreamRespons
         status = status_of(exc)
         if status >= 500:
             log.exception("request failed", extra={"path": request.path})
-        return json_response(exc.to_json(request_language(request)), status=status)
+        response = json_response(exc.to_json(request_language(request)), status=status)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -9,7 +9,7 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from dialer.auth import service
+from dialer.auth import service, throttle
 from dialer.auth.http import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -18,8 +18,16 @@ from dialer.auth.http import (
     current_user,
     requires,
 )
+from dialer.errors import Unauthorized
 from dialer.keys import CLOCK, POOL, SETTINGS
-from dialer.web import api, json_response, path_id, read_json, request_language
+from dialer.web import (
+    api,
+    client_address,
+    json_response,
+    path_id,
+    read_json,
+    request_language,
+)
 
 routes = web.RouteTableDef()
 
@@ -49,21 +57,33 @@ class UserBody(BaseModel):
 @api(
     "Log in with a username and password: a session token",
     description="The token is also set as the HttpOnly session cookie; it lasts"
-    " DIALER_SERVER__SESSION_TTL_HOURS. 401 for a wrong username or password.",
+    " DIALER_SERVER__SESSION_TTL_HOURS. 401 for a wrong username or password; 429, with"
+    " Retry-After, once a username or a client address has failed too often"
+    " (DIALER_LOGIN__*), the right password included.",
     body=LoginBody,
     tag="auth",
 )
 async def login(request: web.Request) -> web.Response:
     body = await read_json(request, LoginBody)
     settings = request.app[SETTINGS]
+    address = client_address(request, settings.server.trusted_networks())
+    now = request.app[CLOCK]()
     async with request.app[POOL].acquire() as conn:
-        token, expires, user = await service.login(
-            conn,
-            body.username,
-            body.password,
-            now=request.app[CLOCK](),
-            ttl=timedelta(hours=settings.server.session_ttl_hours),
+        await throttle.count_try(
+            conn, settings.login, username=body.username, address=address, now=now
         )
+        try:
+            token, expires, user = await service.login(
+                conn,
+                body.username,
+                body.password,
+                now=now,
+                ttl=timedelta(hours=settings.server.session_ttl_hours),
+            )
+        except Unauthorized:
+            await throttle.failed(conn, settings.login, now=now)
+            raise
+        await throttle.succeeded(conn, username=body.username, address=address)
     response = json_response({"token": token, "expires_at": expires, "user": user.to_json()})
     secure = settings.server.public_url.startswith("https://")
     max_age = settings.server.session_ttl_hours * 3600

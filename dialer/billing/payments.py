@@ -23,7 +23,7 @@ from dialer.db import Connection, q
 from dialer.errors import BadRequest, ValidationFailed
 from dialer.rules.money import AmountError, parse_rupiah
 from dialer.rules.penalty import parse_bill_month
-from dialer.uploads import read_head
+from dialer.uploads import Problems, read_head
 
 COLUMNS = ("reference", "indihome_number", "bill_month", "amount", "channel", "paid_at")
 MAX_PROBLEMS = 1000
@@ -91,11 +91,11 @@ def parse_row(raw: Mapping[str, Any]) -> tuple[Row | None, list[dict[str, str]]]
 def parse_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], where: str) -> list[Row]:
     """Every row, or ValidationFailed naming each bad one (``where``: line or item)."""
     good: list[Row] = []
-    problems: list[dict[str, Any]] = []
+    problems = Problems(MAX_PROBLEMS)
     references: dict[str, int] = {}
     for at, raw in rows:
         row, found = parse_row(raw)
-        problems += [{where: at, **p} for p in found]
+        problems.extend({where: at, **p} for p in found)
         if row is None:
             continue
         first = references.setdefault(row[0], at)
@@ -108,7 +108,7 @@ def parse_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], where: str) -> lis
     if problems:
         raise ValidationFailed(
             f"{len(problems)} problem(s) in the payments; nothing was recorded",
-            details=problems[:MAX_PROBLEMS],
+            details=problems.kept,
         )
     if not good:
         raise ValidationFailed("no payment given; nothing was recorded")

@@ -26,7 +26,7 @@ from dialer.rules.money import AmountError, parse_rupiah
 from dialer.rules.penalty import SEED_PENALTY, Penalty, lines, parse_bill_month, quote
 from dialer.rules.vocabulary import PRODUCTS
 from dialer.rules.zones import ZONE_NAMES, zone_info
-from dialer.uploads import receive_upload
+from dialer.uploads import receive_upload, run_import
 from dialer.web import Param, api, json_body, json_response
 
 routes = web.RouteTableDef()
@@ -140,7 +140,8 @@ async def add_payments(request: web.Request) -> web.Response:
     "Record a CSV file of payments, whole or not at all",
     description="One bad line refuses the file (422, every problem by line and field); a"
     " reference already stored is skipped; targets of the bills paid end as already_paid"
-    " (targets_finished). 413 when the file is over the upload limit.",
+    " (targets_finished). 413 when the file is over the upload limit or the import over"
+    " DIALER_IMPORTS__MAX_SECONDS.",
     upload="the payments: CSV (comma or semicolon) with the columns reference,"
     " indihome_number, bill_month, amount, channel and paid_at",
     status=201,
@@ -152,11 +153,14 @@ async def import_payments(request: web.Request) -> web.Response:
         receive_upload(request, max_bytes=request.app[SETTINGS].server.max_upload_bytes) as upload,
         request.app[POOL].acquire() as conn,
     ):
-        summary = await payments.import_file(
+        work = payments.import_file(
             conn,
             upload.path,
             source=f"file:{upload.filename}",
             actor=current_user(request).username,
             now=request.app[CLOCK](),
+        )
+        summary = await run_import(
+            request, work, max_seconds=request.app[SETTINGS].imports.max_seconds
         )
     return json_response(summary, status=201)

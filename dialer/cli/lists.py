@@ -118,6 +118,7 @@ async def _import(
                 mapping=mapping,
                 chunk_rows=settings.server.import_chunk_rows,
                 progress=lambda rows, done: bar.update(task, completed=done, rows=rows),
+                limits=settings.imports,
             )
 
 

@@ -9,7 +9,7 @@ from dialer.auth.http import current_user, requires
 from dialer.dnc import service
 from dialer.keys import POOL, SETTINGS
 from dialer.rules.phones import mobile_number
-from dialer.uploads import receive_upload
+from dialer.uploads import receive_upload, run_import
 from dialer.web import Param, api, in_language, json_response, query_int, read_json
 
 routes = web.RouteTableDef()
@@ -97,7 +97,7 @@ async def remove_dnc(request: web.Request) -> web.Response:
     "Add a file of numbers to the do-not-call list",
     description="The valid numbers are added in one transaction; bad lines are reported by"
     " line. 422 when no line holds a valid number; 413 when the file is over the upload"
-    " limit.",
+    " limit or the import over DIALER_IMPORTS__MAX_SECONDS.",
     upload="the numbers: CSV (comma or semicolon) with an msisdn column (or no_hp,"
     " nomor_hp, …) and an optional reason column, or one number a line",
     status=201,
@@ -109,10 +109,11 @@ async def import_dnc(request: web.Request) -> web.Response:
         receive_upload(request, max_bytes=settings.server.max_upload_bytes) as upload,
         request.app[POOL].acquire() as conn,
     ):
-        summary = await service.import_file(
+        work = service.import_file(
             conn,
             upload.path,
             source=f"file:{upload.filename}",
             actor=current_user(request).username,
         )
+        summary = await run_import(request, work, max_seconds=settings.imports.max_seconds)
     return json_response(in_language(request, summary), status=201)

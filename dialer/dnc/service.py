@@ -11,7 +11,7 @@ from dialer.db import Connection, q
 from dialer.errors import NotFound, ValidationFailed
 from dialer.rules.phones import mobile_number, normalize_mobile
 from dialer.rules.vocabulary import COLUMN_ALIASES
-from dialer.uploads import header_key, read_head
+from dialer.uploads import Problems, header_key, read_head
 
 _MSISDN_HEADERS = {header_key(h) for h in ("msisdn", *COLUMN_ALIASES["msisdn"], "number", "nomor")}
 _REASON_HEADERS = {"reason", "alasan", "keterangan", "note", "notes"}
@@ -50,9 +50,9 @@ async def remove(conn: Connection, raw: str) -> str:
     return number
 
 
-def _read(path: Path) -> tuple[list[tuple[str, str]], list[dict[str, Any]], int]:
+def _read(path: Path) -> tuple[list[tuple[str, str]], Problems, int]:
     entries: list[tuple[str, str]] = []
-    rejected: list[dict[str, Any]] = []
+    rejected = Problems()
     with path.open(encoding="utf-8-sig", newline="") as f:
         first, delimiter, header = read_head(f)
         number_col = next((i for i, h in enumerate(header) if h in _MSISDN_HEADERS), None)
@@ -98,7 +98,7 @@ async def import_file(conn: Connection, path: Path, *, source: str, actor: str) 
     entries, rejected, rows = await asyncio.to_thread(_read, path)
     if not entries:
         raise ValidationFailed(
-            "no valid number in the file; nothing was added", details=rejected[:1000]
+            "no valid number in the file; nothing was added", details=rejected.kept
         )
     async with conn.transaction():
         await conn.execute(q("create_dnc_stage"))
@@ -108,6 +108,6 @@ async def import_file(conn: Connection, path: Path, *, source: str, actor: str) 
         "rows": rows,
         "added": added,
         "already_listed": len(entries) - added,
-        "rejected": rejected[:1000],
+        "rejected": rejected.kept,
         "rejected_rows": len(rejected),
     }

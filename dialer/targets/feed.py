@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import pickle
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection as PipeEnd
@@ -25,7 +26,8 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from dialer.errors import DialerError, ValidationFailed
+from dialer.errors import DialerError, PayloadTooLarge, ValidationFailed
+from dialer.settings import ImportSettings
 from dialer.targets.columns import map_header
 from dialer.targets.reader import RowSource, find_split, open_csv, open_rows
 from dialer.targets.rows import RowValidator, Staged
@@ -36,6 +38,11 @@ Rejection = tuple[int, list[dict[str, str]], list[str]]
 SPLIT_MIN_BYTES = 16 * 1024 * 1024
 PIPE_BYTES = 1 << 20
 _EXITED = ("error", "RuntimeError", "the import worker exited unexpectedly", None)
+# The errors a worker process reports that the importing process raises again as such
+# (the caller's 422 or 413); any other is the worker's failure.
+_REPORTED: dict[str, type[DialerError]] = {
+    kind.__name__: kind for kind in (ValidationFailed, PayloadTooLarge)
+}
 
 
 @dataclass
@@ -90,9 +97,14 @@ class Feed:
         size: int,
         *,
         use_process: bool,
+        limits: ImportSettings | None = None,
     ) -> None:
         self.path, self.filename, self.mapping = path, filename, dict(mapping or {})
         self.tiers, self.size, self.use_process = tiers, size, use_process
+        self.limits = limits or ImportSettings()
+        # Set when the feed is closed: a reader still running in a thread (the import
+        # was cancelled under it) stops at its next block instead of reading on.
+        self._stop = threading.Event()
         self.format = ""
         self.ignored: tuple[str, ...] = ()
         self.header: list[str] = []
@@ -109,7 +121,13 @@ class Feed:
 
     async def start(self) -> None:
         """Open the file and check its header; raises ValidationFailed before any row."""
-        source = await asyncio.to_thread(open_rows, self.path, self.filename)
+        try:
+            source = await asyncio.to_thread(
+                open_rows, self.path, self.filename, self.limits, self._stop
+            )
+        except BaseException:
+            self._stop.set()
+            raise
         self.format = source.format
         try:
             header = map_header(source.header, self.mapping)
@@ -134,7 +152,14 @@ class Feed:
 
     def _spawn(self, split: tuple[int, int] | None) -> None:
         ctx = multiprocessing.get_context("spawn")
-        common = (str(self.path), self.filename, self.mapping, self.tiers, self.size)
+        common = (
+            str(self.path),
+            self.filename,
+            self.mapping,
+            self.tiers,
+            self.size,
+            self.limits,
+        )
         if split is not None and split[1] < 2:
             split = None  # the boundary would be the header's end: nothing to share
         receiver, sender = ctx.Pipe(duplex=False)
@@ -192,10 +217,11 @@ class Feed:
             else:
                 self._finished = True
                 _, cls_name, text, details = message
+                kind = _REPORTED.get(cls_name)
                 raise (
-                    ValidationFailed(text, details=details)
-                    if cls_name == "ValidationFailed"
-                    else (RuntimeError(f"import worker failed: {text}"))
+                    kind(text, details=details)
+                    if kind is not None
+                    else RuntimeError(f"import worker failed: {text}")
                 )
         return None
 
@@ -208,6 +234,7 @@ class Feed:
     def close(self) -> None:
         """Stop the workers and remove what they left; safe to call more than once."""
         self._finished = True
+        self._stop.set()
         if self._ahead is not None:
             if not self._ahead.done():
                 self._ahead.cancel()
@@ -325,6 +352,7 @@ def _first_worker(
     mapping: dict[str, str],
     tiers: frozenset[str],
     size: int,
+    limits: ImportSettings,
     stop_line: int | None,
     pipe: PipeEnd,
 ) -> None:
@@ -336,7 +364,7 @@ def _first_worker(
 
     try:
         if stop_line is None:
-            source = open_rows(Path(path), filename)
+            source = open_rows(Path(path), filename, limits)
         else:
             source = open_csv(Path(path), stop_line=stop_line)
         try:
@@ -363,6 +391,7 @@ def _second_worker(
     mapping: dict[str, str],
     tiers: frozenset[str],
     size: int,
+    limits: ImportSettings,
     offset: int,
     lines_before: int,
     spill_path: str,

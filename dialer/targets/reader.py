@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -17,7 +18,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from dialer.errors import ValidationFailed
+from dialer.settings import ImportSettings
 from dialer.targets.rows import cell_text
+from dialer.targets.xlsx import Workbook
 
 ZIP_MAGIC = b"PK\x03\x04"
 _BLOCK = 1 << 22
@@ -246,58 +249,48 @@ def open_csv(
     )
 
 
-def open_xlsx(path: Path) -> RowSource:
-    import zipfile
-
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    # A file object, not the path: openpyxl refuses a path without an .xlsx suffix,
-    # which is what every upload's temporary file is.
-    handle = path.open("rb")
+def open_xlsx(
+    path: Path, limits: ImportSettings | None = None, stop: threading.Event | None = None
+) -> RowSource:
+    """Rows of an XLSX file's first sheet, streamed and bounded (``xlsx.py``); its
+    lines are the sheet's row numbers, its header the first row with a value."""
+    book = Workbook(path, limits or ImportSettings(), stop)
     try:
-        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
-        handle.close()
-        raise ValidationFailed(f"the file is not a readable XLSX workbook: {exc}") from exc
-    sheet = book.worksheets[0]
-    total = max(sheet.max_row or 1, 1)
-    it = sheet.iter_rows(values_only=True)
-    state = {"line": 0}
-    header: list[str] | None = None
-    for values in it:
-        state["line"] += 1
-        if values and any(v not in (None, "") for v in values):
+        it = book.rows()
+        header: list[str] | None = None
+        for _, values in it:
             header = ["" if v is None else str(v) for v in values]
             break
+    except BaseException:
+        book.close()
+        raise
     if header is None:
-        _close_all(book, handle)
+        book.close()
         raise ValidationFailed("the workbook's first sheet is empty: it should start with a header")
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
-        try:
-            for values in it:
-                state["line"] += 1
-                if values and any(v not in (None, "") for v in values):
-                    yield state["line"], ["" if v is None else cell_text(v) for v in values]
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise ValidationFailed(
-                f"the workbook is damaged near row {state['line']}: {exc}"
-            ) from exc
+        for line, values in it:
+            yield line, ["" if v is None else cell_text(v) for v in values]
 
     return RowSource(
         header=header,
         rows=rows(),
         format="xlsx",
-        _progress=lambda: state["line"] / total,
-        _close=lambda: _close_all(book, handle),
+        _progress=book.progress,
+        _close=book.close,
     )
 
 
-def open_rows(path: Path, filename: str | None = None) -> RowSource:
-    """Open ``path`` as rows of its detected format."""
+def open_rows(
+    path: Path,
+    filename: str | None = None,
+    limits: ImportSettings | None = None,
+    stop: threading.Event | None = None,
+) -> RowSource:
+    """Open ``path`` as rows of its detected format (an XLSX file within ``limits``,
+    stopped once ``stop`` is set)."""
     fmt = detect_format(path, filename)
-    return open_xlsx(path) if fmt == "xlsx" else open_csv(path)
+    return open_xlsx(path, limits, stop) if fmt == "xlsx" else open_csv(path)
 
 
 def sha256_file(path: Path) -> str:
@@ -350,8 +343,3 @@ def find_split(path: Path) -> tuple[int, int] | None:
             pos += len(block)
             last = block[-1:]
     return None
-
-
-def _close_all(*things: Any) -> None:
-    for thing in things:
-        thing.close()

@@ -9,7 +9,7 @@ from dialer.campaigns import service as campaigns
 from dialer.keys import POOL, SETTINGS
 from dialer.targets import imports
 from dialer.targets.service import import_targets
-from dialer.uploads import receive_upload
+from dialer.uploads import receive_upload, run_import
 from dialer.web import (
     Param,
     api,
@@ -31,7 +31,9 @@ routes = web.RouteTableDef()
     description="Optional form field mapping: a JSON object from the file's headers to the"
     ' target fields ({"Header": "field"}). Rows are rejected, out of tier, on the DNC list,'
     " duplicates or accepted; rejected_csv links to the rejected rows. 413 when the file"
-    " is over the upload limit.",
+    " is over the upload limit, an XLSX file over DIALER_IMPORTS__XLSX_* (unpacked size,"
+    " distinct texts, rows, columns), or the import over DIALER_IMPORTS__MAX_SECONDS;"
+    " nothing is imported then.",
     upload="the target list: CSV or XLSX, one customer a row",
     status=201,
     tag="targets",
@@ -42,7 +44,7 @@ async def upload_targets(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["ref"])
         async with receive_upload(request, max_bytes=settings.server.max_upload_bytes) as upload:
-            summary = await import_targets(
+            work = import_targets(
                 conn,
                 campaign_id=campaign.id,
                 tiers=campaign.tiers,
@@ -51,7 +53,9 @@ async def upload_targets(request: web.Request) -> web.Response:
                 actor=current_user(request).username,
                 mapping=upload.json_field("mapping"),
                 chunk_rows=settings.server.import_chunk_rows,
+                limits=settings.imports,
             )
+            summary = await run_import(request, work, max_seconds=settings.imports.max_seconds)
     body = summary.to_json() | {
         "rejected_csv": f"/api/imports/{summary.import_id}/rejected.csv",
     }

@@ -26,6 +26,7 @@ from typing import IO, Any
 from dialer.db import Connection, q
 from dialer.errors import ValidationFailed
 from dialer.rules.vocabulary import CUSTOMER_COLUMNS
+from dialer.settings import ImportSettings
 from dialer.targets.feed import Feed, Rejection
 from dialer.targets.reader import sha256_file
 
@@ -99,11 +100,21 @@ async def import_targets(
     chunk_rows: int = 5000,
     progress: Progress | None = None,
     use_process: bool | None = None,
+    limits: ImportSettings | None = None,
 ) -> ImportSummary:
-    """Import the list at ``path`` into a campaign, atomically; see the module doc."""
+    """Import the list at ``path`` into a campaign, atomically; see the module doc. An
+    XLSX file is read within ``limits`` (``DIALER_IMPORTS__XLSX_*``)."""
     if use_process is None:
         use_process = path.stat().st_size > PROCESS_THRESHOLD_BYTES
-    feed = Feed(path, filename, mapping, frozenset(tiers), chunk_rows, use_process=use_process)
+    feed = Feed(
+        path,
+        filename,
+        mapping,
+        frozenset(tiers),
+        chunk_rows,
+        use_process=use_process,
+        limits=limits,
+    )
     await feed.start()
     try:
         async with conn.transaction():

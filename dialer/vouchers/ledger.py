@@ -28,7 +28,7 @@ import asyncpg
 from dialer.campaigns.models import Campaign
 from dialer.db import Connection, q
 from dialer.errors import Conflict, NotFound, ValidationFailed
-from dialer.uploads import read_head
+from dialer.uploads import Problems, read_head
 
 # Announced on (``announce``) when a campaign's voucher offer may have changed: a
 # voucher issued, voided or lapsed. The agents' hub listens, so every console of the
@@ -152,11 +152,11 @@ async def of_campaign(conn: Connection, campaign: Campaign) -> dict[str, Any]:
 # ----------------------------------------------------------------------- the pool
 
 
-def read_codes(path: Path) -> tuple[list[tuple[int, str]], list[dict[str, Any]], int]:
+def read_codes(path: Path) -> tuple[list[tuple[int, str]], Problems, int]:
     """Codes of a partner's file (one a line, or a ``code`` column), each with its line;
-    malformed and repeated ones reported by line."""
+    malformed and repeated ones reported by line (the first thousand kept)."""
     good: list[tuple[int, str]] = []
-    problems: list[dict[str, Any]] = []
+    problems = Problems()
     seen: dict[str, int] = {}
     rows = 0
     with path.open(encoding="utf-8-sig", newline="") as f:
@@ -222,12 +222,12 @@ async def import_codes(
     good, problems, rows = await asyncio.to_thread(read_codes, path)
     if not good:
         raise ValidationFailed(
-            "no valid voucher code in the file; nothing was added", details=problems[:1000]
+            "no valid voucher code in the file; nothing was added", details=problems.kept
         )
     async with conn.transaction():
         known = {r["code"] for r in await conn.fetch(q("known_codes"), [code for _, code in good])}
         fresh = [(line, code) for line, code in good if code not in known]
-        problems += [
+        taken = [
             {"line": line, "code": code, "reason": "already in a pool (this or another campaign)"}
             for line, code in good
             if code in known
@@ -240,12 +240,14 @@ async def import_codes(
             )
         except asyncpg.UniqueViolationError as exc:  # another import at the same moment
             raise ValidationFailed(f"codes were added meanwhile; import again: {exc}") from exc
-    problems.sort(key=lambda p: p["line"])
+    # The first thousand of both kinds by line: a bad line not kept comes after every
+    # one kept, so it could not be among them.
+    first = sorted(problems.kept + taken, key=lambda p: p["line"])[: problems.keep]
     return {
         "rows": rows,
         "added": len(fresh),
-        "rejected": problems[:1000],
-        "rejected_rows": len(problems),
+        "rejected": first,
+        "rejected_rows": len(problems) + len(taken),
     }
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from dialer.db import Connection, q
 from dialer.errors import ValidationFailed
 from dialer.rules.money import AmountError, parse_rupiah
-from dialer.uploads import read_head
+from dialer.uploads import Problems, read_head
 from dialer.vouchers import ledger
 
 OPEN = ("issued", "sent", "delivered", "read", "failed")
@@ -92,7 +92,7 @@ def parse_time(raw: str, field: str) -> datetime:
 
 def read_report(path: Path) -> list[tuple[int, str, str, datetime, int | None]]:
     """The partner's report, refused whole with every bad line named."""
-    rows, problems = [], []
+    rows, problems = [], Problems()
     with path.open(encoding="utf-8-sig", newline="") as f:
         _, delimiter, header = read_head(f)
         missing = [c for c in ("reference", "code", "redeemed_at") if c not in header]
@@ -114,7 +114,7 @@ def read_report(path: Path) -> list[tuple[int, str, str, datetime, int | None]]:
     if problems:
         raise ValidationFailed(
             f"{len(problems)} bad line(s) in the report; nothing was recorded",
-            details=problems[:1000],
+            details=problems.kept,
         )
     return rows
 

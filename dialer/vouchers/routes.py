@@ -30,7 +30,7 @@ from dialer.errors import BadRequest, Forbidden
 from dialer.keys import CLOCK, POOL, SETTINGS
 from dialer.providers.signing import CALLBACK_CHECK, partner_refusal
 from dialer.rules.phones import mobile_number
-from dialer.uploads import receive_upload
+from dialer.uploads import receive_upload, run_import
 from dialer.vouchers import ledger, outbox, redemptions
 from dialer.vouchers.outbox import SENDER
 from dialer.web import api, in_language, json_response, path_id, read_json, validate
@@ -47,7 +47,8 @@ routes = web.RouteTableDef()
     description="The valid codes are added in one transaction; malformed, repeated and"
     " already known codes are reported by line and not added. 422 when no valid code is"
     ' left; 409 when the campaign generates its codes (codes = "generated"), nothing'
-    " added; 413 when the file is over the upload limit.",
+    " added; 413 when the file is over the upload limit or the import over"
+    " DIALER_IMPORTS__MAX_SECONDS.",
     upload="the voucher codes: CSV, one code a line or a code column",
     status=201,
     tag="vouchers",
@@ -58,13 +59,16 @@ async def import_codes(request: web.Request) -> web.Response:
         request.app[POOL].acquire() as conn,
     ):
         campaign = await campaigns.get(conn, request.match_info["name"])
-        summary = await ledger.import_codes(
+        work = ledger.import_codes(
             conn,
             campaign.id,
             upload.path,
             source=f"file:{upload.filename}",
             actor=current_user(request).username,
             now=request.app[CLOCK](),
+        )
+        summary = await run_import(
+            request, work, max_seconds=request.app[SETTINGS].imports.max_seconds
         )
     return json_response(in_language(request, summary), status=201)
 
@@ -215,7 +219,8 @@ async def partner_redemption(request: web.Request) -> web.Response:
     "Record the partner's redemption report",
     description="Refused whole (422) with every bad line named. Each reference counts once;"
     " unknown codes, codes redeemed under another reference and redemptions after expiry"
-    " are stored flagged. 413 when the file is over the upload limit.",
+    " are stored flagged. 413 when the file is over the upload limit or the import over"
+    " DIALER_IMPORTS__MAX_SECONDS.",
     upload="the redemption report: CSV with the columns reference, code, redeemed_at"
     " (ISO 8601 with its offset) and optionally amount",
     status=201,
@@ -226,8 +231,11 @@ async def import_redemptions(request: web.Request) -> web.Response:
         receive_upload(request, max_bytes=request.app[SETTINGS].server.max_upload_bytes) as upload,
         request.app[POOL].acquire() as conn,
     ):
-        counts = await redemptions.import_report(
+        work = redemptions.import_report(
             conn, upload.path, source=f"file:{upload.filename}", now=request.app[CLOCK]()
+        )
+        counts = await run_import(
+            request, work, max_seconds=request.app[SETTINGS].imports.max_seconds
         )
     return json_response(counts, status=201)
 

@@ -33,4 +33,8 @@ MESSAGES = {
     "you cannot disable yourself: another manager or the command line can": (
         "Anda tidak dapat menonaktifkan diri sendiri: manajer lain atau baris perintah dapat"
     ),
+    "too many failed logins for this username or from this address: try again in {retry} seconds": (
+        "terlalu banyak login gagal untuk nama pengguna ini atau dari alamat ini: coba lagi"
+        " dalam {retry} detik"
+    ),
 }

@@ -8,6 +8,11 @@ MESSAGES = {
     "the upload has two parts named 'file'; send one file": (
         "unggahan memiliki dua bagian bernama 'file'; kirim satu berkas"
     ),
+    "the import took longer than {max_seconds} seconds (DIALER_IMPORTS__MAX_SECONDS) and was"
+    " stopped; nothing was imported": (
+        "impor berjalan lebih dari {max_seconds} detik (DIALER_IMPORTS__MAX_SECONDS) dan"
+        " dihentikan; tidak ada yang diimpor"
+    ),
     "the file is larger than {max_bytes // (1024 * 1024)} MB; nothing was imported": (
         "berkas lebih besar dari {max_bytes // (1024 * 1024)} MB; tidak ada yang diimpor"
     ),

@@ -21,8 +21,41 @@ MESSAGES = {
     "the workbook's first sheet is empty: it should start with a header": (
         "lembar pertama buku kerja kosong: seharusnya diawali header"
     ),
-    "the workbook is damaged near row {state['line']}: {exc}": (
-        "buku kerja rusak di sekitar baris {state['line']}: {exc}"
+    "the workbook is damaged near row {self.line}: {exc}": (
+        "buku kerja rusak di sekitar baris {self.line}: {exc}"
+    ),
+    "the file is not a readable XLSX workbook: it has no sheet": (
+        "berkas bukan buku kerja XLSX yang terbaca: tidak ada lembarnya"
+    ),
+    "row number {ref} is not a number": "nomor baris {ref} bukan angka",
+    "cell reference {ref} names no column": "rujukan sel {ref} tidak menyebut kolom",
+    "{stripped} is not a number": "{stripped} bukan angka",
+    "a cell refers to text number {index}, of {count}": (
+        "sebuah sel merujuk teks nomor {index}, dari {count}"
+    ),
+    "the workbook unpacks to more than {limit} bytes (DIALER_IMPORTS__XLSX_MAX_UNPACKED_BYTES);"
+    " nothing was imported": (
+        "buku kerja berukuran lebih dari {limit} byte setelah dibuka"
+        " (DIALER_IMPORTS__XLSX_MAX_UNPACKED_BYTES); tidak ada yang diimpor"
+    ),
+    "the workbook holds more than {limit} distinct texts"
+    " (DIALER_IMPORTS__XLSX_MAX_SHARED_STRINGS); nothing was imported": (
+        "buku kerja memuat lebih dari {limit} teks berbeda"
+        " (DIALER_IMPORTS__XLSX_MAX_SHARED_STRINGS); tidak ada yang diimpor"
+    ),
+    "the sheet has more than {max_rows} rows (DIALER_IMPORTS__XLSX_MAX_ROWS); nothing was"
+    " imported": (
+        "lembar kerja memiliki lebih dari {max_rows} baris (DIALER_IMPORTS__XLSX_MAX_ROWS);"
+        " tidak ada yang diimpor"
+    ),
+    "the sheet has a value in {ref}, beyond its first {max_columns} columns"
+    " (DIALER_IMPORTS__XLSX_MAX_COLUMNS); nothing was imported": (
+        "lembar kerja memiliki nilai di {ref}, melewati {max_columns} kolom pertamanya"
+        " (DIALER_IMPORTS__XLSX_MAX_COLUMNS); tidak ada yang diimpor"
+    ),
+    "the workbook's XML declares a document type, which no workbook does; nothing was imported": (
+        "XML buku kerja menyatakan tipe dokumen, yang tidak pernah dilakukan buku kerja;"
+        " tidak ada yang diimpor"
     ),
     "{filename or path.name} is named .xlsx but is not an XLSX file": (
         "{filename or path.name} bernama .xlsx tetapi bukan berkas XLSX"
