@@ -191,9 +191,10 @@ class VoucherSettings(Section):
 class PartnerSettings(Section):
     """The voucher partner's redemption callbacks."""
 
-    secret: SecretStr = Field(
-        default=SecretStr("partner-demo-secret"),
-        description="the shared secret they are signed with",
+    secret: SecretStr | None = Field(
+        default=None,
+        description="the shared secret they are signed with (`dialer serve` needs it;"
+        " only `dialer run` and `dialer demo` have a demo one)",
     )
     tolerance_seconds: float = Field(
         default=300.0, gt=0, description="how far their timestamp may be from now"
@@ -203,8 +204,10 @@ class PartnerSettings(Section):
 class SimulatorSettings(Section):
     """The simulated carrier, WhatsApp and partner (no Twilio credentials)."""
 
-    auth_token: SecretStr = Field(
-        default=SecretStr("simulator-auth-token"), description="what the simulators sign with"
+    auth_token: SecretStr | None = Field(
+        default=None,
+        description="what the simulators sign with; set, with no Twilio account, `dialer"
+        " serve` runs on the simulators (only `dialer run` and `dialer demo` have a demo one)",
     )
     calls_per_second: float = Field(default=50.0, gt=0, description="the simulated account's limit")
     odds: str | None = Field(
@@ -311,6 +314,21 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """True when no server was named, so the command line runs its own."""
         return not self.database.url
+
+    def missing_secrets(self) -> list[str]:
+        """The secrets ``dialer serve`` will not do without (there are no defaults: a
+        default secret is public, being in the source): the partner's, and either a
+        Twilio account or the simulators' token."""
+        missing = []
+        if not self.partner.secret:  # unset or empty (compose passes "" for unset)
+            missing.append("DIALER_PARTNER__SECRET (the voucher partner's signing secret)")
+        twilio = self.twilio
+        if not (twilio.account_sid or twilio.auth_token) and not self.simulator.auth_token:
+            missing.append(
+                "DIALER_TWILIO__ACCOUNT_SID and DIALER_TWILIO__AUTH_TOKEN (or, to run on the"
+                " simulators, DIALER_SIMULATOR__AUTH_TOKEN)"
+            )
+        return missing
 
     def deployment_problems(self) -> list[str]:
         """What keeps this configuration from working with a real provider, each said

@@ -546,6 +546,8 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
             if msg.type != WSMsgType.TEXT:
                 continue
             await _on_message(app, user, ws, msg.data, request_language(request))
+    except ConnectionResetError:
+        pass  # the console went while it was answered (a refusal, a pong): nobody to tell
     finally:
         hub.remove(user.id, ws)
     return ws

@@ -123,3 +123,17 @@ def test_a_public_url_twilio_cannot_call_back_is_refused(url: str, says: str) ->
     problems = Settings(twilio=TWILIO, server={"public_url": url}).deployment_problems()
     assert any(says in p for p in problems), problems
     assert all(p.startswith("DIALER_SERVER__PUBLIC_URL") for p in problems)
+
+
+def test_serve_misses_its_secrets_when_unset_or_empty() -> None:
+    """No default secret (one in the source is public); compose passes "" for unset."""
+    bare = Settings()
+    assert [m.split(" ", 1)[0] for m in bare.missing_secrets()] == [
+        "DIALER_PARTNER__SECRET",
+        "DIALER_TWILIO__ACCOUNT_SID",
+    ]
+    empty = Settings(partner={"secret": ""}, simulator={"auth_token": ""})
+    assert len(empty.missing_secrets()) == 2
+    simulated = Settings(partner={"secret": "p"}, simulator={"auth_token": "t"})
+    assert simulated.missing_secrets() == []
+    assert Settings(partner={"secret": "p"}, twilio=TWILIO).missing_secrets() == []
