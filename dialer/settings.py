@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -308,7 +308,11 @@ class Settings(BaseSettings):
         unknown = sorted(n for n in names if n.startswith(PREFIX) and n not in KNOWN)
         if unknown:
             raise ValueError("; ".join(_unknown(name) for name in unknown))
-        return cls()
+        try:
+            return cls()
+        except ValidationError as exc:
+            # One line naming each variable at fault (pydantic's own report is several).
+            raise ValueError("; ".join(_invalid(error) for error in exc.errors())) from None
 
     @property
     def embedded(self) -> bool:
@@ -505,6 +509,18 @@ RENAMED: dict[str, str] = {
     "DIALER_NODE_NAME": "DIALER_SERVER__NODE_NAME",
     "DIALER_PLACE_CONCURRENCY": "DIALER_PACING__PLACE_CONCURRENCY",
 }
+
+
+def _invalid(error: Any) -> str:
+    """``DIALER_SERVER__PORT 'abc': Input should be a valid integer…``"""
+    loc = [str(part) for part in error.get("loc", ())]
+    if loc[:2] == ["database", "url"]:
+        name = "DATABASE_URL"
+    else:
+        name = PREFIX + NESTED.join(part.upper() for part in loc[:2])
+    secret = any(word in name for word in ("SECRET", "TOKEN", "PASSWORD"))
+    given = "(hidden)" if secret else repr(error.get("input"))
+    return f"{name} {given}: {error.get('msg')}"
 
 
 def _unknown(name: str) -> str:
