@@ -182,10 +182,10 @@ async def listening(
                         await conn.remove_listener(channel, on_notify)
 
 
-# What a database that is away raises: no route, refused, reset, timed out (OSError),
-# a server shutting down or starting up, a connection that went away under a query.
+# What a database that is away raises: no route, refused, reset, timed out (an OSError
+# out of asyncpg), a server shutting down or starting up, a connection that went away
+# under a query.
 _AWAY = (
-    OSError,
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
@@ -201,11 +201,23 @@ def is_outage(exc: BaseException) -> bool:
     while cause is not None and seen < 3:
         if isinstance(cause, _AWAY):
             return True
+        if isinstance(cause, OSError) and _out_of_asyncpg(cause):
+            return True  # not a billing API's or a provider's, not a file's
         if isinstance(cause, asyncpg.InterfaceError) and (
             "closed" in str(cause) or "closing" in str(cause)
         ):
             return True
         cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return False
+
+
+def _out_of_asyncpg(exc: BaseException) -> bool:
+    """Whether ``exc`` came up through asyncpg (connecting, or talking to the server)."""
+    frames = exc.__traceback__
+    while frames is not None:
+        if str(frames.tb_frame.f_globals.get("__name__", "")).startswith("asyncpg"):
+            return True
+        frames = frames.tb_next
     return False
 
 

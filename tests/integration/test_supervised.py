@@ -213,3 +213,25 @@ async def test_a_database_outage_is_one_line_down_and_one_back_per_component(
     assert set(back) == set(down), (down, back)  # and said when it was back
     loud = [r for r in records if r["level"] in ("warning", "error")]
     assert len(loud) <= 2 * len(down) + 5, [r["msg"] for r in loud]
+
+
+async def test_only_the_database_being_away_counts_as_an_outage(tmp_path: Path) -> None:
+    """An outage is said once, quietly; anything else still gets its traceback — a
+    billing API or a file that fails is not the database being away."""
+    from dialer.db import is_outage
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nobody listens there
+    for url in (f"postgresql://postgres@127.0.0.1:{port}/x", f"postgresql:///x?host={tmp_path}"):
+        with pytest.raises(OSError) as away:
+            await asyncpg.connect(url)
+        assert is_outage(away.value)
+    with pytest.raises(OSError) as missing:
+        (tmp_path / "nothing.csv").open()
+    assert not is_outage(missing.value)
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.ClientConnectorError) as billing:
+            await session.get(f"http://127.0.0.1:{port}/bills/1")
+    assert not is_outage(billing.value)
+    assert not is_outage(ValueError("a bug"))
