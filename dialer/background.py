@@ -37,9 +37,13 @@ class Outage:
     (why), one when it is back (how many runs it skipped, for how long) — not a
     traceback a run. Anything else that fails a run is the caller's to log."""
 
-    def __init__(self, component: str) -> None:
+    def __init__(self, component: str, *, settle: float = 0.0) -> None:
         self.component = component
+        # A success counts as the end only this long after the last failure: requests
+        # that need no database go through during an outage, between those that fail.
+        self.settle = settle
         self.since: float | None = None
+        self.last = 0.0
         self.skipped = 0
 
     @property
@@ -50,6 +54,7 @@ class Outage:
         """Count a failed run; False when ``exc`` is not the database being away."""
         if not is_outage(exc):
             return False
+        self.last = time.monotonic()
         if self.since is None:
             self.since, self.skipped = time.monotonic(), 1
             log.error(
@@ -62,7 +67,7 @@ class Outage:
 
     def ok(self) -> bool:
         """A run went through; True if that ends an outage (and it was said)."""
-        if self.since is None:
+        if self.since is None or time.monotonic() - self.last < self.settle:
             return False
         log.warning(
             "database reachable again",

@@ -207,6 +207,10 @@ def is_outage(exc: BaseException) -> bool:
             "closed" in str(cause) or "closing" in str(cause)
         ):
             return True
+        # A server shutting down under a COMMIT leaves the protocol half way (seen:
+        # "cannot switch to state 15; another operation (2) is in progress").
+        if isinstance(cause, asyncpg.InternalClientError) and "another operation" in str(cause):
+            return True
         cause, seen = cause.__cause__ or cause.__context__, seen + 1
     return False
 

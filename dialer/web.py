@@ -118,7 +118,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 # Requests while the database is away: 503, said once in the log (and once when back).
-REQUESTS_OUTAGE = Outage("requests")
+REQUESTS_OUTAGE = Outage("requests", settle=2.0)
 
 
 async def _rendered(request: web.Request, handler: Handler) -> web.StreamResponse:
