@@ -189,6 +189,8 @@ class Live:
                 if queue.full():
                     queue.get_nowait()
                 queue.put_nowait(END)
+        # No figures after the end (they would take its place in the one-slot queue).
+        self._watchers.clear()
 
     async def close(self) -> None:
         self._watchers.clear()
