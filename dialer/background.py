@@ -3,6 +3,8 @@
 :class:`Loop`: a task that runs a step when woken or every ``poll`` seconds, and again
 at once while the step says there is more (the callback applier, the WhatsApp sender,
 the bot agents, the simulated partner). ``stop()`` cancels the task and waits for it.
+While the database is away a loop says so once, and once when it is back
+(:class:`Outage`), not with a traceback a run.
 The wait uses ``asyncio.timeout``, not ``asyncio.wait_for``: on Python 3.11
 ``wait_for`` swallows a cancel that arrives as the event is set (a ``stop()`` right
 after a last ``wake()``), and ``stop()`` never returned.
@@ -17,14 +19,68 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from aiohttp import web
 
+from dialer.db import is_outage
+
 log = logging.getLogger(__name__)
 
 Tasks = set[asyncio.Task[None]]
+
+
+class Outage:
+    """One component's view of the database while it is away: one line when it goes
+    (why), one when it is back (how many runs it skipped, for how long) — not a
+    traceback a run. Anything else that fails a run is the caller's to log."""
+
+    def __init__(self, component: str, *, settle: float = 0.0) -> None:
+        self.component = component
+        # A success counts as the end only this long after the last failure: requests
+        # that need no database go through during an outage, between those that fail.
+        self.settle = settle
+        self.since: float | None = None
+        self.last = 0.0
+        self.skipped = 0
+
+    @property
+    def down(self) -> bool:
+        return self.since is not None
+
+    def failed(self, exc: BaseException) -> bool:
+        """Count a failed run; False when ``exc`` is not the database being away."""
+        if not is_outage(exc):
+            return False
+        self.last = time.monotonic()
+        if self.since is None:
+            self.since, self.skipped = time.monotonic(), 1
+            log.error(
+                "database unreachable",
+                extra={"component": self.component, "error": f"{type(exc).__name__}: {exc}"},
+            )
+        else:
+            self.skipped += 1
+        return True
+
+    def ok(self) -> bool:
+        """A run went through; True if that ends an outage (and it was said)."""
+        if self.since is None or time.monotonic() - self.last < self.settle:
+            return False
+        log.warning(
+            "database reachable again",
+            extra={
+                "component": self.component,
+                "skipped": self.skipped,
+                "seconds": round(time.monotonic() - self.since, 1),
+            },
+        )
+        self.since, self.skipped = None, 0
+        return True
+
+
 TASKS: web.AppKey[Tasks] = web.AppKey("tasks")
 
 
@@ -57,6 +113,7 @@ class Loop:
         self.poll = poll
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.outage = Outage(name)
 
     def wake(self) -> None:
         self._wake.set()
@@ -80,7 +137,9 @@ class Loop:
             try:
                 while await self.step():
                     pass
+                self.outage.ok()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("background work failed", extra={"task": self.name})
+            except Exception as exc:
+                if not self.outage.failed(exc):
+                    log.exception("background work failed", extra={"task": self.name})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -173,10 +174,64 @@ async def listening(
                 await conn.add_listener(channel, on_notify)
             yield conn, lost
         finally:
-            conn.remove_termination_listener(on_lost)
-            if not conn.is_closed():
-                for channel, on_notify in channels.items():
-                    await conn.remove_listener(channel, on_notify)
+            # A connection lost under us is the pool's again already: nothing to remove.
+            with contextlib.suppress(asyncpg.InterfaceError):
+                conn.remove_termination_listener(on_lost)
+                if not conn.is_closed():
+                    for channel, on_notify in channels.items():
+                        await conn.remove_listener(channel, on_notify)
+
+
+# What a database that is away raises: no route, refused, reset, timed out (an OSError
+# out of asyncpg), a server shutting down or starting up, a connection that went away
+# under a query.
+_AWAY = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.ConnectionDoesNotExistError,
+)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is unreachable (not that a query is wrong)."""
+    seen = 0
+    cause: BaseException | None = exc
+    while cause is not None and seen < 3:
+        if isinstance(cause, _AWAY):
+            return True
+        if isinstance(cause, OSError) and _out_of_asyncpg(cause):
+            return True  # not a billing API's or a provider's, not a file's
+        if isinstance(cause, asyncpg.InterfaceError) and (
+            "closed" in str(cause) or "closing" in str(cause)
+        ):
+            return True
+        # A server shutting down under a COMMIT leaves the protocol half way (seen:
+        # "cannot switch to state 15; another operation (2) is in progress").
+        if isinstance(cause, asyncpg.InternalClientError) and "another operation" in str(cause):
+            return True
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return False
+
+
+def _out_of_asyncpg(exc: BaseException) -> bool:
+    """Whether ``exc`` came up through asyncpg (connecting, or talking to the server)."""
+    frames = exc.__traceback__
+    while frames is not None:
+        if str(frames.tb_frame.f_globals.get("__name__", "")).startswith("asyncpg"):
+            return True
+        frames = frames.tb_next
+    return False
+
+
+def _quiet_pool_floor(record: logging.LogRecord) -> bool:
+    """asyncpg's pool retries its minimum of connections with a traceback each time;
+    while the database is away the components say so once (``background.Outage``)."""
+    return not (record.exc_info and record.exc_info[1] and is_outage(record.exc_info[1]))
+
+
+logging.getLogger("asyncpg.pool").addFilter(_quiet_pool_floor)
 
 
 async def connect(dsn: str) -> asyncpg.Connection[asyncpg.Record]:

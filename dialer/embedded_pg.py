@@ -15,6 +15,7 @@ with ``ALTER SYSTEM`` and applied by one restart, the first time the server star
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
@@ -93,9 +94,25 @@ class EmbeddedPostgres:
         """A URL for ``database`` on this server, usable by asyncpg and psql."""
         return f"postgresql://postgres@/{database}?host={quote(self.socket_dir, safe='/')}"
 
+    def running_pid(self) -> int | None:
+        """The postmaster's pid while it runs; None once it has died (killed, OOM)."""
+        if self._server is None:
+            return None
+        pid = int(self._server.get_postmaster_info().pid)
+        try:
+            alive = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            alive = False
+        return pid if alive else None
+
     def stop(self) -> None:
         if self._server is not None:
-            self._server.cleanup()
+            if self.running_pid() is None:
+                # It died under us (killed, OOM): nothing to stop, only our handle to
+                # give back (pgserver would try pg_ctl stop and log its failure).
+                self._server.cleanup_mode = None
+            with contextlib.suppress(psutil.NoSuchProcess):
+                self._server.cleanup()
             self._server = None
 
 

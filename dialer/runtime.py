@@ -36,7 +36,7 @@ from dialer.agents import console
 from dialer.agents.bots import BotPlan, Bots, parse_odds
 from dialer.agents.hub import HUB, Hub
 from dialer.agents.screen_pop import POPS, Pops
-from dialer.background import TASKS, cancel_all, spawn
+from dialer.background import TASKS, Outage, cancel_all, spawn
 from dialer.billing.source import make_source
 from dialer.calls import progress, recovery
 from dialer.calls.applier import APPLIER, Applier
@@ -87,6 +87,17 @@ def setup(
     app.cleanup_ctx.append(_database(settings, pool))
     app.cleanup_ctx.append(_providers(settings, carrier))
     app.cleanup_ctx.append(_components(settings, scheduler))
+    app.on_shutdown.append(_end_streams)
+
+
+async def _end_streams(app: web.Application) -> None:
+    """The node stops (SIGTERM): end the managers' live streams and the agents'
+    sockets now — the server waits for every open request before it stops, and these
+    never end by themselves. Their pages reconnect, to another node."""
+    if LIVE in app:
+        app[LIVE].end()
+    if HUB in app:
+        await app[HUB].close_sockets()
 
 
 def _database(settings: Settings, given: Pool | None) -> Context:
@@ -130,6 +141,10 @@ def _providers(settings: Settings, given: Carrier | None) -> Context:
             )
         else:
             sim = settings.simulator
+            if not sim.auth_token:
+                raise RuntimeError(
+                    "no provider: set DIALER_TWILIO__* or DIALER_SIMULATOR__AUTH_TOKEN"
+                )
             secret = sim.auth_token.get_secret_value()
             profile = SimProfile(odds=SimProfile.parse_odds(sim.odds)) if sim.odds else SimProfile()
             carrier = given or SimulatedCarrier(
@@ -150,7 +165,7 @@ def _providers(settings: Settings, given: Carrier | None) -> Context:
         app[MESSENGER] = messenger
         app[CALLBACK_CHECK] = CallbackCheck(secret, public_url)
         partner = None
-        if settings.simulator.partner_odds > 0:
+        if settings.simulator.partner_odds > 0 and settings.partner.secret:
             partner = SimulatedPartner(
                 app[POOL],
                 clock,
@@ -273,11 +288,19 @@ def _start_scheduler(app: web.Application, settings: Settings) -> AsyncIOSchedul
     def job(
         what: str, work: Callable[[], Awaitable[Any]]
     ) -> Callable[[], Coroutine[Any, Any, None]]:
+        outage = Outage(what)
+
         async def run() -> None:
             try:
                 await work()
-            except Exception:
-                log.exception(f"{what} failed")
+                outage.ok()
+            except asyncio.CancelledError:
+                # Only the node's stop cancels a job (the scheduler's shutdown): its
+                # work is re-read from PostgreSQL by the next run, here or elsewhere.
+                log.info(f"{what} cut short by the stop")
+            except Exception as exc:
+                if not outage.failed(exc):
+                    log.exception(f"{what} failed")
 
         return run
 

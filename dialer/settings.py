@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -261,9 +261,10 @@ class VoucherSettings(Section):
 class PartnerSettings(Section):
     """The voucher partner's redemption callbacks."""
 
-    secret: SecretStr = Field(
-        default=SecretStr("partner-demo-secret"),
-        description="the shared secret they are signed with",
+    secret: SecretStr | None = Field(
+        default=None,
+        description="the shared secret they are signed with (`dialer serve` needs it;"
+        " only `dialer run` and `dialer demo` have a demo one)",
     )
     tolerance_seconds: float = Field(
         default=300.0, gt=0, description="how far their timestamp may be from now"
@@ -273,8 +274,10 @@ class PartnerSettings(Section):
 class SimulatorSettings(Section):
     """The simulated carrier, WhatsApp and partner (no Twilio credentials)."""
 
-    auth_token: SecretStr = Field(
-        default=SecretStr("simulator-auth-token"), description="what the simulators sign with"
+    auth_token: SecretStr | None = Field(
+        default=None,
+        description="what the simulators sign with; set, with no Twilio account, `dialer"
+        " serve` runs on the simulators (only `dialer run` and `dialer demo` have a demo one)",
     )
     calls_per_second: float = Field(default=50.0, gt=0, description="the simulated account's limit")
     odds: str | None = Field(
@@ -401,12 +404,31 @@ class Settings(BaseSettings):
         unknown = sorted(n for n in names if n.startswith(PREFIX) and n not in KNOWN)
         if unknown:
             raise ValueError("; ".join(_unknown(name) for name in unknown))
-        return cls()
+        try:
+            return cls()
+        except ValidationError as exc:
+            # One line naming each variable at fault (pydantic's own report is several).
+            raise ValueError("; ".join(_invalid(error) for error in exc.errors())) from None
 
     @property
     def embedded(self) -> bool:
         """True when no server was named, so the command line runs its own."""
         return not self.database.url
+
+    def missing_secrets(self) -> list[str]:
+        """The secrets ``dialer serve`` will not do without (there are no defaults: a
+        default secret is public, being in the source): the partner's, and either a
+        Twilio account or the simulators' token."""
+        missing = []
+        if not self.partner.secret:  # unset or empty (compose passes "" for unset)
+            missing.append("DIALER_PARTNER__SECRET (the voucher partner's signing secret)")
+        twilio = self.twilio
+        if not (twilio.account_sid or twilio.auth_token) and not self.simulator.auth_token:
+            missing.append(
+                "DIALER_TWILIO__ACCOUNT_SID and DIALER_TWILIO__AUTH_TOKEN (or, to run on the"
+                " simulators, DIALER_SIMULATOR__AUTH_TOKEN)"
+            )
+        return missing
 
     def deployment_problems(self) -> list[str]:
         """What keeps this configuration from working with a real provider, each said
@@ -583,6 +605,18 @@ RENAMED: dict[str, str] = {
     "DIALER_NODE_NAME": "DIALER_SERVER__NODE_NAME",
     "DIALER_PLACE_CONCURRENCY": "DIALER_PACING__PLACE_CONCURRENCY",
 }
+
+
+def _invalid(error: Any) -> str:
+    """``DIALER_SERVER__PORT 'abc': Input should be a valid integer…``"""
+    loc = [str(part) for part in error.get("loc", ())]
+    if loc[:2] == ["database", "url"]:
+        name = "DATABASE_URL"
+    else:
+        name = PREFIX + NESTED.join(part.upper() for part in loc[:2])
+    secret = any(word in name for word in ("SECRET", "TOKEN", "PASSWORD"))
+    given = "(hidden)" if secret else repr(error.get("input"))
+    return f"{name} {given}: {error.get('msg')}"
 
 
 def _unknown(name: str) -> str:

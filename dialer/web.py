@@ -17,6 +17,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from dialer.background import Outage
 from dialer.db import BIGINT_MAX, as_id
 from dialer.errors import (
     BadRequest,
@@ -152,9 +153,16 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
+# Requests while the database is away: 503, said once in the log (and once when back).
+REQUESTS_OUTAGE = Outage("requests", settle=2.0)
+
+
 async def _rendered(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
-        return await handler(request)
+        response = await handler(request)
+        if REQUESTS_OUTAGE.down:
+            REQUESTS_OUTAGE.ok()
+        return response
     except DialerError as exc:
         status = status_of(exc)
         if status >= 500:
@@ -178,7 +186,14 @@ async def _rendered(request: web.Request, handler: Handler) -> web.StreamRespons
         log.warning("request refused by the database", extra={"path": request.path})
         error = BadRequest(f"a value in the request cannot be stored or looked up: {exc}")
         return json_response(error.to_json(request_language(request)), status=400)
-    except Exception:
+    except Exception as exc:
+        if REQUESTS_OUTAGE.failed(exc):
+            language = request_language(request)
+            message = translate("the database is unreachable, try again shortly", language)
+            body = {"error": {"id": "unavailable", "message": message, "details": None}}
+            response = json_response(body, status=503)
+            response.headers["Retry-After"] = "5"
+            return response
         log.exception("unhandled error", extra={"path": request.path})
         message = translate("internal error", request_language(request))
         body = {"error": {"id": "internal_error", "message": message, "details": None}}

@@ -25,8 +25,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import settings as hypothesis_settings
 
 from dialer.app import create_app
-from dialer.db import Pool, connect, create_pool, migrate
+from dialer.db import Pool, connect, create_pool, migrate, q
 from dialer.settings import Settings
+from tests import node_secrets
 from tests.factories import Factory
 from tests.oracle import count_mismatches
 
@@ -138,6 +139,18 @@ async def _counts_hold(url: str) -> None:
 
 
 @pytest.fixture
+async def demo_db_url(db_url: str) -> str:
+    """``db_url`` marked as a demo's: ``dialer run`` and ``dialer demo`` refuse any
+    other database the dialer uses."""
+    connection = await connect(db_url)
+    try:
+        await connection.execute(q("mark_demo_database"))
+    finally:
+        await connection.close()
+    return db_url
+
+
+@pytest.fixture
 async def conn(db_url: str) -> AsyncIterator[asyncpg.Connection]:
     connection = await connect(db_url)
     yield connection
@@ -159,6 +172,8 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         campaigns_dir=ROOT / "campaigns",
         scripts_dir=ROOT / "scripts",
         server={"log_format": "console"},
+        partner={"secret": node_secrets.PARTNER_SECRET},
+        simulator={"auth_token": node_secrets.SIMULATOR_TOKEN},
     )
 
 

@@ -55,6 +55,20 @@ SELECT 1 FROM pg_database WHERE datname = $1
 -- The embedded server's database (``embedded_pg.DATABASE_NAME``).
 CREATE DATABASE dialer
 
+-- name: mark_demo_database
+-- This database is a demo's (``dialer run``, ``dialer demo``): they may add their users
+-- and reset their passwords here. A comment on the database, not a row: nothing of the
+-- schema, and a copy or a restore elsewhere is not marked.
+DO $$ BEGIN
+    EXECUTE format('COMMENT ON DATABASE %I IS %L', current_database(), 'dialer demo');
+END $$
+
+-- name: demo_database
+-- Whether this database is marked as a demo's, and whether the dialer has used it.
+SELECT coalesce(shobj_description(d.oid, 'pg_database') = 'dialer demo', false) AS demo,
+       to_regclass('schema_migrations') IS NOT NULL AS used
+FROM pg_database d WHERE d.datname = current_database()
+
 -- name: keep_alive
 -- A connection that holds a session lock: the server notices a vanished peer in ~25 s
 -- (not TCP's default two hours), so the lock is free again.

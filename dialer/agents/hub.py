@@ -14,16 +14,18 @@ state afresh (nothing announced meanwhile is missed for good).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from dialer import metrics
 from dialer.agents.presence import CHANNEL
+from dialer.background import Outage
 from dialer.billing import paid
 from dialer.clock import Clock
 from dialer.db import Pool, listening, q
@@ -48,6 +50,8 @@ class Hub:
         self._order: dict[int, asyncio.Lock] = {}  # an agent's messages in order
         self.listening = asyncio.Event()
         self._present: asyncio.Task[None] | None = None
+        self._channel_outage = Outage("agents' channel")
+        self._presence_outage = Outage("consoles' presence")
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen())
@@ -66,6 +70,19 @@ class Hub:
         for sockets in list(self.sockets.values()):
             for ws in list(sockets):
                 await ws.close()
+
+    async def close_sockets(self) -> None:
+        """The node stops: every console here is told so (1001, going away) and
+        reconnects, to another node behind the load balancer; a console that does not
+        answer the close within a second is dropped."""
+        sockets = [ws for group in self.sockets.values() for ws in group]
+
+        async def close(ws: web.WebSocketResponse) -> None:
+            with contextlib.suppress(TimeoutError, ConnectionError):
+                async with asyncio.timeout(1.0):
+                    await ws.close(code=WSCloseCode.GOING_AWAY, message=b"node stopping")
+
+        await asyncio.gather(*(close(ws) for ws in sockets))
 
     def add(self, user_id: int, ws: web.WebSocketResponse) -> None:
         self.sockets.setdefault(user_id, set()).add(ws)
@@ -91,7 +108,8 @@ class Hub:
                 async with listening(self.pool, channels) as (_conn, lost):
                     self.listening.set()
                     if not first:
-                        log.info("agents' channel listening again")
+                        if not self._channel_outage.ok():
+                            log.info("agents' channel listening again")
                         for user_id in list(self.sockets):
                             self._deliver(user_id, {"user": user_id, "kind": "state"})
                     first = False
@@ -99,7 +117,8 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("agents' channel lost", extra={"error": str(exc)})
+                if not self._channel_outage.failed(exc):
+                    log.warning("agents' channel lost", extra={"error": str(exc)})
             await asyncio.sleep(RETRY_SECONDS)
 
     async def _mark_present(self) -> None:
@@ -117,10 +136,12 @@ class Hub:
             try:
                 async with self.pool.acquire() as conn:
                     await conn.execute(q("mark_present"), list(self.sockets), self.clock())
+                self._presence_outage.ok()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("marking consoles present failed", extra={"error": str(exc)})
+                if not self._presence_outage.failed(exc):
+                    log.warning("marking consoles present failed", extra={"error": str(exc)})
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
         try:

@@ -559,6 +559,8 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                 await ws.close(code=WS_SESSION_ENDED)
                 break
             await _on_message(app, user, ws, msg.data, language)
+    except ConnectionResetError:
+        pass  # the console went while it was answered (a refusal, a pong): nobody to tell
     finally:
         hub.remove(user.id, ws)
     return ws

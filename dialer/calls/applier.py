@@ -23,7 +23,7 @@ from asyncpg import Record
 from dialer.background import Loop
 from dialer.calls import apply as applying
 from dialer.clock import Clock
-from dialer.db import Connection, Pool, q
+from dialer.db import Connection, Pool, is_outage, q
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -110,7 +110,9 @@ async def apply_pending(pool: Pool, clock: Clock, *, limit: int = BATCH) -> int:
                 if events:
                     await apply_batch(conn, events, clock())
                 return len(events)
-        except Exception:
+        except Exception as exc:
+            if is_outage(exc):
+                raise  # the applier's loop says so, once
             log.exception("a batch of callbacks failed; applying them one at a time")
         async with conn.transaction():
             events = await conn.fetch(q("claim_unapplied"), limit)
@@ -129,6 +131,8 @@ async def apply_one(conn: Connection, event_id: int, now: datetime) -> bool:
                 await apply_batch(conn, list(locked), now)
             return bool(locked)
     except Exception as exc:
+        if is_outage(exc):
+            raise
         log.exception("callback not applied", extra={"event_id": event_id})
         await conn.execute(q("mark_event_failed"), event_id, f"error: {exc}"[:500])
         return False

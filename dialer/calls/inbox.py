@@ -28,6 +28,7 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
+from dialer.background import Outage
 from dialer.db import Connection, Pool, q
 from dialer.errors import BadRequest
 
@@ -51,6 +52,7 @@ class Inbox:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self.groups = 0  # groups written (for tests and logs)
+        self.outage = Outage("callback inbox")  # the database away: said once
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -86,15 +88,17 @@ class Inbox:
             async with self.pool.acquire() as conn:
                 refused = await _insert(conn, group)
         except Exception as exc:
-            log.error(
-                "callbacks not stored: the provider will send them again",
-                extra={"callbacks": len(group), "error": str(exc)},
-            )
+            if not self.outage.failed(exc):
+                log.error(
+                    "callbacks not stored: the provider will send them again",
+                    extra={"callbacks": len(group), "error": str(exc)},
+                )
             for _, done in group:
                 if not done.done():
                     done.set_exception(exc)
             return
         self.groups += 1
+        self.outage.ok()
         for _, done in group:
             if not done.done():
                 error = refused.get(id(done))

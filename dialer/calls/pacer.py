@@ -31,7 +31,7 @@ from dialer.calls import guard, voice
 from dialer.campaigns.models import Campaign, calendar_of
 from dialer.campaigns.schemas import CampaignDefinition
 from dialer.clock import Clock
-from dialer.db import Connection, Pool, q
+from dialer.db import Connection, Pool, is_outage, q
 from dialer.providers import ratelimit, twiml
 from dialer.providers.carrier import Carrier, OutboundCall
 from dialer.providers.errors import ProviderRejected, ProviderUnavailable
@@ -89,7 +89,9 @@ class Dialer:
             campaign = Campaign.from_record(record)
             try:
                 placed[campaign.name] = await self.dial_campaign(campaign)
-            except Exception:
+            except Exception as exc:
+                if is_outage(exc):
+                    raise  # the tick's to say, once (the database is away)
                 log.exception("dialling failed", extra={"campaign": campaign.name})
         return placed
 
@@ -101,7 +103,9 @@ class Dialer:
             chores = await housekeeping.sweep(self.pool, now)
             async with self.pool.acquire() as conn, conn.transaction():
                 overdue = await voice.bridges_overdue(conn, self.public_url, now)
-        except Exception:
+        except Exception as exc:
+            if is_outage(exc):
+                raise
             log.exception("the agents' sweep failed")
             return
         for sid, campaign_voice in chores.apologies:

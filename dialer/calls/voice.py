@@ -38,7 +38,7 @@ from typing import Any
 
 from dialer.agents import legs, presence, supervisors, transfers
 from dialer.campaigns.schemas import Voice
-from dialer.db import Connection, Pool, q
+from dialer.db import Connection, Pool, is_outage, q
 from dialer.providers import twiml
 from dialer.providers.twiml import Spoken
 
@@ -95,7 +95,9 @@ async def record(
                     params,
                     voiced.effect,
                 )
-        except Exception:
+        except Exception as exc:
+            if is_outage(exc):
+                raise  # nothing can be stored: the request says so (503), the log once
             log.exception("voice callback stored but not applied", extra={"kind": kind})
             await conn.execute(q("insert_carrier_event"), now, kind, attempt_id, sid, params)
             return Voiced(twiml.EMPTY, "stored")

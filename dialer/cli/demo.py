@@ -27,6 +27,7 @@ from dialer.app import create_app
 from dialer.calls.progress import campaign_progress
 from dialer.campaigns import service as campaigns
 from dialer.campaigns.models import Campaign, calendar_of
+from dialer.cli import seed
 from dialer.cli.database import database_url
 from dialer.cli.output import moment, out, out_json
 from dialer.cli.sample import import_sample
@@ -76,7 +77,8 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     )
     if options.targets < 1 or options.seats < 1 or options.speed <= 0:
         raise BadRequest("--targets and --seats must be at least 1, --speed above 0")
-    async with database_url(settings) as url:
+    settings = seed.with_demo_secrets(settings)
+    async with database_url(settings, demo=True) as url:
         result = await run_demo(settings, url, options)
     if args.json:
         out_json(result)

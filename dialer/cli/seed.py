@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from dialer.agents import assignments, legs
 from dialer.auth import service as auth
 from dialer.calls.why import why_not_summary
@@ -25,6 +27,19 @@ DEMO_USERS = (
     ("manager", "manager", "manager-demo", "Manajer Kampanye"),
     ("agent1", "agent", "agent1-demo", "Agen Satu"),
 )
+# The demo's secrets: public (they are in the source), so they exist only here, for
+# `dialer run` and `dialer demo`; `dialer serve` has no default and refuses to start.
+DEMO_PARTNER_SECRET = "partner-demo-secret"
+DEMO_SIMULATOR_TOKEN = "simulator-auth-token"
+
+
+def with_demo_secrets(settings: Settings) -> Settings:
+    """``settings`` with the demo's secrets where none is set (the demo's own simulators
+    and partner sign with them)."""
+    return settings.amend(
+        partner={"secret": settings.partner.secret or SecretStr(DEMO_PARTNER_SECRET)},
+        simulator={"auth_token": settings.simulator.auth_token or SecretStr(DEMO_SIMULATOR_TOKEN)},
+    )
 
 
 def seed_file(settings: Settings) -> Path:

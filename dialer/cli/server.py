@@ -8,12 +8,14 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import logging
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +24,17 @@ from aiohttp import web
 from dialer import metrics
 from dialer.app import create_app
 from dialer.cli import demo, seed
-from dialer.cli.database import database_url
+from dialer.cli.database import database, database_url
 from dialer.cli.output import out
 from dialer.clock import Clock, system_clock
 from dialer.db import connect, migration_files
-from dialer.errors import BadRequest, ValidationFailed
+from dialer.errors import BadRequest, Conflict, DialerError, ValidationFailed
 from dialer.settings import Settings, child_environment, variables
+
+log = logging.getLogger(__name__)
+# On SIGTERM, how long requests still running may finish (after the live streams and
+# the agents' sockets were ended): a stop within 5 s, inside compose's grace period.
+STOP_GRACE_SECONDS = 3.0
 
 
 def add(sub: Any) -> None:
@@ -105,32 +112,84 @@ async def serve(
     banner: list[str] | None = None,
     clock: Clock = system_clock,
     reuse_port: bool = False,
+    lost: Callable[[], Awaitable[str]] | None = None,
 ) -> None:
-    """Serve until SIGTERM or SIGINT: one node on ``settings.server``'s address."""
+    """Serve until SIGTERM or SIGINT: one node on ``settings.server``'s address. With
+    ``lost`` (the embedded database's watch), stop too when it returns, and say why."""
     settings = settings.amend(database={"url": url})
-    runner = web.AppRunner(create_app(settings, scheduler=True, clock=clock), access_log=None)
-    await runner.setup()
     server = settings.server
-    site = web.TCPSite(runner, server.host, server.port, reuse_port=reuse_port or None)
-    await site.start()
-    # What start-up made lives as long as the process: out of the collector's sight,
-    # so a full collection walks only what requests make (pauses of 50-250 ms seen with
-    # 1,000 consoles connected, delaying pops).
-    gc.collect()
-    gc.freeze()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    base = f"http://{server.host}:{server.port}"
-    for line in banner or []:
-        out(line)
-    out(f"serving on {base}  (health {base}/healthz, ready {base}/readyz); Ctrl-C stops")
+    # Before the node starts (its pacer dials at once): an address taken by another
+    # `dialer run` is one clear line, not a traceback after the calls began.
+    _check_address(server.host, server.port, reuse_port)
+    app = create_app(settings, scheduler=True, clock=clock)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=STOP_GRACE_SECONDS)
+    await runner.setup()
     try:
-        await stop.wait()
+        site = web.TCPSite(runner, server.host, server.port, reuse_port=reuse_port or None)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise _unavailable(server.host, server.port, exc) from exc
+        # What start-up made lives as long as the process: out of the collector's sight,
+        # so a full collection walks only what requests make (pauses of 50-250 ms seen
+        # with 1,000 consoles connected, delaying pops).
+        gc.collect()
+        gc.freeze()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        base = f"http://{server.host}:{server.port}"
+        for line in banner or []:
+            out(line)
+        out(f"serving on {base}  (health {base}/healthz, ready {base}/readyz); Ctrl-C stops")
+        why = await _until_stopped(stop, lost)
+        if why is not None:
+            log.error("database lost; stopping", extra={"why": why})
+            raise DialerError(f"{why}: the service stopped with it, start it again")
     finally:
         await runner.cleanup()
+
+
+async def _until_stopped(
+    stop: asyncio.Event, lost: Callable[[], Awaitable[str]] | None
+) -> str | None:
+    """Wait for a signal (None) or, with ``lost``, for the database to be lost (why)."""
+    if lost is None:
+        await stop.wait()
+        return None
+    stopped = asyncio.ensure_future(stop.wait())
+    watch = asyncio.ensure_future(lost())
+    try:
+        await asyncio.wait({stopped, watch}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (stopped, watch):
+            task.cancel()
+        await asyncio.gather(stopped, watch, return_exceptions=True)
+    return None if stop.is_set() or watch.cancelled() else watch.result()
+
+
+def _check_address(host: str, port: int, reuse_port: bool) -> None:
+    """Refuse an address this process cannot listen on (taken, unknown host)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port and hasattr(socket, "SO_REUSEPORT"):
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise _unavailable(host, port, exc) from exc
+
+
+def _unavailable(host: str, port: int, exc: OSError) -> Conflict:
+    reason = exc.strerror or str(exc)
+    return Conflict(
+        f"cannot listen on {host}:{port}: {reason} (another `dialer run` or `dialer serve`"
+        " there? set --port or DIALER_SERVER__PORT), nothing was started"
+    )
 
 
 def _refuse_misconfiguration(settings: Settings) -> None:
@@ -142,18 +201,31 @@ def _refuse_misconfiguration(settings: Settings) -> None:
         )
 
 
+def _refuse_without_secrets(settings: Settings) -> None:
+    """``dialer serve`` has no default secrets: one in the source is public."""
+    missing = settings.missing_secrets()
+    if missing:
+        names = ", ".join(missing)
+        raise ValidationFailed(
+            f"not set: {names}. `dialer serve` has no default secrets (anyone can read"
+            " those): set them, or try the product with `dialer run`"
+        )
+
+
 async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     update = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = settings.amend(server=update)
     _refuse_misconfiguration(settings)
+    _refuse_without_secrets(settings)
     workers = args.workers if args.workers is not None else settings.server.workers
     if workers < 1:
         raise BadRequest("--workers must be 1 or more")
     with _shared_metrics(settings, workers, worker=args.reuse_port) as settings:
-        async with database_url(settings) as url:
+        async with database(settings) as db:
+            url = db.url
             others = [_worker(settings, url, n) for n in range(2, workers + 1)]
             try:
-                await serve(settings, url, reuse_port=workers > 1 or args.reuse_port)
+                await serve(settings, url, reuse_port=workers > 1 or args.reuse_port, lost=db.lost)
             finally:
                 await asyncio.gather(*(asyncio.to_thread(_stop_worker, p) for p in others))
     return 0
@@ -215,11 +287,12 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         raise BadRequest("--bots must be 0 or more")
     _refuse_misconfiguration(settings)
     seed_name = seed.seed_campaign_name(settings)
-    settings = settings.amend(
+    settings = seed.with_demo_secrets(settings).amend(
         simulator={"speed": args.speed, "partner_odds": 0.6},
         bots={"agents": args.bots, "campaign": seed_name if args.bots else None},
     )
-    async with database_url(settings) as url:
+    async with database(settings, demo=True) as db:
+        url = db.url
         conn = await connect(url)
         try:
             banner = await seed.prepare(conn, settings, args.sample_rows)
@@ -233,5 +306,5 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             for line in banner:
                 out(line)
             return 0
-        await serve(settings, url, banner=banner, clock=clock)
+        await serve(settings, url, banner=banner, clock=clock, lost=db.lost)
     return 0

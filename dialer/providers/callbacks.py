@@ -14,6 +14,30 @@ from twilio.request_validator import RequestValidator
 log = logging.getLogger(__name__)
 
 
+class _GiveUps:
+    """Callbacks given up while the service does not answer (stopping, its database
+    away): the first is a warning, the rest are counted and told when it answers."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def given_up(self, url: str, context: dict[str, str]) -> None:
+        self.count += 1
+        if self.count == 1:
+            log.warning(
+                "simulated callback given up after 4 tries (more are counted, not logged)",
+                extra={"url": url} | context,
+            )
+
+    def answered(self) -> None:
+        if self.count:
+            log.warning("simulated callbacks answered again", extra={"given_up": self.count})
+            self.count = 0
+
+
+_GIVE_UPS = _GiveUps()
+
+
 async def post_callback(
     session: aiohttp.ClientSession,
     validator: RequestValidator,
@@ -31,6 +55,7 @@ async def post_callback(
             async with session.post(url, data=params, headers=headers) as response:
                 body = await response.text()
                 if response.status < 500:
+                    _GIVE_UPS.answered()
                     if response.status >= 400:
                         log.warning(
                             "simulated callback refused",
@@ -46,7 +71,7 @@ async def post_callback(
                 extra={"error": str(exc), "url": url, "try": attempt + 1} | context,
             )
         await asyncio.sleep(0.2 * 2**attempt)
-    log.warning("simulated callback given up after 4 tries", extra={"url": url} | context)
+    _GIVE_UPS.given_up(url, context)
     return None
 
 

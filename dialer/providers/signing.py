@@ -84,7 +84,10 @@ def partner_signature(secret: str, timestamp: str, body: bytes) -> str:
 def partner_refusal(
     secret: str, timestamp: str, body: bytes, signature: str, now: datetime, tolerance: float
 ) -> str | None:
-    """Why a partner's callback is refused, or None when it is the partner's and fresh."""
+    """Why a partner's callback is refused, or None when it is the partner's and fresh
+    (never without a ``secret``: an empty one would sign anything anyone can)."""
+    if not secret:
+        return "no partner secret is configured"
     if not timestamp or not signature:
         return "unsigned"
     # ASCII digits only: "²" is a digit to str.isdigit, not to int().

@@ -30,6 +30,7 @@ from datetime import timedelta
 import asyncpg
 from aiohttp import web
 
+from dialer.background import Outage
 from dialer.calls.progress import shape
 from dialer.clock import Clock
 from dialer.db import Connection, Pool, listening, q
@@ -40,6 +41,7 @@ HEARTBEAT_SECONDS = 15.0
 IDLE_SECONDS = 30.0
 CHANNEL = "dialer_live"
 LIVE_LOCK = 0x6C76  # "lv": pg_try_advisory_lock(LIVE_LOCK, campaign id)
+END = "end"  # put in a watcher's queue (this very object) when the node stops
 
 
 class Live:
@@ -53,9 +55,14 @@ class Live:
         self._task: asyncio.Task[None] | None = None  # the one that serves new managers
         self._tasks: set[asyncio.Task[None]] = set()  # and one going idle, for a moment
         self._wake = asyncio.Event()
+        self.ended = False  # the node stops: every stream ends (browsers reconnect)
+        self._outage = Outage("live numbers")
 
     def watch(self, campaign_id: int) -> asyncio.Queue[str]:
         queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1)
+        if self.ended:
+            queue.put_nowait(END)
+            return queue
         self._watchers.setdefault(campaign_id, set()).add(queue)
         if campaign_id in self._last:
             queue.put_nowait(self._last[campaign_id])  # at once, and no extra read
@@ -93,6 +100,7 @@ class Live:
                         # The reading node's lock is its connection's: if its host dies without
                         # closing it, the server frees the lock in ~25 s.
                         await conn.execute(q("keep_alive"))
+                        self._outage.ok()
                         idle = await self._serve(conn, reading, lost)
                     finally:
                         reading.clear()
@@ -100,7 +108,8 @@ class Live:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("live numbers' connection lost", extra={"error": str(exc)})
+                if not self._outage.failed(exc):
+                    log.warning("live numbers' connection lost", extra={"error": str(exc)})
             if idle:
                 return
             await asyncio.sleep(LIVE_SECONDS)
@@ -171,6 +180,18 @@ class Live:
                 queue.get_nowait()  # the browser is slow: only the newest matters
             queue.put_nowait(payload)
 
+    def end(self) -> None:
+        """The node stops: every stream here ends now (its browser reconnects, to
+        another node behind the load balancer), not when the server's grace runs out."""
+        self.ended = True
+        for queues in self._watchers.values():
+            for queue in queues:
+                if queue.full():
+                    queue.get_nowait()
+                queue.put_nowait(END)
+        # No figures after the end (they would take its place in the one-slot queue).
+        self._watchers.clear()
+
     async def close(self) -> None:
         self._watchers.clear()
         tasks = list(self._tasks)
@@ -212,6 +233,8 @@ async def stream(request: web.Request, live: Live, campaign_id: int) -> web.Stre
             except TimeoutError:
                 await response.write(b": still here\n\n")
                 continue
+            if payload is END:
+                break
             await response.write(f"event: progress\ndata: {payload}\n\n".encode())
     except (ConnectionResetError, asyncio.CancelledError):
         pass

@@ -255,7 +255,9 @@ def child_env(**extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith("DIALER_") and k not in ("DATABASE_URL", "PYTHONPATH")
     }
-    return env | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"} | extra
+    # `dialer serve` has no default secrets; TOKEN signs the simulated callbacks.
+    secrets = {"DIALER_PARTNER__SECRET": "bench-partner-secret"}
+    return env | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"} | secrets | extra
 
 
 def start_service(url: str, profile: Path | None, *, metrics: bool = False) -> Server:

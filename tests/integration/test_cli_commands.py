@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from dialer.auth.passwords import token_hash
 from dialer.db import Pool
 from dialer.dnc import service as dnc
 from dialer.errors import Unauthorized
+from tests import node_secrets
+from tests.conftest import with_database
 from tests.factories import HEADER, Factory, row
 from tests.integration.test_embedded_and_cli import ROOT, dialer
 from tests.integration.test_reports import call, outcome
@@ -419,6 +422,54 @@ def test_serve_refuses_a_twilio_configuration_that_cannot_work(
     assert not (tmp_path / "pgdata").exists()  # refused before any database was started
 
 
+def test_serve_refuses_to_start_without_its_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No default secret: one in the source is public (anyone could sign a partner's
+    redemption or a carrier's callback)."""
+    bare = dialer("serve", home=tmp_path, env_db=None, language="en")
+    assert bare.returncode == 2
+    line = bare.stderr.strip()
+    assert "\n" not in line and "Traceback" not in line, bare.stderr
+    assert "DIALER_PARTNER__SECRET" in line and "DIALER_SIMULATOR__AUTH_TOKEN" in line
+    monkeypatch.setenv("DIALER_PARTNER__SECRET", "s3cret")
+    provider = dialer("serve", home=tmp_path, env_db=None, language="en")
+    assert provider.returncode == 2
+    assert "DIALER_TWILIO__ACCOUNT_SID" in provider.stderr
+    assert "DIALER_PARTNER__SECRET" not in provider.stderr
+    assert not (tmp_path / "pgdata").exists()  # refused before any database was started
+
+
+async def test_run_and_demo_refuse_a_dialer_database_not_marked_as_a_demo(
+    tmp_path: Path, db_url: str, conn: asyncpg.Connection, pg_admin_url: str
+) -> None:
+    """``dialer run`` sets the demo users' public passwords: on a real deployment's
+    database that would open the manager's account to anyone."""
+    await conn.execute(
+        "INSERT INTO users (username, role, password_hash, display_name)"
+        " VALUES ('manager', 'manager', 'kept', 'The real one')"
+    )
+    for command in (("run", "--no-serve"), ("demo", "--targets", "1")):
+        refused = dialer(*command, home=tmp_path, env_db=db_url, language="en")
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert "not marked as a demo's" in refused.stderr and "Traceback" not in refused.stderr
+    assert await conn.fetchval("SELECT password_hash FROM users") == "kept"
+    assert await conn.fetchval("SELECT count(*) FROM users") == 1
+    # An empty database is the demo's to take: marked, then used.
+    admin = await asyncpg.connect(pg_admin_url)
+    name = f"dialer_empty_{uuid.uuid4().hex[:8]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        empty = with_database(pg_admin_url, name)
+        taken = dialer("run", "--no-serve", "--sample-rows", "5", home=tmp_path, env_db=empty)
+        assert taken.returncode == 0, taken.stderr
+        again = dialer("run", "--no-serve", "--sample-rows", "5", home=tmp_path, env_db=empty)
+        assert again.returncode == 0, again.stderr
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
 def test_a_node_that_cannot_start_exits_with_its_error_instead_of_hanging(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -426,6 +477,8 @@ def test_a_node_that_cannot_start_exits_with_its_error_instead_of_hanging(
     database whose migration was not the code's) stops what it had started: on the
     embedded server the agents' channel held a pooled connection, the pool's close
     waited for it, and the process never exited."""
+    for name, value in node_secrets.ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("DIALER_BOTS__AGENTS", "2")
     monkeypatch.setenv("DIALER_BOTS__CAMPAIGN", "no-such-campaign")
     monkeypatch.setenv("DIALER_SERVER__PORT", str(unused_port()))

@@ -12,7 +12,7 @@ from tests.integration.test_embedded_and_cli import dialer
 
 
 @pytest.mark.slow
-def test_the_demo_runs_the_seed_campaign_to_the_end(tmp_path: Path, db_url: str) -> None:
+def test_the_demo_runs_the_seed_campaign_to_the_end(tmp_path: Path, demo_db_url: str) -> None:
     done = dialer(
         "demo",
         "--targets",
@@ -24,7 +24,7 @@ def test_the_demo_runs_the_seed_campaign_to_the_end(tmp_path: Path, db_url: str)
         "--until-done",
         "--json",
         home=tmp_path,
-        env_db=db_url,
+        env_db=demo_db_url,
         timeout=240,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -52,7 +52,7 @@ def test_the_demo_runs_the_seed_campaign_to_the_end(tmp_path: Path, db_url: str)
 
 
 @pytest.mark.slow
-def test_a_start_outside_the_period_shifts_it_and_says_so(tmp_path: Path, db_url: str) -> None:
+def test_a_start_outside_the_period_shifts_it_and_says_so(tmp_path: Path, demo_db_url: str) -> None:
     done = dialer(
         "demo",
         "--targets",
@@ -67,7 +67,7 @@ def test_a_start_outside_the_period_shifts_it_and_says_so(tmp_path: Path, db_url
         "2026-11-23T08:00:00+07:00",
         "--json",
         home=tmp_path,
-        env_db=db_url,
+        env_db=demo_db_url,
         timeout=240,
     )
     assert done.returncode == 0, done.stderr[-3000:]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import node_secrets
 from tests.factories import HEADER, row
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,7 +147,10 @@ def _start_as(user: pwd.struct_passwd, home: Path) -> None:
     assert not (home / "pgdata" / "postmaster.pid").exists()
 
 
-def test_run_prepares_the_seed_campaign_and_the_sample_list(tmp_path: Path, db_url: str) -> None:
+def test_run_prepares_the_seed_campaign_and_the_sample_list(
+    tmp_path: Path, demo_db_url: str
+) -> None:
+    db_url = demo_db_url
     first = dialer("run", "--no-serve", "--sample-rows", "60", home=tmp_path, env_db=db_url)
     assert first.returncode == 0, first.stderr
     out = first.stdout
@@ -169,7 +173,7 @@ def test_run_prepares_the_seed_campaign_and_the_sample_list(tmp_path: Path, db_u
 
 
 @pytest.mark.slow
-async def test_run_dials_the_sample_list_on_the_simulator(tmp_path: Path, db_url: str) -> None:
+async def test_run_dials_the_sample_list_on_the_simulator(tmp_path: Path, demo_db_url: str) -> None:
     import asyncio
     import signal
 
@@ -178,6 +182,7 @@ async def test_run_dials_the_sample_list_on_the_simulator(tmp_path: Path, db_url
 
     port = unused_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    db_url = demo_db_url
     env |= {
         "DIALER_HOME": str(tmp_path),
         "DATABASE_URL": db_url,
@@ -262,6 +267,7 @@ async def test_serve_with_workers_runs_that_many_nodes_on_one_port(
     port = unused_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {"DIALER_HOME": str(tmp_path), "DATABASE_URL": db_url, "DIALER_SERVER__NODE_NAME": "web"}
+    env |= node_secrets.ENVIRONMENT
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "dialer", "serve", "--port", str(port), "--workers", "2"),
         cwd=ROOT,

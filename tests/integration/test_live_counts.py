@@ -335,3 +335,20 @@ async def test_when_the_reading_connection_dies_a_node_reads_again_for_everyone(
             await node.close()
         for p in pools:
             await p.close()
+
+
+async def test_a_stopping_node_ends_every_stream_even_with_figures_arriving(
+    pool: Pool, factory: Factory
+) -> None:
+    """The end is the last thing a watcher hears: figures announced after it (another
+    node reads on) must not take its place in the one-slot queue."""
+    campaign = await factory.create_campaign(name="stopping")
+    watching = live.Live(pool, lambda: NINE, timedelta(minutes=30))
+    try:
+        queue = watching.watch(campaign.id)
+        watching.end()
+        watching._deliver(campaign.id, '{"late": true}')
+        assert await asyncio.wait_for(queue.get(), 5) is live.END
+        assert watching.watch(campaign.id).get_nowait() is live.END  # a late comer too
+    finally:
+        await watching.close()

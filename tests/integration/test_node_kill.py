@@ -64,8 +64,9 @@ async def wait_for(conn: asyncpg.Connection, sql: str, *, seconds: float = 60) -
 
 @pytest.mark.slow
 async def test_killing_a_node_loses_no_attempt_and_dials_no_one_twice(
-    tmp_path: Path, db_url: str
+    tmp_path: Path, demo_db_url: str
 ) -> None:
+    db_url = demo_db_url  # `dialer run` works only on a demo's database
     a = await start_node("a", tmp_path / "a", db_url)
     conn = await asyncpg.connect(db_url)
     b = None

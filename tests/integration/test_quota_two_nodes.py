@@ -28,6 +28,7 @@ from aiohttp.test_utils import unused_port
 
 from dialer.auth import service as auth
 from dialer.vouchers import ledger
+from tests import node_secrets
 from tests.factories import Factory, row
 from tests.integration.test_outcomes import COMMON
 
@@ -57,7 +58,7 @@ async def serving(
         "DIALER_PACING__TICK_SECONDS": "3600",
         "DIALER_PACING__RECONCILE_SECONDS": "3600",
         "DIALER_SERVER__LOG_LEVEL": "WARNING",
-    }
+    } | node_secrets.ENVIRONMENT
     env |= extra or {}
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -79,7 +79,7 @@ async def test_signed_redemptions_are_matched_once_and_the_rest_flagged(
     body = json.dumps(fresh).encode()
     replay = {
         "X-Partner-Timestamp": old,
-        "X-Partner-Signature": sign("partner-demo-secret", old, body),
+        "X-Partner-Signature": sign(settings.partner.secret.get_secret_value(), old, body),
     }
     status, answer = await post(client, settings, fresh, **replay)
     assert status == 403 and "too old" in answer["error"]["message"]

@@ -50,7 +50,7 @@ def test_an_unknown_or_old_variable_is_refused_with_what_was_meant(
 
 def test_a_bad_value_is_refused_naming_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DIALER_SERVER__PORT", "eighty")
-    with pytest.raises(ValueError, match="port"):
+    with pytest.raises(ValueError, match="DIALER_SERVER__PORT 'eighty'"):
         Settings.from_environment()
 
 
@@ -123,3 +123,30 @@ def test_a_public_url_twilio_cannot_call_back_is_refused(url: str, says: str) ->
     problems = Settings(twilio=TWILIO, server={"public_url": url}).deployment_problems()
     assert any(says in p for p in problems), problems
     assert all(p.startswith("DIALER_SERVER__PUBLIC_URL") for p in problems)
+
+
+def test_serve_misses_its_secrets_when_unset_or_empty() -> None:
+    """No default secret (one in the source is public); compose passes "" for unset."""
+    bare = Settings()
+    assert [m.split(" ", 1)[0] for m in bare.missing_secrets()] == [
+        "DIALER_PARTNER__SECRET",
+        "DIALER_TWILIO__ACCOUNT_SID",
+    ]
+    empty = Settings(partner={"secret": ""}, simulator={"auth_token": ""})
+    assert len(empty.missing_secrets()) == 2
+    simulated = Settings(partner={"secret": "p"}, simulator={"auth_token": "t"})
+    assert simulated.missing_secrets() == []
+    assert Settings(partner={"secret": "p"}, twilio=TWILIO).missing_secrets() == []
+
+
+def test_a_bad_value_is_one_line_naming_its_variable() -> None:
+    environ = {"DIALER_SERVER__PORT": "abc", "DIALER_PACING__TICK_SECONDS": "-1"}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environ.items():
+            patch.setenv(name, value)
+        with pytest.raises(ValueError) as raised:
+            Settings.from_environment()
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "DIALER_PACING__TICK_SECONDS '-1': Input should be greater than 0" in message
+    assert "DIALER_SERVER__PORT 'abc': Input should be a valid integer" in message

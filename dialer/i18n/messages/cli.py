@@ -26,4 +26,33 @@ MESSAGES = {
     "--workers must be 1 or more": "--workers minimal 1",
     "--speed must be above 0": "--speed harus di atas 0",
     "--bots must be 0 or more": "--bots minimal 0",
+    "not set: {names}. `dialer serve` has no default secrets (anyone can read those): set"
+    " them, or try the product with `dialer run`": (
+        "belum diatur: {names}. `dialer serve` tidak punya rahasia bawaan (siapa pun dapat"
+        " membacanya): atur, atau coba produknya dengan `dialer run`"
+    ),
+    "DIALER_PARTNER__SECRET (the voucher partner's signing secret)": (
+        "DIALER_PARTNER__SECRET (rahasia penanda tangan mitra voucher)"
+    ),
+    "DIALER_TWILIO__ACCOUNT_SID and DIALER_TWILIO__AUTH_TOKEN (or, to run on the simulators,"
+    " DIALER_SIMULATOR__AUTH_TOKEN)": (
+        "DIALER_TWILIO__ACCOUNT_SID dan DIALER_TWILIO__AUTH_TOKEN (atau, untuk berjalan di"
+        " simulator, DIALER_SIMULATOR__AUTH_TOKEN)"
+    ),
+    "DATABASE_URL names a dialer database not marked as a demo's: the demo would add its"
+    " users, with public passwords, to it, nothing was changed. Unset DATABASE_URL for the"
+    " embedded database, or name an empty one": (
+        "DATABASE_URL menunjuk basis data dialer yang tidak ditandai sebagai demo: demo akan"
+        " menambahkan penggunanya, dengan kata sandi publik, ke sana, tidak ada yang diubah."
+        " Kosongkan DATABASE_URL untuk basis data tersemat, atau tunjuk basis data kosong"
+    ),
+    "cannot listen on {host}:{port}: {reason} (another `dialer run` or `dialer serve` there?"
+    " set --port or DIALER_SERVER__PORT), nothing was started": (
+        "tidak dapat mendengarkan di {host}:{port}: {reason} (ada `dialer run` atau `dialer"
+        " serve` lain di sana? atur --port atau DIALER_SERVER__PORT), tidak ada yang dijalankan"
+    ),
+    "{why}: the service stopped with it, start it again": (
+        "{why}: layanan ikut berhenti, jalankan lagi"
+    ),
+    "the embedded PostgreSQL died": "PostgreSQL tersemat mati",
 }

@@ -44,6 +44,9 @@ MESSAGES = {
     ),
     # what the middleware says itself
     "internal error": "kesalahan internal",
+    "the database is unreachable, try again shortly": (
+        "basis data tidak dapat dihubungi, coba lagi sebentar lagi"
+    ),
     "Not Found": "Tidak ditemukan",
     "Method Not Allowed": "Metode tidak diizinkan",
     "Request Entity Too Large": "Permintaan terlalu besar",

@@ -280,8 +280,19 @@ async function openCampaign(name) {
   $("dl-agents").href = `${reportsBase}/reports/agents.xlsx`;
   $("dl-crm").href = `${reportsBase}/crm.csv`;
   $("dl-attempts").href = `${reportsBase}/attempts.csv`;
-  events = new EventSource(`/api/campaigns/${encodeURIComponent(campaign.name)}/live`);
-  events.addEventListener("progress", (e) => {
+  openLive(campaign.name);
+  await loadReports();
+  reports = setInterval(loadReports, REPORT_SECONDS * 1000);
+  await loadAssigned().catch((err) => { $("assign-error").textContent = err.message; });
+}
+
+// The live numbers. The browser reconnects a stream that ended (a node stopping ends its
+// streams); one refused on reconnecting (a 502 while the balancer finds a live node) is
+// closed for good by the browser, so it is opened again here, a few seconds later.
+function openLive(name) {
+  const source = new EventSource(`/api/campaigns/${encodeURIComponent(name)}/live`);
+  events = source;
+  source.addEventListener("progress", (e) => {
     const progress = JSON.parse(e.data);
     // The server could not read or announce the figures: say so, keep the last ones.
     $("live-badge").textContent = progress.error ? t("offline") : t("online");
@@ -289,13 +300,15 @@ async function openCampaign(name) {
     $("live-badge").title = progress.error || "";
     if (!progress.error) drawTiles(progress);
   });
-  events.onerror = () => {
+  source.onerror = () => {
     $("live-badge").textContent = t("offline");
     $("live-badge").className = "badge off";
+    if (source.readyState === EventSource.CLOSED) {
+      setTimeout(() => {
+        if (events === source) openLive(name);  // still this campaign's page
+      }, 3000);
+    }
   };
-  await loadReports();
-  reports = setInterval(loadReports, REPORT_SECONDS * 1000);
-  await loadAssigned().catch((err) => { $("assign-error").textContent = err.message; });
 }
 
 // The agents assigned to the campaign (only they may join it): unassign one, or assign
