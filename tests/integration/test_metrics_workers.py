@@ -15,6 +15,7 @@ import pytest
 from aiohttp.test_utils import unused_port
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests import node_secrets
 from tests.integration.test_embedded_and_cli import ROOT
 
 TOKEN = "workers-metrics-token"
@@ -49,7 +50,7 @@ async def test_a_scrape_counts_the_callbacks_of_every_worker(tmp_path: Path, db_
         "DATABASE_URL": db_url,
         "DIALER_METRICS__TOKEN": TOKEN,
         "DIALER_METRICS__DIRECTORY": str(shared),
-    }
+    } | node_secrets.ENVIRONMENT
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "dialer", "serve", "--port", str(port), "--workers", "2"),
         cwd=ROOT,
