@@ -257,10 +257,12 @@ LIMIT $2
 
 -- name: close_lost_attempt
 -- An attempt that never reached the provider (or that the provider does not know):
--- closed, and its target is dialled again without counting it.
+-- closed, and its target is dialled again without counting it. Never one that was
+-- answered: someone was talked to, it ends with the result it reached (recovery.py).
 UPDATE attempts
 SET state = 'canceled', result = 'canceled', error = $3, ended_at = $2, updated_at = $2
 WHERE id = $1 AND state IN ('queued', 'dialing', 'ringing', 'in-progress')
+  AND answered_at IS NULL
 RETURNING campaign_id, target_id
 
 -- name: requeue_target
@@ -417,3 +419,48 @@ FOR UPDATE
 -- How many stored callbacks wait to be applied (those that failed aside).
 SELECT count(*) FROM carrier_events WHERE applied_at IS NULL AND effect IS NULL
 
+
+-- name: node_register
+-- Node $1 (placing calls through carrier $2, virtual time $3) starts or rejoins: a new
+-- epoch, alive now in the database's time; its id keys its liveness lock.
+INSERT INTO nodes (name, carrier, started_at, seen_at, alive_at, epoch)
+VALUES ($1, $2, $3, $3, clock_timestamp(), 1)
+ON CONFLICT (name) DO UPDATE
+SET carrier = EXCLUDED.carrier, alive_at = clock_timestamp(), epoch = nodes.epoch + 1,
+    fenced_at = NULL
+RETURNING id, epoch
+
+-- name: node_heartbeat
+-- Node $1 of epoch $2 is alive now; no row back: it was judged dead (fenced) meanwhile.
+UPDATE nodes SET alive_at = clock_timestamp() WHERE name = $1 AND epoch = $2
+RETURNING id
+
+-- name: fence_dead_nodes
+-- The nodes judged dead now, fenced: no heartbeat for $3 seconds (a hung node), or none
+-- for $2 seconds and no liveness lock (namespace $1) held (a killed node). Both counted
+-- from the later of its heartbeat and the database's start, so after a restart of
+-- PostgreSQL (every lock gone at once) each node has that long to come back.
+UPDATE nodes n
+SET epoch = n.epoch + 1, fenced_at = clock_timestamp(),
+    fenced_below = (SELECT coalesce(max(a.id), 0) FROM attempts a)
+WHERE n.fenced_at IS NULL AND n.alive_at IS NOT NULL
+  AND (greatest(n.alive_at, pg_postmaster_start_time())
+           < clock_timestamp() - make_interval(secs => $3)
+       OR (greatest(n.alive_at, pg_postmaster_start_time())
+               < clock_timestamp() - make_interval(secs => $2)
+           AND NOT EXISTS (
+               SELECT 1 FROM pg_locks l
+               WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                 AND l.classid = $1::oid AND l.objid = n.id::oid)))
+RETURNING n.name, n.alive_at, n.fenced_at
+
+-- name: reclaimable_attempts
+-- Up to $1 live attempts claimed by nodes judged dead (fenced) before they were fenced.
+SELECT a.id, a.campaign_id, a.target_id, a.call_sid, a.carrier, a.node, a.state,
+       a.updated_at
+FROM nodes n
+JOIN attempts a ON a.node = n.name AND a.id <= n.fenced_below
+WHERE n.fenced_below IS NOT NULL
+  AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
+ORDER BY a.id
+LIMIT $1

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -63,6 +63,10 @@ class Dialer:
     # Asked before a claimed batch is dialled when it asks anyone (a billing API).
     billing: BillingSource | None = None
     billing_unanswered: int = 0  # bills dialled unchecked: the billing API failed
+    # Whether this node's liveness lease holds (``liveness.py``): a node judged dead
+    # (paused, cut off) claims and places nothing — its claims may be another's now.
+    may_act: Callable[[], bool] | None = None
+    unplaced_fenced: int = 0  # claimed calls not placed: the lease lapsed meanwhile
     _plans: dict[tuple[int, int], CampaignPlan] = field(default_factory=dict)
     _carrier_down_until: datetime | None = None
 
@@ -77,6 +81,8 @@ class Dialer:
         """One round over the running campaigns; returns calls placed per campaign."""
         now = self.clock()
         if self._carrier_down_until is not None and now < self._carrier_down_until:
+            return {}
+        if self.may_act is not None and not self.may_act():
             return {}
         async with self.pool.acquire() as conn:
             await conn.execute(q("node_seen"), self.node, self.carrier.name, now)
@@ -220,6 +226,16 @@ class Dialer:
         await asyncio.gather(*(one(row) for row in rows))
 
     async def _place_one(self, call: OutboundCall) -> None:
+        if self.may_act is not None and not self.may_act():
+            # The lease lapsed since the claim (this node was paused): the claim may
+            # have been reclaimed and its target dialled by another node. Not placed;
+            # closed uncounted unless the failover closed it already.
+            self.unplaced_fenced += 1
+            log.warning(
+                "lease lapsed: claimed call not placed", extra={"attempt_id": call.attempt_id}
+            )
+            await requeue_lost(self.pool, call.attempt_id, "lease lapsed", self.clock())
+            return
         try:
             sid = await self.carrier.place_call(call)
         except ProviderRejected as exc:
