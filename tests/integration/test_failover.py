@@ -1,0 +1,168 @@
+"""Fast failover (``calls/liveness.py``, ``recovery.failover``): who is judged dead, the
+fence a paused node finds on waking, and what the reclaim does to answered calls."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+from aiohttp.test_utils import TestClient, TestServer, unused_port
+
+from dialer.app import create_app
+from dialer.calls import apply as applying
+from dialer.calls import recovery
+from dialer.calls.liveness import LIVENESS_LOCK_NAMESPACE, Liveness
+from dialer.calls.pacer import DIALER, Dialer
+from dialer.clock import FrozenClock
+from dialer.db import Pool
+from dialer.settings import Settings
+from tests.dialing import MONDAY_10_WIB, RecordingCarrier
+from tests.factories import Factory, row
+
+GRACE, LEASE = timedelta(seconds=2), timedelta(seconds=6)
+
+
+@asynccontextmanager
+async def node(
+    settings: Settings, pool: Pool, name: str = "a"
+) -> AsyncIterator[tuple[Dialer, RecordingCarrier]]:
+    port = unused_port()
+    settings = settings.amend(server={"public_url": f"http://127.0.0.1:{port}", "node_name": name})
+    carrier = RecordingCarrier()
+    app = create_app(settings, pool=pool, clock=FrozenClock(MONDAY_10_WIB), carrier=carrier)
+    client: TestClient[Any, Any] = TestClient(TestServer(app, host="127.0.0.1", port=port))
+    await client.start_server()
+    try:
+        yield app[DIALER], carrier
+    finally:
+        await client.close()
+
+
+async def failover(pool: Pool, carrier: RecordingCarrier) -> recovery.Reconciled:
+    clock = FrozenClock(MONDAY_10_WIB + timedelta(minutes=1))
+    return await recovery.failover(pool, carrier, clock, lock_grace=GRACE, lease=LEASE)
+
+
+async def silent_for(conn: asyncpg.Connection, name: str, seconds: float) -> None:
+    """Node ``name`` last heartbeat ``seconds`` ago."""
+    await conn.execute(
+        "UPDATE nodes SET alive_at = clock_timestamp() - make_interval(secs => $2) WHERE name = $1",
+        name,
+        seconds,
+    )
+
+
+async def test_a_dead_nodes_answered_call_keeps_its_result_and_the_others_are_requeued(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign([row(1), row(2)], virtual_seats=2)
+    async with node(settings, pool) as (dialer, carrier):
+        assert await dialer.tick() == {campaign.name: 2}
+        talked, rang = sorted(carrier.sids)
+        # One call was answered (someone was talked to), the other still rings.
+        await applying.record(
+            pool,
+            kind="status",
+            attempt_id=talked,
+            params={"CallStatus": "in-progress", "CallSid": carrier.sids[talked]},
+            now=MONDAY_10_WIB,
+        )
+    # The node dies: no lock, no heartbeat for longer than the grace.
+    await conn.execute("UPDATE nodes SET alive_at = clock_timestamp()")
+    assert (await failover(pool, carrier)).nodes_fenced == []  # within the grace
+    await silent_for(conn, "a", 3)
+    done = await failover(pool, carrier)
+    assert (done.nodes_fenced, done.closed, done.requeued) == (["a"], 1, 1)
+    ended = {
+        r["id"]: (r["state"], r["result"], r["error"], r["attempts"])
+        for r in await conn.fetch(
+            "SELECT a.id, a.state, a.result, a.error, t.attempts FROM attempts a"
+            " JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id"
+        )
+    }
+    # Talked to: completed and counted (contact rate not undercounted).
+    assert ended[talked] == ("completed", "contacted", None, 1)
+    # Never answered: closed uncounted, its target dialled again later.
+    assert ended[rang] == ("canceled", "canceled", "its node stopped", 0)
+    # A second pass (another node, or this one again) changes nothing.
+    again = await failover(pool, carrier)
+    assert (again.nodes_fenced, again.closed, again.requeued) == ([], 0, 0)
+
+
+async def test_a_node_holding_its_lock_is_dead_only_when_its_lease_lapses(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, db_url: str
+) -> None:
+    await factory.running_campaign([row(1)], virtual_seats=1)
+    async with node(settings, pool) as (dialer, carrier):
+        await dialer.tick()
+    node_id = await conn.fetchval(
+        "UPDATE nodes SET alive_at = clock_timestamp() WHERE name = 'a' RETURNING id"
+    )
+    holder = await asyncpg.connect(db_url)
+    try:
+        await holder.execute("SELECT pg_advisory_lock($1, $2)", LIVENESS_LOCK_NAMESPACE, node_id)
+        await silent_for(conn, "a", 3)  # silent past the grace, but its lock is held
+        assert (await failover(pool, carrier)).nodes_fenced == []
+        await silent_for(conn, "a", 7)  # hung: silent past the lease, lock or not
+        done = await failover(pool, carrier)
+        assert (done.nodes_fenced, done.requeued) == (["a"], 1)
+    finally:
+        await holder.close()
+
+
+async def test_a_paused_node_finds_itself_fenced_and_rejoins_without_its_old_claims(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection
+) -> None:
+    pacing = settings.pacing.model_copy(update={"heartbeat_seconds": 0.02})
+    liveness = Liveness(pool, pacing, FrozenClock(MONDAY_10_WIB), node="a", carrier="simulated")
+    liveness.start()
+    try:
+        await _until(liveness.may_act)
+        first = liveness.epoch
+        # Its lock is on a connection of its own.
+        held = await conn.fetchval(
+            "SELECT count(*) FROM pg_locks l JOIN nodes n ON l.objid = n.id::oid"
+            " WHERE l.locktype = 'advisory' AND l.classid = $1::oid AND n.name = 'a'",
+            LIVENESS_LOCK_NAMESPACE,
+        )
+        assert held == 1
+        # Another node judged it dead while it was paused.
+        await conn.execute("UPDATE nodes SET epoch = epoch + 1, fenced_at = now() WHERE name = 'a'")
+        await _until(lambda: liveness.fenced == 1 and liveness.may_act())
+        assert liveness.epoch is not None and first is not None and liveness.epoch > first + 1
+        row_ = await conn.fetchrow("SELECT epoch, fenced_at FROM nodes WHERE name = 'a'")
+        assert (row_["epoch"], row_["fenced_at"]) == (liveness.epoch, None)
+    finally:
+        await liveness.stop()
+    # Stopped: its lock is given back with its connection to the pool.
+    assert not await conn.fetchval(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid",
+        LIVENESS_LOCK_NAMESPACE,
+    )
+
+
+async def test_a_node_whose_lease_lapsed_after_its_claim_places_nothing(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign([row(1)], virtual_seats=1)
+    async with node(settings, pool) as (dialer, carrier):
+        lease = iter([True, False])  # holds at the tick, lapsed by the time it places
+        dialer.may_act = lambda: next(lease)
+        assert await dialer.tick() == {campaign.name: 1}
+        assert carrier.sids == {} and dialer.unplaced_fenced == 1
+    attempt = await conn.fetchrow("SELECT state, error, call_sid FROM attempts")
+    assert tuple(attempt) == ("canceled", "lease lapsed", None)
+    target = await conn.fetchrow("SELECT state, attempts FROM targets")
+    assert tuple(target) == ("scheduled", 0)
+
+
+async def _until(condition: Any, seconds: float = 10) -> None:
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("timed out")
