@@ -22,7 +22,6 @@ from tests.faults.cluster import (
     kill_node,
     report,
     start_node,
-    stop_node,
     wait_dialling,
     wait_for,
 )
@@ -92,5 +91,4 @@ async def test_killing_a_node_reclaims_its_calls_at_once_and_keeps_answered_resu
     finally:
         await conn.close()
         await kill_node(a)
-        if b is not None:
-            await stop_node(b)
+        await kill_node(b)
