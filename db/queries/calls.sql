@@ -437,17 +437,19 @@ RETURNING id
 
 -- name: fence_dead_nodes
 -- The nodes judged dead now, fenced: no heartbeat for $3 seconds (a hung node), or none
--- for $2 seconds and no liveness lock (namespace $1) held (a killed node). Both counted
--- from the later of its heartbeat and the database's start, so after a restart of
--- PostgreSQL (every lock gone at once) each node has that long to come back.
+-- for $2 seconds and no liveness lock (namespace $1) held (a killed node: its lock died
+-- with its connection). Silence is counted from the later of its heartbeat and the
+-- database's start, and the lock only asked of a node that heartbeat since that start:
+-- after a restart of PostgreSQL (every lock gone at once) each node has the lease to
+-- come back.
 UPDATE nodes n
 SET epoch = n.epoch + 1, fenced_at = clock_timestamp(),
     fenced_below = (SELECT coalesce(max(a.id), 0) FROM attempts a)
 WHERE n.fenced_at IS NULL AND n.alive_at IS NOT NULL
   AND (greatest(n.alive_at, pg_postmaster_start_time())
            < clock_timestamp() - make_interval(secs => $3)
-       OR (greatest(n.alive_at, pg_postmaster_start_time())
-               < clock_timestamp() - make_interval(secs => $2)
+       OR (n.alive_at > pg_postmaster_start_time()
+           AND n.alive_at < clock_timestamp() - make_interval(secs => $2)
            AND NOT EXISTS (
                SELECT 1 FROM pg_locks l
                WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2

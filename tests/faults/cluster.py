@@ -11,14 +11,17 @@ its quota, and the running counts equal to a scan (``tests/oracle.py``).
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from aiohttp.test_utils import unused_port
 
+from dialer.embedded_pg import EmbeddedPostgres, ensure_database
 from tests.oracle import count_mismatches
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,3 +142,33 @@ async def invariants(conn: asyncpg.Connection, *, alive: tuple[str, ...]) -> Non
     )
     assert over_quota == []
     assert await count_mismatches(conn) == {}
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own (``dialer/embedded_pg.py``), which the
+    test may stop and start again."""
+
+    def __init__(self, home: Path) -> None:
+        self.embedded = EmbeddedPostgres(home)
+
+    async def start(self) -> str:
+        """Start it; the URL of its ``dialer`` database."""
+        await ensure_database(await asyncio.to_thread(self.embedded.start))
+        return self.embedded.url()
+
+    def stop_for(self, seconds: float) -> None:
+        """Stop the server (fast: every session cut), wait ``seconds``, start it again."""
+        server: Any = self.embedded._server
+        commands: Any = importlib.import_module("pgserver._commands")
+        utils: Any = importlib.import_module("pgserver.utils")
+        socket_dir = self.embedded.socket_dir
+        pgdata, user = self.embedded.pgdata, server.system_user
+        commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+        time.sleep(seconds)
+        start = ["-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(server.log), "start"]
+        commands.pg_ctl(start, pgdata=pgdata, user=user, timeout=30)
+        # pgserver stops *this* postmaster when the test ends.
+        server._postmaster_info = utils.PostmasterInfo.read_from_pgdata(pgdata)
+
+    def close(self) -> None:
+        self.embedded.stop()
