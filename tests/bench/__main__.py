@@ -3,7 +3,8 @@
 Uses DATABASE_URL when set (it only creates and drops its own ``dialer_bench*``
 databases there), the embedded server otherwise. Figures, never pass/fail. Runs the
 ingest benchmark, then the claim, the status-callback, the screen-pop, the bridge and
-the voucher ones; ``--only`` runs one.
+the voucher ones, the report and the failover (two nodes, one killed);
+``--only`` runs one.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import argparse
 import os
 from pathlib import Path
 
-from tests.bench import bridge, callbacks, claim, ingest, pop, report, vouchers
+from tests.bench import bridge, callbacks, claim, failover, ingest, pop, report, vouchers
 
-BENCHES = ("ingest", "claim", "callbacks", "pop", "bridge", "vouchers", "report")
+BENCHES = ("ingest", "claim", "callbacks", "pop", "bridge", "vouchers", "report", "failover")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,8 +59,10 @@ def main() -> None:
                 lines = bridge.bench(admin_url, with_database(bench_url, bridge.BENCH_DB))
             elif name == "vouchers":
                 lines = vouchers.bench(admin_url, with_database(bench_url, vouchers.BENCH_DB))
-            else:
+            elif name == "report":
                 lines = report.bench(admin_url, with_database(bench_url, report.BENCH_DB))
+            else:
+                lines = failover.bench(admin_url, with_database(bench_url, failover.BENCH_DB))
             for line in lines:
                 print(line, flush=True)
     finally:
