@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test lint bench faults venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check dialer tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
+
+## faults: the fault suite alone (nodes killed, hung, the database restarted, callbacks doubled)
+faults: $(STAMP)
+	$(BIN)/pytest -s tests/faults
 
 ## bench: the speed and memory benchmarks (figures, not pass/fail)
 bench: $(STAMP)
