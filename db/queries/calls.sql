@@ -457,7 +457,8 @@ WHERE n.fenced_at IS NULL AND n.alive_at IS NOT NULL
 RETURNING n.name, n.alive_at, n.fenced_at
 
 -- name: reclaimable_attempts
--- Up to $1 live attempts claimed by nodes judged dead (fenced) before they were fenced.
+-- Up to $1 live attempts claimed by nodes judged dead (fenced) before they were fenced;
+-- one a transaction of the hung node still locks is left for the next pass.
 SELECT a.id, a.campaign_id, a.target_id, a.call_sid, a.carrier, a.node, a.state,
        a.updated_at
 FROM nodes n
@@ -466,3 +467,9 @@ WHERE n.fenced_below IS NOT NULL
   AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
 ORDER BY a.id
 LIMIT $1
+FOR UPDATE OF a SKIP LOCKED
+
+-- name: claim_idle_limit
+-- This transaction ends if it waits idle $1 (a node paused mid-claim: its locks on the
+-- campaign's pacing and its targets are freed for the other nodes; its claim undone).
+SELECT set_config('idle_in_transaction_session_timeout', $1, true)

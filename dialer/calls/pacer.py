@@ -142,6 +142,8 @@ class Dialer:
         zones = sorted(open_zones(plan.calendar, now))
         bucket = f"calls:{self.carrier.name}"
         async with self.pool.acquire() as conn, conn.transaction():
+            idle_limit = f"{self.settings.node_lease_seconds:g}s"
+            await conn.fetchval(q("claim_idle_limit"), idle_limit)
             if not await conn.fetchval(q("try_xact_lock"), PACER_LOCK_NAMESPACE, campaign.id):
                 return []  # another node paces this campaign right now
             await conn.execute(q("promote_due"), campaign.id, now)

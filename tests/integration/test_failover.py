@@ -13,6 +13,7 @@ import asyncpg
 from aiohttp.test_utils import TestClient, TestServer, unused_port
 
 from dialer.app import create_app
+from dialer.billing.source import PaidAnswer
 from dialer.calls import apply as applying
 from dialer.calls import recovery
 from dialer.calls.liveness import LIVENESS_LOCK_NAMESPACE, Liveness
@@ -166,3 +167,41 @@ async def _until(condition: Any, seconds: float = 10) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("timed out")
+
+
+class StalledBilling:
+    """A billing API that, asked before dialling, answers only after ``seconds``: the
+    claim's transaction waits idle meanwhile, as it would on a node paused mid-claim."""
+
+    name = "stalled"
+    asks_before_dialling = True
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    async def paid_bills(self, bills: list[Any], now: Any) -> PaidAnswer:
+        await asyncio.sleep(self.seconds)
+        return PaidAnswer(paid={}, errors=())
+
+    async def bill(self, conn: Any, customer: Any, now: Any) -> Any:
+        raise AssertionError("not asked")
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_claim_left_idle_past_the_lease_is_undone_and_frees_the_campaign(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign([row(1), row(2)], virtual_seats=2)
+    settings = settings.amend(pacing={"node_lease_seconds": 0.3})
+    async with node(settings, pool) as (dialer, carrier):
+        dialer.billing = StalledBilling(1.5)
+        # The database ends the stalled claim's session (its pacing lock and row locks
+        # with it): nothing claimed, nothing placed.
+        assert campaign.name not in await dialer.tick()
+        assert await conn.fetchval("SELECT count(*) FROM attempts") == 0
+        assert carrier.sids == {}
+        # The campaign is free to be paced again at once.
+        dialer.billing = None
+        assert await dialer.tick() == {campaign.name: 2}
