@@ -218,7 +218,14 @@ def _components(settings: Settings, scheduler: bool) -> Context:
         jobs: AsyncIOScheduler | None = None
         liveness: Liveness | None = None
         if scheduler:
-            liveness = Liveness(pool, settings.pacing, clock, node=node, carrier=carrier.name)
+            liveness = Liveness(
+                pool,
+                settings.pacing,
+                clock,
+                node=node,
+                carrier=carrier.name,
+                on_fenced=lambda: recovery.hang_up_reclaimed(pool, carrier, node),
+            )
             app[DIALER].may_act = liveness.may_act
             liveness.start()
         # What started is stopped again even if the start fails half way (a bot plan

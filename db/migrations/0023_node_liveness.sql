@@ -3,13 +3,15 @@
 -- connection of its own — the lock dies with the connection of a killed process — and
 -- heartbeats alive_at every second or so in the database's time (the nodes' clocks may be
 -- virtual, and differ). A node with neither is judged dead by the others: its epoch moves
--- on (fenced_at set, and fenced_below the last attempt id it may have claimed), so a node
--- that was only paused learns on its next heartbeat that its claims were reclaimed.
+-- on (fenced_at set; fenced_from and fenced_below bound the ids of the attempts it may
+-- have had live), so a node that was only paused learns on its next heartbeat that its
+-- claims were reclaimed, and which calls to end.
 ALTER TABLE nodes
     ADD COLUMN id           integer GENERATED ALWAYS AS IDENTITY,
     ADD COLUMN alive_at     timestamptz,
     ADD COLUMN epoch        bigint NOT NULL DEFAULT 0,
     ADD COLUMN fenced_at    timestamptz,
+    ADD COLUMN fenced_from  bigint,
     ADD COLUMN fenced_below bigint;
 CREATE UNIQUE INDEX nodes_id ON nodes (id);
 

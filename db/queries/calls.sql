@@ -444,7 +444,10 @@ RETURNING id
 -- come back.
 UPDATE nodes n
 SET epoch = n.epoch + 1, fenced_at = clock_timestamp(),
-    fenced_below = (SELECT coalesce(max(a.id), 0) FROM attempts a)
+    fenced_below = (SELECT coalesce(max(a.id), 0) FROM attempts a),
+    fenced_from = (SELECT min(a.id) FROM attempts a
+                   WHERE a.node = n.name
+                     AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress'))
 WHERE n.fenced_at IS NULL AND n.alive_at IS NOT NULL
   AND (greatest(n.alive_at, pg_postmaster_start_time())
            < clock_timestamp() - make_interval(secs => $3)
@@ -473,3 +476,12 @@ FOR UPDATE OF a SKIP LOCKED
 -- This transaction ends if it waits idle $1 (a node paused mid-claim: its locks on the
 -- campaign's pacing and its targets are freed for the other nodes; its claim undone).
 SELECT set_config('idle_in_transaction_session_timeout', $1, true)
+
+-- name: reclaimed_calls
+-- The calls of node $1 whose attempts ended while it was judged dead (or had ended just
+-- before): a node back from a pause ends those its own process still runs.
+SELECT a.call_sid
+FROM nodes n
+JOIN attempts a ON a.node = n.name AND a.id BETWEEN n.fenced_from AND n.fenced_below
+WHERE n.name = $1 AND a.call_sid IS NOT NULL
+  AND a.state NOT IN ('queued', 'dialing', 'ringing', 'in-progress')

@@ -11,8 +11,9 @@ for ``node_lease_seconds`` — a hung one (stopped, starved, cut off), lock or n
 The fence: judging a node dead moves its epoch on. A node acts (claims and places
 calls) only while its lease holds by its own monotonic clock — its last heartbeat less
 than half the lease ago — so a node paused past its lease does nothing on waking: its
-next heartbeat finds its epoch gone (its claims were reclaimed by another node), and it
-rejoins under a new epoch with no claim of before.
+next heartbeat finds its epoch gone (its claims were reclaimed by another node), it ends
+the calls of those claims its own process still runs (``on_fenced``: a simulator's), and
+it rejoins under a new epoch with no claim of before.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
 from dialer.clock import Clock
@@ -42,6 +43,7 @@ class Liveness:
         *,
         node: str,
         carrier: str,
+        on_fenced: Callable[[], Awaitable[object]] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.pool = pool
@@ -49,6 +51,7 @@ class Liveness:
         self.clock = clock
         self.node = node
         self.carrier = carrier
+        self.on_fenced = on_fenced
         self.monotonic = monotonic
         self.epoch: int | None = None
         self._id: int | None = None
@@ -129,6 +132,11 @@ class Liveness:
             " were reclaimed; rejoining under a new epoch",
             extra={"node": self.node, "epoch": self.epoch},
         )
+        if self.on_fenced is not None:
+            try:
+                await self.on_fenced()
+            except Exception as exc:
+                log.warning("could not end the reclaimed calls", extra={"error": str(exc)})
         await self._register(conn, lock=False)  # its lock: still this connection's
 
     def _renewed(self, sent: float) -> None:

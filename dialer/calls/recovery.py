@@ -213,3 +213,19 @@ async def _settle_stale(
             _count(done, await close_lost(pool, attempt_id, "its node stopped", now))
             continue
         await _ask_carrier(pool, carrier, attempt_id, sid, now, done)
+
+
+async def hang_up_reclaimed(pool: Pool, carrier: Carrier, node: str) -> int:
+    """This node was judged dead (paused, cut off) and its calls reclaimed: end those its
+    own process still runs (a simulator's). A provider whose calls any node can see was
+    asked about each, and only those it had ended were closed: nothing to end."""
+    if carrier.calls_visible_to_all_nodes:
+        return 0
+    async with pool.acquire() as conn:
+        sids = [r["call_sid"] for r in await conn.fetch(q("reclaimed_calls"), node)]
+    for sid in sids:
+        try:
+            await carrier.hangup(sid)
+        except ProviderError as exc:
+            log.warning("could not end a reclaimed call", extra={"error": str(exc)})
+    return len(sids)

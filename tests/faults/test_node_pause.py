@@ -44,6 +44,10 @@ async def test_a_hung_node_is_fenced_its_calls_reclaimed_and_it_never_double_dia
         )
         a.send_signal(signal.SIGSTOP)
         stopped_at = time.monotonic()
+        answered = await conn.fetchval(
+            f"SELECT array_agg(id) FROM attempts WHERE node = 'a' AND state IN {LIVE}"
+            " AND answered_at IS NOT NULL"
+        )
         await wait_for(conn, "SELECT fenced_at IS NOT NULL FROM nodes WHERE name = 'a'")
         fenced_below = await conn.fetchval("SELECT fenced_below FROM nodes WHERE name = 'a'")
         await wait_for(
@@ -58,6 +62,11 @@ async def test_a_hung_node_is_fenced_its_calls_reclaimed_and_it_never_double_dia
             " WHERE l.locktype = 'advisory' AND l.classid = 28260 AND n.name = 'a'"
         )
         assert held == 1
+        # Those answered when it hung keep the result they reached.
+        assert not await conn.fetchval(
+            "SELECT count(*) FROM attempts WHERE id = ANY($1) AND result = 'canceled'",
+            answered or [],
+        )
         reclaimed = {
             r["id"]: (r["result"], r["call_sid"])
             for r in await conn.fetch(
@@ -87,7 +96,7 @@ async def test_a_hung_node_is_fenced_its_calls_reclaimed_and_it_never_double_dia
             )
         }
         assert after == reclaimed
-        await invariants(conn, alive=("a", "b"))
+        await invariants(conn, alive=("a", "b"), late_answers=True)
     finally:
         await conn.close()
         await kill_node(a)

@@ -92,6 +92,19 @@ async def test_a_dead_nodes_answered_call_keeps_its_result_and_the_others_are_re
     # A second pass (another node, or this one again) changes nothing.
     again = await failover(pool, carrier)
     assert (again.nodes_fenced, again.closed, again.requeued) == ([], 0, 0)
+    # Node a was only paused: back, it ends the calls its process still runs...
+    assert await recovery.hang_up_reclaimed(pool, carrier, "a") == 2
+    assert sorted(carrier.hung_up) == sorted(carrier.sids.values())
+    # ...and one answered after its attempt was closed is ended when it reports in.
+    late = await applying.record(
+        pool,
+        kind="answer",
+        attempt_id=rang,
+        params={"CallStatus": "in-progress", "CallSid": carrier.sids[rang]},
+        now=MONDAY_10_WIB,
+    )
+    assert late.hangup == carrier.sids[rang]
+    assert await conn.fetchval("SELECT result FROM attempts WHERE id = $1", rang) == "canceled"
 
 
 async def test_a_node_holding_its_lock_is_dead_only_when_its_lease_lapses(
