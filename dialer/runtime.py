@@ -224,6 +224,7 @@ def _components(settings: Settings, scheduler: bool) -> Context:
                 clock,
                 node=node,
                 carrier=carrier.name,
+                dsn=settings.database.url,
                 on_fenced=lambda: recovery.hang_up_reclaimed(pool, carrier, node),
             )
             app[DIALER].may_act = liveness.may_act

@@ -1,7 +1,7 @@
 """A node's liveness, as the other nodes see it, and its fence.
 
 Each node registers in ``nodes`` (a new epoch each time it starts or rejoins) and, on a
-connection of its own held for its lifetime, takes a session advisory lock keyed by its
+connection of its own held for its lifetime (outside the pool), takes a session advisory lock keyed by its
 id (namespace ``LIVENESS_LOCK_NAMESPACE``) and heartbeats ``alive_at`` every
 ``heartbeat_seconds`` in the database's time. The others judge it dead (``recovery.
 failover``) when its lock is gone and it has not heartbeaten for ``node_lock_grace_seconds``
@@ -21,11 +21,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from contextlib import suppress
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
 
 from dialer.clock import Clock
-from dialer.db import Connection, Pool, q
+from dialer.db import Connection, Pool, connect, q
 from dialer.settings import PacingSettings
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class Liveness:
         *,
         node: str,
         carrier: str,
+        dsn: str | None = None,
         on_fenced: Callable[[], Awaitable[object]] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -51,6 +52,7 @@ class Liveness:
         self.clock = clock
         self.node = node
         self.carrier = carrier
+        self.dsn = dsn
         self.on_fenced = on_fenced
         self.monotonic = monotonic
         self.epoch: int | None = None
@@ -78,21 +80,11 @@ class Liveness:
     async def _run(self) -> None:
         while True:
             try:
-                async with self.pool.acquire() as conn:
-                    # This connection is the node's for as long as it lives: its lock
-                    # ends with it, so another node sees a killed one at once.
-                    try:
-                        await self._register(conn)
-                        while True:
-                            await asyncio.sleep(self.settings.heartbeat_seconds)
-                            await self._beat(conn)
-                    finally:
-                        # Back to the pool unlocked (the pool keeps sessions as they are).
-                        if self._id is not None and not conn.is_closed():
-                            with suppress(Exception):
-                                await conn.fetchval(
-                                    q("session_unlock"), LIVENESS_LOCK_NAMESPACE, self._id
-                                )
+                async with self._connection() as conn:
+                    await self._register(conn)
+                    while True:
+                        await asyncio.sleep(self.settings.heartbeat_seconds)
+                        await self._beat(conn)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -100,6 +92,27 @@ class Liveness:
                     self._down = True
                     log.warning("liveness lost: no heartbeat", extra={"error": str(exc)})
                 await asyncio.sleep(self.settings.heartbeat_seconds)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Connection]:
+        """The node's connection for as long as it lives: its lock ends with it, so
+        another node sees a killed one at once. A connection of its own when the
+        database's URL is known (the pool's size stays the pool's), else a pooled one
+        kept, given back unlocked."""
+        if self.dsn is not None:
+            own = await connect(self.dsn)
+            try:
+                yield own
+            finally:
+                await own.close()
+            return
+        async with self.pool.acquire() as conn:
+            try:
+                yield conn
+            finally:
+                if self._id is not None and not conn.is_closed():
+                    with suppress(Exception):
+                        await conn.fetchval(q("session_unlock"), LIVENESS_LOCK_NAMESPACE, self._id)
 
     async def _register(self, conn: Connection, *, lock: bool = True) -> None:
         sent = self.monotonic()
