@@ -460,15 +460,16 @@ WHERE n.fenced_at IS NULL AND n.alive_at IS NOT NULL
 RETURNING n.name, n.alive_at, n.fenced_at
 
 -- name: reclaimable_attempts
--- Up to $1 live attempts claimed by nodes judged dead (fenced) before they were fenced;
--- one a transaction of the hung node still locks is left for the next pass.
+-- Up to $1 live attempts claimed by nodes judged dead (fenced) before they were fenced,
+-- the oldest news first; one a transaction of the hung node still locks is left for the
+-- next pass.
 SELECT a.id, a.campaign_id, a.target_id, a.call_sid, a.carrier, a.node, a.state,
        a.updated_at
 FROM nodes n
 JOIN attempts a ON a.node = n.name AND a.id <= n.fenced_below
 WHERE n.fenced_below IS NOT NULL
   AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
-ORDER BY a.id
+ORDER BY a.updated_at, a.id
 LIMIT $1
 FOR UPDATE OF a SKIP LOCKED
 

@@ -42,6 +42,8 @@ from dialer.providers.errors import ProviderError
 log = logging.getLogger(__name__)
 RECONCILE_LOCK = (0x7263, 1)  # "rc"
 FAILOVER_LOCK = (0x7263, 2)
+# A dead node's call the provider said is live is asked about again this much later.
+ASK_AGAIN_AFTER = timedelta(seconds=10)
 UNAPPLIED_GRACE = timedelta(seconds=10)
 NODE_DEAD_AFTER = timedelta(seconds=30)
 BATCH = 500
@@ -138,6 +140,11 @@ async def _reclaim(
     if sid is None:
         _count(done, await close_lost(pool, attempt_id, "never placed", now))
     elif attempt["carrier"] == carrier.name and carrier.calls_visible_to_all_nodes:
+        if attempt["updated_at"] > now - ASK_AGAIN_AFTER:
+            # News of it came moments ago (or the provider said it is live): its
+            # callbacks reach any node; the provider is asked again a little later.
+            done.still_live += 1
+            return
         await _ask_carrier(pool, carrier, attempt_id, sid, now, done)
     elif attempt["carrier"] == carrier.name:
         # The simulator's calls lived in the dead node's process: gone with it.

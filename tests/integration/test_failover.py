@@ -218,3 +218,41 @@ async def test_a_claim_left_idle_past_the_lease_is_undone_and_frees_the_campaign
         # The campaign is free to be paced again at once.
         dialer.billing = None
         assert await dialer.tick() == {campaign.name: 2}
+
+
+class TwilioLike(RecordingCarrier):
+    """A provider that knows every call (as Twilio does): the failover asks it."""
+
+    calls_visible_to_all_nodes = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status: dict[str, dict[str, str]] = {}
+        self.asked: list[str] = []
+
+    async def fetch_call(self, sid: str) -> dict[str, str] | None:
+        self.asked.append(sid)
+        return self.status.get(sid)
+
+
+async def test_with_a_provider_that_knows_every_call_the_dead_nodes_calls_are_asked_about(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    campaign = await factory.running_campaign([row(1), row(2), row(3)], virtual_seats=3)
+    carrier = TwilioLike()
+    async with node(settings, pool) as (dialer, _):
+        dialer.carrier = carrier
+        assert await dialer.tick() == {campaign.name: 3}
+    ended, live, unplaced = sorted(carrier.sids)
+    carrier.status[carrier.sids[ended]] = {"CallStatus": "busy"}
+    carrier.status[carrier.sids[live]] = {"CallStatus": "in-progress"}
+    # Claimed, then the node died before it recorded the call's SID.
+    await conn.execute("UPDATE attempts SET call_sid = NULL WHERE id = $1", unplaced)
+    await silent_for(conn, "a", 3)
+    done = await failover(pool, carrier)
+    assert (done.nodes_fenced, done.closed, done.requeued, done.still_live) == (["a"], 1, 1, 1)
+    states = dict(await conn.fetch("SELECT id, state FROM attempts"))
+    assert states == {ended: "busy", live: "dialing", unplaced: "canceled"}
+    # The live one's callbacks reach any node; the provider is not asked again at once.
+    again = await failover(pool, carrier)
+    assert again.still_live == 1 and len(carrier.asked) == 2
