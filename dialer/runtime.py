@@ -103,6 +103,7 @@ def _database(settings: Settings, given: Pool | None) -> Context:
             settings.database.url,
             min_size=settings.database.pool_min_size,
             max_size=settings.database.pool_max_size,
+            node=app[NODE],
         )
         async with own.acquire() as conn:
             await migrate(conn)

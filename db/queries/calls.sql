@@ -486,3 +486,10 @@ FROM nodes n
 JOIN attempts a ON a.node = n.name AND a.id BETWEEN n.fenced_from AND n.fenced_below
 WHERE n.name = $1 AND a.call_sid IS NOT NULL
   AND a.state NOT IN ('queued', 'dialing', 'ringing', 'in-progress')
+
+-- name: end_fenced_sessions
+-- The sessions of a node judged dead (application name $1) caught mid-transaction: a hung
+-- node's open transactions hold locks the others would wait on; ended, they roll back.
+SELECT count(pg_terminate_backend(pid))
+FROM pg_stat_activity
+WHERE application_name = $1 AND state <> 'idle' AND pid <> pg_backend_pid()

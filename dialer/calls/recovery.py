@@ -11,7 +11,8 @@ Fast failover (``failover``, every node every ``failover_seconds``): the nodes j
 dead by their liveness (``liveness.py``: no lock and no heartbeat for a couple of
 seconds, or no heartbeat for ``node_lease_seconds``) are fenced, and their live attempts
 reclaimed at once, without waiting for the stale limit: asked of the provider when it
-knows every call, else closed.
+knows every call, else closed. A hung node's sessions caught mid-transaction are ended
+first (its pool names them, ``db.session_name``), so no lock it holds stalls the others.
 
 Closing a lost attempt never misreports a call that was answered: someone was talked
 to (and perhaps given an outcome), so it ends ``completed`` with the result it reached
@@ -35,7 +36,7 @@ from dialer.calls.liveness import LIVENESS_LOCK_NAMESPACE
 from dialer.calls.pacer import requeue_lost
 from dialer.calls.states import CALL_STATUS, FINAL
 from dialer.clock import Clock
-from dialer.db import Pool, q
+from dialer.db import Pool, q, session_name
 from dialer.providers.carrier import Carrier
 from dialer.providers.errors import ProviderError
 
@@ -114,6 +115,10 @@ async def failover(
             )
             for node in fenced:
                 done.nodes_fenced.append(node["name"])
+                # A hung node's transactions would hold their locks until it wakes.
+                ended = await lock_conn.fetchval(
+                    q("end_fenced_sessions"), session_name(node["name"])
+                )
                 log.warning(
                     "node judged dead: its calls are reclaimed",
                     extra={
@@ -121,6 +126,7 @@ async def failover(
                         "silent_seconds": round(
                             (node["fenced_at"] - node["alive_at"]).total_seconds(), 1
                         ),
+                        "transactions_ended": ended,
                     },
                 )
             attempts = await lock_conn.fetch(q("reclaimable_attempts"), BATCH)

@@ -19,7 +19,7 @@ from dialer.calls import recovery
 from dialer.calls.liveness import LIVENESS_LOCK_NAMESPACE, Liveness
 from dialer.calls.pacer import DIALER, Dialer
 from dialer.clock import FrozenClock
-from dialer.db import Pool
+from dialer.db import Pool, session_name
 from dialer.settings import Settings
 from tests.dialing import MONDAY_10_WIB, RecordingCarrier
 from tests.factories import Factory, row
@@ -256,3 +256,34 @@ async def test_with_a_provider_that_knows_every_call_the_dead_nodes_calls_are_as
     # The live one's callbacks reach any node; the provider is not asked again at once.
     again = await failover(pool, carrier)
     assert again.still_live == 1 and len(carrier.asked) == 2
+
+
+async def test_a_hung_nodes_open_transaction_is_ended_so_its_calls_are_reclaimed(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, db_url: str
+) -> None:
+    await factory.running_campaign([row(1)], virtual_seats=1)
+    async with node(settings, pool) as (dialer, carrier):
+        await dialer.tick()
+    # Node a hung mid-transaction, holding its attempt's lock (applying a callback).
+    hung = await asyncpg.connect(db_url, server_settings={"application_name": session_name("a")})
+    try:
+        transaction = hung.transaction()
+        await transaction.start()
+        await hung.execute("SELECT id FROM attempts FOR UPDATE")
+        await silent_for(conn, "a", 7)
+        done = await failover(pool, carrier)
+        assert done.nodes_fenced == ["a"]
+        # Its transaction ended (rolled back, its lock freed): the call is reclaimed, in
+        # this pass or, if the lock was not yet gone, the next.
+        assert done.requeued + (await failover(pool, carrier)).requeued == 1
+        assert not await _alive(hung)
+    finally:
+        await hung.close()
+
+
+async def _alive(conn: asyncpg.Connection) -> bool:
+    try:
+        await conn.fetchval("SELECT 1")
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError):
+        return False
+    return True
