@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # workers than CPUs pay; each has its own template database and base directory.
 TEST_WORKERS ?= 3
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test lint bench faults venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check dialer tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
+
+## faults: the fault suite alone (nodes killed, hung, the database restarted, callbacks doubled)
+faults: $(STAMP)
+	$(BIN)/pytest -s tests/faults
 
 ## bench: the speed and memory benchmarks (figures, not pass/fail)
 bench: $(STAMP)

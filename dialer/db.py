@@ -142,11 +142,25 @@ async def _keep_session(conn: asyncpg.Connection[asyncpg.Record]) -> None:
     pg_advisory_unlock_all()``), paid on every release, buys nothing."""
 
 
-async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> Pool:
+def session_name(node: str) -> str:
+    """The ``application_name`` of a node's sessions, so that the others can end those
+    of a node judged dead (``recovery.failover``)."""
+    return f"dialer {node}"[:63]
+
+
+async def create_pool(
+    dsn: str, *, min_size: int = 2, max_size: int = 10, node: str | None = None
+) -> Pool:
     """A pool whose connections all went through :func:`init_connection`, released
-    without a reset query (:func:`_keep_session`)."""
+    without a reset query (:func:`_keep_session`); named after ``node`` when given."""
+    named = {"application_name": session_name(node)} if node is not None else None
     pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=init_connection, reset=_keep_session
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=init_connection,
+        reset=_keep_session,
+        server_settings=named,
     )
     assert pool is not None
     return pool

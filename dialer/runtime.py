@@ -13,8 +13,9 @@ reverse):
 3. the components: the dialer, the callback inbox and applier, the screen-pop builder,
    the agents' hub, the WhatsApp sender, the live numbers, bot agents when ``bots`` asks;
 4. with ``scheduler`` (``dialer serve``), APScheduler 3 firing, on every node, the
-   pacer's tick, the reconciler, the voucher expiry and the folding of the running
-   counts. Each job re-reads its work from PostgreSQL and is safe on N nodes at once
+   pacer's tick, the reconciler, the failover, the voucher expiry and the folding of
+   the running counts, beside the node's liveness (its heartbeat and liveness lock,
+   ``calls/liveness.py``: the pacer acts only while its lease holds). Each job re-reads its work from PostgreSQL and is safe on N nodes at once
    (claims with SKIP LOCKED, singletons under an advisory lock); tests leave it off and
    call the jobs themselves.
 """
@@ -41,6 +42,7 @@ from dialer.billing.source import make_source
 from dialer.calls import progress, recovery
 from dialer.calls.applier import APPLIER, Applier
 from dialer.calls.inbox import INBOX, Inbox
+from dialer.calls.liveness import Liveness
 from dialer.calls.pacer import DIALER, Dialer
 from dialer.clock import Clock
 from dialer.db import Pool, create_pool, migrate
@@ -112,6 +114,7 @@ def _database(settings: Settings, given: Pool | None) -> Context:
             settings.database.url,
             min_size=settings.database.pool_min_size,
             max_size=settings.database.pool_max_size,
+            node=app[NODE],
         )
         async with own.acquire() as conn:
             await migrate(conn)
@@ -229,6 +232,19 @@ def _components(settings: Settings, scheduler: bool) -> Context:
         sender.start()
         bots: Bots | None = None
         jobs: AsyncIOScheduler | None = None
+        liveness: Liveness | None = None
+        if scheduler:
+            liveness = Liveness(
+                pool,
+                settings.pacing,
+                clock,
+                node=node,
+                carrier=carrier.name,
+                dsn=settings.database.url,
+                on_fenced=lambda: recovery.hang_up_reclaimed(pool, carrier, node),
+            )
+            app[DIALER].may_act = liveness.may_act
+            liveness.start()
         # What started is stopped again even if the start fails half way (a bot plan
         # naming no campaign, a database that is not the code's): the node then exits
         # with its error instead of hanging on with half its parts running.
@@ -257,6 +273,8 @@ def _components(settings: Settings, scheduler: bool) -> Context:
         finally:
             if jobs is not None:
                 jobs.shutdown(wait=False)
+            if liveness is not None:
+                await liveness.stop()
             if bots is not None:
                 await bots.stop()
             await live.close()
@@ -278,6 +296,18 @@ async def reconcile(app: web.Application) -> recovery.Reconciled:
         app[CLOCK],
         stale_after=timedelta(seconds=app[SETTINGS].pacing.stale_attempt_seconds),
         node=app[NODE],
+    )
+
+
+async def failover(app: web.Application) -> recovery.Reconciled:
+    """One failover pass of this node: dead nodes fenced, their calls reclaimed."""
+    pacing = app[SETTINGS].pacing
+    return await recovery.failover(
+        app[POOL],
+        app[CARRIER],
+        app[CLOCK],
+        lock_grace=timedelta(seconds=pacing.node_lock_grace_seconds),
+        lease=timedelta(seconds=pacing.node_lease_seconds),
     )
 
 
@@ -310,6 +340,7 @@ def _start_scheduler(app: web.Application, settings: Settings) -> AsyncIOSchedul
         ("compact", progress.COMPACT_SECONDS, lambda: progress.compact(pool)),
         ("tick", settings.pacing.tick_seconds, app[DIALER].tick),
         ("reconcile", settings.pacing.reconcile_seconds, lambda: reconcile(app)),
+        ("failover", settings.pacing.failover_seconds, lambda: failover(app)),
     ):
         jobs.add_job(job(name, work), "interval", seconds=seconds, id=name, **common)
     jobs.start()

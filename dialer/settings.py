@@ -189,6 +189,18 @@ class PacingSettings(Section):
     stale_attempt_seconds: int = Field(
         default=180, ge=1, description="a live call with no news this long is asked about"
     )
+    heartbeat_seconds: float = Field(
+        default=1.0, gt=0, description="how often a node tells the others it is alive"
+    )
+    node_lock_grace_seconds: float = Field(
+        default=2.0, ge=0, description="a node whose liveness lock is gone is dead this soon"
+    )
+    node_lease_seconds: float = Field(
+        default=6.0, gt=0, description="a node silent this long (hung) is judged dead"
+    )
+    failover_seconds: float = Field(
+        default=1.0, gt=0, description="how often a node looks for dead nodes' calls"
+    )
     abandon_window_minutes: int = Field(
         default=30, ge=1, description="the abandon guard looks back this far"
     )

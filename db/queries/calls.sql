@@ -257,10 +257,12 @@ LIMIT $2
 
 -- name: close_lost_attempt
 -- An attempt that never reached the provider (or that the provider does not know):
--- closed, and its target is dialled again without counting it.
+-- closed, and its target is dialled again without counting it. Never one that was
+-- answered: someone was talked to, it ends with the result it reached (recovery.py).
 UPDATE attempts
 SET state = 'canceled', result = 'canceled', error = $3, ended_at = $2, updated_at = $2
 WHERE id = $1 AND state IN ('queued', 'dialing', 'ringing', 'in-progress')
+  AND answered_at IS NULL
 RETURNING campaign_id, target_id
 
 -- name: requeue_target
@@ -417,3 +419,77 @@ FOR UPDATE
 -- How many stored callbacks wait to be applied (those that failed aside).
 SELECT count(*) FROM carrier_events WHERE applied_at IS NULL AND effect IS NULL
 
+
+-- name: node_register
+-- Node $1 (placing calls through carrier $2, virtual time $3) starts or rejoins: a new
+-- epoch, alive now in the database's time; its id keys its liveness lock.
+INSERT INTO nodes (name, carrier, started_at, seen_at, alive_at, epoch)
+VALUES ($1, $2, $3, $3, clock_timestamp(), 1)
+ON CONFLICT (name) DO UPDATE
+SET carrier = EXCLUDED.carrier, alive_at = clock_timestamp(), epoch = nodes.epoch + 1,
+    fenced_at = NULL
+RETURNING id, epoch
+
+-- name: node_heartbeat
+-- Node $1 of epoch $2 is alive now; no row back: it was judged dead (fenced) meanwhile.
+UPDATE nodes SET alive_at = clock_timestamp() WHERE name = $1 AND epoch = $2
+RETURNING id
+
+-- name: fence_dead_nodes
+-- The nodes judged dead now, fenced: no heartbeat for $3 seconds (a hung node), or none
+-- for $2 seconds and no liveness lock (namespace $1) held (a killed node: its lock died
+-- with its connection). Silence is counted from the later of its heartbeat and the
+-- database's start, and the lock only asked of a node that heartbeat since that start:
+-- after a restart of PostgreSQL (every lock gone at once) each node has the lease to
+-- come back.
+UPDATE nodes n
+SET epoch = n.epoch + 1, fenced_at = clock_timestamp(),
+    fenced_below = (SELECT coalesce(max(a.id), 0) FROM attempts a),
+    fenced_from = (SELECT min(a.id) FROM attempts a
+                   WHERE a.node = n.name
+                     AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress'))
+WHERE n.fenced_at IS NULL AND n.alive_at IS NOT NULL
+  AND (greatest(n.alive_at, pg_postmaster_start_time())
+           < clock_timestamp() - make_interval(secs => $3)
+       OR (n.alive_at > pg_postmaster_start_time()
+           AND n.alive_at < clock_timestamp() - make_interval(secs => $2)
+           AND NOT EXISTS (
+               SELECT 1 FROM pg_locks l
+               WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                 AND l.classid = $1::oid AND l.objid = n.id::oid)))
+RETURNING n.name, n.alive_at, n.fenced_at
+
+-- name: reclaimable_attempts
+-- Up to $1 live attempts claimed by nodes judged dead (fenced) before they were fenced,
+-- the oldest news first; one a transaction of the hung node still locks is left for the
+-- next pass.
+SELECT a.id, a.campaign_id, a.target_id, a.call_sid, a.carrier, a.node, a.state,
+       a.updated_at
+FROM nodes n
+JOIN attempts a ON a.node = n.name AND a.id <= n.fenced_below
+WHERE n.fenced_below IS NOT NULL
+  AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
+ORDER BY a.updated_at, a.id
+LIMIT $1
+FOR UPDATE OF a SKIP LOCKED
+
+-- name: claim_idle_limit
+-- This transaction ends if it waits idle $1 (a node paused mid-claim: its locks on the
+-- campaign's pacing and its targets are freed for the other nodes; its claim undone).
+SELECT set_config('idle_in_transaction_session_timeout', $1, true)
+
+-- name: reclaimed_calls
+-- The calls of node $1 whose attempts ended while it was judged dead (or had ended just
+-- before): a node back from a pause ends those its own process still runs.
+SELECT a.call_sid
+FROM nodes n
+JOIN attempts a ON a.node = n.name AND a.id BETWEEN n.fenced_from AND n.fenced_below
+WHERE n.name = $1 AND a.call_sid IS NOT NULL
+  AND a.state NOT IN ('queued', 'dialing', 'ringing', 'in-progress')
+
+-- name: end_fenced_sessions
+-- The sessions of a node judged dead (application name $1) caught mid-transaction: a hung
+-- node's open transactions hold locks the others would wait on; ended, they roll back.
+SELECT count(pg_terminate_backend(pid))
+FROM pg_stat_activity
+WHERE application_name = $1 AND state <> 'idle' AND pid <> pg_backend_pid()

@@ -130,6 +130,10 @@ async def apply(
                 apology = (after.call_sid, voice)
             if agent_id is not None and after.call_sid:
                 bridge = (after.call_sid, agent_id)
+    if before.final and kind == "answer" and after.call_sid:
+        # Answered although its attempt was closed (reclaimed from a node judged dead
+        # while the call lived on): the call ends now, nobody waits on it.
+        hangup = after.call_sid
     result = row["result"]
     if after.final and not before.final:
         if row["waiting_since"] is not None and row["agent_id"] is None and not abandoned:
@@ -139,7 +143,7 @@ async def apply(
         result = result_of(after.state, abandoned=abandoned)
         await _settle_target(conn, row, result, now)
     if after == before and result == row["result"] and abandoned == row["abandoned"]:
-        return Applied("no_change", row["id"], after.state, result)
+        return Applied("no_change", row["id"], after.state, result, hangup)
     save = (
         row["id"],
         after.state,

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -65,6 +65,10 @@ class Dialer:
     # Asked before a claimed batch is dialled when it asks anyone (a billing API).
     billing: BillingSource | None = None
     billing_unanswered: int = 0  # bills dialled unchecked: the billing API failed
+    # Whether this node's liveness lease holds (``liveness.py``): a node judged dead
+    # (paused, cut off) claims and places nothing — its claims may be another's now.
+    may_act: Callable[[], bool] | None = None
+    unplaced_fenced: int = 0  # claimed calls not placed: the lease lapsed meanwhile
     _plans: dict[tuple[int, int], CampaignPlan] = field(default_factory=dict)
     _carrier_down_until: datetime | None = None
 
@@ -79,6 +83,8 @@ class Dialer:
         """One round over the running campaigns; returns calls placed per campaign."""
         now = self.clock()
         if self._carrier_down_until is not None and now < self._carrier_down_until:
+            return {}
+        if self.may_act is not None and not self.may_act():
             return {}
         async with self.pool.acquire() as conn:
             await conn.execute(q("node_seen"), self.node, self.carrier.name, now)
@@ -144,6 +150,8 @@ class Dialer:
         zones = sorted(open_zones(plan.calendar, now))
         bucket = f"calls:{self.carrier.name}"
         async with self.pool.acquire() as conn, conn.transaction():
+            idle_limit = f"{self.settings.node_lease_seconds:g}s"
+            await conn.fetchval(q("claim_idle_limit"), idle_limit)
             if not await conn.fetchval(q("try_xact_lock"), PACER_LOCK_NAMESPACE, campaign.id):
                 return []  # another node paces this campaign right now
             await conn.execute(q("promote_due"), campaign.id, now)
@@ -228,6 +236,16 @@ class Dialer:
         await asyncio.gather(*(one(row) for row in rows))
 
     async def _place_one(self, call: OutboundCall) -> None:
+        if self.may_act is not None and not self.may_act():
+            # The lease lapsed since the claim (this node was paused): the claim may
+            # have been reclaimed and its target dialled by another node. Not placed;
+            # closed uncounted unless the failover closed it already.
+            self.unplaced_fenced += 1
+            log.warning(
+                "lease lapsed: claimed call not placed", extra={"attempt_id": call.attempt_id}
+            )
+            await requeue_lost(self.pool, call.attempt_id, "lease lapsed", self.clock())
+            return
         try:
             sid = await self.carrier.place_call(call)
         except ProviderRejected as exc:

@@ -3,7 +3,8 @@
 Uses DATABASE_URL when set (it only creates and drops its own ``dialer_bench*``
 databases there), the embedded server otherwise. Figures, never pass/fail. Runs the
 ingest benchmark, then the claim, the status-callback, the screen-pop, the bridge and
-the voucher ones, the report and the graceful stop; ``--only`` runs one.
+the voucher ones, the report, the graceful stop and the failover (two nodes, one
+killed); ``--only`` runs one.
 """
 
 from __future__ import annotations
@@ -12,9 +13,19 @@ import argparse
 import os
 from pathlib import Path
 
-from tests.bench import bridge, callbacks, claim, ingest, pop, report, stop, vouchers
+from tests.bench import bridge, callbacks, claim, failover, ingest, pop, report, stop, vouchers
 
-BENCHES = ("ingest", "claim", "callbacks", "pop", "bridge", "vouchers", "report", "stop")
+BENCHES = (
+    "ingest",
+    "claim",
+    "callbacks",
+    "pop",
+    "bridge",
+    "vouchers",
+    "report",
+    "stop",
+    "failover",
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,8 +71,10 @@ def main() -> None:
                 lines = vouchers.bench(admin_url, with_database(bench_url, vouchers.BENCH_DB))
             elif name == "stop":
                 lines = stop.bench(admin_url, with_database(bench_url, stop.BENCH_DB))
-            else:
+            elif name == "report":
                 lines = report.bench(admin_url, with_database(bench_url, report.BENCH_DB))
+            else:
+                lines = failover.bench(admin_url, with_database(bench_url, failover.BENCH_DB))
             for line in lines:
                 print(line, flush=True)
     finally:
