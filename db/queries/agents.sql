@@ -367,10 +367,10 @@ FROM due WHERE s.user_id = due.user_id
 UPDATE agent_states SET seen_at = $2 WHERE user_id = $1
 
 -- name: joinable_campaigns
--- The campaigns agent $1 may join: running or paused, assigned to them, with their titles.
+-- The campaigns agent $1 may join: running, assigned to them, with their titles.
 SELECT c.name, c.state, c.definition->>'title' AS title
 FROM campaigns c JOIN campaign_agents a ON a.campaign_id = c.id AND a.user_id = $1
-WHERE c.state IN ('running', 'paused') ORDER BY c.name
+WHERE c.state = 'running' ORDER BY c.name
 
 -- name: agent_by_username
 -- User $1 (by username): id, role, disabled.

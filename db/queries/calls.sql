@@ -456,7 +456,10 @@ WHERE n.fenced_at IS NULL AND n.alive_at IS NOT NULL
            AND NOT EXISTS (
                SELECT 1 FROM pg_locks l
                WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-                 AND l.classid = $1::oid AND l.objid = n.id::oid)))
+                 AND l.classid = $1::oid AND l.objid = n.id::oid
+                 -- this database's: another database on the server has nodes of its own
+                 AND l.database = (SELECT oid FROM pg_database
+                                   WHERE datname = current_database()))))
 RETURNING n.name, n.alive_at, n.fenced_at
 
 -- name: reclaimable_attempts
@@ -490,6 +493,8 @@ WHERE n.name = $1 AND a.call_sid IS NOT NULL
 -- name: end_fenced_sessions
 -- The sessions of a node judged dead (application name $1) caught mid-transaction: a hung
 -- node's open transactions hold locks the others would wait on; ended, they roll back.
+-- Only this database's sessions: another database on the server may name a node alike.
 SELECT count(pg_terminate_backend(pid))
 FROM pg_stat_activity
 WHERE application_name = $1 AND state <> 'idle' AND pid <> pg_backend_pid()
+  AND datname = current_database()

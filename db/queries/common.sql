@@ -103,3 +103,7 @@ ALTER SYSTEM SET max_wal_size = '2GB'
 -- name: tune_maintenance_work_mem
 -- More memory for the index builds of a fresh partition.
 ALTER SYSTEM SET maintenance_work_mem = '256MB'
+
+-- name: ping
+-- Whether the database answers (a node telling its own session's end from an outage).
+SELECT 1

@@ -1,6 +1,7 @@
 """Which agents may join which campaign: a manager assigns them (the API, ``dialer
-campaign assign``, the campaign's page), and an agent joins only a running or paused
-campaign they are assigned to — never a draft, never a finished one. Unassigned while
+campaign assign``, the campaign's page), and an agent joins only a running campaign they
+are assigned to — never a draft, a paused or a finished one (one already in a campaign
+that is paused stays, and takes calls again when it resumes). Unassigned while
 working the campaign, an agent without a call goes offline at once (one on a call
 finishes it).
 """
@@ -16,7 +17,7 @@ from dialer.campaigns.models import Campaign
 from dialer.db import Connection, q
 from dialer.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 
-JOINABLE_STATES = ("running", "paused")
+JOINABLE_STATES = ("running",)
 
 
 async def _agent_id(conn: Connection, username: str) -> int:
@@ -68,8 +69,8 @@ async def assigned(conn: Connection, campaign_ref: str) -> list[dict[str, Any]]:
 
 
 async def check_may_join(conn: Connection, user_id: int, campaign: Campaign) -> None:
-    """Refuse to let agent ``user_id`` join ``campaign`` unless it is running or paused
-    and they are assigned to it."""
+    """Refuse to let agent ``user_id`` join ``campaign`` unless it is running and they
+    are assigned to it."""
     if campaign.state not in JOINABLE_STATES:
         raise BadRequest(
             f"campaign {campaign.name} is {campaign.state}: agents join running campaigns"
@@ -81,5 +82,5 @@ async def check_may_join(conn: Connection, user_id: int, campaign: Campaign) -> 
 
 
 async def joinable(conn: Connection, user_id: int) -> list[dict[str, Any]]:
-    """The campaigns agent ``user_id`` may join: running or paused, assigned to them."""
+    """The campaigns agent ``user_id`` may join: running, assigned to them."""
     return [dict(r) for r in await conn.fetch(q("joinable_campaigns"), user_id)]

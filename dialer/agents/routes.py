@@ -169,7 +169,7 @@ def _softphone_kind(app: web.Application) -> str:
 @routes.get("/api/agent/campaigns")
 @requires("agent")
 @api(
-    "The campaigns the agent may join: running or paused, assigned to them, with their titles",
+    "The campaigns the agent may join: running, assigned to them, with their titles",
     tag="agents",
 )
 async def joinable(request: web.Request) -> web.Response:

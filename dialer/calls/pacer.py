@@ -96,10 +96,28 @@ class Dialer:
             try:
                 placed[campaign.name] = await self.dial_campaign(campaign)
             except Exception as exc:
-                if is_outage(exc):
+                if not is_outage(exc):
+                    log.exception("dialling failed", extra={"campaign": campaign.name})
+                elif await self._database_answers():
+                    # The claim's own session ended (idle past the lease: this node was
+                    # paused mid-claim), not the database: undone, the next tick claims.
+                    log.warning(
+                        "claim's session ended: nothing claimed",
+                        extra={"campaign": campaign.name, "error": str(exc)},
+                    )
+                else:
                     raise  # the tick's to say, once (the database is away)
-                log.exception("dialling failed", extra={"campaign": campaign.name})
         return placed
+
+    async def _database_answers(self) -> bool:
+        try:
+            async with self.pool.acquire() as conn:
+                await conn.fetchval(q("ping"))
+        except Exception as exc:
+            if is_outage(exc):
+                return False
+            raise
+        return True
 
     async def agents_sweep(self, now: datetime) -> None:
         """Abandon calls held too long (they hear the apology), fail bridges that never

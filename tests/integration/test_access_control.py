@@ -304,6 +304,8 @@ async def test_an_agent_joins_only_running_campaigns_they_are_assigned_to(
     running = await factory.running_campaign([row(1)], name="running", virtual_seats=0)
     draft = await factory.create_campaign(name="draft")
     other = await factory.running_campaign([row(2)], name="other", virtual_seats=0)
+    paused = await factory.running_campaign([row(3)], name="paused", virtual_seats=0)
+    await conn.execute("UPDATE campaigns SET state = 'paused' WHERE id = $1", paused.id)
     mira, ani = await login(web, "mira"), await login(web, "ani")
     web.session.cookie_jar.clear()
 
@@ -320,15 +322,16 @@ async def test_an_agent_joins_only_running_campaigns_they_are_assigned_to(
     assert await conn.fetchval("SELECT count(*) FROM agent_states") == 0
     assert await joinable() == []
 
-    for name in (running.name, draft.name):
+    for name in (running.name, draft.name, paused.name):
         resp = await web.put(f"/api/campaigns/{name}/agents/ani", headers=bearer(mira))
         assert (resp.status, (await resp.json())["assigned"]) == (200, True)
     again = await web.put(f"/api/campaigns/{running.name}/agents/ani", headers=bearer(mira))
     assert (await again.json())["assigned"] is False
-    assert await joinable() == ["running"]  # not the draft, not the other campaign
+    assert await joinable() == ["running"]  # not the draft or paused one, not the other
 
-    status, body = await join(draft.name)  # assigned, but a draft: never
-    assert status == 400 and body["error"]["id"] == "bad_request", body
+    for name in (draft.name, paused.name):  # assigned, but not running
+        status, body = await join(name)
+        assert status == 400 and body["error"]["id"] == "bad_request", body
     status, body = await join(other.name)
     assert status == 403, body
     status, body = await join(running.name)

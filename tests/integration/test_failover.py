@@ -21,6 +21,7 @@ from dialer.calls.pacer import DIALER, Dialer
 from dialer.clock import FrozenClock
 from dialer.db import Pool, session_name
 from dialer.settings import Settings
+from tests.conftest import with_database
 from tests.dialing import MONDAY_10_WIB, RecordingCarrier
 from tests.factories import Factory, row
 
@@ -287,3 +288,42 @@ async def _alive(conn: asyncpg.Connection) -> bool:
     except (asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError):
         return False
     return True
+
+
+async def test_a_node_of_another_database_on_the_server_neither_keeps_ours_alive_nor_is_ended(
+    settings: Settings,
+    pool: Pool,
+    conn: asyncpg.Connection,
+    factory: Factory,
+    pg_admin_url: str,
+    template_db: str,
+) -> None:
+    """Two deployments (or staging beside production) on one PostgreSQL server: each has
+    a node 'a' with id 1. The liveness locks and the fenced node's sessions are this
+    database's only."""
+    await factory.running_campaign([row(1)], virtual_seats=1)
+    async with node(settings, pool) as (dialer, carrier):
+        await dialer.tick()
+    node_id = await conn.fetchval("SELECT id FROM nodes WHERE name = 'a'")
+    other_name = f"{template_db}_other"
+    admin = await asyncpg.connect(pg_admin_url)
+    await admin.execute(f'CREATE DATABASE "{other_name}" TEMPLATE "{template_db}"')
+    other_url = with_database(pg_admin_url, other_name)
+    theirs = await asyncpg.connect(
+        other_url, server_settings={"application_name": session_name("a")}
+    )
+    try:
+        # Their node a (the same id) is alive: it holds its lock, and is mid-transaction.
+        await theirs.execute("SELECT pg_advisory_lock($1, $2)", LIVENESS_LOCK_NAMESPACE, node_id)
+        transaction = theirs.transaction()
+        await transaction.start()
+        await theirs.execute("SELECT 1")
+        await silent_for(conn, "a", 3)  # ours is silent past the grace, with no lock
+        done = await failover(pool, carrier)
+        assert (done.nodes_fenced, done.requeued) == (["a"], 1)
+        assert await _alive(theirs)  # their node's session was not ours to end
+        await transaction.rollback()
+    finally:
+        await theirs.close()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{other_name}" WITH (FORCE)')
+        await admin.close()
