@@ -15,6 +15,8 @@ import importlib
 import os
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +93,34 @@ async def wait_dialling(conn: asyncpg.Connection, node: str, more_than: int = 5)
     await wait_for(
         conn, "SELECT count(*) > $2 FROM attempts WHERE node = $1", node, more_than, seconds=90
     )
+
+
+@asynccontextmanager
+async def two_nodes(
+    home: Path, db_url: str
+) -> AsyncIterator[
+    tuple[asyncio.subprocess.Process, asyncio.subprocess.Process, asyncpg.Connection]
+]:
+    """Nodes a and b dialling on ``db_url`` (a demo's: ``dialer run`` works only there), a
+    with answered calls live (the moment to
+    harm it): node a and a connection to watch them; both nodes killed at the end."""
+    a = await start_node("a", home / "a", db_url)
+    b = None
+    conn = await asyncpg.connect(db_url)
+    try:
+        await wait_dialling(conn, "a")
+        b = await start_node("b", home / "b", db_url)
+        await wait_dialling(conn, "b", 0)
+        await wait_for(
+            conn,
+            f"SELECT count(*) > 0 FROM attempts WHERE node = 'a' AND state IN {LIVE}"
+            " AND answered_at IS NOT NULL",
+        )
+        yield a, conn
+    finally:
+        await conn.close()
+        await kill_node(a)
+        await kill_node(b)
 
 
 def report(what: str, seconds: float) -> None:

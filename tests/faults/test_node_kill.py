@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from tests.faults.cluster import (
@@ -21,8 +20,7 @@ from tests.faults.cluster import (
     invariants,
     kill_node,
     report,
-    start_node,
-    wait_dialling,
+    two_nodes,
     wait_for,
 )
 
@@ -31,20 +29,7 @@ from tests.faults.cluster import (
 async def test_killing_a_node_reclaims_its_calls_at_once_and_keeps_answered_results(
     tmp_path: Path, demo_db_url: str
 ) -> None:
-    db_url = demo_db_url  # `dialer run` works only on a demo's database
-    a = await start_node("a", tmp_path / "a", db_url)
-    conn = await asyncpg.connect(db_url)
-    b = None
-    try:
-        await wait_dialling(conn, "a")
-        b = await start_node("b", tmp_path / "b", db_url)
-        await wait_dialling(conn, "b", 0)
-        # Kill a while it has calls live, answered ones among them.
-        await wait_for(
-            conn,
-            f"SELECT count(*) > 0 FROM attempts WHERE node = 'a' AND state IN {LIVE}"
-            " AND answered_at IS NOT NULL",
-        )
+    async with two_nodes(tmp_path, demo_db_url) as (a, conn):
         await kill_node(a)  # SIGKILL: no cleanup, its simulated calls vanish mid-call
         killed_at = time.monotonic()
         live = await conn.fetch(
@@ -89,7 +74,3 @@ async def test_killing_a_node_reclaims_its_calls_at_once_and_keeps_answered_resu
             )
             assert later is None or later >= attempt["ended_at"]
         await invariants(conn, alive=("b",))
-    finally:
-        await conn.close()
-        await kill_node(a)
-        await kill_node(b)

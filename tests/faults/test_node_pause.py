@@ -14,16 +14,13 @@ import signal
 import time
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from tests.faults.cluster import (
     LIVE,
     invariants,
-    kill_node,
     report,
-    start_node,
-    wait_dialling,
+    two_nodes,
     wait_for,
 )
 
@@ -32,17 +29,7 @@ from tests.faults.cluster import (
 async def test_a_hung_node_is_fenced_its_calls_reclaimed_and_it_never_double_dials(
     tmp_path: Path, demo_db_url: str
 ) -> None:
-    db_url = demo_db_url  # `dialer run` works only on a demo's database
-    a = await start_node("a", tmp_path / "a", db_url)
-    conn = await asyncpg.connect(db_url)
-    b = None
-    try:
-        await wait_dialling(conn, "a")
-        b = await start_node("b", tmp_path / "b", db_url)
-        await wait_dialling(conn, "b", 0)
-        await wait_for(
-            conn, f"SELECT count(*) > 0 FROM attempts WHERE node = 'a' AND state IN {LIVE}"
-        )
+    async with two_nodes(tmp_path, demo_db_url) as (a, conn):
         a.send_signal(signal.SIGSTOP)
         stopped_at = time.monotonic()
         answered = await conn.fetchval(
@@ -98,7 +85,3 @@ async def test_a_hung_node_is_fenced_its_calls_reclaimed_and_it_never_double_dia
         }
         assert after == reclaimed
         await invariants(conn, alive=("a", "b"), late_answers=True)
-    finally:
-        await conn.close()
-        await kill_node(a)
-        await kill_node(b)
