@@ -28,6 +28,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import asyncpg
 from asyncpg import Record
 
 from dialer.calls import apply as applying
@@ -36,7 +37,7 @@ from dialer.calls.liveness import LIVENESS_LOCK_NAMESPACE
 from dialer.calls.pacer import requeue_lost
 from dialer.calls.states import CALL_STATUS, FINAL
 from dialer.clock import Clock
-from dialer.db import Pool, q, session_name
+from dialer.db import Connection, Pool, q, session_name
 from dialer.providers.carrier import Carrier
 from dialer.providers.errors import ProviderError
 
@@ -133,7 +134,7 @@ async def failover(
             for attempt in attempts:
                 await _reclaim(pool, carrier, attempt, clock(), done)
         finally:
-            await lock_conn.fetchval(q("session_unlock"), *FAILOVER_LOCK)
+            await _unlock(lock_conn, FAILOVER_LOCK)
     if done.closed or done.requeued:
         log.info("failover reclaimed", extra=done.to_json())
     return done
@@ -179,6 +180,25 @@ async def _ask_carrier(
         done.still_live += 1
 
 
+async def _unlock(conn: Connection, key: tuple[int, int]) -> None:
+    """Let go of a pass's session lock. When its connection is gone (the database died or
+    restarted under the pass) the lock went with its session: nothing to let go of, and
+    the pass's own error, if any, is the one to tell."""
+    try:
+        await conn.fetchval(q("session_unlock"), *key)
+    except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError) as exc:
+        if not _gone(conn):
+            raise
+        log.debug("session lock gone with its connection", extra={"error": str(exc)})
+
+
+def _gone(conn: Connection) -> bool:
+    try:
+        return conn.is_closed()
+    except asyncpg.InterfaceError:
+        return True  # the pool took it back when it closed
+
+
 async def reconcile(
     pool: Pool, carrier: Carrier, clock: Clock, *, stale_after: timedelta, node: str
 ) -> Reconciled:
@@ -191,7 +211,7 @@ async def reconcile(
             await _apply_stored(pool, clock(), done)
             await _settle_stale(pool, carrier, clock, stale_after, node, done)
         finally:
-            await lock_conn.fetchval(q("session_unlock"), *RECONCILE_LOCK)
+            await _unlock(lock_conn, RECONCILE_LOCK)
     if done.events_applied or done.closed or done.requeued:
         log.info("reconciled", extra=done.to_json())
     return done

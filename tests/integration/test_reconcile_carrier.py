@@ -5,6 +5,7 @@ attempt), still live (touched, left live), or no answer at all (left as it is)."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -275,3 +276,38 @@ async def test_each_stale_call_gets_its_own_answer(
     assert targets[by_sid[sids[1]]] == ("scheduled", 0)
     assert targets[by_sid[sids[2]]] == ("ready", 0)
     assert targets[by_sid[sids[3]]] == ("ready", 0)
+
+
+class LosingTheDatabase(ScriptedCarrier):
+    """While it is asked, every session of the pool is ended (the database restarting,
+    or dying); then it cannot answer."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        super().__init__()
+        self.conn = conn
+
+    async def fetch_call(self, sid: str) -> dict[str, str] | None:
+        self.asked.append(sid)
+        await self.conn.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        await asyncio.sleep(0.3)  # the pool's connections learn they are gone
+        raise CarrierError("no answer")
+
+
+async def test_a_pass_whose_lock_connection_died_ends_without_an_error_of_its_own(
+    world: World,
+) -> None:
+    """The reconciler's session lock went with its connection: there is nothing to let
+    go of, and the pass must not fail on letting go (it logged a traceback, not the
+    database's outage, when the embedded PostgreSQL died under a node)."""
+    world.carrier = LosingTheDatabase(world.conn)
+    done = await world.reconcile()
+    assert (done.closed, done.requeued) == (0, 0)
+    assert len(world.carrier.asked) == 1
+    # The next pass takes the lock again: it was not left held.
+    world.carrier = ScriptedCarrier()
+    sid = (await world.attempt())["call_sid"]
+    world.carrier.answer = final(sid, "completed", CallDuration="42")
+    assert (await world.reconcile()).closed == 1
