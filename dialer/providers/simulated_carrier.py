@@ -140,8 +140,13 @@ class _Conference:
     callback: str | None = None
     events: frozenset[str] = frozenset()
     started: bool = False
+    ended: bool = False  # a join with its name after this makes a new conference
     sequence: int = 0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class _ConferenceEnded(Exception):
+    """The conference a call was about to join ended while it waited to go in."""
 
 
 class SimulatedSwitch:
@@ -388,6 +393,8 @@ class SimulatedCarrier:
         )
         try:
             await self._join(state, conference, member)
+        except _ConferenceEnded:
+            pass
         except _Updated:  # moved elsewhere by a REST update: it follows the new TwiML
             document, state.pending = state.pending, None
             await self._follow(state, document)
@@ -708,19 +715,23 @@ class SimulatedCarrier:
     # Conferences.
 
     async def _conference(self, state: _Call, noun: ET.Element, name: str) -> tuple[str, float]:
-        conference = self.switch.conferences.get(name)
-        if conference is None:
-            conference = _Conference("CF" + secrets.token_hex(16), name)
-            self.switch.conferences[name] = conference
-        member = _Member(
-            state,
-            start_on_enter=noun.get("startConferenceOnEnter", "true") == "true",
-            end_on_exit=noun.get("endConferenceOnExit", "false") == "true",
-            muted=noun.get("muted", "false") == "true",
-        )
         callback = noun.get("statusCallback")
         events = frozenset(noun.get("statusCallbackEvent", "").split())
-        return await self._join(state, conference, member, callback, events)
+        while True:
+            conference = self.switch.conferences.get(name)
+            if conference is None:
+                conference = _Conference("CF" + secrets.token_hex(16), name)
+                self.switch.conferences[name] = conference
+            member = _Member(
+                state,
+                start_on_enter=noun.get("startConferenceOnEnter", "true") == "true",
+                end_on_exit=noun.get("endConferenceOnExit", "false") == "true",
+                muted=noun.get("muted", "false") == "true",
+            )
+            try:
+                return await self._join(state, conference, member, callback, events)
+            except _ConferenceEnded:  # as on Twilio, the name now starts a new one
+                continue
 
     async def _join(
         self,
@@ -734,6 +745,8 @@ class SimulatedCarrier:
         conference ends; its DialCallStatus and how long it was there."""
         started = self._sim()
         async with conference.lock:
+            if conference.ended:
+                raise _ConferenceEnded
             if conference.callback is None and callback:
                 conference.callback, conference.events = callback, events
             conference.members[state.sid] = member
@@ -768,6 +781,7 @@ class SimulatedCarrier:
                     if member.end_on_exit
                     else "last-participant-left"
                 )
+                conference.ended = True
                 others = list(conference.members.values())
                 for other in others:
                     conference.members.pop(other.call.sid, None)

@@ -244,6 +244,40 @@ async def _empty(node: Node, agent_id: int) -> bool:
     return not node.carrier.switch.members(f"agent-{agent_id}")
 
 
+async def test_a_phone_connected_while_its_old_conference_is_ending_is_in_a_new_one(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    """The new leg dials in while the old conference is still sending its last
+    callbacks: as on Twilio, it starts a new conference of that name, not one that ends
+    under it (seen as a phone 'connected' in no conference at all)."""
+    campaign = await factory.running_campaign([row(1)], virtual_seats=0)
+    ani, ani_auth = await agent(conn, "ani")
+    async with running_node(settings, pool, FrozenClock(MONDAY_10_WIB), speed=5) as node:
+        console = await ready(node, campaign.name, ani_auth)
+        send = node.carrier._event
+
+        async def slow_leave(conference: Any, event: str, name: str, *a: Any, **k: Any) -> None:
+            if name == "participant-leave":
+                await asyncio.sleep(0.5)  # the old conference is still there meanwhile
+            await send(conference, event, name, *a, **k)
+
+        node.carrier._event = slow_leave  # type: ignore[method-assign]
+        await node.client.delete("/api/agent/phone", headers=ani_auth)
+        await until(lambda: _empty(node, ani), "the leg left its conference")
+        await phone_up(node, ani_auth)
+        second = await conn.fetchval("SELECT call_sid FROM agent_legs WHERE user_id = $1", ani)
+        assert await until(lambda: _in(node, ani, second), "the new leg in a live conference")
+        assert await node.tick() == {campaign.name: 1}
+        await console.ws.close()
+        for sid in list(node.carrier.calls):
+            await node.carrier.hangup(sid)
+        await node.settle()
+
+
+async def _in(node: Node, agent_id: int, sid: str) -> bool:
+    return node.carrier.switch.members(f"agent-{agent_id}") == [sid]
+
+
 async def test_the_agent_holds_resumes_mutes_and_hangs_up_through_the_conference(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
