@@ -41,6 +41,28 @@ TUNING = (
 )
 
 
+SYSTEM_USER = "pgserver"  # the user pgserver runs the server as when we are root
+
+
+def system_user(name: str) -> int | None:
+    """As root, make sure system user ``name`` exists, one process at a time; its uid.
+
+    pgserver creates its user itself, but unlocked: processes starting at once on a
+    fresh machine (test workers, nodes) each ran ``useradd``, one user's entry replaced
+    the other's, and a data directory was left owned by a uid that no longer existed
+    (initdb: "could not change permissions ... Operation not permitted"). Not root: the
+    server runs as us, and nothing is created (None)."""
+    if os.name != "posix" or os.geteuid() != 0:
+        return None
+    from pgserver import postgres_server
+    from pgserver.utils import ensure_user_exists
+
+    with postgres_server.PostgresServer._lock:  # pgserver's own lock across processes
+        entry = ensure_user_exists(name)
+    assert entry is not None
+    return int(entry.pw_uid)
+
+
 class EmbeddedPostgres:
     """Start (or join) the private server; :meth:`stop` releases this process's handle."""
 
@@ -56,6 +78,7 @@ class EmbeddedPostgres:
             warnings.simplefilter("ignore")
             from pgserver import postgres_server
 
+            system_user(SYSTEM_USER)
             self._server = postgres_server.get_server(self.pgdata, cleanup_mode="stop")
             self._tune(postgres_server)
         log.info("embedded postgresql ready", extra={"pgdata": str(self.pgdata)})

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,27 @@ def test_the_embedded_server_starts_for_a_normal_user_too() -> None:
         _start_as(user, outer / "normal")
     finally:
         shutil.rmtree(outer, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="creating a system user needs root")
+def test_processes_starting_at_once_as_root_make_one_system_user() -> None:
+    """On a fresh machine the test workers (or nodes) start the embedded server at once:
+    each must see the same system user, not one whose entry another's useradd replaced
+    (its data directory then belonged to a uid that no longer existed)."""
+    name = f"dlr{uuid.uuid4().hex[:8]}"
+    code = f"from dialer.embedded_pg import system_user; print(system_user({name!r}))"
+    try:
+        starting = [
+            subprocess.Popen(
+                [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
+            )
+            for _ in range(6)
+        ]
+        uids = {int(process.communicate(timeout=60)[0]) for process in starting}
+        assert uids == {pwd.getpwnam(name).pw_uid}
+        assert all(process.returncode == 0 for process in starting)
+    finally:
+        subprocess.run(["userdel", "--remove", name], capture_output=True, check=False)
 
 
 def _start_as(user: pwd.struct_passwd, home: Path) -> None:
