@@ -25,10 +25,12 @@ from openpyxl import Workbook
 from dialer.campaigns.models import Campaign
 from dialer.db import Connection, q
 from dialer.reports import labels, vouchers
-from dialer.reports.workbook import INTEGER, TEXT, Column, Sheet
+from dialer.reports.workbook import INTEGER, PERCENT, TEXT, Column, Sheet
 from dialer.uploads import formula_safe
 
 TABLES = ("days", "customers", "flagged")
+# The table a report's CSV gives when none is asked.
+FIRST_TABLE = {"outcomes": "by_code", "agents": "agents"}
 DAY_HEADER = ("day", *vouchers.STEPS)
 CUSTOMER_HEADER = (
     "code",
@@ -127,18 +129,34 @@ class Table:
 
 
 def outcome_tables(report: dict[str, Any]) -> dict[str, Table]:
-    """The outcome report's tables: each fold of the outcomes (a column a code), the
-    actions taken during calls by kind, the calls by the customer's local hour, and the
-    attempts per target."""
+    """The outcome report's tables: its summary (calls placed, contact and abandon
+    rates, outcomes and actions recorded), each fold of the outcomes (a column a code),
+    the actions taken during calls by kind, the calls by the customer's local hour, and
+    the attempts per target."""
     codes = list(report["outcomes"]["by_code"])
+    calls = report["calls"]
     tables = {
+        "summary": Table(
+            ["calls", "contact_rate", "abandon_rate", "outcomes", "actions_taken"],
+            [
+                [
+                    calls["placed"],
+                    calls["contact_rate"],
+                    calls["abandon_rate"],
+                    report["outcomes"]["total"],
+                    report["actions"]["total"],
+                ]
+            ],
+            {"contact_rate": PERCENT, "abandon_rate": PERCENT},
+            names={"calls": "calls_placed"},
+        ),
         "by_code": Table(
             ["code", "outcomes"],
             [[c, n] for c, n in report["outcomes"]["by_code"].items()],
             {"code": TEXT},
             frozenset({"code"}),
             {"code": "outcome"},
-        )
+        ),
     }
     for fold in ("by_tier", "by_zone", "by_province", "by_local_hour"):
         key = fold.removeprefix("by_")
@@ -154,6 +172,7 @@ def outcome_tables(report: dict[str, Any]) -> dict[str, Table]:
         ["action", "calls"],
         [[k, n] for k, n in report["actions"]["by_kind"].items()],
         {"action": TEXT},
+        frozenset({"action"}),
     )
     tables["calls_by_local_hour"] = Table(
         ["hour", "calls", "contacted", "abandoned"],

@@ -77,9 +77,13 @@ HEADINGS: Final = _terms(
     ("action", "Tindakan", "Action"),
     ("hour", "Jam pelanggan", "Customer's hour"),
     ("calls", "Panggilan", "Calls"),
+    ("calls_placed", "Panggilan dilakukan", "Calls placed"),
     ("contacted", "Terhubung", "Contacted"),
     ("abandoned", "Ditinggalkan", "Abandoned"),
     ("attempts", "Percobaan", "Attempts"),
+    ("contact_rate", "Tingkat terhubung", "Contact rate"),
+    ("abandon_rate", "Tingkat ditinggalkan", "Abandon rate"),
+    ("actions_taken", "Tindakan diambil", "Actions taken"),
     ("targets", "Pelanggan", "Customers"),
     # the agent report
     ("username", "Nama pengguna", "Username"),
@@ -132,6 +136,18 @@ VALUES: Final = (
         ("unknown_code", "kode tidak dikenal", "unknown code"),
         ("second_use", "dipakai kedua kali", "second use"),
         ("after_expiry", "setelah kedaluwarsa", "after expiry"),
+        # the actions taken during calls (migration 0018)
+        ("ticket", "tiket gangguan", "trouble ticket"),
+        ("closure_request", "permintaan cabut", "closure request"),
+        ("follow_up", "tindak lanjut", "follow-up"),
+        ("retained", "batal cabut", "retained"),
+        ("claim_checked", "klaim diperiksa", "claim checked"),
+        ("voucher", "voucher", "voucher"),
+        ("address_update", "alamat diperbarui", "address updated"),
+        ("wa_number", "nomor WhatsApp dicatat", "WhatsApp number recorded"),
+        ("myindihome", "myIndiHome", "myIndiHome"),
+        ("transfer", "dialihkan", "transferred"),
+        ("informed", "informasi diberikan", "information given"),
     )
     | {t.code: t for t in CALL_RESULTS}
     | {t.code: t for t in OUTCOMES}

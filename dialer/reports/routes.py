@@ -147,8 +147,9 @@ async def call_report(request: web.Request) -> web.Response:
     query=(
         Param(
             "table",
-            "CSV only: by_code, by_tier, by_zone, by_province, by_local_hour,"
-            " actions, calls_by_local_hour, attempts_per_target (outcomes) or agents",
+            "CSV only: by_code (the default), summary, by_tier, by_zone, by_province,"
+            " by_local_hour, actions, calls_by_local_hour, attempts_per_target (outcomes)"
+            " or agents",
         ),
         Param("lang", "XLSX only: the headings' language", enum=("id", "en")),
     ),
@@ -168,7 +169,7 @@ async def report_file(request: web.Request) -> web.Response:
             content_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="{name}-{which}.xlsx"'},
         )
-    table = request.query.get("table", next(iter(tables)))
+    table = request.query.get("table", downloads.FIRST_TABLE[which])
     if table not in tables:
         raise BadRequest(f"table {table!r} is not one of {', '.join(tables)}")
     return web.Response(

@@ -206,6 +206,14 @@ async def test_the_outcome_and_agent_workbooks_are_in_the_readers_words(
         ani.id,
         placed + timedelta(minutes=3),
     )
+    await conn.execute(
+        "INSERT INTO call_actions (attempt_id, campaign_id, target_id, kind, recorded_at)"
+        " VALUES ($1, $2, $3, 'ticket', $4)",
+        attempt,
+        campaign.id,
+        target,
+        placed + timedelta(minutes=3),
+    )
     boss = await auth.create_user(conn, username="mira", role="manager", password=None)
     headers = {"Authorization": f"Bearer {(await auth.issue_token(conn, boss.id, kind='api'))[0]}"}
     base = "/api/campaigns/kerja/reports"
@@ -226,13 +234,25 @@ async def test_the_outcome_and_agent_workbooks_are_in_the_readers_words(
     )
     assert rows[1][:4] == ("ani", "ani", 1, 95) and rows[1][7] == 1
     outcomes = await _book(client, f"{base}/outcomes.xlsx", headers)
-    assert outcomes.sheetnames[:3] == ["Per hasil", "Per kelas", "Per zona"]
+    assert outcomes.sheetnames[:3] == ["Ringkasan", "Per hasil", "Per kelas"]
     for sheet in outcomes.worksheets:
         _handed_on(sheet)
     assert _rows(outcomes["Per hasil"]) == [
         ("Hasil panggilan", "Hasil dicatat"),
         ("SUDAH LUNAS", 1),
     ]
+    assert _rows(outcomes["Ringkasan"]) == [
+        (
+            "Panggilan dilakukan",
+            "Tingkat terhubung",
+            "Tingkat ditinggalkan",
+            "Hasil dicatat",
+            "Tindakan diambil",
+        ),
+        (1, 1, 0, 1, 1),
+    ]
+    assert outcomes["Ringkasan"]["B2"].number_format == "0.0%"  # 100.0%, not 1
+    assert _rows(outcomes["Tindakan"]) == [("Tindakan", "Panggilan"), ("tiket gangguan", 1)]
     assert _rows(outcomes["Panggilan per jam"])[0] == (
         "Jam pelanggan",
         "Panggilan",
