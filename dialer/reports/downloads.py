@@ -2,31 +2,35 @@
 
 The voucher redemption report's tables: ``days`` (one row a day, then the totals),
 ``customers`` (every customer with a voucher, streamed from a cursor: no page limit)
-and ``flagged`` (the redemptions not honoured). CSV keeps times as ISO 8601 in UTC, for
-machines; XLSX shows them in the report's zone (named in the column's heading), as a
-spreadsheet has no time zones.
+and ``flagged`` (the redemptions not honoured); its workbook is ``voucher_book.py``.
+The outcome and agent reports' tables (:class:`Table`) go to either.
+
+CSV is for machines: its header is the columns' stable keys (``indihome_number``,
+``issued_at``), times are ISO 8601 in UTC, codes stay codes. XLSX is for people
+(``workbook.py``): headings and codes in the reader's language (``labels.py``), times
+in a zone the heading names, numbers, money, dates and rates in their formats.
 """
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from dialer.campaigns.models import Campaign
 from dialer.db import Connection, q
-from dialer.reports import vouchers
-from dialer.rules.zones import zone_info
-from dialer.uploads import FORMULA_STARTS, formula_safe
+from dialer.reports import labels, vouchers
+from dialer.reports.workbook import INTEGER, PERCENT, TEXT, Column, Sheet
+from dialer.uploads import formula_safe
 
 TABLES = ("days", "customers", "flagged")
+# The table a report's CSV gives when none is asked.
+FIRST_TABLE = {"outcomes": "by_code", "agents": "agents"}
 DAY_HEADER = ("day", *vouchers.STEPS)
 CUSTOMER_HEADER = (
     "code",
@@ -57,25 +61,7 @@ def _csv(value: Any) -> Any:
     return formula_safe(value)
 
 
-class _Sheet:
-    """A write-only sheet whose texts stay texts: a cell starting with ``=`` is never a
-    formula (the CSV-injection rule, for workbooks: stored as text, nothing runs)."""
-
-    def __init__(self, book: Workbook, name: str) -> None:
-        self.sheet = book.create_sheet(name)
-
-    def append(self, values: Iterable[Any]) -> None:
-        self.sheet.append([self._text(v) for v in values])
-
-    def _text(self, value: Any) -> Any:
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-            cell = WriteOnlyCell(self.sheet, value=value)
-            cell.data_type = "s"
-            return cell
-        return value
-
-
-def _day_rows(report: dict[str, Any]) -> list[tuple[Any, ...]]:
+def day_rows(report: dict[str, Any]) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = [
         (day["day"], *(day[step] for step in vouchers.STEPS)) for day in report["days"]
     ]
@@ -84,7 +70,7 @@ def _day_rows(report: dict[str, Any]) -> list[tuple[Any, ...]]:
     return rows
 
 
-async def _customers(conn: Connection, campaign_id: int) -> AsyncIterator[list[Any]]:
+async def customer_chunks(conn: Connection, campaign_id: int) -> AsyncIterator[list[Any]]:
     """Every customer with a voucher, in chunks (the caller holds a transaction)."""
     chunk: list[Any] = []
     async for r in conn.cursor(q("voucher_report_customers"), campaign_id, None, 0, prefetch=CHUNK):
@@ -105,7 +91,7 @@ async def voucher_report_csv(
     if table == "customers":
         writer.writerow(CUSTOMER_HEADER)
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            async for chunk in _customers(conn, campaign.id):
+            async for chunk in customer_chunks(conn, campaign.id):
                 writer.writerows([_csv(r[h]) for h in CUSTOMER_HEADER] for r in chunk)
                 yield buffer.getvalue()
                 buffer.seek(0)
@@ -117,7 +103,7 @@ async def voucher_report_csv(
     )
     if table == "days":
         writer.writerow(DAY_HEADER)
-        writer.writerows([_csv(v) for v in row] for row in _day_rows(report))
+        writer.writerows([_csv(v) for v in row] for row in day_rows(report))
     else:
         writer.writerow(FLAGGED_HEADER)
         writer.writerows(
@@ -126,99 +112,76 @@ async def voucher_report_csv(
     yield buffer.getvalue()
 
 
-def _local(value: Any, tz: ZoneInfo) -> Any:
-    """A cell: times in the report's zone, without the zone (Excel has none)."""
-    if isinstance(value, datetime):
-        return value.astimezone(tz).replace(tzinfo=None)
-    return value
-
-
-def _heading(header: Sequence[str], zone: str) -> list[str]:
-    return [f"{h} ({zone})" if h.endswith("_at") else h for h in header]
-
-
-async def voucher_report_xlsx(
-    conn: Connection, campaign: Campaign, *, now: datetime, zone: str
-) -> bytes:
-    """The voucher report as a workbook: a sheet for the summary, the days, the
-    customers and the flagged redemptions."""
-    tz = zone_info(zone)
-    book = Workbook(write_only=True)
-    report = await vouchers.voucher_report(
-        conn, campaign, now=now, zone=zone, customers=vouchers.Page(limit=0)
-    )
-    summary = _Sheet(book, "summary")
-    quota, totals = report["quota"], report["totals"]
-    for row in (
-        ("campaign", campaign.name),
-        (f"as of ({zone})", _local(now, tz)),
-        ("quota", quota["quota"]),
-        ("quota taken", quota["taken"]),
-        ("quota left", quota["left"]),
-        ("redemption rate", totals["redemption_rate"]),
-        ("median hours from the call to redemption", totals["median_hours_to_redemption"]),
-        *((f"vouchers {state}", n) for state, n in sorted(report["states"].items())),
-        ("flagged redemptions", report["flagged"]["total"]),
-    ):
-        summary.append(list(row))
-    days = _Sheet(book, "days")
-    days.append(list(DAY_HEADER))
-    for row in _day_rows(report):
-        days.append(list(row))
-    customers = _Sheet(book, "customers")
-    customers.append(_heading(CUSTOMER_HEADER, zone))
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
-        async for chunk in _customers(conn, campaign.id):
-            await asyncio.to_thread(_append, customers, chunk, CUSTOMER_HEADER, tz)
-    flagged = _Sheet(book, "flagged")
-    flagged.append(_heading(FLAGGED_HEADER, zone))
-    _append(flagged, report["flagged"]["items"], FLAGGED_HEADER, tz)
-    out = io.BytesIO()
-    await asyncio.to_thread(book.save, out)
-    return out.getvalue()
-
-
-def _append(sheet: Any, rows: Iterable[Any], header: Sequence[str], tz: ZoneInfo) -> None:
-    for r in rows:
-        sheet.append([_local(r[h], tz) for h in header])
-
-
 # ------------------------------------------------ the outcome and agent reports as files
 
-Table = tuple[list[str], list[list[Any]]]
+
+@dataclass(frozen=True)
+class Table:
+    """A table of a report: its columns' keys (the CSV's header), its rows, and for a
+    workbook each column's kind (a count unless named), the columns holding codes
+    (shown as their words) and the headings named by another key than the column's."""
+
+    keys: list[str]
+    rows: list[list[Any]]
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    coded: frozenset[str] = frozenset()
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 def outcome_tables(report: dict[str, Any]) -> dict[str, Table]:
-    """The outcome report's tables: each fold of the outcomes (a column a code), the
-    actions taken during calls by kind, the calls by the customer's local hour, and the
-    attempts per target."""
+    """The outcome report's tables: its summary (calls placed, contact and abandon
+    rates, outcomes and actions recorded), each fold of the outcomes (a column a code),
+    the actions taken during calls by kind, the calls by the customer's local hour, and
+    the attempts per target."""
     codes = list(report["outcomes"]["by_code"])
-    tables: dict[str, Table] = {
-        "by_code": (
+    calls = report["calls"]
+    tables = {
+        "summary": Table(
+            ["calls", "contact_rate", "abandon_rate", "outcomes", "actions_taken"],
+            [
+                [
+                    calls["placed"],
+                    calls["contact_rate"],
+                    calls["abandon_rate"],
+                    report["outcomes"]["total"],
+                    report["actions"]["total"],
+                ]
+            ],
+            {"contact_rate": PERCENT, "abandon_rate": PERCENT},
+            names={"calls": "calls_placed"},
+        ),
+        "by_code": Table(
             ["code", "outcomes"],
             [[c, n] for c, n in report["outcomes"]["by_code"].items()],
-        )
+            {"code": TEXT},
+            frozenset({"code"}),
+            {"code": "outcome"},
+        ),
     }
     for fold in ("by_tier", "by_zone", "by_province", "by_local_hour"):
-        tables[fold] = (
-            [fold.removeprefix("by_"), "total", *codes],
+        key = fold.removeprefix("by_")
+        tables[fold] = Table(
+            [key, "total", *codes],
             [
                 [row["key"], row["total"], *(row["codes"].get(c, 0) for c in codes)]
                 for row in report["outcomes"][fold]
             ],
+            {} if key == "local_hour" else {key: TEXT},
         )
-    tables["actions"] = (
+    tables["actions"] = Table(
         ["action", "calls"],
         [[k, n] for k, n in report["actions"]["by_kind"].items()],
+        {"action": TEXT},
+        frozenset({"action"}),
     )
-    tables["calls_by_local_hour"] = (
+    tables["calls_by_local_hour"] = Table(
         ["hour", "calls", "contacted", "abandoned"],
         [
             [h["hour"], h["calls"], h["contacted"], h["abandoned"]]
             for h in report["calls"]["by_local_hour"]
         ],
     )
-    tables["attempts_per_target"] = (
+    tables["attempts_per_target"] = Table(
         ["attempts", "targets"],
         [[r["attempts"], r["targets"]] for r in report["attempts_per_target"]],
     )
@@ -250,24 +213,31 @@ def agent_tables(report: dict[str, Any]) -> dict[str, Table]:
         ]
         for a in report["agents"]
     ]
-    return {"agents": (header, rows)}
+    return {"agents": Table(header, rows, {"username": TEXT, "name": TEXT})}
 
 
 def tables_csv(table: Table) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([_csv(h) for h in table[0]])
-    writer.writerows([_csv(v) for v in row] for row in table[1])
+    writer.writerow([_csv(h) for h in table.keys])
+    writer.writerows([_csv(v) for v in row] for row in table.rows)
     return buffer.getvalue()
 
 
-def tables_xlsx(tables: dict[str, Table]) -> bytes:
+def tables_xlsx(tables: dict[str, Table], language: str) -> bytes:
+    """The tables as a workbook, a sheet each, for people reading ``language``."""
     book = Workbook(write_only=True)
-    for name, (header, rows) in tables.items():
-        sheet = _Sheet(book, name[:31])  # Excel's limit on a sheet's name
-        sheet.append(header)
+    for name, table in tables.items():
+        coded = [i for i, k in enumerate(table.keys) if k in table.coded]
+        rows = [list(row) for row in table.rows]
         for row in rows:
-            sheet.append(row)
+            for i in coded:
+                row[i] = labels.value(row[i], language)
+        columns = [
+            Column(labels.heading(table.names.get(k, k), language), table.kinds.get(k, INTEGER))
+            for k in table.keys
+        ]
+        Sheet(book, labels.sheet_name(name, language), columns, rows).extend(rows)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

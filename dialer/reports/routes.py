@@ -3,7 +3,7 @@
 ``GET /api/campaigns/{c}/reports/vouchers`` (``zone`` WIB|WITA|WIT for the days,
 ``limit`` and ``offset`` for the page of customers): the voucher redemption report
 (``reports/vouchers.py``). ``…/reports/vouchers.csv?table=days|customers|flagged`` and
-``…/reports/vouchers.xlsx`` download it (``reports/downloads.py``).
+``…/reports/vouchers.xlsx`` download it (``reports/downloads.py``, ``reports/voucher_book.py``).
 ``GET /api/campaigns/{c}/reports/outcomes`` and ``…/reports/agents``: the outcome and
 agent reports (``reports/calls.py``); ``…/reports/outcomes.csv?table=…`` (by_code,
 by_tier, by_zone, by_province, by_local_hour, actions, calls_by_local_hour, attempts_per_target),
@@ -22,9 +22,9 @@ from dialer.auth.http import requires
 from dialer.campaigns import service as campaigns
 from dialer.errors import BadRequest
 from dialer.keys import CLOCK, POOL
-from dialer.reports import calls, crm, downloads, live, vouchers
+from dialer.reports import calls, crm, downloads, live, voucher_book, vouchers
 from dialer.reports.live import LIVE
-from dialer.web import Param, api, json_response, query_int, send_csv
+from dialer.web import Param, api, json_response, query_int, request_language, send_csv
 
 routes = web.RouteTableDef()
 ZONE = Param(
@@ -99,8 +99,9 @@ async def voucher_report_csv(request: web.Request) -> web.StreamResponse:
 @routes.get("/api/campaigns/{name}/reports/vouchers.xlsx")
 @requires("manager")
 @api(
-    "The voucher redemption report as an XLSX workbook (a sheet a table)",
-    query=(ZONE,),
+    "The voucher redemption report as an XLSX workbook (a sheet a table), headings in"
+    " the caller's language (lang=id|en), times in the zone asked",
+    query=(ZONE, Param("lang", "the headings' language", enum=("id", "en"))),
     produces=XLSX,
     tag="reports",
 )
@@ -109,8 +110,8 @@ async def voucher_report_xlsx(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, name)
-        body = await downloads.voucher_report_xlsx(
-            conn, campaign, now=request.app[CLOCK](), zone=zone
+        body = await voucher_book.voucher_report_xlsx(
+            conn, campaign, now=request.app[CLOCK](), zone=zone, language=request_language(request)
         )
     return web.Response(
         body=body,
@@ -146,9 +147,11 @@ async def call_report(request: web.Request) -> web.Response:
     query=(
         Param(
             "table",
-            "CSV only: by_code, by_tier, by_zone, by_province, by_local_hour,"
-            " actions, calls_by_local_hour, attempts_per_target (outcomes) or agents",
+            "CSV only: by_code (the default), summary, by_tier, by_zone, by_province,"
+            " by_local_hour, actions, calls_by_local_hour, attempts_per_target (outcomes)"
+            " or agents",
         ),
+        Param("lang", "XLSX only: the headings' language", enum=("id", "en")),
     ),
     produces="text/csv",
     tag="reports",
@@ -162,11 +165,11 @@ async def report_file(request: web.Request) -> web.Response:
     tables = (downloads.outcome_tables if which == "outcomes" else downloads.agent_tables)(report)
     if kind == "xlsx":
         return web.Response(
-            body=await asyncio.to_thread(downloads.tables_xlsx, tables),
+            body=await asyncio.to_thread(downloads.tables_xlsx, tables, request_language(request)),
             content_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="{name}-{which}.xlsx"'},
         )
-    table = request.query.get("table", next(iter(tables)))
+    table = request.query.get("table", downloads.FIRST_TABLE[which])
     if table not in tables:
         raise BadRequest(f"table {table!r} is not one of {', '.join(tables)}")
     return web.Response(

@@ -78,12 +78,13 @@ async def test_every_download_is_formula_safe(
             for t in ("days", "customers", "flagged")
         ],
         "/api/campaigns/{name}/reports/vouchers.xlsx": [
-            "/api/campaigns/safe/reports/vouchers.xlsx"
+            "/api/campaigns/safe/reports/vouchers.xlsx",
+            "/api/campaigns/safe/reports/vouchers.xlsx?lang=en&zone=WIT",
         ],
         "/api/campaigns/{name}/reports/{report}.{kind}": [
             *(
                 f"/api/campaigns/safe/reports/outcomes.csv?table={t}"
-                for t in ("by_code", "by_province", "actions", "attempts_per_target")
+                for t in ("summary", "by_code", "by_province", "actions", "attempts_per_target")
             ),
             "/api/campaigns/safe/reports/agents.csv",
             "/api/campaigns/safe/reports/outcomes.xlsx",

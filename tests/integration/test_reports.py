@@ -257,12 +257,12 @@ async def _downloads(
     resp = await client.get(url + ".xlsx?zone=WITA", headers=headers)
     assert resp.status == 200
     book = openpyxl.load_workbook(io.BytesIO(await resp.read()), read_only=True)
-    assert book.sheetnames == ["summary", "days", "customers", "flagged"]
-    sheet = list(book["customers"].iter_rows(values_only=True))
-    assert sheet[0][8] == "issued_at (WITA)"
+    assert book.sheetnames == ["Ringkasan", "Per hari", "Pelanggan", "Penukaran ditandai"]
+    sheet = list(book["Pelanggan"].iter_rows(values_only=True))
+    assert sheet[0][8] == "Waktu terbit (WITA)"
     assert sheet[1][0] == va["code"] and sheet[1][8] == datetime(2022, 9, 5, 11, 0)
-    summary = dict(book["summary"].iter_rows(values_only=True))
-    assert summary["quota left"] == 1 and summary["redemption rate"] == 0.5
+    summary = {r[0]: r[1] for r in book["Ringkasan"].iter_rows(values_only=True) if r}
+    assert summary["Sisa kuota"] == 1 and summary["Tingkat penukaran"] == 0.5
 
 
 async def _through_the_command_line(db_url: str, tmp_path: Any) -> None:
@@ -425,12 +425,12 @@ async def test_the_outcome_and_agent_reports(
     assert resp.status == 400 and "by_code" in await resp.text()
     resp = await client.get("/api/campaigns/calls/reports/agents.xlsx", headers=headers)
     book = openpyxl.load_workbook(io.BytesIO(await resp.read()), read_only=True)
-    sheet = list(book["agents"].iter_rows(values_only=True))
-    assert sheet[0][:5] == ("username", "name", "calls", "talk_seconds", "after_call_work_seconds")
+    sheet = list(book["Agen"].iter_rows(values_only=True))
+    assert sheet[0][:4] == ("Nama pengguna", "Nama", "Panggilan", "Waktu bicara (detik)")
     assert sheet[1][:5] == ("ani", "ani", 2, 180, 260)
     resp = await client.get("/api/campaigns/calls/reports/outcomes.xlsx", headers=headers)
     book = openpyxl.load_workbook(io.BytesIO(await resp.read()), read_only=True)
-    assert "calls_by_local_hour" in book.sheetnames and "attempts_per_target" in book.sheetnames
+    assert "Panggilan per jam" in book.sheetnames and "Percobaan per pelanggan" in book.sheetnames
 
     # The CRM export: one row per call that reached an agent, with what they recorded.
     await conn.execute(
