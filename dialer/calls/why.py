@@ -305,7 +305,7 @@ async def why_not_summary(
     for g in await conn.fetch(q("why_not_groups"), campaign.id, now):
         n = int(g["targets"])
         total += n
-        if g["state"] == "ready":
+        if g["state"] == "ready" and not g["dialing"]:  # as the "ready" tile counts them
             ready[g["zone"]] += n
         codes = []
         if campaign.state != "running":

@@ -1139,3 +1139,12 @@ $("zone").addEventListener("change", async () => {
   $("dl-xlsx").href = `${base}.xlsx?zone=${zone}`;
   await loadReports();
 });
+
+// A file input the page left without a name of its own is named by its form's button, so
+// a screen reader says what it is for (a no-op once the markup labels it).
+for (const input of document.querySelectorAll("input[type=file]")) {
+  if (input.labels.length || input.hasAttribute("aria-label")) continue;
+  const form = input.form && input.form.closest(".card");
+  const heading = form && form.querySelector("h2");
+  if (heading) input.setAttribute("aria-label", heading.textContent);
+}
