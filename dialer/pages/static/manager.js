@@ -1046,7 +1046,9 @@ function drawBars(svg, rows, name) {
   const height = Math.max(rows.length * 26 + 10, 40);
   svg.setAttribute("height", height);
   const max = Math.max(1, ...rows.map(([, v]) => v || 0));
-  const left = 170;
+  // The labels' column as wide as the longest label needs (about 6.5 px a letter at 12 px),
+  // at most 45 % of the chart: a long outcome's name is not cut off.
+  const left = Math.min(width * 0.45, Math.max(60, ...rows.map(([label]) => String(label).length * 6.5 + 10)));
   rows.forEach(([label, value], i) => {
     const y = 8 + i * 26;
     const w = Math.max(1, ((value || 0) / max) * (width - left - 70));
