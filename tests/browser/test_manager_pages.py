@@ -464,5 +464,9 @@ async def test_the_agent_board_readiness_and_one_number_looked_up(
     await page.click("#lookup-form button[type=submit]")
     await expect(found.locator("p.error")).to_contain_text("0899")
     await audited(page, "manager-campaign-board")
+    # A link to a campaign that is not there: the list, saying so in red.
+    await page.goto(base + "/manager#nope")
+    await expect(page.locator("#list-error")).to_contain_text("nope")
+    await expect(page.locator("#campaigns tbody tr[data-campaign=papan]")).to_be_visible()
     assert errors == []
     await page.close()

@@ -409,11 +409,13 @@ function stopWatching() {
 async function openCampaign(name) {
   stopWatching();
   customersFrom = 0;
-  const campaign = await api(`/api/campaigns/${encodeURIComponent(name)}`).catch((err) => {
-    $("campaign-error").textContent = err.message;
-    return null;
-  });
-  if (!campaign) return;
+  const campaign = await api(`/api/campaigns/${encodeURIComponent(name)}`).catch((err) => err);
+  if (campaign instanceof Error) {
+    // A campaign that is not there (an old link): the list, with why, rather than nothing.
+    await listCampaigns();
+    $("list-error").textContent = campaign.message;
+    return;
+  }
   current = campaign;
   show("campaign");
   $("campaign-name").textContent = campaign.definition?.title || campaign.name;
