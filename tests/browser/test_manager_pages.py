@@ -333,6 +333,7 @@ async def test_a_manager_confirms_what_cannot_be_undone_and_acts_on_vouchers_and
     )
     await customers.locator("button[data-action=void]").click()
     await expect(dialog).to_contain_text(got.voucher["code"])
+    await audited(page, "manager-confirm-void")
     await page.click("#confirm-ok")  # no reason: refused, the dialog stays
     await expect(page.locator("#confirm-error")).to_have_text(
         "Tulis alasannya (paling sedikit 3 huruf)."

@@ -893,7 +893,9 @@ async function loadLiveAgents() {
     }
     if (mine) controls.append(actionButton(t("leave"), "leave", () => leaveMonitor(mine)));
     let state = t("agent_states")[a.state] || a.state;
-    if (a.reason) state += ` — ${a.reason}`;
+    // A break's reason, when the service gives one (not-ready reasons: issue 20, part A).
+    const reason = a.reason || a.pause_reason;
+    if (reason) state += ` — ${reason}`;
     if (a.on_hold) state += ` (${t("on_hold")})`;
     const customer = a.attempt_id
       ? [a.customer_name, a.indihome_number || a.customer_number].filter(Boolean).join(" · ") : "—";
