@@ -233,6 +233,7 @@ SELECT kind, ref, detail, recorded_at FROM call_actions WHERE attempt_id = $1 OR
 SELECT f.id, f.campaign_id, t.indihome_number, t.name AS customer_name, t.msisdn, t.tier,
        f.reason, f.arrears_paid, f.modem_returned, f.created_at, f.due_at, f.closed_at,
        f.resolution, c.username AS closed_by, u.username AS agent,
+       coalesce(u.display_name, u.username) AS agent_name,
        (f.closed_at IS NULL AND f.due_at < $2) AS overdue
 FROM follow_ups f
 JOIN outcomes o ON o.id = f.outcome_id
@@ -321,7 +322,9 @@ SELECT * FROM informed WHERE attempt_id = $1 AND category = $2
 -- name: campaign_informed
 -- Campaign $1's information given without a transfer, with the agent and the customer's
 -- IndiHome number.
-SELECT i.*, u.username AS agent, t.indihome_number FROM informed i
+SELECT i.*, u.username AS agent, coalesce(u.display_name, u.username) AS agent_name,
+       t.indihome_number
+FROM informed i
 JOIN users u ON u.id = i.agent_id
 JOIN targets t ON t.campaign_id = i.campaign_id AND t.id = i.target_id
 WHERE i.campaign_id = $1 ORDER BY i.id
@@ -414,7 +417,8 @@ ORDER BY u.username
 -- closed, all), by deadline (none last), at most $4.
 SELECT k.id, k.campaign_id, t.indihome_number, t.name AS customer_name, k.tier,
        k.existing_ref, k.guide, k.category, k.fields, k.opened_at, k.due_at, k.closed_at,
-       o.agent_id, u.username AS agent,
+       o.agent_id, u.username AS agent, coalesce(u.display_name, u.username) AS agent_name,
+       k.close_note, (SELECT c.username FROM users c WHERE c.id = k.closed_by) AS closed_by,
        (k.closed_at IS NULL AND k.due_at IS NOT NULL AND k.due_at < $2) AS overdue
 FROM tickets k
 JOIN outcomes o ON o.id = k.outcome_id
@@ -434,8 +438,10 @@ LIMIT $4
 SELECT count(*) FROM tickets WHERE campaign_id = $1 AND closed_at IS NULL AND due_at < $2
 
 -- name: close_ticket
--- Close ticket $1 at $2 if it is open; nothing when it is not (or does not exist).
-UPDATE tickets SET closed_at = $2 WHERE id = $1 AND closed_at IS NULL RETURNING *
+-- Close ticket $1 at $2 by user $3 with note $4 if it is open; nothing when it is not (or
+-- does not exist).
+UPDATE tickets SET closed_at = $2, closed_by = $3, close_note = $4
+WHERE id = $1 AND closed_at IS NULL RETURNING *
 
 -- name: ticket_exists
 -- Whether ticket $1 exists.
@@ -443,7 +449,9 @@ SELECT 1 FROM tickets WHERE id = $1
 
 -- name: campaign_transfers
 -- Campaign $1's transfers, with the agent and the customer's IndiHome number.
-SELECT x.*, u.username AS agent, t.indihome_number FROM transfers x
+SELECT x.*, u.username AS agent, coalesce(u.display_name, u.username) AS agent_name,
+       t.indihome_number
+FROM transfers x
 JOIN users u ON u.id = x.agent_id
 JOIN targets t ON t.campaign_id = x.campaign_id AND t.id = x.target_id
 WHERE x.campaign_id = $1 ORDER BY x.id

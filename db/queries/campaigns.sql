@@ -31,10 +31,15 @@ SELECT id, name, state, version, definition, created_at, created_by, updated_at,
 FROM campaigns WHERE id = $1
 
 -- name: list_campaigns
--- Every campaign, with how many targets it has, in id order.
+-- Every campaign, with how many targets it has, how many are done, and the places of its
+-- voucher quota taken, in id order.
 SELECT c.id, c.name, c.state, c.version, c.definition, c.created_at, c.created_by,
        c.updated_at, c.updated_by,
-       (SELECT count(*) FROM targets t WHERE t.campaign_id = c.id) AS targets
+       (SELECT count(*) FROM targets t WHERE t.campaign_id = c.id) AS targets,
+       (SELECT count(*) FROM targets t WHERE t.campaign_id = c.id AND t.state = 'done')
+           AS done,
+       coalesce((SELECT counted FROM voucher_counts v WHERE v.campaign_id = c.id), 0)
+           AS quota_taken
 FROM campaigns c
 ORDER BY c.id
 

@@ -24,9 +24,9 @@ SELECT coalesce((SELECT counted FROM voucher_counts WHERE campaign_id = $1), 0) 
 
 -- name: voucher_report_customers
 -- A page of campaign $1's customers with a voucher: $2 rows from row $3, in issue order.
-SELECT v.code, v.state, t.indihome_number, t.name, t.tier, t.zone, v.wa_number,
-       u.username AS agent, v.issued_at, v.sent_at, v.delivered_at, v.read_at,
-       v.failed_at, v.redeemed_at, v.expires_at
+SELECT v.id, v.code, v.state, t.indihome_number, t.name, t.tier, t.zone, v.wa_number,
+       u.username AS agent, coalesce(u.display_name, u.username) AS agent_name,
+       v.issued_at, v.sent_at, v.delivered_at, v.read_at, v.failed_at, v.redeemed_at, v.expires_at
 FROM vouchers v
 JOIN targets t ON t.campaign_id = v.campaign_id AND t.id = v.target_id
 JOIN users u ON u.id = v.agent_id

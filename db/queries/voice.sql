@@ -208,6 +208,7 @@ RETURNING id, call_sid
 -- progress, not the customer), and who monitors them.
 SELECT s.user_id, u.username, u.display_name, s.state, s.since, s.attempt_id,
        l.state AS phone, l.endpoint, a.state AS call_state, a.joined_at, a.on_hold,
+       a.bridged_at, t.name AS customer_name, t.indihome_number, a.number AS customer_number,
        (SELECT json_agg(json_build_object('id', m.id, 'supervisor', v.username,
                                           'mode', m.mode, 'state', m.state))
         FROM monitors m JOIN users v ON v.id = m.supervisor_id
@@ -216,6 +217,7 @@ FROM agent_states s
 JOIN users u ON u.id = s.user_id
 LEFT JOIN agent_legs l ON l.user_id = s.user_id
 LEFT JOIN attempts a ON a.id = s.attempt_id
+LEFT JOIN targets t ON t.campaign_id = a.campaign_id AND t.id = a.target_id
 WHERE s.campaign_id = $1 AND s.state <> 'offline'
 ORDER BY u.username
 

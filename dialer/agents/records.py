@@ -61,17 +61,31 @@ async def _by_state(request: web.Request, lister: Any) -> web.Response:
     return json_response({"campaign": campaign.name, "now": now} | found)
 
 
+class CloseNote(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    note: str | None = Field(None, max_length=2000)
+
+
 @routes.post("/api/tickets/{id}/close")
 @requires("manager")
 @api(
-    "Close an open ticket",
-    description="404 when there is no such ticket; 409 when it is closed already.",
+    "Close an open ticket, optionally with a note of what was done",
+    description='The body ({"note": …}) may be left out. 404 when there is no such'
+    " ticket; 409 when it is closed already.",
+    body=CloseNote,
     tag="agents",
 )
 async def close_ticket(request: web.Request) -> web.Response:
     ticket_id = path_id(request, what="ticket")
+    form = await read_json(request, CloseNote) if request.can_read_body else CloseNote(note=None)
     async with request.app[POOL].acquire() as conn:
-        closed = await tickets.close(conn, ticket_id, now=request.app[CLOCK]())
+        closed = await tickets.close(
+            conn,
+            ticket_id,
+            user_id=current_user(request).id,
+            note=form.note or None,
+            now=request.app[CLOCK](),
+        )
     return json_response({"ticket": closed})
 
 

@@ -332,7 +332,8 @@ async def live_agents(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
         found = await supervisors.live_agents(conn, campaign.id)
-    return json_response({"agents": found})
+    # The service's time, so a page counts each state's duration from the same clock.
+    return json_response({"agents": found, "now": request.app[CLOCK]()})
 
 
 @routes.post("/api/supervisor/monitors")

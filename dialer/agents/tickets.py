@@ -153,9 +153,17 @@ async def of_campaign(
     return {"overdue": overdue, "tickets": [dict(r) for r in rows]}
 
 
-async def close(conn: Connection, ticket_id: int, *, now: datetime) -> dict[str, Any]:
-    """Close an open ticket; :class:`NotFound` or :class:`Conflict` (closed already)."""
-    row = await conn.fetchrow(q("close_ticket"), ticket_id, now)
+async def close(
+    conn: Connection,
+    ticket_id: int,
+    *,
+    now: datetime,
+    user_id: int | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """Close an open ticket, by whom and with what note; :class:`NotFound` or
+    :class:`Conflict` (closed already)."""
+    row = await conn.fetchrow(q("close_ticket"), ticket_id, now, user_id, note)
     if row is None:
         if await conn.fetchval(q("ticket_exists"), ticket_id) is None:
             raise NotFound(f"no ticket {ticket_id}")

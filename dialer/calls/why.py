@@ -290,16 +290,23 @@ async def why_not_summary(
     A target counts once under every reason that holds for it (a finished target in a
     closed zone counts under both); ``dialable_now`` counts those with none. Those whose
     bill billing reports paid are also counted by where billing said so, with the
-    latest payment (``paid_per_billing``)."""
+    latest payment (``paid_per_billing``). Each zone says whether its calling window is
+    open now and until when, with its targets ready (waiting their turn) and dialable
+    now: "ready" counts targets whose turn has come whatever the hour, "dialable now"
+    only those the window lets be called."""
     definition = campaign.spec()
     calendar = calendar_of(definition)
     zones = {z: window_state(calendar, z, now) for z in ZONE_NAMES}
     reasons: Counter[str] = Counter()
     sources: dict[str, dict[str, Any]] = {}
     total = dialable = 0
+    ready: Counter[str] = Counter()
+    dialable_in: Counter[str] = Counter()
     for g in await conn.fetch(q("why_not_groups"), campaign.id, now):
         n = int(g["targets"])
         total += n
+        if g["state"] == "ready" and not g["dialing"]:  # as the "ready" tile counts them
+            ready[g["zone"]] += n
         codes = []
         if campaign.state != "running":
             codes.append(f"campaign_{campaign.state}")
@@ -334,6 +341,7 @@ async def why_not_summary(
             reasons[code] += n
         if not codes:
             dialable += n
+            dialable_in[g["zone"]] += n
     return {
         "campaign": campaign.name,
         "state": campaign.state,
@@ -349,6 +357,8 @@ async def why_not_summary(
                 "reason": w.reason,
                 "message": w.describe(language),
                 "next_open": w.next_open,
+                "ready": ready[z],
+                "dialable_now": dialable_in[z],
             }
             for z, w in zones.items()
         },

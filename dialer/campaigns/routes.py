@@ -25,7 +25,11 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 @routes.get("/api/campaigns")
 @requires("manager")
-@api("Every campaign with its state, version, title and number of targets", tag="campaigns")
+@api(
+    "Every campaign with its state, version, title, number of targets and of those done,"
+    " voucher quota and quota left",
+    tag="campaigns",
+)
 async def list_campaigns(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         found = await service.listing(conn)

@@ -211,20 +211,27 @@ async def count_targets(conn: Connection, campaign_id: int) -> int:
 
 
 async def listing(conn: Connection) -> list[dict[str, Any]]:
-    """Every campaign: state, version, title, number of targets, last change."""
-    return [
-        {
-            "id": r["id"],
-            "name": r["name"],
-            "state": r["state"],
-            "version": r["version"],
-            "title": r["definition"].get("title", ""),
-            "targets": r["targets"],
-            "updated_at": r["updated_at"],
-            "updated_by": r["updated_by"],
-        }
-        for r in await conn.fetch(q("list_campaigns"))
-    ]
+    """Every campaign: state, version, title, number of targets and of those done, the
+    voucher quota and the places of it left, last change."""
+    found = []
+    for r in await conn.fetch(q("list_campaigns")):
+        quota = int(r["definition"].get("voucher", {}).get("quota", 0))
+        found.append(
+            {
+                "id": r["id"],
+                "name": r["name"],
+                "state": r["state"],
+                "version": r["version"],
+                "title": r["definition"].get("title", ""),
+                "targets": r["targets"],
+                "done": r["done"],
+                "quota": quota,
+                "quota_left": max(quota - r["quota_taken"], 0),
+                "updated_at": r["updated_at"],
+                "updated_by": r["updated_by"],
+            }
+        )
+    return found
 
 
 async def history(conn: Connection, campaign_id: int) -> dict[str, list[dict[str, Any]]]:

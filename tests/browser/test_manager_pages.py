@@ -5,6 +5,7 @@ other charts drawn by the page, in Indonesian or English. Screenshots are kept i
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from playwright.async_api import Browser, expect
 
 from dialer.auth import service as auth
 from dialer.db import Pool
+from tests.browser.audit import audited
 from tests.browser.conftest import shot
 from tests.factories import Factory, row
 from tests.integration.test_reports import T1, T2, call, outcome, status
@@ -218,4 +220,254 @@ async def test_a_manager_watches_a_campaign_and_pauses_it(
     await expect(page.locator("#login-error")).to_contain_text("untuk manajer")
     resp = await page.request.get(base + "/api/campaigns/laporan/live")
     assert resp.status == 403
+    await page.close()
+
+
+async def _manager_page(browser: Browser, base: str, path: str = "/manager") -> Any:
+    page = await browser.new_page(viewport={"width": 1366, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(base + path)
+    await page.fill("input[name=username]", "mira")
+    await page.fill("input[name=password]", "rahasia-mira")
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#user-name")).to_be_visible()
+    return page, errors
+
+
+async def test_a_manager_confirms_what_cannot_be_undone_and_acts_on_vouchers_and_tickets(
+    client: Any, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
+) -> None:
+    campaign = await factory.create_campaign(
+        name="laporan", title="Voucher Bukalapak September", voucher=VOUCHER | {"codes": "pool"}
+    )
+    await factory.create_targets(campaign, [row(i) for i in range(1, 5)])
+    targets = [r["id"] for r in await conn.fetch("SELECT id FROM targets ORDER BY id")]
+    bot = await auth.create_user(
+        conn, username="bot-3", role="agent", password="rahasia-bot", display_name="Bot 3"
+    )
+    await auth.create_user(
+        conn, username="mira", role="manager", password="rahasia-mira", display_name="Mira"
+    )
+    for target in targets[:2]:
+        await call(conn, campaign.id, target, "contacted", T1, agent=bot.id, talk=90)
+    await conn.execute(
+        "UPDATE targets SET state = 'done', done_reason = 'contacted' WHERE id = $1", targets[1]
+    )
+    taken = await outcome(conn, campaign.id, targets[0], bot.id, "pays_via_bukalapak", T1)
+    got = await issue(pool, campaign.id, VOUCHER, targets[0], taken, bot.id, T1, MESSAGE)
+    assert got.voucher is not None
+    assert await status(conn, got.voucher["id"], "delivered", T1 + timedelta(minutes=1)) == (
+        "applied"
+    )
+    await conn.execute(
+        "INSERT INTO tickets (outcome_id, campaign_id, target_id, guide, category, tier,"
+        " opened_at, due_at) SELECT id, campaign_id, target_id, '000', 'Gangguan', 'Gold',"
+        " $1, $2 FROM outcomes WHERE id = $3",
+        T1,
+        T1 + timedelta(hours=24),
+        taken,
+    )
+    base = str(client.make_url("")).rstrip("/")
+    page, errors = await _manager_page(browser, base)
+
+    # The list: each campaign by its title, its state, progress and the quota left; no
+    # live badge (there is no stream on this page to lose).
+    listed = page.locator("#campaigns tbody tr[data-campaign=laporan]")
+    await expect(listed).to_contain_text("Voucher Bukalapak September")
+    await expect(listed).to_contain_text("draf")
+    await expect(listed).to_contain_text("1 dari 4 selesai")
+    await expect(listed.locator("td[data-key=quota]")).to_have_text("49 / 50")
+    await expect(page.locator("#live-badge")).to_be_hidden()
+    await audited(page, "manager-list")
+
+    await listed.locator("a").click()
+    await expect(page.locator("#live-badge")).to_have_text("langsung")
+    await expect(page).to_have_title("Voucher Bukalapak September — Kampanye — Dialer")
+    # Ending the campaign is asked first, saying what it does; cancelled, nothing changes.
+    await expect(page.locator("#finish")).to_have_text("Akhiri kampanye")
+    await page.click("#finish")
+    dialog = page.locator("#confirm")
+    await expect(dialog).to_be_visible()
+    await expect(dialog).to_contain_text("tidak dapat diurungkan")
+    await page.click("#confirm-cancel")
+    await expect(dialog).to_be_hidden()
+    assert await conn.fetchval("SELECT state FROM campaigns WHERE name = 'laporan'") == "draft"
+
+    # Agents are named the same way in every table.
+    customers = page.locator("#customers tbody tr")
+    await expect(customers).to_contain_text("Bot 3")
+    await expect(page.locator("#agents tbody")).to_contain_text("Bot 3")
+    await expect(page.locator("#tickets tbody")).to_contain_text("Bot 3")
+    for table in ("#customers", "#agents", "#tickets"):
+        await expect(page.locator(table)).not_to_contain_text("bot-3")
+    # "median … " with its unit; the charts named, each bar and hour with its figures.
+    await expect(page.locator("#voucher-summary")).to_contain_text(
+        "median dari panggilan ke penukaran: —"
+    )
+    await expect(page.locator("#funnel")).to_have_attribute(
+        "aria-label", re.compile("Ditawarkan 1")
+    )
+    await expect(page.locator("#funnel-data tbody")).to_contain_text("Ditawarkan")
+    hour_chart = page.locator("#hour-chart")
+    await expect(hour_chart).to_have_attribute("role", "img")
+    await expect(hour_chart.locator("g.hour title").nth(10)).to_have_text(
+        "10.00–11.00: 2 panggilan, 2 kontak"
+    )
+    await expect(hour_chart.locator("text.chart-value")).to_have_count(3)  # 0, the half, the top
+    await expect(page.locator("#hour-data tbody")).to_contain_text("10.00")
+    await audited(page, "manager-campaign-data")
+
+    # The voucher's message sent again, then the voucher voided after saying why.
+    voucher_id = got.voucher["id"]
+    sent_before = await conn.fetchval(
+        "SELECT count(*) FROM messages WHERE voucher_id = $1", voucher_id
+    )
+    await customers.locator("button[data-action=resend]").click()
+    await expect(page.locator("#customers-result")).to_have_text(
+        f"Pesan voucher {got.voucher['code']} dikirim ulang."
+    )
+    assert (
+        await conn.fetchval("SELECT count(*) FROM messages WHERE voucher_id = $1", voucher_id)
+        == sent_before + 1
+    )
+    await customers.locator("button[data-action=void]").click()
+    await expect(dialog).to_contain_text(got.voucher["code"])
+    await audited(page, "manager-confirm-void")
+    await page.click("#confirm-ok")  # no reason: refused, the dialog stays
+    await expect(page.locator("#confirm-error")).to_have_text(
+        "Tulis alasannya (paling sedikit 3 huruf)."
+    )
+    assert await conn.fetchval("SELECT state FROM vouchers WHERE id = $1", voucher_id) != "voided"
+    await page.fill("#confirm-input", "salah kirim")
+    await page.click("#confirm-ok")
+    await expect(dialog).to_be_hidden()
+    await expect(customers).to_contain_text("dibatalkan")
+    await expect(customers.locator("button")).to_have_count(0)
+    assert await conn.fetchval("SELECT state FROM vouchers WHERE id = $1", voucher_id) == "voided"
+    await expect(page.locator(".tile[data-key=quota_left] .value")).to_have_text("50")
+
+    # A ticket closed with a note: gone from the open tickets, the note and who kept.
+    ticket = page.locator("#tickets tbody tr").first
+    await ticket.locator("input").fill("Sudah ditangani teknisi")
+    await ticket.locator("button[data-action=close]").click()
+    await expect(page.locator("#tickets-result")).to_contain_text("ditutup")
+    await expect(page.locator("#tickets tbody")).to_have_text("Tidak ada.")
+    closed = await conn.fetchrow(
+        "SELECT k.close_note, u.username FROM tickets k JOIN users u ON u.id = k.closed_by"
+    )
+    assert closed["close_note"] == "Sudah ditangani teknisi" and closed["username"] == "mira"
+
+    # Confirmed, the campaign ends.
+    await page.click("#finish")
+    await page.click("#confirm-ok")
+    await expect(page.locator("#campaign-state")).to_have_text("selesai")
+    assert await conn.fetchval("SELECT state FROM campaigns WHERE name = 'laporan'") == "finished"
+
+    # Wholly English when asked: the tab's title, the zone picker, the badge's tooltip.
+    await page.goto(base + "/manager?lang=en#laporan")
+    await expect(page.locator("#campaign-state")).to_have_text("finished")
+    await expect(page).to_have_title("Voucher Bukalapak September — Campaigns — Dialer")
+    await expect(page.locator("label.zone-pick")).to_contain_text("Time zone")
+    await expect(page.locator("#live-badge")).to_have_attribute(
+        "title", re.compile("^Live figures")
+    )
+    await expect(page.locator("#finish")).to_have_text("End campaign")
+    await expect(page.locator("#voucher-summary")).to_contain_text(
+        "median from the call to redemption"
+    )
+    await audited(page, "manager-campaign-en")
+    assert errors == []
+    await page.close()
+
+
+async def test_the_agent_board_readiness_and_one_number_looked_up(
+    client: Any, conn: asyncpg.Connection, factory: Factory, browser: Browser
+) -> None:
+    campaign = await factory.create_campaign(name="papan")
+    await factory.create_targets(
+        campaign, [row(1), row(2, province="Bali"), row(3, name="Budi Santoso")]
+    )
+    targets = [r["id"] for r in await conn.fetch("SELECT id FROM targets ORDER BY id")]
+    await conn.execute(
+        "UPDATE targets SET state = 'done', done_reason = 'contacted' WHERE id = $1", targets[0]
+    )
+    ani = await auth.create_user(
+        conn, username="ani", role="agent", password="rahasia-ani", display_name="Ani"
+    )
+    eko = await auth.create_user(conn, username="eko", role="agent", password="rahasia-eko")
+    await auth.create_user(
+        conn, username="mira", role="manager", password="rahasia-mira", display_name="Mira"
+    )
+    # Ani talks to Budi Santoso for a minute already; Eko is on a break.
+    attempt = await conn.fetchval(
+        "INSERT INTO attempts (campaign_id, target_id, number, carrier, node, state,"
+        " created_at, placed_at, answered_at, bridged_at, updated_at, agent_id)"
+        " SELECT $1, $2, msisdn, 'test', 'test', 'in-progress', now() - interval '70 s',"
+        " now() - interval '70 s', now() - interval '65 s', now() - interval '65 s', now(), $3"
+        " FROM targets WHERE id = $2 RETURNING id",
+        campaign.id,
+        targets[2],
+        ani.id,
+    )
+    await conn.execute(
+        "INSERT INTO agent_states (user_id, campaign_id, state, since, attempt_id, seen_at)"
+        " VALUES ($1, $2, 'on_call', now() - interval '65 s', $3, now()),"
+        " ($4, $2, 'paused', now() - interval '10 s', NULL, now())",
+        ani.id,
+        campaign.id,
+        attempt,
+        eko.id,
+    )
+    base = str(client.make_url("")).rstrip("/")
+    page, errors = await _manager_page(browser, base, "/manager#papan")
+
+    board = page.locator("#live-agents tbody")
+    talking = board.locator(f"tr[data-agent='{ani.id}']")
+    await expect(talking).to_contain_text("Dalam panggilan")
+    await expect(talking.locator("td.customer")).to_have_text("Budi Santoso · 122000000003")
+    timer = talking.locator("td.timer")
+    await expect(timer).to_have_text(re.compile(r"^1:\d\d$"))
+    first = await timer.text_content()
+    await expect(timer).not_to_have_text(first or "")  # it ticks by itself
+    await expect(board.locator(f"tr[data-agent='{eko.id}']")).to_contain_text("Istirahat")
+    await expect(page.locator("#board-summary")).to_have_text(
+        "1 dalam panggilan · 0 wrap-up · 1 istirahat · 0 siap"
+    )
+    # The agent's call ends: the board follows without a reload.
+    await conn.execute(
+        "UPDATE agent_states SET state = 'wrap_up', wrap_up_until = now() + interval '1 min',"
+        " since = now() WHERE user_id = $1",
+        ani.id,
+    )
+    await expect(talking).to_contain_text("Wrap-up")
+
+    # Ready and dialable now, explained once; each zone's window in words.
+    await expect(page.locator("#readiness")).to_contain_text("dapat ditelepon sekarang")
+    await expect(page.locator("#zones li")).to_have_count(3)
+    await expect(page.locator("#zones li[data-zone=WITA]")).to_contain_text(
+        re.compile(r"^WITA: 1 siap, 0 dapat ditelepon sekarang — ")
+    )
+    # Why not, in words; the finished apart from the waiting, no raw key anywhere.
+    await expect(page.locator("#why-not tbody")).to_contain_text("kampanye masih draf")
+    done = page.locator("#why-done tbody tr[data-reason=done_contacted]")
+    await expect(done).to_contain_text("sudah terhubung: pelanggan menjawab")
+    await expect(page.locator("#why-card")).not_to_contain_text("done_contacted")
+    await expect(page.locator("#why-not tbody")).not_to_contain_text("sudah terhubung")
+
+    # One number looked up on the page, by the mobile number; an unknown one said in red.
+    await page.fill("#lookup-form input[name=number]", "0812-0000-0002")
+    await page.click("#lookup-form button[type=submit]")
+    found = page.locator("#lookup-result")
+    await expect(found).to_contain_text("Pelanggan 2 · 122000000002")
+    await expect(found).to_contain_text("belum sekarang — kampanye masih draf, tidak berjalan")
+    await page.fill("#lookup-form input[name=number]", "0899")
+    await page.click("#lookup-form button[type=submit]")
+    await expect(found.locator("p.error")).to_contain_text("0899")
+    await audited(page, "manager-campaign-board")
+    # A link to a campaign that is not there: the list, saying so in red.
+    await page.goto(base + "/manager#nope")
+    await expect(page.locator("#list-error")).to_contain_text("nope")
+    await expect(page.locator("#campaigns tbody tr[data-campaign=papan]")).to_be_visible()
+    assert errors == []
     await page.close()

@@ -10,6 +10,38 @@ const REPORT_SECONDS = 30;
 const T = {
   id: {
     live_agents: "Agen bertugas", phone: "Telepon", monitor: "Supervisi",
+    // Issue 20: confirmations, vouchers and tickets acted on, the agent board, readiness.
+    progress: "Progres", quota_left_col: "Sisa kuota voucher",
+    progress_of: (done, total) => `${number(done)} dari ${number(total)} selesai`,
+    cancel: "Batal", actions: "Tindakan",
+    confirm_finish_title: "Akhiri kampanye ini?",
+    confirm_finish_text: (c) => `Kampanye "${c}" diakhiri untuk selamanya: tidak ada panggilan baru, dan kampanye tidak dapat dimulai, dijeda atau diubah lagi. Tindakan ini tidak dapat diurungkan.`,
+    confirm_finish_ok: "Ya, akhiri kampanye",
+    void: "Batalkan voucher", resend: "Kirim ulang",
+    void_title: "Batalkan voucher ini?",
+    void_text: (v) => `Voucher ${v.code} milik ${v.name} tidak dapat ditukar lagi dan tempatnya kembali ke kuota; pesannya yang belum terkirim ditahan. Tindakan ini tidak dapat diurungkan.`,
+    void_ok: "Ya, batalkan voucher", void_reason: "Alasan pembatalan",
+    reason_short: "Tulis alasannya (paling sedikit 3 huruf).",
+    voided: (v) => `Voucher ${v.code} dibatalkan.`, resent: (v) => `Pesan voucher ${v.code} dikirim ulang.`,
+    close_ticket: "Tutup tiket", ticket_note: "Catatan penutupan",
+    ticket_closed: (k) => `Tiket ${k.customer_name} (${k.indihome_number}) ditutup.`, no_due: "tanpa batas",
+    duration: "Lama", on_hold: "ditahan",
+    board_summary: (c) => `${number(c.on_call)} dalam panggilan · ${number(c.wrap_up)} wrap-up · ${number(c.paused)} istirahat · ${number(c.available)} siap`,
+    readiness: (n, ready) => `"Siap ditelepon" (${number(ready)}) menghitung target yang gilirannya sudah tiba; "dapat ditelepon sekarang" (${number(n)}) hanya yang zonanya sedang dalam jam panggilan dan tanpa halangan lain.`,
+    zone_line: (z, w) => `${z}: ${number(w.ready)} siap, ${number(w.dialable_now)} dapat ditelepon sekarang — ${w.message}`,
+    waiting: "Belum ditelepon sekarang", finished_targets: "Sudah selesai",
+    lookup: "Periksa satu nomor (IndiHome atau HP)", check: "Periksa",
+    not_now: "belum sekarang", attempts_of: (a, m) => `${a}/${m} percobaan`,
+    target_states: { ready: "siap", scheduled: "terjadwal", dialing: "sedang ditelepon", done: "selesai" },
+    chart_data: "Angka grafik", zone_label: "Zona waktu",
+    badge_tip: "Angka langsung dari server, diperbarui tiap detik",
+    badge_lost: "Angka langsung terputus; angka terakhir tetap ditampilkan",
+    hours: (h) => `${h} jam`, hour: "Jam", step: "Tahap", count: "Jumlah",
+    hour_tip: (h, c, k) => `${jam(pad(h) + ":00", "id")}–${jam(pad((h + 1) % 24) + ":00", "id")}: ${number(c)} panggilan, ${number(k)} kontak`,
+    chart_funnel: "Grafik batang corong voucher", chart_outcomes: "Grafik batang hasil panggilan",
+    chart_hours: "Grafik batang panggilan dan kontak per jam",
+    chart_of: (name, rows) => `${name}: ${rows}`,
+
     assigned_agents: "Agen yang ditugaskan", assign: "Tugaskan", unassign: "Lepas",
     assigned_hint: "Hanya agen yang ditugaskan yang dapat bergabung ke kampanye ini.",
     no_agent_left: "semua agen sudah ditugaskan",
@@ -23,7 +55,7 @@ const T = {
     login: "Masuk", username: "Nama pengguna", password: "Kata sandi",
     campaigns: "Daftar kampanye", name: "Nama", state: "Status", version: "Versi",
     open: "Buka", back: "← Daftar kampanye", start: "Mulai", pause: "Jeda",
-    finish: "Selesai", funnel: "Corong voucher", why_not: "Mengapa belum ditelepon",
+    finish: "Akhiri kampanye", funnel: "Corong voucher", why_not: "Mengapa belum ditelepon",
     per_day: "Voucher per hari", outcomes: "Hasil panggilan",
     by_hour: "Panggilan dan kontak per jam (waktu pelanggan)", agents: "Agen",
     flagged: "Penukaran yang ditandai", dl_days: "Unduh per hari (CSV)",
@@ -49,7 +81,7 @@ const T = {
       unknown_code: "kode tidak dikenal", second_use: "dipakai kedua kali",
       after_expiry: "setelah kedaluwarsa", voided: "voucher dibatalkan",
     },
-    rate: "tingkat penukaran", median: "median jam dari panggilan ke penukaran",
+    rate: "tingkat penukaran", median: "median dari panggilan ke penukaran",
     nothing: "Tidak ada.", dialable: "dapat ditelepon sekarang",
     tickets: "Tiket dari panggilan", upload_targets: "Unggah daftar target",
     transfers: "Transfer & informasi (panduan transfer)", category: "Kategori", log_text: "Catatan",
@@ -84,6 +116,37 @@ const T = {
   },
   en: {
     live_agents: "Agents at work", phone: "Phone", monitor: "Supervision",
+    progress: "Progress", quota_left_col: "Voucher quota left",
+    progress_of: (done, total) => `${number(done)} of ${number(total)} done`,
+    cancel: "Cancel", actions: "Actions",
+    confirm_finish_title: "End this campaign?",
+    confirm_finish_text: (c) => `Campaign "${c}" ends for good: no new calls, and it can never be started, paused or changed again. This cannot be undone.`,
+    confirm_finish_ok: "Yes, end the campaign",
+    void: "Void voucher", resend: "Resend",
+    void_title: "Void this voucher?",
+    void_text: (v) => `Voucher ${v.code} of ${v.name} can no longer be redeemed and its place returns to the quota; its unsent message is held. This cannot be undone.`,
+    void_ok: "Yes, void the voucher", void_reason: "Why it is voided",
+    reason_short: "Give the reason (3 letters at least).",
+    voided: (v) => `Voucher ${v.code} voided.`, resent: (v) => `Voucher ${v.code}'s message sent again.`,
+    close_ticket: "Close ticket", ticket_note: "Closing note",
+    ticket_closed: (k) => `Ticket of ${k.customer_name} (${k.indihome_number}) closed.`, no_due: "no deadline",
+    duration: "For", on_hold: "on hold",
+    board_summary: (c) => `${number(c.on_call)} on a call · ${number(c.wrap_up)} in wrap-up · ${number(c.paused)} on a break · ${number(c.available)} ready`,
+    readiness: (n, ready) => `"Ready to call" (${number(ready)}) counts targets whose turn has come; "dialable now" (${number(n)}) only those whose zone is inside its calling hours, with nothing else in the way.`,
+    zone_line: (z, w) => `${z}: ${number(w.ready)} ready, ${number(w.dialable_now)} dialable now — ${w.message}`,
+    waiting: "Not called now", finished_targets: "Finished",
+    lookup: "Check one number (IndiHome or mobile)", check: "Check",
+    not_now: "not now", attempts_of: (a, m) => `${a}/${m} attempts`,
+    target_states: { ready: "ready", scheduled: "scheduled", dialing: "being called", done: "finished" },
+    chart_data: "Chart figures", zone_label: "Time zone",
+    badge_tip: "Live figures from the server, every second",
+    badge_lost: "Live figures lost; the last ones stay on screen",
+    hours: (h) => `${h} hours`, hour: "Hour", step: "Step", count: "Count",
+    hour_tip: (h, c, k) => `${pad(h)}:00–${pad((h + 1) % 24)}:00: ${number(c)} calls, ${number(k)} contacts`,
+    chart_funnel: "Bar chart of the voucher funnel", chart_outcomes: "Bar chart of the call outcomes",
+    chart_hours: "Bar chart of calls and contacts by hour",
+    chart_of: (name, rows) => `${name}: ${rows}`,
+
     assigned_agents: "Assigned agents", assign: "Assign", unassign: "Unassign",
     assigned_hint: "Only the agents assigned may join this campaign.",
     no_agent_left: "every agent is assigned",
@@ -96,7 +159,7 @@ const T = {
     network_error: "network error",
     login: "Log in", username: "Username", password: "Password",
     campaigns: "Campaigns", name: "Name", state: "State", version: "Version",
-    open: "Open", back: "← Campaigns", start: "Start", pause: "Pause", finish: "Finish",
+    open: "Open", back: "← Campaigns", start: "Start", pause: "Pause", finish: "End campaign",
     funnel: "Voucher funnel", why_not: "Why not called yet", per_day: "Vouchers per day",
     outcomes: "Call outcomes", by_hour: "Calls and contacts by hour (customer's time)",
     agents: "Agents", flagged: "Flagged redemptions", dl_days: "Per day (CSV)",
@@ -122,7 +185,7 @@ const T = {
       unknown_code: "unknown code", second_use: "second use", after_expiry: "after expiry",
       voided: "voucher voided",
     },
-    rate: "redemption rate", median: "median hours from the call to redemption",
+    rate: "redemption rate", median: "median from the call to redemption",
     nothing: "None.", dialable: "dialable now",
     tickets: "Tickets from calls", upload_targets: "Upload a target list",
     transfers: "Transfers & information (transfer guide)", category: "Category", log_text: "Log",
@@ -167,6 +230,8 @@ let zone = ZONE_HOURS[localStorage.getItem("dialer.zone")] ? localStorage.getIte
 let current = null; // the campaign on screen
 let events = null;
 let reports = null;
+let board = []; // the agent board's refresh and its clock
+const BOARD_SECONDS = 2;
 let customersFrom = 0;
 const CUSTOMERS_PAGE = 25;
 
@@ -184,15 +249,75 @@ function day(iso) {
   return tanggal(iso, lang);
 }
 
+const pad = (n) => String(n).padStart(2, "0");
+
 function translate() {
   document.documentElement.lang = lang;
-  document.title = `${t("title")} — Dialer`;
+  titled();
   for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  $("live-badge").title = t("badge_tip");
+}
+
+// The tab's title: the campaign on screen (its title when it has one), in the page's language.
+function titled() {
+  const what = current && !$("campaign-view").hidden ? `${current.definition?.title || current.name} — ` : "";
+  document.title = `${what}${t("title")} — Dialer`;
 }
 
 function show(view) {
   for (const name of ["login", "list", "campaign"]) $(`${name}-view`).hidden = view !== name;
   $("whoami").hidden = view === "login";
+  // The live badge speaks of a campaign's stream: on the list there is none to lose.
+  $("live-badge").hidden = view !== "campaign";
+  titled();
+}
+
+// A wide table scrolls inside its card; a region that scrolls can be reached by the keyboard.
+function markScrollers() {
+  for (const node of document.querySelectorAll(".scroll")) {
+    if (node.scrollWidth > node.clientWidth + 1) node.tabIndex = 0; else node.removeAttribute("tabindex");
+  }
+}
+window.addEventListener("resize", markScrollers);
+
+// Asks before an irreversible action: what it does, an optional field (a reason), and the
+// answer — the field's value, or null when the manager cancels.
+function confirmAction({ title, text, ok, field = null, check = null }) {
+  const dialog = $("confirm");
+  $("confirm-title").textContent = title;
+  $("confirm-text").textContent = text;
+  $("confirm-ok").textContent = ok;
+  $("confirm-error").textContent = "";
+  $("confirm-field").hidden = !field;
+  $("confirm-label").textContent = field || "";
+  $("confirm-input").value = "";
+  $("confirm-input").required = Boolean(field);
+  return new Promise((resolve) => {
+    const done = (answer) => {
+      $("confirm-form").onsubmit = null;
+      $("confirm-cancel").onclick = null;
+      dialog.onclose = null;
+      if (dialog.open) dialog.close();
+      resolve(answer);
+    };
+    $("confirm-form").onsubmit = (e) => {
+      e.preventDefault();
+      const value = $("confirm-input").value.trim();
+      const problem = check ? check(value) : null;
+      if (problem) {
+        $("confirm-error").textContent = problem;
+        $("confirm-input").setAttribute("aria-invalid", "true");
+        $("confirm-input").focus();
+        return;
+      }
+      $("confirm-input").removeAttribute("aria-invalid");
+      done(value);
+    };
+    $("confirm-cancel").onclick = () => done(null);
+    dialog.onclose = () => done(null);
+    dialog.showModal();
+    (field ? $("confirm-input") : $("confirm-cancel")).focus();
+  });
 }
 
 let me = null;
@@ -232,21 +357,42 @@ async function loadDnc() {
 
 async function listCampaigns() {
   stopWatching();
+  current = null;
   show("list");
   loadDnc().catch((err) => { $("dnc-result").textContent = err.message; });
-  const body = await api("/api/campaigns");
+  $("list-error").textContent = "";
+  const body = await api("/api/campaigns").catch((err) => {
+    $("list-error").textContent = err.message;
+    return { campaigns: [] };
+  });
   const tbody = $("campaigns").tBodies[0];
   tbody.replaceChildren();
+  // Each campaign by its title (its short name under it), state, progress and quota left.
   for (const c of body.campaigns) {
     const tr = el("tr");
-    tr.append(el("td", c.name), el("td", t("states")[c.state] || c.state), el("td", c.version));
+    tr.dataset.campaign = c.name;
+    const name = el("td");
+    name.append(el("strong", c.title || c.name));
+    if (c.title) name.append(el("br"), el("span", c.name, "muted"));
+    const progress = el("td");
+    const bar = el("progress");
+    bar.max = Math.max(c.targets, 1);
+    bar.value = c.done;
+    bar.className = "inline";
+    bar.setAttribute("aria-label", T[lang].progress_of(c.done, c.targets));
+    progress.append(el("span", T[lang].progress_of(c.done, c.targets)), bar);
+    const quota = el("td", `${number(c.quota_left)} / ${number(c.quota)}`);
+    quota.dataset.key = "quota";
+    tr.append(name, el("td", t("states")[c.state] || c.state), progress, quota, el("td", c.version));
     const open = el("a", t("open"));
     open.href = `#${encodeURIComponent(c.name)}`;
+    open.setAttribute("aria-label", `${t("open")} ${c.title || c.name}`);
     const td = el("td");
     td.append(open);
     tr.append(td);
     tbody.append(tr);
   }
+  markScrollers();
 }
 
 function stopWatching() {
@@ -254,6 +400,8 @@ function stopWatching() {
   events = null;
   if (reports) clearInterval(reports);
   reports = null;
+  for (const timer of board) clearInterval(timer);
+  board = [];
   $("live-badge").textContent = t("offline");
   $("live-badge").className = "badge off";
 }
@@ -261,14 +409,17 @@ function stopWatching() {
 async function openCampaign(name) {
   stopWatching();
   customersFrom = 0;
-  const campaign = await api(`/api/campaigns/${encodeURIComponent(name)}`).catch((err) => {
-    $("campaign-error").textContent = err.message;
-    return null;
-  });
-  if (!campaign) return;
+  const campaign = await api(`/api/campaigns/${encodeURIComponent(name)}`).catch((err) => err);
+  if (campaign instanceof Error) {
+    // A campaign that is not there (an old link): the list, with why, rather than nothing.
+    await listCampaigns();
+    $("list-error").textContent = campaign.message;
+    return;
+  }
   current = campaign;
   show("campaign");
-  $("campaign-name").textContent = campaign.name;
+  $("campaign-name").textContent = campaign.definition?.title || campaign.name;
+  $("campaign-code").textContent = campaign.definition?.title ? campaign.name : "";
   $("campaign-error").textContent = "";
   setState(campaign.state);
   const base = `/api/campaigns/${encodeURIComponent(campaign.name)}/reports/vouchers`;
@@ -283,6 +434,10 @@ async function openCampaign(name) {
   openLive(campaign.name);
   await loadReports();
   reports = setInterval(loadReports, REPORT_SECONDS * 1000);
+  board = [
+    setInterval(() => loadLiveAgents().catch((err) => { $("monitor-error").textContent = err.message; }), BOARD_SECONDS * 1000),
+    setInterval(tickBoard, 1000),
+  ];
   await loadAssigned().catch((err) => { $("assign-error").textContent = err.message; });
 }
 
@@ -297,12 +452,13 @@ function openLive(name) {
     // The server could not read or announce the figures: say so, keep the last ones.
     $("live-badge").textContent = progress.error ? t("offline") : t("online");
     $("live-badge").className = progress.error ? "badge off" : "badge on";
-    $("live-badge").title = progress.error || "";
+    $("live-badge").title = progress.error ? `${t("badge_lost")}: ${progress.error}` : t("badge_tip");
     if (!progress.error) drawTiles(progress);
   });
   source.onerror = () => {
     $("live-badge").textContent = t("offline");
     $("live-badge").className = "badge off";
+    $("live-badge").title = t("badge_lost");
     if (source.readyState === EventSource.CLOSED) {
       setTimeout(() => {
         if (events === source) openLive(name);  // still this campaign's page
@@ -375,6 +531,14 @@ function setState(state) {
 
 async function act(action) {
   $("campaign-error").textContent = "";
+  if (action === "finish") {
+    const sure = await confirmAction({
+      title: t("confirm_finish_title"),
+      text: T[lang].confirm_finish_text(current.definition?.title || current.name),
+      ok: t("confirm_finish_ok"),
+    });
+    if (sure === null) return;
+  }
   try {
     const body = await api(`/api/campaigns/${encodeURIComponent(current.name)}/${action}`, { method: "POST" });
     setState(body.state);
@@ -425,11 +589,16 @@ async function loadReports() {
     return [];
   });
   if (!vouchers) return;
-  drawBars($("funnel"), FUNNEL.map((s) => [t("steps")[s], vouchers.totals[s]]));
+  const funnel = FUNNEL.map((s) => [t("steps")[s], vouchers.totals[s]]);
+  drawBars($("funnel"), funnel, t("chart_funnel"));
+  chartTable("funnel-data", [t("step"), t("count")], funnel.map(([label, n]) => [label, number(n || 0)]));
+  const median = vouchers.totals.median_hours_to_redemption;
   $("voucher-summary").textContent =
-    `${t("rate")} ${percent(vouchers.totals.redemption_rate)} · ${t("median")} ${vouchers.totals.median_hours_to_redemption ?? "—"}`;
+    `${t("rate")} ${percent(vouchers.totals.redemption_rate)} · ${t("median")}: ${median === null || median === undefined ? "—" : T[lang].hours(number(median))}`;
   drawDays(vouchers);
-  drawBars($("outcome-chart"), Object.entries(outcomes.outcomes.by_code).map(([code, n]) => [labelOf(vocabulary.outcomes, code), n]));
+  const byCode = Object.entries(outcomes.outcomes.by_code).map(([code, n]) => [labelOf(vocabulary.outcomes, code), n]);
+  drawBars($("outcome-chart"), byCode, t("chart_outcomes"));
+  chartTable("outcome-data", [t("result"), t("count")], byCode.map(([label, n]) => [label, number(n)]));
   drawHours(outcomes.calls.by_local_hour);
   drawAgents(agents.agents);
   await loadLiveAgents();
@@ -439,19 +608,71 @@ async function loadReports() {
   drawFollowUps(followUps);
   drawTransfers(transfers.transfers, informed.informed);
   await loadCustomers();
+  markScrollers();
 }
 
 async function loadCustomers() {
   const name = encodeURIComponent(current.name);
   const body = await api(`/api/campaigns/${name}/reports/vouchers?limit=${CUSTOMERS_PAGE}&offset=${customersFrom}`);
   const c = body.customers;
-  table("customers", [t("code"), t("customer"), t("state"), "WA", t("agent"), t("at")],
+  table("customers", [t("code"), t("customer"), t("state"), "WA", t("agent"), t("at"), t("actions")],
     c.items.map((v) => [v.code, `${v.name} (${v.indihome_number})`, t("voucher_state")[v.state] || v.state,
-      v.wa_number, v.agent, moment(v.redeemed_at || v.read_at || v.delivered_at || v.sent_at || v.issued_at)]));
+      v.wa_number, v.agent_name || v.agent, moment(v.redeemed_at || v.read_at || v.delivered_at || v.sent_at || v.issued_at), ""]));
+  // A voucher still live may be sent again or voided (after the manager confirms).
+  for (const [i, v] of c.items.entries()) {
+    const row = $("customers").tBodies[0].rows[i];
+    row.dataset.voucher = v.id;
+    if (FINAL_VOUCHER.includes(v.state)) continue;
+    const cell = row.cells[6];
+    cell.className = "actions";
+    cell.append(actionButton(t("resend"), "resend", () => resendVoucher(v)),
+      " ", actionButton(t("void"), "void", () => voidVoucher(v)));
+  }
   $("customers-page").textContent = c.total
     ? T[lang].page_of(number(c.offset + 1), number(c.offset + c.items.length), number(c.total)) : "";
   $("customers-prev").disabled = c.offset === 0;
   $("customers-next").disabled = c.offset + c.items.length >= c.total;
+}
+
+const FINAL_VOUCHER = ["redeemed", "expired", "lapsed", "voided"];
+
+function actionButton(text, action, onclick) {
+  const b = el("button", text);
+  b.type = "button";
+  b.dataset.action = action;
+  b.onclick = onclick;
+  return b;
+}
+
+// What an action on a voucher or a ticket did, or why it failed (in red).
+function said(id, text, failed = false) {
+  $(id).textContent = text;
+  $(id).className = failed ? "error" : "ok";
+}
+
+async function resendVoucher(v) {
+  try {
+    await api(`/api/vouchers/${v.id}/resend`, { method: "POST", body: {} });
+    said("customers-result", T[lang].resent(v));
+    await loadCustomers();
+  } catch (err) {
+    said("customers-result", err.message, true);
+  }
+}
+
+async function voidVoucher(v) {
+  const reason = await confirmAction({
+    title: t("void_title"), text: T[lang].void_text(v), ok: t("void_ok"), field: t("void_reason"),
+    check: (value) => (value.length < 3 ? t("reason_short") : null),
+  });
+  if (reason === null) return;
+  try {
+    await api(`/api/vouchers/${v.id}/void`, { method: "POST", body: { reason } });
+    said("customers-result", T[lang].voided(v));
+    await loadReports();
+  } catch (err) {
+    said("customers-result", err.message, true);
+  }
 }
 
 function moment(iso) {
@@ -461,12 +682,31 @@ function moment(iso) {
 
 function drawTickets(body) {
   $("tickets-summary").textContent = `${number(body.tickets.length)} ${t("open_tickets")}, ${number(body.overdue)} ${t("overdue_tickets")}`;
-  table("tickets", [t("customer"), t("tier"), t("guide"), t("agent"), t("due"), ""],
+  table("tickets", [t("customer"), t("tier"), t("guide"), t("agent"), t("due"), "", t("actions")],
     body.tickets.map((k) => [`${k.customer_name} (${k.indihome_number})`, k.tier,
-      k.existing_ref || `${k.guide}${k.category ? " — " + k.category : ""}`, k.agent,
-      moment(k.due_at), k.overdue ? t("overdue") : ""]));
+      k.existing_ref || `${k.guide}${k.category ? " — " + k.category : ""}`, k.agent_name || k.agent,
+      k.due_at ? moment(k.due_at) : t("no_due"), k.overdue ? t("overdue") : "", ""]));
+  // An open ticket is closed here, with a note of what was done.
   for (const [i, k] of body.tickets.entries()) {
-    if (k.overdue) $("tickets").tBodies[0].rows[i].classList.add("overdue");
+    const row = $("tickets").tBodies[0].rows[i];
+    row.dataset.ticket = k.id;
+    if (k.overdue) row.classList.add("overdue");
+    const note = el("input");
+    note.className = "note";
+    note.name = `note-${k.id}`;
+    note.placeholder = t("ticket_note");
+    note.setAttribute("aria-label", `${t("ticket_note")}: ${k.customer_name}`);
+    const cell = row.cells[6];
+    cell.className = "actions";
+    cell.append(note, " ", actionButton(t("close_ticket"), "close", async () => {
+      try {
+        await api(`/api/tickets/${k.id}/close`, { method: "POST", body: { note: note.value } });
+        said("tickets-result", T[lang].ticket_closed(k));
+        await loadReports();
+      } catch (err) {
+        said("tickets-result", err.message, true);
+      }
+    }));
   }
 }
 
@@ -475,8 +715,8 @@ function drawFollowUps(body) {
     `${number(body.follow_ups.length)} ${t("open_follow_ups")}, ${number(body.overdue)} ${t("overdue_tickets")}`;
   const missing = (f) => [f.arrears_paid ? null : t("arrears_unpaid"), f.modem_returned ? null : t("modem_kept")]
     .filter(Boolean).join(", ");
-  table("follow-ups", [t("customer"), t("missing"), t("agent"), t("due"), "", ""],
-    body.follow_ups.map((f) => [`${f.customer_name} (${f.indihome_number})`, missing(f), f.agent,
+  table("follow-ups", [t("customer"), t("missing"), t("agent"), t("due"), "", t("actions")],
+    body.follow_ups.map((f) => [`${f.customer_name} (${f.indihome_number})`, missing(f), f.agent_name || f.agent,
       moment(f.due_at), f.overdue ? t("overdue") : "", ""]));
   for (const [i, f] of body.follow_ups.entries()) {
     const row = $("follow-ups").tBodies[0].rows[i];
@@ -484,6 +724,7 @@ function drawFollowUps(body) {
     const input = el("input");
     input.placeholder = t("resolution_prompt");
     input.name = `resolution-${f.id}`;
+    input.setAttribute("aria-label", `${t("resolution_prompt")} ${f.customer_name}`);
     const button = el("button", t("close_follow_up"));
     button.type = "button";
     button.onclick = async () => {
@@ -506,7 +747,7 @@ function drawTransfers(transfers, informed) {
     ...informed.map((i) => ({ at: i.recorded_at, handled: t("informed"), ...i })),
   ].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
   table("transfers", [t("at"), t("customer"), t("agent"), t("category"), t("handled"), t("log_text")],
-    rows.map((r) => [moment(r.at), r.indihome_number, r.agent, r.category, r.handled, r.log_text || ""]));
+    rows.map((r) => [moment(r.at), r.indihome_number, r.agent_name || r.agent, r.category, r.handled, r.log_text || ""]));
 }
 
 // An upload with its progress (fetch cannot report it), then what the server said.
@@ -607,42 +848,74 @@ function drawDays(report) {
     report.days.map((d) => [day(d.day), ...steps.map((s) => number(d[s]))]));
 }
 
-// Agents at work, and the supervisor's controls: listen (muted), whisper (only the
-// agent hears), barge in, leave — through the agent's own conference.
+// The live agent board: who is talking and to whom, in wrap-up or on a break (with the
+// reason when the service gives one), for how long (counted here each second from the
+// service's clock), refreshed every BOARD_SECONDS; and the supervisor's controls: listen
+// (muted), whisper (only the agent hears), barge in, leave — through the agent's conference.
+let boardClock = { server: 0, local: 0 }; // the service's time at the last read, and ours then
+let boardSeen = "";
+
+function elapsed(since) {
+  const now = boardClock.server + (Date.now() - boardClock.local);
+  const seconds = Math.max(0, Math.floor((now - Date.parse(since)) / 1000));
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return `${h ? h + ":" + pad(m) : m}:${pad(seconds % 60)}`;
+}
+
+function tickBoard() {
+  for (const cell of $("live-agents").querySelectorAll("td[data-since]")) cell.textContent = elapsed(cell.dataset.since);
+}
+
 async function loadLiveAgents() {
   const name = encodeURIComponent(current.name);
-  const { agents } = await api(`/api/campaigns/${name}/agents/live`);
+  const body = await api(`/api/campaigns/${name}/agents/live`);
+  boardClock = { server: Date.parse(body.now) || Date.now(), local: Date.now() };
+  const { agents } = body;
+  // Drawn again only when something changed: a button under the pointer stays put.
+  const seen = JSON.stringify(agents);
+  if (seen === boardSeen && $("live-agents").tHead.rows.length) return tickBoard();
+  boardSeen = seen;
   const head = el("tr");
-  head.append(...[t("agent"), t("state"), t("phone"), t("monitor"), ""].map((h) => el("th", h)));
+  head.append(...[t("agent"), t("state"), t("customer"), t("duration"), t("phone"), t("monitor"), t("actions")].map((h) => el("th", h)));
   $("live-agents").tHead.replaceChildren(head);
+  const counts = { on_call: 0, wrap_up: 0, paused: 0, available: 0 };
   const rows = agents.map((a) => {
+    counts[a.state] = (counts[a.state] || 0) + 1;
     const tr = el("tr");
     tr.dataset.agent = a.user_id;
+    tr.dataset.state = a.state;
     const mine = (a.monitors || []).find((m) => m.supervisor === me.username);
     const controls = el("td");
-    const button = (key, onclick) => {
-      const b = el("button", t(key));
-      b.type = "button";
-      b.dataset.action = key;
-      b.onclick = onclick;
-      return b;
-    };
     for (const mode of ["listen", "whisper", "barge"]) {
       if (a.phone !== "connected" || (mine && mine.mode === mode)) continue;
-      controls.append(button(mode, () => monitor(a.user_id, mode, mine)));
+      controls.append(actionButton(t(mode), mode, () => monitor(a.user_id, mode, mine)));
     }
-    if (mine) controls.append(button("leave", () => leaveMonitor(mine)));
+    if (mine) controls.append(actionButton(t("leave"), "leave", () => leaveMonitor(mine)));
+    let state = t("agent_states")[a.state] || a.state;
+    // A break's reason, when the service gives one (not-ready reasons: issue 20, part A).
+    const reason = a.reason || a.pause_reason;
+    if (reason) state += ` — ${reason}`;
+    if (a.on_hold) state += ` (${t("on_hold")})`;
+    const customer = a.attempt_id
+      ? [a.customer_name, a.indihome_number || a.customer_number].filter(Boolean).join(" · ") : "—";
+    const timer = el("td", elapsed(a.since), "timer");
+    timer.dataset.since = a.since;
     tr.append(
       el("td", a.display_name || a.username),
-      el("td", t("agent_states")[a.state] || a.state),
+      el("td", state, `state ${a.state}`),
+      el("td", customer, "customer"),
+      timer,
       el("td", a.phone ? t("phone_states")[a.phone] || a.phone : "—"),
       el("td", (a.monitors || []).map((m) => t("monitored")(m)).join(", ") || "—"),
       controls,
     );
     return tr;
   });
+  $("board-summary").textContent = T[lang].board_summary(counts);
   $("live-agents").tBodies[0].replaceChildren(...(rows.length ? rows : [el("tr")]));
   if (!rows.length) $("live-agents").tBodies[0].firstChild.append(el("td", t("nothing")));
+  markScrollers();
 }
 
 // On Twilio the supervisor listens in this browser: the Voice SDK (served by the
@@ -681,6 +954,7 @@ async function monitor(agentId, mode, mine) {
   } catch (err) {
     $("monitor-error").textContent = err.message;
   }
+  boardSeen = "";
   await loadLiveAgents();
 }
 
@@ -689,12 +963,13 @@ async function leaveMonitor(mine) {
   await api(`/api/supervisor/monitors/${mine.id}`, { method: "DELETE" }).catch((err) => {
     $("monitor-error").textContent = err.message;
   });
+  boardSeen = "";
   await loadLiveAgents();
 }
 
 function drawAgents(agents) {
   table("agents", [t("agent"), t("calls"), t("talk"), t("acw"), t("outcomes"), t("vouchers")],
-    agents.map((a) => [a.name || a.username, number(a.calls), number(Math.round(a.talk_seconds / 60)),
+    agents.map((a) => [a.name || a.display_name || a.username, number(a.calls), number(Math.round(a.talk_seconds / 60)),
       number(Math.round(a.after_call_work_seconds / 60)), number(a.outcomes), number(a.vouchers)]));
 }
 
@@ -704,23 +979,60 @@ function drawFlagged(items) {
       moment(f.redeemed_at), moment(f.received_at)]));
 }
 
+// Why targets are not called now, in words: first "ready" against "dialable now" and each
+// zone's calling window (the server says whether it is open, and until when), then the
+// reasons of those still waiting, the finished targets apart.
 function drawWhy(why) {
-  const tbody = $("why-not").tBodies[0];
-  const reasons = why.reasons || {};
-  const rows = Object.entries(reasons).filter(([, n]) => n);
-  tbody.replaceChildren(...rows.map(([reason, n]) => {
+  const reasons = Object.entries(why.reasons || {}).filter(([, n]) => n);
+  const words = (code) => {
+    const said = (why.labels || {})[code] || t("reasons")[code] || code.replaceAll("_", " ");
+    // Under "finished" the word "finished:" is said once, by the heading.
+    return code.startsWith("done_") ? said.replace(/^[^:]+:\s*/, "") : said;
+  };
+  const rows = (list) => list.map(([code, n]) => {
     const tr = el("tr");
-    // The server names each reason in the page's language; the table's own words first.
-    const label = t("reasons")[reason] || (why.labels || {})[reason] || reason.replaceAll("_", " ");
-    tr.append(el("td", label), el("td", number(n)));
+    tr.dataset.reason = code;
+    tr.append(el("td", words(code)), el("td", number(n)));
     return tr;
+  });
+  const none = () => { const tr = el("tr"); tr.append(el("td", t("nothing"))); return [tr]; };
+  const waiting = reasons.filter(([code]) => !code.startsWith("done_"));
+  const finished = reasons.filter(([code]) => code.startsWith("done_"));
+  $("why-not").tBodies[0].replaceChildren(...(waiting.length ? rows(waiting) : none()));
+  $("why-done").tBodies[0].replaceChildren(...(finished.length ? rows(finished) : none()));
+  const zones = Object.entries(why.zones || {});
+  const ready = zones.reduce((sum, [, w]) => sum + (w.ready || 0), 0);
+  $("readiness").textContent = T[lang].readiness(why.dialable_now ?? 0, ready);
+  $("zones").replaceChildren(...zones.map(([z, w]) => {
+    const li = el("li", T[lang].zone_line(z, w), w.open ? "open" : "closed");
+    li.dataset.zone = z;
+    return li;
   }));
-  if (why.dialable_now !== undefined) {
-    const tr = el("tr");
-    tr.append(el("td", t("dialable")), el("td", number(why.dialable_now)));
-    tbody.prepend(tr);
-  }
 }
+
+// One number looked up: who it is, where, their local time, and whether they may be
+// called now or every reason why not (GET /api/campaigns/{c}/targets/{number}/why).
+$("lookup-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const out = $("lookup-result");
+  const number_ = new FormData(e.target).get("number").trim();
+  out.replaceChildren();
+  try {
+    const w = await api(`/api/campaigns/${encodeURIComponent(current.name)}/targets/${encodeURIComponent(number_)}/why`);
+    const box = el("div", null, "lookup");
+    box.append(el("strong", `${w.name} · ${w.indihome_number} · ${w.msisdn}`),
+      el("div", `${w.tier} · ${w.province} · ${w.local_time} · ${t("target_states")[w.state] || w.state} · ${T[lang].attempts_of(w.attempts, w.max_attempts)}`));
+    if (w.dialable) box.append(el("p", t("dialable"), "ok"));
+    else {
+      const list = el("ul");
+      list.append(...w.reasons.map((r) => el("li", `${t("not_now")} — ${r.message}`)));
+      box.append(list);
+    }
+    out.append(box);
+  } catch (err) {
+    out.append(el("p", err.message, "error"));
+  }
+});
 
 function svgNode(tag, attrs, text) {
   const node = document.createElementNS(SVG, tag);
@@ -729,43 +1041,77 @@ function svgNode(tag, attrs, text) {
   return node;
 }
 
-// Horizontal bars, one a row: label, bar, value.
-function drawBars(svg, rows) {
+// Horizontal bars, one a row: label, bar, value; each bar tells its figure on hover (its
+// <title>), the chart is named for a screen reader, and a table beside it has the numbers.
+function drawBars(svg, rows, name) {
   svg.replaceChildren();
+  named(svg, name, rows.map(([label, value]) => `${label} ${number(value || 0)}`).join(", "));
   const width = svg.clientWidth || 500;
   const height = Math.max(rows.length * 26 + 10, 40);
   svg.setAttribute("height", height);
   const max = Math.max(1, ...rows.map(([, v]) => v || 0));
-  const left = 170;
+  // The labels' column as wide as the longest label needs (about 6.5 px a letter at 12 px),
+  // at most 45 % of the chart: a long outcome's name is not cut off.
+  const left = Math.min(width * 0.45, Math.max(60, ...rows.map(([label]) => String(label).length * 6.5 + 10)));
   rows.forEach(([label, value], i) => {
     const y = 8 + i * 26;
     const w = Math.max(1, ((value || 0) / max) * (width - left - 70));
     svg.append(svgNode("text", { x: 0, y: y + 14, class: "chart-label" }, label));
-    svg.append(svgNode("rect", { x: left, y, width: w, height: 18, class: "bar" }));
+    const bar = svgNode("rect", { x: left, y, width: w, height: 18, class: "bar" });
+    bar.append(svgNode("title", {}, `${label}: ${number(value || 0)}`));
+    svg.append(bar);
     svg.append(svgNode("text", { x: left + w + 6, y: y + 14, class: "chart-value" }, number(value || 0)));
   });
 }
 
-// Calls and contacts for each hour of the customer's day, side by side.
+function named(svg, name, figures) {
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", T[lang].chart_of(name, figures || t("nothing")));
+}
+
+// A chart's numbers as a table (under "Chart figures"), for who cannot read the bars.
+function chartTable(id, header, rows) {
+  table(id, header, rows);
+}
+
+// Calls and contacts for each hour of the customer's day, side by side, with the count's
+// scale on the left, the hours below, and each hour's figures on hover.
 function drawHours(hours) {
   const svg = $("hour-chart");
   svg.replaceChildren();
   const width = svg.clientWidth || 500;
   const height = 240;
+  const left = 34;
   const byHour = new Map(hours.map((h) => [h.hour, h]));
   const max = Math.max(1, ...hours.map((h) => h.calls));
-  const step = (width - 30) / 24;
+  const step = (width - left - 5) / 24;
+  const plot = height - 40;
+  for (const tick of [0, 0.5, 1]) {
+    const value = Math.round(max * tick);
+    const y = height - 20 - (value / max) * plot;
+    svg.append(svgNode("line", { x1: left - 4, x2: width, y1: y, y2: y, class: "axis" }));
+    svg.append(svgNode("text", { x: left - 6, y: y + 4, "text-anchor": "end", class: "chart-value" }, number(value)));
+  }
+  const rows = [];
   for (let hour = 0; hour < 24; hour++) {
     const h = byHour.get(hour) || { calls: 0, contacted: 0 };
-    const x = 25 + hour * step;
-    const callsH = (h.calls / max) * (height - 40);
-    const contactsH = (h.contacted / max) * (height - 40);
-    svg.append(svgNode("rect", { x, y: height - 20 - callsH, width: step * 0.45, height: callsH, class: "bar calls" },));
-    svg.append(svgNode("rect", { x: x + step * 0.45, y: height - 20 - contactsH, width: step * 0.45, height: contactsH, class: "bar contacts" }));
-    if (hour % 3 === 0) svg.append(svgNode("text", { x, y: height - 4, class: "chart-label" }, `${hour}`));
+    const x = left + hour * step;
+    const callsH = (h.calls / max) * plot;
+    const contactsH = (h.contacted / max) * plot;
+    const tip = T[lang].hour_tip(hour, h.calls, h.contacted);
+    const group = svgNode("g", { class: "hour" });
+    group.append(svgNode("title", {}, tip),
+      svgNode("rect", { x, y: height - 20 - plot, width: step, height: plot, fill: "transparent" }),
+      svgNode("rect", { x, y: height - 20 - callsH, width: step * 0.45, height: callsH, class: "bar calls" }),
+      svgNode("rect", { x: x + step * 0.45, y: height - 20 - contactsH, width: step * 0.45, height: contactsH, class: "bar contacts" }));
+    svg.append(group);
+    if (hour % 3 === 0) svg.append(svgNode("text", { x, y: height - 4, class: "chart-label" }, jam(`${pad(hour)}:00`, lang)));
+    if (h.calls || h.contacted) rows.push([jam(`${pad(hour)}:00`, lang), number(h.calls), number(h.contacted)]);
   }
   svg.append(svgNode("text", { x: width - 160, y: 14, class: "chart-label calls" }, `■ ${t("calls")}`));
   svg.append(svgNode("text", { x: width - 80, y: 14, class: "chart-label contacts" }, `■ ${t("contacts")}`));
+  named(svg, t("chart_hours"), rows.map(([hour, c, k]) => `${hour} ${c}/${k}`).join(", "));
+  chartTable("hour-data", [t("hour"), t("calls"), t("contacts")], rows);
 }
 
 $("login-form").addEventListener("submit", async (e) => {
@@ -799,3 +1145,12 @@ $("zone").addEventListener("change", async () => {
   $("dl-xlsx").href = `${base}.xlsx?zone=${zone}`;
   await loadReports();
 });
+
+// A file input the page left without a name of its own is named by its form's button, so
+// a screen reader says what it is for (a no-op once the markup labels it).
+for (const input of document.querySelectorAll("input[type=file]")) {
+  if (input.labels.length || input.hasAttribute("aria-label")) continue;
+  const form = input.form && input.form.closest(".card");
+  const heading = form && form.querySelector("h2");
+  if (heading) input.setAttribute("aria-label", heading.textContent);
+}
