@@ -297,8 +297,10 @@ async def test_dnc_add_list_remove_and_import(
 
     listing = await (await client.get("/api/dnc", headers=manager)).json()
     assert listing["total"] == 2
-    assert (await client.delete("/api/dnc/081200000001", headers=manager)).status == 200
-    assert (await client.delete("/api/dnc/081200000001", headers=manager)).status == 404
+    why = {"reason": "listed by mistake"}
+    removed = await client.delete("/api/dnc/081200000001", json=why, headers=manager)
+    assert removed.status == 200
+    assert (await client.delete("/api/dnc/081200000001", json=why, headers=manager)).status == 404
 
     # The list scrubs every later upload.
     await factory.create_campaign(name="obc-dnc")

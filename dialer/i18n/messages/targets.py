@@ -1,6 +1,9 @@
 """Target lists: files, columns, rows (``dialer/targets``)."""
 
 MESSAGES = {
+    "the file is not a target list as expected: it has no column for {names}": (
+        "berkas ini bukan daftar target yang diharapkan: tidak ada kolom {names}"
+    ),
     "mapping for {source} names an unknown field": "pemetaan untuk {source} menyebut kolom tidak dikenal",
     "columns {index[field] + 1} and {position + 1} both map to it": (
         "kolom {index[field] + 1} dan {position + 1} sama-sama dipetakan ke sini"
