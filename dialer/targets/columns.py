@@ -38,7 +38,7 @@ class MissingColumns(ValidationFailed):
 
     def text(self, language: str) -> str:
         names = ", ".join(column_header(column, language) for column in self.missing)
-        return f"the file is not a target list as expected: it has no column for {names}"
+        return f"the file's header lacks the required columns: {names}"
 
     def to_json(self, language: str = "en") -> dict[str, Any]:
         body = super().to_json(language)

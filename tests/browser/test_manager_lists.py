@@ -264,7 +264,7 @@ async def test_uploads_say_what_they_expect_and_what_they_refused(
     await mapping.set_input_files(str(other))
     await page.click("#targets-form button[type=submit]")
     await expect(result).to_have_text(
-        "berkas ini bukan daftar target yang diharapkan: tidak ada kolom Nama, No IndiHome,"
+        "header berkas tidak memuat kolom wajib: Nama, No IndiHome,"
         " No HP, Kelas, Produk, Provinsi, Bulan Tagihan, Tagihan"
     )
     await expect(result).to_have_class("error")
@@ -303,7 +303,7 @@ async def test_uploads_say_what_they_expect_and_what_they_refused(
     await mapping.set_input_files(str(other))
     await page.click("#targets-form button[type=submit]")
     await expect(result).to_have_text(
-        "the file is not a target list as expected: it has no column for Name, IndiHome"
+        "the file's header lacks the required columns: Name, IndiHome"
         " Number, Mobile, Tier, Product, Province, Bill Month, Bill Amount"
     )
     assert errors == [] and missing == []

@@ -1,8 +1,8 @@
 """Target lists: files, columns, rows (``dialer/targets``)."""
 
 MESSAGES = {
-    "the file is not a target list as expected: it has no column for {names}": (
-        "berkas ini bukan daftar target yang diharapkan: tidak ada kolom {names}"
+    "the file's header lacks the required columns: {names}": (
+        "header berkas tidak memuat kolom wajib: {names}"
     ),
     "mapping for {source} names an unknown field": "pemetaan untuk {source} menyebut kolom tidak dikenal",
     "columns {index[field] + 1} and {position + 1} both map to it": (
