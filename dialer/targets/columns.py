@@ -93,3 +93,13 @@ def map_header(header: Sequence[str], mapping: Mapping[str, str] | None = None) 
             "the file's header does not give every required column", details=problems
         )
     return HeaderMap(index=index, ignored=tuple(ignored), width=len(header))
+
+
+def file_columns(header: Sequence[str], mapping: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The file's own header of each field it gives (``{"msisdn": "No HP Pelanggan"}``):
+    how a rejected field is named to the person who wrote the file."""
+    try:
+        mapped = map_header(header, mapping)
+    except ValidationFailed:
+        return {}
+    return {field: str(header[position]).strip() for field, position in mapped.index.items()}

@@ -126,7 +126,11 @@ async def rejected_csv(request: web.Request) -> web.StreamResponse:
     async with request.app[POOL].acquire() as conn:
         found = await imports.get(conn, import_id)
         chunks = imports.rejected_csv(
-            conn, found["header"], import_id, language=request_language(request)
+            conn,
+            found["header"],
+            import_id,
+            language=request_language(request),
+            mapping=found["mapping"],
         )
         return await send_csv(request, f"rejected-{import_id}.csv", chunks)
 

@@ -91,8 +91,13 @@ async def test_rejected_fields_carry_the_files_own_headers(
     body = "\n".join([",".join(own)] + [",".join(r[k] for k in keys) for r in rows]) + "\n"
     resp = await send(client, manager, body)
     assert resp.status == 201, await resp.text()
-    rejected = (await resp.json())["rejected"]
-    assert [(r["line"], r["field"], r["column"]) for r in rejected] == [
-        (3, "msisdn", "Handphone"),
-        (3, "bill_month", "Periode"),
-    ]
+    summary = await resp.json()
+    expected = [(3, "msisdn", "Handphone"), (3, "bill_month", "Periode")]
+    assert [(r["line"], r["field"], r["column"]) for r in summary["rejected"]] == expected
+    # Read back later: the import's summary and its CSV of rejected rows say the same.
+    again = await (await client.get(f"/api/imports/{summary['import_id']}", headers=manager)).json()
+    assert [(r["line"], r["field"], r["column"]) for r in again["rejected"]] == expected
+    listing = await client.get(summary["rejected_csv"] + "?lang=en", headers=manager)
+    rows = list(csv.reader(io.StringIO(await listing.text())))
+    assert rows[0][:3] == ["line", "errors", "Nama"]
+    assert rows[1][1].startswith("Handphone: is not a valid Indonesian mobile number; Periode:")
