@@ -49,6 +49,7 @@ PUBLIC: set[Key] = {
     ("GET", "/"),
     ("GET", "/agent"),
     ("GET", "/manager"),
+    ("GET", "/favicon.ico"),
 }
 # The providers' callbacks: no session either, but a signature (Twilio's, or the
 # partner's HMAC); and /metrics, for the scraper's token. Unsigned, they answer 403 to everyone, a manager's token included.

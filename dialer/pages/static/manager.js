@@ -702,6 +702,7 @@ $("dnc-form").addEventListener("submit", async (e) => {
 $("dnc-import").addEventListener("submit", async (e) => {
   e.preventDefault();
   try {
+    dncSays("", false);
     const r = await upload(e.target, "/api/dnc/import", $("dnc-progress"));
     dncSays(T[lang].dnc_imported(r), false);
     await loadDnc();
