@@ -660,7 +660,8 @@ $("targets-form").addEventListener("submit", async (e) => {
     $("rejected-csv").href = `/api/imports/${r.import_id}/rejected.csv`;
   } catch (err) {
     uploadSays("targets-result", err.message, true);
-    const details = Array.isArray(err.details) ? err.details : [];
+    // Rejected lines (every row refused) are listed; a header's problems are in the message.
+    const details = (Array.isArray(err.details) ? err.details : []).filter((d) => d.line != null);
     rejectedTable("rejected", header, rejectedTargetRows(details), details.length);
   }
 });
@@ -724,7 +725,7 @@ $("codes-form").addEventListener("submit", async (e) => {
     rejectedTable("codes-rejected", header, rejectedCodeRows(r.rejected), r.rejected_rows);
   } catch (err) {
     uploadSays("codes-result", err.message, true);
-    const details = Array.isArray(err.details) ? err.details : [];
+    const details = (Array.isArray(err.details) ? err.details : []).filter((d) => d.line != null);
     rejectedTable("codes-rejected", header, rejectedCodeRows(details), details.length);
   }
 });
