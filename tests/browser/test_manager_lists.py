@@ -82,6 +82,13 @@ async def test_the_login_pages_follow_the_language_asked_for(
     await log_in(page, "mira", "wrong-password")
     await expect(page.locator("#login-error")).to_have_text("wrong username or password")
     await audited(page, "lists-manager-login-en-error")
+    # No answer at all: said in the page's language too, not the browser's words.
+    await page.route("**/api/auth/login", lambda route: route.abort())
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#login-error")).to_have_text(
+        "the server cannot be reached; check the network and try again"
+    )
+    await page.unroute("**/api/auth/login")
 
     # The agent's login too, also when reached through / with the language asked for.
     await page.goto(base + "/?lang=en")
