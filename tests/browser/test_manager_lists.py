@@ -205,6 +205,14 @@ async def test_the_dnc_list_pages_searches_and_removes_with_a_reason(
     await page.goto(base + "/manager?lang=en")
     await expect(page.locator("#dnc-total")).to_have_text("1,206 numbers listed")
     await expect(page.locator("#dnc thead")).to_contain_text("By")
+    # A number added while reading an older page: back to the newest, it on top, by name.
+    await page.click("#dnc-next")
+    await expect(page.locator("#dnc-page")).to_have_text("51–100")
+    await page.fill("#dnc-form input[name=msisdn]", "0812-7777-1234")
+    await page.click("#dnc-form button[type=submit]")
+    await expect(page.locator("#dnc-page")).to_have_text("1–50")
+    await expect(rows.first).to_contain_text("+6281277771234")
+    await expect(rows.first).to_contain_text("Mira")
     assert errors == [] and missing == []
     await page.close()
 

@@ -694,6 +694,7 @@ $("dnc-form").addEventListener("submit", async (e) => {
     const entry = await api("/api/dnc", { method: "POST", body: { msisdn: form.get("msisdn"), reason: form.get("reason") } });
     dncSays(T[lang].dnc_added(entry), false);
     e.target.reset();
+    dncPages = [null]; // the newest first: the number just added on top
     await loadDnc();
   } catch (err) {
     dncSays(err.message, true);
@@ -706,6 +707,7 @@ $("dnc-import").addEventListener("submit", async (e) => {
     dncSays("", false);
     const r = await upload(e.target, "/api/dnc/import", $("dnc-progress"));
     dncSays(T[lang].dnc_imported(r), false);
+    dncPages = [null];
     await loadDnc();
   } catch (err) {
     dncSays(err.message, true);
