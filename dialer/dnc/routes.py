@@ -7,10 +7,19 @@ from pydantic import BaseModel, Field
 
 from dialer.auth.http import current_user, requires
 from dialer.dnc import service
+from dialer.i18n import translate
 from dialer.keys import POOL, SETTINGS
 from dialer.rules.phones import mobile_number
 from dialer.uploads import receive_upload, run_import
-from dialer.web import Param, api, in_language, json_response, query_int, read_json
+from dialer.web import (
+    Param,
+    api,
+    in_language,
+    json_response,
+    query_int,
+    read_json,
+    request_language,
+)
 
 routes = web.RouteTableDef()
 
@@ -46,6 +55,12 @@ async def list_dnc(request: web.Request) -> web.Response:
     query = request.query.get("q", "")
     async with request.app[POOL].acquire() as conn:
         page = await service.page(conn, query=query, before=cursor, limit=limit)
+    language = request_language(request)
+    for entry in page["entries"]:
+        # An agent's outcome lists its number with the product's own words (English in
+        # the code): those, not a person's, are put in the reader's language.
+        if entry["source"] == "outcome":
+            entry["reason"] = translate(entry["reason"], language)
     return json_response(page)
 
 

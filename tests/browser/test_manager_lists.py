@@ -151,6 +151,7 @@ async def test_the_dnc_list_pages_searches_and_removes_with_a_reason(
     await expect(rows).to_have_count(50)
     await expect(rows.first).to_contain_text("+6281377770000")
     await expect(rows.first).to_contain_text("Dewi Lestari")
+    await expect(rows.first).to_contain_text("diminta saat panggilan")  # asked on a call
     await expect(rows.first).not_to_contain_text("agent:")
     await expect(rows.first).to_contain_text("31 Maret 2026 08.00 WIB")
     await expect(page.locator("#dnc-page")).to_have_text("1–50")

@@ -1,6 +1,8 @@
 """The do-not-call list (``dialer/dnc``)."""
 
 MESSAGES = {
+    # The reason an agent's do_not_call outcome lists a number with (agents/outcomes.py).
+    "asked on a call": "diminta saat panggilan",
     "no valid number in the file; nothing was added": (
         "tidak ada nomor yang valid dalam berkas; tidak ada yang ditambahkan"
     ),
