@@ -7,10 +7,19 @@ from pydantic import BaseModel, Field
 
 from dialer.auth.http import current_user, requires
 from dialer.dnc import service
+from dialer.i18n import translate
 from dialer.keys import POOL, SETTINGS
 from dialer.rules.phones import mobile_number
 from dialer.uploads import receive_upload, run_import
-from dialer.web import Param, api, in_language, json_response, query_int, read_json
+from dialer.web import (
+    Param,
+    api,
+    in_language,
+    json_response,
+    query_int,
+    read_json,
+    request_language,
+)
 
 routes = web.RouteTableDef()
 
@@ -20,22 +29,38 @@ class DncEntry(BaseModel):
     reason: str = Field(default="", max_length=500)
 
 
+class DncRemoval(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
 @routes.get("/api/dnc")
 @requires("manager")
 @api(
-    "A page of the do-not-call list, in number order, and how many numbers it holds",
-    description="next_after is the after of the next page; null on the last page.",
+    "A page of the do-not-call list, newest first, searchable; how many numbers it holds"
+    " and how many match",
+    description="next_before is the before of the next page; null on the last page."
+    " added_by_name is the name of the user who listed the number. 400 for a before that"
+    " no page gave, a q over 100 characters or a limit that is not a positive integer.",
     query=(
-        Param("after", "the number to start after (the previous page's next_after)"),
-        Param("limit", "entries in the page (at most 1,000)", "integer", default=100, minimum=1),
+        Param("q", "a number or part of one (0812…, +62812…), or words of the reason"),
+        Param("before", "where the page starts (the previous page's next_before)"),
+        Param("limit", "entries in the page (at most 200)", "integer", default=50, minimum=1),
     ),
     tag="dnc",
 )
 async def list_dnc(request: web.Request) -> web.Response:
-    after = request.query.get("after", "")
-    limit = query_int(request, "limit", 100, minimum=1, maximum=1000)
+    before = request.query.get("before")
+    cursor = service.Cursor.parse(before) if before else None
+    limit = query_int(request, "limit", 50, minimum=1, maximum=service.PAGE_MAX)
+    query = request.query.get("q", "")
     async with request.app[POOL].acquire() as conn:
-        page = await service.page(conn, after=after, limit=limit)
+        page = await service.page(conn, query=query, before=cursor, limit=limit)
+    language = request_language(request)
+    for entry in page["entries"]:
+        # An agent's outcome lists its number with the product's own words (English in
+        # the code): those, not a person's, are put in the reader's language.
+        if entry["source"] == "outcome":
+            entry["reason"] = translate(entry["reason"], language)
     return json_response(page)
 
 
@@ -67,27 +92,39 @@ async def add_dnc(request: web.Request) -> web.Response:
 @routes.get("/api/dnc/{msisdn}")
 @requires("manager")
 @api(
-    "Whether a number is on the do-not-call list, and its entry",
-    description="422 when it is not a valid Indonesian mobile number.",
+    "Whether a number is on the do-not-call list, its entry, and what was done to it",
+    description="history: each addition by hand and each removal, with who, when and why."
+    " 422 when it is not a valid Indonesian mobile number.",
     tag="dnc",
 )
 async def get_dnc(request: web.Request) -> web.Response:
     number = mobile_number(request.match_info["msisdn"])
     async with request.app[POOL].acquire() as conn:
         listed = await service.entry(conn, number)
-    return json_response({"msisdn": number, "listed": listed is not None, "entry": listed})
+        history = await service.history(conn, number)
+    return json_response(
+        {"msisdn": number, "listed": listed is not None, "entry": listed, "history": history}
+    )
 
 
 @routes.delete("/api/dnc/{msisdn}")
 @requires("manager")
 @api(
-    "Take a number off the do-not-call list",
-    description="404 when it is not on the list.",
+    "Take a number off the do-not-call list, saying why",
+    description="The removal is audited with who, why and the entry as it was (GET"
+    " /api/dnc/{msisdn} shows it). 404 when it is not on the list; 422 without a reason.",
+    body=DncRemoval,
     tag="dnc",
 )
 async def remove_dnc(request: web.Request) -> web.Response:
+    removal = await read_json(request, DncRemoval)
     async with request.app[POOL].acquire() as conn:
-        number = await service.remove(conn, request.match_info["msisdn"])
+        number = await service.remove(
+            conn,
+            request.match_info["msisdn"],
+            reason=removal.reason,
+            actor=current_user(request).username,
+        )
     return json_response({"msisdn": number, "removed": True})
 
 

@@ -42,7 +42,9 @@ def _page(name: str) -> web.FileResponse:
 
 @routes.get("/")
 async def index(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPFound("/agent")
+    # The query (?lang=en) goes along: the console opens in the language asked for.
+    query = request.rel_url.raw_query_string
+    raise web.HTTPFound(f"/agent?{query}" if query else "/agent")
 
 
 @routes.get("/agent")
@@ -53,6 +55,16 @@ async def agent_console(request: web.Request) -> web.StreamResponse:
 @routes.get("/manager")
 async def manager_pages(request: web.Request) -> web.StreamResponse:
     return _page("manager.html")
+
+
+@routes.get("/favicon.ico")
+async def favicon(request: web.Request) -> web.StreamResponse:
+    """The pages link their icon (``static/favicon.svg``); a browser or a tool that asks
+    for /favicon.ico anyway gets it too, not a 404."""
+    response = web.FileResponse(HERE / "static" / "favicon.svg")
+    response.content_type = "image/svg+xml"
+    response.headers["Cache-Control"] = "max-age=86400"
+    return response
 
 
 @routes.get("/api/vocabulary")

@@ -112,6 +112,44 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# The header a list's column is written under in the template a manager downloads, and
+# named by in the page's messages: each is also one of the column's accepted headers.
+COLUMN_HEADERS: tuple[Term, ...] = (
+    Term("customer_id", "ID Pelanggan", "Customer ID"),
+    Term("name", "Nama", "Name"),
+    Term("indihome_number", "No IndiHome", "IndiHome Number"),
+    Term("msisdn", "No HP", "Mobile"),
+    Term("wa_number", "No WA", "WA Number"),
+    Term("tier", "Kelas", "Tier"),
+    Term("product", "Produk", "Product"),
+    Term("address", "Alamat", "Address"),
+    Term("province", "Provinsi", "Province"),
+    Term("bill_month", "Bulan Tagihan", "Bill Month"),
+    Term("bill_amount", "Tagihan", "Bill Amount"),
+    Term("payment_channels", "Channel Bayar", "Payment Channels"),
+)
+# The template's one example row, in CUSTOMER_COLUMNS' order.
+EXAMPLE_ROW: tuple[str, ...] = (
+    "C000001",
+    "Budi Santoso",
+    "122000000001",
+    "081234567890",
+    "081234567890",
+    "Platinum",
+    "internet",
+    "Jl. Melati 1",
+    "Jawa Barat",
+    "2022-08",
+    "350000",
+    "Bukalapak|Indomaret",
+)
+
+
+def column_header(column: str, language: str) -> str:
+    """The header ``column`` is written under in ``language`` (the template's)."""
+    return next((t.label(language) for t in COLUMN_HEADERS if t.code == column), column)
+
+
 # What the agent records for a call (seed 001's outcomes), in the form's order.
 OUTCOMES: tuple[Term, ...] = (
     Term("customer_busy", "Pelanggan SIBUK — telepon kembali", "Customer busy — call back"),
@@ -193,6 +231,8 @@ def vocabulary(language: str) -> dict[str, Any]:
         "tiers": list(TIERS),
         "products": list(PRODUCTS),
         "customer_columns": list(CUSTOMER_COLUMNS),
+        "column_headers": terms(COLUMN_HEADERS),
+        "required_columns": [c for c in CUSTOMER_COLUMNS if c in REQUIRED_COLUMNS],
         "outcomes": terms(OUTCOMES),
         "call_results": terms(CALL_RESULTS),
         "payment_channels": terms(PAYMENT_CHANNELS),

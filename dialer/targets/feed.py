@@ -108,6 +108,7 @@ class Feed:
         self.format = ""
         self.ignored: tuple[str, ...] = ()
         self.header: list[str] = []
+        self.columns: dict[str, str] = {}
         self._iter: Iterator[Chunk] | None = None
         self._source: RowSource | None = None
         self._first: Any = None  # the worker process of the whole file or its first half
@@ -136,6 +137,10 @@ class Feed:
             raise
         self.ignored = header.ignored
         self.header = list(source.header)
+        # The file's own header of each field, for the rejected rows' reports.
+        self.columns = {
+            field: str(source.header[position]).strip() for field, position in header.index.items()
+        }
         if not self.use_process:
             self._source = source
             self._iter = chunks(source, RowValidator(header), self.tiers, self.size)

@@ -9,6 +9,7 @@ from typing import Any
 from dialer.db import Connection, q
 from dialer.errors import NotFound
 from dialer.i18n import translate
+from dialer.targets.columns import file_columns
 from dialer.uploads import csv_chunks
 
 PAGE = 1000
@@ -31,8 +32,13 @@ async def summary(conn: Connection, import_id: int) -> dict[str, Any]:
     CSV of all of them is."""
     found = await get(conn, import_id)
     rejected = await conn.fetch(q("import_rejections"), import_id, 0, PAGE)
+    columns = file_columns(found["header"] or [], found["mapping"])
     return found | {
-        "rejected": [{"line": r["line"], **reason} for r in rejected for reason in r["reasons"]],
+        "rejected": [
+            {"line": r["line"], **reason, "column": columns.get(reason.get("field") or "")}
+            for r in rejected
+            for reason in r["reasons"]
+        ],
         "rejected_csv": f"/api/imports/{import_id}/rejected.csv",
     }
 
@@ -44,10 +50,13 @@ async def rejected_csv(
     *,
     chunk_bytes: int = 1 << 16,
     language: str = "id",
+    mapping: dict[str, str] | None = None,
 ) -> AsyncIterator[str]:
     """Every rejected row as it came (under the file's ``header``), with its line and
-    reasons (in ``language``), as CSV text in chunks."""
+    reasons (in ``language``, each field named by the file's own header), as CSV text
+    in chunks."""
     said: dict[str, str] = {}  # the same reason recurs on many rows: translated once
+    own = file_columns(header, mapping)
 
     def reason(text: str) -> str:
         if text not in said:
@@ -58,7 +67,10 @@ async def rejected_csv(
         after = 0
         while page := await conn.fetch(q("import_rejections"), import_id, after, PAGE):
             for row in page:
-                errors = "; ".join(f"{r['field']}: {reason(r['reason'])}" for r in row["reasons"])
+                errors = "; ".join(
+                    f"{own.get(r['field'] or '', r['field'])}: {reason(r['reason'])}"
+                    for r in row["reasons"]
+                )
                 yield [row["line"], errors, *row["raw"]]
             after = page[-1]["line"]
 

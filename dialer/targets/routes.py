@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from aiohttp import web
 
 from dialer.auth.http import current_user, requires
 from dialer.campaigns import service as campaigns
 from dialer.keys import POOL, SETTINGS
+from dialer.rules.vocabulary import CUSTOMER_COLUMNS, EXAMPLE_ROW, column_header
 from dialer.targets import imports
 from dialer.targets.service import import_targets
 from dialer.uploads import receive_upload, run_import
@@ -62,6 +66,30 @@ async def upload_targets(request: web.Request) -> web.Response:
     return json_response(in_language(request, body), status=201)
 
 
+@routes.get("/api/targets/template.csv")
+@requires("manager")
+@api(
+    "A target list template: the columns' headers, in the caller's language, and one example row",
+    description="Every header is one the upload accepts; the example row imports as is.",
+    query=(Param("lang", "the headers' language (default: the service's)", enum=("id", "en")),),
+    produces="text/csv",
+    tag="targets",
+)
+async def template_csv(request: web.Request) -> web.Response:
+    language = request_language(request)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow([column_header(column, language) for column in CUSTOMER_COLUMNS])
+    writer.writerow(EXAMPLE_ROW)
+    name = "template-target-list.csv" if language == "en" else "templat-daftar-target.csv"
+    return web.Response(
+        text=text.getvalue(),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @routes.get("/api/campaigns/{ref}/imports")
 @requires("manager")
 @api("The campaign's target list imports", tag="targets")
@@ -98,7 +126,11 @@ async def rejected_csv(request: web.Request) -> web.StreamResponse:
     async with request.app[POOL].acquire() as conn:
         found = await imports.get(conn, import_id)
         chunks = imports.rejected_csv(
-            conn, found["header"], import_id, language=request_language(request)
+            conn,
+            found["header"],
+            import_id,
+            language=request_language(request),
+            mapping=found["mapping"],
         )
         return await send_csv(request, f"rejected-{import_id}.csv", chunks)
 

@@ -51,7 +51,8 @@ Progress = Callable[[int, float], None]
 
 @dataclass
 class ImportSummary:
-    """What an import did. ``rejected`` lists the first reasons; the CSV has them all."""
+    """What an import did. ``rejected`` lists the first reasons (each with its line, the
+    field, and ``column``: the file's own header of that field); the CSV has them all."""
 
     import_id: int
     accepted: int = 0
@@ -222,7 +223,8 @@ async def _accepted(
                 for reason in reasons:
                     summary.reasons_total += 1
                     if len(summary.rejected) < REJECTED_IN_SUMMARY:
-                        summary.rejected.append({"line": line, **reason})
+                        column = feed.columns.get(reason.get("field") or "")
+                        summary.rejected.append({"line": line, **reason, "column": column})
         accepted = []
         for row in chunk.staged:
             msisdn = int(row[4][1:])  # "+62812…" → 62812…

@@ -49,6 +49,7 @@ PUBLIC: set[Key] = {
     ("GET", "/"),
     ("GET", "/agent"),
     ("GET", "/manager"),
+    ("GET", "/favicon.ico"),
 }
 # The providers' callbacks: no session either, but a signature (Twilio's, or the
 # partner's HMAC); and /metrics, for the scraper's token. Unsigned, they answer 403 to everyone, a manager's token included.
@@ -405,6 +406,7 @@ def samples(f: Floor, held: int) -> dict[Key, dict[str, Any]]:
         },
         ("POST", "/api/dnc"): {"json": {"msisdn": "081299990002", "reason": "asked"}},
         ("POST", "/api/dnc/import"): {"file": "msisdn,reason\n081299990003,asked\n"},
+        ("DELETE", "/api/dnc/{msisdn}"): {"json": {"reason": "listed by mistake"}},
         ("GET", "/api/penalty"): {"params": {"product": "internet", **quote}},
         ("GET", "/api/campaigns/{name}/penalty"): {"params": quote},
         ("POST", "/api/payments"): {"json": {"payments": [payment]}},

@@ -210,11 +210,17 @@ async def test_upload_summary_rejected_csv_and_listing(
         "out_of_tier": 1,
     }
     assert summary["rejected"] == [  # the reasons in the manager's language
-        {"line": 4, "field": "msisdn", "reason": "bukan nomor ponsel Indonesia yang valid"},
+        {
+            "line": 4,
+            "field": "msisdn",
+            "reason": "bukan nomor ponsel Indonesia yang valid",
+            "column": "msisdn",  # the file's own header of the field
+        },
         {
             "line": 4,
             "field": "bill_amount",
             "reason": "bukan jumlah dalam rupiah (mis. 350000, 350.000 atau Rp 350.000)",
+            "column": "bill_amount",
         },
     ]
     rejected = await client.get(summary["rejected_csv"], headers=manager)
@@ -297,8 +303,10 @@ async def test_dnc_add_list_remove_and_import(
 
     listing = await (await client.get("/api/dnc", headers=manager)).json()
     assert listing["total"] == 2
-    assert (await client.delete("/api/dnc/081200000001", headers=manager)).status == 200
-    assert (await client.delete("/api/dnc/081200000001", headers=manager)).status == 404
+    why = {"reason": "listed by mistake"}
+    removed = await client.delete("/api/dnc/081200000001", json=why, headers=manager)
+    assert removed.status == 200
+    assert (await client.delete("/api/dnc/081200000001", json=why, headers=manager)).status == 404
 
     # The list scrubs every later upload.
     await factory.create_campaign(name="obc-dnc")

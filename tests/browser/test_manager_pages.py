@@ -87,7 +87,7 @@ async def test_a_manager_watches_a_campaign_and_pauses_it(
     await expect(page.locator("#outcome-chart rect")).to_have_count(2)
     await expect(page.locator("#agents tbody")).to_contain_text("ani")
     await expect(page.locator("#dl-xlsx")).to_have_attribute(
-        "href", "/api/campaigns/laporan/reports/vouchers.xlsx?zone=WIB"
+        "href", "/api/campaigns/laporan/reports/vouchers.xlsx?zone=WIB&lang=id"
     )
     # Amounts as Rp 1.250.000, times in the Indonesian form with the zone named.
     flagged = page.locator("#flagged tbody tr")
@@ -99,7 +99,7 @@ async def test_a_manager_watches_a_campaign_and_pauses_it(
     await page.select_option("#zone", "WIT")
     await expect(flagged).to_contain_text("7 September 2022 01.30 WIT")
     await expect(page.locator("#dl-xlsx")).to_have_attribute(
-        "href", "/api/campaigns/laporan/reports/vouchers.xlsx?zone=WIT"
+        "href", "/api/campaigns/laporan/reports/vouchers.xlsx?zone=WIT&lang=id"
     )
     await page.select_option("#zone", "WIB")
     await expect(flagged).to_contain_text("6 September 2022 23.30 WIB")

@@ -91,6 +91,7 @@ async def test_every_download_is_formula_safe(
             "/api/campaigns/safe/reports/agents.xlsx",
         ],
         "/api/imports/{id}/rejected.csv": [f"/api/imports/{import_id}/rejected.csv"],
+        "/api/targets/template.csv": ["/api/targets/template.csv"],
     }
     # Every download the service has is visited here.
     served = {

@@ -37,8 +37,13 @@ async def test_rules_apply_in_order(conn: asyncpg.Connection, factory: Factory) 
     summary = await run(conn, campaign, factory.write_csv(rows))
     assert (summary.accepted, summary.out_of_tier, summary.dnc, summary.duplicates) == (1, 2, 1, 2)
     assert summary.rejected == [
-        {"line": 8, "field": "name", "reason": "is missing"},
-        {"line": 8, "field": "province", "reason": "is not an Indonesian province"},
+        {"line": 8, "field": "name", "reason": "is missing", "column": "name"},
+        {
+            "line": 8,
+            "field": "province",
+            "reason": "is not an Indonesian province",
+            "column": "province",
+        },
     ]
     assert await count(conn, campaign.id) == 1
 

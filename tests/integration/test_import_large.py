@@ -238,6 +238,7 @@ async def test_a_large_file_read_by_two_processes_imports_as_the_small_path_does
             "line": line,
             "field": "province",
             "reason": "is not an Indonesian province",
+            "column": "province",  # the file's own header of the field
         }
     stored_lines = {r[0] for r in large_rows}
     assert set(marks["dup_of"]) <= stored_lines

@@ -135,7 +135,12 @@ async def test_a_header_below_blank_rows_is_found_and_lines_are_the_sheets_rows(
     summary = await run(conn, campaign, workbook(tmp_path / "list.xlsx", rows))
     assert (summary.rows, summary.accepted, summary.rejected_rows) == (3, 2, 1)
     assert summary.rejected == [
-        {"line": 6, "field": "msisdn", "reason": "is not a valid Indonesian mobile number"}
+        {
+            "line": 6,
+            "field": "msisdn",
+            "reason": "is not a valid Indonesian mobile number",
+            "column": "msisdn",
+        }
     ]
     assert await lines_stored(conn, campaign) == [(4, "C000001"), (7, "C000003")]
 

@@ -1,6 +1,9 @@
 """Target lists: files, columns, rows (``dialer/targets``)."""
 
 MESSAGES = {
+    "the file's header lacks the required columns: {names}": (
+        "header berkas tidak memuat kolom wajib: {names}"
+    ),
     "mapping for {source} names an unknown field": "pemetaan untuk {source} menyebut kolom tidak dikenal",
     "columns {index[field] + 1} and {position + 1} both map to it": (
         "kolom {index[field] + 1} dan {position + 1} sama-sama dipetakan ke sini"

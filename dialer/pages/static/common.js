@@ -29,6 +29,12 @@ function servedIn(resp) {
 
 const $ = (id) => document.getElementById(id);
 
+// What a page says when the server cannot be reached at all (no answer to show).
+const UNREACHABLE = {
+  id: "server tidak dapat dihubungi; periksa jaringan lalu coba lagi",
+  en: "the server cannot be reached; check the network and try again",
+};
+
 function el(tag, text, cls) {
   const node = document.createElement(tag);
   if (text !== undefined && text !== null) node.textContent = String(text);
@@ -42,7 +48,17 @@ async function api(path, options = {}) {
     init.body = JSON.stringify(init.body);
     init.headers["Content-Type"] = "application/json";
   }
-  const resp = await fetch(path, init);
+  let resp;
+  try {
+    resp = await fetch(path, init);
+  } catch (cause) {
+    // The server out of reach (the login form's first call, most often): said in the
+    // page's language, not the browser's "Failed to fetch".
+    const err = new Error(UNREACHABLE[lang] || UNREACHABLE.id);
+    err.status = 0;
+    err.cause = cause;
+    throw err;
+  }
   servedIn(resp);
   const body = await resp.json().catch(() => null);
   if (!resp.ok) {

@@ -104,7 +104,19 @@ const T = {
     listed: (n) => `${number(n)} nomor di daftar`, dnc_added: (e) => `${e.msisdn} ${e.new ? "ditambahkan" : "sudah ada"}`,
     dnc_imported: (r) => `${number(r.rows)} baris: ${number(r.added)} ditambahkan, ${number(r.already_listed)} sudah ada, ${number(r.rejected_rows)} ditolak`,
     imported: (r) => `${number(r.rows)} baris: ${number(r.accepted)} diterima, ${number(r.duplicates)} duplikat, ${number(r.dnc)} DNC, ${number(r.out_of_tier)} di luar tier, ${number(r.rejected_rows)} ditolak`,
-    codes_added: (r) => `${r.rows} baris: ${r.added} kode ditambahkan, ${r.rejected_rows} ditolak`,
+    codes_added: (r) => `${number(r.rows)} baris: ${number(r.added)} kode ditambahkan, ${number(r.rejected_rows)} ditolak`,
+    dnc_matching: (n, total, q) => `${number(n)} dari ${number(total)} nomor cocok dengan “${q}”`,
+    dnc_file: "Berkas nomor (CSV: kolom msisdn atau no_hp, dan alasan; atau satu nomor per baris)",
+    dnc_search: "Cari nomor atau alasan", search: "Cari", newer: "← Lebih baru", older: "Lebih lama →",
+    added_at: "Ditambahkan", remove: "Hapus dari daftar", remove_short: "Hapus", cancel: "Batal",
+    dnc_remove_title: (n) => `Hapus ${n} dari daftar jangan ditelepon?`,
+    dnc_remove_warn: "Nomor ini akan dapat ditelepon lagi oleh semua kampanye.",
+    dnc_remove_reason: "Alasan menghapus (wajib)", dnc_removed: (n) => `${n} dihapus dari daftar`,
+    dnc_page: (from, to) => `${number(from)}–${number(to)}`,
+    targets_hint: "CSV (koma atau titik koma, UTF-8) atau XLSX; baris pertama berisi nama kolom, satu pelanggan per baris. Kolom wajib:",
+    template: "Unduh templat (CSV)", targets_file: "Berkas daftar target",
+    codes_hint: "CSV atau teks: satu kode per baris, atau kolom bernama code.",
+    codes_file: "Berkas kode voucher", more_rejected: (n) => `… dan ${number(n)} lainnya`,
     reasons: {
       campaign_draft: "kampanye masih draf", campaign_paused: "kampanye dijeda",
       campaign_finished: "kampanye selesai", before_period: "sebelum periode kampanye",
@@ -208,7 +220,19 @@ const T = {
     listed: (n) => `${number(n)} numbers listed`, dnc_added: (e) => `${e.msisdn} ${e.new ? "added" : "was listed already"}`,
     dnc_imported: (r) => `${number(r.rows)} rows: ${number(r.added)} added, ${number(r.already_listed)} listed already, ${number(r.rejected_rows)} rejected`,
     imported: (r) => `${number(r.rows)} rows: ${number(r.accepted)} accepted, ${number(r.duplicates)} duplicates, ${number(r.dnc)} DNC, ${number(r.out_of_tier)} out of tier, ${number(r.rejected_rows)} rejected`,
-    codes_added: (r) => `${r.rows} rows: ${r.added} codes added, ${r.rejected_rows} rejected`,
+    codes_added: (r) => `${number(r.rows)} rows: ${number(r.added)} codes added, ${number(r.rejected_rows)} rejected`,
+    dnc_matching: (n, total, q) => `${number(n)} of ${number(total)} numbers match “${q}”`,
+    dnc_file: "File of numbers (CSV: an msisdn or no_hp column, and a reason; or one number a line)",
+    dnc_search: "Search a number or a reason", search: "Search", newer: "← Newer", older: "Older →",
+    added_at: "Added", remove: "Remove from the list", remove_short: "Remove", cancel: "Cancel",
+    dnc_remove_title: (n) => `Remove ${n} from the do-not-call list?`,
+    dnc_remove_warn: "Every campaign will be able to call this number again.",
+    dnc_remove_reason: "Why it is removed (required)", dnc_removed: (n) => `${n} removed from the list`,
+    dnc_page: (from, to) => `${number(from)}–${number(to)}`,
+    targets_hint: "CSV (comma or semicolon, UTF-8) or XLSX; the first row names the columns, one customer a row. Required columns:",
+    template: "Download the template (CSV)", targets_file: "Target list file",
+    codes_hint: "CSV or text: one code a line, or a column named code.",
+    codes_file: "Voucher codes file", more_rejected: (n) => `… and ${number(n)} more`,
     reasons: {
       campaign_draft: "campaign still a draft", campaign_paused: "campaign paused",
       campaign_finished: "campaign finished", before_period: "before the campaign's period",
@@ -334,6 +358,7 @@ async function boot() {
       return;
     }
     vocabulary = await api(`/api/vocabulary?lang=${lang}`);
+    describeColumns();
     translate();
     $("user-name").textContent = me.display_name || me.username;
     route();
@@ -348,18 +373,88 @@ function route() {
   if (name) openCampaign(name); else listCampaigns();
 }
 
+// The do-not-call list, newest first, DNC_PAGE entries a page: dncPages holds the
+// cursor each page seen so far started at (null: the newest), so "newer" goes back.
+const DNC_PAGE = 50;
+let dncQuery = "";
+let dncPages = [null];
+
 async function loadDnc() {
-  const body = await api("/api/dnc?limit=50");
-  $("dnc-total").textContent = T[lang].listed(number(body.total));
-  table("dnc", [t("number"), t("reason"), t("added_by")],
-    body.entries.map((e) => [e.msisdn, e.reason || "", e.added_by || e.source || ""]));
+  const params = new URLSearchParams({ limit: DNC_PAGE });
+  if (dncQuery) params.set("q", dncQuery);
+  const before = dncPages[dncPages.length - 1];
+  if (before) params.set("before", before);
+  const body = await api(`/api/dnc?${params}`);
+  $("dnc-total").textContent = dncQuery
+    ? T[lang].dnc_matching(body.matching, body.total, dncQuery) : T[lang].listed(body.total);
+  table("dnc", [t("number"), t("reason"), t("added_by"), t("added_at"), ""],
+    body.entries.map((e) => [e.msisdn, e.reason || "", e.added_by_name || e.added_by || e.source || "",
+      waktu(e.added_at, zone, lang), ""]));
+  body.entries.forEach((e, i) => {
+    const remove = el("button", t("remove_short"));
+    remove.type = "button";
+    remove.setAttribute("aria-label", T[lang].dnc_remove_title(e.msisdn));
+    remove.dataset.msisdn = e.msisdn;
+    remove.onclick = () => askRemoveDnc(e.msisdn);
+    $("dnc").tBodies[0].rows[i].cells[4].append(remove);
+  });
+  const from = (dncPages.length - 1) * DNC_PAGE;
+  $("dnc-page").textContent = body.entries.length ? T[lang].dnc_page(from + 1, from + body.entries.length) : "";
+  $("dnc-prev").disabled = dncPages.length === 1;
+  $("dnc-next").disabled = !body.next_before;
+  $("dnc-next").dataset.before = body.next_before || "";
 }
+
+// The result of a DNC action under the card: an error in red, else muted.
+function dncSays(text, isError) {
+  $("dnc-result").textContent = text;
+  $("dnc-result").className = isError ? "error" : "muted";
+}
+
+function askRemoveDnc(msisdn) {
+  const dialog = $("dnc-remove");
+  dialog.dataset.msisdn = msisdn;
+  $("dnc-remove-title").textContent = T[lang].dnc_remove_title(msisdn);
+  $("dnc-remove-form").reset();
+  $("dnc-remove-error").textContent = "";
+  dialog.showModal();
+}
+
+$("dnc-remove-cancel").addEventListener("click", () => $("dnc-remove").close());
+$("dnc-remove-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const msisdn = $("dnc-remove").dataset.msisdn;
+  const reason = new FormData(e.target).get("reason");
+  try {
+    await api(`/api/dnc/${encodeURIComponent(msisdn)}`, { method: "DELETE", body: { reason } });
+    $("dnc-remove").close();
+    dncSays(T[lang].dnc_removed(msisdn), false);
+    await loadDnc();
+  } catch (err) {
+    $("dnc-remove-error").textContent = err.message;
+  }
+});
+
+$("dnc-search").addEventListener("submit", (e) => {
+  e.preventDefault();
+  dncQuery = String(new FormData(e.target).get("q") || "").trim();
+  dncPages = [null];
+  loadDnc().catch((err) => dncSays(err.message, true));
+});
+$("dnc-next").addEventListener("click", () => {
+  dncPages.push($("dnc-next").dataset.before);
+  loadDnc().catch((err) => dncSays(err.message, true));
+});
+$("dnc-prev").addEventListener("click", () => {
+  if (dncPages.length > 1) dncPages.pop();
+  loadDnc().catch((err) => dncSays(err.message, true));
+});
 
 async function listCampaigns() {
   stopWatching();
   current = null;
   show("list");
-  loadDnc().catch((err) => { $("dnc-result").textContent = err.message; });
+  loadDnc().catch((err) => dncSays(err.message, true));
   $("list-error").textContent = "";
   const body = await api("/api/campaigns").catch((err) => {
     $("list-error").textContent = err.message;
@@ -425,10 +520,10 @@ async function openCampaign(name) {
   const base = `/api/campaigns/${encodeURIComponent(campaign.name)}/reports/vouchers`;
   $("dl-days").href = `${base}.csv?table=days&zone=${zone}`;
   $("dl-customers").href = `${base}.csv?table=customers`;
-  $("dl-xlsx").href = `${base}.xlsx?zone=${zone}`;
+  $("dl-xlsx").href = `${base}.xlsx?zone=${zone}&lang=${lang}`;
   const reportsBase = `/api/campaigns/${encodeURIComponent(campaign.name)}`;
-  $("dl-outcomes").href = `${reportsBase}/reports/outcomes.xlsx`;
-  $("dl-agents").href = `${reportsBase}/reports/agents.xlsx`;
+  $("dl-outcomes").href = `${reportsBase}/reports/outcomes.xlsx?lang=${lang}`;
+  $("dl-agents").href = `${reportsBase}/reports/agents.xlsx?lang=${lang}`;
   $("dl-crm").href = `${reportsBase}/crm.csv`;
   $("dl-attempts").href = `${reportsBase}/attempts.csv`;
   openLive(campaign.name);
@@ -763,27 +858,65 @@ function upload(form, url, bar) {
     xhr.onload = () => {
       bar.value = 100;
       const body = xhr.response;
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body);
-      else reject(new Error((body && body.error && body.error.message) || `HTTP ${xhr.status}`));
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(body);
+      const err = new Error((body && body.error && body.error.message) || `HTTP ${xhr.status}`);
+      err.status = xhr.status;
+      err.details = body && body.error ? body.error.details : null;
+      reject(err);
     };
     xhr.onerror = () => reject(new Error(t("network_error")));
     xhr.send(new FormData(form));
   });
 }
 
+// An upload's result: its summary (red when refused), and its rejected lines in a
+// table (at most 20; "… and N more"), the previous upload's cleared first.
+function uploadSays(id, text, isError) {
+  $(id).textContent = text;
+  $(id).className = isError ? "error" : "muted";
+}
+
+function rejectedTable(id, header, rows, total) {
+  const shown = rows.slice(0, 20);
+  if (total > shown.length) shown.push(["", "", T[lang].more_rejected(total - shown.length)]);
+  $(id).hidden = !shown.length;
+  if (shown.length) table(id, header, shown);
+}
+
+// The rejected field named as the file names it (its own header), else the field.
+const rejectedTargetRows = (items) =>
+  items.map((x) => [x.line ?? "", x.column || x.field || "", x.message || x.reason || ""]);
+
 $("targets-form").addEventListener("submit", async (e) => {
   e.preventDefault();
-  $("targets-result").textContent = "";
+  uploadSays("targets-result", "", false);
+  rejectedTable("rejected", [], [], 0);
+  $("rejected-csv").hidden = true;
+  const header = [t("line"), t("field"), t("reason")];
   try {
     const r = await upload(e.target, `/api/campaigns/${encodeURIComponent(current.name)}/targets`, $("targets-progress"));
-    $("targets-result").textContent = T[lang].imported(r);
-    table("rejected", [t("line"), t("field"), t("reason")],
-      r.rejected.slice(0, 20).map((x) => [x.line, x.field || "", x.message || x.reason || ""]));
+    uploadSays("targets-result", T[lang].imported(r), false);
+    rejectedTable("rejected", header, rejectedTargetRows(r.rejected), r.rejected_rows);
     $("rejected-csv").hidden = !r.rejected_rows;
     $("rejected-csv").href = `/api/imports/${r.import_id}/rejected.csv`;
   } catch (err) {
-    $("targets-result").textContent = err.message;
+    uploadSays("targets-result", err.message, true);
+    // Rejected lines (every row refused) are listed; a header's problems are in the message.
+    const details = (Array.isArray(err.details) ? err.details : []).filter((d) => d.line != null);
+    rejectedTable("rejected", header, rejectedTargetRows(details), details.length);
   }
+});
+
+// The required columns, named as the template heads them in the page's language.
+function describeColumns() {
+  const headers = vocabulary.column_headers || [];
+  $("targets-columns").textContent = (vocabulary.required_columns || [])
+    .map((c) => labelOf(headers, c)).join(", ");
+}
+
+// The template's headers follow the page's language.
+$("targets-template").addEventListener("click", () => {
+  $("targets-template").href = `/api/targets/template.csv?lang=${lang}`;
 });
 
 $("customers-prev").addEventListener("click", () => {
@@ -800,33 +933,43 @@ $("dnc-form").addEventListener("submit", async (e) => {
   const form = new FormData(e.target);
   try {
     const entry = await api("/api/dnc", { method: "POST", body: { msisdn: form.get("msisdn"), reason: form.get("reason") } });
-    $("dnc-result").textContent = T[lang].dnc_added(entry);
+    dncSays(T[lang].dnc_added(entry), false);
     e.target.reset();
+    dncPages = [null]; // the newest first: the number just added on top
     await loadDnc();
   } catch (err) {
-    $("dnc-result").textContent = err.message;
+    dncSays(err.message, true);
   }
 });
 
 $("dnc-import").addEventListener("submit", async (e) => {
   e.preventDefault();
   try {
+    dncSays("", false);
     const r = await upload(e.target, "/api/dnc/import", $("dnc-progress"));
-    $("dnc-result").textContent = T[lang].dnc_imported(r);
+    dncSays(T[lang].dnc_imported(r), false);
+    dncPages = [null];
     await loadDnc();
   } catch (err) {
-    $("dnc-result").textContent = err.message;
+    dncSays(err.message, true);
   }
 });
 
+const rejectedCodeRows = (items) => items.map((x) => [x.line ?? "", x.code ?? "", x.reason || x.message || ""]);
+
 $("codes-form").addEventListener("submit", async (e) => {
   e.preventDefault();
-  $("codes-result").textContent = "";
+  uploadSays("codes-result", "", false);
+  rejectedTable("codes-rejected", [], [], 0);
+  const header = [t("line"), t("code"), t("reason")];
   try {
     const r = await upload(e.target, `/api/campaigns/${encodeURIComponent(current.name)}/vouchers/import`, $("codes-progress"));
-    $("codes-result").textContent = T[lang].codes_added(r);
+    uploadSays("codes-result", T[lang].codes_added(r), false);
+    rejectedTable("codes-rejected", header, rejectedCodeRows(r.rejected), r.rejected_rows);
   } catch (err) {
-    $("codes-result").textContent = err.message;
+    uploadSays("codes-result", err.message, true);
+    const details = (Array.isArray(err.details) ? err.details : []).filter((d) => d.line != null);
+    rejectedTable("codes-rejected", header, rejectedCodeRows(details), details.length);
   }
 });
 
@@ -1142,15 +1285,6 @@ $("zone").addEventListener("change", async () => {
   if (!current) return;
   const base = `/api/campaigns/${encodeURIComponent(current.name)}/reports/vouchers`;
   $("dl-days").href = `${base}.csv?table=days&zone=${zone}`;
-  $("dl-xlsx").href = `${base}.xlsx?zone=${zone}`;
+  $("dl-xlsx").href = `${base}.xlsx?zone=${zone}&lang=${lang}`;
   await loadReports();
 });
-
-// A file input the page left without a name of its own is named by its form's button, so
-// a screen reader says what it is for (a no-op once the markup labels it).
-for (const input of document.querySelectorAll("input[type=file]")) {
-  if (input.labels.length || input.hasAttribute("aria-label")) continue;
-  const form = input.form && input.form.closest(".card");
-  const heading = form && form.querySelector("h2");
-  if (heading) input.setAttribute("aria-label", heading.textContent);
-}
