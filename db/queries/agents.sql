@@ -136,6 +136,11 @@ SELECT s.state AS agent_state, s.since, s.wrap_up_until, a.id AS attempt_id,
        t.id AS target_id, t.customer_id, t.name, t.indihome_number, t.msisdn, t.wa_number,
        t.tier, t.product, t.address, t.province, t.zone, t.bill_month, t.bill_amount,
        t.payment_channels, t.attempts, t.last_result,
+       -- This call's number among the target's calls, from the calls themselves: the
+       -- target's count grows when this call settles, the call's number must not.
+       (SELECT count(*) FROM attempts p
+        WHERE p.campaign_id = a.campaign_id AND p.target_id = a.target_id AND p.id <= a.id)
+           AS attempt_number,
        i.finished_at AS list_as_of,
        coalesce((SELECT n.counted FROM voucher_counts n WHERE n.campaign_id = a.campaign_id), 0)
            AS vouchers_counted

@@ -53,5 +53,10 @@ async def call_and_state(
             "transfer": row["transfer"],  # the last transfer asked: its state, or None
         },
         "customer": {key: row[key] for key in CUSTOMER},
-        "history": {"attempts": row["attempts"], "last_result": row["last_result"]},
+        # attempts: the target's calls settled so far; number: this call's, stable.
+        "history": {
+            "attempts": row["attempts"],
+            "last_result": row["last_result"],
+            "number": row["attempt_number"],
+        },
     }, state

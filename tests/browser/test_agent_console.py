@@ -171,6 +171,8 @@ async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(
             "Voucher Bukalapak: sisa 50 dari 50"
         )
         await expect(page.locator("#state")).to_have_text("Dalam panggilan")
+        number = page.locator("#customer dt:has-text('Percobaan ke') + dd")
+        await expect(number).to_have_text("1")
         await shot(page, "agent-console-pop.png")
 
         # A reload restores the call on screen.
@@ -181,12 +183,20 @@ async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(
 
         # A form missing what the code needs is refused, with the field named, in the
         # agent's language.
+        # The problem is said once, beside the field (outlined, described by it), with
+        # the field's label and the outcome's: never the raw keys.
         await page.select_option("#code", "pays_other_channel")
         await page.click("#submit-outcome")
-        await expect(page.locator("#outcome-error")).to_have_text("permintaan tidak valid")
-        await expect(page.locator("#outcome-problems")).to_contain_text(
-            "channel: wajib untuk pays_other_channel"
+        channel = page.locator("select[name=channel]")
+        await expect(channel).to_have_attribute("aria-invalid", "true")
+        await expect(channel).to_have_attribute("aria-describedby", "error-channel")
+        await expect(page.locator("#error-channel")).to_have_text(
+            "Moda bayar: wajib untuk “Bayar via moda bayar lain”"
         )
+        await expect(page.locator("#outcome-error")).to_have_text("Periksa kolom yang ditandai.")
+        await expect(page.locator("#outcome-card")).not_to_contain_text("channel:")
+        await expect(page.locator("#outcome-card")).not_to_contain_text("pays_other_channel")
+        await expect(page.get_by_text("wajib untuk", exact=False)).to_have_count(1)
         # Completed, it is recorded; after-call work follows.
         await page.select_option("select[name=channel]", "indomaret")
         await page.select_option("select[name=address_valid]", "true")
@@ -196,6 +206,16 @@ async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(
         await expect(page.locator("#outcome-done")).to_contain_text("Hasil tersimpan")
         await expect(page.locator("#state")).to_have_text("Wrap-up")
         await shot(page, "agent-console-outcome.png")
+        # The call ends and settles (its target counts one call more): on the card it is
+        # still the first call.
+        for sid in list(node.carrier.calls):
+            await node.carrier.hangup(sid)
+        await node.settle()
+        await expect(page.locator("#call-status")).to_have_text("Pelanggan menutup telepon.")
+        assert await conn.fetchval("SELECT attempts FROM targets") == 1
+        await page.reload()
+        await expect(page.locator("#state")).to_have_text("Wrap-up")
+        await expect(number).to_have_text("1")
 
         outcome: Any = await conn.fetchrow("SELECT * FROM outcomes")
         assert outcome["code"] == "pays_other_channel"
