@@ -35,6 +35,8 @@ async def call_and_state(
         "since": row["since"],
         "attempt_id": row["attempt_id"],
         "wrap_up_until": row["wrap_up_until"],
+        "pause_reason": row["pause_reason"],
+        "then_pause": row["then_pause"],
         "phone": await presence.phone_of(conn, user_id),
     }
     return await pops.build(conn, row) | {
