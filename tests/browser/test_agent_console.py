@@ -698,7 +698,9 @@ async def test_a_busy_floors_console_alerts_keeps_the_draft_and_keeps_the_outcom
     beeps and says so in the title; digits choose the outcome (not while typing); what
     was typed survives a reload until saved; the call panel and the outcome stay in
     view at the script's end; each state passes the audit at 390 and 1366 px."""
-    created = await factory.running_campaign([row(2)], virtual_seats=0, name="floor")
+    created = await factory.running_campaign(
+        [row(2)], virtual_seats=0, name="floor", wrap_up_seconds=20
+    )
     await agent_user(conn, username="ani", role="agent", password="rahasia-ani")
     clock = FrozenClock(MONDAY_10_WIB)
     async with running_node(
@@ -758,6 +760,12 @@ async def test_a_busy_floors_console_alerts_keeps_the_draft_and_keeps_the_outcom
         await page.keyboard.press("h")
         await expect(page.locator("#code")).to_be_focused()
         await page.select_option("select[name=channel]", "indomaret")
+        # A break after this call, for a meeting: the panel says what follows the call.
+        await page.select_option("#pause-reason", "rapat")
+        await page.check("#pause-after")
+        await expect(page.locator("#state")).to_have_text(
+            "Dalam panggilan — lalu istirahat (Rapat)"
+        )
 
         # At the script's end the call's controls and the outcome are still in view.
         await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
@@ -772,7 +780,10 @@ async def test_a_busy_floors_console_alerts_keeps_the_draft_and_keeps_the_outcom
 
         # A reload brings back the call and what was typed for it, without a new alert.
         await page.reload()
-        await expect(page.locator("#state")).to_have_text("Dalam panggilan")
+        await expect(page.locator("#state")).to_have_text(
+            "Dalam panggilan — lalu istirahat (Rapat)"
+        )
+        await expect(page.locator("#pause-after")).to_be_checked()
         await expect(page.locator("#code")).to_have_value("pays_other_channel")
         await expect(page.locator("select[name=channel]")).to_have_value("indomaret")
         await expect(page.locator("textarea[name=notes]")).to_have_value("Bayar tanggal 2")
@@ -782,12 +793,25 @@ async def test_a_busy_floors_console_alerts_keeps_the_draft_and_keeps_the_outcom
         # Saved, the draft is gone; wrap-up keeps the saved outcome on screen.
         await page.click("#submit-outcome")
         await expect(page.locator("#outcome-done")).to_contain_text("Hasil tersimpan")
-        await expect(page.locator("#state")).to_have_text("Wrap-up")
+        await expect(page.locator("#state")).to_have_text("Wrap-up — lalu istirahat (Rapat)")
         assert await page.evaluate(DRAFTS) == []
         outcome: Any = await conn.fetchrow("SELECT * FROM outcomes")
         assert outcome["details"] == {"channel": "indomaret"}
         assert outcome["notes"] == "Bayar tanggal 2"
         await audited(page, "agent-wrap-up")
+
+        # A break taken during the after-call work (a meal, now) leaves the call and its
+        # saved outcome on screen; the work ends in that break, not available.
+        await page.select_option("#pause-reason", "makan")
+        await page.click("#paused")
+        await expect(page.locator("#state")).to_have_text("Wrap-up — lalu istirahat (Makan)")
+        await expect(page.locator("#pause-after")).to_be_checked()
+        await expect(page.locator("#outcome-done")).to_contain_text("Hasil tersimpan")
+        await expect(page.locator("#call")).to_be_visible()
+        clock.advance(seconds=30)  # past the 20 s of after-call work
+        assert await node.tick() == {created.name: 0}
+        await expect(page.locator("#state")).to_have_text("Istirahat (Makan)")
+        await expect(page.locator("#call")).to_be_hidden()
         assert errors == []
         await page.close()
         for sid in list(node.carrier.calls):

@@ -18,6 +18,8 @@ const LANG = {
     to_outcome: "Ke hasil panggilan (H)",
     shortcut_hint: "Pintasan: tombol 1–9 dan 0 memilih hasil, H ke kolom hasil.",
     fix_fields: "Periksa kolom yang ditandai.",
+    pause_reason: "Alasan istirahat", pause_after: "Istirahat setelah panggilan ini",
+    paused_for: (label) => `Istirahat (${label})`, then_pause: (label) => ` — lalu istirahat (${label})`,
     customer: "Pelanggan", bill: "Tagihan", paid_on: "Tanggal bayar", penalty: "Denda",
     script: "Skrip", outcome: "Hasil panggilan", result: "Hasil", choose: "— pilih —",
     address_valid: "Alamat masih valid?", yes: "Ya", no: "Tidak", new_address: "Alamat baru",
@@ -53,7 +55,7 @@ const LANG = {
     resume: (title) => `Lanjutkan skrip: ${title}`,
     required_when: (label, values) => ` (wajib jika ${label}: ${values.join(" / ")})`,
     voucher_issued: (v) => ` Voucher ${v.code} diterbitkan untuk WA ${v.wa_number}.`,
-    saved: (code, voucher) => `Hasil tersimpan: ${code}.${voucher} Wrap-up berjalan, lalu Anda siap lagi.`,
+    saved: (code, voucher) => `Hasil tersimpan: ${code}.${voucher} Wrap-up berjalan.`,
     states: { offline: "Offline", available: "Siap", paused: "Istirahat",
       on_call: "Dalam panggilan", wrap_up: "Wrap-up" },
     phone: "Telepon", phone_connect: "Sambungkan telepon", phone_hangup: "Putuskan telepon",
@@ -87,6 +89,8 @@ const LANG = {
     to_outcome: "To the call outcome (H)",
     shortcut_hint: "Shortcuts: keys 1–9 and 0 choose the outcome, H goes to the outcome.",
     fix_fields: "Check the marked fields.",
+    pause_reason: "Reason for the break", pause_after: "Take a break after this call",
+    paused_for: (label) => `On a break (${label})`, then_pause: (label) => ` — then a break (${label})`,
     customer: "Customer", bill: "Bill", paid_on: "Paid on", penalty: "Penalty",
     script: "Script", outcome: "Call outcome", result: "Outcome", choose: "— choose —",
     address_valid: "Address still valid?", yes: "Yes", no: "No", new_address: "New address",
@@ -122,7 +126,7 @@ const LANG = {
     resume: (title) => `Go on with the script: ${title}`,
     required_when: (label, values) => ` (required when ${label}: ${values.join(" / ")})`,
     voucher_issued: (v) => ` Voucher ${v.code} issued for WhatsApp ${v.wa_number}.`,
-    saved: (code, voucher) => `Outcome saved: ${code}.${voucher} Wrap-up runs, then you are ready again.`,
+    saved: (code, voucher) => `Outcome saved: ${code}.${voucher} Wrap-up runs.`,
     states: { offline: "Offline", available: "Ready", paused: "On a break",
       on_call: "On a call", wrap_up: "Wrap-up" },
     phone: "Phone", phone_connect: "Connect phone", phone_hangup: "Hang up phone",
@@ -174,6 +178,8 @@ function translate() {
 // The product's lists (outcome codes, payment channels …) with labels in the page's
 // language, from GET /api/vocabulary: defined once, on the server.
 let vocabulary = { outcomes: [], payment_channels: [] };
+// The reasons for a break (DIALER_AGENTS__PAUSE_REASONS), labelled in the page's language.
+let pauseReasons = [];
 const labelOf = (list, code) => (list.find((item) => item.code === code) || { label: code }).label;
 const OFFSETS = { WIB: "+07:00", WITA: "+08:00", WIT: "+09:00" };
 const VOUCHER_STEPS = ["voucher_available", "accepted_bukalapak"];
@@ -224,7 +230,7 @@ async function boot() {
   $("agent-name").textContent = me.display_name || me.username;
   show("console");
   stopped = false;
-  await Promise.all([loadCampaigns(), loadGuides(), loadPhone()]);
+  await Promise.all([loadCampaigns(), loadGuides(), loadPhone(), loadPauseReasons()]);
   connect();
 }
 
@@ -307,6 +313,16 @@ async function loadCampaigns() {
   $("join").disabled = !campaigns.length;
 }
 
+async function loadPauseReasons() {
+  pauseReasons = (await api("/api/agent/pause-reasons")).reasons;
+  const select = $("pause-reason");
+  select.replaceChildren(...pauseReasons.map((r) => {
+    const o = el("option", r.label);
+    o.value = r.code;
+    return o;
+  }));
+}
+
 async function loadGuides() {
   guides = (await api("/api/agent/guides")).guides;
 }
@@ -359,7 +375,13 @@ function receive(message) {
 function renderState(s) {
   $("console-error").textContent = "";
   if ("phone" in s) renderPhone(s.phone);
-  $("state").textContent = t("states")[s.state] || s.state;
+  const reasonLabel = (code) => labelOf(pauseReasons, code);
+  let shown = t("states")[s.state] || s.state;
+  if (s.state === "paused" && s.pause_reason) shown = t("paused_for", reasonLabel(s.pause_reason));
+  if (s.then_pause) shown += t("then_pause", reasonLabel(s.then_pause));
+  $("state").textContent = shown;
+  $("pause-after").checked = !!s.then_pause;
+  if (s.then_pause) $("pause-reason").value = s.then_pause;
   document.body.dataset.state = s.state;
   // Ready and a break need a campaign joined first ("Gabung"): until then they wait.
   const joined = !!s.campaign && s.state !== "offline";
@@ -989,7 +1011,10 @@ function wire() {
     $(`call-${action}`).onclick = () => controlCall(action);
   }
   $("phone-hangup").onclick = hangUpPhone;
-  $("paused").onclick = () => send({ type: "state", state: "paused" });
+  // A break with its reason; asked during after-call work it starts when that ends.
+  $("paused").onclick = () => send({ type: "state", state: "paused", reason: $("pause-reason").value });
+  $("pause-after").onchange = (event) => send({
+    type: "state", pause_after_call: event.target.checked, reason: $("pause-reason").value });
   $("logout").onclick = async () => {
     stopped = true;
     send({ type: "state", state: "offline" });
