@@ -430,6 +430,8 @@ function renderPop(pop) {
   renderSteps(pop);
   renderVoucher(pop);
   if (fresh) {
+    // On a phone the script starts folded: the outcome form is right under it.
+    $("script-card").open = !window.matchMedia("(max-width: 900px)").matches;
     resetForm(pop);
     restoreDraft(pop.attempt_id);
     alertNewCall(pop.attempt_id);
