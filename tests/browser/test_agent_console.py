@@ -727,6 +727,11 @@ async def test_a_busy_floors_console_alerts_keeps_the_draft_and_keeps_the_outcom
         await expect(page.locator("#voucher-badge")).to_be_hidden()
         await expect(page.locator("#sound")).to_have_text("Suara: nyala")
         await expect(page.locator("#sound")).to_have_attribute("aria-pressed", "true")
+        # Asked anyway (an old tab, say), the server says why in the page's language.
+        await page.evaluate("send({ type: 'state', state: 'available' })")
+        await expect(page.locator("#console-error")).to_have_text(
+            "gabung ke kampanye dulu: belum ada kampanye untuk menerima panggilan"
+        )
 
         await page.select_option("#campaign", created.name)
         await page.click("#join")
@@ -747,9 +752,17 @@ async def test_a_busy_floors_console_alerts_keeps_the_draft_and_keeps_the_outcom
             "1 · Pelanggan SIBUK — telepon kembali"
         )
 
+        # The outcome is within a few Tab presses of the page's top.
+        await page.locator("h1").click()
+        await expect(page).to_have_title("Konsol Agen — Dialer")
+        presses = 0
+        while not await page.evaluate("document.activeElement.id === 'code'"):
+            assert presses < 20, "the outcome is 20 Tab presses away"
+            await page.keyboard.press("Tab")
+            presses += 1
+
         # Keys choose the outcome; a digit typed in a field is the field's.
         await page.locator("#steps").click()  # the agent reads the script
-        await expect(page).to_have_title("Konsol Agen — Dialer")
         await page.keyboard.press("0")
         await expect(page.locator("#code")).to_have_value("pays_other_channel")
         await expect(page.locator("#code")).to_be_focused()
