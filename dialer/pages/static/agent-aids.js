@@ -99,6 +99,7 @@ function fillDraft(form, draft) {
 // ------------------------------------------------------------ the new-call alert
 
 const SOUND = "dialer.agent.sound";
+const ALERTED = "dialer.agent.alerted"; // the last call alerted, in this browser
 let titleFlash = null;
 let audio = null;
 
@@ -127,12 +128,15 @@ function toggleSound() {
 }
 
 // A call the agent has not been alerted to: a short beep (WebAudio, no file) unless
-// muted, and the title saying so until the agent touches the page. A reload that
-// restores the same call is not a new call.
+// muted, and the title saying so until the agent touches the page. A reload (or another
+// tab) that restores the same call is not a new call.
 function alertNewCall(attemptId) {
-  const seen = sessionStorage.getItem("dialer.agent.alerted");
-  if (seen === String(attemptId)) return;
-  sessionStorage.setItem("dialer.agent.alerted", String(attemptId));
+  try {
+    if (localStorage.getItem(ALERTED) === String(attemptId)) return;
+    localStorage.setItem(ALERTED, String(attemptId));
+  } catch (err) {
+    // Not remembered: a reload alerts again, better than never.
+  }
   if (soundOn()) beep();
   startTitleAlert();
 }
