@@ -835,8 +835,9 @@ async def test_a_busy_floors_console_alerts_keeps_the_draft_and_keeps_the_outcom
 async def test_a_muted_console_alerts_by_its_title_only_in_english(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
 ) -> None:
-    """The mute is remembered across a reload; a muted console does not beep, its title
-    still says a call came. The English page passes the audit too."""
+    """On a phone, in English: the mute is remembered across a reload; a muted console
+    does not beep, its title still says a call came; the script starts folded with the
+    outcome under it. The English page passes the audit too."""
     created = await factory.running_campaign([row(2)], virtual_seats=0, name="quiet")
     await agent_user(conn, username="ani", role="agent", password="rahasia-ani")
     clock = FrozenClock(MONDAY_10_WIB)
@@ -844,7 +845,7 @@ async def test_a_muted_console_alerts_by_its_title_only_in_english(
         settings, pool, clock, choose=lambda c: "human", speed=10, profile=TALKATIVE
     ) as node:
         base = str(node.client.make_url("")).rstrip("/")
-        page = await browser.new_page(viewport={"width": 1366, "height": 900})
+        page = await browser.new_page(viewport={"width": 390, "height": 844})  # a phone
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         await page.goto(base + "/agent?lang=en")
@@ -871,6 +872,13 @@ async def test_a_muted_console_alerts_by_its_title_only_in_english(
         await expect(page.locator("#state")).to_have_text("On a call")
         await expect(page).to_have_title(re.compile("New call"))
         assert await page.get_attribute("body", "data-beeps") is None
+        # On a phone the script starts folded, the outcome right under it.
+        await expect(page.locator("#script-card")).not_to_have_attribute("open", "")
+        script = await page.locator("#script-card").bounding_box()
+        outcome = await page.locator("#code").bounding_box()
+        assert script is not None and outcome is not None
+        assert script["height"] < 100 and 0 < outcome["y"] - script["y"] < 400
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
         await audited(page, "agent-pop-en")
         assert errors == []
         await page.close()
