@@ -859,6 +859,7 @@ async def test_a_muted_console_alerts_by_its_title_only_in_english(
         await page.click("#sound")
         await expect(page.locator("#sound")).to_have_text("Sound: off")
         await page.reload()
+        await expect(page.locator("#conn")).to_have_text("connected")
         await expect(page.locator("#sound")).to_have_text("Sound: off")
         await expect(page.locator("#sound")).to_have_attribute("aria-pressed", "false")
         await page.select_option("#campaign", created.name)
