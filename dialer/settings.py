@@ -303,6 +303,35 @@ class SimulatorSettings(Section):
     )
 
 
+class PauseReason(Section):
+    """A reason an agent gives for a break: its code (kept with the agent's state
+    changes, reported) and its label in each language."""
+
+    code: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+    id: str = Field(min_length=1, description="the label in Indonesian")
+    en: str = Field(min_length=1, description="the label in English")
+
+
+PAUSE_REASONS = (
+    PauseReason(code="istirahat", id="Istirahat", en="Break"),
+    PauseReason(code="makan", id="Makan", en="Meal"),
+    PauseReason(code="rapat", id="Rapat", en="Meeting"),
+    PauseReason(code="pelatihan", id="Pelatihan", en="Training"),
+    PauseReason(code="toilet", id="Toilet", en="Restroom"),
+)
+
+
+class AgentSettings(Section):
+    """The agents' console: the reasons they may give for a break."""
+
+    pause_reasons: tuple[PauseReason, ...] = Field(
+        default=PAUSE_REASONS,
+        min_length=1,
+        description='the not-ready reasons, JSON: [{"code": "makan", "id": "Makan",'
+        ' "en": "Meal"}, …]',
+    )
+
+
 class BotSettings(Section):
     """Bot agents (`make run`, `dialer demo`) that take calls beside people."""
 
@@ -351,6 +380,7 @@ SECTIONS: dict[str, type[Section]] = {
     "simulator": SimulatorSettings,
     "bots": BotSettings,
     "metrics": MetricsSettings,
+    "agents": AgentSettings,
 }
 
 
@@ -396,6 +426,7 @@ class Settings(BaseSettings):
     simulator: SimulatorSettings = SimulatorSettings()
     bots: BotSettings = BotSettings()
     metrics: MetricsSettings = MetricsSettings()
+    agents: AgentSettings = AgentSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -542,6 +573,14 @@ def variables() -> Iterator[tuple[str, str, str]]:
             yield env, _default(spec), spec.description or ""
 
 
+def _item(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, PauseReason):
+        return value.code
+    return str(value)
+
+
 def _default(field: FieldInfo) -> str:
     value = field.default
     if value is None:
@@ -549,7 +588,7 @@ def _default(field: FieldInfo) -> str:
     if isinstance(value, SecretStr):
         return value.get_secret_value()
     if isinstance(value, tuple):
-        return "[" + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value) + "]"
+        return "[" + ", ".join(_item(v) for v in value) + "]"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)

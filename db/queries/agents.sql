@@ -1,13 +1,13 @@
 -- name: agent_state
 -- Agent $1's state, with the campaign they work (and its name), call, node and last sighting.
 SELECT s.user_id, s.campaign_id, c.name AS campaign, s.state, s.since, s.attempt_id,
-       s.wrap_up_until, s.node, s.seen_at
+       s.wrap_up_until, s.node, s.seen_at, s.pause_reason, s.then_pause
 FROM agent_states s LEFT JOIN campaigns c ON c.id = s.campaign_id
 WHERE s.user_id = $1
 
 -- name: agent_state_for_update
 -- Agent $1's state, locked for the rest of the transaction, as the agent changes it.
-SELECT user_id, campaign_id, state, since, attempt_id, wrap_up_until
+SELECT user_id, campaign_id, state, since, attempt_id, wrap_up_until, pause_reason
 FROM agent_states WHERE user_id = $1 FOR UPDATE
 
 -- name: agent_join
@@ -22,11 +22,19 @@ SET campaign_id = EXCLUDED.campaign_id, node = EXCLUDED.node, seen_at = EXCLUDED
                  ELSE EXCLUDED.since END
 
 -- name: agent_set_state
--- available, paused or offline: only from a state without a call.
+-- available, paused (for reason $4) or offline: only from a state without a call.
 UPDATE agent_states
-SET state = $2, since = $3, seen_at = $3, attempt_id = NULL, wrap_up_until = NULL
+SET state = $2, since = $3, seen_at = $3, attempt_id = NULL, wrap_up_until = NULL,
+    pause_reason = $4
 WHERE user_id = $1 AND state IN ('offline', 'available', 'paused', 'wrap_up')
 RETURNING campaign_id
+
+-- name: agent_then_pause
+-- Agent $1, on a call or in its after-call work, asks to be paused for reason $2 when
+-- the after-call work ends (NULL: available, as usual).
+UPDATE agent_states SET then_pause = $2
+WHERE user_id = $1 AND state IN ('on_call', 'wrap_up')
+RETURNING user_id
 
 -- name: agent_seen
 -- Agent $1's console connected to node $3: seen there at $2.
@@ -97,12 +105,15 @@ WHERE c.id = a.campaign_id
 RETURNING a.id, a.call_sid, c.definition->'voice' AS voice
 
 -- name: end_wrap_ups
--- After-call work over: available again, waiting since the moment it ended.
+-- After-call work over: available again, waiting since the moment it ended — or paused
+-- with the reason the agent gave, when they asked to pause after the call.
 UPDATE agent_states s
-SET state = 'available', since = s.wrap_up_until, attempt_id = NULL, wrap_up_until = NULL
+SET state = CASE WHEN s.then_pause IS NULL THEN 'available' ELSE 'paused' END,
+    pause_reason = s.then_pause, then_pause = NULL,
+    since = s.wrap_up_until, attempt_id = NULL, wrap_up_until = NULL
 FROM campaigns c
 WHERE c.id = s.campaign_id AND s.state = 'wrap_up' AND s.wrap_up_until <= $1
-RETURNING s.user_id, s.campaign_id,
+RETURNING s.user_id, s.campaign_id, s.state,
           coalesce((c.definition->>'max_hold_seconds')::float8, 20) AS max_hold_seconds
 
 -- name: agents_gone_silent
@@ -124,7 +135,8 @@ RETURNING attempt_id
 -- agent's row, so no other call can be read this way). The campaign's definition is
 -- not read (each node keeps it by version: ``Pops.campaign``); the places of the
 -- voucher quota taken and when the customer's row came with the list are.
-SELECT s.state AS agent_state, s.since, s.wrap_up_until, a.id AS attempt_id,
+SELECT s.state AS agent_state, s.since, s.wrap_up_until, s.pause_reason, s.then_pause,
+       a.id AS attempt_id,
        a.state AS call_state, a.call_sid, a.answered_at, a.bridged_at, a.ended_at,
        a.joined_at, a.left_at, a.on_hold,
        (SELECT json_build_object('id', x.id, 'state', x.state, 'number', x.number,
@@ -136,6 +148,11 @@ SELECT s.state AS agent_state, s.since, s.wrap_up_until, a.id AS attempt_id,
        t.id AS target_id, t.customer_id, t.name, t.indihome_number, t.msisdn, t.wa_number,
        t.tier, t.product, t.address, t.province, t.zone, t.bill_month, t.bill_amount,
        t.payment_channels, t.attempts, t.last_result,
+       -- This call's number among the target's calls, from the calls themselves: the
+       -- target's count grows when this call settles, the call's number must not.
+       (SELECT count(*) FROM attempts p
+        WHERE p.campaign_id = a.campaign_id AND p.target_id = a.target_id AND p.id <= a.id)
+           AS attempt_number,
        i.finished_at AS list_as_of,
        coalesce((SELECT n.counted FROM voucher_counts n WHERE n.campaign_id = a.campaign_id), 0)
            AS vouchers_counted

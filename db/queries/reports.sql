@@ -121,6 +121,20 @@ WHERE a.campaign_id = $1 AND a.agent_id IS NOT NULL
 GROUP BY u.id
 ORDER BY u.username
 
+-- name: agent_report_pauses
+-- Campaign $1's agents' time paused per reason (NULL: none given) up to $2: a change
+-- to paused lasts until the agent's next change in any campaign (or $2).
+SELECT c.user_id AS agent_id, u.username, u.display_name, c.reason,
+       sum(greatest(date_part('epoch', coalesce(c.next_at, $2) - c.at), 0))::bigint AS seconds
+FROM (SELECT user_id, campaign_id, state, reason, at,
+             lead(at) OVER (PARTITION BY user_id ORDER BY at, id) AS next_at
+      FROM agent_state_changes
+      WHERE user_id IN (SELECT user_id FROM agent_state_changes WHERE campaign_id = $1)) c
+JOIN users u ON u.id = c.user_id
+WHERE c.campaign_id = $1 AND c.state = 'paused' AND c.at < $2
+GROUP BY 1, 2, 3, 4
+HAVING sum(greatest(date_part('epoch', coalesce(c.next_at, $2) - c.at), 0)) >= 1
+
 -- name: agent_report_codes
 -- Campaign $1's outcomes per agent and code.
 SELECT agent_id, code, count(*) AS n FROM outcomes WHERE campaign_id = $1 GROUP BY 1, 2

@@ -35,6 +35,8 @@ async def call_and_state(
         "since": row["since"],
         "attempt_id": row["attempt_id"],
         "wrap_up_until": row["wrap_up_until"],
+        "pause_reason": row["pause_reason"],
+        "then_pause": row["then_pause"],
         "phone": await presence.phone_of(conn, user_id),
     }
     return await pops.build(conn, row) | {
@@ -53,5 +55,10 @@ async def call_and_state(
             "transfer": row["transfer"],  # the last transfer asked: its state, or None
         },
         "customer": {key: row[key] for key in CUSTOMER},
-        "history": {"attempts": row["attempts"], "last_result": row["last_result"]},
+        # attempts: the target's calls settled so far; number: this call's, stable.
+        "history": {
+            "attempts": row["attempts"],
+            "last_result": row["last_result"],
+            "number": row["attempt_number"],
+        },
     }, state

@@ -20,11 +20,15 @@ from dialer.errors import BadRequest
 
 
 class Change(BaseModel):
-    """A console's request: join a campaign, change state, or both."""
+    """A console's request: join a campaign, change state (a break with its reason), or
+    both; or, on a call, ask to be paused after it (``pause_after_call``, for
+    ``reason``) or not."""
 
     model_config = ConfigDict(extra="forbid")
     campaign: str | None = None
     state: Literal["available", "paused", "offline"] | None = None
+    reason: str | None = None
+    pause_after_call: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,22 @@ class Changed:
 
 
 async def change(
-    conn: Connection, user_id: int, body: Change, *, node: str, now: datetime
+    conn: Connection,
+    user_id: int,
+    body: Change,
+    *,
+    node: str,
+    now: datetime,
+    reasons: tuple[str, ...] = (),
 ) -> Changed:
-    """Join a campaign and/or change state (the caller owns the transaction)."""
+    """Join a campaign and/or change state, or say what follows the call (the caller
+    owns the transaction). A reason is one of ``reasons`` (the pause reasons set)."""
+    if body.reason is not None and body.reason not in reasons:
+        raise BadRequest(f"unknown pause reason {body.reason!r}: one of {', '.join(reasons)}")
+    if body.pause_after_call is not None:
+        wanted = body.reason or (reasons[0] if reasons else None)
+        await presence.then_pause(conn, user_id, wanted if body.pause_after_call else None)
+        return Changed(await presence.state_of(conn, user_id))
     if body.campaign is None and body.state is None:
         raise BadRequest("say a campaign to join, a state (available, paused, offline), or both")
     taken = None
@@ -53,7 +70,9 @@ async def change(
         if current.get("campaign"):
             campaign = await campaigns.get(conn, current["campaign"])
             hold = await presence.hold_of(conn, campaign.id)
-        taken = await presence.set_state(conn, user_id, body.state, now=now, hold=hold)
+        taken = await presence.set_state(
+            conn, user_id, body.state, now=now, hold=hold, reason=body.reason
+        )
     state = await presence.state_of(conn, user_id)
     return Changed(state, (taken[0], taken[1]) if taken is not None and taken[1] else None)
 

@@ -34,6 +34,8 @@ async def sweep(pool: Pool, now: datetime) -> Chores:
                 chores.apologies.append((row["call_sid"], row["voice"]))
         for row in await conn.fetch(q("end_wrap_ups"), now):
             await presence.notify(conn, row["user_id"], "state")
+            if row["state"] != "available":  # a break the agent asked for after the call
+                continue
             hold = timedelta(seconds=row["max_hold_seconds"])
             taken = await presence.take_waiting(
                 conn, row["user_id"], row["campaign_id"], now=now, hold=hold

@@ -7,7 +7,8 @@ atomically, on any node: the agent's row is locked and its state checked in the 
 UPDATE, and a unique index allows one agent per call. With no agent free, the call
 waits on hold up to the campaign's ``max_hold_seconds`` (an agent who becomes free
 takes it) and is then abandoned, which the abandon guard counts. After the outcome,
-the agent is in after-call work for ``wrap_up_seconds``, then available by itself.
+the agent is in after-call work for ``wrap_up_seconds``, then available by itself — or
+paused, with a reason, when they asked for a break after the call.
 
 Every change an agent's console must see is announced with ``pg_notify`` in the
 transaction that makes it, so it reaches the node holding the agent's WebSocket when,
@@ -65,11 +66,19 @@ async def join(conn: Connection, user_id: int, campaign_id: int, node: str, now:
 
 
 async def set_state(
-    conn: Connection, user_id: int, state: str, *, now: datetime, hold: timedelta | None = None
+    conn: Connection,
+    user_id: int,
+    state: str,
+    *,
+    now: datetime,
+    hold: timedelta | None = None,
+    reason: str | None = None,
 ) -> tuple[int, str | None] | None:
-    """The agent says available, paused or offline. Refused during a call (its outcome
-    comes first); after-call work may be cut short. An agent who becomes available
-    takes the call waiting longest on hold, if any: (attempt id, call SID) is returned."""
+    """The agent says available, paused (for ``reason``) or offline. Refused during a
+    call (its outcome comes first); after-call work may be cut short to be available
+    or offline, while a break asked during it starts when it ends (the call stays on
+    screen until then). An agent who becomes available takes the call waiting longest
+    on hold, if any: (attempt id, call SID) is returned."""
     if state not in CHOSEN:
         raise Conflict(f"an agent can be {', '.join(CHOSEN)}, not {state!r}")
     current = await conn.fetchrow(q("agent_state_for_update"), user_id)
@@ -77,13 +86,25 @@ async def set_state(
         raise NotFound("join a campaign first: no campaign to take calls for")
     if current["state"] == "on_call":
         raise Conflict("record the outcome of your call first")
-    if current["state"] == state:
+    if current["state"] == "wrap_up" and state == "paused":
+        await then_pause(conn, user_id, reason)
         return None
-    campaign_id = await conn.fetchval(q("agent_set_state"), user_id, state, now)
+    if current["state"] == state and current["pause_reason"] == reason:
+        return None
+    paused_for = reason if state == "paused" else None
+    campaign_id = await conn.fetchval(q("agent_set_state"), user_id, state, now, paused_for)
     await notify(conn, user_id, "state")
     if state == "available" and hold is not None:
         return await take_waiting(conn, user_id, campaign_id, now=now, hold=hold)
     return None
+
+
+async def then_pause(conn: Connection, user_id: int, reason: str | None) -> None:
+    """The agent, on a call or in its after-call work, asks to be paused for ``reason``
+    when the after-call work ends (None: available, as usual)."""
+    if await conn.fetchval(q("agent_then_pause"), user_id, reason) is None:
+        raise Conflict("pause after the call: you are not on a call")
+    await notify(conn, user_id, "state")
 
 
 async def hand_over(
@@ -140,6 +161,8 @@ async def state_of(conn: Connection, user_id: int) -> dict[str, Any]:
         "since": record["since"],
         "attempt_id": record["attempt_id"],
         "wrap_up_until": record["wrap_up_until"],
+        "pause_reason": record["pause_reason"],  # why the agent is paused, if they said
+        "then_pause": record["then_pause"],  # paused for this reason after the call
         "phone": phone,
     }
 

@@ -57,8 +57,11 @@ WS_SESSION_ENDED = 4401
 
 
 async def _change(app: web.Application, user: User, body: Change) -> dict[str, Any]:
+    reasons = tuple(r.code for r in app[SETTINGS].agents.pause_reasons)
     async with app[POOL].acquire() as conn, conn.transaction():
-        changed = await console.change(conn, user.id, body, node=app[NODE], now=app[CLOCK]())
+        changed = await console.change(
+            conn, user.id, body, node=app[NODE], now=app[CLOCK](), reasons=reasons
+        )
     if changed.bridge:
         attempt_id, sid = changed.bridge
         document = twiml.to_agent(app[SETTINGS].server.public_url, attempt_id, user.id)
@@ -190,12 +193,30 @@ async def guides(request: web.Request) -> web.Response:
     return json_response({"guides": found})
 
 
+@routes.get("/api/agent/pause-reasons")
+@requires("agent")
+@api(
+    "The reasons an agent may give for a break (DIALER_AGENTS__PAUSE_REASONS), labelled in"
+    " the request's language",
+    tag="agents",
+)
+async def pause_reasons(request: web.Request) -> web.Response:
+    language = request_language(request)
+    found = [
+        {"code": r.code, "label": r.en if language == "en" else r.id}
+        for r in request.app[SETTINGS].agents.pause_reasons
+    ]
+    return json_response({"reasons": found})
+
+
 @routes.post("/api/agent/state")
 @requires("agent")
 @api(
-    "Join a campaign and/or say available, paused or offline",
-    description="Answers with the agent's state. 400 when neither a campaign nor a state is"
-    " given, or the campaign is a draft or finished; 403 when the agent is not assigned to it;"
+    "Join a campaign and/or say available, paused (with a reason) or offline",
+    description="Answers with the agent's state. A break asked during after-call work"
+    " starts when it ends; pause_after_call (true/false, with a reason) says what follows"
+    " the call. 400 when neither a campaign nor a state is"
+    " given, for a reason not in the pause reasons, or the campaign is a draft or finished; 403 when the agent is not assigned to it;"
     " 404 for no such campaign. Going available may hand"
     " the agent a waiting call at once (it is bridged to them).",
     body=Change,
@@ -585,7 +606,8 @@ async def _on_message(
                 await console.seen(conn, user.id, app[CLOCK]())
             await ws.send_json({"type": "pong"})
         elif kind in ("join", "state"):
-            fields = {k: body[k] for k in ("campaign", "state") if k in body}
+            wanted = ("campaign", "state", "reason", "pause_after_call")
+            fields = {k: body[k] for k in wanted if k in body}
             await _change(app, user, validate(Change, fields))  # the news comes via the hub
         else:
             raise BadRequest(f"unknown message type {kind!r}: join, state or ping")

@@ -7,7 +7,8 @@ targets were called how many times; the contact rate (calls that reached a perso
 taken by an agent, of the calls that ended) and the abandon rate (answered calls that
 found no agent, of those answered by a person).
 
-Agents: per agent, the calls bridged to them, talk time (bridged to ended), outcomes
+Agents: per agent, the time paused per reason given (from their state changes), the
+calls bridged to them, talk time (bridged to ended), outcomes
 by code, vouchers issued on their calls, and after-call work: the time from a call's
 end to its outcome, plus the campaign's wrap-up timer after each outcome.
 """
@@ -97,26 +98,48 @@ async def agent_report(conn: Connection, campaign: Campaign, *, now: datetime) -
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         rows = await conn.fetch(q("agent_report"), campaign.id)
         codes = await conn.fetch(q("agent_report_codes"), campaign.id)
+        pauses = await conn.fetch(q("agent_report_pauses"), campaign.id, now)
     per_agent: defaultdict[int, dict[str, int]] = defaultdict(dict)
     for r in codes:
         per_agent[r["agent_id"]][r["code"]] = r["n"]
+    agents = {
+        r["agent_id"]: {
+            "username": r["username"],
+            "name": r["display_name"],
+            "calls": r["calls"],
+            "talk_seconds": r["talk_seconds"],
+            "after_call_work_seconds": r["seconds_to_outcome"] + wrap_up * r["outcomes"],
+            "outcomes": r["outcomes"],
+            "by_code": per_agent.get(r["agent_id"], {}),
+            "vouchers": r["vouchers"],
+            "paused_seconds": 0,
+            "paused_by_reason": {},
+        }
+        for r in rows
+    }
+    # Time on a break, per reason given ("" for none): an agent who only took breaks
+    # is listed too.
+    for p in pauses:
+        found = agents.setdefault(p["agent_id"], idle_agent(p["username"], p["display_name"]))
+        found["paused_by_reason"][p["reason"] or ""] = p["seconds"]
+        found["paused_seconds"] += p["seconds"]
+    listed = sorted(agents.values(), key=lambda a: str(a["username"]))
+    return {"campaign": campaign.name, "as_of": now, "wrap_up_seconds": wrap_up, "agents": listed}
+
+
+def idle_agent(username: str, name: str) -> dict[str, Any]:
+    """An agent of the report who took no call."""
     return {
-        "campaign": campaign.name,
-        "as_of": now,
-        "wrap_up_seconds": wrap_up,
-        "agents": [
-            {
-                "username": r["username"],
-                "name": r["display_name"],
-                "calls": r["calls"],
-                "talk_seconds": r["talk_seconds"],
-                "after_call_work_seconds": r["seconds_to_outcome"] + wrap_up * r["outcomes"],
-                "outcomes": r["outcomes"],
-                "by_code": per_agent.get(r["agent_id"], {}),
-                "vouchers": r["vouchers"],
-            }
-            for r in rows
-        ],
+        "username": username,
+        "name": name,
+        "calls": 0,
+        "talk_seconds": 0,
+        "after_call_work_seconds": 0,
+        "outcomes": 0,
+        "by_code": {},
+        "vouchers": 0,
+        "paused_seconds": 0,
+        "paused_by_reason": {},
     }
 
 

@@ -190,6 +190,9 @@ def outcome_tables(report: dict[str, Any]) -> dict[str, Table]:
 
 def agent_tables(report: dict[str, Any]) -> dict[str, Table]:
     codes = sorted({c for a in report["agents"] for c in a["by_code"]})
+    # The time paused per reason given: a column each (paused_seconds:makan, …;
+    # "paused_seconds:" for a break without a reason).
+    reasons = sorted({r for a in report["agents"] for r in a.get("paused_by_reason", {})})
     header = [
         "username",
         "name",
@@ -199,6 +202,8 @@ def agent_tables(report: dict[str, Any]) -> dict[str, Table]:
         "outcomes",
         "vouchers",
         *codes,
+        "paused_seconds",
+        *(f"paused_seconds:{r}" for r in reasons),
     ]
     rows = [
         [
@@ -210,6 +215,8 @@ def agent_tables(report: dict[str, Any]) -> dict[str, Table]:
             a["outcomes"],
             a["vouchers"],
             *(a["by_code"].get(c, 0) for c in codes),
+            a.get("paused_seconds", 0),
+            *(a.get("paused_by_reason", {}).get(r, 0) for r in reasons),
         ]
         for a in report["agents"]
     ]

@@ -25,6 +25,7 @@ from dialer.auth import service as auth
 from dialer.clock import FrozenClock
 from dialer.db import Pool
 from dialer.settings import Settings
+from tests.browser.audit import audited
 from tests.browser.conftest import shot
 from tests.dialing import MONDAY_10_WIB, Node, phone_up, running_node
 from tests.factories import Factory, assign_everywhere, row
@@ -171,6 +172,8 @@ async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(
             "Voucher Bukalapak: sisa 50 dari 50"
         )
         await expect(page.locator("#state")).to_have_text("Dalam panggilan")
+        number = page.locator("#customer dt:has-text('Percobaan ke') + dd")
+        await expect(number).to_have_text("1")
         await shot(page, "agent-console-pop.png")
 
         # A reload restores the call on screen.
@@ -181,12 +184,20 @@ async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(
 
         # A form missing what the code needs is refused, with the field named, in the
         # agent's language.
+        # The problem is said once, beside the field (outlined, described by it), with
+        # the field's label and the outcome's: never the raw keys.
         await page.select_option("#code", "pays_other_channel")
         await page.click("#submit-outcome")
-        await expect(page.locator("#outcome-error")).to_have_text("permintaan tidak valid")
-        await expect(page.locator("#outcome-problems")).to_contain_text(
-            "channel: wajib untuk pays_other_channel"
+        channel = page.locator("select[name=channel]")
+        await expect(channel).to_have_attribute("aria-invalid", "true")
+        await expect(channel).to_have_attribute("aria-describedby", "error-channel")
+        await expect(page.locator("#error-channel")).to_have_text(
+            "Moda bayar: wajib untuk “Bayar via moda bayar lain”"
         )
+        await expect(page.locator("#outcome-error")).to_have_text("Periksa kolom yang ditandai.")
+        await expect(page.locator("#outcome-card")).not_to_contain_text("channel:")
+        await expect(page.locator("#outcome-card")).not_to_contain_text("pays_other_channel")
+        await expect(page.get_by_text("wajib untuk", exact=False)).to_have_count(1)
         # Completed, it is recorded; after-call work follows.
         await page.select_option("select[name=channel]", "indomaret")
         await page.select_option("select[name=address_valid]", "true")
@@ -196,6 +207,16 @@ async def test_an_agent_logs_in_takes_a_call_and_records_its_outcome(
         await expect(page.locator("#outcome-done")).to_contain_text("Hasil tersimpan")
         await expect(page.locator("#state")).to_have_text("Wrap-up")
         await shot(page, "agent-console-outcome.png")
+        # The call ends and settles (its target counts one call more): on the card it is
+        # still the first call.
+        for sid in list(node.carrier.calls):
+            await node.carrier.hangup(sid)
+        await node.settle()
+        await expect(page.locator("#call-status")).to_have_text("Pelanggan menutup telepon.")
+        assert await conn.fetchval("SELECT attempts FROM targets") == 1
+        await page.reload()
+        await expect(page.locator("#state")).to_have_text("Wrap-up")
+        await expect(number).to_have_text("1")
 
         outcome: Any = await conn.fetchrow("SELECT * FROM outcomes")
         assert outcome["code"] == "pays_other_channel"
@@ -251,7 +272,7 @@ async def test_the_console_speaks_english_when_asked(
     await expect(page.locator("#available")).to_have_text("Ready for calls")
     await expect(page.locator("#conn")).to_have_text("connected")
     await expect(page.locator("#code option[value=pays_via_bukalapak]")).to_have_text(
-        "Pays via Bukalapak (voucher)"
+        "9 · Pays via Bukalapak (voucher)"
     )
     await expect(page.locator("#idle")).to_contain_text("No call yet")
     assert errors == []
@@ -276,7 +297,9 @@ async def test_an_unassigned_agent_is_told_and_a_disabled_ones_console_logs_out(
     await expect(page.locator("#join")).to_be_disabled()
     # Disabled by a manager: the console's next message ends its socket, and it logs out.
     assert (await auth.set_disabled(conn, "ani", True))["tokens_revoked"] == 1
-    await page.click("#paused")
+    # (Its break button waits for a campaign joined: the message is sent as it would.)
+    await expect(page.locator("#paused")).to_be_disabled()
+    await page.evaluate("send({ type: 'state', state: 'paused' })")
     await expect(page.locator("#login-view")).to_be_visible()
     await expect(page.locator("#console-view")).to_be_hidden()
     assert errors == []
@@ -663,3 +686,203 @@ async def test_the_console_follows_the_deployments_language(
     await page.click("#login-form button[type=submit]")
     await expect(page.locator("#available")).to_have_text("Ready for calls")
     await page.close()
+
+
+DRAFTS = "Object.keys(localStorage).filter((k) => k.startsWith('dialer.agent.draft.'))"
+
+
+async def test_a_busy_floors_console_alerts_keeps_the_draft_and_keeps_the_outcome_in_reach(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
+) -> None:
+    """The first-use guidance names Gabung before Siap (which waits for it); a new call
+    beeps and says so in the title; digits choose the outcome (not while typing); what
+    was typed survives a reload until saved; the call panel and the outcome stay in
+    view at the script's end; each state passes the audit at 390 and 1366 px."""
+    created = await factory.running_campaign(
+        [row(2)], virtual_seats=0, name="floor", wrap_up_seconds=20
+    )
+    await agent_user(conn, username="ani", role="agent", password="rahasia-ani")
+    clock = FrozenClock(MONDAY_10_WIB)
+    async with running_node(
+        settings, pool, clock, choose=lambda c: "human", speed=10, profile=TALKATIVE
+    ) as node:
+        base = str(node.client.make_url("")).rstrip("/")
+        page = await browser.new_page(viewport={"width": 1366, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(base + "/agent")
+        await expect(page.locator("#login-form")).to_be_visible()
+        await audited(page, "agent-login")
+        await page.fill("input[name=username]", "ani")
+        await page.fill("input[name=password]", "rahasia-ani")
+        await page.click("#login-form button[type=submit]")
+        await expect(page.locator("#conn")).to_have_text("terhubung")
+
+        # Before joining: the guidance says Gabung first, Siap waits, no empty badge.
+        await expect(page.locator("#idle")).to_contain_text(
+            "Pilih kampanye, tekan “Gabung”, lalu “Siap menerima panggilan”."
+        )
+        await expect(page.locator("#available")).to_be_disabled()
+        await expect(page.locator("#paused")).to_be_disabled()
+        await expect(page.locator("#voucher-badge")).to_be_hidden()
+        await expect(page.locator("#sound")).to_have_text("Suara: nyala")
+        await expect(page.locator("#sound")).to_have_attribute("aria-pressed", "true")
+        # Asked anyway (an old tab, say), the server says why in the page's language.
+        await page.evaluate("send({ type: 'state', state: 'available' })")
+        await expect(page.locator("#console-error")).to_have_text(
+            "gabung ke kampanye dulu: belum ada kampanye untuk menerima panggilan"
+        )
+
+        await page.select_option("#campaign", created.name)
+        await page.click("#join")
+        await expect(page.locator("#state")).to_have_text("Istirahat")
+        await expect(page.locator("#available")).to_be_enabled()
+        await audited(page, "agent-idle")
+        await page.click("#available")
+        await expect(page.locator("#state")).to_have_text("Siap")
+        await expect(page.locator("#phone-state")).to_contain_text("tersambung")
+        assert await page.get_attribute("body", "data-beeps") is None
+        assert await node.tick() == {created.name: 1}
+        await expect(page.locator("#state")).to_have_text("Dalam panggilan")
+
+        # A new call: one beep, and the title says so until the agent acts.
+        await expect(page.locator("body")).to_have_attribute("data-beeps", "1")
+        await expect(page).to_have_title(re.compile("Panggilan baru"))
+        await expect(page.locator("#code option[value=customer_busy]")).to_have_text(
+            "1 · Pelanggan SIBUK — telepon kembali"
+        )
+
+        # The outcome is within a few Tab presses of the page's top.
+        await page.locator("h1").click()
+        await expect(page).to_have_title("Konsol Agen — Dialer")
+        presses = 0
+        while not await page.evaluate("document.activeElement.id === 'code'"):
+            assert presses < 20, "the outcome is 20 Tab presses away"
+            await page.keyboard.press("Tab")
+            presses += 1
+
+        # Keys choose the outcome; a digit typed in a field is the field's.
+        await page.locator("#steps").click()  # the agent reads the script
+        await page.keyboard.press("0")
+        await expect(page.locator("#code")).to_have_value("pays_other_channel")
+        await expect(page.locator("#code")).to_be_focused()
+        await page.fill("textarea[name=notes]", "")
+        await page.locator("textarea[name=notes]").press_sequentially("Bayar tanggal 2")
+        await expect(page.locator("#code")).to_have_value("pays_other_channel")
+        await page.locator("#steps").click()
+        await page.keyboard.press("h")
+        await expect(page.locator("#code")).to_be_focused()
+        await page.select_option("select[name=channel]", "indomaret")
+        # A break after this call, for a meeting: the panel says what follows the call.
+        await page.select_option("#pause-reason", "rapat")
+        await page.check("#pause-after")
+        await expect(page.locator("#state")).to_have_text(
+            "Dalam panggilan — lalu istirahat (Rapat)"
+        )
+
+        # At the script's end the call's controls and the outcome are still in view.
+        await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        await expect(page.locator("#call-hangup")).to_be_in_viewport()
+        await expect(page.locator("#call-status")).to_be_in_viewport()
+        await expect(page.locator("#code")).to_be_in_viewport()
+        # The script folds away.
+        await page.click("#script-card summary")
+        await expect(page.locator("#steps")).to_be_hidden()
+        await page.click("#script-card summary")
+        await expect(page.locator("#steps")).to_be_visible()
+
+        # A reload brings back the call and what was typed for it, without a new alert.
+        await page.reload()
+        await expect(page.locator("#state")).to_have_text(
+            "Dalam panggilan — lalu istirahat (Rapat)"
+        )
+        await expect(page.locator("#pause-after")).to_be_checked()
+        await expect(page.locator("#code")).to_have_value("pays_other_channel")
+        await expect(page.locator("select[name=channel]")).to_have_value("indomaret")
+        await expect(page.locator("textarea[name=notes]")).to_have_value("Bayar tanggal 2")
+        assert await page.get_attribute("body", "data-beeps") is None
+        await audited(page, "agent-pop")
+
+        # Saved, the draft is gone; wrap-up keeps the saved outcome on screen.
+        await page.click("#submit-outcome")
+        await expect(page.locator("#outcome-done")).to_contain_text("Hasil tersimpan")
+        await expect(page.locator("#state")).to_have_text("Wrap-up — lalu istirahat (Rapat)")
+        assert await page.evaluate(DRAFTS) == []
+        outcome: Any = await conn.fetchrow("SELECT * FROM outcomes")
+        assert outcome["details"] == {"channel": "indomaret"}
+        assert outcome["notes"] == "Bayar tanggal 2"
+        await audited(page, "agent-wrap-up")
+
+        # A break taken during the after-call work (a meal, now) leaves the call and its
+        # saved outcome on screen; the work ends in that break, not available.
+        await page.select_option("#pause-reason", "makan")
+        await page.click("#paused")
+        await expect(page.locator("#state")).to_have_text("Wrap-up — lalu istirahat (Makan)")
+        await expect(page.locator("#pause-after")).to_be_checked()
+        await expect(page.locator("#outcome-done")).to_contain_text("Hasil tersimpan")
+        await expect(page.locator("#call")).to_be_visible()
+        clock.advance(seconds=30)  # past the 20 s of after-call work
+        assert await node.tick() == {created.name: 0}
+        await expect(page.locator("#state")).to_have_text("Istirahat (Makan)")
+        await expect(page.locator("#call")).to_be_hidden()
+        assert errors == []
+        await page.close()
+        for sid in list(node.carrier.calls):
+            await node.carrier.hangup(sid)
+        await node.settle()
+
+
+async def test_a_muted_console_alerts_by_its_title_only_in_english(
+    settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory, browser: Browser
+) -> None:
+    """On a phone, in English: the mute is remembered across a reload; a muted console
+    does not beep, its title still says a call came; the script starts folded with the
+    outcome under it. The English page passes the audit too."""
+    created = await factory.running_campaign([row(2)], virtual_seats=0, name="quiet")
+    await agent_user(conn, username="ani", role="agent", password="rahasia-ani")
+    clock = FrozenClock(MONDAY_10_WIB)
+    async with running_node(
+        settings, pool, clock, choose=lambda c: "human", speed=10, profile=TALKATIVE
+    ) as node:
+        base = str(node.client.make_url("")).rstrip("/")
+        page = await browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(base + "/agent?lang=en")
+        await expect(page.locator("#login-form button[type=submit]")).to_have_text("Log in")
+        await audited(page, "agent-login-en")
+        await page.fill("input[name=username]", "ani")
+        await page.fill("input[name=password]", "rahasia-ani")
+        await page.click("#login-form button[type=submit]")
+        await expect(page.locator("#conn")).to_have_text("connected")
+        await expect(page.locator("#idle")).to_contain_text("press “Join”, then “Ready for calls”")
+        await page.click("#sound")
+        await expect(page.locator("#sound")).to_have_text("Sound: off")
+        await page.reload()
+        await expect(page.locator("#conn")).to_have_text("connected")
+        await expect(page.locator("#sound")).to_have_text("Sound: off")
+        await expect(page.locator("#sound")).to_have_attribute("aria-pressed", "false")
+        await page.select_option("#campaign", created.name)
+        await page.click("#join")
+        await expect(page.locator("#state")).to_have_text("On a break")
+        await audited(page, "agent-idle-en")
+        await page.click("#available")
+        await expect(page.locator("#state")).to_have_text("Ready")
+        await expect(page.locator("#phone-state")).to_contain_text("connected")
+        assert await node.tick() == {created.name: 1}
+        await expect(page.locator("#state")).to_have_text("On a call")
+        await expect(page).to_have_title(re.compile("New call"))
+        assert await page.get_attribute("body", "data-beeps") is None
+        # On a phone the script starts folded, the outcome right under it.
+        await expect(page.locator("#script-card")).not_to_have_attribute("open", "")
+        script = await page.locator("#script-card").bounding_box()
+        outcome = await page.locator("#code").bounding_box()
+        assert script is not None and outcome is not None
+        assert script["height"] < 100 and 0 < outcome["y"] - script["y"] < 400
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+        await audited(page, "agent-pop-en")
+        assert errors == []
+        await page.close()
+        for sid in list(node.carrier.calls):
+            await node.carrier.hangup(sid)
+        await node.settle()

@@ -408,6 +408,8 @@ async def test_the_outcome_and_agent_reports(
         "outcomes": 2,
         "by_code": {"pays_via_bukalapak": 1, "already_paid": 1},
         "vouchers": 0,
+        "paused_seconds": 0,  # no break taken
+        "paused_by_reason": {},
     }
     assert agents["budi"]["calls"] == 1 and agents["budi"]["talk_seconds"] == 300
     # The same as files.

@@ -28,6 +28,12 @@ MESSAGES = {
     "an agent can be {', '.join(CHOSEN)}, not {state}": (
         "status agen dapat {', '.join(CHOSEN)}, bukan {state}"
     ),
+    "unknown pause reason {body.reason}: one of {', '.join(reasons)}": (
+        "alasan istirahat tidak dikenal {body.reason}: salah satu dari {', '.join(reasons)}"
+    ),
+    "pause after the call: you are not on a call": (
+        "istirahat setelah panggilan: Anda tidak sedang dalam panggilan"
+    ),
     "join a campaign first: no campaign to take calls for": (
         "gabung ke kampanye dulu: belum ada kampanye untuk menerima panggilan"
     ),

@@ -13,7 +13,13 @@ const LANG = {
     password: "Kata sandi", campaign: "Kampanye", join: "Gabung", status: "Status",
     no_campaign: "Belum ada kampanye yang ditugaskan kepada Anda: hubungi manajer Anda.",
     seconds: "dtk", go_available: "Siap menerima panggilan", go_paused: "Istirahat",
-    idle: "Belum ada panggilan. Pilih kampanye, lalu tekan “Siap menerima panggilan”.",
+    idle: "Belum ada panggilan. Pilih kampanye, tekan “Gabung”, lalu “Siap menerima panggilan”.",
+    sound_on: "Suara: nyala", sound_off: "Suara: mati", new_call: "Panggilan baru",
+    to_outcome: "Ke hasil panggilan (H)",
+    shortcut_hint: "Pintasan: tombol 1–9 dan 0 memilih hasil, H ke kolom hasil.",
+    fix_fields: "Periksa kolom yang ditandai.",
+    pause_reason: "Alasan istirahat", pause_after: "Istirahat setelah panggilan ini",
+    paused_for: (label) => `Istirahat (${label})`, then_pause: (label) => ` — lalu istirahat (${label})`,
     customer: "Pelanggan", bill: "Tagihan", paid_on: "Tanggal bayar", penalty: "Denda",
     script: "Skrip", outcome: "Hasil panggilan", result: "Hasil", choose: "— pilih —",
     address_valid: "Alamat masih valid?", yes: "Ya", no: "Tidak", new_address: "Alamat baru",
@@ -49,7 +55,7 @@ const LANG = {
     resume: (title) => `Lanjutkan skrip: ${title}`,
     required_when: (label, values) => ` (wajib jika ${label}: ${values.join(" / ")})`,
     voucher_issued: (v) => ` Voucher ${v.code} diterbitkan untuk WA ${v.wa_number}.`,
-    saved: (code, voucher) => `Hasil tersimpan: ${code}.${voucher} Wrap-up berjalan, lalu Anda siap lagi.`,
+    saved: (code, voucher) => `Hasil tersimpan: ${code}.${voucher} Wrap-up berjalan.`,
     states: { offline: "Offline", available: "Siap", paused: "Istirahat",
       on_call: "Dalam panggilan", wrap_up: "Wrap-up" },
     phone: "Telepon", phone_connect: "Sambungkan telepon", phone_hangup: "Putuskan telepon",
@@ -78,7 +84,13 @@ const LANG = {
     password: "Password", campaign: "Campaign", join: "Join", status: "State",
     no_campaign: "No campaign is assigned to you yet: ask your manager.",
     seconds: "s", go_available: "Ready for calls", go_paused: "Take a break",
-    idle: "No call yet. Choose a campaign, then press “Ready for calls”.",
+    idle: "No call yet. Choose a campaign, press “Join”, then “Ready for calls”.",
+    sound_on: "Sound: on", sound_off: "Sound: off", new_call: "New call",
+    to_outcome: "To the call outcome (H)",
+    shortcut_hint: "Shortcuts: keys 1–9 and 0 choose the outcome, H goes to the outcome.",
+    fix_fields: "Check the marked fields.",
+    pause_reason: "Reason for the break", pause_after: "Take a break after this call",
+    paused_for: (label) => `On a break (${label})`, then_pause: (label) => ` — then a break (${label})`,
     customer: "Customer", bill: "Bill", paid_on: "Paid on", penalty: "Penalty",
     script: "Script", outcome: "Call outcome", result: "Outcome", choose: "— choose —",
     address_valid: "Address still valid?", yes: "Yes", no: "No", new_address: "New address",
@@ -114,7 +126,7 @@ const LANG = {
     resume: (title) => `Go on with the script: ${title}`,
     required_when: (label, values) => ` (required when ${label}: ${values.join(" / ")})`,
     voucher_issued: (v) => ` Voucher ${v.code} issued for WhatsApp ${v.wa_number}.`,
-    saved: (code, voucher) => `Outcome saved: ${code}.${voucher} Wrap-up runs, then you are ready again.`,
+    saved: (code, voucher) => `Outcome saved: ${code}.${voucher} Wrap-up runs.`,
     states: { offline: "Offline", available: "Ready", paused: "On a break",
       on_call: "On a call", wrap_up: "Wrap-up" },
     phone: "Phone", phone_connect: "Connect phone", phone_hangup: "Hang up phone",
@@ -153,20 +165,26 @@ function translate() {
   const chosen = code.value;
   code.replaceChildren(code.firstElementChild);
   code.firstElementChild.textContent = t("choose");
-  for (const { code: value, label } of vocabulary.outcomes) {
-    const o = el("option", label);
+  vocabulary.outcomes.forEach(({ code: value, label }, i) => {
+    const key = SHORTCUTS[i];
+    const o = el("option", key ? `${key} · ${label}` : label);
     o.value = value;
     code.append(o);
-  }
+  });
   code.value = chosen;
+  renderSound();
 }
 
 // The product's lists (outcome codes, payment channels …) with labels in the page's
 // language, from GET /api/vocabulary: defined once, on the server.
 let vocabulary = { outcomes: [], payment_channels: [] };
+// The reasons for a break (DIALER_AGENTS__PAUSE_REASONS), labelled in the page's language.
+let pauseReasons = [];
 const labelOf = (list, code) => (list.find((item) => item.code === code) || { label: code }).label;
 const OFFSETS = { WIB: "+07:00", WITA: "+08:00", WIT: "+09:00" };
 const VOUCHER_STEPS = ["voucher_available", "accepted_bukalapak"];
+// The keys that choose an outcome, in the form's order (shown in its options).
+const SHORTCUTS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"];
 
 let me = null;
 let ws = null;
@@ -212,7 +230,7 @@ async function boot() {
   $("agent-name").textContent = me.display_name || me.username;
   show("console");
   stopped = false;
-  await Promise.all([loadCampaigns(), loadGuides(), loadPhone()]);
+  await Promise.all([loadCampaigns(), loadGuides(), loadPhone(), loadPauseReasons()]);
   connect();
 }
 
@@ -295,6 +313,16 @@ async function loadCampaigns() {
   $("join").disabled = !campaigns.length;
 }
 
+async function loadPauseReasons() {
+  pauseReasons = (await api("/api/agent/pause-reasons")).reasons;
+  const select = $("pause-reason");
+  select.replaceChildren(...pauseReasons.map((r) => {
+    const o = el("option", r.label);
+    o.value = r.code;
+    return o;
+  }));
+}
+
 async function loadGuides() {
   guides = (await api("/api/agent/guides")).guides;
 }
@@ -347,8 +375,18 @@ function receive(message) {
 function renderState(s) {
   $("console-error").textContent = "";
   if ("phone" in s) renderPhone(s.phone);
-  $("state").textContent = t("states")[s.state] || s.state;
+  const reasonLabel = (code) => labelOf(pauseReasons, code);
+  let shown = t("states")[s.state] || s.state;
+  if (s.state === "paused" && s.pause_reason) shown = t("paused_for", reasonLabel(s.pause_reason));
+  if (s.then_pause) shown += t("then_pause", reasonLabel(s.then_pause));
+  $("state").textContent = shown;
+  $("pause-after").checked = !!s.then_pause;
+  if (s.then_pause) $("pause-reason").value = s.then_pause;
   document.body.dataset.state = s.state;
+  // Ready and a break need a campaign joined first ("Gabung"): until then they wait.
+  const joined = !!s.campaign && s.state !== "offline";
+  $("available").disabled = !joined;
+  $("paused").disabled = !joined;
   if (s.campaign) $("campaign").value = s.campaign;
   clearInterval(timers.wrapup);
   $("wrapup").hidden = s.state !== "wrap_up";
@@ -361,7 +399,10 @@ function renderState(s) {
     tick();
     timers.wrapup = setInterval(tick, 250);
   }
-  if (!s.attempt_id) clearCall();
+  if (!s.attempt_id) {
+    if (call) dropDraft(call.attempt_id); // the call is gone: so is what was typed for it
+    clearCall();
+  }
 }
 
 function clearCall() {
@@ -369,7 +410,9 @@ function clearCall() {
   clearInterval(timers.talk);
   $("call").hidden = true;
   $("idle").hidden = false;
+  $("voucher-badge").hidden = true;
   clearTimeout(timers.voucher);
+  stopTitleAlert();
 }
 
 // -------------------------------------------------------------------- the pop
@@ -386,7 +429,13 @@ function renderPop(pop) {
   renderBill(pop);
   renderSteps(pop);
   renderVoucher(pop);
-  if (fresh) resetForm(pop);
+  if (fresh) {
+    // On a phone the script starts folded: the outcome form is right under it.
+    $("script-card").open = !window.matchMedia("(max-width: 900px)").matches;
+    resetForm(pop);
+    restoreDraft(pop.attempt_id);
+    alertNewCall(pop.attempt_id);
+  }
   renderTransfers(pop);
   renderCallState(pop);
 }
@@ -443,6 +492,7 @@ function renderTransfers(pop) {
   if (transferGuide.attempt !== pop.attempt_id) {
     transferGuide = { attempt: pop.attempt_id, guide: null };
     box.hidden = true;
+    $("call-transfer").hidden = true;
     api(`/api/agent/transfer/guide?attempt_id=${pop.attempt_id}`).then(({ guide }) => {
       if (transferGuide.attempt !== pop.attempt_id) return;
       transferGuide.guide = guide;
@@ -453,6 +503,7 @@ function renderTransfers(pop) {
   }
   const busy = pop.call.transfer && ["requested", "done"].includes(pop.call.transfer.state);
   box.hidden = !transferGuide.guide || pop.call.state !== "in-progress" || busy || !!pop.call.left_at;
+  $("call-transfer").hidden = box.hidden;
 }
 
 function fillTransferGuide(guide) {
@@ -584,7 +635,7 @@ function renderCustomer(pop) {
     [t("address"), c.address],
     [t("province"), c.province],
     [t("local_time"), local + " (" + t("greeting", pop.greeting) + ")"],
-    [t("attempt"), pop.history.attempts + 1],
+    [t("attempt"), pop.history.number],
   ]);
 }
 
@@ -680,6 +731,7 @@ function renderVoucher(pop) {
     ? t("voucher_left", v)
     : t("voucher_off", v.partner, v.reason === "expired" ? t("expired") : t("used_up"));
   badge.className = "badge " + (v.available ? "on" : "off");
+  badge.hidden = false;
   clearTimeout(timers.voucher);
   if (v.available) {
     // Hidden at the expiry instant, by the server's clock, without waiting for news.
@@ -705,8 +757,7 @@ function resetForm(pop) {
   form.hidden = false;
   for (const input of form.elements) input.disabled = false;
   $("outcome-done").hidden = true;
-  $("outcome-error").textContent = "";
-  $("outcome-problems").replaceChildren();
+  clearProblems();
   $("wa").value = pop.customer.wa_number || pop.customer.msisdn;
   $("new-address-label").hidden = true;
   $("act-tickets").replaceChildren();
@@ -889,12 +940,12 @@ function formBody() {
 
 async function submitOutcome(event) {
   event.preventDefault();
-  $("outcome-error").textContent = "";
-  $("outcome-problems").replaceChildren();
+  clearProblems();
   const button = $("submit-outcome");
   button.disabled = true;
   try {
     const result = await api("/api/agent/outcome", { method: "POST", body: formBody() });
+    dropDraft(call.attempt_id);
     const form = $("outcome-form");
     for (const input of form.elements) input.disabled = true;
     $("outcome-done").hidden = false;
@@ -907,12 +958,7 @@ async function submitOutcome(event) {
     $("outcome-done").textContent = t("saved", labelOf(vocabulary.outcomes, result.outcome.code), voucher);
   } catch (err) {
     button.disabled = false;
-    $("outcome-error").textContent = err.message;
-    for (const d of err.details || []) {
-      // A rule of the whole form ("(body)") names its fields in its reason already.
-      const field = d.field && d.field !== "(body)" ? d.field + ": " : "";
-      $("outcome-problems").append(el("li", field + d.reason));
-    }
+    showProblems(err);
   }
 }
 
@@ -924,6 +970,19 @@ function wire() {
   $("add-ticket").onclick = addTicket;
   $("cancellation").onchange = (e) => { $("closure").hidden = e.target.value !== "closure_request"; };
   $("outcome-form").addEventListener("submit", submitOutcome);
+  $("outcome-form").addEventListener("input", saveDraft);
+  $("outcome-form").addEventListener("change", saveDraft);
+  $("sound").onclick = toggleSound;
+  $("call-transfer").onclick = () => {
+    $("transfer-box").scrollIntoView();
+    $("transfer-category").focus();
+  };
+  $("to-outcome").onclick = (event) => {
+    event.preventDefault();
+    focusOutcome();
+  };
+  document.addEventListener("keydown", shortcut);
+  for (const kind of ["keydown", "pointerdown"]) document.addEventListener(kind, stopTitleAlert);
   $("outcome-form").elements.address_valid.onchange = (e) => {
     $("new-address-label").hidden = e.target.value !== "false";
   };
@@ -954,7 +1013,10 @@ function wire() {
     $(`call-${action}`).onclick = () => controlCall(action);
   }
   $("phone-hangup").onclick = hangUpPhone;
-  $("paused").onclick = () => send({ type: "state", state: "paused" });
+  // A break with its reason; asked during after-call work it starts when that ends.
+  $("paused").onclick = () => send({ type: "state", state: "paused", reason: $("pause-reason").value });
+  $("pause-after").onchange = (event) => send({
+    type: "state", pause_after_call: event.target.checked, reason: $("pause-reason").value });
   $("logout").onclick = async () => {
     stopped = true;
     send({ type: "state", state: "offline" });
