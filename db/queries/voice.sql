@@ -206,7 +206,7 @@ RETURNING id, call_sid
 -- name: live_agents
 -- Campaign $1's agents at work now: their state, phone, the call they hold (its
 -- progress, not the customer), and who monitors them.
-SELECT s.user_id, u.username, u.display_name, s.state, s.since, s.attempt_id,
+SELECT s.user_id, u.username, u.display_name, s.state, s.since, s.attempt_id, s.pause_reason,
        l.state AS phone, l.endpoint, a.state AS call_state, a.joined_at, a.on_hold,
        a.bridged_at, t.name AS customer_name, t.indihome_number, a.number AS customer_number,
        (SELECT json_agg(json_build_object('id', m.id, 'supervisor', v.username,

@@ -353,6 +353,15 @@ async def live_agents(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
         found = await supervisors.live_agents(conn, campaign.id)
+    # A break's reason in the reader's words (the code when the list no longer has it).
+    language = request_language(request)
+    labels = {
+        r.code: r.en if language == "en" else r.id
+        for r in request.app[SETTINGS].agents.pause_reasons
+    }
+    for agent in found:
+        code = agent["pause_reason"]
+        agent["reason"] = None if code is None else labels.get(code, code)
     # The service's time, so a page counts each state's duration from the same clock.
     return json_response({"agents": found, "now": request.app[CLOCK]()})
 

@@ -89,6 +89,7 @@ HEADINGS: Final = _terms(
     ("username", "Nama pengguna", "Username"),
     ("talk_seconds", "Waktu bicara (detik)", "Talk time (seconds)"),
     ("after_call_work_seconds", "Kerja setelah panggilan (detik)", "After-call work (seconds)"),
+    ("paused_seconds", "Istirahat (detik)", "Not ready (seconds)"),
     ("vouchers", "Voucher terbit", "Vouchers issued"),
 )
 
@@ -166,6 +167,11 @@ def sheet_name(key: str, language: str) -> str:
 def heading(key: str, language: str, zone: str | None = None) -> str:
     """A column's heading; a time's names the zone it is shown in ("Waktu terbit (WIB)").
     An outcome code's column is headed by the outcome's label."""
+    if key.startswith("paused_seconds:"):  # the time paused for one reason
+        reason = key.removeprefix("paused_seconds:") or (
+            "tanpa alasan" if language == "id" else "no reason"
+        )
+        return f"{heading('paused_seconds', language)}: {reason}"
     words = _label(HEADINGS | {t.code: t for t in OUTCOMES}, key, language)
     return f"{words} ({zone})" if zone and key.endswith("_at") else words
 

@@ -127,3 +127,22 @@ async def test_the_agent_board_names_the_customer_of_each_call(
         "+6281200000001",
     )
     assert body["now"] and agent["since"]
+
+
+async def test_the_agent_board_says_why_an_agent_is_on_a_break_in_the_readers_words(
+    client: Client, conn: asyncpg.Connection, factory: Factory
+) -> None:
+    boss = await login(client, factory, "mgr", "manager")
+    campaign = await factory.create_campaign(name="istirahat")
+    ani = await auth.create_user(conn, username="ani", role="agent", password="rahasia-ani")
+    await conn.execute(
+        "INSERT INTO agent_states (user_id, campaign_id, state, since, seen_at, pause_reason)"
+        " VALUES ($1, $2, 'paused', now(), now(), 'makan')",
+        ani.id,
+        campaign.id,
+    )
+    url = f"/api/campaigns/{campaign.name}/agents/live"
+    (agent,) = (await (await client.get(url, headers=boss)).json())["agents"]
+    assert (agent["pause_reason"], agent["reason"]) == ("makan", "Makan")
+    english = await client.get(url, headers=boss | {"X-Dialer-Language": "en"})
+    assert (await english.json())["agents"][0]["reason"] == "Meal"

@@ -9,6 +9,7 @@ import csv
 import io
 
 import asyncpg
+import openpyxl
 
 from dialer.auth import service as auth
 from dialer.db import Pool
@@ -103,6 +104,13 @@ async def test_a_break_after_the_call_has_its_reason_and_is_reported(
         )
         row = next(csv.DictReader(io.StringIO(await resp.text())))
         assert (row["paused_seconds"], row["paused_seconds:rapat"]) == ("600", "600")
+        resp = await client.get(
+            f"/api/campaigns/{call.campaign.name}/reports/agents.xlsx", headers=manager
+        )
+        sheet = openpyxl.load_workbook(io.BytesIO(await resp.read()))["Agen"]
+        header, first = ([c.value for c in r] for r in sheet.iter_rows(max_row=2))
+        paused = dict(zip(header, first, strict=True))
+        assert (paused["Istirahat (detik)"], paused["Istirahat (detik): rapat"]) == (600, 600)
 
         # Back to work: the break ends, and the next call comes.
         resp = await client.post(

@@ -231,6 +231,7 @@ async def test_the_outcome_and_agent_workbooks_are_in_the_readers_words(
         "Hasil dicatat",
         "Voucher terbit",
         "SUDAH LUNAS",
+        "Istirahat (detik)",
     )
     assert rows[1][:4] == ("ani", "ani", 1, 95) and rows[1][7] == 1
     outcomes = await _book(client, f"{base}/outcomes.xlsx", headers)

@@ -1036,9 +1036,8 @@ async function loadLiveAgents() {
     }
     if (mine) controls.append(actionButton(t("leave"), "leave", () => leaveMonitor(mine)));
     let state = t("agent_states")[a.state] || a.state;
-    // A break's reason, when the service gives one (not-ready reasons: issue 20, part A).
-    const reason = a.reason || a.pause_reason;
-    if (reason) state += ` — ${reason}`;
+    // A break's reason, in the page's words (the service labels it).
+    if (a.reason) state += ` — ${a.reason}`;
     if (a.on_hold) state += ` (${t("on_hold")})`;
     const customer = a.attempt_id
       ? [a.customer_name, a.indihome_number || a.customer_number].filter(Boolean).join(" · ") : "—";
