@@ -223,6 +223,9 @@ def js_object(source: str, start: int) -> dict[str, object]:
     while True:
         while i < len(source) and source[i] in " \n\t,":
             i += 1
+        if source.startswith("//", i):  # a comment between entries
+            i = source.index("\n", i)
+            continue
         if source[i] == "}":
             return result
         key = _KEY.match(source, i)

@@ -59,7 +59,7 @@ async def test_the_nodes_ride_out_a_database_restart_and_none_is_fenced(tmp_path
             await wait_for(
                 conn,
                 "SELECT count(*) = 2 FROM pg_locks WHERE locktype = 'advisory'"
-                " AND classid = 28260 AND granted",
+                " AND classid = 28260 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                 seconds=10,
             )
             fenced = await conn.fetch("SELECT name FROM nodes WHERE fenced_at IS NOT NULL")

@@ -48,6 +48,7 @@ async def test_a_hung_node_is_fenced_its_calls_reclaimed_and_it_never_double_dia
         held = await conn.fetchval(
             "SELECT count(*) FROM pg_locks l JOIN nodes n ON l.objid = n.id::oid"
             " WHERE l.locktype = 'advisory' AND l.classid = 28260 AND n.name = 'a'"
+            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         )
         assert held == 1
         # Those answered when it hung keep the result they reached.

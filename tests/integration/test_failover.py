@@ -44,6 +44,11 @@ async def node(
         await client.close()
 
 
+# Locks of this test's database only: the server is shared with other test workers,
+# whose nodes hold liveness locks with the same ids in their own databases.
+THIS_DATABASE = "l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+
+
 async def failover(pool: Pool, carrier: RecordingCarrier) -> recovery.Reconciled:
     clock = FrozenClock(MONDAY_10_WIB + timedelta(minutes=1))
     return await recovery.failover(pool, carrier, clock, lock_grace=GRACE, lease=LEASE)
@@ -141,7 +146,8 @@ async def test_a_paused_node_finds_itself_fenced_and_rejoins_without_its_old_cla
         # Its lock is on a connection of its own.
         held = await conn.fetchval(
             "SELECT count(*) FROM pg_locks l JOIN nodes n ON l.objid = n.id::oid"
-            " WHERE l.locktype = 'advisory' AND l.classid = $1::oid AND n.name = 'a'",
+            " WHERE l.locktype = 'advisory' AND l.classid = $1::oid AND n.name = 'a'"
+            f" AND {THIS_DATABASE}",
             LIVENESS_LOCK_NAMESPACE,
         )
         assert held == 1
@@ -155,7 +161,8 @@ async def test_a_paused_node_finds_itself_fenced_and_rejoins_without_its_old_cla
         await liveness.stop()
     # Stopped: its lock is given back with its connection to the pool.
     assert not await conn.fetchval(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid",
+        "SELECT count(*) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = $1::oid"
+        f" AND {THIS_DATABASE}",
         LIVENESS_LOCK_NAMESPACE,
     )
 

@@ -303,7 +303,8 @@ async def test_when_the_reading_connection_dies_a_node_reads_again_for_everyone(
         reader = 0 if nodes[0].reading else 1
         assert nodes[reader].reading == {campaign.id} and not nodes[1 - reader].reading
         holder = await conn.fetchval(
-            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2",
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             live.LIVE_LOCK,
             campaign.id,
         )
@@ -315,7 +316,7 @@ async def test_when_the_reading_connection_dies_a_node_reads_again_for_everyone(
             readers = [n for n, node in enumerate(nodes) if node.reading == {campaign.id}]
             now_holder = await conn.fetchval(
                 "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1"
-                " AND objid = $2",
+                " AND objid = $2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                 live.LIVE_LOCK,
                 campaign.id,
             )

@@ -393,6 +393,7 @@ async def waiting_for_the_lock(conn: asyncpg.Connection) -> int:
     return int(
         await conn.fetchval(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         )
     )
 
