@@ -21,7 +21,7 @@ from aiohttp import web
 from dialer.auth.http import requires
 from dialer.campaigns import service as campaigns
 from dialer.errors import BadRequest
-from dialer.keys import CLOCK, POOL
+from dialer.keys import CLOCK, POOL, SETTINGS
 from dialer.reports import calls, crm, downloads, live, voucher_book, vouchers
 from dialer.reports.live import LIVE
 from dialer.web import Param, api, json_response, query_int, request_language, send_csv
@@ -129,15 +129,22 @@ BUILDERS = {"outcomes": calls.outcome_report, "agents": calls.agent_report}
     "The outcome report or the agent report",
     description="outcomes: by code, tier, zone, province and the customer's local hour;"
     " calls by local hour and result; attempts per target; contact and abandon rates."
-    " agents: calls, talk time, after-call work, outcomes by code, vouchers issued.",
+    " agents: calls, talk time, after-call work, outcomes by code, vouchers issued, time"
+    " paused by reason (pause_reasons: each reason's words in the request's language).",
     tag="reports",
 )
 async def call_report(request: web.Request) -> web.Response:
     """The outcome report or the agent report."""
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
-        build = BUILDERS[request.match_info["report"]]
-        return json_response(await build(conn, campaign, now=request.app[CLOCK]()))
+        which = request.match_info["report"]
+        report = await BUILDERS[which](conn, campaign, now=request.app[CLOCK]())
+    if which == "agents":  # the words for each break's reason, in the reader's language
+        english = request_language(request) == "en"
+        report["pause_reasons"] = {
+            r.code: r.en if english else r.id for r in request.app[SETTINGS].agents.pause_reasons
+        }
+    return json_response(report)
 
 
 @routes.get("/api/campaigns/{name}/reports/{report:outcomes|agents}.{kind:csv|xlsx}")

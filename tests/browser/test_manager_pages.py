@@ -268,6 +268,17 @@ async def test_a_manager_confirms_what_cannot_be_undone_and_acts_on_vouchers_and
         T1 + timedelta(hours=24),
         taken,
     )
+    # Bot 3 took a 10-minute meal break and a 2-minute one without a reason.
+    await conn.executemany(
+        "INSERT INTO agent_state_changes (user_id, campaign_id, state, reason, at)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        [
+            (bot.id, campaign.id, "paused", "makan", T1),
+            (bot.id, campaign.id, "available", None, T1 + timedelta(minutes=10)),
+            (bot.id, campaign.id, "paused", None, T1 + timedelta(minutes=20)),
+            (bot.id, campaign.id, "available", None, T1 + timedelta(minutes=22)),
+        ],
+    )
     base = str(client.make_url("")).rstrip("/")
     page, errors = await _manager_page(browser, base)
 
@@ -298,6 +309,9 @@ async def test_a_manager_confirms_what_cannot_be_undone_and_acts_on_vouchers_and
     customers = page.locator("#customers tbody tr")
     await expect(customers).to_contain_text("Bot 3")
     await expect(page.locator("#agents tbody")).to_contain_text("Bot 3")
+    # Their breaks: minutes in all, then by the reason in words.
+    await expect(page.locator("#agents thead")).to_contain_text("Istirahat (menit)")
+    await expect(page.locator("#agents tbody")).to_contain_text("12 (Makan 10, tanpa alasan 2)")
     await expect(page.locator("#tickets tbody")).to_contain_text("Bot 3")
     for table in ("#customers", "#agents", "#tickets"):
         await expect(page.locator(table)).not_to_contain_text("bot-3")

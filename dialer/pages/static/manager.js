@@ -75,6 +75,7 @@ const T = {
     },
     day: "Tanggal", total: "Jumlah", calls: "Panggilan", contacts: "Kontak",
     agent: "Agen", talk: "Bicara (menit)", acw: "Wrap-up (menit)", vouchers: "Voucher",
+    paused_min: "Istirahat (menit)", no_reason: "tanpa alasan",
     reference: "Referensi", code: "Kode", result: "Hasil", at: "Waktu",
     amount: "Nilai", redeemed_at: "Ditukar pada",
     flag: {
@@ -191,6 +192,7 @@ const T = {
     },
     day: "Day", total: "Total", calls: "Calls", contacts: "Contacts", agent: "Agent",
     talk: "Talking (min)", acw: "Wrap-up (min)", vouchers: "Vouchers",
+    paused_min: "Not ready (min)", no_reason: "no reason",
     reference: "Reference", code: "Code", result: "Result", at: "At",
     amount: "Amount", redeemed_at: "Redeemed at",
     flag: {
@@ -695,7 +697,7 @@ async function loadReports() {
   drawBars($("outcome-chart"), byCode, t("chart_outcomes"));
   chartTable("outcome-data", [t("result"), t("count")], byCode.map(([label, n]) => [label, number(n)]));
   drawHours(outcomes.calls.by_local_hour);
-  drawAgents(agents.agents);
+  drawAgents(agents.agents, agents.pause_reasons);
   await loadLiveAgents();
   drawWhy(why);
   drawFlagged(vouchers.flagged.items);
@@ -1109,10 +1111,18 @@ async function leaveMonitor(mine) {
   await loadLiveAgents();
 }
 
-function drawAgents(agents) {
-  table("agents", [t("agent"), t("calls"), t("talk"), t("acw"), t("outcomes"), t("vouchers")],
-    agents.map((a) => [a.name || a.display_name || a.username, number(a.calls), number(Math.round(a.talk_seconds / 60)),
-      number(Math.round(a.after_call_work_seconds / 60)), number(a.outcomes), number(a.vouchers)]));
+// Each agent's calls, time and results, and their breaks: minutes in all, then by the
+// reason given (in the report's words), e.g. "12 (Makan 10, Rapat 2)".
+function drawAgents(agents, reasons = {}) {
+  const minutes = (seconds) => number(Math.round((seconds || 0) / 60));
+  const breaks = (a) => {
+    const by = Object.entries(a.paused_by_reason || {}).filter(([, s]) => s > 0)
+      .map(([code, s]) => `${reasons[code] || code || t("no_reason")} ${minutes(s)}`);
+    return by.length ? `${minutes(a.paused_seconds)} (${by.join(", ")})` : minutes(a.paused_seconds);
+  };
+  table("agents", [t("agent"), t("calls"), t("talk"), t("acw"), t("outcomes"), t("vouchers"), t("paused_min")],
+    agents.map((a) => [a.name || a.display_name || a.username, number(a.calls), minutes(a.talk_seconds),
+      minutes(a.after_call_work_seconds), number(a.outcomes), number(a.vouchers), breaks(a)]));
 }
 
 function drawFlagged(items) {
