@@ -7,7 +7,7 @@ import argparse
 import getpass
 import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from dialer.clock import system_clock
@@ -59,4 +59,4 @@ def moment(text: str | None, option: str) -> datetime:
         raise BadRequest(f"{option} {text!r} is not an ISO 8601 time: {exc}") from exc
     if at.tzinfo is None:
         raise BadRequest(f"{option} {text!r} needs a zone, e.g. 2022-09-05T08:00:00+07:00")
-    return at
+    return at.astimezone(UTC)  # times are kept in UTC inside, whatever zone was written

@@ -36,6 +36,7 @@ import xml.etree.ElementTree as ET
 from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
@@ -190,6 +191,12 @@ class SimulatedSwitch:
         """The call SIDs in conference ``name`` now (tests)."""
         conference = self.conferences.get(name)
         return list(conference.members) if conference else []
+
+
+def _stamp(moment: datetime) -> str:
+    """A callback's timestamp as Twilio writes it (RFC 2822, GMT), from a clock in any
+    zone (a demo started at 09:00+07:00 runs on a clock in +07:00)."""
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 def _end(call: _Call) -> None:
@@ -423,7 +430,7 @@ class SimulatedCarrier:
             "RecordingDuration": str(max(1, round(self._sim() - started))),
             "RecordingChannels": "2",
             "RecordingSource": "StartCallRecordingAPI",
-            "RecordingStartTime": format_datetime(self.clock(), usegmt=True),
+            "RecordingStartTime": _stamp(self.clock()),
         }
         await self.caller.post(url, params, call_sid=state.sid)
 
@@ -816,7 +823,7 @@ class SimulatedCarrier:
             "FriendlyName": conference.name,
             "StatusCallbackEvent": name,
             "SequenceNumber": str(conference.sequence),
-            "Timestamp": format_datetime(self.clock(), usegmt=True),
+            "Timestamp": _stamp(self.clock()),
         }
         if member is not None:
             params |= {
@@ -864,7 +871,7 @@ class SimulatedCarrier:
             "To": state.to,
             "Called": state.to,
             "Caller": state.from_,
-            "Timestamp": format_datetime(self.clock(), usegmt=True),
+            "Timestamp": _stamp(self.clock()),
             "SequenceNumber": str(state.sequence),
             "CallbackSource": "call-progress-events",
         }

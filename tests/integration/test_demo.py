@@ -76,3 +76,38 @@ def test_a_start_outside_the_period_shifts_it_and_says_so(tmp_path: Path, demo_d
     assert demo["shifted"]["by_days"] == (datetime(2026, 11, 23) - datetime(2022, 9, 1)).days
     assert "outside the seed period" in demo["shifted"]["why"]
     assert demo["finished_because"] == "1 virtual hours passed"
+
+
+@pytest.mark.slow
+def test_a_start_written_in_a_zone_runs_as_the_same_moment(
+    tmp_path: Path, demo_db_url: str
+) -> None:
+    """09:00 WIB written with its zone, as the help invites: the calls run (the
+    simulator stamped each callback from a clock in +07:00, which the e-mail time format
+    refuses — every call failed, the demo exited 0 with its calls stuck)."""
+    done = dialer(
+        "demo",
+        "--targets",
+        "10",
+        "--seats",
+        "2",
+        "--speed",
+        "400",
+        "--until-done",
+        "--start",
+        "2022-09-05T09:00:00+07:00",
+        "--json",
+        home=tmp_path,
+        env_db=demo_db_url,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "usegmt" not in done.stderr
+    result = json.loads(done.stdout)
+    assert datetime.fromisoformat(result["demo"]["started_at"]) == datetime.fromisoformat(
+        "2022-09-05T02:00:00+00:00"
+    )
+    assert result["demo"]["finished_because"] == "every target finished"
+    summary = result["summary"]
+    assert summary["targets"].get("done") == summary["targets"]["total"] > 0
+    assert summary["live"] == {"on_seat": 0, "in_flight": 0}
