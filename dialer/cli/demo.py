@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
 import time as monotonic_time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,8 +35,11 @@ from dialer.cli.sample import import_sample
 from dialer.clock import ScaledClock, system_clock
 from dialer.db import Connection, Pool, create_pool
 from dialer.errors import BadRequest
+from dialer.providers.carrier import CARRIER
+from dialer.providers.simulated_carrier import SimulatedCarrier
 from dialer.reports.calls import outcome_counts
 from dialer.reports.vouchers import voucher_funnel
+from dialer.rules.vocabulary import RESULT_CODES
 from dialer.rules.window import Calendar, earliest_opening, next_opening
 from dialer.settings import Settings
 from dialer.vouchers.outbox import messages_moving
@@ -80,9 +84,31 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     settings = seed.with_demo_secrets(settings)
     async with database_url(settings, demo=True) as url:
         result = await run_demo(settings, url, options)
+    problems = verdict(result)
     if args.json:
         out_json(result)
-        return 0
+    else:
+        _describe(result)
+    for problem in problems:
+        sys.stderr.write(f"error: {problem}\n")
+    return 1 if problems else 0
+
+
+def verdict(result: dict[str, Any]) -> list[str]:
+    """What makes a demo a failure, each said: a simulated call that raised (a bug the
+    simulation hit, not a customer's behaviour), or a run in which no call ended."""
+    problems = []
+    failed = result["demo"]["failed_calls"]
+    if failed:
+        problems.append(f"{failed} simulated calls failed (their tracebacks are in the log)")
+    attempts = result["summary"]["attempts"]
+    ended = sum(n for key, n in attempts.items() if key in RESULT_CODES and key != "canceled")
+    if not ended:
+        problems.append("nothing progressed: no call reached a result")
+    return problems
+
+
+def _describe(result: dict[str, Any]) -> None:
     demo, summary = result["demo"], result["summary"]
     out(
         f"{demo['campaign']}: {demo['virtual_hours']} virtual hours in {demo['real_seconds']} s"
@@ -94,7 +120,6 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     out(f"  finished: {summary['finished']}")
     out(f"  attempts: {summary['attempts']}")
     out(f"  contact rate {summary['contact_rate']}, abandon rate {summary['abandon_rate']}")
-    return 0
 
 
 @dataclass(frozen=True)
@@ -224,6 +249,7 @@ async def _run(
             clock.skip_to(following)
         await _let_messages_land(pool, campaign.id)
     finally:
+        carrier = app[CARRIER]
         await runner.cleanup()
     async with pool.acquire() as conn:
         progress = await campaign_progress(
@@ -244,6 +270,7 @@ async def _run(
             "real_seconds": round(monotonic_time.monotonic() - began, 1),
             "finished_because": finished_because,
             "shifted": shifted,
+            "failed_calls": carrier.failed if isinstance(carrier, SimulatedCarrier) else 0,
         },
         "summary": progress,
         "outcomes": await _outcomes(pool, campaign.id),

@@ -237,6 +237,7 @@ class SimulatedCarrier:
         self.calls: dict[str, _Call] = {}
         self.ended: OrderedDict[str, _Call] = OrderedDict()
         self.available = True  # tests turn this off to play an outage
+        self.failed = 0  # calls whose simulation raised (never a customer's behaviour)
         # The last documents run, (call SID, TwiML), for tests and a look at a demo.
         self.documents: deque[tuple[str, str]] = deque(maxlen=2000)
 
@@ -479,6 +480,7 @@ class SimulatedCarrier:
         except asyncio.CancelledError:
             raise
         except Exception:
+            self.failed += 1  # a bug, not a customer's doing: the demo reports it
             log.exception("simulated call failed", extra={"call_sid": state.sid})
         finally:
             _end(state)  # its person and its detection stop too
