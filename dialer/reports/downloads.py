@@ -220,7 +220,10 @@ def agent_tables(report: dict[str, Any]) -> dict[str, Table]:
         ]
         for a in report["agents"]
     ]
-    return {"agents": Table(header, rows, {"username": TEXT, "name": TEXT})}
+    # A workbook heads a reason's column with its words when the report has them.
+    words = report.get("pause_reasons", {})
+    named = {f"paused_seconds:{r}": f"paused_seconds:{words[r]}" for r in reasons if r in words}
+    return {"agents": Table(header, rows, {"username": TEXT, "name": TEXT}, names=named)}
 
 
 def tables_csv(table: Table) -> str:

@@ -139,12 +139,15 @@ async def call_report(request: web.Request) -> web.Response:
         campaign = await campaigns.get(conn, request.match_info["name"])
         which = request.match_info["report"]
         report = await BUILDERS[which](conn, campaign, now=request.app[CLOCK]())
-    if which == "agents":  # the words for each break's reason, in the reader's language
-        english = request_language(request) == "en"
-        report["pause_reasons"] = {
-            r.code: r.en if english else r.id for r in request.app[SETTINGS].agents.pause_reasons
-        }
+    if which == "agents":
+        report["pause_reasons"] = _pause_words(request)
     return json_response(report)
+
+
+def _pause_words(request: web.Request) -> dict[str, str]:
+    """Each break reason's words (DIALER_AGENTS__PAUSE_REASONS) in the reader's language."""
+    english = request_language(request) == "en"
+    return {r.code: r.en if english else r.id for r in request.app[SETTINGS].agents.pause_reasons}
 
 
 @routes.get("/api/campaigns/{name}/reports/{report:outcomes|agents}.{kind:csv|xlsx}")
@@ -169,6 +172,8 @@ async def report_file(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, name)
         report = await BUILDERS[which](conn, campaign, now=request.app[CLOCK]())
+    if which == "agents":
+        report["pause_reasons"] = _pause_words(request)
     tables = (downloads.outcome_tables if which == "outcomes" else downloads.agent_tables)(report)
     if kind == "xlsx":
         return web.Response(

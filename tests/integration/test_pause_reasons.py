@@ -110,7 +110,7 @@ async def test_a_break_after_the_call_has_its_reason_and_is_reported(
         sheet = openpyxl.load_workbook(io.BytesIO(await resp.read()))["Agen"]
         header, first = ([c.value for c in r] for r in sheet.iter_rows(max_row=2))
         paused = dict(zip(header, first, strict=True))
-        assert (paused["Istirahat (detik)"], paused["Istirahat (detik): rapat"]) == (600, 600)
+        assert (paused["Istirahat (detik)"], paused["Istirahat (detik): Rapat"]) == (600, 600)
 
         # Back to work: the break ends, and the next call comes.
         resp = await client.post(
