@@ -47,6 +47,7 @@ from dialer.calls.pacer import DIALER, Dialer
 from dialer.clock import Clock
 from dialer.db import Pool, create_pool, migrate
 from dialer.keys import CLOCK, NODE, POOL, SETTINGS
+from dialer.providers.callbacks import Caller
 from dialer.providers.carrier import CARRIER, Carrier
 from dialer.providers.messenger import MESSENGER, Messenger
 from dialer.providers.signing import CALLBACK_CHECK, CallbackCheck
@@ -89,7 +90,20 @@ def setup(
     app.cleanup_ctx.append(_database(settings, pool))
     app.cleanup_ctx.append(_providers(settings, carrier))
     app.cleanup_ctx.append(_components(settings, scheduler))
+    app.on_shutdown.append(_simulators_stopping)
     app.on_shutdown.append(_end_streams)
+
+
+# The simulators this node made (not a carrier given to it, which may serve others).
+OWN_CALLERS: web.AppKey[list[Caller]] = web.AppKey("own_callers")
+
+
+async def _simulators_stopping(app: web.Application) -> None:
+    """The port is closed: the callbacks of the simulators this node made are dropped
+    from now on (their calls end with the process), not retried and warned of as given
+    up."""
+    for caller in app.get(OWN_CALLERS, []):
+        caller.stopping = True
 
 
 async def _end_streams(app: web.Application) -> None:
@@ -177,6 +191,10 @@ def _providers(settings: Settings, given: Carrier | None) -> Context:
                 odds=settings.simulator.partner_odds,
             )
             partner.start()
+        made = [messenger] if given is not None else [messenger, carrier]
+        app[OWN_CALLERS] = [
+            p.caller for p in made if isinstance(p, SimulatedCarrier | SimulatedMessenger)
+        ]
         log.info("providers ready", extra={"carrier": carrier.name, "messenger": messenger.name})
         try:
             yield
