@@ -35,6 +35,7 @@ from dialer.cli.sample import import_sample
 from dialer.clock import ScaledClock, system_clock
 from dialer.db import Connection, Pool, create_pool
 from dialer.errors import BadRequest
+from dialer.i18n import translate
 from dialer.providers.carrier import CARRIER
 from dialer.providers.simulated_carrier import SimulatedCarrier
 from dialer.reports.calls import outcome_counts
@@ -90,7 +91,7 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     else:
         _describe(result)
     for problem in problems:
-        sys.stderr.write(f"error: {problem}\n")
+        sys.stderr.write(f"error: {translate(problem, settings.ui.language)}\n")
     return 1 if problems else 0
 
 

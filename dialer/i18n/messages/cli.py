@@ -1,6 +1,12 @@
 """The command line (``dialer/cli``)."""
 
 MESSAGES = {
+    "{failed} simulated calls failed (their tracebacks are in the log)": (
+        "{failed} panggilan simulasi gagal (jejak galatnya ada di log)"
+    ),
+    "nothing progressed: no call reached a result": (
+        "tidak ada kemajuan: tidak ada panggilan yang mencapai hasil"
+    ),
     "the campaign's period has no calling hours": "periode kampanye tidak memiliki jam panggilan",
     "--targets and --seats must be at least 1, --speed above 0": (
         "--targets dan --seats minimal 1, --speed di atas 0"
