@@ -185,6 +185,7 @@ def _read(path: Path) -> tuple[list[tuple[str, str]], Problems, int]:
                     {
                         "line": line,
                         "field": "msisdn",
+                        "value": raw.strip()[:40],  # what the line had, to find it by
                         "reason": "is not a valid Indonesian mobile number",
                     }
                 )

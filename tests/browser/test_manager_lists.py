@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -114,7 +115,7 @@ async def listed(conn: asyncpg.Connection, count: int, agent_id: int) -> None:
 
 
 async def test_the_dnc_list_pages_searches_and_removes_with_a_reason(
-    client: Any, conn: asyncpg.Connection, browser: Browser
+    client: Any, conn: asyncpg.Connection, browser: Browser, tmp_path: Path
 ) -> None:
     await auth.create_user(
         conn, username="mira", role="manager", password="rahasia-mira", display_name="Mira"
@@ -199,6 +200,30 @@ async def test_the_dnc_list_pages_searches_and_removes_with_a_reason(
     await expect(page.locator("#dnc-page")).to_have_text("1–50")
     await expect(rows.first).to_contain_text("+6281277771234")
     await expect(rows.first).to_contain_text("Mira")
+
+    # A file of numbers: the lines it refused are listed — the line, what it held, why;
+    # the next upload starts clean.
+    numbers = tmp_path / "nomor.csv"
+    numbers.write_text("msisdn,reason\n0812-5555-0001,minta\n12ab,x\n0812,y\n")
+    await page.set_input_files("#dnc-import input[type=file]", str(numbers))
+    await page.click("#dnc-import button[type=submit]")
+    await expect(page.locator("#dnc-result")).to_have_text(
+        "3 rows: 1 added, 0 listed already, 2 rejected"
+    )
+    refused = page.locator("#dnc-rejected tbody tr")
+    await expect(refused).to_have_count(2)
+    await expect(refused.nth(0)).to_contain_text("12ab")
+    await expect(refused.nth(1)).to_contain_text("0812")
+    await expect(refused.nth(0)).to_contain_text("is not a valid Indonesian mobile number")
+    await expect(page.locator("#dnc-rejected thead")).to_contain_text("What it held")
+    await audited(page, "lists-dnc-file-rejected-en")
+    numbers.write_text("0812-5555-0002\n")
+    await page.set_input_files("#dnc-import input[type=file]", str(numbers))
+    await page.click("#dnc-import button[type=submit]")
+    await expect(page.locator("#dnc-result")).to_have_text(
+        "1 rows: 1 added, 0 listed already, 0 rejected"
+    )
+    await expect(page.locator("#dnc-rejected")).to_be_hidden()
     assert errors == [] and missing == []
     await page.close()
 

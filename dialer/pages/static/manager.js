@@ -96,7 +96,7 @@ const T = {
     follow_ups: "Tindak lanjut (mengaku sudah cabut)", open_follow_ups: "tindak lanjut terbuka",
     missing: "Belum beres", arrears_unpaid: "tunggakan belum lunas", modem_kept: "modem belum dikembalikan",
     close_follow_up: "Selesai ditindaklanjuti", resolution_prompt: "Apa yang sudah dilakukan?",
-    line: "Baris", field: "Kolom", reason: "Alasan",
+    line: "Baris", field: "Kolom", reason: "Alasan", dnc_value: "Isi baris",
     customers: "Pelanggan dengan voucher", prev: "← Sebelumnya", next: "Berikutnya →",
     voucher_state: { issued: "diterbitkan", sent: "terkirim", delivered: "sampai", read: "dibaca",
       failed: "gagal", redeemed: "ditukar", expired: "kedaluwarsa", lapsed: "hangus", voided: "dibatalkan" },
@@ -213,7 +213,7 @@ const T = {
     follow_ups: "Follow-ups (says the service is cancelled)", open_follow_ups: "open follow-ups",
     missing: "Not settled", arrears_unpaid: "arrears unpaid", modem_kept: "modem not returned",
     close_follow_up: "Followed up", resolution_prompt: "What was done?",
-    line: "Line", field: "Field", reason: "Reason",
+    line: "Line", field: "Field", reason: "Reason", dnc_value: "What it held",
     customers: "Customers with a voucher", prev: "← Previous", next: "Next →",
     voucher_state: { issued: "issued", sent: "sent", delivered: "delivered", read: "read",
       failed: "failed", redeemed: "redeemed", expired: "expired", lapsed: "lapsed", voided: "voided" },
@@ -948,14 +948,22 @@ $("dnc-import").addEventListener("submit", async (e) => {
   e.preventDefault();
   try {
     dncSays("", false);
+    rejectedTable("dnc-rejected", [], [], 0);
     const r = await upload(e.target, "/api/dnc/import", $("dnc-progress"));
     dncSays(T[lang].dnc_imported(r), false);
+    rejectedTable("dnc-rejected", dncRejectedHeader(), rejectedDncRows(r.rejected), r.rejected_rows);
     dncPages = [null];
     await loadDnc();
   } catch (err) {
     dncSays(err.message, true);
+    const details = (Array.isArray(err.details) ? err.details : []).filter((d) => d.line != null);
+    rejectedTable("dnc-rejected", dncRejectedHeader(), rejectedDncRows(details), details.length);
   }
 });
+
+// A DNC file's refused lines: the line, what it held, why.
+const dncRejectedHeader = () => [t("line"), t("dnc_value"), t("reason")];
+const rejectedDncRows = (items) => items.map((x) => [x.line ?? "", x.value ?? "", x.reason || x.message || ""]);
 
 const rejectedCodeRows = (items) => items.map((x) => [x.line ?? "", x.code ?? "", x.reason || x.message || ""]);
 
