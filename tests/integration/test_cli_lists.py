@@ -81,7 +81,7 @@ async def test_dnc_import_with_a_header_and_without_one(
         "rows": 3,
         "added": 2,
         "already_listed": 0,
-        "rejected": [{"line": 3, "field": "msisdn", "reason": BAD_NUMBER}],
+        "rejected": [{"line": 3, "field": "msisdn", "value": "nonsense", "reason": BAD_NUMBER}],
         "rejected_rows": 1,
     }
     assert await dnc_rows(conn) == {
@@ -102,7 +102,7 @@ async def test_dnc_import_with_a_header_and_without_one(
         "rows": 5,
         "added": 3,
         "already_listed": 1,
-        "rejected": [{"line": 4, "field": "msisdn", "reason": BAD_NUMBER}],
+        "rejected": [{"line": 4, "field": "msisdn", "value": "12345", "reason": BAD_NUMBER}],
         "rejected_rows": 1,
     }
     listed = await dnc_rows(conn)
@@ -286,7 +286,12 @@ async def test_the_api_imports_a_dnc_file_without_a_header(
         "already_listed": 1,
         # What the manager's page shows: the reason in Indonesian, the default.
         "rejected": [
-            {"line": 3, "field": "msisdn", "reason": "bukan nomor ponsel Indonesia yang valid"}
+            {
+                "line": 3,
+                "field": "msisdn",
+                "value": "rubbish",
+                "reason": "bukan nomor ponsel Indonesia yang valid",
+            }
         ],
         "rejected_rows": 1,
     }
