@@ -331,6 +331,10 @@ class AgentSettings(Section):
         ' "en": "Meal"}, …]',
     )
 
+    def pause_words(self, language: str) -> dict[str, str]:
+        """Each break reason's code to its words in ``language`` (Indonesian unless en)."""
+        return {r.code: r.en if language == "en" else r.id for r in self.pause_reasons}
+
 
 class BotSettings(Section):
     """Bot agents (`make run`, `dialer demo`) that take calls beside people."""

@@ -201,11 +201,8 @@ async def guides(request: web.Request) -> web.Response:
     tag="agents",
 )
 async def pause_reasons(request: web.Request) -> web.Response:
-    language = request_language(request)
-    found = [
-        {"code": r.code, "label": r.en if language == "en" else r.id}
-        for r in request.app[SETTINGS].agents.pause_reasons
-    ]
+    words = request.app[SETTINGS].agents.pause_words(request_language(request))
+    found = [{"code": code, "label": label} for code, label in words.items()]
     return json_response({"reasons": found})
 
 
@@ -354,11 +351,7 @@ async def live_agents(request: web.Request) -> web.Response:
         campaign = await campaigns.get(conn, request.match_info["name"])
         found = await supervisors.live_agents(conn, campaign.id)
     # A break's reason in the reader's words (the code when the list no longer has it).
-    language = request_language(request)
-    labels = {
-        r.code: r.en if language == "en" else r.id
-        for r in request.app[SETTINGS].agents.pause_reasons
-    }
+    labels = request.app[SETTINGS].agents.pause_words(request_language(request))
     for agent in found:
         code = agent["pause_reason"]
         agent["reason"] = None if code is None else labels.get(code, code)

@@ -146,8 +146,7 @@ async def call_report(request: web.Request) -> web.Response:
 
 def _pause_words(request: web.Request) -> dict[str, str]:
     """Each break reason's words (DIALER_AGENTS__PAUSE_REASONS) in the reader's language."""
-    english = request_language(request) == "en"
-    return {r.code: r.en if english else r.id for r in request.app[SETTINGS].agents.pause_reasons}
+    return request.app[SETTINGS].agents.pause_words(request_language(request))
 
 
 @routes.get("/api/campaigns/{name}/reports/{report:outcomes|agents}.{kind:csv|xlsx}")
