@@ -39,4 +39,7 @@ def after_result(
         return Next("done", f"{result}_limit")
     if attempts >= policy.max_attempts:
         return Next("done", "attempts_used")
-    return Next("scheduled", at=now + parse_duration(rule.delay))
+    delay = parse_duration(rule.delay)
+    if result == "abandoned":
+        delay = max(delay, parse_duration(policy.abandon_retry_window))
+    return Next("scheduled", at=now + delay)

@@ -21,6 +21,8 @@ _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]{2,79}$")
 # How long an answered customer may wait for an agent, from the answer, by default.
 MAX_HOLD_SECONDS = 20.0
+# How long a person who answered may wait for an agent before the information message.
+CONNECT_LIMIT_SECONDS = 2.0
 # An example transfer destination's number starts so (no Indonesian number does) and
 # its label says so.
 PLACEHOLDER_PREFIX = "+620"
@@ -81,7 +83,16 @@ class RetryPolicy(Strict):
     no_answer: Retry = Retry(delay="2h", max_attempts=3)
     failed: Retry = Retry(delay="1h", max_attempts=2)
     machine: Retry = Retry(delay="4h", max_attempts=2)
-    abandoned: Retry = Retry(delay="10m", max_attempts=3)
+    abandoned: Retry = Retry(delay="72h", max_attempts=3)
+    # A customer whose call was abandoned is not dialled again before this (Ofcom: 72 h):
+    # the wait after an abandoned call is the longer of this and ``abandoned.delay``.
+    abandon_retry_window: str = "72h"
+
+    @field_validator("abandon_retry_window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        parse_duration(value)
+        return value
     canceled: Retry = Retry(delay="30m", max_attempts=2)
 
 
@@ -230,12 +241,25 @@ class CampaignDefinition(Strict):
     calling_window: dict[str, Window]
     holidays: Literal["skip", "allow"] = "skip"
     retry: RetryPolicy = RetryPolicy()
+    # How many calls the pacer keeps in flight (docs/pacing.md): ``progressive`` one per
+    # free agent; ``power`` free agents × ``pacing_ratio``; ``predictive`` as many as
+    # keep the expected abandon rate at ``target_abandon_percent``, from the campaign's
+    # own answer odds and handle times. Left out: ``power`` when the ratio is above 1.
+    pacing_mode: Literal["progressive", "power", "predictive"] = "progressive"
     pacing_ratio: Annotated[float, Field(ge=1.0, le=5.0)] = 1.0
+    target_abandon_percent: Annotated[float, Field(ge=0.0, le=100.0)] = 3.0
+    # The regulator's cap on abandoned over human-answered calls (Ofcom, the FCC: 3 %);
+    # the abandon guard falls back to progressive above it.
     abandon_limit_percent: Annotated[float, Field(ge=0.0, le=100.0)] = 3.0
     # Virtual seats stand in for agents (tests, benchmarks); 0: the campaign's agents.
     virtual_seats: Annotated[int, Field(ge=0, le=10_000)] = 0
-    # An answered call waits at most this long for an agent, counted from the answer
-    # (answering-machine detection included), then hears the apology and is abandoned.
+    # A person who answered is connected to an agent within this many seconds of the
+    # service knowing a person answered (the answering-machine verdict), or hears the
+    # information message (``voice.apology_message``: who called and why) and the call
+    # counts abandoned (Ofcom: 2 s).
+    connect_limit_seconds: Annotated[float, Field(ge=0.0, le=60.0)] = CONNECT_LIMIT_SECONDS
+    # However it went (a bridge that failed and was retried), a call waits at most this
+    # long for an agent, counted from the answer.
     max_hold_seconds: Annotated[float, Field(ge=0.0, le=300.0)] = MAX_HOLD_SECONDS
     # After the outcome, the agent's after-call work before the next call.
     wrap_up_seconds: Annotated[int, Field(ge=0, le=600)] = 15
@@ -251,6 +275,16 @@ class CampaignDefinition(Strict):
     # Where an agent may transfer a live call (seed 003); none: no transfers.
     transfers: list[TransferDestination] = Field(default_factory=list)
     voice: Voice = Field(default_factory=Voice)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mode_from_ratio(cls, value: Any) -> Any:
+        """A definition from before pacing modes: a ratio above 1 was power dialling."""
+        if isinstance(value, dict) and "pacing_mode" not in value:
+            ratio = value.get("pacing_ratio", 1.0)
+            if isinstance(ratio, int | float) and ratio > 1.0:
+                return value | {"pacing_mode": "power"}
+        return value
 
     @field_validator("name")
     @classmethod
@@ -291,6 +325,16 @@ class CampaignDefinition(Strict):
         keys = [t.key for t in self.transfers]
         if len(set(keys)) != len(keys):
             raise ValueError("transfers: a destination key appears twice")
+        if self.target_abandon_percent > self.abandon_limit_percent:
+            raise ValueError(
+                f"target_abandon_percent {self.target_abandon_percent:g} is above the"
+                f" abandon limit {self.abandon_limit_percent:g}: the target must be within it"
+            )
+        if self.pacing_mode == "progressive" and self.pacing_ratio != 1.0:
+            raise ValueError(
+                f"pacing_ratio {self.pacing_ratio:g} is for pacing_mode \"power\";"
+                " progressive places one call per free agent"
+            )
         if self.transfers and self.transfer_guide is None:
             raise ValueError(
                 "transfers need a transfer_guide (scripts/*.yaml, kind transfer_guide):"

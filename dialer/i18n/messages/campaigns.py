@@ -20,6 +20,16 @@ MESSAGES = {
         "say_voice {self.say_voice} tidak berbahasa {self.language}"
     ),
     "the period ends before it starts": "periode berakhir sebelum dimulai",
+    "target_abandon_percent {self.target_abandon_percent} is above the abandon limit"
+    " {self.abandon_limit_percent}: the target must be within it": (
+        "target_abandon_percent {self.target_abandon_percent} melebihi batas abandon"
+        " {self.abandon_limit_percent}: target harus di dalam batas itu"
+    ),
+    'pacing_ratio {self.pacing_ratio} is for pacing_mode "power"; progressive places one'
+    " call per free agent": (
+        'pacing_ratio {self.pacing_ratio} hanya untuk pacing_mode "power"; progressive'
+        " menempatkan satu panggilan per agen yang bebas"
+    ),
     "must be 3-80 characters of lowercase letters, digits and dashes, starting with a letter": (
         "harus 3-80 karakter berupa huruf kecil, angka, dan tanda hubung, diawali huruf"
     ),
