@@ -77,10 +77,9 @@ WHERE id = $1
 RETURNING call_sid, campaign_id
 
 -- name: oldest_waiting
--- The call waiting longest on hold in campaign $1, answered no earlier than $2.
+-- The call waiting longest on hold in campaign $1 whose wait has not run out at $2.
 SELECT id, call_sid FROM attempts
-WHERE campaign_id = $1 AND waiting_since IS NOT NULL
-  AND coalesce(answered_at, waiting_since) >= $2
+WHERE campaign_id = $1 AND waiting_since IS NOT NULL AND hold_until > $2
   AND agent_id IS NULL AND NOT abandoned
   AND state IN ('queued', 'dialing', 'ringing', 'in-progress')
 ORDER BY waiting_since, id
@@ -88,20 +87,19 @@ LIMIT 1
 FOR UPDATE SKIP LOCKED
 
 -- name: start_waiting
--- Call $1 waits on hold for a free agent from $2.
-UPDATE attempts SET waiting_since = $2, updated_at = $2 WHERE id = $1
+-- Call $1 waits on hold for a free agent from $2, until $3 at most.
+UPDATE attempts SET waiting_since = $2, hold_until = $3, updated_at = $2 WHERE id = $1
 
 -- name: abandon_overdue
--- Answered calls that waited on hold past their campaign's limit (counted from the
--- answer): abandoned; each hears the apology.
+-- Answered calls that waited on hold past their deadline (``hold_until``): abandoned;
+-- each hears the information message.
 UPDATE attempts a
 SET abandoned = true, updated_at = $1::timestamptz
 FROM campaigns c
 WHERE c.id = a.campaign_id
   AND a.waiting_since IS NOT NULL AND a.agent_id IS NULL AND NOT a.abandoned
   AND a.state IN ('queued', 'dialing', 'ringing', 'in-progress')
-  AND coalesce(a.answered_at, a.waiting_since)
-      < $1::timestamptz - make_interval(secs => coalesce((c.definition->>'max_hold_seconds')::float8, 20))
+  AND a.hold_until <= $1::timestamptz
 RETURNING a.id, a.call_sid, c.definition->'voice' AS voice
 
 -- name: end_wrap_ups
@@ -111,10 +109,8 @@ UPDATE agent_states s
 SET state = CASE WHEN s.then_pause IS NULL THEN 'available' ELSE 'paused' END,
     pause_reason = s.then_pause, then_pause = NULL,
     since = s.wrap_up_until, attempt_id = NULL, wrap_up_until = NULL
-FROM campaigns c
-WHERE c.id = s.campaign_id AND s.state = 'wrap_up' AND s.wrap_up_until <= $1
-RETURNING s.user_id, s.campaign_id, s.state,
-          coalesce((c.definition->>'max_hold_seconds')::float8, 20) AS max_hold_seconds
+WHERE s.state = 'wrap_up' AND s.wrap_up_until <= $1
+RETURNING s.user_id, s.campaign_id, s.state
 
 -- name: agents_gone_silent
 -- Consoles not heard from since $1: offline (an agent on a call keeps it).

@@ -77,7 +77,7 @@ RETURNING call_sid
 -- campaign's voice and hold limit.
 SELECT a.id, a.campaign_id, a.state, a.call_sid, a.answered_at, a.agent_id, a.seat,
        a.waiting_since, a.abandoned, a.joined_at, a.conference_sid, a.left_at,
-       a.bridge_failures, a.ended_at,
+       a.bridge_failures, a.ended_at, a.hold_until,
        c.definition->'voice' AS voice,
        coalesce((c.definition->>'max_hold_seconds')::float8, 20) AS max_hold_seconds,
        coalesce((c.definition->>'wrap_up_seconds')::int, 15) AS wrap_up_seconds

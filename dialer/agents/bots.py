@@ -194,8 +194,7 @@ class Bots:
         async with self.pool.acquire() as conn, conn.transaction():
             if join:
                 await presence.join(conn, user_id, self.campaign_id, self.node, now)
-            hold = await presence.hold_of(conn, self.campaign_id)
-            taken = await presence.set_state(conn, user_id, "available", now=now, hold=hold)
+            taken = await presence.set_state(conn, user_id, "available", now=now)
         if taken is not None and taken[1]:
             await self.carrier.update(taken[1], twiml.to_agent(self.public_url, taken[0], user_id))
 

@@ -65,14 +65,7 @@ async def change(
         await assignments.check_may_join(conn, user_id, campaign)
         await presence.join(conn, user_id, campaign.id, node, now)
     if body.state is not None:
-        current = await presence.state_of(conn, user_id)
-        hold = None
-        if current.get("campaign"):
-            campaign = await campaigns.get(conn, current["campaign"])
-            hold = await presence.hold_of(conn, campaign.id)
-        taken = await presence.set_state(
-            conn, user_id, body.state, now=now, hold=hold, reason=body.reason
-        )
+        taken = await presence.set_state(conn, user_id, body.state, now=now, reason=body.reason)
     state = await presence.state_of(conn, user_id)
     return Changed(state, (taken[0], taken[1]) if taken is not None and taken[1] else None)
 

@@ -36,9 +36,8 @@ async def sweep(pool: Pool, now: datetime) -> Chores:
             await presence.notify(conn, row["user_id"], "state")
             if row["state"] != "available":  # a break the agent asked for after the call
                 continue
-            hold = timedelta(seconds=row["max_hold_seconds"])
-            taken = await presence.take_waiting(
-                conn, row["user_id"], row["campaign_id"], now=now, hold=hold
+            taken = await presence.take_longest_waiting(
+                conn, row["user_id"], row["campaign_id"], now=now
             )
             if taken is not None and taken[1]:
                 chores.bridges.append((taken[1], taken[0], row["user_id"]))

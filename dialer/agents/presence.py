@@ -5,8 +5,9 @@ human-answered call of that campaign goes to its longest-waiting free agent whos
 leg is connected (``legs.py``) —
 atomically, on any node: the agent's row is locked and its state checked in the same
 UPDATE, and a unique index allows one agent per call. With no agent free, the call
-waits on hold up to the campaign's ``max_hold_seconds`` (an agent who becomes free
-takes it) and is then abandoned, which the abandon guard counts. After the outcome,
+waits on hold until the deadline its caller gives (``attempts.hold_until``: the
+campaign's connect limit after the person answered; an agent who becomes free takes
+it) and is then abandoned, which the abandon guard counts. After the outcome,
 the agent is in after-call work for ``wrap_up_seconds``, then available by itself — or
 paused, with a reason, when they asked for a break after the call.
 
@@ -22,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from dialer.campaigns.schemas import MAX_HOLD_SECONDS
 from dialer.db import Connection, q
 from dialer.errors import Conflict, NotFound
 
@@ -52,13 +52,6 @@ async def notify(conn: Connection, user_id: int, kind: str, **data: Any) -> None
     await conn.execute(q("notify"), CHANNEL, payload)
 
 
-async def hold_of(conn: Connection, campaign_id: int) -> timedelta:
-    """How long an answered call of the campaign may wait on hold for a free agent."""
-    definition = await conn.fetchval(q("campaign_definition"), campaign_id)
-    limit = (definition or {}).get("max_hold_seconds", MAX_HOLD_SECONDS)
-    return timedelta(seconds=float(limit))
-
-
 async def join(conn: Connection, user_id: int, campaign_id: int, node: str, now: datetime) -> None:
     """The agent takes calls for a campaign (paused until they say available)."""
     await conn.execute(q("agent_join"), user_id, campaign_id, now, node)
@@ -71,7 +64,7 @@ async def set_state(
     state: str,
     *,
     now: datetime,
-    hold: timedelta | None = None,
+    take_waiting: bool = True,
     reason: str | None = None,
 ) -> tuple[int, str | None] | None:
     """The agent says available, paused (for ``reason``) or offline. Refused during a
@@ -94,8 +87,8 @@ async def set_state(
     paused_for = reason if state == "paused" else None
     campaign_id = await conn.fetchval(q("agent_set_state"), user_id, state, now, paused_for)
     await notify(conn, user_id, "state")
-    if state == "available" and hold is not None:
-        return await take_waiting(conn, user_id, campaign_id, now=now, hold=hold)
+    if state == "available" and take_waiting:
+        return await take_longest_waiting(conn, user_id, campaign_id, now=now)
     return None
 
 
@@ -122,17 +115,17 @@ async def hand_over(
         await notify(conn, agent_id, "pop", attempt=attempt_id)
         return Handed(agent_id=agent_id)
     if hold > timedelta(0):
-        await conn.execute(q("start_waiting"), attempt_id, now)
+        await conn.execute(q("start_waiting"), attempt_id, now, now + hold)
         return Handed(waiting=True)
     return Handed(abandoned=True)
 
 
-async def take_waiting(
-    conn: Connection, user_id: int, campaign_id: int, *, now: datetime, hold: timedelta
+async def take_longest_waiting(
+    conn: Connection, user_id: int, campaign_id: int, *, now: datetime
 ) -> tuple[int, str | None] | None:
-    """A free agent takes the call waiting longest on hold (within the limit): its
+    """A free agent takes the call waiting longest on hold (before its deadline): its
     (attempt id, call SID), to bridge after the commit."""
-    waiting = await conn.fetchrow(q("oldest_waiting"), campaign_id, now - hold)
+    waiting = await conn.fetchrow(q("oldest_waiting"), campaign_id, now)
     if waiting is None:
         return None
     if await conn.fetchval(q("take_call"), user_id, waiting["id"], now) is None:

@@ -23,7 +23,7 @@ from typing import Any
 from dialer.agents import presence
 from dialer.calls.retry import after_result
 from dialer.calls.states import Progress, is_machine, merge, result_of
-from dialer.campaigns.schemas import MAX_HOLD_SECONDS, RetryPolicy
+from dialer.campaigns.schemas import CONNECT_LIMIT_SECONDS, MAX_HOLD_SECONDS, RetryPolicy
 from dialer.db import Connection, Pool, q
 
 log = logging.getLogger(__name__)
@@ -186,9 +186,15 @@ async def _hand_over(
         if await conn.fetchval(q("take_seat"), row["id"], campaign_id, seats, now) is not None:
             return False, None, voice
     else:
-        limit = float(definition.get("max_hold_seconds", MAX_HOLD_SECONDS))
+        # The person waits the connect limit from now (the verdict that a person
+        # answered), never past the hold limit from the answer.
+        longest = float(definition.get("max_hold_seconds", MAX_HOLD_SECONDS))
+        connect = float(definition.get("connect_limit_seconds", CONNECT_LIMIT_SECONDS))
         answered = row["answered_at"] or now
-        hold = max(timedelta(0), answered + timedelta(seconds=limit) - now)
+        hold = max(
+            timedelta(0),
+            min(timedelta(seconds=connect), answered + timedelta(seconds=longest) - now),
+        )
         handed = await presence.hand_over(conn, row["id"], campaign_id, now=now, hold=hold)
         if not handed.abandoned:
             return False, handed.agent_id, voice

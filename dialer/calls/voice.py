@@ -125,7 +125,7 @@ def spoken(voice: Voice, text: str, *, audio: bool = False) -> Spoken:
 def apology(voice: Any) -> str:
     """The apology, then hang up: no agent could take the customer."""
     found = voice_of(voice)
-    return twiml.farewell(spoken(found, found.apology_message))
+    return twiml.farewell(spoken(found, found.information()))
 
 
 def _hold(base: str, attempt_id: int, voice: Voice, pause: float) -> str:
@@ -148,8 +148,13 @@ async def on_hold(conn: Connection, attempt_id: int | None, base: str, now: date
         return Voiced(twiml.wait(SEATED_PAUSE, redirect), "seated", row["id"])
     if row["abandoned"]:
         return Voiced(apology(row["voice"]), "apology", row["id"])
-    answered = row["answered_at"] or now
-    left = (answered + timedelta(seconds=row["max_hold_seconds"]) - now).total_seconds()
+    if row["hold_until"] is None:
+        # Answered, the person not yet told from a machine: the hold plays meanwhile.
+        answered = row["answered_at"] or now
+        until = answered + timedelta(seconds=row["max_hold_seconds"])
+    else:
+        until = row["hold_until"]
+    left = (until - now).total_seconds()
     if left <= 0:
         await conn.execute(q("mark_abandoned"), row["id"], now)
         log.info("hold limit reached: apology", extra={"attempt_id": row["id"]})
@@ -166,17 +171,19 @@ async def bridge_failed(conn: Connection, row: Any, base: str, now: datetime, wh
     await conn.execute(q("bridge_failed"), attempt_id, now)
     if agent_id is not None and await conn.fetchval(q("release_agent"), agent_id, attempt_id, now):
         await presence.notify(conn, agent_id, "state")
+    # The customer was given an agent in time; the line failed them: they wait for
+    # another up to the hold limit from the answer.
     answered = row["answered_at"] or now
-    if now >= answered + timedelta(seconds=row["max_hold_seconds"]):
+    hold = answered + timedelta(seconds=row["max_hold_seconds"]) - now
+    if hold <= timedelta(0):
         await conn.execute(q("mark_abandoned"), attempt_id, now)
         return Voiced(apology(row["voice"]), f"bridge_failed:{why}:apology", attempt_id)
-    hold = timedelta(seconds=row["max_hold_seconds"])
     handed = await presence.hand_over(conn, attempt_id, row["campaign_id"], now=now, hold=hold)
     if handed.agent_id is not None:
         document = twiml.to_agent(base, attempt_id, handed.agent_id)
         return Voiced(document, f"bridge_failed:{why}:agent", attempt_id)
     voice = voice_of(row["voice"])
-    left = (answered + hold - now).total_seconds()
+    left = hold.total_seconds()
     return Voiced(_hold(base, attempt_id, voice, left), f"bridge_failed:{why}:hold", attempt_id)
 
 

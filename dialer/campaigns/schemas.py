@@ -161,12 +161,17 @@ class Voice(Strict):
     )
     # Between two hold messages; the hold is re-asked of the service after each.
     hold_pause_seconds: Annotated[int, Field(ge=2, le=60)] = 8
+    # The information message: what a person who answered hears when no agent can take
+    # them (abandoned) — who called and why, so the call is not a silent mystery
+    # (Ofcom). ``{caller}`` and ``{purpose}`` are filled from the two fields below.
     apology_message: str = Field(
-        default="Mohon maaf, semua petugas kami sedang sibuk. Kami akan menghubungi Anda kembali."
-        " Terima kasih.",
+        default="Mohon maaf, semua petugas kami sedang sibuk. Panggilan ini dari {caller}"
+        " mengenai {purpose}. Kami akan menghubungi Anda kembali. Terima kasih.",
         min_length=1,
         max_length=500,
     )
+    caller: str = Field(default="PT Telkom Indonesia", min_length=1, max_length=100)
+    purpose: str = Field(default="tagihan IndiHome Anda", min_length=1, max_length=150)
     # Record each customer's call from the moment they join their agent (off unless the
     # campaign says so); the opening of the script then says so with ``consent_line``.
     record: bool = False
@@ -177,6 +182,21 @@ class Voice(Strict):
     )
     # A customer not in their agent's conference this long after the bridge: failed.
     bridge_timeout_seconds: Annotated[int, Field(ge=5, le=60)] = 10
+
+    def information(self) -> str:
+        """The information message, filled in."""
+        return self.apology_message.format(caller=self.caller, purpose=self.purpose)
+
+    @field_validator("apology_message")
+    @classmethod
+    def _fillable(cls, value: str) -> str:
+        try:
+            value.format(caller="", purpose="")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                "apology_message may fill in only caller and purpose (in braces)"
+            ) from exc
+        return value
 
     @model_validator(mode="after")
     def _voice_speaks_language(self) -> Voice:

@@ -148,12 +148,13 @@ async def test_no_free_agent_the_call_waits_on_hold_then_is_abandoned(
         waiting = [r for r in rows_ if r["agent_id"] is None]
         assert len(waiting) == 2 and all(r["waiting_since"] is not None for r in waiting)
         assert not any(r["abandoned"] for r in rows_)
-        # Within the hold limit (from the answer) nothing is abandoned; past it, both
-        # are, and hear the apology before the line goes down.
-        clock.advance(seconds=4)
+        # Within the connect limit (2 s from the verdict that a person answered)
+        # nothing is abandoned; past it, both are, and hear who called and why before
+        # the line goes down.
+        clock.advance(seconds=1.5)
         await node.tick()
         assert await conn.fetchval("SELECT count(*) FROM attempts WHERE abandoned") == 0
-        clock.advance(seconds=2)
+        clock.advance(seconds=1)
         await node.tick()
         abandoned = await conn.fetch("SELECT call_sid FROM attempts WHERE abandoned")
         assert len(abandoned) == 2
@@ -164,6 +165,7 @@ async def test_no_free_agent_the_call_waits_on_hold_then_is_abandoned(
                     break
                 await asyncio.sleep(0.02)
             assert "Mohon maaf" in said[-1] and 'voice="Google.id-ID-Standard-A"' in said[-1]
+            assert "Panggilan ini dari PT Telkom Indonesia mengenai tagihan IndiHome" in said[-1]
         for sid in list(node.carrier.calls):  # the agents' customers hang up too
             await node.carrier.hangup(sid)
         await node.settle()
@@ -177,7 +179,11 @@ async def test_an_agent_who_becomes_free_takes_the_call_waiting_on_hold(
     settings: Settings, pool: Pool, conn: asyncpg.Connection, factory: Factory
 ) -> None:
     campaign = await factory.running_campaign(
-        [row(1), row(2)], virtual_seats=0, pacing_ratio=2.0, max_hold_seconds=30
+        [row(1), row(2)],
+        virtual_seats=0,
+        pacing_ratio=2.0,
+        max_hold_seconds=30,
+        connect_limit_seconds=30,  # a campaign that lets a person wait that long
     )
     _ani, ani_auth = await agent(conn, "ani")
     budi, budi_auth = await agent(conn, "budi")

@@ -122,6 +122,22 @@ def test_retry_waits_the_results_delay() -> None:
     assert step.at == T0 + timedelta(hours=2)
 
 
+def test_an_abandoned_customer_is_not_dialled_again_within_the_window() -> None:
+    # A campaign that asks for 10 minutes still waits the 72 h abandon-retry window;
+    # a longer delay of its own is kept.
+    hurried = RetryPolicy.model_validate({"abandoned": {"delay": "10m", "max_attempts": 3}})
+    step = after_result(hurried, "abandoned", attempts=1, counts={"abandoned": 1}, now=T0)
+    assert (step.state, step.at) == ("scheduled", T0 + timedelta(hours=72))
+    patient = RetryPolicy.model_validate(
+        {"abandoned": {"delay": "4d", "max_attempts": 3}, "abandon_retry_window": "24h"}
+    )
+    step = after_result(patient, "abandoned", attempts=1, counts={"abandoned": 1}, now=T0)
+    assert step.at == T0 + timedelta(days=4)
+    # Other results keep their own delay.
+    step = after_result(hurried, "canceled", attempts=1, counts={"canceled": 1}, now=T0)
+    assert step.at == T0 + timedelta(minutes=30)
+
+
 def test_retry_stops_at_the_results_limit_and_at_the_total() -> None:
     assert (
         after_result(POLICY, "failed", attempts=2, counts={"failed": 2}, now=T0).reason

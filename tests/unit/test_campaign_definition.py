@@ -46,6 +46,10 @@ def test_the_seed_campaign_is_valid() -> None:
         ({"whatsapp__content_sid": "nope"}, "whatsapp.content_sid"),
         ({"name": "Bad Name"}, "name"),
         ({"surprise": 1}, "surprise"),
+        ({"pacing_mode": "turbo"}, "pacing_mode"),
+        ({"connect_limit_seconds": -1}, "connect_limit_seconds"),
+        ({"retry__abandon_retry_window": "later"}, "retry.abandon_retry_window"),
+        ({"voice__apology_message": "Dari {company}"}, "voice.apology_message"),
     ],
 )
 def test_invalid_definitions_name_the_field(change: dict[str, Any], field: str) -> None:
@@ -92,3 +96,31 @@ def test_calling_hours_with_an_offset_are_refused() -> None:
     with pytest.raises(ValidationError, match="local time: no UTC offset"):
         Window.model_validate(["08:00+07:00", "18:00+07:00"])
     assert Window.model_validate(["08:00", "18:00"]).end.hour == 18
+
+
+def test_pacing_modes_and_their_limits() -> None:
+    assert parse_definition(seed()).pacing_mode == "predictive"
+    # A definition from before the modes: a ratio above 1 was power dialling, 1 was
+    # progressive.
+    older = seed(pacing_ratio=2.0)
+    del older["pacing_mode"]
+    assert parse_definition(older).pacing_mode == "power"
+    older["pacing_ratio"] = 1.0
+    assert parse_definition(older).pacing_mode == "progressive"
+    # The target may not be above the regulator's cap; progressive has no ratio.
+    with pytest.raises(ValidationFailed) as err:
+        parse_definition(seed(target_abandon_percent=4.0))
+    assert "target_abandon_percent 4 is above the abandon limit 3" in str(err.value.details)
+    with pytest.raises(ValidationFailed) as err:
+        parse_definition(seed(pacing_mode="progressive", pacing_ratio=2.0))
+    assert "progressive places one call per free agent" in str(err.value.details)
+
+
+def test_the_information_message_says_who_called_and_why() -> None:
+    voice = parse_definition(seed()).voice
+    assert voice.information() == (
+        "Mohon maaf, semua petugas kami sedang sibuk. Panggilan ini dari PT Telkom Indonesia"
+        " mengenai tagihan IndiHome Anda. Kami akan menghubungi Anda kembali. Terima kasih."
+    )
+    other = parse_definition(seed(voice__caller="Bank X", voice__purpose="kartu kredit Anda"))
+    assert "dari Bank X mengenai kartu kredit Anda" in other.voice.information()

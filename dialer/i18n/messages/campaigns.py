@@ -20,6 +20,9 @@ MESSAGES = {
         "say_voice {self.say_voice} tidak berbahasa {self.language}"
     ),
     "the period ends before it starts": "periode berakhir sebelum dimulai",
+    "apology_message may fill in only caller and purpose (in braces)": (
+        "apology_message hanya boleh mengisi caller dan purpose (dalam kurung kurawal)"
+    ),
     "target_abandon_percent {self.target_abandon_percent} is above the abandon limit"
     " {self.abandon_limit_percent}: the target must be within it": (
         "target_abandon_percent {self.target_abandon_percent} melebihi batas abandon"
