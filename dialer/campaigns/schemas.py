@@ -93,6 +93,7 @@ class RetryPolicy(Strict):
     def _window(cls, value: str) -> str:
         parse_duration(value)
         return value
+
     canceled: Retry = Retry(delay="30m", max_attempts=2)
 
 
@@ -352,7 +353,7 @@ class CampaignDefinition(Strict):
             )
         if self.pacing_mode == "progressive" and self.pacing_ratio != 1.0:
             raise ValueError(
-                f"pacing_ratio {self.pacing_ratio:g} is for pacing_mode \"power\";"
+                f'pacing_ratio {self.pacing_ratio:g} is for pacing_mode "power";'
                 " progressive places one call per free agent"
             )
         if self.transfers and self.transfer_guide is None:
