@@ -79,6 +79,11 @@ class Factory:
         data["virtual_seats"] = 5
         for key, value in overrides.items():
             data[key] = value
+        if "pacing_mode" not in overrides:
+            # The seed paces predictively; a test paces as it says: by its ratio (power
+            # above 1), or one call per free seat — predictive only when it asks.
+            ratio = float(data.get("pacing_ratio", 1.0))
+            data["pacing_mode"] = "power" if ratio > 1.0 else "progressive"
         return data
 
     async def create_campaign(self, **overrides: Any) -> Campaign:

@@ -5,13 +5,28 @@ FROM campaigns WHERE state = 'running' ORDER BY id
 
 -- name: live_counts
 -- For the pacer: calls with someone on them (a seat or an agent), calls still ringing
--- or waiting for someone; and the campaign's free agents (whose legs are connected).
+-- or waiting for someone — split into not answered, answered with the machine verdict
+-- pending, and persons on hold; the campaign's free agents (whose legs are connected),
+-- its agents talking, and those whose after-call work ends by $2 to be available.
 SELECT count(*) FILTER (WHERE seat IS NOT NULL OR agent_id IS NOT NULL)     AS bridged,
        count(*) FILTER (WHERE seat IS NULL AND agent_id IS NULL AND NOT abandoned)
                                                                             AS in_flight,
+       count(*) FILTER (WHERE seat IS NULL AND agent_id IS NULL AND NOT abandoned
+                          AND answered_at IS NULL AND waiting_since IS NULL) AS ringing,
+       count(*) FILTER (WHERE seat IS NULL AND agent_id IS NULL AND NOT abandoned
+                          AND answered_at IS NOT NULL AND waiting_since IS NULL)
+                                                                            AS answered,
+       count(*) FILTER (WHERE seat IS NULL AND agent_id IS NULL AND NOT abandoned
+                          AND waiting_since IS NOT NULL)                    AS waiting,
        (SELECT count(*) FROM agent_states s
         JOIN agent_legs l ON l.user_id = s.user_id AND l.state = 'connected'
-        WHERE s.campaign_id = $1 AND s.state = 'available')                 AS free_agents
+        WHERE s.campaign_id = $1 AND s.state = 'available')                 AS free_agents,
+       (SELECT count(*) FROM agent_states s
+        WHERE s.campaign_id = $1 AND s.state = 'on_call')                   AS on_call,
+       (SELECT count(*) FROM agent_states s
+        JOIN agent_legs l ON l.user_id = s.user_id AND l.state = 'connected'
+        WHERE s.campaign_id = $1 AND s.state = 'wrap_up' AND s.then_pause IS NULL
+          AND s.wrap_up_until <= $2)                                        AS freeing
 FROM attempts
 WHERE campaign_id = $1 AND state IN ('queued', 'dialing', 'ringing', 'in-progress')
 
@@ -498,3 +513,67 @@ SELECT count(pg_terminate_backend(pid))
 FROM pg_stat_activity
 WHERE application_name = $1 AND state <> 'idle' AND pid <> pg_backend_pid()
   AND datname = current_database()
+
+-- name: pacing_odds
+-- For predictive pacing, from the running counts (migration 0014) since $2: calls
+-- placed, persons reached (contacted or abandoned) and machines, for each open zone ($3)
+-- at the hour of the day it is there now — the same UTC hour of the day ($4) for every
+-- zone, Indonesia's offsets being fixed — and over all hours and zones; and the persons
+-- reached and abandoned since $5 (the last 24 hours, whole hours).
+WITH counted AS (
+    SELECT zone, extract(hour FROM hour AT TIME ZONE 'UTC')::int AS utc_hour, hour, result, n
+    FROM attempt_counts
+    WHERE campaign_id = $1 AND placed AND hour >= least($2::timestamptz, $5::timestamptz)
+      AND result <> 'canceled'
+)
+SELECT coalesce(jsonb_agg(z) FILTER (WHERE z.zone IS NOT NULL), '[]') AS zones,
+       (SELECT jsonb_build_object(
+            'placed', coalesce(sum(n), 0),
+            'persons', coalesce(sum(n) FILTER (WHERE result IN ('contacted', 'abandoned')), 0),
+            'machines', coalesce(sum(n) FILTER (WHERE result = 'machine'), 0))
+        FROM counted WHERE hour >= $2) AS overall,
+       (SELECT jsonb_build_object(
+            'persons', coalesce(sum(n) FILTER (WHERE result IN ('contacted', 'abandoned')), 0),
+            'abandoned', coalesce(sum(n) FILTER (WHERE result = 'abandoned'), 0))
+        FROM counted WHERE hour >= $5) AS day
+FROM (
+    SELECT c.zone, sum(c.n) AS placed,
+           sum(c.n) FILTER (WHERE c.result IN ('contacted', 'abandoned')) AS persons
+    FROM counted c
+    WHERE c.hour >= $2 AND c.zone = ANY($3::text[]) AND c.utc_hour = $4
+    GROUP BY c.zone
+) z
+
+-- name: pacing_timings
+-- For predictive pacing, from the campaign's last 300 ended calls (an index range, not
+-- a scan of the campaign): the mean seconds from placing a call to knowing a person
+-- answered (handed to an agent or put on hold), and from an agent taking the person to
+-- the call's end; with how many calls each mean is of.
+SELECT avg(date_part('epoch', coalesce(waiting_since, bridged_at) - coalesce(placed_at, created_at)))
+           FILTER (WHERE coalesce(waiting_since, bridged_at) IS NOT NULL) AS verdict_seconds,
+       count(*) FILTER (WHERE coalesce(waiting_since, bridged_at) IS NOT NULL) AS verdicts,
+       avg(date_part('epoch', ended_at - bridged_at))
+           FILTER (WHERE bridged_at IS NOT NULL AND ended_at IS NOT NULL) AS talk_seconds,
+       count(*) FILTER (WHERE bridged_at IS NOT NULL AND ended_at IS NOT NULL) AS talks
+FROM (
+    SELECT waiting_since, bridged_at, placed_at, created_at, ended_at
+    FROM attempts
+    WHERE campaign_id = $1 AND result IS NOT NULL
+    ORDER BY id DESC
+    LIMIT 300
+) recent
+
+-- name: save_pacing
+-- Campaign $1 paced at $2 in mode $3: its target $4, the target in force $5, slowed $6
+-- (since $7 when it is), the estimates $8.
+INSERT INTO campaign_pacing (campaign_id, sized_at, mode, target_percent, effective_percent,
+                             slowed, slowed_at, estimates)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (campaign_id) DO UPDATE
+SET sized_at = EXCLUDED.sized_at, mode = EXCLUDED.mode,
+    target_percent = EXCLUDED.target_percent, effective_percent = EXCLUDED.effective_percent,
+    slowed = EXCLUDED.slowed, slowed_at = EXCLUDED.slowed_at, estimates = EXCLUDED.estimates
+
+-- name: pacing_slowed
+-- Whether campaign $1's pacer last slowed down for its abandon rate, and since when.
+SELECT slowed, slowed_at FROM campaign_pacing WHERE campaign_id = $1

@@ -2,7 +2,10 @@
 
 Every node ticks about once a second. Per campaign, one node at a time paces it (a
 try-lock in the tick's transaction; the others skip it this tick): calls in flight stay
-at or under free seats × the pacing ratio (1.0 while the abandon guard is on), the
+by the campaign's pacing mode — ``progressive``: one per free agent; ``power``: free
+agents × the pacing ratio (1.0 while the abandon guard is on); ``predictive``: as many
+as keep the expected abandon rate at the target (``predictive.py``, from the estimates
+of ``pacing.py``; a target of 0 while the guard is on) — the
 provider's calls per second come from a token bucket shared by all nodes, and targets
 are claimed with ``FOR UPDATE SKIP LOCKED`` together with one queued attempt each. The
 calls are placed after the commit, so a crash in between leaves queued attempts that
@@ -27,7 +30,7 @@ from dialer.agents import housekeeping
 from dialer.billing import paid
 from dialer.billing.source import BillingSource
 from dialer.calls import apply as applying
-from dialer.calls import guard, voice
+from dialer.calls import guard, pacing, predictive, voice
 from dialer.campaigns.models import Campaign, calendar_of
 from dialer.campaigns.schemas import CampaignDefinition
 from dialer.clock import Clock
@@ -42,6 +45,8 @@ log = logging.getLogger(__name__)
 PACER_LOCK_NAMESPACE = 0x7063  # "pc": pg_try_advisory_xact_lock(namespace, campaign id)
 BATCH_MAX = 100
 REQUEUE_AFTER_OUTAGE = timedelta(minutes=2)
+EARLY_VERDICT = 0.5  # the share of the mean time to a verdict the early calls take
+PACING_SAVE_SECONDS = 5.0  # the campaign page's pacing state, refreshed this often
 
 
 @dataclass
@@ -71,6 +76,7 @@ class Dialer:
     unplaced_fenced: int = 0  # claimed calls not placed: the lease lapsed meanwhile
     _plans: dict[tuple[int, int], CampaignPlan] = field(default_factory=dict)
     _carrier_down_until: datetime | None = None
+    _saved: dict[int, tuple[float, bool]] = field(default_factory=dict)
 
     def plan(self, campaign: Campaign) -> CampaignPlan:
         key = (campaign.id, campaign.version)
@@ -175,8 +181,6 @@ class Dialer:
             await conn.execute(q("promote_due"), campaign.id, now)
             if not zones:
                 return []  # no customer may be called now
-            counts = await conn.fetchrow(q("live_counts"), campaign.id)
-            assert counts is not None
             state = await guard.check(
                 conn,
                 campaign.id,
@@ -185,12 +189,7 @@ class Dialer:
                 min_answered=self.settings.abandon_min_answered,
                 now=now,
             )
-            ratio = 1.0 if state.active else plan.definition.pacing_ratio
-            if plan.definition.virtual_seats:
-                free = max(0, plan.definition.virtual_seats - counts["bridged"])
-            else:
-                free = counts["free_agents"]
-            want = min(math.floor(free * ratio) - counts["in_flight"], BATCH_MAX)
+            want = await self._size(conn, campaign.id, plan.definition, zones, state, now)
             if want <= 0:
                 return []
             granted = await ratelimit.take(
@@ -205,6 +204,104 @@ class Dialer:
                 rows = await self._unpaid(conn, campaign, rows, now)
             await ratelimit.give_back(conn, bucket, granted - len(rows))
         return rows
+
+    async def _size(
+        self,
+        conn: Connection,
+        campaign_id: int,
+        definition: CampaignDefinition,
+        zones: list[str],
+        state: guard.GuardState,
+        now: datetime,
+    ) -> int:
+        """How many calls to place now, by the campaign's pacing mode (at most
+        ``BATCH_MAX``); the pacing state is left for the campaign page."""
+        mode = definition.pacing_mode
+        if mode != "predictive":
+            counts = await conn.fetchrow(q("live_counts"), campaign_id, now)
+            assert counts is not None
+            ratio = 1.0 if state.active or mode == "progressive" else definition.pacing_ratio
+            free: int = (
+                max(0, definition.virtual_seats - counts["bridged"])
+                if definition.virtual_seats
+                else counts["free_agents"]
+            )
+            paced = pacing.Paced(mode, None, None, {"ratio": ratio, "guard": state.active})
+            await self._remember(conn, campaign_id, paced, now)
+            return min(math.floor(free * ratio) - int(counts["in_flight"]), BATCH_MAX)
+        observed = await pacing.observe(conn, campaign_id, definition, zones, now)
+        estimates = observed.estimates
+        # An agent counts as about to be free when their after-call work ends before
+        # the early persons of this batch give up: half the mean time to the verdict
+        # (ring times vary) plus the connect limit they may wait.
+        horizon = timedelta(
+            seconds=EARLY_VERDICT * estimates.verdict_seconds + definition.connect_limit_seconds
+        )
+        counts = await conn.fetchrow(q("live_counts"), campaign_id, now + horizon)
+        assert counts is not None
+        least = self.settings.abandon_min_answered
+        window_rate = state.rate_percent if state.answered >= max(1, least) else None
+        day_rate = observed.day_rate_percent if observed.day_persons >= max(1, least) else None
+        target = definition.target_abandon_percent
+        in_force = (
+            0.0  # the guard: no person may be left without an agent
+            if state.active
+            else predictive.effective_target(
+                target,
+                definition.abandon_limit_percent,
+                window_rate_percent=window_rate,
+                day_rate_percent=day_rate,
+            )
+        )
+        if definition.virtual_seats:
+            floor = predictive.Floor(
+                free=max(0, definition.virtual_seats - counts["bridged"]),
+                freeing=0,
+                on_call=counts["bridged"],
+                ringing=counts["ringing"],
+                answered=counts["answered"],
+                waiting=counts["waiting"],
+            )
+        else:
+            floor = predictive.Floor(
+                free=counts["free_agents"],
+                freeing=counts["freeing"],
+                on_call=counts["on_call"],
+                ringing=counts["ringing"],
+                answered=counts["answered"],
+                waiting=counts["waiting"],
+            )
+        sizing = predictive.size(estimates, floor, target_percent=in_force, most=BATCH_MAX)
+        details = {
+            "human_percent": round(100 * estimates.human, 1),
+            "human_if_answered_percent": round(100 * estimates.human_if_answered, 1),
+            "verdict_seconds": round(estimates.verdict_seconds, 1),
+            "talk_seconds": round(estimates.talk_seconds, 1),
+            "wrap_seconds": estimates.wrap_seconds,
+            "calls_counted": observed.placed,
+            "zones_percent": {z: round(100 * p, 1) for z, p in observed.zones.items()},
+            "window_rate_percent": None if window_rate is None else round(window_rate, 2),
+            "day_rate_percent": None if day_rate is None else round(day_rate, 2),
+            "guard": state.active,
+            "agents_expected": round(sizing.supply, 1),
+            "placed": sizing.calls,
+            "expected_abandon_percent": round(sizing.expected_abandon_percent, 2),
+        }
+        paced = pacing.Paced(mode, target, in_force, details)
+        await self._remember(conn, campaign_id, paced, now)
+        return sizing.calls
+
+    async def _remember(
+        self, conn: Connection, campaign_id: int, paced: pacing.Paced, now: datetime
+    ) -> None:
+        """The pacing state, saved every ``PACING_SAVE_SECONDS`` (real time) per
+        campaign, or at once when it slowed or resumed."""
+        last = self._saved.get(campaign_id)
+        moment = time.monotonic()
+        if last is not None and last[1] == paced.slowed and moment - last[0] < PACING_SAVE_SECONDS:
+            return
+        await pacing.save(conn, campaign_id, paced, now)
+        self._saved[campaign_id] = (moment, paced.slowed)
 
     async def _unpaid(
         self, conn: Connection, campaign: Campaign, rows: list[Record], now: datetime
