@@ -226,6 +226,12 @@ WITH live AS MATERIALIZED (
         'taken', coalesce((SELECT counted FROM voucher_counts WHERE campaign_id = c.id), 0),
         'guard', (SELECT jsonb_build_object('active', p.guard_active, 'since', p.changed_at)
                   FROM campaign_pacing p WHERE p.campaign_id = c.id),
+        'pacing', (SELECT jsonb_build_object(
+                       'mode', p.mode, 'target_percent', p.target_percent,
+                       'in_force_percent', p.effective_percent, 'slowed', p.slowed,
+                       'slowed_since', p.slowed_at, 'at', p.sized_at,
+                       'estimates', p.estimates)
+                   FROM campaign_pacing p WHERE p.campaign_id = c.id),
         'window', (
             SELECT jsonb_build_object(
                 'answered', count(*) FILTER (WHERE bridged_at IS NOT NULL OR abandoned),

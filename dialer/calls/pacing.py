@@ -136,7 +136,7 @@ async def save(conn: Connection, campaign_id: int, paced: Paced, now: datetime) 
         details = {
             "target_percent": paced.target_percent,
             "effective_percent": round(paced.effective_percent or 0.0, 2),
-        } | {k: paced.details[k] for k in ("window_rate_percent", "day_rate_percent")}
+        } | {k: paced.details.get(k) for k in ("window_rate_percent", "day_rate_percent")}
         await conn.execute(q("insert_dialer_event"), campaign_id, action, now, details)
         log.warning(
             "pacing slowed: the abandon rate nears the limit"

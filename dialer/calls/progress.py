@@ -61,6 +61,7 @@ def shape(numbers: dict[str, Any]) -> dict[str, Any]:
     quota = int(numbers["quota"])
     guard = numbers["guard"] or {}
     window = numbers["window"]
+    pacing = numbers.get("pacing") or {}
     return {
         "campaign": numbers["name"],
         "state": numbers["state"],
@@ -82,4 +83,18 @@ def shape(numbers: dict[str, Any]) -> dict[str, Any]:
             "abandoned": window["abandoned"],
             "limit_percent": numbers["abandon_limit_percent"],
         },
+        # How the pacer sized the last batch (``calls/pacing.py``): the mode, the target
+        # and the target in force (lower while the abandon rate nears the limit), and the
+        # estimates it used; null before the campaign was first paced.
+        "pacing": {
+            "mode": pacing.get("mode"),
+            "target_percent": pacing.get("target_percent"),
+            "in_force_percent": pacing.get("in_force_percent"),
+            "slowed": bool(pacing.get("slowed", False)),
+            "slowed_since": pacing.get("slowed_since"),
+            "at": pacing.get("at"),
+            "estimates": pacing.get("estimates"),
+        }
+        if pacing.get("mode")
+        else None,
     }

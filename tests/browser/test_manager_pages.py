@@ -13,6 +13,7 @@ import asyncpg
 from playwright.async_api import Browser, expect
 
 from dialer.auth import service as auth
+from dialer.calls import pacing
 from dialer.db import Pool
 from tests.browser.audit import audited
 from tests.browser.conftest import shot
@@ -483,5 +484,54 @@ async def test_the_agent_board_readiness_and_one_number_looked_up(
     await page.goto(base + "/manager#nope")
     await expect(page.locator("#list-error")).to_contain_text("nope")
     await expect(page.locator("#campaigns tbody tr[data-campaign=papan]")).to_be_visible()
+    assert errors == []
+    await page.close()
+
+
+async def test_the_campaign_page_says_how_it_is_paced_and_when_it_slowed_down(
+    client: Any, conn: asyncpg.Connection, factory: Factory, browser: Browser
+) -> None:
+    campaign = await factory.create_campaign(name="prediktif", pacing_mode="predictive")
+    await factory.create_targets(campaign, [row(1)])
+    await auth.create_user(
+        conn, username="mira", role="manager", password="rahasia-mira", display_name="Mira"
+    )
+    # As the pacer left it: predictive, its 3 % target lowered to 1.2 % in force, the
+    # day's abandon rate near the limit.
+    slowed = pacing.Paced(
+        "predictive",
+        3.0,
+        1.2,
+        {
+            "human_percent": 35.2,
+            "talk_seconds": 96.0,
+            "window_rate_percent": 1.1,
+            "day_rate_percent": 2.4,
+            "guard": False,
+        },
+    )
+    await pacing.save(conn, campaign.id, slowed, T1)
+    base = str(client.make_url("")).rstrip("/")
+    page, errors = await _manager_page(browser, base, "/manager#prediktif")
+    note = page.locator("#pacing-note")
+    await expect(note).to_contain_text("Pacing: prediktif")
+    await expect(note).to_contain_text("target abandon 3%, berlaku 1,2%")
+    await expect(note).to_contain_text("peluang orang menjawab 35,2%, rata-rata bicara 96 detik")
+    await expect(note).to_contain_text("24 jam 2,4%")
+    await expect(note.locator("strong")).to_have_text(
+        re.compile(r"^Melambat sejak 5 September 2022 .* WIB: tingkat abandon mendekati batas$")
+    )
+    await audited(page, "manager-campaign-pacing")
+    # In English, wholly; once the rate is back, no warning.
+    await pacing.save(conn, campaign.id, pacing.Paced("predictive", 3.0, 3.0, {}), T2)
+    await page.goto(base + "/manager?lang=en#prediktif")
+    await expect(note).to_contain_text("Pacing: predictive · abandon target 3%, in force 3%")
+    await expect(note.locator("strong")).to_have_count(0)
+    events = await conn.fetch(
+        "SELECT action FROM campaign_events WHERE campaign_id = $1 AND actor = 'dialer'"
+        " ORDER BY id",
+        campaign.id,
+    )
+    assert [e["action"] for e in events] == ["pacing_slowed", "pacing_resumed"]
     assert errors == []
     await page.close()

@@ -37,6 +37,14 @@ const T = {
     badge_tip: "Angka langsung dari server, diperbarui tiap detik",
     badge_lost: "Angka langsung terputus; angka terakhir tetap ditampilkan",
     hours: (h) => `${h} jam`, hour: "Jam", step: "Tahap", count: "Jumlah",
+    pacing_modes: { progressive: "progresif (satu panggilan per agen bebas)", power: "power", predictive: "prediktif" },
+    pacing_mode: (m) => `Pacing: ${m}`,
+    pacing_ratio: (r) => `rasio ${r}`,
+    pacing_target: (target, inForce) => `target abandon ${target}, berlaku ${inForce}`,
+    pacing_odds: (human, talk) => `peluang orang menjawab ${human}, rata-rata bicara ${talk} detik`,
+    pacing_slowed: (since) => `Melambat sejak ${since}: tingkat abandon mendekati batas`,
+    pacing_guard: "Pengaman abandon aktif: tingkat abandon melewati batas, satu panggilan per agen bebas",
+    pacing_rates: (win, dayRate) => `abandon jendela ${win} · 24 jam ${dayRate}`,
     hour_tip: (h, c, k) => `${jam(pad(h) + ":00", "id")}–${jam(pad((h + 1) % 24) + ":00", "id")}: ${number(c)} panggilan, ${number(k)} kontak`,
     chart_funnel: "Grafik batang corong voucher", chart_outcomes: "Grafik batang hasil panggilan",
     chart_hours: "Grafik batang panggilan dan kontak per jam",
@@ -155,6 +163,14 @@ const T = {
     badge_tip: "Live figures from the server, every second",
     badge_lost: "Live figures lost; the last ones stay on screen",
     hours: (h) => `${h} hours`, hour: "Hour", step: "Step", count: "Count",
+    pacing_modes: { progressive: "progressive (one call per free agent)", power: "power", predictive: "predictive" },
+    pacing_mode: (m) => `Pacing: ${m}`,
+    pacing_ratio: (r) => `ratio ${r}`,
+    pacing_target: (target, inForce) => `abandon target ${target}, in force ${inForce}`,
+    pacing_odds: (human, talk) => `a person answers ${human}, mean talk ${talk} seconds`,
+    pacing_slowed: (since) => `Slowed down since ${since}: the abandon rate nears the limit`,
+    pacing_guard: "Abandon guard on: the abandon rate passed the limit, one call per free agent",
+    pacing_rates: (win, dayRate) => `abandoned over the window ${win} · 24 hours ${dayRate}`,
     hour_tip: (h, c, k) => `${pad(h)}:00–${pad((h + 1) % 24)}:00: ${number(c)} calls, ${number(k)} contacts`,
     chart_funnel: "Bar chart of the voucher funnel", chart_outcomes: "Bar chart of the call outcomes",
     chart_hours: "Bar chart of calls and contacts by hour",
@@ -668,6 +684,31 @@ function drawTiles(p) {
     tile.append(el("span", value, "value"), el("span", t("tiles")[key], "label"));
     return tile;
   }));
+  drawPacing(p.pacing);
+}
+
+// How the pacer sizes its calls now: the mode, the abandon target and the target in
+// force, the odds it uses, and — said plainly — when it slowed down or the guard is on.
+function drawPacing(pacing) {
+  const note = $("pacing-note");
+  if (!pacing) {
+    note.replaceChildren();
+    return;
+  }
+  const T_ = T[lang];
+  const pct = (x) => (x === null || x === undefined ? "—" : percent(x / 100));
+  const est = pacing.estimates || {};
+  const parts = [T_.pacing_mode(T_.pacing_modes[pacing.mode] || pacing.mode)];
+  if (pacing.mode === "power" && est.ratio) parts.push(T_.pacing_ratio(number(est.ratio)));
+  if (pacing.mode === "predictive") {
+    parts.push(T_.pacing_target(pct(pacing.target_percent), pct(pacing.in_force_percent)));
+    parts.push(T_.pacing_odds(pct(est.human_percent), number(est.talk_seconds)));
+    parts.push(T_.pacing_rates(pct(est.window_rate_percent), pct(est.day_rate_percent)));
+  }
+  const lines = [el("span", parts.join(" · "))];
+  if (est.guard) lines.push(el("strong", T_.pacing_guard, "warning"));
+  else if (pacing.slowed) lines.push(el("strong", T_.pacing_slowed(moment(pacing.slowed_since)), "warning"));
+  note.replaceChildren(...lines);
 }
 
 async function loadReports() {
