@@ -3,8 +3,8 @@
 Uses DATABASE_URL when set (it only creates and drops its own ``dialer_bench*``
 databases there), the embedded server otherwise. Figures, never pass/fail. Runs the
 ingest benchmark, then the claim, the status-callback, the screen-pop, the bridge and
-the voucher ones, the report, the graceful stop and the failover (two nodes, one
-killed); ``--only`` runs one.
+the voucher ones, the report, the graceful stop, the failover (two nodes, one
+killed) and a tick's pacing; ``--only`` runs one.
 """
 
 from __future__ import annotations
@@ -13,7 +13,18 @@ import argparse
 import os
 from pathlib import Path
 
-from tests.bench import bridge, callbacks, claim, failover, ingest, pop, report, stop, vouchers
+from tests.bench import (
+    bridge,
+    callbacks,
+    claim,
+    failover,
+    ingest,
+    pacing_tick,
+    pop,
+    report,
+    stop,
+    vouchers,
+)
 
 BENCHES = (
     "ingest",
@@ -25,6 +36,7 @@ BENCHES = (
     "report",
     "stop",
     "failover",
+    "pacing_tick",
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,6 +85,8 @@ def main() -> None:
                 lines = stop.bench(admin_url, with_database(bench_url, stop.BENCH_DB))
             elif name == "report":
                 lines = report.bench(admin_url, with_database(bench_url, report.BENCH_DB))
+            elif name == "pacing_tick":
+                lines = pacing_tick.bench(admin_url, with_database(bench_url, pacing_tick.BENCH_DB))
             else:
                 lines = failover.bench(admin_url, with_database(bench_url, failover.BENCH_DB))
             for line in lines:
