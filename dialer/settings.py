@@ -202,7 +202,9 @@ class PacingSettings(Section):
         default=1.0, gt=0, description="how often a node looks for dead nodes' calls"
     )
     abandon_window_minutes: int = Field(
-        default=60, ge=1, description="the abandon guard looks back this far (a rolling hour)"
+        default=60,
+        ge=1,
+        description="the abandon guard and predictive pacing look back this far (a rolling hour)",
     )
     abandon_min_answered: int = Field(
         default=20, ge=0, description="… and judges only once this many calls were answered"
