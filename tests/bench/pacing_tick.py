@@ -33,7 +33,7 @@ from dialer.rules.window import open_zones
 from dialer.settings import PacingSettings
 from tests.bench.claim import fresh_database, load_campaign, small_file
 
-BENCH_DB = "dialer_bench_pacing"
+BENCH_DB = "dialer_bench_pacing_tick"
 NOW = datetime(2022, 9, 5, 3, 0, tzinfo=UTC)  # Monday 10:00 WIB: every zone open
 TICKS = 300
 WARMUP = 30
