@@ -15,13 +15,13 @@ import sys
 from collections.abc import Coroutine
 from typing import Any
 
-from dialer.cli import campaigns, lists, reports, server, users, vouchers
+from dialer.cli import campaigns, forecast, lists, reports, server, users, vouchers
 from dialer.cli.output import error
 from dialer.errors import DialerError
 from dialer.logs import setup_logging
 from dialer.settings import Settings
 
-GROUPS = (server, campaigns, lists, vouchers, users, reports)
+GROUPS = (server, campaigns, lists, vouchers, users, reports, forecast)
 # Commands that run the service log as it does; the others only warnings.
 SERVICE = ("serve", "run")
 

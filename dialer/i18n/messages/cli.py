@@ -61,4 +61,7 @@ MESSAGES = {
         "{why}: layanan ikut berhenti, jalankan lagi"
     ),
     "the embedded PostgreSQL died": "PostgreSQL tersemat mati",
+    "--agents must be a whole number from 0 to {MAX_AGENTS}": (
+        "--agents harus bilangan bulat dari 0 sampai {MAX_AGENTS}"
+    ),
 }
