@@ -15,6 +15,7 @@ import asyncio
 import logging
 import sys
 import time as monotonic_time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -192,7 +193,14 @@ async def _setup(
     return campaign, start, shifted
 
 
-async def run_demo(settings: Settings, url: str, options: DemoOptions) -> dict[str, Any]:
+# Called on every turn of the demo's loop with the pool, the campaign and the virtual
+# clock's now (the forecast's benchmark takes its snapshots so).
+Observer = Callable[[Pool, Campaign, datetime], Awaitable[None]]
+
+
+async def run_demo(
+    settings: Settings, url: str, options: DemoOptions, *, observe: Observer | None = None
+) -> dict[str, Any]:
     """Run the demo to the end (or ``max_seconds``); return its JSON summary."""
     workdir = settings.home / "demo"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -200,7 +208,7 @@ async def run_demo(settings: Settings, url: str, options: DemoOptions) -> dict[s
     try:
         async with pool.acquire() as conn:
             campaign, start, shifted = await _setup(conn, settings, options, workdir)
-        return await _run(settings, pool, campaign, start, shifted, options)
+        return await _run(settings, pool, campaign, start, shifted, options, observe=observe)
     finally:
         await pool.close()
 
@@ -212,6 +220,8 @@ async def _run(
     start: datetime,
     shifted: dict[str, Any] | None,
     options: DemoOptions,
+    *,
+    observe: Observer | None = None,
 ) -> dict[str, Any]:
     clock = ScaledClock(start, options.speed)
     port = unused_port()
@@ -234,6 +244,8 @@ async def _run(
             async with pool.acquire() as conn:
                 zones = await campaigns.zones_now(conn, campaign.id)
             now = clock()
+            if observe is not None:
+                await observe(pool, campaign, now)
             live = sum(z["live"] for z in zones)
             if options.until_done and sum(z["open"] for z in zones) == 0 and not live:
                 finished_because = "every target finished"

@@ -549,7 +549,9 @@ def _inputs(
         "calendar": {
             "period": [spec.period.starts, spec.period.ends],
             "ends_at": period_end,
-            "windows": {d: [w.start, w.end] for d, w in spec.calling_window.items()},
+            "windows": {
+                d: [f"{w.start:%H:%M}", f"{w.end:%H:%M}"] for d, w in spec.calling_window.items()
+            },
             "holidays": spec.holidays,
             "holidays_left": _holidays_left(work.calendar, seen.now),
             "next_opening": {z: next_opening(work.calendar, z, seen.now) for z in ZONE_NAMES},

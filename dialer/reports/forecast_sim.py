@@ -319,8 +319,9 @@ class _Simulation:
         goes; the contacts made."""
         odds = {z: self.draw.odds(z, self._hour(z, step)) for z in {k[2] for k in keys}}
         ready = self.ready
-        wanted = sum(odds[k[2]][CONTACTED] * ready[k] for k in keys)
-        load = 0.0 if budget is None or budget <= 0 else wanted / budget
+        # The persons who would answer, each wanting an agent: the load on their time.
+        wanted = sum((odds[k[2]][CONTACTED] + odds[k[2]][ABANDONED]) * ready[k] for k in keys)
+        load = 0.0 if budget is None else wanted / budget if budget > 0 else 1.0
         if load < 1.0:
             odds = {z: _answered(p, load) for z, p in odds.items()}
         spent = 0.0

@@ -4,7 +4,8 @@ Uses DATABASE_URL when set (it only creates and drops its own ``dialer_bench*``
 databases there), the embedded server otherwise. Figures, never pass/fail. Runs the
 ingest benchmark, then the claim, the status-callback, the screen-pop, the bridge and
 the voucher ones, the report, the graceful stop, the failover (two nodes, one
-killed) and a tick's pacing; ``--only`` runs one.
+killed), a tick's pacing and the forecast (the demo run to its end, forecast at 25 %
+and 50 %); ``--only`` runs one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tests.bench import (
     callbacks,
     claim,
     failover,
+    forecast,
     ingest,
     pacing_tick,
     pop,
@@ -37,6 +39,7 @@ BENCHES = (
     "stop",
     "failover",
     "pacing_tick",
+    "forecast",
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,6 +90,8 @@ def main() -> None:
                 lines = report.bench(admin_url, with_database(bench_url, report.BENCH_DB))
             elif name == "pacing_tick":
                 lines = pacing_tick.bench(admin_url, with_database(bench_url, pacing_tick.BENCH_DB))
+            elif name == "forecast":
+                lines = forecast.bench(admin_url, with_database(bench_url, forecast.BENCH_DB))
             else:
                 lines = failover.bench(admin_url, with_database(bench_url, failover.BENCH_DB))
             for line in lines:
