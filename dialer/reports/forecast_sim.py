@@ -317,7 +317,8 @@ class _Simulation:
     def _dial(self, step: int, keys: list[Key], budget: float | None) -> float:
         """Dial ready cohorts in the dialler's order as far as ``budget`` (contacts)
         goes; the contacts made."""
-        odds = {z: self.draw.odds(z, self._hour(z, step)) for z in {k[2] for k in keys}}
+        # In a fixed order: a run's odds are drawn as first asked (set order varies).
+        odds = {z: self.draw.odds(z, self._hour(z, step)) for z in sorted({k[2] for k in keys})}
         ready = self.ready
         # The persons who would answer, each wanting an agent: the load on their time.
         wanted = sum((odds[k[2]][CONTACTED] + odds[k[2]][ABANDONED]) * ready[k] for k in keys)

@@ -20,7 +20,10 @@ from dialer.rules import vocabulary
 from dialer.web import validate
 from tests.translations import flatten, messages, string_table
 
-PAGES = [("agent.js", "LANG"), ("manager.js", "T")]
+PAGES = [("agent.js", "LANG"), ("manager.js", "T"), ("manager-forecast.js", "FT")]
+# A page script's label function and the attribute its HTML names labels with, when
+# they are not t() and data-t (the forecast panel keeps a table of its own).
+LABELS = {"manager-forecast.js": ("ft", "data-ft", "manager.html")}
 
 
 def test_every_message_raised_has_its_indonesian() -> None:
@@ -99,10 +102,13 @@ def test_every_label_the_pages_ask_for_exists(filename: str, variable: str) -> N
     table = flatten(string_table(filename, variable)["id"])
     keys = {key.split(".")[0] for key in table}
     source = (STATIC / filename).read_text(encoding="utf-8")
-    page = (PACKAGE / "pages" / filename.replace(".js", ".html")).read_text(encoding="utf-8")
-    asked = set(re.findall(r"""\bt\(\s*["']([\w]+)["']""", source))
+    function, attribute, html = LABELS.get(
+        filename, ("t", "data-t", filename.replace(".js", ".html"))
+    )
+    page = (PACKAGE / "pages" / html).read_text(encoding="utf-8")
+    asked = set(re.findall(rf"""\b{function}\(\s*["']([\w]+)["']""", source))
     asked |= set(re.findall(rf"""\b{variable}\[lang\]\.(\w+)""", source))
-    asked |= set(re.findall(r'data-t(?:-title)?="(\w+)"', page))
+    asked |= set(re.findall(rf'{attribute}(?:-title)?="(\w+)"', page))
     assert sorted(asked - keys) == [], f"{filename}: labels asked for but not in its table"
 
 
@@ -111,7 +117,7 @@ HARD_CODED = re.compile(
 )
 
 
-@pytest.mark.parametrize("filename", ["agent.js", "manager.js", "common.js"])
+@pytest.mark.parametrize("filename", ["agent.js", "manager.js", "manager-forecast.js", "common.js"])
 def test_the_pages_show_no_words_outside_their_tables(filename: str) -> None:
     """Text set on the page is a label from the table (``t("…")``), a value from the
     server, or a number: never words written in the code."""

@@ -545,6 +545,7 @@ async function openCampaign(name) {
   $("dl-crm").href = `${reportsBase}/crm.csv`;
   $("dl-attempts").href = `${reportsBase}/attempts.csv`;
   openLive(campaign.name);
+  openForecast(campaign.name);  // manager-forecast.js: seconds on the server, not awaited
   await loadReports();
   reports = setInterval(loadReports, REPORT_SECONDS * 1000);
   board = [
