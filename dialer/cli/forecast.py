@@ -74,6 +74,12 @@ def _percent(value: float) -> str:
     return f"{100 * value:.0f}%"
 
 
+def _n(value: int, en: bool) -> str:
+    """``10,000`` in English, ``10.000`` as Indonesian writes it."""
+    text = f"{value:,}"
+    return text if en else text.replace(",", ".")
+
+
 def _rate(value: float, en: bool) -> str:
     text = f"{100 * value:.1f}%"
     return text if en else text.replace(".", ",")
@@ -113,6 +119,11 @@ WORDS = {
         "vouchers": "voucher {p} dari {n} kontak",
         "holidays": "hari libur dilewati: {days}",
         "none": "tidak ada",
+        "campaign_finished": "kampanye sudah diakhiri: tidak ada lagi yang ditelepon",
+        "agents_finished": "agen yang dibutuhkan: tidak ada, kampanye sudah diakhiri",
+        "not_running": "kampanye {state}: perkiraan ini menganggap kampanye berjalan mulai sekarang",
+        "draft": "masih draf",
+        "paused": "sedang dijeda",
     },
     "en": {
         "head": "{campaign}: forecast as of {now} with {agents} agents ({source})",
@@ -147,6 +158,11 @@ WORDS = {
         "vouchers": "vouchers {p} of {n} contacts",
         "holidays": "holidays skipped: {days}",
         "none": "none",
+        "campaign_finished": "the campaign is finished: nobody is called any more",
+        "agents_finished": "agents needed: none, the campaign is finished",
+        "not_running": "the campaign is {state}: this forecast assumes it runs from now on",
+        "draft": "a draft",
+        "paused": "paused",
     },
 }
 
@@ -172,13 +188,18 @@ def describe(f: dict[str, Any], language: str, zone: str = "WIB") -> list[str]:
             source=w[agents["source"]],
         )
     ]
+    state = inputs.get("campaign_state")
+    if state in ("draft", "paused"):
+        lines.append("  " + w["not_running"].format(state=w[state]))
     ex = f["exhausted"]
-    if ex["status"] == "done":
+    if ex["status"] == "campaign_finished":
+        text = w["campaign_finished"]
+    elif ex["status"] == "done":
         text = w["list_done"]
     elif ex["status"] == "never":
         text = w["no_agents"]
     elif ex["status"] == "after_end":
-        text = w["after_end"].format(end=end, left=ex["left_at_end"]["median"])
+        text = w["after_end"].format(end=end, left=_n(ex["left_at_end"]["median"], en))
         if ex["low"]:
             text += f" ({span(ex)})"
     else:
@@ -186,7 +207,9 @@ def describe(f: dict[str, Any], language: str, zone: str = "WIB") -> list[str]:
     lines.append(f"  {w['list']}: {text}")
     quota = f["quota"]
     status = quota["status"]
-    if status == "used_up":
+    if status == "campaign_finished":
+        text = w["campaign_finished"]
+    elif status == "used_up":
         text = w["used_up"].format(at=when(quota["at"], zone, en))
     elif status == "expired":
         text = w["expired"].format(at=when(quota["expires"], zone, en))
@@ -211,7 +234,9 @@ def describe(f: dict[str, Any], language: str, zone: str = "WIB") -> list[str]:
         )
     )
     need = f["agents_needed"]
-    if need["status"] == "done":
+    if need["status"] == "campaign_finished":
+        lines.append("  " + w["agents_finished"])
+    elif need["status"] == "done":
         lines.append("  " + w["agents_done"])
     elif need["status"] == "none_suffice":
         lines.append("  " + w["none_suffice"].format(p=_percent(need["unlimited_probability"])))
@@ -235,27 +260,35 @@ def describe(f: dict[str, Any], language: str, zone: str = "WIB") -> list[str]:
 def _inputs(inputs: dict[str, Any], w: dict[str, str], en: bool) -> list[str]:
     targets, odds, pace = inputs["targets"], inputs["contact_odds"], inputs["seconds_per_contact"]
     campaign = odds["campaign"]
-    lines = [w["targets"].format(**targets)]
+    lines = [
+        w["targets"].format(
+            **{k: _n(targets[k], en) for k in ("left", "ready", "scheduled", "dialing", "total")}
+        )
+    ]
     if campaign["prior"]:
-        lines.append(w["odds"].format(p=_rate(campaign["value"], en), n=0) + f" ({w['prior']})")
+        lines.append(w["odds"].format(p=_rate(campaign["value"], en), n="0") + f" ({w['prior']})")
     else:
         zones = ", ".join(
-            f"{z} {_rate(v['value'], en)} ({v['n']})" for z, v in odds["by_zone"].items() if v["n"]
+            f"{z} {_rate(v['value'], en)} ({_n(v['n'], en)})"
+            for z, v in odds["by_zone"].items()
+            if v["n"]
         )
         lines.append(
-            w["odds"].format(p=_rate(campaign["value"], en), n=campaign["n"]) + f": {zones}"
+            w["odds"].format(p=_rate(campaign["value"], en), n=_n(campaign["n"], en)) + f": {zones}"
         )
     seconds = round(pace["value"])
     if pace["prior"]:
         lines.append(w["pace_prior"].format(s=seconds))
     else:
-        lines.append(w["pace"].format(s=seconds, n=pace["n"]))
+        lines.append(w["pace"].format(s=seconds, n=_n(pace["n"], en)))
     callbacks = inputs["callbacks"]
     lines.append(
         w["callbacks"].format(p=_rate(callbacks["share"], en), m=callbacks["delay_minutes"])
     )
     vouchers = inputs["vouchers"]
-    lines.append(w["vouchers"].format(p=_rate(vouchers["share"], en), n=vouchers["contacts"]))
+    lines.append(
+        w["vouchers"].format(p=_rate(vouchers["share"], en), n=_n(vouchers["contacts"], en))
+    )
     days = inputs["calendar"]["holidays_left"]
     named = ", ".join(f"{h['date']} {h['name']}" for h in days) if days else w["none"]
     lines.append(w["holidays"].format(days=named))

@@ -41,10 +41,19 @@ from dialer.rules.zones import ZONE_NAMES, zone_info
 
 RUNS = 200
 SEARCH_RUNS = 60
+# The work budget: cohorts dialled (summed over steps) a run may cost at the step
+# chosen (about 0.15 s), and all the main runs together; the fewest runs whatever the
+# size, and the pilot run's step.
+RUN_COST = 15_000
+WORK = 400_000
+MIN_RUNS = 30
+MIN_SEARCH_RUNS = 10
+PILOT_STEP = timedelta(hours=1)
 SEED = 21
 AGENTS_RULE = 0.8
 AGENTS_RANGE = (0.5, 0.95)
 MAX_AGENTS = 10_000
+AGENTS_PRECISION = 0.03
 # What a campaign with no calls yet is assumed to see: the share of each result
 # (contacted, busy_line, no_answer, failed, machine, abandoned, canceled) and how many
 # calls' worth that belief is at each level (the campaign, a zone, an hour of a zone).
@@ -101,6 +110,8 @@ class Observed:
     agents_logged_in: int
     vouchers_taken: int
     last_voucher_at: datetime | None
+    state: str = "running"  # the campaign's: a draft or paused one is forecast as if
+    # it ran from now on; a finished one dials no more
 
 
 @dataclass(frozen=True)
@@ -282,13 +293,6 @@ class Model:
 # -- The figures ---------------------------------------------------------------------
 
 
-def step_for(now: datetime, calendar: Calendar) -> timedelta:
-    """The simulation's step: 5 minutes within a week of the period's end, coarser for
-    longer horizons (a run's cost grows with its steps)."""
-    days = (calendar.period_end - now.date()).days
-    return timedelta(minutes=5 if days <= 7 else 10 if days <= 14 else 15)
-
-
 def _quantiles(values: Sequence[datetime | None]) -> list[datetime | None]:
     """The 10th, 50th and 90th percentile of run results; None ranks last ("never")."""
     ranked = sorted(values, key=lambda v: (v is None, v))
@@ -325,58 +329,112 @@ def ends_at(calendar: Calendar, now: datetime) -> datetime | None:
 
 
 class Forecaster:
-    """Runs the model: the figures for a number of agents, and the agents needed."""
+    """Runs the model: the figures for a number of agents, and the agents needed.
 
-    def __init__(self, seen: Observed, *, runs: int = RUNS, search_runs: int = SEARCH_RUNS) -> None:
+    Its cost is bounded whatever the list's size: a pilot run at one-hour steps says
+    how much work a run is (cohorts dialled), which sets the step (5 minutes for a
+    list of thousands, up to an hour for one of millions over weeks) and how many
+    runs fit the budget (``RUNS`` at most, ``MIN_RUNS`` at least) — deterministically,
+    from the inputs alone."""
+
+    def __init__(
+        self,
+        seen: Observed,
+        agents: int,
+        *,
+        runs: int = RUNS,
+        search_runs: int = SEARCH_RUNS,
+    ) -> None:
         self.seen, self.model = seen, Model(seen)
-        spec = seen.definition
-        self.calendar = calendar_of(spec)
-        self.step = step_for(seen.now, self.calendar)
-        self.plan = Plan(
-            now=seen.now,
-            cohorts=seen.cohorts,
+        self.calendar = calendar_of(seen.definition)
+        self._params: list[Params] = []
+        pilot_plan = self._plan(PILOT_STEP)
+        pilot = simulate(
+            pilot_plan,
+            self.params(0).draw(max(1, agents), PILOT_STEP),
+            random.Random(SEED),
+        )
+        per_hour = PILOT_STEP / timedelta(hours=1)
+        minutes = 5 * math.ceil(60 * pilot.dialled / per_hour / RUN_COST / 5)
+        self.step = timedelta(minutes=min(60, max(5, minutes)))
+        self.plan = pilot_plan if self.step == PILOT_STEP else self._plan(self.step)
+        cost = max(1.0, pilot.dialled * PILOT_STEP / self.step)
+        self.runs = max(min(runs, MIN_RUNS), min(runs, int(WORK / cost)))
+        scaled = search_runs * self.runs // max(1, runs)
+        self.search_runs = max(min(search_runs, MIN_SEARCH_RUNS), scaled)
+
+    def _plan(self, step: timedelta) -> Plan:
+        spec = self.seen.definition
+        return Plan(
+            now=self.seen.now,
+            cohorts=self.seen.cohorts,
             policy=spec.retry,
             calendar=self.calendar,
-            step=self.step,
+            step=step,
             callback_delay=self.model.callback_delay,
-            vouchers_left=max(0, spec.voucher.quota - seen.vouchers_taken),
+            vouchers_left=max(0, spec.voucher.quota - self.seen.vouchers_taken),
             voucher_expires=spec.voucher.expires,
         )
-        self.runs, self.search_runs = runs, search_runs
-        self._params: list[Params] = []
-        self._finish: dict[int | None, float] = {}
 
     def params(self, i: int) -> Params:
         while len(self._params) <= i:
             self._params.append(self.model.params(len(self._params)))
         return self._params[i]
 
-    def simulate(self, agents: int | None, runs: int) -> list[Run]:
+    def simulate(self, agents: int | None, runs: int, *, give_up: bool = False) -> list[Run]:
         return [
-            simulate(self.plan, self.params(i).draw(agents, self.step), random.Random(SEED + i))
+            simulate(
+                self.plan,
+                self.params(i).draw(agents, self.step),
+                random.Random(SEED + i),
+                give_up=give_up,
+            )
             for i in range(runs)
         ]
 
-    def finishing(self, agents: int | None) -> float:
-        """The share of (search) runs that finish inside the period with ``agents``."""
-        if agents not in self._finish:
-            runs = self.simulate(agents, self.search_runs)
-            self._finish[agents] = sum(r.finished_at is not None for r in runs) / len(runs)
-        return self._finish[agents]
+    def one(self, i: int, agents: int | None) -> Run:
+        """Search run ``i`` with ``agents``, given up early when hopeless."""
+        draw = self.params(i).draw(agents, self.step)
+        return simulate(self.plan, draw, random.Random(SEED + i), give_up=True)
 
-    def agents_for(self, share: float) -> int | None:
-        """The fewest agents with which ``share`` of the runs finish; None: none do."""
-        if self.finishing(None) < share:
+    def fewest(self, i: int, start: int) -> int | None:
+        """The fewest agents with which search run ``i`` finishes inside the period
+        (within ``AGENTS_PRECISION`` of it beyond a few; the same random draws at every
+        number, so more agents finish no later), starting the search at ``start``; None
+        when no number does."""
+        finishes: dict[int, bool] = {}
+
+        def ok(n: int) -> bool:
+            if n not in finishes:
+                finishes[n] = self.one(i, n).finished_at is not None
+            return finishes[n]
+
+        if self.one(i, None).finished_at is None:
             return None
-        low, high = 0, 1
-        while self.finishing(high) < share:
-            low, high = high, high * 2
-            if low >= MAX_AGENTS:
-                return None
-        while high - low > 1:
+        low, high = 0, max(1, start)
+        if ok(high):
+            while high > 1 and ok(max(1, high // 2)):
+                high = max(1, high // 2)
+            low = 0 if high == 1 else high // 2
+        else:
+            while not ok(high):
+                low, high = high, high * 2
+                if low >= MAX_AGENTS:
+                    return None
+        while high - low > max(1, int(AGENTS_PRECISION * high)):
             middle = (low + high) // 2
-            low, high = (low, middle) if self.finishing(middle) >= share else (middle, high)
+            low, high = (low, middle) if ok(middle) else (middle, high)
         return high
+
+    def needed(self, start: int) -> list[int | None]:
+        """Each search run's fewest agents (None: none suffice), the search of each
+        started from the one before's answer."""
+        found: list[int | None] = []
+        for i in range(self.search_runs):
+            n = self.fewest(i, start)
+            found.append(n)
+            start = n or start
+        return found
 
 
 def agents_in_use(seen: Observed, asked: int | None) -> tuple[int, str]:
@@ -395,16 +453,19 @@ def forecast(
 ) -> dict[str, Any]:
     """The forecast as JSON-ready figures and the inputs they used (see the module)."""
     used, source = agents_in_use(seen, agents)
-    work = Forecaster(seen, runs=runs, search_runs=search_runs)
+    work = Forecaster(seen, used, runs=runs, search_runs=search_runs)
     now, left = seen.now, work.plan.remaining
     period_end = ends_at(work.calendar, now)
-    simulated = work.simulate(used, runs) if left and used else []
+    if seen.state == "finished" and left:
+        return _finished(seen, work, used, source, period_end)
+    simulated = work.simulate(used, work.runs) if left and used else []
     return {
         "campaign": seen.campaign,
         "as_of": now,
         "method": {
             "kind": "monte_carlo",
-            "runs": runs,
+            "runs": work.runs,
+            "search_runs": work.search_runs,
             "seed": SEED,
             "step_minutes": int(work.step.total_seconds() // 60),
             "range": "p10-p90",
@@ -414,7 +475,36 @@ def forecast(
         "exhausted": _exhausted(left, used, simulated, period_end),
         "quota": _quota(seen, work, used, simulated),
         "finish_probability": _probability(left, used, simulated),
-        "agents_needed": _agents_needed(work, left, seen.dialing),
+        "agents_needed": _agents_needed(work, left, used),
+        "inputs": _inputs(seen, work, used, source, period_end),
+    }
+
+
+def _finished(
+    seen: Observed, work: Forecaster, used: int, source: str, period_end: datetime | None
+) -> dict[str, Any]:
+    """A finished campaign with targets left: nobody is called any more."""
+    finished = {"status": "campaign_finished"}
+    voucher = seen.definition.voucher
+    return {
+        "campaign": seen.campaign,
+        "as_of": seen.now,
+        "method": {"kind": "none", "runs": 0, "agents_rule": AGENTS_RULE},
+        "exhausted": finished,
+        "quota": finished
+        | {
+            "quota": voucher.quota,
+            "taken": seen.vouchers_taken,
+            "left": max(0, voucher.quota - seen.vouchers_taken),
+            "expires": voucher.expires,
+        },
+        "finish_probability": {
+            "value": 0.0,
+            "low": 0.0,
+            "high": 0.0,
+            "reason": "campaign_finished",
+        },
+        "agents_needed": finished,
         "inputs": _inputs(seen, work, used, source, period_end),
     }
 
@@ -481,22 +571,30 @@ def _probability(left: int, agents: int, runs: list[Run]) -> dict[str, Any]:
     return {"value": round(hits / len(runs), 3), "low": round(low, 3), "high": round(high, 3)}
 
 
-def _agents_needed(work: Forecaster, left: int, dialing: int) -> dict[str, Any]:
+def _agents_needed(work: Forecaster, left: int, agents: int) -> dict[str, Any]:
+    """The fewest agents with which ``AGENTS_RULE`` of the runs finish inside the
+    period, and the numbers for the shares of ``AGENTS_RANGE``: quantiles of each search
+    run's own fewest (a run no number finishes ranks last)."""
     rule = {"share": AGENTS_RULE, "low_share": AGENTS_RANGE[0], "high_share": AGENTS_RANGE[1]}
     if not left:
         return {"status": "done"} | rule
-    needed = work.agents_for(AGENTS_RULE)
+    each = work.needed(max(1, agents))
+    ranked = sorted(each, key=lambda n: (n is None, n or 0))
+
+    def share_of(q: float) -> int | None:
+        return ranked[min(len(ranked) - 1, math.ceil(q * len(ranked)) - 1)]
+
+    needed = share_of(AGENTS_RULE)
     if needed is None:
-        unlimited = work.finishing(None)
-        return {"status": "none_suffice", "unlimited_probability": round(unlimited, 3)} | rule
-    low = work.agents_for(AGENTS_RANGE[0])
-    high = work.agents_for(AGENTS_RANGE[1])
+        finishing = sum(n is not None for n in each) / len(each)
+        return {"status": "none_suffice", "unlimited_probability": round(finishing, 3)} | rule
     return {
         "status": "found",
         "agents": needed,
-        "low": low,
-        "high": high,
-        "probability": round(work.finishing(needed), 3),
+        "low": share_of(AGENTS_RANGE[0]),
+        "high": share_of(AGENTS_RANGE[1]),
+        "probability": round(sum(n is not None and n <= needed for n in each) / len(each), 3),
+        "runs": len(each),
     } | rule
 
 
@@ -517,6 +615,7 @@ def _inputs(
     callback_mean = model.callback[0] / sum(model.callback)
     voucher_mean = model.voucher[0] / sum(model.voucher)
     return {
+        "campaign_state": seen.state,
         "agents": {"used": agents, "source": source, "logged_in": seen.agents_logged_in},
         "targets": {
             "total": seen.total,

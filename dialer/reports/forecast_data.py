@@ -56,6 +56,7 @@ async def observe(conn: Connection, campaign: Campaign, *, now: datetime) -> Obs
         agents_logged_in=totals["agents"],
         vouchers_taken=totals["taken"],
         last_voucher_at=totals["last_voucher_at"],
+        state=campaign.state,
     )
 
 

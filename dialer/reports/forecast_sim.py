@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -40,6 +40,9 @@ Key = tuple[int, int, str, int, Counts]
 # Abandoned calls happen when no agent is free: none while the agents are busy less
 # than this share of the step, the observed share at full load, in between linearly.
 ABANDON_FROM_LOAD = 0.5
+# A run that needs more than this share of the agents' time left just for one more
+# call to each target left gives up (agents-needed searches only).
+HOPELESS_MARGIN = 0.8
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -70,9 +73,14 @@ class Plan:
     voucher_expires: datetime
     windows: Mapping[str, tuple[tuple[int, int], ...]] = field(init=False)
     last_step: int = field(init=False)
+    # The steps some zone is open (the agents at work): [first, end) intervals, sorted.
+    working: tuple[tuple[int, int], ...] = field(init=False, repr=False)
     # (attempts, results so far, result) → (results after it, steps to wait or None:
     # done); filled as runs meet them, shared by the runs.
     moves: dict[tuple[int, Counts, str], tuple[Counts, int | None]] = field(
+        init=False, compare=False, repr=False
+    )
+    tables: dict[tuple[int, Counts], tuple[tuple[Counts, int | None], ...]] = field(
         init=False, compare=False, repr=False
     )
 
@@ -81,7 +89,9 @@ class Plan:
         object.__setattr__(self, "windows", windows)
         ends = [w[-1][1] for w in windows.values() if w]
         object.__setattr__(self, "last_step", max(ends, default=0))
+        object.__setattr__(self, "working", _union(w for found in windows.values() for w in found))
         object.__setattr__(self, "moves", {})
+        object.__setattr__(self, "tables", {})
 
     def move(self, attempts: int, counts: Counts, result: str) -> tuple[Counts, int | None]:
         """A target's results after one more attempt that ended with ``result``, and the
@@ -96,8 +106,20 @@ class Plan:
                 else _next_step(self.policy, result, attempts + 1, tried)
             )
             steps = None if wait is None else max(1, math.ceil(wait / self.step))
-            found = self.moves[key] = (tried, steps)
+            found = self.moves[key] = (canonical(self.policy, attempts + 1, tried), steps)
         return found
+
+    def moves_of(self, attempts: int, counts: Counts) -> tuple[tuple[Counts, int | None], ...]:
+        """:meth:`move` for each result of :data:`RESULTS`, in their order."""
+        key = (attempts, counts)
+        found = self.tables.get(key)
+        if found is None:
+            found = self.tables[key] = tuple(self.move(attempts, counts, r) for r in RESULTS)
+        return found
+
+    def working_left(self, step: int) -> int:
+        """How many steps some zone is open from ``step`` to the period's end."""
+        return sum(end - max(first, step) for first, end in self.working if end > step)
 
     def at(self, step: float) -> datetime:
         """The instant of (a fraction of) step ``step``."""
@@ -129,6 +151,9 @@ class Run:
     quota_at: datetime | None  # when the last voucher place went; None: never
     attempts: int
     contacts: int
+    busy_steps: int = 0  # steps in which something was dialled
+    dialled: int = 0  # cohorts dialled, summed over the steps: the run's cost
+    gave_up: bool = False  # stopped early: too much work left for the agents' time
 
 
 def _windows(
@@ -153,6 +178,16 @@ def _windows(
     return tuple(found)
 
 
+def _union(intervals: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[tuple[int, int]] = []
+    for first, end in sorted(intervals):
+        if merged and first <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((first, end))
+    return tuple(merged)
+
+
 def _next_step(
     policy: RetryPolicy, result: str, attempts: int, counts: tuple[tuple[str, int], ...]
 ) -> timedelta | None:
@@ -162,6 +197,23 @@ def _next_step(
     if nxt.state == "done" or nxt.at is None:
         return None
     return nxt.at - _EPOCH
+
+
+def canonical(policy: RetryPolicy, attempts: int, counts: Counts) -> Counts:
+    """Only the results that can still end a target before its attempts run out: one
+    whose limit is as far as the attempts left never will (it stays so, as every
+    attempt counts toward both), so targets that differ only there move alike — fewer
+    cohorts, the same futures. A contact's count ends nothing (a callback is the
+    agent's call)."""
+    left = policy.max_attempts - attempts
+    kept = []
+    for result, used in counts:
+        if result == "contacted":
+            continue
+        rule = getattr(policy, result, None)
+        if rule is None or rule.max_attempts - used < left:
+            kept.append((result, used))
+    return tuple(kept)
 
 
 def _plus(counts: tuple[tuple[str, int], ...], result: str) -> tuple[tuple[str, int], ...]:
@@ -195,8 +247,19 @@ def binomial(rnd: random.Random, n: int, p: float) -> int:
 
 
 def multinomial(rnd: random.Random, n: int, probs: tuple[float, ...]) -> list[int]:
-    """``n`` split by ``probs`` (summing to 1), as successive binomials."""
+    """``n`` split by ``probs`` (summing to 1): one draw each for a few, successive
+    binomials for more."""
     out = [0] * len(probs)
+    if n <= 6:
+        last = len(probs) - 1
+        for _ in range(n):
+            u = rnd.random()
+            for i, p in enumerate(probs):
+                u -= p
+                if u < 0.0 or i == last:
+                    out[i] += 1
+                    break
+        return out
     left, mass = n, 1.0
     for i, p in enumerate(probs):
         if left <= 0:
@@ -220,9 +283,11 @@ def _round(rnd: random.Random, x: float) -> int:
 class _Simulation:
     """One run's state; :meth:`run` plays it to the end."""
 
-    def __init__(self, plan: Plan, draw: Draw, rnd: random.Random) -> None:
-        self.plan, self.draw, self.rnd = plan, draw, rnd
-        self.ready: dict[Key, int] = {}
+    def __init__(self, plan: Plan, draw: Draw, rnd: random.Random, give_up: bool) -> None:
+        self.plan, self.draw, self.rnd, self.give_up = plan, draw, rnd, give_up
+        self.dialled = 0
+        # Ready cohorts by their place in the dialler's order (see _order).
+        self.ready: dict[tuple[int, int, int], dict[Key, int]] = {}
         self.later: dict[int, dict[Key, int]] = {}
         self.due: list[int] = []
         self.left = plan.remaining
@@ -231,6 +296,7 @@ class _Simulation:
         self.expiry_step = (plan.voucher_expires - plan.now) / plan.step
         self.last_done = -1
         self.attempts = self.contacts = 0
+        self.busy_steps = 0
         self.callback_steps = max(1, math.ceil(plan.callback_delay / plan.step))
         size = plan.step.total_seconds()
         self.hours = {
@@ -243,13 +309,25 @@ class _Simulation:
         }
         self.cursor = dict.fromkeys(ZONE_NAMES, 0)
         for c in plan.cohorts:
-            key: Key = (0 if c.callback else 1, c.tier_rank, c.zone, c.attempts, c.counts)
+            counts = canonical(plan.policy, c.attempts, c.counts)
+            key: Key = (0 if c.callback else 1, c.tier_rank, c.zone, c.attempts, counts)
             at = 0 if c.due is None else math.ceil((c.due - plan.now) / plan.step)
             self._put(key, c.n, max(0, at))
 
+    @staticmethod
+    def _order(key: Key) -> tuple[int, int, int]:
+        """A cohort's place in the dialler's order: due callbacks first, then by tier,
+        then list order — which puts targets called before (an earlier place in the
+        list; the more attempts, the earlier) ahead of those never called."""
+        return key[0], key[1], -key[3]
+
+    def _ready(self, key: Key, n: int) -> None:
+        group = self.ready.setdefault(self._order(key), {})
+        group[key] = group.get(key, 0) + n
+
     def _put(self, key: Key, n: int, step: int) -> None:
         if step <= 0:
-            self.ready[key] = self.ready.get(key, 0) + n
+            self._ready(key, n)
             return
         bucket = self.later.get(step)
         if bucket is None:
@@ -260,7 +338,7 @@ class _Simulation:
     def _promote(self, step: int) -> None:
         while self.due and self.due[0] <= step:
             for key, n in self.later.pop(heapq.heappop(self.due)).items():
-                self.ready[key] = self.ready.get(key, 0) + n
+                self._ready(key, n)
 
     def _window(self, zone: str, step: int) -> tuple[int, int] | None:
         """The zone's window open at ``step`` or the next one (steps only move on)."""
@@ -279,33 +357,65 @@ class _Simulation:
         limit = self.draw.contacts_per_step
         while self.left > 0:
             self._promote(step)
-            zones = set()
+            zones = []
             for zone in ZONE_NAMES:
                 window = self._window(zone, step)
                 if window is not None and window[0] <= step:
-                    zones.add(zone)
-            keys = [k for k in self.ready if k[2] in zones]
-            if not keys:
+                    zones.append(zone)
+            # What can be dialled now, in the dialler's order: (key, targets) by group.
+            # Nothing dialled in a step comes due in it (every wait is a step or more),
+            # so the step works on this snapshot.
+            groups = []
+            for order in sorted(self.ready):
+                found = [(k, n) for k, n in self.ready[order].items() if k[2] in zones]
+                if found:
+                    groups.append(found)
+            if not groups:
                 following = self._following(step)
                 if following is None:
                     break
                 step, carry = following, 0.0
                 continue
+            self.busy_steps += 1
+            if limit is not None and self.give_up and self._hopeless(step, limit):
+                return self._result(gave_up=True)
             if limit is None:
-                self._dial(step, keys, None)
+                self._dial(step, zones, groups, None)
             else:
                 budget = limit + carry
-                spent = self._dial(step, keys, budget)
+                spent = self._dial(step, zones, groups, budget)
                 carry = max(-limit, min(limit, budget - spent))
             step += 1
-        finished = self.plan.at(self.last_done + 0.5) if self.left == 0 else None
-        return Run(finished, self.left, self.quota_at, self.attempts, self.contacts)
+        return self._result()
+
+    def _result(self, *, gave_up: bool = False) -> Run:
+        done = self.left == 0 and not gave_up
+        return Run(
+            self.plan.at(self.last_done + 0.5) if done else None,
+            self.left,
+            self.quota_at,
+            self.attempts,
+            self.contacts,
+            self.busy_steps,
+            self.dialled,
+            gave_up,
+        )
+
+    def _hopeless(self, step: int, limit: float) -> bool:
+        """Whether the targets left cannot all be finished in the agents' time left:
+        each needs one more call at least, and that call reaches a person at the odds
+        seen so far in this run — their expected contacts alone overrun (with a margin)
+        the contacts the agents can still take. Asked every twelve busy steps."""
+        if self.busy_steps % 12 or self.attempts < 200:
+            return False
+        odds = self.contacts / self.attempts
+        return self.left * odds * HOPELESS_MARGIN > limit * self.plan.working_left(step)
 
     def _following(self, step: int) -> int | None:
         """The next step anything can happen: a retry falls due, or a zone with targets
         ready opens; None when neither happens inside the period."""
         found = [self.due[0]] if self.due else []
-        for zone in {k[2] for k in self.ready}:
+        for zone in {k[2] for group in self.ready.values() for k in group}:
             window = self._window(zone, step + 1)
             if window is not None:
                 found.append(max(window[0], step + 1))
@@ -314,53 +424,71 @@ class _Simulation:
             return None
         return max(following, step + 1)
 
-    def _dial(self, step: int, keys: list[Key], budget: float | None) -> float:
-        """Dial ready cohorts in the dialler's order as far as ``budget`` (contacts)
-        goes; the contacts made."""
-        # In a fixed order: a run's odds are drawn as first asked (set order varies).
-        odds = {z: self.draw.odds(z, self._hour(z, step)) for z in sorted({k[2] for k in keys})}
-        ready = self.ready
-        # The persons who would answer, each wanting an agent: the load on their time.
-        wanted = sum((odds[k[2]][CONTACTED] + odds[k[2]][ABANDONED]) * ready[k] for k in keys)
-        load = 0.0 if budget is None else wanted / budget if budget > 0 else 1.0
+    def _dial(
+        self,
+        step: int,
+        zones: list[str],
+        groups: list[list[tuple[Key, int]]],
+        budget: float | None,
+    ) -> float:
+        """Dial the ready cohorts of the open ``zones``, ``groups`` in the dialler's
+        order (a group's cohorts side by side), as far as ``budget`` (contacts) goes;
+        the contacts made."""
+        # In a fixed order: a run's odds are drawn as first asked.
+        odds = {z: self.draw.odds(z, self._hour(z, step)) for z in zones}
+        # The persons who would answer, each wanting an agent: the load on their time
+        # (counted until it passes the budget: then the agents are all busy).
+        load = 1.0
+        if budget is None:
+            load = 0.0
+        elif budget > 0:
+            wanted = 0.0
+            for group in groups:
+                for k, n in group:
+                    p = odds[k[2]]
+                    wanted += (p[CONTACTED] + p[ABANDONED]) * n
+                if wanted >= budget:
+                    break
+            load = min(1.0, wanted / budget)
         if load < 1.0:
             odds = {z: _answered(p, load) for z, p in odds.items()}
         spent = 0.0
-        classes: dict[tuple[int, int], list[Key]] = {}
-        for key in sorted(keys):
-            classes.setdefault(key[:2], []).append(key)
-        for members in classes.values():
+        for members in groups:
             if budget is None:
                 share = 1.0
             else:
                 room = budget - spent
                 if room <= 0:
                     break
-                expected = sum(odds[k[2]][CONTACTED] * ready[k] for k in members)
+                expected = sum(odds[k[2]][CONTACTED] * n for k, n in members)
                 share = min(1.0, room / expected) if expected > 0 else 1.0
-            for key in members:
-                n = ready[key]
+            for key, n in members:
                 dials = n if share >= 1.0 else min(n, _round(self.rnd, n * share))
                 if dials:
-                    spent += self._results(step, key, dials, odds[key[2]])
+                    spent += self._results(step, key, n, dials, odds[key[2]])
         return spent
 
-    def _results(self, step: int, key: Key, dials: int, odds: tuple[float, ...]) -> int:
-        """``dials`` of cohort ``key`` at ``step``: their results drawn, each target moved
-        on; the contacts made."""
-        left = self.ready[key] - dials
-        if left:
-            self.ready[key] = left
+    def _results(self, step: int, key: Key, n: int, dials: int, odds: tuple[float, ...]) -> int:
+        """``dials`` of cohort ``key`` (``n`` ready) at ``step``: their results drawn,
+        each target moved on; the contacts made."""
+        self.dialled += 1
+        order = (key[0], key[1], -key[3])
+        group = self.ready[order]
+        if dials < n:
+            group[key] = n - dials
         else:
-            del self.ready[key]
+            del group[key]
+            if not group:
+                del self.ready[order]
         self.attempts += dials
         _, tier, zone, attempts, counts = key
+        moves = self.plan.moves_of(attempts, counts)
         drawn = multinomial(self.rnd, dials, odds)
-        for result, m in zip(RESULTS, drawn, strict=True):
+        for i, m in enumerate(drawn):
             if not m:
                 continue
-            tried, wait = self.plan.move(attempts, counts, result)
-            if result == "contacted":
+            tried, wait = moves[i]
+            if i == CONTACTED:
                 self._contacts(step, m)
                 again = binomial(self.rnd, m, self.draw.callback_share)
                 if again:
@@ -400,6 +528,7 @@ def _answered(odds: tuple[float, ...], load: float) -> tuple[float, ...]:
     return tuple(out)
 
 
-def simulate(plan: Plan, draw: Draw, rnd: random.Random) -> Run:
-    """One simulated future of the campaign."""
-    return _Simulation(plan, draw, rnd).run()
+def simulate(plan: Plan, draw: Draw, rnd: random.Random, *, give_up: bool = False) -> Run:
+    """One simulated future of the campaign; with ``give_up``, a run that cannot finish
+    in the agents' time left stops early (unfinished)."""
+    return _Simulation(plan, draw, rnd, give_up).run()

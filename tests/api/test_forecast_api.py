@@ -92,6 +92,7 @@ async def test_the_forecast_says_each_figure_with_its_range_and_inputs(
     assert needed["status"] == "found" and needed["agents"] >= 1
     inputs = body["inputs"]
     assert set(inputs) == {
+        "campaign_state",
         "agents",
         "targets",
         "contact_odds",

@@ -14,11 +14,17 @@ the last target's last call or outcome:
 ``start`` is the demo's start (the period's first calling hour). Beside each, the naive
 reference measured in the same run: a straight line through the targets finished per
 hour so far. Targets: at most 25 % at the 25 % point, 15 % at the 50 % point.
+
+``python -m tests.bench.forecast [progressive|power|predictive]`` runs it alone, the
+seed campaign paced as asked (its own mode by default), on ``DATABASE_URL``'s server.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import sys
 import tempfile
 import time
 from datetime import datetime
@@ -29,7 +35,7 @@ import asyncpg
 
 from dialer.campaigns.models import Campaign
 from dialer.cli import seed
-from dialer.cli.demo import DemoOptions, run_demo
+from dialer.cli.demo import SEED, DemoOptions, run_demo
 from dialer.db import Pool, q
 from dialer.reports.forecast import Observed, forecast
 from dialer.reports.forecast_data import observe
@@ -81,7 +87,20 @@ async def actual_end(url: str, campaign: str) -> datetime:
         await conn.close()
 
 
-async def measure(admin_url: str, url: str) -> dict[str, Any]:
+def campaigns_dir(home: Path, pacing_mode: str | None) -> Path:
+    """The campaigns the demo applies: the project's, or a copy of the seed campaign
+    paced in ``pacing_mode``."""
+    if pacing_mode is None:
+        return ROOT / "campaigns"
+    folder = home / "campaigns"
+    folder.mkdir()
+    text = (ROOT / "campaigns" / SEED).read_text(encoding="utf-8")
+    paced = re.sub(r'(?m)^pacing_mode = "\w+"', f'pacing_mode = "{pacing_mode}"', text)
+    (folder / SEED).write_text(paced, encoding="utf-8")
+    return folder
+
+
+async def measure(admin_url: str, url: str, pacing_mode: str | None = None) -> dict[str, Any]:
     await fresh_database(admin_url, BENCH_DB, url)
     marking = await asyncpg.connect(url)  # the demo works only on a demo's database
     try:
@@ -94,7 +113,7 @@ async def measure(admin_url: str, url: str) -> dict[str, Any]:
             Settings(
                 database={"url": url},
                 home=Path(home),
-                campaigns_dir=ROOT / "campaigns",
+                campaigns_dir=campaigns_dir(Path(home), pacing_mode),
                 scripts_dir=ROOT / "scripts",
             )
         )
@@ -111,13 +130,14 @@ async def measure(admin_url: str, url: str) -> dict[str, Any]:
     return {"demo": demo, "end": end, "snapshots": snapshots, "real_seconds": real}
 
 
-def bench(admin_url: str, url: str) -> list[str]:
-    found = asyncio.run(measure(admin_url, url))
+def bench(admin_url: str, url: str, pacing_mode: str | None = None) -> list[str]:
+    found = asyncio.run(measure(admin_url, url, pacing_mode))
     demo, end, snapshots = found["demo"], found["end"], found["snapshots"]
     start: datetime = demo["started_at"]
     span = (end - start).total_seconds()
     lines = [
         f"forecast_demo: {demo['targets']} generated targets, {demo['seats']} bot agents,"
+        f" pacing {pacing_mode or 'as the seed campaign says'},"
         f" {demo['speed']:g}x; {demo['finished_because']}; started {start:%Y-%m-%d %H:%M},"
         f" last target finished {end:%Y-%m-%d %H:%M} UTC ({span / 3600:.1f} virtual h,"
         f" {found['real_seconds']:.0f} real s)"
@@ -155,3 +175,11 @@ def bench(admin_url: str, url: str) -> list[str]:
 
 def _at(moment: datetime | None) -> str:
     return "after the end" if moment is None else f"{moment:%m-%d %H:%M}"
+
+
+if __name__ == "__main__":
+    from tests.conftest import with_database
+
+    admin = os.environ["DATABASE_URL"]
+    for line in bench(admin, with_database(admin, BENCH_DB), (sys.argv[1:] or [None])[0]):
+        print(line, flush=True)

@@ -25,12 +25,13 @@ RETRY_AT = T1 + timedelta(hours=2, seconds=42)
 async def a_campaign_under_way(
     conn: asyncpg.Connection, pool: Pool, factory: Factory
 ) -> tuple[Campaign, list[int], int]:
-    """Six targets (two a zone): two called and contacted by ani (one took the voucher,
+    """A running campaign, six targets (two a zone): two called and contacted by ani (one took the voucher,
     one asked to be called back in two hours), one busy and due again, one finished as
     already paid, two never called; ani is logged in."""
     campaign = await factory.create_campaign(name="ramalan", virtual_seats=0)
     provinces = ["Jawa Barat", "Jawa Barat", "Bali", "Bali", "Papua", "Papua"]
     await factory.create_targets(campaign, [row(i, province=p) for i, p in enumerate(provinces)])
+    campaign = await factory.start(campaign)
     ids = [r["id"] for r in await conn.fetch("SELECT id FROM targets ORDER BY id")]
     ani = await auth.create_user(conn, username="ani", role="agent", password=None)
     await call(conn, campaign.id, ids[0], "contacted", T1, agent=ani.id, talk=90)

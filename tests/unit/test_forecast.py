@@ -5,6 +5,7 @@ engine follows the campaign's retry policy."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -301,3 +302,15 @@ def test_binomial_draws_have_the_right_mean() -> None:
     for n, p in ((10, 0.3), (50, 0.05), (400, 0.4)):
         draws = [binomial(rnd, n, p) for _ in range(3000)]
         assert abs(sum(draws) / len(draws) - n * p) < 0.05 * n * p + 0.1
+
+
+def test_a_finished_campaign_calls_nobody_and_a_paused_one_is_forecast_as_running() -> None:
+    finished = replace(observed(MONDAY, (ready(100),)), state="finished")
+    figures = forecast(finished, **QUICK)
+    assert figures["exhausted"] == {"status": "campaign_finished"}
+    assert figures["quota"]["status"] == "campaign_finished"
+    assert figures["finish_probability"]["value"] == 0.0
+    assert figures["agents_needed"] == {"status": "campaign_finished"}
+    paused = forecast(replace(observed(MONDAY, (ready(100),)), state="paused"), **QUICK)
+    assert paused["inputs"]["campaign_state"] == "paused"
+    assert paused["exhausted"]["status"] == "by_end"

@@ -39,6 +39,9 @@ const FT = {
     in_calendar: (from, to, end) => `Periode ${from} – ${to}, jam panggilan berakhir ${end}`,
     in_holidays: (days) => `Hari libur dilewati: ${days}`, none: "tidak ada",
     holidays_allowed: "Hari libur tetap menelepon",
+    campaign_finished: "Kampanye sudah diakhiri: tidak ada lagi yang ditelepon",
+    not_running: { draft: "Kampanye masih draf: perkiraan ini menganggap kampanye berjalan mulai sekarang.",
+      paused: "Kampanye sedang dijeda: perkiraan ini menganggap kampanye berjalan lagi mulai sekarang." },
     method: (runs, step) => `Simulasi Monte Carlo ${runs} kali (langkah ${step} menit); rentang: persentil ke-10 sampai ke-90, peluang: interval Wilson 90%.`,
   },
   en: {
@@ -72,6 +75,9 @@ const FT = {
     in_calendar: (from, to, end) => `Period ${from} – ${to}, calling hours end ${end}`,
     in_holidays: (days) => `Holidays skipped: ${days}`, none: "none",
     holidays_allowed: "Holidays are called",
+    campaign_finished: "The campaign is finished: nobody is called any more",
+    not_running: { draft: "The campaign is a draft: this forecast assumes it runs from now on.",
+      paused: "The campaign is paused: this forecast assumes it runs again from now on." },
     method: (runs, step) => `Monte Carlo simulation, ${runs} runs (${step}-minute steps); ranges: 10th to 90th percentile, chances: 90% Wilson interval.`,
   },
 };
@@ -123,10 +129,14 @@ function drawForecast() {
   const at = (iso) => waktu(iso, zone, lang);
   const inputs = f.inputs;
   const end = at(inputs.calendar.ends_at);
-  $("forecast-status").textContent = F.as_of(at(f.as_of), number(inputs.agents.used), F.sources[inputs.agents.source]);
+  const note = F.not_running[inputs.campaign_state];
+  $("forecast-status").textContent = F.as_of(at(f.as_of), number(inputs.agents.used), F.sources[inputs.agents.source])
+    + (note ? ` ${note}` : "");
   const span = (x) => (x.low ? `${at(x.low)} – ${x.high ? at(x.high) : F.late}` : "—");
   const ex = f.exhausted;
+  const finished = () => [F.campaign_finished, "—"];
   const exhausted = {
+    campaign_finished: finished,
     done: () => [F.done, "—"],
     never: () => [F.never, "—"],
     after_end: () => [F.after_end(number(ex.left_at_end.median)), span(ex)],
@@ -134,6 +144,7 @@ function drawForecast() {
   }[ex.status]();
   const q = f.quota;
   const quota = {
+    campaign_finished: finished,
     used_up: () => [F.used_up(at(q.at)), "—"],
     expired: () => [F.expired(at(q.expires)), "—"],
     list_done: () => [F.list_done, "—"],
@@ -144,6 +155,7 @@ function drawForecast() {
   const p = f.finish_probability;
   const need = f.agents_needed;
   const agents = {
+    campaign_finished: finished,
     done: () => [F.no_more, "—"],
     none_suffice: () => [F.none_suffice, "—"],
     found: () => [number(need.agents), F.agents_range(need.low ?? "—", need.high ?? "—")],
