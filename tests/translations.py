@@ -13,8 +13,9 @@ module of ``dialer/`` is walked for
 
 A template is the literal text, an f-string's expressions written ``{as in the
 source}`` (``ast.unparse``: ``{', '.join(CHANNEL_CODES)}``), literal braces doubled.
-Labels: the pages' string tables (``LANG`` in agent.js, ``T`` in manager.js), key by key
-in both languages, found by a small reader of the object literals.
+Labels: the pages' string tables (``LANG`` in agent.js, ``T`` in manager.js, ``FT`` in
+manager-forecast.js), key by key in both languages, found by a small reader of the
+object literals.
 """
 
 from __future__ import annotations
