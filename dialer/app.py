@@ -21,6 +21,7 @@ from dialer.campaigns import routes as campaign_routes
 from dialer.clock import Clock, system_clock
 from dialer.db import Pool
 from dialer.dnc import routes as dnc_routes
+from dialer.forecast import routes as forecast_routes
 from dialer.providers.carrier import Carrier
 from dialer.reports import routes as report_routes
 from dialer.settings import Settings
@@ -44,6 +45,7 @@ ROOMS = (
     agent_records,
     voucher_routes,
     report_routes,
+    forecast_routes,
     openapi,
     pages,
 )

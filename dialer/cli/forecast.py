@@ -1,7 +1,7 @@
 """``dialer forecast CAMPAIGN [--agents N] [--at TIME] [--zone WIB] [--json]``: when the
 list and the voucher quota will run out, the chance of finishing by the campaign's
 end and the agents needed, each with its range and the inputs it used
-(``reports/forecast.py``; docs/forecast.md)."""
+(``dialer/forecast``; docs/forecast.md)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from dialer.campaigns import service as campaigns
 from dialer.cli.database import connection
 from dialer.cli.output import moment, out, out_json
 from dialer.errors import BadRequest
-from dialer.reports.forecast import MAX_AGENTS
-from dialer.reports.forecast_data import campaign_forecast
+from dialer.forecast.runner import MAX_AGENTS
+from dialer.forecast.service import campaign_forecast
 from dialer.rules import bahasa
 from dialer.rules.zones import ZONE_NAMES, zone_info
 from dialer.settings import Settings

@@ -10,9 +10,6 @@ by_tier, by_zone, by_province, by_local_hour, actions, calls_by_local_hour, atte
 ``…/reports/agents.csv`` and both as ``.xlsx``. ``GET /api/campaigns/{c}/live``: the campaign's
 progress as server-sent events, every second (``reports/live.py``).
 ``GET /api/campaigns/{c}/crm.csv``: the CRM interaction export (``reports/crm.py``).
-``GET /api/campaigns/{c}/forecast?agents=N``: when the list and the voucher quota run
-out, the chance of finishing by the campaign's end, the agents needed
-(``reports/forecast.py``).
 """
 
 from __future__ import annotations
@@ -25,16 +22,7 @@ from dialer.auth.http import requires
 from dialer.campaigns import service as campaigns
 from dialer.errors import BadRequest
 from dialer.keys import CLOCK, POOL, SETTINGS
-from dialer.reports import (
-    calls,
-    crm,
-    downloads,
-    forecast,
-    forecast_data,
-    live,
-    voucher_book,
-    vouchers,
-)
+from dialer.reports import calls, crm, downloads, live, voucher_book, vouchers
 from dialer.reports.live import LIVE
 from dialer.web import Param, api, json_response, query_int, request_language, send_csv
 
@@ -228,46 +216,3 @@ async def live_progress(request: web.Request) -> web.StreamResponse:
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
     return await live.stream(request, request.app[LIVE], campaign.id)
-
-
-def agents_asked(request: web.Request) -> int | None:
-    """``?agents=N``: a whole number from 0 to ``forecast.MAX_AGENTS``, or None when not
-    given (the agents logged in); a 400 naming the parameter otherwise."""
-    raw = request.query.get("agents")
-    if raw is None:
-        return None
-    digits = raw.isascii() and raw.isdigit() and len(raw) <= 9
-    if not digits or int(raw) > forecast.MAX_AGENTS:
-        raise BadRequest(
-            f"query parameter 'agents' must be a whole number from 0 to {forecast.MAX_AGENTS},"
-            f" not {raw!r}"
-        )
-    return int(raw)
-
-
-@routes.get("/api/campaigns/{name}/forecast")
-@requires("manager")
-@api(
-    "The campaign forecast",
-    description="When the list will be exhausted, when the voucher quota will be used up,"
-    " the probability of finishing by the campaign's end and the agents needed to, each"
-    " with a range (a Monte Carlo of the targets left under the retry policy, calling"
-    " windows and holidays, from the campaign's own contact odds and pace), and the"
-    " inputs used.",
-    query=(
-        Param(
-            "agents",
-            "agents to forecast with (0 to 10,000); default: those logged in to the campaign",
-            "integer",
-        ),
-    ),
-    tag="reports",
-)
-async def campaign_forecast(request: web.Request) -> web.Response:
-    agents = agents_asked(request)
-    async with request.app[POOL].acquire() as conn:
-        campaign = await campaigns.get(conn, request.match_info["name"])
-        seen = await forecast_data.observe(conn, campaign, now=request.app[CLOCK]())
-    # Seconds of arithmetic at most: off the event loop, and without a connection held.
-    figures = await asyncio.to_thread(forecast.forecast, seen, agents=agents)
-    return json_response(figures)

@@ -4,7 +4,7 @@ Runs the demo machinery (``dialer/cli/demo.py``: the real service on a virtual c
 bot agents, the simulated carrier) on the seed campaign with ``TARGETS`` generated
 targets and ``SEATS`` bot agents at ``SPEED`` times real time, until every target is
 finished. When 25 % and when 50 % of the targets are finished it takes the forecast's
-inputs (``reports/forecast_data.observe``, at the virtual clock's now); after the run it
+inputs (``forecast/repo.observe``, at the virtual clock's now); after the run it
 forecasts from each (the model is pure, so it runs after the demo and takes none of the
 demo's CPU) and compares the predicted end of the list with the actual one — the end of
 the last target's last call or outcome:
@@ -39,8 +39,9 @@ from dialer.campaigns.models import Campaign
 from dialer.cli import seed
 from dialer.cli.demo import SEED, DemoOptions, run_demo
 from dialer.db import Pool, q
-from dialer.reports.forecast import Observed, forecast
-from dialer.reports.forecast_data import observe
+from dialer.forecast.models import Observed
+from dialer.forecast.repo import observe
+from dialer.forecast.service import forecast
 from dialer.settings import Settings
 from tests.bench.claim import fresh_database
 

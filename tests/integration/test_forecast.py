@@ -12,7 +12,8 @@ import asyncpg
 from dialer.auth import service as auth
 from dialer.campaigns.models import Campaign
 from dialer.db import Pool
-from dialer.reports.forecast_data import campaign_forecast, observe
+from dialer.forecast.repo import observe
+from dialer.forecast.service import campaign_forecast
 from tests.factories import Factory, row
 from tests.integration.test_embedded_and_cli import dialer
 from tests.integration.test_reports import T1, call

@@ -17,16 +17,12 @@ from hypothesis import strategies as st
 from dialer.campaigns.models import calendar_of
 from dialer.campaigns.schemas import CampaignDefinition
 from dialer.campaigns.service import load_toml, parse_definition
-from dialer.reports.forecast import Handled, Observed, cycle_seconds, forecast
-from dialer.reports.forecast_sim import (
-    RESULTS,
-    Cohort,
-    Draw,
-    Plan,
-    binomial,
-    multinomial,
-    simulate,
-)
+from dialer.forecast.estimates import cycle_seconds
+from dialer.forecast.models import Cohort, Handled, Observed
+from dialer.forecast.plan import RESULTS, Plan
+from dialer.forecast.sampling import binomial, multinomial
+from dialer.forecast.service import forecast
+from dialer.forecast.simulation import Draw, simulate
 
 SEED = load_toml(
     Path(__file__).resolve().parents[2] / "campaigns" / "001_obc_bukalapak_voucher.toml"

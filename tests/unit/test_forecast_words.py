@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from dialer.cli.forecast import describe
-from dialer.reports.forecast import forecast
+from dialer.forecast.service import forecast
 from tests.unit.test_forecast import MONDAY, QUICK, observed, ready
 
 WIB = ZoneInfo("Asia/Jakarta")

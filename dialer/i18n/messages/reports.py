@@ -8,8 +8,4 @@ MESSAGES = {
     "table {table} is not one of {', '.join(downloads.TABLES)}": (
         "tabel {table} bukan salah satu dari {', '.join(downloads.TABLES)}"
     ),
-    "query parameter 'agents' must be a whole number from 0 to {forecast.MAX_AGENTS}, not {raw}": (
-        "parameter kueri 'agents' harus bilangan bulat dari 0 sampai {forecast.MAX_AGENTS},"
-        " bukan {raw}"
-    ),
 }

@@ -1,19 +1,15 @@
 """What the forecast reads: the campaign's targets left (counted alike), its calls by
 zone, local hour and result, its outcomes, its agents' latest calls, its agents logged
-in and its voucher places — a handful of statements in one read-only snapshot
-(``db/queries/forecast.sql``) — and :func:`campaign_forecast`, which runs the model
-(``reports/forecast.py``) on them off the event loop."""
+in and its voucher places — six statements in one read-only snapshot
+(``db/queries/forecast.sql``)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
-from typing import Any
 
 from dialer.campaigns.models import Campaign
 from dialer.db import Connection, q
-from dialer.reports.forecast import RUNS, SEARCH_RUNS, Handled, Observed, forecast
-from dialer.reports.forecast_sim import Cohort
+from dialer.forecast.models import Cohort, Handled, Observed
 
 # The latest calls the agents' pace is read from, and the latest callbacks' delays.
 CALLS_READ = 2000
@@ -57,22 +53,4 @@ async def observe(conn: Connection, campaign: Campaign, *, now: datetime) -> Obs
         vouchers_taken=totals["taken"],
         last_voucher_at=totals["last_voucher_at"],
         state=campaign.state,
-    )
-
-
-async def campaign_forecast(
-    conn: Connection,
-    campaign: Campaign,
-    *,
-    now: datetime,
-    agents: int | None = None,
-    runs: int = RUNS,
-    search_runs: int = SEARCH_RUNS,
-) -> dict[str, Any]:
-    """The forecast of ``campaign`` at ``now`` with ``agents`` (None: those logged in):
-    the inputs read here, the model run in a worker thread (it is seconds of arithmetic
-    at most, and the event loop has calls to answer meanwhile)."""
-    seen = await observe(conn, campaign, now=now)
-    return await asyncio.to_thread(
-        forecast, seen, agents=agents, runs=runs, search_runs=search_runs
     )

@@ -5,8 +5,8 @@ retry policy, the calling calendar) and a :class:`Draw` (one run's parameters, d
 from what was observed: contact odds by zone and local hour, seconds per contact per
 agent, the share of contacts that ask for a callback and that take the voucher) give a
 :class:`Run`: when the last target finished (or how many were left when the period
-ran out of calling hours) and when the voucher quota ran out. ``forecast.py`` draws the
-parameters and runs it many times.
+ran out of calling hours) and when the voucher quota ran out. ``runner.py`` draws
+the parameters and runs it many times.
 
 Targets that are alike move together (a *cohort*: same zone, tier, callback flag,
 attempts and results so far, due at the same step), so a list of a million costs what
@@ -21,20 +21,15 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from dialer.calls.retry import after_result
-from dialer.campaigns.schemas import RetryPolicy
-from dialer.rules.vocabulary import RESULT_CODES
-from dialer.rules.window import Calendar
+from dialer.forecast.models import Counts
+from dialer.forecast.plan import ABANDONED, CONTACTED, Plan, canonical
+from dialer.forecast.sampling import binomial, multinomial, stochastic_round
 from dialer.rules.zones import ZONE_NAMES, zone_info
 
-RESULTS: tuple[str, ...] = RESULT_CODES
-CONTACTED = RESULTS.index("contacted")
-ABANDONED = RESULTS.index("abandoned")
-Counts = tuple[tuple[str, int], ...]  # a target's results so far, sorted
 # A cohort: (callback first: 0 else 1, tier rank, zone, attempts, results so far).
 Key = tuple[int, int, str, int, Counts]
 # Abandoned calls happen when no agent is free: none while the agents are busy less
@@ -43,91 +38,6 @@ ABANDON_FROM_LOAD = 0.5
 # A run that needs more than this share of the agents' time left just for one more
 # call to each target left gives up (agents-needed searches only).
 HOPELESS_MARGIN = 0.8
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Cohort:
-    """``n`` targets alike, due at ``due`` (None: ready now)."""
-
-    zone: str
-    tier_rank: int
-    callback: bool
-    attempts: int
-    counts: tuple[tuple[str, int], ...]
-    due: datetime | None
-    n: int
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What every run shares: the targets left, the rules, the calendar, the step."""
-
-    now: datetime
-    cohorts: tuple[Cohort, ...]
-    policy: RetryPolicy
-    calendar: Calendar
-    step: timedelta
-    callback_delay: timedelta
-    vouchers_left: int
-    voucher_expires: datetime
-    windows: Mapping[str, tuple[tuple[int, int], ...]] = field(init=False)
-    last_step: int = field(init=False)
-    # The steps some zone is open (the agents at work): [first, end) intervals, sorted.
-    working: tuple[tuple[int, int], ...] = field(init=False, repr=False)
-    # (attempts, results so far, result) → (results after it, steps to wait or None:
-    # done); filled as runs meet them, shared by the runs.
-    moves: dict[tuple[int, Counts, str], tuple[Counts, int | None]] = field(
-        init=False, compare=False, repr=False
-    )
-    tables: dict[tuple[int, Counts], tuple[tuple[Counts, int | None], ...]] = field(
-        init=False, compare=False, repr=False
-    )
-
-    def __post_init__(self) -> None:
-        windows = {z: _windows(self.calendar, z, self.now, self.step) for z in ZONE_NAMES}
-        object.__setattr__(self, "windows", windows)
-        ends = [w[-1][1] for w in windows.values() if w]
-        object.__setattr__(self, "last_step", max(ends, default=0))
-        object.__setattr__(self, "working", _union(w for found in windows.values() for w in found))
-        object.__setattr__(self, "moves", {})
-        object.__setattr__(self, "tables", {})
-
-    def move(self, attempts: int, counts: Counts, result: str) -> tuple[Counts, int | None]:
-        """A target's results after one more attempt that ended with ``result``, and the
-        steps until it is due again (None: done), by the campaign's retry policy."""
-        key = (attempts, counts, result)
-        found = self.moves.get(key)
-        if found is None:
-            tried = _plus(counts, result)
-            wait = (
-                None
-                if result == "contacted"
-                else _next_step(self.policy, result, attempts + 1, tried)
-            )
-            steps = None if wait is None else max(1, math.ceil(wait / self.step))
-            found = self.moves[key] = (canonical(self.policy, attempts + 1, tried), steps)
-        return found
-
-    def moves_of(self, attempts: int, counts: Counts) -> tuple[tuple[Counts, int | None], ...]:
-        """:meth:`move` for each result of :data:`RESULTS`, in their order."""
-        key = (attempts, counts)
-        found = self.tables.get(key)
-        if found is None:
-            found = self.tables[key] = tuple(self.move(attempts, counts, r) for r in RESULTS)
-        return found
-
-    def working_left(self, step: int) -> int:
-        """How many steps some zone is open from ``step`` to the period's end."""
-        return sum(end - max(first, step) for first, end in self.working if end > step)
-
-    def at(self, step: float) -> datetime:
-        """The instant of (a fraction of) step ``step``."""
-        return self.now + self.step * step
-
-    @property
-    def remaining(self) -> int:
-        return sum(c.n for c in self.cohorts)
 
 
 @dataclass(frozen=True)
@@ -154,130 +64,6 @@ class Run:
     busy_steps: int = 0  # steps in which something was dialled
     dialled: int = 0  # cohorts dialled, summed over the steps: the run's cost
     gave_up: bool = False  # stopped early: too much work left for the agents' time
-
-
-def _windows(
-    calendar: Calendar, zone: str, now: datetime, step: timedelta
-) -> tuple[tuple[int, int], ...]:
-    """The zone's calling hours from ``now`` to the period's end, as [first, end) step
-    indices (a step is open when its start is inside the window)."""
-    tz = zone_info(zone)
-    size = step.total_seconds()
-    found = []
-    day = now.astimezone(tz).date()
-    while day <= calendar.period_end:
-        hours = calendar.hours(day)
-        if hours is not None:
-            opens = datetime.combine(day, hours[0], tzinfo=tz)
-            closes = datetime.combine(day, hours[1], tzinfo=tz)
-            first = max(0, math.ceil((opens - now).total_seconds() / size))
-            end = math.ceil((closes - now).total_seconds() / size)
-            if end > first:
-                found.append((first, end))
-        day += timedelta(days=1)
-    return tuple(found)
-
-
-def _union(intervals: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    merged: list[tuple[int, int]] = []
-    for first, end in sorted(intervals):
-        if merged and first <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((first, end))
-    return tuple(merged)
-
-
-def _next_step(
-    policy: RetryPolicy, result: str, attempts: int, counts: tuple[tuple[str, int], ...]
-) -> timedelta | None:
-    """After an attempt that ended with ``result`` (counted in ``attempts``/``counts``):
-    None when the target is done, else the wait before it is due again."""
-    nxt = after_result(policy, result, attempts=attempts, counts=dict(counts), now=_EPOCH)
-    if nxt.state == "done" or nxt.at is None:
-        return None
-    return nxt.at - _EPOCH
-
-
-def canonical(policy: RetryPolicy, attempts: int, counts: Counts) -> Counts:
-    """Only the results that can still end a target before its attempts run out: one
-    whose limit is as far as the attempts left never will (it stays so, as every
-    attempt counts toward both), so targets that differ only there move alike — fewer
-    cohorts, the same futures. A contact's count ends nothing (a callback is the
-    agent's call)."""
-    left = policy.max_attempts - attempts
-    kept = []
-    for result, used in counts:
-        if result == "contacted":
-            continue
-        rule = getattr(policy, result, None)
-        if rule is None or rule.max_attempts - used < left:
-            kept.append((result, used))
-    return tuple(kept)
-
-
-def _plus(counts: tuple[tuple[str, int], ...], result: str) -> tuple[tuple[str, int], ...]:
-    merged = dict(counts)
-    merged[result] = merged.get(result, 0) + 1
-    return tuple(sorted(merged.items()))
-
-
-def binomial(rnd: random.Random, n: int, p: float) -> int:
-    """A binomial draw: exact (inverting its distribution) while the variance is small,
-    the normal approximation beyond (variance at least 9)."""
-    if n <= 0 or p <= 0.0:
-        return 0
-    if p >= 1.0:
-        return n
-    if p > 0.5:
-        return n - binomial(rnd, n, 1.0 - p)
-    q = 1.0 - p
-    if n * p * q >= 9.0:
-        drawn = round(rnd.gauss(n * p, math.sqrt(n * p * q)))
-        return min(n, max(0, drawn))
-    # n·p < 18 here, so q**n stays far from underflow.
-    u, k = rnd.random(), 0
-    pmf = q**n
-    cdf, ratio = pmf, p / q
-    while u > cdf and k < n:
-        pmf *= ratio * (n - k) / (k + 1)
-        k += 1
-        cdf += pmf
-    return k
-
-
-def multinomial(rnd: random.Random, n: int, probs: tuple[float, ...]) -> list[int]:
-    """``n`` split by ``probs`` (summing to 1): one draw each for a few, successive
-    binomials for more."""
-    out = [0] * len(probs)
-    if n <= 6:
-        last = len(probs) - 1
-        for _ in range(n):
-            u = rnd.random()
-            for i, p in enumerate(probs):
-                u -= p
-                if u < 0.0 or i == last:
-                    out[i] += 1
-                    break
-        return out
-    left, mass = n, 1.0
-    for i, p in enumerate(probs):
-        if left <= 0:
-            break
-        if i == len(probs) - 1 or mass <= p:
-            out[i] = left
-            break
-        k = binomial(rnd, left, p / mass)
-        out[i] = k
-        left -= k
-        mass -= p
-    return out
-
-
-def _round(rnd: random.Random, x: float) -> int:
-    """``x`` rounded up with the chance of its fraction (so many small steps add up)."""
-    whole = math.floor(x)
-    return whole + (1 if rnd.random() < x - whole else 0)
 
 
 class _Simulation:
@@ -463,7 +249,7 @@ class _Simulation:
                 expected = sum(odds[k[2]][CONTACTED] * n for k, n in members)
                 share = min(1.0, room / expected) if expected > 0 else 1.0
             for key, n in members:
-                dials = n if share >= 1.0 else min(n, _round(self.rnd, n * share))
+                dials = n if share >= 1.0 else min(n, stochastic_round(self.rnd, n * share))
                 if dials:
                     spent += self._results(step, key, n, dials, odds[key[2]])
         return spent
