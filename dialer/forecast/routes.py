@@ -5,15 +5,12 @@ the agents needed — each with its range — and the inputs used (``forecast/se
 
 from __future__ import annotations
 
-import asyncio
-
 from aiohttp import web
 
 from dialer.auth.http import requires
 from dialer.campaigns import service as campaigns
 from dialer.errors import BadRequest
 from dialer.forecast import service
-from dialer.forecast.repo import observe
 from dialer.forecast.runner import MAX_AGENTS
 from dialer.keys import CLOCK, POOL
 from dialer.web import Param, api, json_response
@@ -57,7 +54,9 @@ async def campaign_forecast(request: web.Request) -> web.Response:
     agents = agents_asked(request)
     async with request.app[POOL].acquire() as conn:
         campaign = await campaigns.get(conn, request.match_info["name"])
-        seen = await observe(conn, campaign, now=request.app[CLOCK]())
-    # Seconds of arithmetic at most: off the event loop, and without a connection held.
-    figures = await asyncio.to_thread(service.forecast, seen, agents=agents)
+    # The model runs off the event loop, without a connection held, once for the
+    # requests that ask the same at the same time.
+    figures = await service.shared_forecast(
+        request.app[POOL], campaign, now=request.app[CLOCK](), agents=agents
+    )
     return json_response(figures)

@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from dialer.campaigns.models import Campaign
-from dialer.db import Connection
+from dialer.db import Connection, Pool
 from dialer.forecast import figures
 from dialer.forecast.estimates import SEED
 from dialer.forecast.models import Observed
@@ -97,3 +97,29 @@ async def campaign_forecast(
     return await asyncio.to_thread(
         forecast, seen, agents=agents, runs=runs, search_runs=search_runs
     )
+
+
+# Forecasts being worked out in this process, by campaign and agents asked: a second
+# request for the same (two managers opening the page) waits for the first rather
+# than running the model again beside it. Each leaves when done.
+_BUSY: dict[tuple[int, int | None], asyncio.Task[dict[str, Any]]] = {}
+
+
+async def shared_forecast(
+    pool: Pool, campaign: Campaign, *, now: datetime, agents: int | None = None
+) -> dict[str, Any]:
+    """:func:`campaign_forecast`, shared by the requests for the same campaign and
+    agents while it is worked out (they all get the first one's, as of its ``now``)."""
+    key = (campaign.id, agents)
+    task = _BUSY.get(key)
+    if task is None or task.get_loop() is not asyncio.get_running_loop():
+
+        async def work() -> dict[str, Any]:
+            async with pool.acquire() as conn:
+                seen = await observe(conn, campaign, now=now)
+            return await asyncio.to_thread(forecast, seen, agents=agents)
+
+        task = _BUSY[key] = asyncio.ensure_future(work())
+        task.add_done_callback(lambda done: _BUSY.pop(key) if _BUSY.get(key) is done else None)
+    # The request that started it may go away; the others still want the answer.
+    return await asyncio.shield(task)

@@ -3,6 +3,7 @@ shape, on the service's clock."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from dialer.app import create_app
 from dialer.clock import FrozenClock
 from dialer.db import Pool
+from dialer.forecast import service
 from dialer.settings import Settings
 from tests.api.test_api import login
 from tests.factories import Factory
@@ -111,3 +113,33 @@ async def test_the_forecast_says_each_figure_with_its_range_and_inputs(
     assert asked["inputs"]["agents"] == {"used": 7, "source": "asked", "logged_in": 1}
     none = await (await at_now.get(URL, params={"agents": "0"}, headers=boss)).json()
     assert none["exhausted"] == {"status": "never", "reason": "no_agents"}
+
+
+async def test_managers_asking_at_once_share_one_computation(
+    at_now: TestClient[Any, Any],
+    conn: asyncpg.Connection,
+    pool: Pool,
+    factory: Factory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await a_campaign_under_way(conn, pool, factory)
+    boss = await login(at_now, factory, "mira", "manager")
+    worked: list[int | None] = []
+    model = service.forecast
+
+    def counted(seen: Any, *, agents: int | None = None) -> dict[str, Any]:
+        worked.append(agents)
+        return model(seen, agents=agents, runs=30, search_runs=10)
+
+    monkeypatch.setattr(service, "forecast", counted)
+    first, second, other = await asyncio.gather(
+        at_now.get(URL, headers=boss),
+        at_now.get(URL, headers=boss),
+        at_now.get(URL, params={"agents": "3"}, headers=boss),
+    )
+    assert [r.status for r in (first, second, other)] == [200, 200, 200]
+    assert await first.json() == await second.json()
+    assert sorted(worked, key=str) == [3, None]  # once each: the same asked twice, once
+    # Done, it is not kept: the next request works it out afresh.
+    assert (await at_now.get(URL, headers=boss)).status == 200
+    assert len(worked) == 3
