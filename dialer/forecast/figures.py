@@ -14,7 +14,7 @@ from dialer.forecast.models import Observed
 from dialer.forecast.runner import AGENTS_RANGE, AGENTS_RULE, Forecaster, quantiles, wilson
 from dialer.forecast.simulation import Run
 from dialer.rules.window import Calendar, holiday_name, next_opening
-from dialer.rules.zones import ZONE_NAMES
+from dialer.rules.zones import ZONE_NAMES, zone_info
 
 
 def finished(
@@ -196,11 +196,12 @@ def inputs(
 
 
 def _holidays_left(calendar: Calendar, now: datetime) -> list[dict[str, Any]]:
-    """The public holidays between now and the period's end that the campaign skips."""
+    """The public holidays between now and the period's end that the campaign skips
+    (from today in WIB, the zone whose day comes last)."""
     if not calendar.skip_holidays:
         return []
     found = []
-    day = max(now.date(), calendar.period_start)
+    day = max(now.astimezone(zone_info("WIB")).date(), calendar.period_start)
     while day <= calendar.period_end:
         name = holiday_name(day)
         if name is not None and day.weekday() in calendar.windows:

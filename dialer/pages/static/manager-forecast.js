@@ -95,6 +95,7 @@ function translateForecast() {
 async function openForecast(name) {
   translateForecast();
   forecastShown = null;
+  $("forecast-form").elements.agents.value = "";  // a number asked was for the campaign before
   $("forecast").tBodies[0].replaceChildren();
   $("forecast-inputs").querySelector("ul").replaceChildren();
   $("forecast-method").textContent = "";
