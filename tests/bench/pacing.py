@@ -81,7 +81,7 @@ AGENTS = (10, 50)
 # Virtual seconds per real second, per agent count: the fastest at which the loop's
 # lag stays a fraction of a virtual second on the 2-core development machine
 # (measured, see the README's pacing section).
-SPEEDS = {10: 60.0, 50: 25.0}
+SPEEDS = {10: 60.0, 50: 30.0}
 TICK_SECONDS = 1.0  # virtual: the pacer's tick and the bots' look, as in production
 # The bots: the customer ends the call (the profile's talk time), the outcome form
 # takes a few seconds, then the campaign's wrap-up. Their own talk draw only caps a
@@ -95,6 +95,12 @@ BOTS = BotPlan(
     form_seconds=LogNormal(median=8.0, spread=1.5, low=2.0, high=60.0),
 )
 LAG_PROBE_SECONDS = 0.01
+# A run is faithful when the pacer ticked at least this often a virtual minute (60
+# asked), a bridge joined within this many virtual seconds (median) and the loop's
+# lag (p99) stayed within this many virtual seconds.
+FAITHFUL_TICKS = 45
+FAITHFUL_JOIN_S = 0.5
+FAITHFUL_LAG_S = 0.5
 # Targets judged (issue 21).
 OCCUPANCY_TARGET = {50: 85.0, 10: 75.0}
 ABANDON_CAP = 3.0
@@ -142,13 +148,16 @@ class Problems(logging.Handler):
         super().__init__(logging.WARNING)
         self.counts: dict[str, int] = {}
         self.skipped = 0
+        self.guard_on = 0  # the abandon guard switched on (the ratio fell back to 1.0)
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if "maximum number of running instances" in message:
             self.skipped += 1
-            return
-        self.counts[message] = self.counts.get(message, 0) + 1
+        elif message.startswith("abandon guard"):
+            self.guard_on += message.startswith("abandon guard on")
+        else:
+            self.counts[message] = self.counts.get(message, 0) + 1
 
     def describe(self) -> str:
         if not self.counts:
@@ -203,6 +212,7 @@ class Run:
     ticks_per_virtual_minute: float
     tick_p99_ms: float
     ticks_skipped: int
+    guard_on: int
     failed_calls: int
     problems: str
     targets: int
@@ -289,6 +299,7 @@ async def one_day(
         ticks_per_virtual_minute=len(ticks.took) / (real * speed / 60),
         tick_p99_ms=ticks.percentile(99) * 1000,
         ticks_skipped=problems.skipped,
+        guard_on=problems.guard_on,
         failed_calls=result["demo"]["failed_calls"],
         problems=problems.describe(),
         targets=targets,
@@ -301,6 +312,27 @@ def _pct(value: float | None) -> str:
 
 def _s(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f} s"
+
+
+def fidelity(run: Run) -> str:
+    """Whether the virtual clock stayed honest: the pacer ticked (nearly) once a
+    virtual second, a bridge joined within half a virtual second (the real service and
+    carrier take a few hundred milliseconds), the loop was seldom late."""
+    join = run.figures.join_p50_s
+    lag = run.lag_p99_ms / 1000 * run.speed
+    problems = []
+    if run.ticks_per_virtual_minute < FAITHFUL_TICKS:
+        problems.append(f"{run.ticks_per_virtual_minute:.0f} ticks a virtual minute")
+    if join is not None and join > FAITHFUL_JOIN_S:
+        problems.append(f"bridge → join p50 {join:.2f} virtual s")
+    if lag > FAITHFUL_LAG_S:
+        problems.append(f"loop lag p99 {lag:.2f} virtual s")
+    if not problems:
+        return (
+            f"faithful (≥ {FAITHFUL_TICKS} ticks a virtual minute, join p50"
+            f" ≤ {FAITHFUL_JOIN_S} s, lag p99 ≤ {FAITHFUL_LAG_S} s, all virtual)"
+        )
+    return "distorted: " + ", ".join(problems) + f" at {run.speed:g}x: run slower"
 
 
 def describe(runs: list[Run], *, hours: float, start: datetime) -> list[str]:
@@ -324,7 +356,8 @@ def describe(runs: list[Run], *, hours: float, start: datetime) -> list[str]:
                 f"{name}_abandon_pct: {f.abandon_pct:.2f} %"
                 f" ({f.abandoned} of {f.human_answered} a person answered)",
                 f"{name}_max_rolling_abandon_pct: {_pct(f.max_rolling_abandon_pct)}"
-                f" (worst 60 minutes; cap {ABANDON_CAP:g} %)",
+                f" (worst 60 minutes; cap {ABANDON_CAP:g} %; the abandon guard came on"
+                f" {run.guard_on} times)",
                 f"{name}_talk_min_per_agent_hour: {f.talk_min_per_agent_hour:.1f} min",
                 f"{name}_calls_per_agent_hour: {f.calls_per_agent_hour:.1f} calls"
                 f" (dials {f.dials_per_agent_hour:.1f} an agent hour)",
@@ -340,6 +373,7 @@ def describe(runs: list[Run], *, hours: float, start: datetime) -> list[str]:
                 f" (scheduled 60; tick p99 {run.tick_p99_ms:.1f} ms ="
                 f" {run.tick_p99_ms / 1000 * run.speed:.2f} virtual s;"
                 f" {run.ticks_skipped} due while the last still ran)",
+                f"{name}_fidelity: {fidelity(run)}",
                 f"{name}_run_s: {run.real_seconds:.0f} s (process CPU {run.cpu_pct:.0f} %;"
                 f" {run.failed_calls} simulated calls failed; log warnings: {run.problems})",
             ]
