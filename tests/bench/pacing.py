@@ -70,12 +70,22 @@ HOURS = 10.0  # 08:00-18:00 WIB, the seed campaign's calling window
 QUICK_START = datetime.fromisoformat("2022-09-05T09:00:00+07:00")
 QUICK_HOURS = 2.0
 TARGETS_PER_AGENT = 600  # ~10 h × 21 contacts an hour ÷ 35 % answered, with room
-WIB_PROVINCES = ("DKI Jakarta", "Jawa Barat", "Jawa Tengah", "Jawa Timur", "Banten")
+# The customers' provinces, in turn: 80 % WIB, 15 % WITA, 5 % WIT — a contact center in
+# Jakarta calling the country. Each customer's odds follow their own local hour (the
+# carrier is told their zone), and the calling window is theirs: from 08:00 WIB every
+# zone is open (10:00 WIT); WIT closes at 16:00 WIB, WITA at 17:00 WIB.
+PROVINCES = (
+    *("DKI Jakarta", "Jawa Barat", "Jawa Tengah", "Jawa Timur", "Banten", "DI Yogyakarta"),
+    *("Sumatera Utara", "Sumatera Selatan", "Lampung", "Riau", "Kalimantan Barat"),
+    *("Jawa Barat", "Jawa Timur", "Jawa Tengah", "DKI Jakarta", "Banten"),
+    *("Bali", "Sulawesi Selatan", "Kalimantan Timur"),
+    "Papua",
+)
 TIERS = ("Platinum", "Gold")  # the seed campaign's: every customer generated is called
 MODES: dict[str, dict[str, Any]] = {
     "progressive": {"pacing_mode": "progressive", "pacing_ratio": 1.0},
     "power": {"pacing_mode": "power", "pacing_ratio": 2.0},
-    "predictive": {"pacing_mode": "predictive", "pacing_ratio": 1.0},
+    "predictive": {"pacing_mode": "predictive"},
 }
 AGENTS = (10, 50)
 # Virtual seconds per real second, per agent count: the fastest at which the loop's
@@ -255,7 +265,7 @@ async def one_day(
         max_seconds=hours * 3600 / speed * 2 + 120,
         simulation=Simulation(
             definition=MODES[mode],
-            provinces=WIB_PROVINCES,
+            provinces=PROVINCES,
             tiers=TIERS,
             profile=profile,
             seed=SEED,
@@ -344,8 +354,9 @@ def describe(runs: list[Run], *, hours: float, start: datetime) -> list[str]:
         f0 = first.figures
         lines.append(
             f"# pacing, {agents} agents: {hours:g} virtual hours from"
-            f" {start:%H:%M} WIB at {first.speed:g}x, seed {SEED}, {first.targets:,} targets,"
-            f" a person answers {f0.human_answer_pct:.1f} % of dials ({first.mode})"
+            f" {start:%H:%M} WIB at {first.speed:g}x, seed {SEED}, {first.targets:,} targets"
+            f" (80 % WIB, 15 % WITA, 5 % WIT), a person answers"
+            f" {f0.human_answer_pct:.1f} % of dials ({first.mode})"
         )
         for mode, run in mine.items():
             f = run.figures
