@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from dialer.cli.sample import customer_zones, sample_rows
 from dialer.clock import FrozenClock
 from dialer.providers.behaviour import (
     Fixed,
@@ -217,3 +218,13 @@ def test_a_profile_file_with_a_mistake_names_the_file_and_the_key(tmp_path: Path
         SimProfile.load(path)
     with pytest.raises(ValueError, match="unknown profile keys patience"):
         SimProfile.from_mapping({"patience": 3})
+
+
+def test_the_generated_customers_say_where_they_live() -> None:
+    rows = sample_rows(30, provinces=("Bali", "Papua", "DKI Jakarta"), tiers=("Gold",))
+    zones = customer_zones(rows)
+    assert zones["+6281100000000"] == "WITA"
+    assert zones["+6281100000001"] == "WIT"
+    assert zones["+6281100000002"] == "WIB"
+    assert len(zones) == 30  # the flawed rows (a bad number, Atlantis) tell nothing new
+    assert {r[5] for r in rows} == {"Gold"}
