@@ -159,13 +159,15 @@ class Problems(logging.Handler):
         self.counts: dict[str, int] = {}
         self.skipped = 0
         self.guard_on = 0  # the abandon guard switched on (the ratio fell back to 1.0)
+        self.slowed = 0  # predictive lowered its target as the abandon rate neared the cap
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if "maximum number of running instances" in message:
             self.skipped += 1
-        elif message.startswith("abandon guard"):
+        elif message.startswith(("abandon guard", "pacing slowed", "pacing back")):
             self.guard_on += message.startswith("abandon guard on")
+            self.slowed += message.startswith("pacing slowed")
         else:
             self.counts[message] = self.counts.get(message, 0) + 1
 
@@ -223,6 +225,7 @@ class Run:
     tick_p99_ms: float
     ticks_skipped: int
     guard_on: int
+    slowed: int
     failed_calls: int
     problems: str
     targets: int
@@ -310,6 +313,7 @@ async def one_day(
         tick_p99_ms=ticks.percentile(99) * 1000,
         ticks_skipped=problems.skipped,
         guard_on=problems.guard_on,
+        slowed=problems.slowed,
         failed_calls=result["demo"]["failed_calls"],
         problems=problems.describe(),
         targets=targets,
@@ -367,8 +371,8 @@ def describe(runs: list[Run], *, hours: float, start: datetime) -> list[str]:
                 f"{name}_abandon_pct: {f.abandon_pct:.2f} %"
                 f" ({f.abandoned} of {f.human_answered} a person answered)",
                 f"{name}_max_rolling_abandon_pct: {_pct(f.max_rolling_abandon_pct)}"
-                f" (worst 60 minutes; cap {ABANDON_CAP:g} %; the abandon guard came on"
-                f" {run.guard_on} times)",
+                f" (worst 60 minutes; cap {ABANDON_CAP:g} %; abandon guard on"
+                f" {run.guard_on}×, predictive slowed {run.slowed}×)",
                 f"{name}_talk_min_per_agent_hour: {f.talk_min_per_agent_hour:.1f} min",
                 f"{name}_calls_per_agent_hour: {f.calls_per_agent_hour:.1f} calls"
                 f" (dials {f.dials_per_agent_hour:.1f} an agent hour)",
