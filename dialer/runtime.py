@@ -23,6 +23,7 @@ reverse):
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import socket
@@ -59,7 +60,7 @@ from dialer.providers.twilio_carrier import TwilioCarrier
 from dialer.providers.twilio_messenger import TwilioMessenger
 from dialer.reports.live import LIVE, Live
 from dialer.rules.bahasa import GreetingHours
-from dialer.settings import ServerSettings, Settings
+from dialer.settings import ServerSettings, Settings, SimulatorSettings
 from dialer.vouchers import expiry
 from dialer.vouchers.outbox import SENDER, Sender
 
@@ -140,6 +141,16 @@ def _database(settings: Settings, given: Pool | None) -> Context:
     return database
 
 
+def simulated_customers(sim: SimulatorSettings) -> SimProfile:
+    """How the simulated customers behave: the profile file, its odds replaced (at
+    every hour) by the odds setting when that is set."""
+    profile = SimProfile.load(sim.profile) if sim.profile else SimProfile()
+    if sim.odds:
+        odds = SimProfile.parse_odds(sim.odds)
+        profile = dataclasses.replace(profile, odds=odds, hourly_odds={})
+    return profile
+
+
 def _providers(settings: Settings, given: Carrier | None) -> Context:
     async def providers(app: web.Application) -> AsyncIterator[None]:
         clock, public_url = app[CLOCK], settings.server.public_url
@@ -163,14 +174,15 @@ def _providers(settings: Settings, given: Carrier | None) -> Context:
                     "no provider: set DIALER_TWILIO__* or DIALER_SIMULATOR__AUTH_TOKEN"
                 )
             secret = sim.auth_token.get_secret_value()
-            profile = SimProfile(odds=SimProfile.parse_odds(sim.odds)) if sim.odds else SimProfile()
             carrier = given or SimulatedCarrier(
                 auth_token=secret,
                 clock=clock,
-                profile=profile,
+                profile=simulated_customers(sim),
                 speed=sim.speed,
                 calls_per_second=sim.calls_per_second,
                 caller_id=sim.caller_id,
+                seed=sim.seed,
+                call_seed=sim.seed,
             )
             messenger = SimulatedMessenger(
                 public_url=public_url,

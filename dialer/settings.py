@@ -298,6 +298,16 @@ class SimulatorSettings(Section):
         default=None,
         description="call fates, e.g. human=45,machine=10,busy=15,no_answer=20,failed=10",
     )
+    profile: Path | None = Field(
+        default=None,
+        description="how simulated customers behave (TOML: odds by local hour, ring and talk"
+        " times as distributions; docs/simulation.md); the odds setting, when set, replaces"
+        " its odds at every hour",
+    )
+    seed: int | None = Field(
+        default=None,
+        description="seeds the simulated customers' draws (each call its own), so runs compare",
+    )
     speed: float = Field(default=1.0, gt=0, description="how much faster than real time calls run")
     caller_id: str = Field(default="+622150000000", description="the simulated caller id")
     partner_odds: float = Field(

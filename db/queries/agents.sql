@@ -291,14 +291,16 @@ WHERE campaign_id = $1 AND state <> 'offline' AND user_id = ANY($2::bigint[])
 
 -- name: bots_state
 -- The bot agents $1 at $2: each marked present (at most every 15 s of the node's
--- clock, so their rows are seldom locked), with their state, call and leg.
+-- clock, so their rows are seldom locked), with their state, call (and when it
+-- ended) and leg.
 WITH seen AS (
     UPDATE agent_states SET seen_at = $2
     WHERE user_id = ANY($1) AND state <> 'offline' AND seen_at < $2::timestamptz - interval '15 seconds'
     RETURNING user_id
 )
 SELECT u.id AS user_id, coalesce(s.state, 'offline') AS state, s.campaign_id, s.attempt_id,
-       t.msisdn, t.wa_number, l.state AS leg_state, l.since AS leg_since
+       t.msisdn, t.wa_number, l.state AS leg_state, l.since AS leg_since,
+       a.ended_at AS call_ended_at
 FROM users u
 LEFT JOIN agent_states s ON s.user_id = u.id
 LEFT JOIN agent_legs l ON l.user_id = u.id

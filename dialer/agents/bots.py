@@ -11,9 +11,17 @@ it takes no calls.
 
 Bots are ``bot-1`` … ``bot-N`` (no password: they cannot log in), assigned to their
 campaign when they start. One node drives them:
-every ``POLL`` real seconds it marks them present, puts back those the node's clock
-sent offline (a virtual clock jumps over nights), and records the outcome of each call
-whose talk time is over, then hangs the call up.
+every ``POLL`` real seconds (``BotPlan.poll_seconds``) it marks them present, puts back
+those the node's clock sent offline (a virtual clock jumps over nights), and records the
+outcome of each call whose talk time is over, then hangs the call up.
+
+A bot's talk time is a draw of ``BotPlan.talk_seconds`` (a range, or a distribution of
+``providers/behaviour.py``). With ``wait_for_hangup`` (the pacing bench) the customer
+ends the conversation — the simulated customer's talk time, from the carrier's profile —
+and the bot then takes ``form_seconds`` to record the outcome (its talk draw only a cap
+on a call nobody ends); either way the campaign's ``wrap_up_seconds`` of after-call
+work follow the outcome, as for a person. With ``seed`` every draw is reproducible in
+itself; which call gets which draw follows the order the calls come in.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from dialer.clock import Clock
 from dialer.db import Connection, Pool, q
 from dialer.errors import DialerError, NotFound
 from dialer.providers import twiml
+from dialer.providers.behaviour import Spec, draw
 from dialer.providers.carrier import Carrier
 from dialer.providers.errors import ProviderError
 from dialer.rules.vocabulary import CHANNEL_CODES, OUTCOME_CODES
@@ -80,8 +89,13 @@ class BotPlan:
     campaign: str
     count: int
     odds: dict[str, int]
-    talk_seconds: tuple[float, float] = (40.0, 150.0)  # by the node's clock
+    talk_seconds: Spec = (40.0, 150.0)  # by the node's clock
     seed: int | None = None
+    # The customer ends the call; the bot records the outcome form_seconds later (its
+    # talk draw then only caps a call nobody ends).
+    wait_for_hangup: bool = False
+    form_seconds: Spec = 0.0
+    poll_seconds: float = POLL  # real seconds between the bots' steps
 
 
 def form_for(code: str, call: Any, now: datetime, rnd: random.Random) -> dict[str, Any]:
@@ -136,7 +150,8 @@ class Bots:
         self.ids: list[int] = []
         self.campaign_id: int | None = None
         self._until: dict[int, datetime] = {}  # attempt → when its talk is over
-        self._loop = Loop("bot agents", self._step_once, POLL)
+        self._hung_up: set[int] = set()  # attempts whose customer hung up (wait_for_hangup)
+        self._loop = Loop("bot agents", self._step_once, plan.poll_seconds)
         self.recorded = 0
 
     async def start(self) -> None:
@@ -181,13 +196,19 @@ class Bots:
             elif row["state"] == "paused":
                 await self._available(row["user_id"], now, join=False)
             elif row["state"] == "on_call" and row["attempt_id"] is not None:
-                until = self._until.setdefault(row["attempt_id"], now + self._talk())
+                attempt = row["attempt_id"]
+                until = self._until.setdefault(attempt, now + self._talk())
+                ended = row["call_ended_at"] if self.plan.wait_for_hangup else None
+                if ended is not None and attempt not in self._hung_up:
+                    # The customer hung up: the form takes its time, then the outcome.
+                    self._hung_up.add(attempt)
+                    form = timedelta(seconds=draw(self.plan.form_seconds, self.rnd))
+                    until = self._until[attempt] = min(until, ended + form)
                 if now >= until:
                     await self._finish(row, now)
 
     def _talk(self) -> timedelta:
-        low, high = self.plan.talk_seconds
-        return timedelta(seconds=self.rnd.uniform(low, high))
+        return timedelta(seconds=draw(self.plan.talk_seconds, self.rnd))
 
     async def _available(self, user_id: int, now: datetime, *, join: bool) -> None:
         assert self.campaign_id is not None
@@ -222,6 +243,7 @@ class Bots:
                 continue
             self.recorded += 1
             self._until.pop(row["attempt_id"], None)
+            self._hung_up.discard(row["attempt_id"])
             if done.hangup:
                 with contextlib.suppress(Exception):
                     await self.carrier.hangup(done.hangup)

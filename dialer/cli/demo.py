@@ -6,6 +6,13 @@ and skips idle stretches (nights, Sundays, the wait for a retry) when no call is
 The clock starts at ``--start``, by default the first opening of the calling window
 inside the campaign's period; a start outside the period shifts the period (and the
 voucher's expiry) by whole days, and the summary says so.
+
+The demo makes its simulated carrier and bot agents itself: the carrier is told the
+zone of each generated customer (``sample.customer_zones``, for odds by the customer's
+local hour) and both draw from ``Simulation.seed``. The pacing bench
+(``tests/bench/pacing.py``) runs the demo with a ``Simulation`` of its own: the pacing
+mode, the customers' behaviour, bots that wait for the customer to hang up, and the
+pacer's tick in virtual seconds.
 """
 
 from __future__ import annotations
@@ -15,8 +22,8 @@ import asyncio
 import logging
 import sys
 import time as monotonic_time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +32,7 @@ from aiohttp import web
 from aiohttp.test_utils import unused_port
 from asyncpg import Record
 
+from dialer.agents.bots import BotPlan, Bots, parse_odds
 from dialer.app import create_app
 from dialer.calls.progress import campaign_progress
 from dialer.campaigns import service as campaigns
@@ -32,17 +40,18 @@ from dialer.campaigns.models import Campaign, calendar_of
 from dialer.cli import seed
 from dialer.cli.database import database_url
 from dialer.cli.output import moment, out, out_json
-from dialer.cli.sample import import_sample
+from dialer.cli.sample import PROVINCES, TIERS, customer_zones, import_sample, sample_rows
 from dialer.clock import ScaledClock, system_clock
 from dialer.db import Connection, Pool, create_pool
 from dialer.errors import BadRequest
 from dialer.i18n import translate
-from dialer.providers.carrier import CARRIER
-from dialer.providers.simulated_carrier import SimulatedCarrier
+from dialer.keys import NODE
+from dialer.providers.simulated_carrier import SimProfile, SimulatedCarrier
 from dialer.reports.calls import outcome_counts
 from dialer.reports.vouchers import voucher_funnel
 from dialer.rules.vocabulary import RESULT_CODES
 from dialer.rules.window import Calendar, earliest_opening, next_opening
+from dialer.runtime import simulated_customers
 from dialer.settings import Settings
 from dialer.vouchers.outbox import messages_moving
 
@@ -125,6 +134,25 @@ def _describe(result: dict[str, Any]) -> None:
 
 
 @dataclass(frozen=True)
+class Simulation:
+    """What the pacing bench sets beyond the demo's defaults (which are these)."""
+
+    # Campaign keys set before it is applied (``pacing_mode``, ``pacing_ratio`` …).
+    definition: Mapping[str, Any] = field(default_factory=dict)
+    # The generated customers' provinces (so their zones) and tiers, in turn.
+    provinces: tuple[str, ...] = PROVINCES
+    tiers: tuple[str, ...] = TIERS
+    profile: SimProfile | None = None  # how customers behave; None: the settings'
+    seed: int | None = None  # the customers' and the bots' draws; None: unseeded
+    # How the bots work (its campaign, count and seed are the demo's); None: the
+    # settings' outcome odds and talk time.
+    bots: BotPlan | None = None
+    # The pacer's tick and the bots' step, in virtual seconds (real: divided by the
+    # speed); None: every 0.25 and 0.1 real seconds.
+    tick_seconds: float | None = None
+
+
+@dataclass(frozen=True)
 class DemoOptions:
     targets: int = 200
     seats: int = 10  # bot agents
@@ -133,6 +161,7 @@ class DemoOptions:
     start: datetime | None = None
     hours: float = 10.0  # virtual hours to run without until_done
     max_seconds: float = 600.0  # real seconds, a safety net
+    simulation: Simulation = field(default_factory=Simulation)
 
 
 def _shift(definition: dict[str, Any], days: int) -> dict[str, Any]:
@@ -178,19 +207,24 @@ def plan_start(
 
 async def _setup(
     conn: Connection, settings: Settings, options: DemoOptions, workdir: Path
-) -> tuple[Campaign, datetime, dict[str, Any] | None]:
+) -> tuple[Campaign, datetime, dict[str, Any] | None, dict[str, str]]:
+    """The campaign, started, with its generated list; the virtual start, what shifted,
+    and the zone of each generated customer's number."""
+    sim = options.simulation
     definition = campaigns.load_toml(settings.campaigns_dir / SEED)
     definition, start, shifted = plan_start(definition, options.start)
     definition = dict(definition)
-    stamp = system_clock().strftime("%Y%m%d%H%M%S")
+    stamp = system_clock().strftime("%Y%m%d%H%M%S%f")
     definition["name"] = f"{definition['name']}-demo-{stamp}"
     definition["virtual_seats"] = 0  # bot agents take the calls
+    definition |= sim.definition
     campaign, _, _ = await campaigns.apply(
         conn, definition, actor="demo", source="demo", scripts_dir=settings.scripts_dir
     )
-    await import_sample(conn, campaign, workdir / f"demo-{stamp}.csv", options.targets)
+    rows = sample_rows(options.targets, provinces=sim.provinces, tiers=sim.tiers)
+    await import_sample(conn, campaign, workdir / f"demo-{stamp}.csv", options.targets, rows)
     campaign = await campaigns.transition(conn, campaign.id, "start", actor="demo")
-    return campaign, start, shifted
+    return campaign, start, shifted, customer_zones(rows)
 
 
 # Called on every turn of the demo's loop with the pool, the campaign and the virtual
@@ -207,8 +241,8 @@ async def run_demo(
     pool = await create_pool(url, min_size=2, max_size=10)
     try:
         async with pool.acquire() as conn:
-            campaign, start, shifted = await _setup(conn, settings, options, workdir)
-        return await _run(settings, pool, campaign, start, shifted, options, observe=observe)
+            campaign, start, shifted, homes = await _setup(conn, settings, options, workdir)
+        return await _run(settings, pool, campaign, start, shifted, options, homes, observe=observe)
     finally:
         await pool.close()
 
@@ -220,25 +254,56 @@ async def _run(
     start: datetime,
     shifted: dict[str, Any] | None,
     options: DemoOptions,
+    homes: Mapping[str, str] | None = None,
     *,
     observe: Observer | None = None,
 ) -> dict[str, Any]:
+    """Run the service on the virtual clock until the demo ends. ``homes``: each
+    customer's number → their zone, for the simulated carrier."""
+    sim = options.simulation
     clock = ScaledClock(start, options.speed)
     port = unused_port()
+    public_url = f"http://127.0.0.1:{port}"
+    tick = 0.25 if sim.tick_seconds is None else sim.tick_seconds / options.speed
     settings = settings.amend(
-        server={"host": "127.0.0.1", "port": port, "public_url": f"http://127.0.0.1:{port}"},
+        server={"host": "127.0.0.1", "port": port, "public_url": public_url},
         simulator={"speed": options.speed, "calls_per_second": 1000.0, "partner_odds": 0.6},
-        pacing={"tick_seconds": 0.25, "reconcile_seconds": 5.0},
-        bots={"agents": options.seats, "campaign": campaign.name},
+        pacing={"tick_seconds": tick, "reconcile_seconds": 5.0},
+        bots={"agents": 0},  # the demo's own, below
     )
-    app = create_app(settings, pool=pool, clock=clock, scheduler=True)
+    token = settings.simulator.auth_token
+    assert token is not None  # the demo's secrets (seed.with_demo_secrets)
+    carrier = SimulatedCarrier(
+        auth_token=token.get_secret_value(),
+        clock=clock,
+        calls_per_second=settings.simulator.calls_per_second,
+        caller_id=settings.simulator.caller_id,
+        profile=sim.profile or simulated_customers(settings.simulator),
+        speed=options.speed,
+        seed=sim.seed,
+        call_seed=sim.seed,
+        zone_of=(homes or {}).get,
+    )
+    plan = sim.bots or BotPlan(
+        campaign.name, options.seats, parse_odds(settings.bots.outcomes), settings.bots.talk_seconds
+    )
+    plan = replace(
+        plan,
+        campaign=campaign.name,
+        count=options.seats,
+        seed=sim.seed,
+        poll_seconds=plan.poll_seconds if sim.tick_seconds is None else tick,
+    )
+    app = create_app(settings, pool=pool, clock=clock, carrier=carrier, scheduler=True)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
+    bots = Bots(pool, clock, carrier, plan, settings.scripts_dir, app[NODE], public_url)
     began = monotonic_time.monotonic()
     calendar = calendar_of(campaign.spec())
     finished_because = "time limit"
     try:
+        await bots.start()
         while monotonic_time.monotonic() - began < options.max_seconds:
             await asyncio.sleep(0.2)
             async with pool.acquire() as conn:
@@ -262,8 +327,10 @@ async def _run(
             clock.skip_to(following)
         await _let_messages_land(pool, campaign.id)
     finally:
-        carrier = app[CARRIER]
+        await bots.stop()
+        carrier.caller.stopping = True  # its calls end with the demo: not retried
         await runner.cleanup()
+        await carrier.close()
     async with pool.acquire() as conn:
         progress = await campaign_progress(
             conn,
@@ -283,7 +350,7 @@ async def _run(
             "real_seconds": round(monotonic_time.monotonic() - began, 1),
             "finished_because": finished_because,
             "shifted": shifted,
-            "failed_calls": carrier.failed if isinstance(carrier, SimulatedCarrier) else 0,
+            "failed_calls": carrier.failed,
         },
         "summary": progress,
         "outcomes": await _outcomes(pool, campaign.id),

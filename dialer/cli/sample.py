@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 from dialer.campaigns.models import Campaign
 from dialer.db import Connection
+from dialer.rules.phones import normalize_mobile
+from dialer.rules.zones import province_zone
 from dialer.targets.service import ImportSummary, import_targets
 
 FIRST = (
@@ -59,7 +62,15 @@ HEADER = [
 SAMPLE_DNC = ("081100000007", "081100000013")
 
 
-def sample_rows(n: int, *, seed: int = 7) -> list[list[str]]:
+def sample_rows(
+    n: int,
+    *,
+    seed: int = 7,
+    provinces: Sequence[str] = PROVINCES,
+    tiers: Sequence[str] = TIERS,
+) -> list[list[str]]:
+    """``n`` customers (and, from 20, the flaws a real export has), their provinces and
+    tiers taken in turn from ``provinces`` and ``tiers``."""
     rnd = random.Random(seed)
     rows = []
     for i in range(n):
@@ -73,10 +84,10 @@ def sample_rows(n: int, *, seed: int = 7) -> list[list[str]]:
                     i % 3
                 ],
                 "" if i % 4 else "0" + mobile,
-                TIERS[i % len(TIERS)],
+                tiers[i % len(tiers)],
                 "Internet" if i % 5 else "Telepon",
                 f"Jl. Merdeka No. {i % 300 + 1}, Kel. Sukamaju",
-                PROVINCES[i % len(PROVINCES)],
+                provinces[i % len(provinces)],
                 "2022-08",
                 f"Rp {rnd.randrange(150, 2500) * 1000:,}".replace(",", "."),
                 ", ".join(rnd.sample(CHANNELS, 2)),
@@ -91,21 +102,38 @@ def sample_rows(n: int, *, seed: int = 7) -> list[list[str]]:
     return rows
 
 
-def write_sample(path: Path, n: int) -> Path:
+def customer_zones(rows: Sequence[Sequence[str]]) -> dict[str, str]:
+    """Each generated customer's mobile number (E.164) → the zone they live in (WIB,
+    WITA, WIT), by the province of their row: what the simulated world knows of its
+    customers (the simulated carrier's ``zone_of``), not what the service stored."""
+    zones = {}
+    for row in rows:
+        number, found = normalize_mobile(row[3]), province_zone(row[8])
+        if number is not None and found is not None:
+            zones[number] = found[1]
+    return zones
+
+
+def write_sample(path: Path, n: int, rows: Sequence[Sequence[str]] | None = None) -> Path:
+    """The sample list of ``n`` customers (or ``rows``) as the CRM exports it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8-sig") as f:
         writer = csv.writer(f, delimiter=";")
         writer.writerow(HEADER)
-        writer.writerows(sample_rows(n))
+        writer.writerows(sample_rows(n) if rows is None else rows)
     return path
 
 
 async def import_sample(
-    conn: Connection, campaign: Campaign, path: Path, rows: int
+    conn: Connection,
+    campaign: Campaign,
+    path: Path,
+    rows: int,
+    customers: Sequence[Sequence[str]] | None = None,
 ) -> tuple[Path, ImportSummary]:
-    """Write a sample list of ``rows`` customers at ``path`` and import it into
-    ``campaign`` (``dialer run`` and ``dialer demo``)."""
-    sample = write_sample(path, rows)
+    """Write a sample list of ``rows`` customers (or the ``customers`` rows given) at
+    ``path`` and import it into ``campaign`` (``dialer run`` and ``dialer demo``)."""
+    sample = write_sample(path, rows, customers)
     summary = await import_targets(
         conn,
         campaign_id=campaign.id,

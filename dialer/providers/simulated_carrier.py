@@ -1,10 +1,12 @@
 """A carrier that behaves like Twilio without an account: the default.
 
 It executes what the service sends, as Twilio would. Each placed call gets a fate by
-the configured odds (a human answers, a machine answers, busy, no answer, failed) and
-realistic delays; its progress is posted exactly as Twilio posts it — form-encoded
-callbacks signed with ``X-Twilio-Signature`` to the URLs the call was placed with, the
-service's own endpoints. An answered call fetches its TwiML and follows it step by
+the configured odds (a human answers, a machine answers, busy, no answer, failed) — the
+odds of the hour it is where the customer lives, when the profile gives them by hour —
+and delays drawn from the profile's distributions (``behaviour.py``); its progress is
+posted exactly as Twilio posts it — form-encoded callbacks signed with
+``X-Twilio-Signature`` to the URLs the call was placed with, the service's own
+endpoints. An answered call fetches its TwiML and follows it step by
 step: ``<Say>`` and ``<Play>`` take their time, ``<Pause>`` waits, ``<Redirect>`` fetches
 the next document, ``<Hangup>`` and the end of a document hang up, ``<Dial>`` reaches
 only endpoints that exist on the :class:`SimulatedSwitch` and then calls its ``action``
@@ -41,12 +43,15 @@ from email.utils import format_datetime
 from typing import Any
 
 from dialer.clock import Clock
+from dialer.providers.behaviour import FATES, SimProfile, Spec, draw
 from dialer.providers.callbacks import Caller
 from dialer.providers.carrier import AgentLeg, Joiner, OutboundCall
 from dialer.providers.errors import ProviderRejected, ProviderUnavailable
+from dialer.rules.zones import zone_info
+
+__all__ = ["FATES", "SimProfile", "SimulatedCarrier", "SimulatedSwitch"]
 
 log = logging.getLogger(__name__)
-FATES = ("human", "machine", "busy", "no_answer", "failed")
 ACCOUNT_SID = "AC" + "51" * 16
 ENDED_KEPT = 10_000
 FINAL = ("completed", "busy", "no-answer", "failed", "canceled")
@@ -54,39 +59,6 @@ SAY_CHARACTERS_PER_SECOND = 15.0
 PLAY_SECONDS = 6.0  # an audio file's length, for the simulation
 FOREVER = 86_400.0
 ANSWERING = ("answer", "busy", "no-answer", "failed")
-
-
-@dataclass(frozen=True)
-class SimProfile:
-    """How simulated calls go: odds per fate (relative weights) and delays in seconds."""
-
-    odds: dict[str, float] = field(
-        default_factory=lambda: {
-            "human": 45.0,
-            "machine": 10.0,
-            "busy": 15.0,
-            "no_answer": 20.0,
-            "failed": 10.0,
-        }
-    )
-    ring_seconds: tuple[float, float] = (3.0, 15.0)
-    talk_seconds: tuple[float, float] = (30.0, 180.0)
-    amd_seconds: tuple[float, float] = (2.0, 5.0)
-    machine_seconds: tuple[float, float] = (10.0, 25.0)
-    no_answer_seconds: float = 30.0
-
-    @classmethod
-    def parse_odds(cls, text: str) -> dict[str, float]:
-        """``"human=45,machine=10,busy=15,no_answer=20,failed=10"`` → weights."""
-        odds: dict[str, float] = dict.fromkeys(FATES, 0.0)
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            name, _, value = part.partition("=")
-            if name.strip() not in odds:
-                raise ValueError(f"unknown simulated fate {name.strip()!r}; one of {FATES}")
-            odds[name.strip()] = float(value)
-        if sum(odds.values()) <= 0:
-            raise ValueError("simulated odds must not all be zero")
-        return odds
 
 
 class _Ended(Exception):
@@ -119,6 +91,7 @@ class _Call:
     member: _Member | None = None
     device: str | None = None  # the switch endpoint this call is (an agent's leg)
     recording: tuple[str, str, float] | None = None  # (SID, status URL, started)
+    rng: random.Random | None = None  # its own draws (``call_seed``), else the carrier's
 
 
 @dataclass(eq=False)
@@ -224,7 +197,16 @@ class SimulatedCarrier:
         seed: int | None = None,
         choose: Callable[[OutboundCall], str] | None = None,
         switch: SimulatedSwitch | None = None,
+        zone_of: Callable[[str], str | None] | None = None,
+        call_seed: int | None = None,
     ) -> None:
+        """``zone_of`` says the zone (WIB, WITA, WIT) of a number dialled, for the odds
+        of the customer's local hour (``SimProfile.hourly_odds``; a number it does not
+        know is in ``profile.zone``): what the simulated world knows of its customers,
+        handed in by whoever made them (the demo, the pacing bench). With ``call_seed``
+        each placed call draws from a generator of its own, seeded by it, the number
+        and how many times that number was called before: the same customer behaves
+        the same on their n-th call whatever order the calls are placed in."""
         self.caller = Caller(auth_token)
         self.clock = clock
         self.calls_per_second = calls_per_second
@@ -232,6 +214,9 @@ class SimulatedCarrier:
         self.profile = profile or SimProfile()
         self.speed = speed
         self.random = random.Random(seed)
+        self.zone_of = zone_of
+        self.call_seed = call_seed
+        self._dialled: dict[str, int] = {}  # number → calls placed to it (``call_seed``)
         self.choose = choose
         self.switch = switch or SimulatedSwitch()
         self.calls: dict[str, _Call] = {}
@@ -246,7 +231,8 @@ class SimulatedCarrier:
     async def place_call(self, call: OutboundCall) -> str:
         if not self.available:
             raise ProviderUnavailable("simulated carrier unavailable")
-        fate = self.choose(call) if self.choose else self._pick_fate()
+        rng = self._generator(call.to)
+        fate = self.choose(call) if self.choose else self._pick_fate(call.to, rng)
         state = _Call(
             self._sid(),
             call.to,
@@ -255,6 +241,7 @@ class SimulatedCarrier:
             fate,
             status_url=call.status_url,
             amd_url=call.amd_url,
+            rng=rng,
         )
         self.calls[state.sid] = state
         self.caller.start(self._run(state, self._customer(state, call)), f"call {state.sid}")
@@ -458,12 +445,27 @@ class SimulatedCarrier:
     def _sid(self) -> str:
         return "CA" + secrets.token_hex(16)
 
-    def _pick_fate(self) -> str:
-        odds = self.profile.odds
-        return self.random.choices(list(odds), weights=list(odds.values()))[0]
+    def _generator(self, number: str) -> random.Random | None:
+        """The placed call's own generator (``call_seed``), or None: the carrier's."""
+        if self.call_seed is None:
+            return None
+        nth = self._dialled.get(number, 0)
+        self._dialled[number] = nth + 1
+        return random.Random(f"{self.call_seed}/{number}/{nth}")
 
-    def _between(self, bounds: tuple[float, float]) -> float:
-        return self.random.uniform(*bounds)
+    def local_hour(self, number: str) -> int:
+        """The hour it is now where the customer at ``number`` lives."""
+        zone = (self.zone_of(number) if self.zone_of else None) or self.profile.zone
+        return self.clock().astimezone(zone_info(zone)).hour
+
+    def _pick_fate(self, number: str = "", rng: random.Random | None = None) -> str:
+        profile = self.profile
+        odds = profile.odds_at(self.local_hour(number)) if profile.hourly_odds else profile.odds
+        return (rng or self.random).choices(list(odds), weights=list(odds.values()))[0]
+
+    def _draw(self, state: _Call, spec: Spec) -> float:
+        """One draw of a profile's time for ``state``'s customer."""
+        return draw(spec, state.rng or self.random)
 
     def _now(self) -> float:
         """The service's time (timestamps, durations), which a test may freeze."""
@@ -535,13 +537,13 @@ class SimulatedCarrier:
         if state.fate == "no_answer":
             if not await self._sleep(0.5, state):
                 await self._status(state, "ringing")
-                await self._sleep(profile.no_answer_seconds, state)
+                await self._sleep(self._draw(state, profile.no_answer_seconds), state)
             await self._status(state, "no-answer")
             return
         hung_up = await self._sleep(0.5, state)
         if not hung_up:
             await self._status(state, "ringing")
-            hung_up = await self._sleep(self._between(profile.ring_seconds), state)
+            hung_up = await self._sleep(self._draw(state, profile.ring_seconds), state)
         if hung_up:
             await self._status(state, "canceled")
             return
@@ -552,11 +554,11 @@ class SimulatedCarrier:
         state.status = "in-progress"
         document = await self._fetch(state, call.answer_url)
         await self._status(state, "in-progress")
-        amd = self._between(profile.amd_seconds)
+        amd = self._draw(state, profile.amd_seconds)
         if state.fate == "human":
-            self._talk(state, amd + self._between(profile.talk_seconds))
+            self._talk(state, amd + self._draw(state, profile.talk_seconds))
         else:
-            self._talk(state, amd + self._between(profile.machine_seconds))
+            self._talk(state, amd + self._draw(state, profile.machine_seconds))
         self.caller.start(self._detect(state, amd), f"amd {state.sid}")
         self.caller.start(self._hang_up_when_done(state), f"person {state.sid}")
         await self._follow(state, document)
@@ -717,7 +719,7 @@ class SimulatedCarrier:
             await self._fetch(callee, url)
         started = self._sim()
         if state.fate == "human":
-            self._talk(state, self._between(self.profile.talk_seconds))
+            self._talk(state, self._draw(state, self.profile.talk_seconds))
         await self._wait(state, FOREVER)
         return "completed", self._sim() - started
 
@@ -765,7 +767,7 @@ class SimulatedCarrier:
                 await self._event(conference, "start", "conference-start")
             await self._event(conference, "join", "participant-join", member)
         if state.fate == "human":
-            self._talk(state, self._between(self.profile.talk_seconds))
+            self._talk(state, self._draw(state, self.profile.talk_seconds))
         reason = "participant_hung_up"
         try:
             while not member.kicked:

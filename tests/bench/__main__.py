@@ -4,8 +4,9 @@ Uses DATABASE_URL when set (it only creates and drops its own ``dialer_bench*``
 databases there), the embedded server otherwise. Figures, never pass/fail. Runs the
 ingest benchmark, then the claim, the status-callback, the screen-pop, the bridge and
 the voucher ones, the report, the graceful stop, the failover (two nodes, one
-killed), a tick's pacing and the forecast (the demo run to its end, forecast at 25 %
-and 50 %); ``--only`` runs one.
+killed), a tick's pacing, the pacing modes on a simulated campaign day (about 90
+minutes; ``--quick``: two virtual hours, about 18) and the forecast (the demo run to
+its end, forecast at 25 % and 50 %); ``--only`` runs one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tests.bench import (
     failover,
     forecast,
     ingest,
+    pacing,
     pacing_tick,
     pop,
     report,
@@ -40,6 +42,7 @@ BENCHES = (
     "failover",
     "pacing_tick",
     "forecast",
+    "pacing",
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,6 +54,23 @@ def main() -> None:
     parser.add_argument("--only", choices=BENCHES, help="run this benchmark alone")
     parser.add_argument(
         "--explain", action="store_true", help="claim: print the plan of one claim, as # lines"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="pacing: two virtual hours (09:00-11:00) a run"
+    )
+    parser.add_argument(
+        "--agents", help="pacing: agent counts, comma-separated (default 10,50)", default="10,50"
+    )
+    parser.add_argument(
+        "--modes",
+        help="pacing: modes, comma-separated (default progressive,power,predictive)",
+        default=",".join(pacing.MODES),
+    )
+    parser.add_argument(
+        "--speed", type=float, help="pacing: virtual seconds a real second (default per agents)"
+    )
+    parser.add_argument(
+        "--profile", type=Path, default=pacing.PROFILE, help="pacing: the customers (TOML)"
     )
     args = parser.parse_args()
     from tests.conftest import with_database
@@ -92,6 +112,16 @@ def main() -> None:
                 lines = pacing_tick.bench(admin_url, with_database(bench_url, pacing_tick.BENCH_DB))
             elif name == "forecast":
                 lines = forecast.bench(admin_url, with_database(bench_url, forecast.BENCH_DB))
+            elif name == "pacing":
+                lines = pacing.bench(
+                    admin_url,
+                    with_database(bench_url, pacing.BENCH_DB),
+                    quick=args.quick,
+                    agents=tuple(int(n) for n in args.agents.split(",")),
+                    modes=tuple(m.strip() for m in args.modes.split(",")),
+                    speed=args.speed,
+                    profile=args.profile,
+                )
             else:
                 lines = failover.bench(admin_url, with_database(bench_url, failover.BENCH_DB))
             for line in lines:
